@@ -1,0 +1,443 @@
+"""The month-end loop, free of Slack: open a period, take answers, compile and post.
+
+Outgoing messages go through an `Outbox` (the Slack implementation lives in handlers/), each
+claimed in the delivery ledger first so that nothing is sent twice, even across processes
+and crashes.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from typing import Any, Protocol
+
+from bot import periods
+from bot.config import Report
+from storage import repo
+
+log = logging.getLogger(__name__)
+
+
+class Refused(Exception):
+    """An action the user may not take, or that makes no sense now; `key` is an i18n string."""
+
+    def __init__(self, key: str, **values: Any):
+        self.key, self.values = key, values
+        super().__init__(key)
+
+
+class DeliveryError(Exception):
+    """Slack refused a message. Permanent errors (the recipient can't be reached) are recorded."""
+
+    PERMANENT = {"user_not_found", "account_inactive", "cannot_dm_bot", "channel_not_found",
+                 "not_in_channel", "is_archived", "user_disabled", "missing_scope", "invalid_auth",
+                 "restricted_action", "msg_too_long", "invalid_blocks"}
+
+    def __init__(self, code: str):
+        self.code = code
+        super().__init__(code)
+
+    @property
+    def permanent(self) -> bool:
+        return self.code in self.PERMANENT
+
+
+@dataclass(frozen=True)
+class SectionState:
+    key: str
+    title: str
+    owners: tuple[str, ...]  # who writes it this period (delegation applied)
+    text: str | None
+    authors: tuple[str, ...]
+    revision: int
+    first_at: str | None
+    updated_at: str | None
+
+
+@dataclass
+class Summary:
+    """Everything a rendering of one report-month needs."""
+
+    report: Report
+    period: str
+    due_at: datetime
+    state: str  # "none" | "open" | "posted"
+    sections: list[SectionState]
+    post_channel: str | None = None
+    post_ts: str | None = None
+    kpi: Any = None  # bot.kpi.KPIReport when metrics exist
+    claims_line: str | None = None
+    failures: list[dict[str, Any]] = field(default_factory=list)
+    names: dict[str, str] = field(default_factory=dict)  # user id -> display name
+
+    @property
+    def done(self) -> int:
+        return sum(1 for s in self.sections if s.text)
+
+    @property
+    def missing(self) -> list[SectionState]:
+        return [s for s in self.sections if not s.text]
+
+
+class Outbox(Protocol):
+    """What the core needs from a chat platform; handlers.outbox.SlackOutbox implements it."""
+
+    def send_prompt(self, summary: Summary, section: SectionState, owner: str, key: str) -> tuple[str, str]: ...
+    def refresh_prompt(self, summary: Summary, section: SectionState, owner: str, channel: str, ts: str) -> None: ...
+    def find_dm(self, team_id: str, user: str, key: str) -> tuple[str, str] | None: ...
+    def post_summary(self, summary: Summary, key: str, *, find: bool) -> tuple[str, str]: ...
+    def post_update(self, summary: Summary, note: str, section_key: str | None = None) -> None: ...
+    def send_dm(self, team_id: str, user: str, text: str, key: str | None = None) -> tuple[str, str]: ...
+    def user_name(self, team_id: str, user: str) -> str: ...
+    def is_workspace_admin(self, team_id: str, user: str) -> bool: ...
+
+
+@dataclass(frozen=True)
+class OpenResult:
+    period: str
+    sent: int
+    skipped: int
+    failed: int
+
+
+@dataclass(frozen=True)
+class SubmitResult:
+    section: SectionState
+    saved: repo.Saved
+    late: bool  # arrived after the summary was posted
+
+
+def due_at(report: Report, period: str) -> datetime:
+    """When the period's summary is due, in the report's timezone."""
+    try:
+        from bot.schedule import ReportPlan, Schedule, timeline
+
+        plan = ReportPlan(report.id, report.timezone, report.calendar, Schedule.from_mapping(report.schedule))
+        return timeline(plan, period).due_at
+    except ImportError:  # pragma: no cover - the planner ships with the package
+        first, last = periods.bounds(periods.shift(period, 1))
+        return datetime.combine(first + timedelta(days=1), time(12), tzinfo=report.tz)
+
+
+class Feedsum:
+    """The core service: one instance per process, shared by listeners, scheduler and CLI."""
+
+    def __init__(self, db, outbox: Outbox, *, metrics: Callable[[Report, str, datetime], Any] | None = None):
+        self.db = db
+        self.outbox = outbox
+        self.metrics = metrics  # builds the KPI report for a report-month (metrics issue)
+
+    # --- who may do what -------------------------------------------------------------------
+
+    def is_admin(self, report: Report, user: str) -> bool:
+        return report.is_admin(user) or self.outbox.is_workspace_admin(report.team_id, user)
+
+    def require_admin(self, report: Report, user: str, what: str) -> None:
+        if not self.is_admin(report, user):
+            raise Refused("refuse.not_admin", what=what, admins=", ".join(f"<@{a}>" for a in report.admins))
+
+    def writers(self, report: Report, period: str, key: str) -> tuple[str, ...]:
+        """Who writes a section this period: its owners, with any hand-over applied."""
+        owners = report.owners_of(key)
+        handed = repo.delegations_of(self.db, report.team_id, report.id, period)
+        return tuple(dict.fromkeys(handed.get((key, o), o) for o in owners))
+
+    # --- reading state ---------------------------------------------------------------------
+
+    def reports(self, team_id: str) -> list[Report]:
+        return [Report.from_dict(d) for d in repo.reports_data(self.db, team_id)]
+
+    def report(self, team_id: str, report_id: str) -> Report | None:
+        data = repo.report_data(self.db, team_id, report_id)
+        return Report.from_dict(data) if data else None
+
+    def resolve_report(self, team_id: str, channel: str | None, user: str, report_id: str | None = None) -> Report:
+        """The report a command refers to: named, the channel's, or the user's only one."""
+        if report_id:
+            found = self.report(team_id, report_id)
+            if not found:
+                raise Refused("refuse.unknown_report", id=report_id)
+            return found
+        if channel:
+            here = [Report.from_dict(d) for d in repo.reports_data(self.db, team_id, channel=channel)]
+            if len(here) == 1:
+                return here[0]
+            if len(here) > 1:
+                raise Refused("refuse.which_report", ids=", ".join(r.id for r in here))
+        mine = [r for r in self.reports(team_id) if user in r.admins or any(user in s.owners for s in r.sections)]
+        if len(mine) == 1:
+            return mine[0]
+        if not mine:
+            raise Refused("refuse.no_report")
+        raise Refused("refuse.which_report", ids=", ".join(r.id for r in mine))
+
+    def summary(self, report: Report, period: str, now: datetime, *, with_metrics: bool = True) -> Summary:
+        """The current state of a report-month, as every view renders it."""
+        prow = repo.period_row(self.db, report.team_id, report.id, period)
+        answers = repo.answers_of(self.db, report.team_id, report.id, period)
+        sections = []
+        for sec in report.sections:
+            a = answers.get(sec.key)
+            sections.append(SectionState(
+                key=sec.key, title=report.title(sec), owners=self.writers(report, period, sec.key),
+                text=a["text"] if a else None, authors=tuple(a["authors"]) if a else (),
+                revision=a["revision"] if a else 0, first_at=a["first_at"] if a else None,
+                updated_at=a["updated_at"] if a else None,
+            ))
+        summary = Summary(
+            report=report, period=period,
+            due_at=datetime.fromisoformat(prow["due_at"]) if prow and prow["due_at"] else due_at(report, period),
+            state=prow["state"] if prow else "none", sections=sections,
+            post_channel=prow["post_channel"] if prow else None, post_ts=prow["post_ts"] if prow else None,
+            failures=repo.ledger_entries(self.db, report.team_id, report.id, period, state="failed"),
+        )
+        if with_metrics and self.metrics:
+            summary.kpi = self.metrics(report, period, now)
+        return summary
+
+    # --- exactly-once delivery -------------------------------------------------------------
+
+    def once(self, report: Report, period: str, action: str, recipient: str, now: datetime,
+             send: Callable[[str, bool], Any]) -> tuple[str, Any]:
+        """Send something at most once per ledger key; returns (outcome, result).
+
+        `send(key, recovering)` gets recovering=True when an earlier attempt crashed after
+        claiming: it must first look in Slack for a message carrying the key.
+        """
+        state = repo.claim(self.db, report.team_id, report.id, period, action, recipient, now=now)
+        if state in ("done", "busy"):
+            return state, None
+        key = repo.ledger_key(report.team_id, report.id, period, action, recipient)
+        try:
+            result = send(key, state == "recover")
+        except DeliveryError as exc:
+            if exc.permanent:
+                repo.fail(self.db, key, exc.code, now=now)
+                return "failed", exc.code
+            repo.release(self.db, key)
+            raise
+        except BaseException:
+            repo.release(self.db, key)
+            raise
+        repo.complete(self.db, key, now=now)
+        return "sent", result
+
+    # --- the loop --------------------------------------------------------------------------
+
+    def open(self, report: Report, period: str, actor: str, now: datetime) -> OpenResult:
+        """Open a period and DM one prompt per section and owner (never twice)."""
+        prow = repo.period_row(self.db, report.team_id, report.id, period)
+        if prow and prow["state"] == "posted":
+            raise Refused("refuse.already_posted", month=periods.label(period, report.locale),
+                          when=prow["compiled_at"], link=prow["post_ts"] or "")
+        repo.open_period(self.db, report.team_id, report.id, period, by=actor, due_at=due_at(report, period), now=now)
+        summary = self.summary(report, period, now)
+        sent = skipped = failed = 0
+        for section in summary.sections:
+            for owner in section.owners:
+                if repo.is_away(self.db, report.team_id, owner, now.date()):
+                    pass  # away owners still get the prompt; only reminders are held back
+                outcome, result = self.once(
+                    report, period, "prompt", f"{section.key}:{owner}", now,
+                    lambda key, recovering, s=section, o=owner: self._send_prompt(summary, s, o, key, recovering, now),
+                )
+                sent += outcome == "sent"
+                skipped += outcome in ("done", "busy")
+                failed += outcome == "failed"
+        self.tell_admins_of_failures(report, period)
+        return OpenResult(period=period, sent=sent, skipped=skipped, failed=failed)
+
+    def _send_prompt(self, summary: Summary, section: SectionState, owner: str, key: str,
+                     recovering: bool, now: datetime) -> tuple[str, str]:
+        found = self.outbox.find_dm(summary.report.team_id, owner, key) if recovering else None
+        channel, ts = found or self.outbox.send_prompt(summary, section, owner, key)
+        repo.record_prompt(self.db, summary.report.team_id, summary.report.id, summary.period, section.key,
+                           owner, channel=channel, ts=ts, now=now)
+        return channel, ts
+
+    def submit(self, report: Report, period: str, key: str, user: str, text: str, now: datetime, *,
+               via: str, append: bool = False, event_id: str | None = None) -> SubmitResult:
+        """Save a section's text; the caller tells the user, then calls announce()."""
+        section = report.section(key)
+        if section is None:
+            raise Refused("refuse.unknown_section", key=key, keys=", ".join(s.key for s in report.sections))
+        writers = self.writers(report, period, key)
+        if user not in writers and not self.is_admin(report, user):
+            raise Refused("refuse.not_owner", title=report.title(section),
+                          owners=", ".join(f"<@{o}>" for o in writers))
+        prow = repo.period_row(self.db, report.team_id, report.id, period)
+        if prow is None:
+            raise Refused("refuse.not_open", month=periods.label(period, report.locale), period=period)
+        saved = repo.save_answer(self.db, report.team_id, report.id, period, key, text=text, author=user,
+                                 via=via, now=now, append=append, event_id=event_id)
+        summary = self.summary(report, period, now, with_metrics=False)
+        state = next(s for s in summary.sections if s.key == key)
+        return SubmitResult(section=state, saved=saved, late=summary.state == "posted")
+
+    def announce(self, report: Report, period: str, result: SubmitResult, user: str, now: datetime) -> None:
+        """After a save: show the receipt on every owner's prompt and update a posted summary.
+
+        Runs after the user has been answered; Slack hiccups here never undo a saved answer.
+        """
+        if result.saved.duplicate:
+            return
+        summary = self.summary(report, period, now, with_metrics=False)
+        state = next(s for s in summary.sections if s.key == result.section.key)
+        saved = result.saved
+        rpt = summary.report
+        for p in repo.prompts_of(self.db, rpt.team_id, rpt.id, summary.period, state.key):
+            try:
+                self.outbox.refresh_prompt(summary, state, p["owner"], p["channel"], p["ts"])
+            except Exception:
+                log.exception("could not refresh the prompt of %s/%s", state.key, p["owner"])
+        if summary.state == "posted":
+            from bot.i18n import t
+
+            what = t(rpt.locale, "summary.what.edited" if saved.previous else "summary.what.added")
+            note = t(rpt.locale, "summary.updated", section=state.title, what=what,
+                     author=self.outbox.user_name(rpt.team_id, user), revision=saved.revision)
+            try:
+                self.outbox.post_update(self.summary(rpt, summary.period, now), note, state.key)
+            except Exception:
+                log.exception("could not update the posted summary of %s/%s", rpt.id, summary.period)
+
+    def compile(self, report: Report, period: str, actor: str, now: datetime, *, preview: bool = False) -> Summary:
+        """Build the summary; unless previewing, post it to the report channel exactly once."""
+        summary = self.summary(report, period, now)
+        if preview:
+            return summary
+        if summary.state == "posted":
+            raise Refused("refuse.already_posted", month=periods.label(period, report.locale),
+                          when=summary.post_ts, link=summary.post_ts)
+        outcome, result = self.once(report, period, "post", report.channel, now,
+                                    lambda key, recovering: self.outbox.post_summary(summary, key, find=recovering))
+        if outcome == "failed":
+            raise Refused("refuse.post_failed", error=result)
+        if outcome == "sent":
+            channel, ts = result
+            repo.mark_posted(self.db, report.team_id, report.id, period, channel=channel, ts=ts, by=actor, now=now)
+        return self.summary(report, period, now)
+
+    def tell_admins_of_failures(self, report: Report, period: str) -> None:
+        """Tell the admins once about recipients that could not be reached."""
+        from bot.i18n import t
+
+        failures = repo.unnotified_failures(self.db, report.team_id, report.id, period)
+        if not failures:
+            return
+        items = ", ".join(f"{f['recipient']} ({f['error']})" for f in failures)
+        text = t(report.locale, "admins.failures", name=report.name, month=periods.label(period, report.locale), items=items)
+        for admin in report.admins:
+            try:
+                self.outbox.send_dm(report.team_id, admin, text)
+            except Exception:
+                log.exception("could not tell admin %s about delivery failures", admin)
+
+    # --- reminders, away, hand-overs -------------------------------------------------------
+
+    def pending_by_owner(self, report: Report, period: str, now: datetime) -> dict[str, list[SectionState]]:
+        """Owners who still owe sections (and are not away), with those sections."""
+        summary = self.summary(report, period, now, with_metrics=False)
+        out: dict[str, list[SectionState]] = {}
+        for s in summary.sections:
+            if s.text:
+                continue
+            for owner in s.owners:
+                if not repo.is_away(self.db, report.team_id, owner, now.astimezone(report.tz).date()):
+                    out.setdefault(owner, []).append(s)
+        return out
+
+    def remind(self, report: Report, period: str, now: datetime, *, slot: str | None = None,
+               manual: bool = False, last_call: bool = False) -> int:
+        """One DM per owner listing only their pending sections; returns how many were sent."""
+        from bot.i18n import join_list, t
+
+        prow = repo.period_row(self.db, report.team_id, report.id, period)
+        if prow is None or prow["state"] == "posted":
+            return 0
+        # A manual reminder is keyed by the minute, so a double click sends one.
+        slot = slot or (f"manual:{now.astimezone(report.tz):%Y-%m-%dT%H:%M}" if manual else "remind")
+        due = datetime.fromisoformat(prow["due_at"])
+        sent = 0
+        for owner, sections in self.pending_by_owner(report, period, now).items():
+            titles = join_list([f"*{s.title}*" for s in sections], report.locale)
+            text = t(report.locale, "remind.last_call" if last_call else "remind.text",
+                     name=report.name, month=periods.label(period, report.locale), sections=titles,
+                     due=due.astimezone(report.tz).strftime("%Y-%m-%d %H:%M"))
+            outcome, _ = self.once(report, period, f"remind:{slot}", owner, now,
+                                   lambda key, recovering, o=owner, x=text: (
+                                       self.outbox.find_dm(report.team_id, o, key) if recovering else None
+                                   ) or self.outbox.send_dm(report.team_id, o, x, key))
+            sent += outcome == "sent"
+        self.tell_admins_of_failures(report, period)
+        return sent
+
+    def set_away(self, team_id: str, user: str, until, now: datetime) -> None:
+        repo.set_away(self.db, team_id, user, until.isoformat() if until else None, now=now)
+
+    def away_map(self, report: Report, period: str, now: datetime) -> dict[str, str]:
+        """Owners of the report who are away today -> until when."""
+        today = now.astimezone(report.tz).date()
+        owners = {o for s in report.sections for o in self.writers(report, period, s.key)}
+        out = {}
+        for o in owners:
+            until = repo.away_until(self.db, report.team_id, o)
+            if until and until >= today.isoformat():
+                out[o] = until
+        return out
+
+    def delegate(self, report: Report, period: str, key: str, user: str, to: str, now: datetime) -> None:
+        """Hand a section to someone for one period; they get the prompt if it is open."""
+        section = report.section(key)
+        if section is None:
+            raise Refused("refuse.unknown_section", key=key, keys=", ".join(s.key for s in report.sections))
+        if user not in section.owners and not self.is_admin(report, user):
+            raise Refused("refuse.not_owner", title=report.title(section), owners=", ".join(f"<@{o}>" for o in section.owners))
+        owner = user if user in section.owners else section.owners[0]
+        repo.delegate(self.db, report.team_id, report.id, period, key, owner, to, now=now)
+        if repo.period_row(self.db, report.team_id, report.id, period):
+            summary = self.summary(report, period, now, with_metrics=False)
+            state = next(s for s in summary.sections if s.key == key)
+            self.once(report, period, "prompt", f"{key}:{to}", now,
+                      lambda k, rec: self._send_prompt(summary, state, to, k, rec, now))
+
+    def next_actions(self, report: Report, period: str, now: datetime, limit: int = 3) -> list[Any]:
+        """Upcoming scheduled actions for the period, for status displays."""
+        from bot.schedule import ReportPlan, Schedule, next_actions
+
+        plan = ReportPlan(report.id, report.timezone, report.calendar, Schedule.from_mapping(report.schedule))
+        return next_actions(plan, lambda p: self.period_state(report, p), now, limit=limit)
+
+    def period_state(self, report: Report, period: str):
+        """What the planner needs to know about one report-month."""
+        from bot.schedule import PeriodState
+
+        prow = repo.period_row(self.db, report.team_id, report.id, period)
+        done = {e["action"].split(":", 1)[1] if e["action"].startswith("remind:") else e["action"]
+                for e in repo.ledger_entries(self.db, report.team_id, report.id, period)
+                if e["recipient"] == "*" and e["state"] == "done"}
+        answers = repo.answers_of(self.db, report.team_id, report.id, period)
+        return PeriodState(opened=prow is not None, posted=bool(prow and prow["state"] == "posted"),
+                           done_keys=frozenset(done),
+                           all_submitted=all(s.key in answers for s in report.sections))
+
+    def prompt_for_thread(self, team_id: str, channel: str, thread_ts: str) -> tuple[Report, str, str] | None:
+        """The report, period and section a DM thread answers, if it is one of our prompts."""
+        p = repo.prompt_by_message(self.db, team_id, channel, thread_ts)
+        if not p:
+            return None
+        report = self.report(team_id, p["report_id"])
+        return (report, p["period"], p["section"]) if report else None
+
+    def section_for_writing(self, report: Report, period: str, key: str, user: str, now: datetime) -> tuple[Summary, SectionState]:
+        """The state a Write/Edit modal starts from, after checking the user may write it."""
+        section = report.section(key)
+        if section is None:
+            raise Refused("refuse.unknown_section", key=key, keys=", ".join(s.key for s in report.sections))
+        writers = self.writers(report, period, key)
+        if user not in writers and not self.is_admin(report, user):
+            raise Refused("refuse.not_owner", title=report.title(section), owners=", ".join(f"<@{o}>" for o in writers))
+        summary = self.summary(report, period, now, with_metrics=False)
+        return summary, next(s for s in summary.sections if s.key == key)

@@ -1,0 +1,55 @@
+"""The composition of the Bolt app: `create_app(settings, client, db, clock)`."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from slack_bolt import App
+from slack_sdk import WebClient
+from slack_sdk.http_retry import RateLimitErrorRetryHandler
+
+from bot.config import Settings
+from bot.i18n import t
+from bot.workflow import Feedsum
+from handlers import actions, commands, events, views
+from handlers.deps import Deps
+from handlers.outbox import SlackOutbox
+
+log = logging.getLogger(__name__)
+
+
+def web_client(settings: Settings, token: str | None = None) -> WebClient:
+    """A Web API client on the configured base URL that waits out 429s (Retry-After)."""
+    client = WebClient(token=token or settings.bot_token, base_url=settings.api_base_url, timeout=30)
+    client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=5))
+    return client
+
+
+def create_app(settings: Settings, client: WebClient, db, clock: Callable[[], datetime], *,
+               core: Feedsum | None = None, default_locale: str = "zh-CN") -> tuple[App, Deps]:
+    """Build the Bolt app and the core it shares with the scheduler and CLI."""
+    outbox = SlackOutbox(lambda team_id: client)
+    core = core or Feedsum(db, outbox)
+    app = App(client=client, signing_secret=settings.signing_secret or "unused-in-socket-mode",
+              token_verification_enabled=True, request_verification_enabled=bool(settings.signing_secret),
+              ignoring_self_events_enabled=True)
+    deps = Deps(core=core, outbox=outbox, clock=clock, default_locale=default_locale)
+    for module in (commands, actions, views, events):
+        module.register(app, deps)
+
+    @app.error
+    def on_error(error, body, logger):
+        # One place for unexpected failures: full traceback in the log, a plain sentence to the user.
+        logger.exception("listener failed: %s", error)
+        url = (body or {}).get("response_url")
+        if url:
+            from slack_sdk.webhook import WebhookClient
+
+            try:
+                WebhookClient(url).send(text=t(default_locale, "error.generic"), response_type="ephemeral")
+            except Exception:
+                logger.exception("could not tell the user about the failure")
+
+    return app, deps

@@ -1,0 +1,153 @@
+"""`/feedsum …`: parse, call the core, answer ephemerally (only the summary itself is public)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+
+from bot import periods
+from bot.commands import Command, parse
+from bot.i18n import t
+from bot.workflow import Refused
+from handlers import render
+from handlers.deps import Deps
+
+log = logging.getLogger(__name__)
+ADMIN_COMMANDS = {"open", "compile", "remind"}
+
+
+def register(app, deps: Deps) -> None:
+    @app.command("/feedsum")
+    def feedsum_command(ack, body, respond, client):
+        cmd = parse(body.get("text", ""))
+        team, user, channel = body["team_id"], body["user_id"], body.get("channel_id")
+        report = None
+        try:
+            if cmd.name == "help":
+                hint = None
+                if cmd.unknown:
+                    hint = t(deps.default_locale, "help.unknown", word=cmd.unknown,
+                             near=f"`/feedsum {cmd.suggestion}`" if cmd.suggestion else "`/feedsum help`")
+                _ack_message(ack, render.help_message(deps.default_locale, hint=hint))
+                return
+            report = deps.core.resolve_report(team, channel, user, cmd.report)
+            period = _period(cmd, report, deps)
+            handler = HANDLERS[cmd.name]
+            handler(deps, cmd, report, period, user, ack=ack, respond=respond, client=client, channel=channel)
+        except Refused as exc:
+            _say(ack, deps.refusal(exc, report))
+
+
+def _say(ack, text: str) -> None:
+    ack({"text": text, "response_type": "ephemeral"})
+
+
+def _ack_message(ack, message: render.Message) -> None:
+    text, blocks = message
+    ack(text=text, blocks=blocks, response_type="ephemeral")
+
+
+def _period(cmd: Command, report, deps: Deps) -> str:
+    """The month named in the arguments, or the one being summarised now."""
+    for arg in cmd.args:
+        if arg[:1].isdigit():
+            try:
+                return periods.parse_period(arg)
+            except periods.PeriodError:
+                example = periods.default_period(deps.clock().astimezone(report.tz))
+                raise Refused("refuse.bad_month", text=arg, example=example) from None
+    return periods.default_period(deps.clock().astimezone(report.tz))
+
+
+def _status(deps: Deps, cmd, report, period, user, *, ack, **_):
+    now = deps.clock()
+    summary = deps.core.summary(report, period, now, with_metrics=False)
+    away = deps.core.away_map(report, period, now)
+    nxt = render.next_action_lines(report, deps.core.next_actions(report, period, now))
+    _ack_message(ack, render.status_message(summary, away=away, link=render.permalink(summary), next_lines=nxt))
+
+
+def _open(deps: Deps, cmd, report, period, user, *, ack, respond, **_):
+    deps.core.require_admin(report, user, "open")
+    _say(ack, t(report.locale, "working"))
+    result = deps.core.open(report, period, user, deps.clock())
+    extra = ""
+    if result.skipped:
+        extra += t(report.locale, "open.already", skipped=result.skipped)
+    if result.failed:
+        extra += t(report.locale, "open.failed", failed=result.failed)
+    respond(text=t(report.locale, "open.done", month=periods.label(period, report.locale), sent=result.sent, extra=extra),
+            response_type="ephemeral")
+
+
+def _compile(deps: Deps, cmd, report, period, user, *, ack, respond, client, channel, **_):
+    deps.core.require_admin(report, user, "compile")
+    now = deps.clock()
+    if "preview" in cmd.flags:
+        _say(ack, t(report.locale, "compile.preview"))
+        messages, _chart = deps.outbox.summary_payload(deps.core.compile(report, period, user, now, preview=True))
+        for text, blocks in messages:  # ephemeral posts: a response_url would take only five
+            client.chat_postEphemeral(channel=channel, user=user, text=text, blocks=blocks)
+        return
+    _say(ack, t(report.locale, "working"))
+    try:
+        summary = deps.core.compile(report, period, user, now)
+    except Refused as exc:
+        respond(text=deps.refusal(exc, report), response_type="ephemeral")
+        return
+    respond(text=t(report.locale, "compile.done", month=periods.label(period, report.locale),
+                   link=render.permalink(summary)), response_type="ephemeral")
+
+
+def _remind(deps: Deps, cmd, report, period, user, *, ack, respond, **_):
+    deps.core.require_admin(report, user, "remind")
+    _say(ack, t(report.locale, "working"))
+    sent = deps.core.remind(report, period, deps.clock(), manual=True)
+    respond(text=t(report.locale, "remind.done", sent=sent), response_type="ephemeral")
+
+
+def _write(deps: Deps, cmd, report, period, user, *, ack, client, **_):
+    keys = [a for a in cmd.args if not a[:1].isdigit()]
+    key = keys[0] if keys else None
+    if key is None or report.section(key) is None:
+        raise Refused("refuse.unknown_section", key=key or "?", keys=", ".join(s.key for s in report.sections))
+    raise Refused("write.use_prompt", key=key)
+
+
+def _away(deps: Deps, cmd, report, period, user, *, ack, **_):
+    args = [a for a in cmd.args if a.lower() != "until"]
+    if not args or args[0].lower() in ("off", "back", "clear"):
+        deps.core.set_away(report.team_id, user, None, deps.clock())
+        _say(ack, t(report.locale, "away.cleared"))
+        return
+    try:
+        until = date.fromisoformat(args[0])
+    except ValueError:
+        raise Refused("refuse.bad_date", text=args[0]) from None
+    deps.core.set_away(report.team_id, user, until, deps.clock())
+    _say(ack, t(report.locale, "away.set", until=until.isoformat()))
+
+
+def _delegate(deps: Deps, cmd, report, period, user, *, ack, **_):
+    users = cmd.users()
+    keys = [a for a in cmd.args if not a.startswith("<") and not a[:1].isdigit()]
+    if not keys or not users:
+        raise Refused("refuse.delegate_usage")
+    deps.core.delegate(report, period, keys[0], user, users[0], deps.clock())
+    _say(ack, t(report.locale, "delegate.done", section=report.title(report.section(keys[0])), user=f"<@{users[0]}>"))
+
+
+def _targets(deps: Deps, cmd, report, period, user, *, ack, **_):
+    _ack_message(ack, deps.core.targets_message(report, period, deps.clock()))
+
+
+def _not_yet(deps: Deps, cmd, report, period, user, *, ack, **_):
+    raise Refused("refuse.not_available", what=cmd.name)
+
+
+HANDLERS = {
+    "status": _status, "open": _open, "compile": _compile, "remind": _remind, "write": _write,
+    "away": _away, "delegate": _delegate, "targets": _targets,
+    "target": _not_yet, "history": _not_yet, "export": _not_yet, "owners": _not_yet, "owner": _not_yet,
+    "setup": _not_yet,
+}

@@ -1,0 +1,169 @@
+"""Sending to Slack: the core's Outbox, implemented with slack_sdk's WebClient.
+
+Every message that the ledger guards carries its ledger key in Slack message metadata, so
+after a crash the sender can look in Slack for what was already delivered instead of guessing.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.workflow import DeliveryError, SectionState, Summary
+from handlers import render
+
+log = logging.getLogger(__name__)
+METADATA_TYPE = "feedsum_delivery"
+CACHE_SECONDS = 600
+
+
+def _metadata(key: str) -> dict[str, Any]:
+    return {"event_type": METADATA_TYPE, "event_payload": {"key": key}}
+
+
+def _key_of(message: dict[str, Any]) -> str | None:
+    meta = message.get("metadata") or {}
+    return (meta.get("event_payload") or {}).get("key") if meta.get("event_type") == METADATA_TYPE else None
+
+
+class SlackOutbox:
+    def __init__(self, client_for: Callable[[str], WebClient],
+                 kpi_renderer: Callable[[Summary], tuple[list[dict], bytes | None]] | None = None):
+        self.client_for = client_for
+        self.kpi_renderer = kpi_renderer  # KPI highlight blocks and chart PNG (metrics issue)
+        self._cache: dict[tuple[str, str, str], tuple[float, Any]] = {}
+        self._lock = threading.Lock()
+
+    # --- helpers ---------------------------------------------------------------------------
+
+    def _call(self, team_id: str, method: str, **kwargs) -> dict[str, Any]:
+        try:
+            return getattr(self.client_for(team_id), method)(**kwargs).data
+        except SlackApiError as exc:
+            raise DeliveryError(exc.response.get("error") or "unknown_error") from exc
+
+    def _cached(self, team_id: str, kind: str, key: str, load: Callable[[], Any]) -> Any:
+        with self._lock:
+            hit = self._cache.get((team_id, kind, key))
+        if hit and time.monotonic() - hit[0] < CACHE_SECONDS:
+            return hit[1]
+        value = load()
+        with self._lock:
+            self._cache[(team_id, kind, key)] = (time.monotonic(), value)
+        return value
+
+    def dm_channel(self, team_id: str, user: str) -> str:
+        return self._cached(team_id, "dm", user,
+                            lambda: self._call(team_id, "conversations_open", users=user)["channel"]["id"])
+
+    def _user(self, team_id: str, user: str) -> dict[str, Any]:
+        def load():
+            try:
+                return self._call(team_id, "users_info", user=user)["user"]
+            except DeliveryError:
+                return {}
+        return self._cached(team_id, "user", user, load)
+
+    def user_name(self, team_id: str, user: str) -> str:
+        info = self._user(team_id, user)
+        profile = info.get("profile") or {}
+        return profile.get("display_name") or profile.get("real_name") or info.get("real_name") or info.get("name") or user
+
+    def is_workspace_admin(self, team_id: str, user: str) -> bool:
+        info = self._user(team_id, user)
+        return bool(info.get("is_admin") or info.get("is_owner") or info.get("is_primary_owner"))
+
+    def _names(self, team_id: str) -> Callable[[str], str]:
+        return lambda uid: self.user_name(team_id, uid)
+
+    def _find(self, team_id: str, channel: str, key: str, *, thread_ts: str | None = None) -> str | None:
+        """The ts of a message of ours in `channel` (or a thread) carrying `key`, if any."""
+        method = "conversations_replies" if thread_ts else "conversations_history"
+        args = {"ts": thread_ts} if thread_ts else {}
+        cursor = None
+        for _ in range(10):  # recent history is enough: we only look for what a crash interrupted
+            data = self._call(team_id, method, channel=channel, limit=200, include_all_metadata=True,
+                              cursor=cursor, **args)
+            for message in data.get("messages", []):
+                if _key_of(message) == key:
+                    return message["ts"]
+            cursor = (data.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return None
+        return None
+
+    # --- the Outbox protocol ---------------------------------------------------------------
+
+    def send_prompt(self, summary: Summary, section: SectionState, owner: str, key: str) -> tuple[str, str]:
+        team = summary.report.team_id
+        channel = self.dm_channel(team, owner)
+        text, blocks = render.prompt_message(summary, section, owner, self._names(team))
+        data = self._call(team, "chat_postMessage", channel=channel, text=text, blocks=blocks,
+                          metadata=_metadata(key), unfurl_links=False)
+        return data["channel"], data["ts"]
+
+    def refresh_prompt(self, summary: Summary, section: SectionState, owner: str, channel: str, ts: str) -> None:
+        team = summary.report.team_id
+        text, blocks = render.prompt_message(summary, section, owner, self._names(team))
+        self._call(team, "chat_update", channel=channel, ts=ts, text=text, blocks=blocks)
+
+    def find_dm(self, team_id: str, user: str, key: str) -> tuple[str, str] | None:
+        channel = self.dm_channel(team_id, user)
+        ts = self._find(team_id, channel, key)
+        return (channel, ts) if ts else None
+
+    def send_dm(self, team_id: str, user: str, text: str, key: str | None = None,
+                blocks: list | None = None) -> tuple[str, str]:
+        channel = self.dm_channel(team_id, user)
+        kwargs: dict[str, Any] = {"metadata": _metadata(key)} if key else {}
+        data = self._call(team_id, "chat_postMessage", channel=channel, text=text, blocks=blocks, **kwargs)
+        return data["channel"], data["ts"]
+
+    def summary_payload(self, summary: Summary) -> tuple[list[render.Message], bytes | None]:
+        kpi_blocks, chart = self.kpi_renderer(summary) if self.kpi_renderer and summary.kpi else ([], None)
+        return render.summary_messages(summary, self._names(summary.report.team_id), kpi_blocks=kpi_blocks), chart
+
+    def post_summary(self, summary: Summary, key: str, *, find: bool) -> tuple[str, str]:
+        """Post the main message and its thread; on recovery, only the parts not yet in Slack."""
+        team, channel = summary.report.team_id, summary.report.channel
+        messages, chart = self.summary_payload(summary)
+        main_ts = self._find(team, channel, key) if find else None
+        if main_ts is None:
+            text, blocks = messages[0]
+            data = self._call(team, "chat_postMessage", channel=channel, text=text, blocks=blocks,
+                              metadata=_metadata(key), unfurl_links=False)
+            channel, main_ts = data["channel"], data["ts"]
+        for i, (text, blocks) in enumerate(messages[1:], start=1):
+            part_key = f"{key}#{i}"
+            if find and self._find(team, channel, part_key, thread_ts=main_ts):
+                continue
+            self._call(team, "chat_postMessage", channel=channel, thread_ts=main_ts, text=text, blocks=blocks,
+                       metadata=_metadata(part_key), unfurl_links=False)
+        if chart is not None:
+            chart_key = f"{key}#chart"
+            if not (find and self._find(team, channel, chart_key, thread_ts=main_ts)):
+                self._call(team, "files_upload_v2", channel=channel, thread_ts=main_ts, content=chart,
+                           filename=f"feedsum-{summary.period}.png", title=render.title_of(summary))
+        return channel, main_ts
+
+    def post_update(self, summary: Summary, note: str, section_key: str | None = None) -> None:
+        """A late answer: refresh the main message in place and post the new text in the thread."""
+        team = summary.report.team_id
+        if not summary.post_ts:
+            return
+        messages, _ = self.summary_payload(summary)
+        text, blocks = messages[0]
+        self._call(team, "chat_update", channel=summary.post_channel, ts=summary.post_ts, text=text, blocks=blocks)
+        changed = next((s for s in summary.sections if s.key == section_key), None)
+        if changed is None:
+            self._call(team, "chat_postMessage", channel=summary.post_channel, thread_ts=summary.post_ts, text=note)
+            return
+        for text, blocks in render.section_messages(summary, changed, self._names(team), note=note):
+            self._call(team, "chat_postMessage", channel=summary.post_channel, thread_ts=summary.post_ts,
+                       text=f"{note} {text}", blocks=blocks)

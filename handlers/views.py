@@ -1,0 +1,57 @@
+"""Modal submissions. The answer is stored before the modal closes; a failed save keeps it open."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import date
+
+from bot.i18n import t
+from bot.workflow import Refused
+from handlers import render
+from handlers.deps import Deps
+from storage.db import StorageError
+
+log = logging.getLogger(__name__)
+
+
+def register(app, deps: Deps) -> None:
+    @app.view("write_section")
+    def save_section(ack, body, view):
+        team = body["team"]["id"] if body.get("team") else body["user"]["team_id"]
+        user = body["user"]["id"]
+        meta = json.loads(view.get("private_metadata") or "{}")
+        report = deps.core.report(team, meta.get("r", ""))
+        first = next(iter(view["state"]["values"]), "part_0")
+        if report is None:
+            ack(response_action="errors", errors={first: t(deps.default_locale, "refuse.unknown_report", id=meta.get("r"))})
+            return
+        text = render.modal_text(view["state"]["values"])
+        if not text.strip():
+            ack(response_action="errors", errors={first: t(report.locale, "modal.empty")})
+            return
+        now = deps.clock()
+        try:
+            result = deps.core.submit(report, meta["p"], meta["s"], user, text, now, via="modal")
+        except Refused as exc:
+            ack(response_action="errors", errors={first: deps.refusal(exc, report)[:150]})
+            return
+        except StorageError as exc:
+            log.error("answer not saved for %s/%s/%s: %s", report.id, meta["p"], meta["s"], exc)
+            ack(response_action="errors", errors={first: t(report.locale, "refuse.not_saved", error=str(exc))[:150]})
+            return
+        ack()
+        deps.core.announce(report, meta["p"], result, user, now)
+
+    @app.view("away")
+    def save_away(ack, body, view):
+        team = body["team"]["id"] if body.get("team") else body["user"]["team_id"]
+        values = view["state"]["values"]
+        picked = values["until"]["date"].get("selected_date")
+        report = deps.core.report(team, json.loads(view.get("private_metadata") or "{}").get("r", ""))
+        locale = report.locale if report else deps.default_locale
+        if not picked:
+            ack(response_action="errors", errors={"until": t(locale, "refuse.bad_date", text="")})
+            return
+        deps.core.set_away(team, body["user"]["id"], date.fromisoformat(picked), deps.clock())
+        ack()

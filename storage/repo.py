@@ -1,0 +1,336 @@
+"""Intent-named reads and writes. Every multi-row write is one transaction."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlite_utils
+
+from storage.db import transaction
+
+
+def _iso(now: datetime) -> str:
+    return now.isoformat(timespec="seconds")
+
+
+def _rows(db: sqlite_utils.Database, sql: str, params: tuple = ()) -> list[dict[str, Any]]:
+    with db.lock:
+        cur = db.conn.execute(sql, params)
+        cols = [c[0] for c in cur.description]
+        return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
+
+
+def _row(db: sqlite_utils.Database, sql: str, params: tuple = ()) -> dict[str, Any] | None:
+    rows = _rows(db, sql, params)
+    return rows[0] if rows else None
+
+
+def _audit(conn, team_id: str, actor: str, action: str, target: str, before: Any, after: Any, now: datetime) -> None:
+    conn.execute(
+        "INSERT INTO audit (team_id, actor, action, target, before, after, at) VALUES (?,?,?,?,?,?,?)",
+        (team_id, actor, action, target,
+         None if before is None else json.dumps(before, ensure_ascii=False, default=str),
+         None if after is None else json.dumps(after, ensure_ascii=False, default=str), _iso(now)),
+    )
+
+
+# --- reports ---------------------------------------------------------------------------------
+
+def upsert_report(db, team_id: str, data: dict[str, Any], *, actor: str, now: datetime) -> bool:
+    """Create or replace a report definition; returns True when something changed."""
+    payload = json.dumps(data, ensure_ascii=False, sort_keys=True)
+    with transaction(db) as conn:
+        old = conn.execute("SELECT data FROM reports WHERE team_id = ? AND id = ?", (team_id, data["id"])).fetchone()
+        if old and old[0] == payload:
+            return False
+        conn.execute(
+            "INSERT INTO reports (team_id, id, data, source, channel, updated_at) VALUES (?,?,?,?,?,?) "
+            "ON CONFLICT (team_id, id) DO UPDATE SET data = excluded.data, source = excluded.source, "
+            "channel = excluded.channel, updated_at = excluded.updated_at",
+            (team_id, data["id"], payload, data["source"], data["channel"], _iso(now)),
+        )
+        _audit(conn, team_id, actor, "report.save", data["id"], json.loads(old[0]) if old else None, data, now)
+    return True
+
+
+def remove_reports(db, team_id: str, ids: list[str], *, actor: str, now: datetime) -> None:
+    """Forget report definitions (history of their periods is kept)."""
+    with transaction(db) as conn:
+        for rid in ids:
+            conn.execute("DELETE FROM reports WHERE team_id = ? AND id = ?", (team_id, rid))
+            _audit(conn, team_id, actor, "report.remove", rid, None, None, now)
+
+
+def report_data(db, team_id: str, report_id: str) -> dict[str, Any] | None:
+    row = _row(db, "SELECT data FROM reports WHERE team_id = ? AND id = ?", (team_id, report_id))
+    return json.loads(row["data"]) if row else None
+
+
+def reports_data(db, team_id: str | None = None, *, channel: str | None = None, source: str | None = None) -> list[dict[str, Any]]:
+    """Report definitions, optionally of one workspace, channel or source."""
+    sql, params = "SELECT data FROM reports WHERE 1=1", []
+    if team_id is not None:
+        sql += " AND team_id = ?"
+        params.append(team_id)
+    if channel is not None:
+        sql += " AND channel = ?"
+        params.append(channel)
+    if source is not None:
+        sql += " AND source = ?"
+        params.append(source)
+    return [json.loads(r["data"]) for r in _rows(db, sql + " ORDER BY team_id, id", tuple(params))]
+
+
+# --- periods ---------------------------------------------------------------------------------
+
+def period_row(db, team_id: str, report_id: str, period: str) -> dict[str, Any] | None:
+    return _row(db, "SELECT * FROM periods WHERE team_id = ? AND report_id = ? AND period = ?",
+                (team_id, report_id, period))
+
+
+def open_period(db, team_id: str, report_id: str, period: str, *, by: str, due_at: datetime, now: datetime) -> bool:
+    """Mark a period open; returns False when it already was (opening twice is harmless)."""
+    with transaction(db) as conn:
+        cur = conn.execute(
+            "INSERT OR IGNORE INTO periods (team_id, report_id, period, state, opened_at, opened_by, due_at) "
+            "VALUES (?,?,?,?,?,?,?)",
+            (team_id, report_id, period, "open", _iso(now), by, _iso(due_at)),
+        )
+        if cur.rowcount:
+            _audit(conn, team_id, by, "period.open", f"{report_id}/{period}", None, {"due_at": _iso(due_at)}, now)
+        return bool(cur.rowcount)
+
+
+def mark_posted(db, team_id: str, report_id: str, period: str, *, channel: str, ts: str, by: str, now: datetime) -> None:
+    with transaction(db) as conn:
+        conn.execute(
+            "INSERT INTO periods (team_id, report_id, period, state, compiled_at, post_channel, post_ts) "
+            "VALUES (?,?,?,?,?,?,?) ON CONFLICT (team_id, report_id, period) DO UPDATE SET "
+            "state = 'posted', compiled_at = excluded.compiled_at, post_channel = excluded.post_channel, "
+            "post_ts = excluded.post_ts",
+            (team_id, report_id, period, "posted", _iso(now), channel, ts),
+        )
+        _audit(conn, team_id, by, "period.post", f"{report_id}/{period}", None, {"channel": channel, "ts": ts}, now)
+
+
+def periods_of(db, team_id: str, report_id: str) -> list[dict[str, Any]]:
+    return _rows(db, "SELECT * FROM periods WHERE team_id = ? AND report_id = ? ORDER BY period DESC",
+                 (team_id, report_id))
+
+
+# --- prompts ---------------------------------------------------------------------------------
+
+def record_prompt(db, team_id: str, report_id: str, period: str, section: str, owner: str,
+                  *, channel: str, ts: str, now: datetime) -> None:
+    with transaction(db) as conn:
+        conn.execute(
+            "INSERT INTO prompts (team_id, report_id, period, section, owner, channel, ts, sent_at) "
+            "VALUES (?,?,?,?,?,?,?,?) ON CONFLICT DO UPDATE SET channel = excluded.channel, "
+            "ts = excluded.ts, sent_at = excluded.sent_at",
+            (team_id, report_id, period, section, owner, channel, ts, _iso(now)),
+        )
+
+
+def prompts_of(db, team_id: str, report_id: str, period: str, section: str | None = None) -> list[dict[str, Any]]:
+    sql = "SELECT * FROM prompts WHERE team_id = ? AND report_id = ? AND period = ?"
+    params: tuple = (team_id, report_id, period)
+    if section is not None:
+        sql += " AND section = ?"
+        params += (section,)
+    return _rows(db, sql, params)
+
+
+def prompt_by_message(db, team_id: str, channel: str, ts: str) -> dict[str, Any] | None:
+    """The prompt a DM thread belongs to."""
+    return _row(db, "SELECT * FROM prompts WHERE team_id = ? AND channel = ? AND ts = ?", (team_id, channel, ts))
+
+
+def prompts_for_user(db, team_id: str, user: str) -> list[dict[str, Any]]:
+    return _rows(db, "SELECT * FROM prompts WHERE team_id = ? AND owner = ? ORDER BY period DESC", (team_id, user))
+
+
+# --- answers ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Saved:
+    revision: int
+    previous: str | None
+    text: str
+    duplicate: bool = False
+
+
+def answers_of(db, team_id: str, report_id: str, period: str) -> dict[str, dict[str, Any]]:
+    rows = _rows(db, "SELECT * FROM answers WHERE team_id = ? AND report_id = ? AND period = ?",
+                 (team_id, report_id, period))
+    for r in rows:
+        r["authors"] = json.loads(r["authors"])
+    return {r["section"]: r for r in rows}
+
+
+def save_answer(db, team_id: str, report_id: str, period: str, section: str, *, text: str, author: str,
+                via: str, now: datetime, append: bool = False, event_id: str | None = None) -> Saved:
+    """Store a section's text, keeping the previous version as a revision.
+
+    `append` adds to the current text (DM thread replies); an `event_id` seen before makes the
+    call a no-op, so a retried Slack event is stored once.
+    """
+    with transaction(db) as conn:
+        if event_id is not None:
+            cur = conn.execute("INSERT OR IGNORE INTO seen_events VALUES (?, ?)", (event_id, _iso(now)))
+            if not cur.rowcount:
+                row = conn.execute("SELECT revision, text FROM answers WHERE team_id=? AND report_id=? AND period=? AND section=?",
+                                   (team_id, report_id, period, section)).fetchone()
+                return Saved(revision=row[0] if row else 0, previous=None, text=row[1] if row else "", duplicate=True)
+        old = conn.execute(
+            "SELECT text, authors, revision FROM answers WHERE team_id = ? AND report_id = ? AND period = ? AND section = ?",
+            (team_id, report_id, period, section),
+        ).fetchone()
+        previous = old[0] if old else None
+        new_text = f"{previous}\n{text}" if append and previous else text
+        authors = json.loads(old[1]) if old else []
+        if author not in authors:
+            authors.append(author)
+        revision = (old[2] if old else 0) + 1
+        conn.execute(
+            "INSERT INTO answers (team_id, report_id, period, section, text, authors, revision, first_at, updated_at) "
+            "VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT DO UPDATE SET text = excluded.text, authors = excluded.authors, "
+            "revision = excluded.revision, updated_at = excluded.updated_at",
+            (team_id, report_id, period, section, new_text, json.dumps(authors), revision, _iso(now), _iso(now)),
+        )
+        conn.execute(
+            "INSERT INTO revisions (team_id, report_id, period, section, revision, text, author, via, created_at) "
+            "VALUES (?,?,?,?,?,?,?,?,?)",
+            (team_id, report_id, period, section, revision, new_text, author, via, _iso(now)),
+        )
+        return Saved(revision=revision, previous=previous, text=new_text)
+
+
+def revisions_of(db, team_id: str, report_id: str, period: str, section: str) -> list[dict[str, Any]]:
+    return _rows(db, "SELECT * FROM revisions WHERE team_id = ? AND report_id = ? AND period = ? AND section = ? "
+                 "ORDER BY revision", (team_id, report_id, period, section))
+
+
+def event_seen(db, event_id: str, now: datetime) -> bool:
+    """Record an event id; True when it was already recorded (a Slack retry)."""
+    with transaction(db) as conn:
+        cur = conn.execute("INSERT OR IGNORE INTO seen_events VALUES (?, ?)", (event_id, _iso(now)))
+        return not cur.rowcount
+
+
+# --- the delivery ledger ---------------------------------------------------------------------
+
+def ledger_key(team_id: str, report_id: str, period: str, action: str, recipient: str) -> str:
+    return f"{team_id}|{report_id}|{period}|{action}|{recipient}"
+
+
+def claim(db, team_id: str, report_id: str, period: str, action: str, recipient: str, *,
+          now: datetime, stale_after_s: float = 120) -> str:
+    """Claim an outgoing message before sending it.
+
+    Returns "new" (send it), "done" (already sent), "busy" (another process is sending it now) or
+    "recover" (a claim was left unfinished by a crash: check Slack before sending again).
+    """
+    key = ledger_key(team_id, report_id, period, action, recipient)
+    with transaction(db) as conn:
+        cur = conn.execute(
+            "INSERT OR IGNORE INTO ledger (key, team_id, report_id, period, action, recipient, state, claimed_at, attempts) "
+            "VALUES (?,?,?,?,?,?,?,?,1)",
+            (key, team_id, report_id, period, action, recipient, "claimed", _iso(now)),
+        )
+        if cur.rowcount:
+            return "new"
+        state, claimed_at = conn.execute("SELECT state, claimed_at FROM ledger WHERE key = ?", (key,)).fetchone()
+        if state == "done":
+            return "done"
+        if state == "claimed" and (now - datetime.fromisoformat(claimed_at)).total_seconds() < stale_after_s:
+            return "busy"
+        conn.execute("UPDATE ledger SET state = 'claimed', claimed_at = ?, attempts = attempts + 1 WHERE key = ?",
+                     (_iso(now), key))
+        return "recover" if state == "claimed" else "new"
+
+
+def complete(db, key: str, *, now: datetime) -> None:
+    with transaction(db) as conn:
+        conn.execute("UPDATE ledger SET state = 'done', done_at = ?, error = NULL WHERE key = ?", (_iso(now), key))
+
+
+def fail(db, key: str, error: str, *, now: datetime) -> None:
+    """A permanent per-recipient failure: recorded, shown in status, not retried every pass."""
+    with transaction(db) as conn:
+        conn.execute("UPDATE ledger SET state = 'failed', done_at = ?, error = ? WHERE key = ?", (_iso(now), error, key))
+
+
+def release(db, key: str) -> None:
+    """Give a claim back after a transient failure so the next pass retries it."""
+    with transaction(db) as conn:
+        conn.execute("DELETE FROM ledger WHERE key = ? AND state = 'claimed'", (key,))
+
+
+def ledger_entries(db, team_id: str, report_id: str, period: str, *, state: str | None = None) -> list[dict[str, Any]]:
+    sql = "SELECT * FROM ledger WHERE team_id = ? AND report_id = ? AND period = ?"
+    params: tuple = (team_id, report_id, period)
+    if state:
+        sql += " AND state = ?"
+        params += (state,)
+    return _rows(db, sql + " ORDER BY claimed_at", params)
+
+
+def unnotified_failures(db, team_id: str, report_id: str, period: str) -> list[dict[str, Any]]:
+    """Failures the admins have not been told about yet; marks them told."""
+    with transaction(db) as conn:
+        cur = conn.execute("SELECT key, action, recipient, error FROM ledger WHERE team_id = ? AND report_id = ? "
+                           "AND period = ? AND state = 'failed' AND notified = 0", (team_id, report_id, period))
+        rows = [dict(zip(("key", "action", "recipient", "error"), r, strict=True)) for r in cur.fetchall()]
+        conn.executemany("UPDATE ledger SET notified = 1 WHERE key = ?", [(r["key"],) for r in rows])
+        return rows
+
+
+def audit_log(db, team_id: str, limit: int = 100) -> list[dict[str, Any]]:
+    return _rows(db, "SELECT * FROM audit WHERE team_id = ? ORDER BY id DESC LIMIT ?", (team_id, limit))
+
+
+def record_audit(db, team_id: str, actor: str, action: str, target: str, before: Any, after: Any, now: datetime) -> None:
+    with transaction(db) as conn:
+        _audit(conn, team_id, actor, action, target, before, after, now)
+
+
+# --- away and hand-overs ---------------------------------------------------------------------
+
+def set_away(db, team_id: str, user: str, until: str | None, *, now: datetime) -> None:
+    """Mark a user away until a date (inclusive, ISO); None clears it."""
+    with transaction(db) as conn:
+        if until is None:
+            conn.execute("DELETE FROM away WHERE team_id = ? AND user_id = ?", (team_id, user))
+        else:
+            conn.execute("INSERT INTO away VALUES (?,?,?) ON CONFLICT DO UPDATE SET until = excluded.until",
+                         (team_id, user, until))
+        _audit(conn, team_id, user, "away", user, None, until, now)
+
+
+def is_away(db, team_id: str, user: str, day) -> bool:
+    row = _row(db, "SELECT until FROM away WHERE team_id = ? AND user_id = ?", (team_id, user))
+    return bool(row) and day.isoformat() <= row["until"]
+
+
+def away_until(db, team_id: str, user: str) -> str | None:
+    row = _row(db, "SELECT until FROM away WHERE team_id = ? AND user_id = ?", (team_id, user))
+    return row["until"] if row else None
+
+
+def delegate(db, team_id: str, report_id: str, period: str, section: str, owner: str, delegate_to: str,
+             *, now: datetime) -> None:
+    with transaction(db) as conn:
+        conn.execute("INSERT INTO delegations VALUES (?,?,?,?,?,?,?) ON CONFLICT (team_id, report_id, period, section) "
+                     "DO UPDATE SET owner = excluded.owner, delegate = excluded.delegate, at = excluded.at",
+                     (team_id, report_id, period, section, owner, delegate_to, _iso(now)))
+        _audit(conn, team_id, owner, "delegate", f"{report_id}/{period}/{section}", owner, delegate_to, now)
+
+
+def delegations_of(db, team_id: str, report_id: str, period: str) -> dict[tuple[str, str], str]:
+    """(section, owner) -> the person the owner handed it to."""
+    rows = _rows(db, "SELECT section, owner, delegate FROM delegations WHERE team_id = ? AND report_id = ? AND period = ?",
+                 (team_id, report_id, period))
+    return {(r["section"], r["owner"]): r["delegate"] for r in rows}

@@ -1,0 +1,181 @@
+"""A running feedsum: the real WSGI endpoint under waitress, signed requests, a fake Web API."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from slack_sdk.signature import SignatureVerifier
+
+from bot.cli import sync_reports
+from bot.config import Settings, parse_reports
+from bot.fake_slack import FakeSlack
+from handlers.app import create_app, web_client
+from handlers.server import make_server
+from storage.db import open_db
+
+SECRET = "test-signing-secret"
+ADMIN, OWNER_A, OWNER_B, STRANGER = "U0ADMIN01", "U0OWNERA1", "U0OWNERB1", "U0STRANGE"
+CHANNEL = "C0REPORT1"
+
+CONFIG = {
+    "reports": [{
+        "id": "feed-ads", "name": "信息流投放组", "channel": CHANNEL, "admins": [ADMIN],
+        "timezone": "Asia/Shanghai", "locale": "zh-CN", "calendar": "CN",
+        "sections": [
+            {"key": "results", "owners": [OWNER_A]},
+            {"key": "data", "owners": [OWNER_B]},
+            {"key": "lessons", "owners": [OWNER_A, OWNER_B]},
+            {"key": "solutions", "owners": [OWNER_A]},
+            {"key": "plan", "owners": [OWNER_B]},
+            {"key": "team", "owners": [ADMIN]},
+            {"key": "market", "owners": [OWNER_A]},
+        ],
+    }]
+}
+
+
+class Clock:
+    def __init__(self, now: datetime):
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@dataclass
+class Reply:
+    status: int
+    body: str
+    headers: dict
+
+    def json(self):
+        return json.loads(self.body) if self.body else {}
+
+
+class Harness:
+    def __init__(self, tmp_path, clock: Clock, config: dict | None = None, fake: FakeSlack | None = None):
+        self.fake = fake or FakeSlack().start()
+        self.clock = clock
+        self.settings = Settings.from_env({"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": SECRET,
+                                           "SLACK_API_BASE_URL": self.fake.api_url,
+                                           "FEEDSUM_DB": str(tmp_path / "feedsum.db")})
+        self.db = open_db(self.settings.db_path)
+        self.client = web_client(self.settings)
+        self.app, self.deps = create_app(self.settings, self.client, self.db, clock)
+        self.core = self.deps.core
+        self.reports = parse_reports(config or CONFIG, file="test.toml")
+        sync_reports(self.core, self.reports, self.fake.team_id, clock())
+        self.server = make_server(self.app, host="127.0.0.1", port=0, threads=8)
+        self.port = self.server.effective_port
+        self._thread = threading.Thread(target=self.server.run, daemon=True)
+        self._thread.start()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.report = self.core.report(self.fake.team_id, "feed-ads") if config is None else None
+
+    def close(self):
+        self.server.close()
+        self.fake.stop()
+
+    # --- raw signed requests ---------------------------------------------------------------
+
+    def post(self, body: bytes | str, *, content_type: str, timestamp: int | None = None,
+             signature: str | None = None, headers: dict | None = None, path: str = "/slack/events") -> Reply:
+        body = body.encode() if isinstance(body, str) else body
+        ts = str(timestamp if timestamp is not None else int(time.time()))
+        sig = signature or SignatureVerifier(SECRET).generate_signature(timestamp=ts, body=body)
+        req = urllib.request.Request(self.url + path, data=body, method="POST", headers={
+            "Content-Type": content_type, "X-Slack-Request-Timestamp": ts, "X-Slack-Signature": sig,
+            **(headers or {})})
+        try:
+            with urllib.request.urlopen(req, timeout=10) as resp:
+                return Reply(resp.status, resp.read().decode(), dict(resp.headers))
+        except urllib.error.HTTPError as exc:
+            return Reply(exc.code, exc.read().decode(), dict(exc.headers))
+
+    def get(self, path: str) -> Reply:
+        try:
+            with urllib.request.urlopen(self.url + path, timeout=10) as resp:
+                return Reply(resp.status, resp.read().decode(), dict(resp.headers))
+        except urllib.error.HTTPError as exc:
+            return Reply(exc.code, exc.read().decode(), dict(exc.headers))
+
+    # --- Slack-shaped requests -------------------------------------------------------------
+
+    def command(self, text: str, user: str = ADMIN, channel: str = CHANNEL, team: str | None = None, **kw) -> Reply:
+        form = {"token": "x", "team_id": team or self.fake.team_id, "team_domain": "demo", "channel_id": channel,
+                "channel_name": "ads", "user_id": user, "user_name": user.lower(), "command": "/feedsum",
+                "text": text, "api_app_id": "A0FEEDSUM", "response_url": f"{self.fake.url}/response/{user}",
+                "trigger_id": "1337.42.abcd"}
+        return self.post(urllib.parse.urlencode(form), content_type="application/x-www-form-urlencoded", **kw)
+
+    def interactive(self, payload: dict, **kw) -> Reply:
+        return self.post(urllib.parse.urlencode({"payload": json.dumps(payload)}),
+                         content_type="application/x-www-form-urlencoded", **kw)
+
+    def click(self, action_id: str, value: str, user: str, channel: str = "D0X", team: str | None = None) -> Reply:
+        team = team or self.fake.team_id
+        return self.interactive({
+            "type": "block_actions", "user": {"id": user, "username": user.lower(), "team_id": team},
+            "team": {"id": team}, "api_app_id": "A0FEEDSUM", "trigger_id": "1337.42.abcd",
+            "container": {"type": "message", "channel_id": channel, "message_ts": "1.1"},
+            "channel": {"id": channel}, "message": {"ts": "1.1", "text": ""},
+            "response_url": f"{self.fake.url}/response/{user}",
+            "actions": [{"action_id": action_id, "block_id": "prompt_actions", "value": value, "type": "button",
+                         "action_ts": "1.2"}],
+        })
+
+    def submit_view(self, view: dict, values: dict, user: str, team: str | None = None) -> Reply:
+        team = team or self.fake.team_id
+        return self.interactive({
+            "type": "view_submission", "user": {"id": user, "username": user.lower(), "team_id": team},
+            "team": {"id": team}, "api_app_id": "A0FEEDSUM", "trigger_id": "1337.42.abcd",
+            "view": {**view, "id": "V1", "state": {"values": values}, "hash": "h"},
+        })
+
+    def event(self, event: dict, *, event_id: str, team: str | None = None, headers: dict | None = None) -> Reply:
+        body = {"token": "x", "team_id": team or self.fake.team_id, "api_app_id": "A0FEEDSUM",
+                "type": "event_callback", "event_id": event_id, "event_time": int(time.time()),
+                "authorizations": [{"team_id": team or self.fake.team_id, "user_id": "U0BOTUSER", "is_bot": True}],
+                "event": event}
+        return self.post(json.dumps(body), content_type="application/json", headers=headers)
+
+    # --- helpers ---------------------------------------------------------------------------
+
+    def wait_for(self, predicate, timeout: float = 10.0):
+        """Poll until the app's background work has reached `predicate` (listeners run after the ack)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            result = predicate()
+            if result:
+                return result
+            time.sleep(0.02)
+        raise AssertionError("timed out waiting for the app")
+
+    def prompts(self) -> list[dict]:
+        return [m for m in self.fake.posted() if m["channel"].startswith("D") and (m.get("metadata") or {}).get(
+            "event_payload", {}).get("key", "").count("|prompt|")]
+
+    def modal_for(self, section: str, user: str, period: str) -> dict:
+        """Click Write on a prompt and return the modal that views.open got."""
+        before = len(self.fake.calls_to("views.open"))
+        value = json.dumps({"r": "feed-ads", "p": period, "s": section}, separators=(",", ":"))
+        assert self.click("write", value, user).status == 200
+        self.wait_for(lambda: len(self.fake.calls_to("views.open")) > before)
+        return _json(self.fake.calls_to("views.open")[-1].params["view"])
+
+
+def _json(v):
+    return json.loads(v) if isinstance(v, str) else v
+
+
+def modal_values(modal: dict, text: str) -> dict:
+    """State values for a write modal whose parts hold `text` (split into 3,000-char parts)."""
+    parts = [text[i:i + 3000] for i in range(0, len(text), 3000)] or [""]
+    return {f"part_{i}": {"text": {"type": "plain_text_input", "value": p}} for i, p in enumerate(parts)}
