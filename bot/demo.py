@@ -1,0 +1,66 @@
+"""`feedsum demo`: a whole month offline — prompts, answers, compile — against a fake Slack."""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+import urllib.parse
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from bot import demo_content as content
+from bot.config import Settings, parse_reports
+from bot.fake_slack import FakeSlack
+from bot.markdown import summary_markdown
+
+PERIOD = "2026-10"
+BUILDER = "https://app.slack.com/block-kit-builder/#"
+
+
+def run_demo(out: Path, *, locale: str = "zh-CN", stream=None) -> int:
+    """Run the month and write summary.md and blocks.json to `out`; returns an exit code."""
+    from bot.cli import sync_reports
+    from handlers.app import create_app, web_client
+    from storage.db import open_db
+
+    stream = stream or sys.stdout
+    tz = ZoneInfo("Asia/Shanghai")
+    users = {uid: {"id": uid, "name": uid.lower(), "real_name": name, "profile": {"display_name": name}}
+             for uid, name in content.USERS.items()}
+    out.mkdir(parents=True, exist_ok=True)
+    with FakeSlack(users=users) as fake, tempfile.TemporaryDirectory() as tmp:
+        settings = Settings.from_env({"SLACK_BOT_TOKEN": "xoxb-demo", "SLACK_API_BASE_URL": fake.api_url,
+                                      "FEEDSUM_DB": str(Path(tmp) / "demo.db")})
+        now = datetime(2026, 10, 28, 10, 0, tzinfo=tz)
+        clock = lambda: now  # noqa: E731 - the demo's time stands still at each step
+        db = open_db(settings.db_path)
+        _app, deps = create_app(settings, web_client(settings), db, clock)
+        core = deps.core
+        reports = parse_reports(content.config(locale), file="demo config")
+        sync_reports(core, reports, fake.team_id, now)
+        report = core.report(fake.team_id, "feed-ads")
+
+        opened = core.open(report, PERIOD, content.ADMIN, now)
+        print(f"1. opened {PERIOD}: {opened.sent} prompts sent by DM", file=stream)
+        for key, (user, text) in content.ANSWERS[locale].items():
+            result = core.submit(report, PERIOD, key, user, text, now, via="modal")
+            core.announce(report, PERIOD, result, user, now)
+        answered = len(content.ANSWERS[locale])
+        print(f"2. {answered} of {len(report.sections)} sections answered; one left open on purpose", file=stream)
+        now = datetime(2026, 11, 3, 12, 0, tzinfo=tz)
+        summary = core.compile(report, PERIOD, content.ADMIN, now)
+        posted = fake.posted(report.channel)
+        print(f"3. compiled and posted: 1 channel message + {len(posted) - 1} thread replies", file=stream)
+
+        names = lambda uid: content.USERS.get(uid, uid)  # noqa: E731
+        markdown = summary_markdown(summary, names)
+        (out / "summary.md").write_text(markdown, encoding="utf-8")
+        messages = [{"text": m["text"], "blocks": m["blocks"], "thread_ts": m["thread_ts"]} for m in posted]
+        (out / "blocks.json").write_text(json.dumps(messages, ensure_ascii=False, indent=2), encoding="utf-8")
+        print("\n" + markdown, file=stream)
+        link = BUILDER + urllib.parse.quote(json.dumps({"blocks": posted[0]["blocks"]}, ensure_ascii=False))
+        print(f"Wrote {out / 'summary.md'} and {out / 'blocks.json'}", file=stream)
+        print(f"Preview the channel message in Block Kit Builder:\n{link}", file=stream)
+    return 0
