@@ -34,6 +34,7 @@ class Faults:
     retry_after: int = 1
     user_errors: dict[str, str] = field(default_factory=dict)  # user or channel id -> error code
     fail_after: int | None = None  # chat.postMessage calls after this many raise a server error
+    delay: float = 0.0  # seconds each chat.postMessage takes (to kill a sender half-way)
 
 
 class FakeSlack:
@@ -100,6 +101,8 @@ class FakeSlack:
         return f"{1_700_000_000 + next(self._ts)}.{next(self._counter):06d}"
 
     def handle(self, method: str, params: dict[str, Any], headers: dict[str, str]) -> tuple[int, dict, dict]:
+        if method == "chat.postMessage" and self.faults.delay:
+            time.sleep(self.faults.delay)
         with self._lock:
             self.calls.append(Call(method, params, headers, time.monotonic()))
             n = len(self.calls)

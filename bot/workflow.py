@@ -128,6 +128,7 @@ class Feedsum:
         self.db = db
         self.outbox = outbox
         self.metrics = metrics  # builds the KPI report for a report-month (metrics issue)
+        self.metrics_pull: Callable[[Report, str, datetime], Any] | None = None
 
     # --- who may do what -------------------------------------------------------------------
 
@@ -408,20 +409,36 @@ class Feedsum:
         from bot.schedule import ReportPlan, Schedule, next_actions
 
         plan = ReportPlan(report.id, report.timezone, report.calendar, Schedule.from_mapping(report.schedule))
-        return next_actions(plan, lambda p: self.period_state(report, p), now, limit=limit)
+        return next_actions(plan, lambda p: self.period_state(report, p, now), now, limit=limit)
 
-    def period_state(self, report: Report, period: str):
-        """What the planner needs to know about one report-month."""
+    def period_state(self, report: Report, period: str, now: datetime | None = None):
+        """What the planner needs to know about one report-month.
+
+        A period that was due before feedsum first saw the report counts as posted, so a fresh
+        install does not open and post last month's summary out of the blue.
+        """
         from bot.schedule import PeriodState
 
         prow = repo.period_row(self.db, report.team_id, report.id, period)
-        done = {e["action"].split(":", 1)[1] if e["action"].startswith("remind:") else e["action"]
-                for e in repo.ledger_entries(self.db, report.team_id, report.id, period)
+        created = repo.report_created_at(self.db, report.team_id, report.id)
+        if prow is None and created and due_at(report, period) < datetime.fromisoformat(created):
+            return PeriodState(opened=True, posted=True)
+        done = {e["action"] for e in repo.ledger_entries(self.db, report.team_id, report.id, period)
                 if e["recipient"] == "*" and e["state"] == "done"}
         answers = repo.answers_of(self.db, report.team_id, report.id, period)
-        return PeriodState(opened=prow is not None, posted=bool(prow and prow["state"] == "posted"),
+        # "opened" means the scheduled open ran to the end: a manual open or a crashed fan-out
+        # still lets it run, and it only sends what is missing.
+        return PeriodState(opened="open" in done, posted=bool(prow and prow["state"] == "posted"),
                            done_keys=frozenset(done),
                            all_submitted=all(s.key in answers for s in report.sections))
+
+    def all_reports(self) -> list[Report]:
+        return [Report.from_dict(d) for d in repo.reports_data(self.db)]
+
+    def refresh_metrics(self, report: Report, period: str, now: datetime) -> None:
+        """Pull the report's metric sources again (a no-op until metrics are configured)."""
+        if self.metrics_pull is not None:
+            self.metrics_pull(report, period, now)
 
     def prompt_for_thread(self, team_id: str, channel: str, thread_ts: str) -> tuple[Report, str, str] | None:
         """The report, period and section a DM thread answers, if it is one of our prompts."""

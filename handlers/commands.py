@@ -13,7 +13,7 @@ from handlers import render
 from handlers.deps import Deps
 
 log = logging.getLogger(__name__)
-ADMIN_COMMANDS = {"open", "compile", "remind"}
+MONTH_COMMANDS = {"status", "open", "compile", "remind", "targets", "history", "export"}
 
 
 def register(app, deps: Deps) -> None:
@@ -31,7 +31,8 @@ def register(app, deps: Deps) -> None:
                 _ack_message(ack, render.help_message(deps.default_locale, hint=hint))
                 return
             report = deps.core.resolve_report(team, channel, user, cmd.report)
-            period = _period(cmd, report, deps)
+            period = _period(cmd, report, deps) if cmd.name in MONTH_COMMANDS else \
+                periods.default_period(deps.clock().astimezone(report.tz))
             handler = HANDLERS[cmd.name]
             handler(deps, cmd, report, period, user, ack=ack, respond=respond, client=client, channel=channel)
         except Refused as exc:

@@ -64,6 +64,13 @@ def remove_reports(db, team_id: str, ids: list[str], *, actor: str, now: datetim
             _audit(conn, team_id, actor, "report.remove", rid, None, None, now)
 
 
+def report_created_at(db, team_id: str, report_id: str) -> str | None:
+    """When feedsum first saw the report (its first save in the audit log)."""
+    row = _row(db, "SELECT MIN(at) AS at FROM audit WHERE team_id = ? AND action = 'report.save' AND target = ?",
+               (team_id, report_id))
+    return row["at"] if row else None
+
+
 def report_data(db, team_id: str, report_id: str) -> dict[str, Any] | None:
     row = _row(db, "SELECT data FROM reports WHERE team_id = ? AND id = ?", (team_id, report_id))
     return json.loads(row["data"]) if row else None

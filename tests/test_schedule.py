@@ -357,8 +357,9 @@ def test_timeline_invariants(where, year, month, open_n, due_n, open_time, remin
     assert utc == sorted(utc) and len({r.date() for r in tl.reminders}) == len(tl.reminders)
     assert all(tl.open_at.date() < r.date() and r < tl.due_at for r in tl.reminders)
     if tl.last_call_at is not None:
-        assert tl.open_at < tl.last_call_at < tl.due_at
-        assert tl.due_at - tl.last_call_at == timedelta(hours=hours)
+        # Elapsed time: compare in UTC (same-zone datetimes compare by wall clock).
+        assert tl.open_at.astimezone(UTC) < tl.last_call_at.astimezone(UTC) < tl.due_at.astimezone(UTC)
+        assert tl.due_at.astimezone(UTC) - tl.last_call_at.astimezone(UTC) == timedelta(hours=hours)
 
 
 # ---------------------------------------------------------------- due_actions

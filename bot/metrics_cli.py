@@ -1,0 +1,145 @@
+"""`feedsum metrics FILE...`: read ad exports and print monthly KPIs (table or JSON).
+
+Also runnable alone: ``python -m bot.metrics_cli FILE... [--preset NAME] [--json]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import unicodedata
+
+import pandas as pd
+
+from bot.exports import PRESET_NAMES, ExportError, dedupe, read_export
+from bot.kpi import kpi_table, kpis
+
+# KPI keys of the JSON output, in order (ratios as fractions, null when undefined).
+JSON_KEYS = ("impressions", "clicks", "spend", "conversions", "revenue", "ctr", "cpc", "cpm", "cvr", "cpa", "roas")
+_TABLE = (  # (header, key, format)
+    ("spend", "spend", "money"),
+    ("impr.", "impressions", "int"),
+    ("clicks", "clicks", "int"),
+    ("conv.", "conversions", "num"),
+    ("CTR", "ctr", "pct"),
+    ("CPC", "cpc", "money"),
+    ("CPM", "cpm", "money"),
+    ("CVR", "cvr", "pct"),
+    ("CPA", "cpa", "money"),
+    ("ROAS", "roas", "ratio"),
+)
+
+
+def _num(x) -> float | None:
+    if x is None:
+        return None
+    x = float(x)
+    return x if math.isfinite(x) else None
+
+
+def _kpi_obj(values) -> dict[str, float | None]:
+    return {k: _num(values[k]) for k in JSON_KEYS}
+
+
+def _fmt(x, kind: str) -> str:
+    x = _num(x)
+    if x is None:
+        return "—"
+    if kind == "int":
+        return f"{x:,.0f}"
+    if kind == "pct":
+        return f"{x * 100:.2f}%"
+    if kind == "ratio":
+        return f"{x:.2f}"
+    if kind == "num":
+        return f"{x:,.0f}" if float(x).is_integer() else f"{x:,.1f}"
+    return f"{x:,.2f}"
+
+
+def _width(s: str) -> int:
+    """Display width: CJK characters take two terminal columns."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in s)
+
+
+def _pad(s: str, width: int, right: bool) -> str:
+    fill = " " * max(0, width - _width(s))
+    return fill + s if right else s + fill
+
+
+def _table(rows: pd.DataFrame) -> str:
+    months = rows["date"].dt.to_period("M").astype(str)
+    data = rows.assign(month=months)
+    per_platform = kpi_table(data, ["month", "platform"])
+    per_month = kpi_table(data, "month")
+    lines = [["month", "platform"] + [h for h, _, _ in _TABLE]]
+    for month, mrow in per_month.iterrows():
+        for (m, plat), prow in per_platform.loc[[month]].iterrows():
+            lines.append([m, str(plat)] + [_fmt(prow[k], f) for _, k, f in _TABLE])
+        if per_platform.loc[[month]].shape[0] > 1:
+            lines.append([month, "all"] + [_fmt(mrow[k], f) for _, k, f in _TABLE])
+    widths = [max(_width(r[i]) for r in lines) for i in range(len(lines[0]))]
+    text = [
+        "  ".join(_pad(c, widths[i], right=i >= 2) for i, c in enumerate(r)).rstrip() for r in lines
+    ]
+    text.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(text)
+
+
+def run(
+    paths: list[str],
+    preset: str = "auto",
+    as_json: bool = False,
+    out=sys.stdout,
+    *,
+    columns: dict[str, str] | None = None,
+) -> int:
+    """Read every file (later files replace earlier ones for the same day/platform/campaign)
+    and print KPIs per month and platform; with `as_json` a JSON object instead.
+
+    `columns` is the config's ``[reports.metrics.columns]`` mapping (canonical name → header).
+
+    Returns the exit code: 0 on success, 2 when a file cannot be imported (message on stderr).
+    """
+    frames, dropped = [], 0
+    try:
+        for p in paths:
+            res = read_export(p, preset=preset, columns=columns, progress=True)
+            for w in res.warnings:
+                print(f"{res.file}: {w}", file=sys.stderr)
+            frames.append(res.rows)
+            dropped += res.dropped
+    except ExportError as exc:
+        print(f"feedsum metrics: {exc}", file=sys.stderr)
+        return 2
+    rows = dedupe(frames)
+
+    if as_json:
+        months = {}
+        if len(rows):
+            per_month = kpi_table(rows.assign(month=rows["date"].dt.to_period("M").astype(str)), "month")
+            months = {str(m): _kpi_obj(r) for m, r in per_month.iterrows()}
+        obj = {"rows": len(rows), "dropped": dropped, "totals": _kpi_obj(kpis(rows)), "months": months}
+        out.write(json.dumps(obj, ensure_ascii=False, indent=2) + "\n")
+        return 0
+    if not len(rows):
+        out.write(f"no data rows ({dropped} total/summary rows dropped)\n")
+        return 0
+    out.write(_table(rows) + "\n")
+    out.write(f"\n{len(rows):,} data rows, {dropped} total/summary rows dropped\n")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry point; returns the exit code."""
+    ap = argparse.ArgumentParser(prog="feedsum metrics", description="KPIs from ad-platform exports")
+    ap.add_argument("files", nargs="+", help="CSV/TSV/XLSX exports, oldest snapshot first")
+    ap.add_argument("--preset", default="auto", choices=PRESET_NAMES)
+    ap.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    args = ap.parse_args(argv)
+    return run(args.files, preset=args.preset, as_json=args.json)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

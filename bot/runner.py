@@ -1,0 +1,92 @@
+"""The scheduler's executor: ask the pure planner what is due now, then do it exactly once.
+
+`tick(core, now)` is one pass. `feedsum tick` runs one from cron; `start_scheduler` wakes it
+every minute inside `feedsum run` / `feedsum scheduler`. Every action is claimed in the ledger
+(recipient "*") before it runs, so two processes ticking together do it once, and each message
+inside it is claimed again per recipient.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from bot.config import Report
+from bot.schedule import Action, ReportPlan, Schedule, due_actions
+from bot.workflow import Feedsum, Refused
+
+log = logging.getLogger(__name__)
+SYSTEM = "feedsum"
+
+
+def _plan_id(report: Report) -> str:
+    return f"{report.team_id}/{report.id}"
+
+
+def planned(core: Feedsum, now: datetime) -> tuple[list[Action], dict[str, Report]]:
+    """What the planner says is due now, across every workspace's reports."""
+    reports = {_plan_id(r): r for r in core.all_reports()}
+    plans = [ReportPlan(pid, r.timezone, r.calendar, Schedule.from_mapping(r.schedule)) for pid, r in reports.items()]
+    actions = due_actions(plans, lambda pid, period: core.period_state(reports[pid], period, now), now)
+    return actions, reports
+
+
+def describe(action: Action, report: Report) -> str:
+    at = action.at.astimezone(report.tz).strftime("%Y-%m-%d %H:%M %Z")
+    return f"{report.team_id}/{report.id} {action.period} {action.kind:<9} (scheduled {at})"
+
+
+def tick(core: Feedsum, now: datetime, *, dry_run: bool = False) -> list[str]:
+    """One scheduler pass; returns a line per action (what was done, or would be)."""
+    actions, reports = planned(core, now)
+    lines = []
+    for action in actions:
+        report = reports[action.report_id]
+        if dry_run:
+            lines.append("would run: " + describe(action, report))
+            continue
+        try:
+            outcome = run_action(core, report, action, now)
+        except Exception:
+            # One report's failure must not stop the others; the next pass retries it.
+            log.exception("scheduled %s failed", describe(action, report))
+            outcome = "error (will retry)"
+        lines.append(f"{outcome}: {describe(action, report)}")
+    return lines
+
+
+def run_action(core: Feedsum, report: Report, action: Action, now: datetime) -> str:
+    def work(key: str, recovering: bool):
+        if action.kind == "open":
+            return core.open(report, action.period, SYSTEM, now)
+        if action.kind == "remind":
+            return core.remind(report, action.period, now, slot=action.key.split(":", 1)[1])
+        if action.kind == "last_call":
+            return core.remind(report, action.period, now, slot="last_call", last_call=True)
+        if action.kind == "due":
+            core.refresh_metrics(report, action.period, now)  # conversions are backfilled late
+            try:
+                return core.compile(report, action.period, SYSTEM, now)
+            except Refused as exc:
+                if exc.key == "refuse.already_posted":  # an admin compiled by hand first
+                    return None
+                raise
+        raise ValueError(action.kind)
+
+    outcome, _ = core.once(report, action.period, action.key, "*", now, work)
+    return {"sent": "done", "done": "already done", "busy": "running elsewhere"}.get(outcome, outcome)
+
+
+def start_scheduler(core: Feedsum, clock: Callable[[], datetime]):
+    """An APScheduler 3 background scheduler that ticks every minute."""
+    from apscheduler.events import EVENT_JOB_ERROR
+    from apscheduler.schedulers.background import BackgroundScheduler
+    from apscheduler.triggers.cron import CronTrigger
+
+    scheduler = BackgroundScheduler(timezone="UTC")
+    scheduler.add_job(lambda: tick(core, clock()), CronTrigger(second=5), id="feedsum-tick",
+                      replace_existing=True, max_instances=1, coalesce=True, misfire_grace_time=50)
+    scheduler.add_listener(lambda ev: log.error("scheduler job failed: %s", ev.exception), EVENT_JOB_ERROR)
+    scheduler.start()
+    return scheduler

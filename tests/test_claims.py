@@ -1,0 +1,271 @@
+"""Claim extraction and checking: corpus precision/recall plus targeted cases."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.claims import (
+    Claim,
+    check_claim,
+    check_claims,
+    find_claims,
+    fmt_kpi,
+    summary_line,
+)
+
+try:  # tests/ is not a package today; keep working if it becomes one
+    from claims_corpus import CORPUS, CURRENT, PREVIOUS
+except ImportError:  # pragma: no cover
+    from tests.claims_corpus import CORPUS, CURRENT, PREVIOUS
+
+
+def evaluate(corpus=CORPUS):
+    """Match each sentence's found claims to its expected ones (by kpi and kind, in order)
+    and count extraction hits and alarms (ok is False)."""
+    stats = dict(sentences=len(corpus), expected=0, found=0, matched=0, wrong=0, caught=0,
+                 alarms=0, false_alarms=0, correct=0, confirmed=0, unverifiable_ok=0,
+                 unverifiable=0)
+    problems = []
+    for text, expected in corpus:
+        checks = check_claims(text, CURRENT, PREVIOUS)
+        stats["expected"] += len(expected)
+        stats["found"] += len(checks)
+        pool = list(checks)
+        for kpi, kind, verdict in expected:
+            hit = next((c for c in pool if (c.claim.kpi, c.claim.kind) == (kpi, kind)), None)
+            if verdict is False:
+                stats["wrong"] += 1
+            elif verdict is True:
+                stats["correct"] += 1
+            else:
+                stats["unverifiable"] += 1
+            if hit is None:
+                problems.append(("missed", text, kpi, kind))
+                continue
+            pool.remove(hit)
+            stats["matched"] += 1
+            if hit.ok is False:
+                stats["alarms"] += 1
+                if verdict is False:
+                    stats["caught"] += 1
+                else:
+                    stats["false_alarms"] += 1
+                    problems.append(("false alarm", text, hit.message("en")))
+            elif hit.ok is True and verdict is True:
+                stats["confirmed"] += 1
+            elif hit.ok is None and verdict is None:
+                stats["unverifiable_ok"] += 1
+            elif verdict is False:
+                problems.append(("not caught", text, hit.message("en")))
+        for extra in pool:  # claims nobody wrote: an alarm on them is a false alarm
+            problems.append(("spurious", text, extra.message("en")))
+            if extra.ok is False:
+                stats["alarms"] += 1
+                stats["false_alarms"] += 1
+    return stats, problems
+
+
+def test_corpus_size_and_mix():
+    assert len(CORPUS) >= 60
+    texts = [t for t, _ in CORPUS]
+    assert any(any("\u4e00" <= ch <= "\u9fff" for ch in t) for t in texts)
+    assert any(t.isascii() for t in texts)
+    assert sum(1 for _, e in CORPUS if not e) >= 10  # sentences with no claim
+    assert sum(1 for _, e in CORPUS for *_, v in e if v is False) >= 25
+
+
+def test_corpus_precision_and_recall():
+    stats, problems = evaluate()
+    precision = (stats["alarms"] - stats["false_alarms"]) / stats["alarms"]
+    recall = stats["caught"] / stats["wrong"]
+    print("\nclaims corpus:", stats, f"alarm precision={precision:.3f} wrong-claim recall={recall:.3f}")
+    for p in problems:
+        print("  ", p)
+    assert stats["false_alarms"] == 0, problems
+    assert precision == 1.0
+    assert recall >= 0.90
+    # extraction: nothing invented, and nearly everything written is found
+    assert stats["found"] == stats["matched"], problems
+    assert stats["matched"] / stats["expected"] >= 0.95
+    assert stats["confirmed"] / stats["correct"] >= 0.95
+
+
+# --- extraction -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text, kpi, kind, value, previous, direction",
+    [
+        ("点击率从2.1%升至2.5%", "ctr", "from_to", 0.025, 0.021, "up"),
+        ("CTR up 12%", "ctr", "change_rel", 0.12, None, "up"),
+        ("CPA 降到 45 元", "cpa", "value", 45.0, None, "down"),
+        ("消耗 12.3 万", "spend", "value", 123_000.0, None, None),
+        ("花费12.3w", "spend", "value", 123_000.0, None, None),
+        ("ROI 1:3.2", "roas", "value", 3.2, None, None),
+        ("ROI 3.2", "roas", "value", 3.2, None, None),
+        ("点击率环比下降 5 个百分点", "ctr", "change_pp", 0.05, None, "down"),
+        ("转化率提升了0.5pp", "cvr", "change_pp", 0.005, None, "up"),
+        ("CPM ¥38.5", "cpm", "value", 38.5, None, None),
+        ("spend was $12,300", "spend", "value", 12_300.0, None, None),
+        ("conversions fell 8% MoM", "conversions", "change_rel", 0.08, None, "down"),
+        ("点击量 3.4万", "clicks", "value", 34_000.0, None, None),
+        ("展现 120万次", "impressions", "value", 1_200_000.0, None, None),
+        ("转化成本从52元降到45元", "cpa", "from_to", 45.0, 52.0, "down"),
+        ("投入产出比 1：2.5", "roas", "value", 2.5, None, None),
+        ("GMV 1.2亿", "revenue", "value", 1.2e8, None, None),
+        ("clicks 12.5k", "clicks", "value", 12_500.0, None, None),
+        ("revenue of $1.2M", "revenue", "value", 1_200_000.0, None, None),
+        ("平均点击价格 0.85 元", "cpc", "value", 0.85, None, None),
+        ("曝光 300万", "impressions", "value", 3e6, None, None),
+        ("CTR +0.4pp", "ctr", "change_pp", 0.004, None, "up"),
+        ("$12,300 in spend", "spend", "value", 12_300.0, None, None),
+        ("12.35万元的消耗", "spend", "value", 123_500.0, None, None),
+        ("1.25M impressions", "impressions", "value", 1_250_000.0, None, None),
+    ],
+)
+def test_find_claims_examples(text, kpi, kind, value, previous, direction):
+    claims = find_claims(text)
+    assert len(claims) == 1, claims
+    c = claims[0]
+    assert (c.kpi, c.kind, c.direction) == (kpi, kind, direction)
+    assert c.value == pytest.approx(value)
+    assert (c.previous is None) == (previous is None)
+    if previous is not None:
+        assert c.previous == pytest.approx(previous)
+    assert text[c.span[0]:c.span[1]].strip()  # the span points into the text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "下月目标点击率 3%",
+        "Next month's target: CTR 3%.",
+        "本月共上线 3个素材，第2周起量",
+        "计划 5 月 20 日前完成 2 轮测试",
+        "We plan to cut CPA to ¥40.",
+        "预计月底消耗 21 万",
+        "快手 CTR 1.9%",
+        "The Douyin campaign had a CTR of 3.5%.",
+        "点击率峰值 4.2%",
+        "daily spend peaked at ¥6,000",
+        "2024-05 月报",
+        "Q2 第3周",
+    ],
+)
+def test_not_claims(text):
+    assert find_claims(text) == []
+
+
+def test_count_before_kpi_does_not_steal_a_money_figure():
+    claims = find_claims("CPA 降到 45 元 转化 2270")
+    assert [(c.kpi, c.value) for c in claims] == [("cpa", 45.0), ("conversions", 2270.0)]
+
+
+def test_roi_mode_maps_roi_but_not_roas():
+    assert find_claims("ROI 2.2", roi_mode="profit")[0].kpi == "profit_roi"
+    assert find_claims("投产比 3.2", roi_mode="revenue")[0].kpi == "roas"
+    assert find_claims("ROAS 3.2", roi_mode="profit")[0].kpi == "roas"
+    check = check_claims("ROI 2.2", CURRENT, PREVIOUS, roi_mode="profit")[0]
+    assert check.ok is True
+    assert check_claims("ROI 2.2", CURRENT, PREVIOUS, roi_mode="revenue")[0].ok is False
+
+
+def test_scope_names_skip_named_parts():
+    assert find_claims("春季拉新 CTR 3.1%", scope_names=["春季拉新"]) == []
+    assert len(find_claims("CTR 3.1%", scope_names=["春季拉新"])) == 1
+
+
+# --- checking ---------------------------------------------------------------
+
+
+def test_share_percent_change_accepts_relative_or_points():
+    rel, pp, neither = (check_claims(t, CURRENT, PREVIOUS)[0] for t in
+                        ("CTR 提升 8.1%", "CTR 提升 0.17%", "CTR 提升 3%"))
+    assert (rel.ok, rel.interpretation) == (True, "relative")
+    assert (pp.ok, pp.interpretation) == (True, "points")
+    assert neither.ok is False
+
+
+def test_points_claim_is_not_read_as_relative():
+    # +0.17 pp is right; "8 个百分点" would only match the relative change, which pp is not
+    assert check_claims("CTR 提升 0.17 个百分点", CURRENT, PREVIOUS)[0].ok is True
+    assert check_claims("CTR 提升 8 个百分点", CURRENT, PREVIOUS)[0].ok is False
+
+
+def test_wrong_direction_is_wrong_even_with_right_magnitude():
+    c = check_claims("CTR 下降 8.1%", CURRENT, PREVIOUS)[0]
+    assert c.ok is False and c.reason == "direction"
+    assert "方向" in c.message("zh-CN") and "wrong direction" in c.message("en")
+
+
+def test_rounding_precision_follows_the_writer():
+    ok = lambda t: check_claims(t, CURRENT, PREVIOUS)[0].ok  # noqa: E731
+    assert ok("点击率 2.3%") is True  # 2.27% to one decimal
+    assert ok("点击率 2.27%") is True
+    assert ok("点击率 2.25%") is False  # two decimals written: 2.27 expected
+    assert ok("消耗 12.35 万") is True and ok("消耗 12.4 万") is True
+    assert ok("消耗 12.5 万") is False
+    assert ok("spend was ¥123,500") is True and ok("spend was ¥123,600") is False
+    # trailing zeros read as rounding, keeping three significant digits
+    assert ok("spend was ¥124,000") is True and ok("spend was ¥125,000") is False
+    assert ok("CPA 54.4 元") is True  # truncation of 54.405
+    assert ok("CPA 54.5 元") is False
+
+
+def test_unverifiable_without_previous_month():
+    checks = check_claims("CTR 提升 12%，消耗 12.35 万", CURRENT, None)
+    assert [c.ok for c in checks] == [None, True]
+    assert "上月" in checks[0].message("zh-CN")
+    assert "previous month" in checks[0].message("en")
+
+
+def test_missing_kpi_value_is_not_verifiable():
+    current = dict(CURRENT, revenue=None, roas=None)
+    check = check_claims("ROI 3.2", current, PREVIOUS)[0]
+    assert check.ok is None and check.reason == "no_data"
+
+
+def test_yoy_is_not_verifiable():
+    check = check_claims("消耗同比增长 20%", CURRENT, PREVIOUS)[0]
+    assert check.ok is None and check.reason == "yoy"
+
+
+def test_message_shows_data_and_span():
+    msg = check_claims("CTR 提升 12%", CURRENT, PREVIOUS)[0].message("en")
+    assert msg == "“CTR 提升 12%”: the data gives +8.1% (2.10% → 2.27%)"
+    zh = check_claims("CTR 提升 12%", CURRENT, PREVIOUS)[0].message("zh-CN")
+    assert zh == "“CTR 提升 12%”：数据为 +8.1%（2.10% → 2.27%）"
+
+
+def test_summary_line():
+    checks = check_claims("CTR 提升 12%。消耗 12.35 万。点击率 2.27%。", CURRENT, PREVIOUS)
+    assert summary_line(checks, "zh-CN") == "已核对 3 个数字，1 个与数据不符"
+    assert summary_line(checks, "en") == "Checked 3 figures against the data; 1 disagrees"
+    good = [c for c in checks if c.ok]
+    assert summary_line(good, "zh-CN") == "已核对 2 个数字，均与数据一致"
+    assert summary_line(good, "en") == "Checked 2 figures against the data; all agree"
+    assert summary_line([], "en").startswith("No figures")
+
+
+def test_check_claim_directly_on_a_hand_made_claim():
+    claim = Claim(kpi="cpa", kind="change_abs", value=0.36, previous=None, direction="down",
+                  span=(0, 0), text="CPA 降低 0.36 元", precision=0.01)
+    assert check_claim(claim, CURRENT, PREVIOUS).ok is True
+
+
+@pytest.mark.parametrize(
+    "key, value, zh, en",
+    [
+        ("spend", 123_456.78, "12.35万元", "¥123,456.78"),
+        ("spend", 4_321.0, "4,321.00 元", "¥4,321.00"),
+        ("impressions", 1_234_567, "123.46万", "1,234,567"),
+        ("clicks", 987, "987", "987"),
+        ("revenue", 2.5e8, "2.50亿元", "¥250,000,000.00"),
+        ("ctr", 0.0227, "2.27%", "2.27%"),
+        ("roas", 3.2, "3.20", "3.20"),
+        ("cpa", None, "无数据", "—"),
+    ],
+)
+def test_fmt_kpi(key, value, zh, en):
+    assert fmt_kpi(key, value, "zh-CN") == zh
+    assert fmt_kpi(key, value, "en") == en

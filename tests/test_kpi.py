@@ -1,0 +1,150 @@
+"""KPI engine: ratios of sums, no-value handling, comparisons, targets, drivers, pacing."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.exports import read_export
+from bot.kpi import KPI_KEYS, build_report, kpi_table, kpis
+from tests import export_fixtures as fx
+
+
+def frame(recs, platform="巨量引擎"):
+    df = pd.DataFrame(recs)
+    df["date"] = pd.to_datetime(df["date"])
+    df["platform"] = df.get("platform", platform)
+    for c in ("impressions", "clicks", "spend", "conversions", "revenue"):
+        df[c] = df[c].astype("float64") if c in df else np.nan
+    return df
+
+
+def test_ratio_of_sums_not_mean_of_ratios():
+    rows = frame([
+        {"date": "2026-03-01", "campaign": "a", "impressions": 100, "clicks": 10, "spend": 10, "conversions": 1},
+        {"date": "2026-03-02", "campaign": "a", "impressions": 10_000, "clicks": 100, "spend": 50, "conversions": 1},
+    ])
+    k = kpis(rows)
+    assert k["ctr"] == pytest.approx(110 / 10_100)  # 1.089 %
+    assert round(k["ctr"] * 100, 3) == 1.089
+    assert k["ctr"] != pytest.approx(0.055)  # the mean of daily CTRs
+    assert k["cpc"] == pytest.approx(60 / 110)
+    assert k["cpm"] == pytest.approx(60 / 10_100 * 1000)
+    assert k["cvr"] == pytest.approx(2 / 110) and k["cpa"] == pytest.approx(30)
+
+
+def test_zero_denominators_give_none():
+    rows = frame([{"date": "2026-03-01", "campaign": "a", "impressions": 0, "clicks": 0, "spend": 0,
+                   "conversions": 0}])
+    k = kpis(rows)
+    assert set(k) == set(KPI_KEYS)
+    for key in ("ctr", "cpc", "cpm", "cvr", "cpa", "roas", "profit_roi"):
+        assert k[key] is None, key
+    assert k["revenue"] is None  # no revenue column: no value, never 0
+    assert k["spend"] == 0.0
+    empty = kpis(rows.iloc[:0])
+    assert all(v is None for v in empty.values())
+
+
+def test_no_nan_or_inf_leaks():
+    rows = frame([{"date": "2026-03-01", "campaign": "a", "impressions": 10, "clicks": 5, "spend": 0,
+                   "conversions": 0, "revenue": 5}])
+    k = kpis(rows)
+    assert k["roas"] is None and k["profit_roi"] is None  # revenue over zero spend
+    assert k["cpa"] is None and k["cpc"] == 0.0  # 0 conversions: no CPA; 0 spend / 5 clicks = 0
+    for v in k.values():
+        assert v is None or math.isfinite(v)
+
+
+def test_ratio_only_over_rows_with_both_counts():
+    a = read_export(fx.tencent_csv().data, name="t.csv").rows  # has revenue
+    b = read_export(fx.baidu_csv().data, name="b.csv").rows  # no revenue
+    k = kpis(pd.concat([a, b]))
+    assert k["revenue"] == pytest.approx(a["revenue"].sum())
+    assert k["roas"] == pytest.approx(a["revenue"].sum() / a["spend"].sum())  # not diluted by Baidu spend
+    assert k["spend"] == pytest.approx(a["spend"].sum() + b["spend"].sum())
+
+
+rows_strategy = st.lists(
+    st.tuples(
+        st.integers(1, 28), st.sampled_from(["a", "b", "c"]), st.sampled_from(["巨量引擎", "百度"]),
+        st.integers(0, 10**6), st.integers(0, 10**4), st.integers(0, 10**6), st.integers(0, 500),
+    ),
+    min_size=1, max_size=40,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(rows_strategy)
+def test_property_group_totals_agree(data):
+    rows = frame([{"date": f"2026-03-{d:02d}", "campaign": c, "platform": p, "impressions": i, "clicks": k,
+                   "spend": s / 100, "conversions": v} for d, c, p, i, k, s, v in data])
+    total = kpis(rows)
+    by_campaign = kpi_table(rows, ["platform", "campaign"])
+    by_day = kpi_table(rows, "date")
+    for key in ("impressions", "clicks", "spend", "conversions"):
+        assert by_campaign[key].sum() == pytest.approx(total[key])
+        assert by_day[key].sum() == pytest.approx(total[key])
+    # Ratios from summed groups equal the overall ratio.
+    s = by_day[["clicks", "impressions"]].sum()
+    if s["impressions"]:
+        assert total["ctr"] == pytest.approx(s["clicks"] / s["impressions"])
+    else:
+        assert total["ctr"] is None
+
+
+def _month(recs_seed, month, days=10, campaigns=("a", "b")):
+    start = pd.Timestamp(f"{month}-01").date()
+    return frame(fx.records(list(campaigns), days=days, seed=recs_seed, start=start))
+
+
+def test_build_report_changes_attainment_drivers_pacing():
+    cur = _month(1, "2026-03", days=15)
+    prev = _month(2, "2026-02", days=28, campaigns=("a", "c"))
+    other = _month(3, "2026-04", days=3)  # outside the period: ignored
+    rep = build_report("2026-03", pd.concat([cur, other]), prev,
+                       targets={"ctr": 0.03, "cpa": 500.0, "spend": 1e9, "roi": 1.0},
+                       budget=2_000_000, as_of=pd.Timestamp("2026-03-15"))
+    assert rep.totals == kpis(cur)
+    assert rep.previous == kpis(prev)
+    ch = rep.changes["ctr"]
+    assert ch.points == pytest.approx(rep.totals["ctr"] - rep.previous["ctr"])
+    assert ch.relative == pytest.approx((rep.totals["ctr"] - rep.previous["ctr"]) / rep.previous["ctr"])
+    assert rep.changes["spend"].points is None
+    cpa = rep.changes["cpa"]
+    assert cpa.good == (cpa.direction == "down")
+    assert rep.attainment["spend"].met is True
+    assert rep.attainment["cpa"].met == (rep.totals["cpa"] <= 500)
+    assert rep.attainment["ctr"].gap == pytest.approx(rep.totals["ctr"] - 0.03)
+    assert rep.attainment["roi"].actual == rep.roi()
+    kinds = {(d.level, d.key) for d in rep.drivers}
+    assert ("campaign", "spend") in kinds and ("platform", "spend") in kinds
+    assert len([d for d in rep.drivers if d.level == "campaign" and d.key == "spend"]) == 3
+    top = max((d for d in rep.drivers if d.level == "campaign" and d.key == "spend"), key=lambda d: abs(d.delta))
+    assert top.delta == pytest.approx(top.current - top.previous)
+    p = rep.pacing
+    assert p.share_elapsed == pytest.approx(15 / 31)
+    assert p.projected == pytest.approx(rep.totals["spend"] / 15 * 31)
+    assert p.status in {"on_track", "over", "under"}
+    assert list(rep.by_platform.columns) == list(KPI_KEYS)
+    assert list(rep.by_campaign.columns[:2]) == ["platform", "campaign"]
+    assert len(rep.daily) == 15 and rep.daily.index.max() == pd.Timestamp("2026-03-15")
+
+
+def test_report_without_previous_and_no_revenue():
+    cur = _month(4, "2026-03").drop(columns=["revenue"])
+    rep = build_report("2026-03", cur, None, budget=1.0)
+    assert rep.previous is None and rep.drivers == []
+    assert rep.changes["ctr"].direction == "n/a"
+    assert rep.totals["revenue"] is None and rep.totals["roas"] is None and rep.roi() is None
+    assert rep.pacing.status == "over"  # as_of defaults to the last day in the data
+
+
+def test_unknown_target_key():
+    with pytest.raises(ValueError, match="unknown KPI target"):
+        build_report("2026-03", _month(5, "2026-03"), None, targets={"ctrr": 0.1})

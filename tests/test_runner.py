@@ -1,0 +1,229 @@
+"""The month-end schedule executed: prompts, reminders and the post happen by themselves, once."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.runner import tick
+from storage import repo
+from tests.slack_harness import ADMIN, CHANNEL, OWNER_A, OWNER_B, modal_values
+
+SH = ZoneInfo("Asia/Shanghai")
+OPEN = datetime(2026, 11, 26, 10, 0, 30, tzinfo=SH)  # 3rd-last business day of Nov 2026
+PERIOD = "2026-11"
+
+
+def keys_of(messages):
+    return [m["metadata"]["event_payload"]["key"] for m in messages if m.get("metadata")]
+
+
+def dms(h):
+    return [m for m in h.fake.posted() if m["channel"].startswith("D")]
+
+
+def test_tick_opens_on_time_and_only_once(harness):
+    h = harness
+    assert tick(h.core, OPEN - timedelta(minutes=5)) == []
+    lines = tick(h.core, OPEN)
+    assert len(lines) == 1 and lines[0].startswith("done:") and "open" in lines[0]
+    assert len(h.prompts()) == 8
+    assert tick(h.core, OPEN + timedelta(minutes=1)) == []
+    assert len(h.prompts()) == 8
+
+
+def test_dry_run_changes_nothing(harness):
+    h = harness
+    lines = tick(h.core, OPEN, dry_run=True)
+    assert lines == ["would run: T0FEEDSUM/feed-ads 2026-11 open      (scheduled 2026-11-26 10:00 CST)"]
+    assert h.fake.posted() == [] and h.core.summary(h.report, PERIOD, OPEN).state == "none"
+
+
+def test_reminders_reach_only_pending_owners_not_away(harness):
+    h = harness
+    tick(h.core, OPEN)
+    h.core.submit(h.report, PERIOD, "data", OWNER_B, "done", OPEN, via="test")
+    h.core.submit(h.report, PERIOD, "plan", OWNER_B, "done", OPEN, via="test")
+    h.core.set_away(h.report.team_id, ADMIN, datetime(2026, 11, 28).date(), OPEN)
+    before = len(dms(h))
+    lines = tick(h.core, datetime(2026, 11, 27, 10, 1, tzinfo=SH))  # Friday: a business day
+    assert [line.split()[3] for line in lines] == ["remind"]
+    reminders = dms(h)[before:]
+    assert sorted(m["channel"] for m in reminders) == sorted(["D" + OWNER_A[1:], "D" + OWNER_B[1:]])
+    text_b = next(m["text"] for m in reminders if m["channel"] == "D" + OWNER_B[1:])
+    assert "经验与问题" in text_b and "数据表现分析" not in text_b  # only B's pending section
+    # Saturday and Sunday: no reminders (no slot on a non-business day).
+    assert tick(h.core, datetime(2026, 11, 28, 10, 1, tzinfo=SH)) == []
+    # A second pass at the same slot sends nothing more.
+    assert tick(h.core, datetime(2026, 11, 27, 10, 30, tzinfo=SH)) == []
+    assert len(dms(h)) == before + 2
+
+
+def test_due_posts_the_summary_and_stale_reminders_are_skipped(harness):
+    h = harness
+    tick(h.core, OPEN)
+    # Down from Friday to Tuesday evening: Friday's and Monday's reminders are stale now.
+    before = len(dms(h))
+    assert tick(h.core, datetime(2026, 12, 1, 20, 0, tzinfo=SH)) == []
+    assert len(dms(h)) == before
+    lines = tick(h.core, datetime(2026, 12, 2, 12, 0, 10, tzinfo=SH))
+    assert [line.split()[3] for line in lines] == ["due"]
+    posts = h.fake.posted(CHANNEL)
+    assert posts and posts[0]["blocks"][0]["text"]["text"].startswith("信息流投放组")
+    assert h.core.summary(h.report, PERIOD, OPEN).state == "posted"
+    assert tick(h.core, datetime(2026, 12, 2, 12, 5, tzinfo=SH)) == []
+
+
+def test_missed_open_is_caught_up_after_downtime(harness):
+    h = harness
+    lines = tick(h.core, datetime(2026, 11, 30, 15, 0, tzinfo=SH))
+    assert [line.split()[3] for line in lines] == ["open"]
+    assert len(h.prompts()) == 8
+
+
+def test_post_when_complete(tmp_path, clock):
+    from tests.slack_harness import CONFIG, Harness
+
+    config = json.loads(json.dumps(CONFIG))
+    config["reports"][0]["schedule"] = {"post_when_complete": True}
+    config["reports"][0]["sections"] = [{"key": "results", "owners": [OWNER_A]}]
+    h = Harness(tmp_path, clock, config=config)
+    try:
+        report = h.core.report(h.fake.team_id, "feed-ads")
+        tick(h.core, OPEN)
+        h.core.submit(report, PERIOD, "results", OWNER_A, "all done", OPEN, via="test")
+        lines = tick(h.core, OPEN + timedelta(hours=1))
+        assert [line.split()[3] for line in lines] == ["due"]
+        assert h.fake.posted(CHANNEL)
+    finally:
+        h.close()
+
+
+def test_late_answer_updates_the_posted_summary(harness):
+    h = harness
+    tick(h.core, OPEN)
+    tick(h.core, datetime(2026, 12, 2, 12, 0, 10, tzinfo=SH))
+    main = h.fake.posted(CHANNEL)[0]
+    h.clock.now = datetime(2026, 12, 2, 15, 0, tzinfo=SH)
+    modal = h.modal_for("market", OWNER_A, PERIOD)
+    assert h.submit_view(modal, modal_values(modal, "迟到的市场观察"), OWNER_A).status == 200
+    h.wait_for(lambda: any(c.params.get("ts") == main["ts"] for c in h.fake.calls_to("chat.update")))
+    updated = next(m for m in h.fake.posted(CHANNEL) if m["ts"] == main["ts"])
+    assert "1/7" in json.dumps(updated["blocks"], ensure_ascii=False)
+    note = h.wait_for(lambda: [m for m in h.fake.posted(CHANNEL) if "迟到的市场观察" in json.dumps(m["blocks"], ensure_ascii=False)])
+    assert note[-1]["thread_ts"] == main["ts"] and "补交" in note[-1]["text"]
+
+
+def test_status_shows_next_scheduled_actions(harness):
+    h = harness
+    tick(h.core, OPEN)
+    r = h.command(f"status {PERIOD}")
+    text = json.dumps(r.json()["blocks"], ensure_ascii=False)
+    assert "提醒未提交的人 2026-11-27 10:00" in text
+
+
+def test_away_and_delegate_commands(harness):
+    h = harness
+    tick(h.core, OPEN)
+    r = h.command("away until 2026-12-10", user=OWNER_A)
+    assert "2026-12-10" in r.json()["text"]
+    assert repo.away_until(h.db, h.report.team_id, OWNER_A) == "2026-12-10"
+    r = h.command("away until someday", user=OWNER_A)
+    assert "YYYY-MM-DD" in r.json()["text"]
+    r = h.command("delegate data <@U0HELPER1|helper>", user=OWNER_B)
+    assert "U0HELPER1" in r.json()["text"]
+    h.wait_for(lambda: any(k.endswith("|data:U0HELPER1") for k in keys_of(h.prompts())))
+    # The delegate may now write it; the status names them.
+    h.core.submit(h.report, PERIOD, "data", "U0HELPER1", "written by the helper", OPEN, via="test")
+    r = h.command("delegate data <@U0HELPER1>", user="U0STRANGE")
+    assert "不能" in r.json()["text"] or "belongs" in r.json()["text"]
+
+
+def test_away_button_opens_a_date_form(harness):
+    h = harness
+    tick(h.core, OPEN)
+    value = json.dumps({"r": "feed-ads", "p": PERIOD, "s": "results"})
+    h.click("away", value, OWNER_A)
+    view = h.wait_for(lambda: [c for c in h.fake.calls_to("views.open")])[-1].params["view"]
+    view = json.loads(view) if isinstance(view, str) else view
+    r = h.submit_view(view, {"until": {"date": {"type": "datepicker", "selected_date": "2026-12-05"}}}, OWNER_A)
+    assert r.status == 200
+    assert repo.away_until(h.db, h.report.team_id, OWNER_A) == "2026-12-05"
+
+
+# --- separate processes ---------------------------------------------------------------------
+
+CONFIG_TOML = """
+[[reports]]
+id = "feed-ads"
+name = "信息流投放组"
+channel = "C0REPORT1"
+admins = ["U0ADMIN01"]
+[[reports.sections]]
+key = "results"
+owners = ["U0OWNERA1", "U0OWNERB1", "U0ADMIN01"]
+[[reports.sections]]
+key = "data"
+owners = ["U0OWNERA1", "U0OWNERB1", "U0ADMIN01"]
+"""
+
+
+def cli_env(tmp_path, fake):
+    cfg = tmp_path / "feedsum.toml"
+    cfg.write_text(CONFIG_TOML, encoding="utf-8")
+    return {**{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "FEEDSUM_"))},
+            "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_API_BASE_URL": fake.api_url,
+            "FEEDSUM_DB": str(tmp_path / "f.db"), "FEEDSUM_CONFIG": str(cfg),
+            "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+
+
+def run_tick(env, now: datetime, cwd):
+    return subprocess.Popen([sys.executable, "-m", "bot.cli", "tick", "--now", now.isoformat()], env=env,
+                            cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def test_two_tick_processes_at_the_same_instant_send_one_set(tmp_path):
+    from bot.fake_slack import FakeSlack
+
+    with FakeSlack() as fake:
+        env = cli_env(tmp_path, fake)
+        # Create the report before the open instant, as a running deployment would have.
+        subprocess.run([sys.executable, "-m", "bot.cli", "tick", "--now", (OPEN - timedelta(days=1)).isoformat()],
+                       env=env, cwd=tmp_path, check=True, capture_output=True)
+        procs = [run_tick(env, OPEN, tmp_path) for _ in range(2)]
+        outs = [p.communicate(timeout=60) for p in procs]
+        assert all(p.returncode == 0 for p in procs), outs
+        keys = keys_of([m for m in fake.posted() if m["channel"].startswith("D")])
+        assert len(keys) == 6 and len(set(keys)) == 6
+
+
+def test_a_sender_killed_half_way_is_finished_without_duplicates(tmp_path):
+    from bot.fake_slack import FakeSlack
+
+    with FakeSlack() as fake:
+        env = cli_env(tmp_path, fake)
+        subprocess.run([sys.executable, "-m", "bot.cli", "tick", "--now", (OPEN - timedelta(days=1)).isoformat()],
+                       env=env, cwd=tmp_path, check=True, capture_output=True)
+        fake.faults.delay = 0.3
+        proc = run_tick(env, OPEN, tmp_path)
+        deadline = time.monotonic() + 30
+        while len(fake.calls_to("chat.postMessage")) < 3 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.15)  # inside the 3rd/4th send: Slack has the message, the ledger does not
+        proc.kill()
+        proc.wait()
+        fake.faults.delay = 0
+        sent_before = len(keys_of(fake.posted()))
+        assert 0 < sent_before < 6
+        # The next pass (after the claim went stale) finishes the fan-out.
+        out = subprocess.run([sys.executable, "-m", "bot.cli", "tick", "--now", (OPEN + timedelta(minutes=5)).isoformat()],
+                             env=env, cwd=tmp_path, capture_output=True, text=True)
+        assert out.returncode == 0, out.stderr
+        keys = keys_of([m for m in fake.posted() if m["channel"].startswith("D")])
+        assert sorted(keys) == sorted(set(keys)) and len(keys) == 6
