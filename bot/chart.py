@@ -127,8 +127,9 @@ def render_chart(report: KPIReport, *, title: str, locale: str) -> bytes:
     handles = ax.get_legend_handles_labels()
     handles2 = ax2.get_legend_handles_labels()
     if handles[0] or handles2[0]:
-        ax.legend(handles[0] + handles2[0], handles[1] + handles2[1], loc="upper left", prop=fp,
-                  fontsize="small", framealpha=0.8)
+        # Below the plot, so the legend never hides the bars.
+        ax.legend(handles[0] + handles2[0], handles[1] + handles2[1], loc="upper center", prop=fp,
+                  fontsize="small", ncol=4, frameon=False, bbox_to_anchor=(0.5, -0.12))
     fig.tight_layout()
     buf = io.BytesIO()
     fig.savefig(buf, format="png")

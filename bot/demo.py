@@ -11,6 +11,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot import demo_content as content
+from bot import periods
 from bot.config import Settings, parse_reports
 from bot.fake_slack import FakeSlack
 from bot.markdown import summary_markdown
@@ -42,11 +43,25 @@ def run_demo(out: Path, *, locale: str = "zh-CN", stream=None) -> int:
         sync_reports(core, reports, fake.team_id, now)
         report = core.report(fake.team_id, "feed-ads")
 
+        # The admin drops last month's and this month's exports into the channel.
+        for period in (periods.shift(PERIOD, -1), PERIOD):
+            for name, data in content.exports(period).items():
+                outcome = core.import_upload(report, content.ADMIN, data, name, now)
+                print(f"0. imported {name}: {outcome.rows} rows, {outcome.dropped} total row(s) dropped", file=stream)
         opened = core.open(report, PERIOD, content.ADMIN, now)
         print(f"1. opened {PERIOD}: {opened.sent} prompts sent by DM", file=stream)
         for key, (user, text) in content.ANSWERS[locale].items():
+            if key == "data":  # the data owner starts from "Draft from data" and adds a line
+                from bot.draft import draft_data_section
+
+                kpi = core.summary(report, PERIOD, now).kpi
+                text = draft_data_section(kpi, locale, team_name=report.name) + "\n\n" + text
+            before = len(fake.posted())
             result = core.submit(report, PERIOD, key, user, text, now, via="modal")
             core.announce(report, PERIOD, result, user, now)
+            for m in fake.posted()[before:]:
+                if m["text"] and m["text"].startswith("🔎"):
+                    print(f"   claim check, privately to {content.USERS[user]}: {m['text']}", file=stream)
         answered = len(content.ANSWERS[locale])
         print(f"2. {answered} of {len(report.sections)} sections answered; one left open on purpose", file=stream)
         now = datetime(2026, 11, 3, 12, 0, tzinfo=tz)
@@ -55,12 +70,26 @@ def run_demo(out: Path, *, locale: str = "zh-CN", stream=None) -> int:
         print(f"3. compiled and posted: 1 channel message + {len(posted) - 1} thread replies", file=stream)
 
         names = lambda uid: content.USERS.get(uid, uid)  # noqa: E731
-        markdown = summary_markdown(summary, names)
+        markdown = summary_markdown(summary, names, kpi_lines=kpi_lines(summary))
+        if fake.uploads:
+            chart = next(iter(v for k, v in fake.uploads.items() if v[:8] == b"\x89PNG\r\n\x1a\n"), None)
+            if chart:
+                (out / "chart.png").write_bytes(chart)
         (out / "summary.md").write_text(markdown, encoding="utf-8")
         messages = [{"text": m["text"], "blocks": m["blocks"], "thread_ts": m["thread_ts"]} for m in posted]
         (out / "blocks.json").write_text(json.dumps(messages, ensure_ascii=False, indent=2), encoding="utf-8")
         print("\n" + markdown, file=stream)
         link = BUILDER + urllib.parse.quote(json.dumps({"blocks": posted[0]["blocks"]}, ensure_ascii=False))
-        print(f"Wrote {out / 'summary.md'} and {out / 'blocks.json'}", file=stream)
+        wrote = ", ".join(str(out / f) for f in ("summary.md", "blocks.json", "chart.png") if (out / f).exists())
+        print(f"Wrote {wrote}", file=stream)
         print(f"Preview the channel message in Block Kit Builder:\n{link}", file=stream)
     return 0
+
+
+def kpi_lines(summary) -> list[str]:
+    """The KPI highlights as Markdown lines (the same fields the Slack post shows)."""
+    if summary.kpi is None:
+        return []
+    from handlers.render import kpi_fields
+
+    return ["- " + field.replace("*", "**", 2).replace("\n", " — ") for field in kpi_fields(summary.kpi, summary.report.locale)]

@@ -45,6 +45,8 @@ class FakeSlack:
         self.messages: dict[str, list[dict[str, Any]]] = {}
         self.responses: list[dict[str, Any]] = []  # bodies posted to response_urls
         self.uploads: dict[str, bytes] = {}
+        self.files: dict[str, dict[str, Any]] = {}
+        self.downloads: list[dict[str, str]] = []  # headers of file downloads (auth is checked)
         self.faults = Faults()
         self._lock = threading.RLock()
         self._ts = itertools.count(1)
@@ -180,6 +182,18 @@ class FakeSlack:
 
     api_views_publish = api_views_update = api_views_push = api_views_open
 
+    def add_file(self, file_id: str, name: str, data: bytes, user: str) -> None:
+        """Make a file "shared" by a user downloadable (files.info + url_private_download)."""
+        with self._lock:
+            self.uploads[file_id] = data
+            self.files[file_id] = {"id": file_id, "name": name, "size": len(data), "user": user,
+                                   "url_private_download": f"{self.url}/files/{file_id}",
+                                   "url_private": f"{self.url}/files/{file_id}"}
+
+    def api_files_info(self, p):
+        f = self.files.get(p.get("file"))
+        return {"ok": True, "file": f} if f else {"ok": False, "error": "file_not_found"}
+
     def api_files_getUploadURLExternal(self, p):
         fid = f"F{next(self._counter)}"
         return {"ok": True, "upload_url": f"{self.url}/upload/{fid}", "file_id": fid}
@@ -216,7 +230,18 @@ class FakeSlack:
 
             def do_GET(self):
                 path = urllib.parse.urlparse(self.path).path
-                if path.startswith("/api/"):
+                if path.startswith("/files/"):
+                    with fake._lock:
+                        fake.downloads.append(dict(self.headers))
+                        data = fake.uploads.get(path.rsplit("/", 1)[1])
+                    if data is None or not (self.headers.get("Authorization") or "").startswith("Bearer xox"):
+                        self._reply(404 if data is None else 403, {}, {"ok": False})
+                        return
+                    self.send_response(200)
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                elif path.startswith("/api/"):
                     self._reply(*fake.handle(path[5:], self._params(b""), dict(self.headers)))
                 else:
                     self._reply(404, {}, {"ok": False})

@@ -91,6 +91,7 @@ class Outbox(Protocol):
     def post_update(self, summary: Summary, note: str, section_key: str | None = None) -> None: ...
     def send_dm(self, team_id: str, user: str, text: str, key: str | None = None) -> tuple[str, str]: ...
     def user_name(self, team_id: str, user: str) -> str: ...
+    def warn_claims(self, summary: Summary, section: SectionState, user: str, wrong: list) -> None: ...
     def is_workspace_admin(self, team_id: str, user: str) -> bool: ...
 
 
@@ -124,11 +125,10 @@ def due_at(report: Report, period: str) -> datetime:
 class Feedsum:
     """The core service: one instance per process, shared by listeners, scheduler and CLI."""
 
-    def __init__(self, db, outbox: Outbox, *, metrics: Callable[[Report, str, datetime], Any] | None = None):
+    def __init__(self, db, outbox: Outbox, *, data: Any = None):
         self.db = db
         self.outbox = outbox
-        self.metrics = metrics  # builds the KPI report for a report-month (metrics issue)
-        self.metrics_pull: Callable[[Report, str, datetime], Any] | None = None
+        self.data = data  # bot.metrics.Metrics: snapshots and KPI reports (None: no ad data)
 
     # --- who may do what -------------------------------------------------------------------
 
@@ -194,9 +194,26 @@ class Feedsum:
             post_channel=prow["post_channel"] if prow else None, post_ts=prow["post_ts"] if prow else None,
             failures=repo.ledger_entries(self.db, report.team_id, report.id, period, state="failed"),
         )
-        if with_metrics and self.metrics:
-            summary.kpi = self.metrics(report, period, now)
+        if with_metrics and self.data is not None:
+            summary.kpi = self.data.report(report, period, now)
+            checks = [c for s in sections if s.text for c in self.check_claims(summary, s.text)]
+            if checks:
+                from bot.claims import summary_line
+
+                summary.claims_line = summary_line(checks, report.locale)
         return summary
+
+    def check_claims(self, summary: Summary, text: str) -> list:
+        """Figures in `text` compared with the month's data (none without a KPI report)."""
+        kpi = summary.kpi
+        if kpi is None:
+            return []
+        from bot.claims import check_claims
+
+        names = list(kpi.by_platform.index.astype(str))
+        if "campaign" in kpi.by_campaign.columns:
+            names += list(kpi.by_campaign["campaign"].astype(str))
+        return check_claims(text, kpi.totals, kpi.previous, roi_mode=summary.report.roi, scope_names=names)
 
     # --- exactly-once delivery -------------------------------------------------------------
 
@@ -284,10 +301,16 @@ class Feedsum:
         """
         if result.saved.duplicate:
             return
-        summary = self.summary(report, period, now, with_metrics=False)
+        summary = self.summary(report, period, now)
         state = next(s for s in summary.sections if s.key == result.section.key)
         saved = result.saved
         rpt = summary.report
+        wrong = [c for c in self.check_claims(summary, state.text or "") if c.ok is False]
+        if wrong:
+            try:
+                self.outbox.warn_claims(summary, state, user, wrong)
+            except Exception:
+                log.exception("could not send the claim check of %s to %s", state.key, user)
         for p in repo.prompts_of(self.db, rpt.team_id, rpt.id, summary.period, state.key):
             try:
                 self.outbox.refresh_prompt(summary, state, p["owner"], p["channel"], p["ts"])
@@ -300,7 +323,7 @@ class Feedsum:
             note = t(rpt.locale, "summary.updated", section=state.title, what=what,
                      author=self.outbox.user_name(rpt.team_id, user), revision=saved.revision)
             try:
-                self.outbox.post_update(self.summary(rpt, summary.period, now), note, state.key)
+                self.outbox.post_update(summary, note, state.key)
             except Exception:
                 log.exception("could not update the posted summary of %s/%s", rpt.id, summary.period)
 
@@ -437,8 +460,8 @@ class Feedsum:
 
     def refresh_metrics(self, report: Report, period: str, now: datetime) -> None:
         """Pull the report's metric sources again (a no-op until metrics are configured)."""
-        if self.metrics_pull is not None:
-            self.metrics_pull(report, period, now)
+        if self.data is not None and report.metrics:
+            self.data.pull(report, period, now)
 
     def prompt_for_thread(self, team_id: str, channel: str, thread_ts: str) -> tuple[Report, str, str] | None:
         """The report, period and section a DM thread answers, if it is one of our prompts."""
@@ -448,7 +471,8 @@ class Feedsum:
         report = self.report(team_id, p["report_id"])
         return (report, p["period"], p["section"]) if report else None
 
-    def section_for_writing(self, report: Report, period: str, key: str, user: str, now: datetime) -> tuple[Summary, SectionState]:
+    def section_for_writing(self, report: Report, period: str, key: str, user: str, now: datetime, *,
+                            with_metrics: bool = False) -> tuple[Summary, SectionState]:
         """The state a Write/Edit modal starts from, after checking the user may write it."""
         section = report.section(key)
         if section is None:
@@ -456,5 +480,53 @@ class Feedsum:
         writers = self.writers(report, period, key)
         if user not in writers and not self.is_admin(report, user):
             raise Refused("refuse.not_owner", title=report.title(section), owners=", ".join(f"<@{o}>" for o in writers))
-        summary = self.summary(report, period, now, with_metrics=False)
+        summary = self.summary(report, period, now, with_metrics=with_metrics)
         return summary, next(s for s in summary.sections if s.key == key)
+
+    # --- targets ---------------------------------------------------------------------------
+
+    def next_targets(self, report: Report, period: str) -> dict[str, float]:
+        """The targets already set for the month after `period` (what the plan modal shows)."""
+        return repo.period_targets(self.db, report.team_id, report.id, periods.shift(period, 1))
+
+    def parse_targets(self, typed: dict[str, str]) -> dict[str, float]:
+        """Targets as typed in the plan modal; Refused names the input that is not a number."""
+        from bot.metrics import parse_target
+
+        values: dict[str, float] = {}
+        for key, text in typed.items():
+            try:
+                values[key] = parse_target(key, text)
+            except ValueError:
+                raise Refused("modal.bad_target", text=text, block=f"target_{key}") from None
+        return values
+
+    def set_next_targets(self, report: Report, period: str, user: str, values: dict[str, float], now: datetime) -> None:
+        """Targets set in the plan become the next month's."""
+        repo.set_targets(self.db, report.team_id, report.id, periods.shift(period, 1), values, by=user, now=now)
+
+    def set_target(self, report: Report, period: str, user: str, key: str, text: str, now: datetime) -> float:
+        """`/feedsum target <kpi> <value> [YYYY-MM]` (admins)."""
+        from bot.config import TARGET_KEYS
+        from bot.metrics import parse_target
+
+        self.require_admin(report, user, "target")
+        if key not in TARGET_KEYS:
+            raise Refused("refuse.unknown_kpi", key=key, keys=", ".join(TARGET_KEYS))
+        try:
+            value = parse_target(key, text)
+        except ValueError:
+            raise Refused("modal.bad_target", text=text) from None
+        repo.set_targets(self.db, report.team_id, report.id, period, {key: value}, by=user, now=now)
+        return value
+
+    def targets(self, report: Report, period: str) -> dict[str, float]:
+        """The targets a month is judged against (standing ones, overridden by the month's)."""
+        return self.data.targets(report, period) if self.data is not None else dict(report.targets)
+
+    def import_upload(self, report: Report, user: str, data: bytes, name: str, now: datetime):
+        """An export shared in Slack by an admin: imported all or nothing (ExportError otherwise)."""
+        self.require_admin(report, user, "import")
+        if self.data is None:
+            raise Refused("refuse.not_available", what="import")
+        return self.data.import_file(report, data, name=name, origin="slack", now=now)

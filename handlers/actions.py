@@ -1,4 +1,4 @@
-"""Button clicks: Write/Edit opens the section modal; I'm away opens the away form."""
+"""Button clicks: Write/Edit opens the section modal, Draft from data fills it, I'm away asks until when."""
 
 from __future__ import annotations
 
@@ -12,30 +12,58 @@ from handlers.deps import Deps
 log = logging.getLogger(__name__)
 
 
+def _team(body) -> str:
+    return body["team"]["id"] if body.get("team") else body["user"]["team_id"]
+
+
 def register(app, deps: Deps) -> None:
+    def modal_for(body, respond, *, draft: bool):
+        user = body["user"]["id"]
+        value = json.loads(body["actions"][0]["value"])
+        report = deps.core.report(_team(body), value["r"])
+        if report is None:
+            return None
+        now = deps.clock()
+        try:
+            summary, section = deps.core.section_for_writing(report, value["p"], value["s"], user, now,
+                                                             with_metrics=draft or value["s"] in ("data", "plan"))
+        except Refused as exc:
+            respond(text=deps.refusal(exc, report), response_type="ephemeral", replace_original=False)
+            return None
+        text = None
+        if draft and summary.kpi is not None:
+            from bot.draft import draft_data_section
+
+            text = draft_data_section(summary.kpi, report.locale, team_name=report.name)
+        metadata = {"r": report.id, "p": value["p"], "s": section.key}
+        next_targets = deps.core.next_targets(report, value["p"]) if section.key == "plan" else None
+        return render.write_modal(summary, section, metadata, text=text, next_targets=next_targets,
+                                  suffix="_d" if text is not None else "")
+
     @app.action("write")
     def open_write_modal(ack, body, client, respond):
         ack()  # trigger_id must reach views.open within ~3 s: nothing slow before it
-        team = body["team"]["id"] if body.get("team") else body["user"]["team_id"]
-        user = body["user"]["id"]
-        value = json.loads(body["actions"][0]["value"])
-        report = deps.core.report(team, value["r"])
-        if report is None:
+        view = modal_for(body, respond, draft=False)
+        if view:
+            client.views_open(trigger_id=body["trigger_id"], view=view)
+
+    @app.action("draft")
+    def draft_from_data(ack, body, client, respond):
+        """From the prompt: open the modal filled with a draft; inside the modal: replace its text."""
+        ack()
+        view = modal_for(body, respond, draft=True)
+        if not view:
             return
-        try:
-            summary, section = deps.core.section_for_writing(report, value["p"], value["s"], user, deps.clock())
-        except Refused as exc:
-            respond(text=deps.refusal(exc, report), response_type="ephemeral", replace_original=False)
-            return
-        metadata = {"r": report.id, "p": value["p"], "s": section.key, "rev": section.revision}
-        client.views_open(trigger_id=body["trigger_id"], view=render.write_modal(summary, section, metadata))
+        if body.get("view"):
+            client.views_update(view_id=body["view"]["id"], hash=body["view"].get("hash"), view=view)
+        else:
+            client.views_open(trigger_id=body["trigger_id"], view=view)
 
     @app.action("away")
     def open_away_modal(ack, body, client):
         ack()
-        team = body["team"]["id"] if body.get("team") else body["user"]["team_id"]
         value = json.loads(body["actions"][0]["value"])
-        report = deps.core.report(team, value["r"])
+        report = deps.core.report(_team(body), value["r"])
         if report is None:
             return
         today = deps.clock().astimezone(report.tz).date()

@@ -12,8 +12,9 @@ from slack_sdk.http_retry import RateLimitErrorRetryHandler
 
 from bot.config import Settings
 from bot.i18n import t
+from bot.metrics import Metrics
 from bot.workflow import Feedsum
-from handlers import actions, commands, events, views
+from handlers import actions, commands, events, render, views
 from handlers.deps import Deps
 from handlers.outbox import SlackOutbox
 
@@ -30,14 +31,15 @@ def web_client(settings: Settings, token: str | None = None) -> WebClient:
 def create_app(settings: Settings, client: WebClient, db, clock: Callable[[], datetime], *,
                core: Feedsum | None = None, default_locale: str = "zh-CN") -> tuple[App, Deps]:
     """Build the Bolt app and the core it shares with the scheduler and CLI."""
-    outbox = SlackOutbox(lambda team_id: client)
-    core = core or Feedsum(db, outbox)
+    outbox = SlackOutbox(lambda team_id: client, kpi_renderer=render.kpi_payload)
+    core = core or Feedsum(db, outbox, data=Metrics(db))
     app = App(client=client, signing_secret=settings.signing_secret or "unused-in-socket-mode",
               token_verification_enabled=True, request_verification_enabled=bool(settings.signing_secret),
               ignoring_self_events_enabled=True)
     deps = Deps(core=core, outbox=outbox, clock=clock, default_locale=default_locale)
     for module in (commands, actions, views, events):
         module.register(app, deps)
+    events.register_files(app, deps)
 
     @app.error
     def on_error(error, body, logger):

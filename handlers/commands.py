@@ -139,7 +139,9 @@ def _delegate(deps: Deps, cmd, report, period, user, *, ack, **_):
 
 
 def _targets(deps: Deps, cmd, report, period, user, *, ack, **_):
-    _ack_message(ack, deps.core.targets_message(report, period, deps.clock()))
+    now = deps.clock()
+    kpi = deps.core.summary(report, period, now).kpi
+    _ack_message(ack, render.targets_message(report, period, deps.core.targets(report, period), kpi))
 
 
 def _not_yet(deps: Deps, cmd, report, period, user, *, ack, **_):

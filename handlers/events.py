@@ -40,3 +40,63 @@ def register(app, deps: Deps) -> None:
         if not result.saved.duplicate:
             client.reactions_add(channel=event["channel"], timestamp=event["ts"], name="white_check_mark")
         deps.core.announce(report, period, result, event["user"], now)
+
+
+MAX_UPLOAD = 50 * 1024 * 1024
+
+
+def register_files(app, deps: Deps) -> None:
+    @app.event("file_shared")
+    def import_shared_export(event, body, client, context):
+        """An admin drops an ad-platform export into the report channel or the bot's DM."""
+        from bot.exports import ExportError
+        from handlers import render
+
+        team = body.get("team_id") or context.get("team_id")
+        user, channel = event.get("user_id"), event.get("channel_id")
+        if not user or user == context.get("bot_user_id"):
+            return
+        info = client.files_info(file=event["file_id"])["file"]
+        name = info.get("name") or event["file_id"]
+        is_dm = (channel or "").startswith("D")
+
+        def reply(text: str) -> None:
+            if is_dm:
+                client.chat_postMessage(channel=channel, text=text)
+            else:
+                client.chat_postEphemeral(channel=channel, user=user, text=text)
+
+        try:
+            report = deps.core.resolve_report(team, None if is_dm else channel, user)
+        except Refused:
+            if is_dm:
+                reply(t(deps.default_locale, "import.no_report", file=escape(name)))
+            return  # a file in some other channel is none of our business
+        loc = report.locale
+        if not deps.core.is_admin(report, user):
+            if is_dm:
+                reply(t(loc, "import.not_admin"))
+            return
+        if (info.get("size") or 0) > MAX_UPLOAD:
+            reply(t(loc, "import.failed", file=escape(name), error=t(loc, "import.too_big", mb=MAX_UPLOAD // 2**20)))
+            return
+        data = _download(info.get("url_private_download") or info.get("url_private"), client.token, MAX_UPLOAD)
+        try:
+            outcome = deps.core.import_upload(report, user, data, name, deps.clock())
+        except (ExportError, Refused) as exc:
+            reply(t(loc, "import.failed", file=escape(name), error=escape(str(exc) if isinstance(exc, ExportError)
+                                                                          else deps.refusal(exc, report))))
+            return
+        reply(render.import_message(report, outcome))
+
+
+def _download(url: str, token: str, limit: int) -> bytes:
+    """GET a file a user shared, with the bot token, refusing to read past `limit` bytes."""
+    import urllib.request
+
+    req = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(req, timeout=60) as resp:
+        data = resp.read(limit + 1)
+    if len(data) > limit:
+        raise ValueError("file too large")
+    return data

@@ -152,6 +152,10 @@ class SlackOutbox:
                            filename=f"feedsum-{summary.period}.png", title=render.title_of(summary))
         return channel, main_ts
 
+    def warn_claims(self, summary: Summary, section: SectionState, user: str, wrong: list) -> None:
+        text, blocks = render.claim_warning(summary, section, wrong)
+        self.send_dm(summary.report.team_id, user, text, blocks=blocks)
+
     def post_update(self, summary: Summary, note: str, section_key: str | None = None) -> None:
         """A late answer: refresh the main message in place and post the new text in the thread."""
         team = summary.report.team_id

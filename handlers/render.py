@@ -79,6 +79,7 @@ def prompt_message(summary: Summary, section: SectionState, owner: str, names: N
         SectionBlock(text=_md(t(loc, "prompt.intro", name=escape(r.name), due=local_time(summary.due_at, summary, loc)))),
         SectionBlock(text=_md("> " + escape(r.prompt(sec)).replace("\n", "\n> "))),
     ]
+    blocks += _prompt_data(summary, section.key)
     others = [o for o in section.owners if o != owner]
     if others:
         blocks.append(ContextBlock(elements=[_md(t(loc, "prompt.coowners", owners=" ".join(f"<@{o}>" for o in others)))]))
@@ -92,20 +93,52 @@ def prompt_message(summary: Summary, section: SectionState, owner: str, names: N
     else:
         blocks.append(ContextBlock(elements=[_md(t(loc, "prompt.howto"))]))
         button = ButtonElement(text=t(loc, "prompt.write"), action_id="write", value=value, style="primary")
-    blocks.append(ActionsBlock(block_id="prompt_actions", elements=[
-        button, ButtonElement(text=t(loc, "prompt.away"), action_id="away", value=value)]))
+    buttons = [button]
+    if section.key == "data" and summary.kpi is not None:
+        buttons.append(ButtonElement(text=t(loc, "prompt.draft"), action_id="draft", value=value))
+    buttons.append(ButtonElement(text=t(loc, "prompt.away"), action_id="away", value=value))
+    blocks.append(ActionsBlock(block_id="prompt_actions", elements=buttons))
     if summary.state == "posted":
         blocks.append(ContextBlock(elements=[_md(t(loc, "prompt.closed"))]))
     return f"{header}: {t(loc, 'prompt.intro', name=r.name, due=local_time(summary.due_at, summary, loc))}", _dicts(blocks)
 
 
+def _prompt_data(summary: Summary, key: str) -> list[Block]:
+    """The numbers a section's writer needs at hand: KPIs, missed targets, or actuals."""
+    kpi = summary.kpi
+    if kpi is None:
+        return []
+    loc = summary.report.locale
+    if key == "data":
+        return [SectionBlock(text=_md(t(loc, "prompt.kpis")), fields=[_md(f) for f in kpi_fields(kpi, loc)])]
+    if key == "lessons":
+        from bot.draft import missed_targets_text
+
+        missed = missed_targets_text(kpi, loc)
+        return [SectionBlock(text=_md(c)) for c in _line_chunks([t(loc, "prompt.missed"), escape(missed)])] if missed.strip() else []
+    if key == "plan":
+        from bot.draft import actuals_for_plan
+
+        return [SectionBlock(text=_md(c)) for c in _line_chunks([t(loc, "prompt.actuals"), escape(actuals_for_plan(kpi, loc))])]
+    return []
+
+
 # --- the modal -------------------------------------------------------------------------------
 
-def write_modal(summary: Summary, section: SectionState, metadata: dict[str, Any]) -> dict[str, Any]:
-    """A modal whose inputs hold the current text, in parts of at most 3,000 characters."""
+PLAN_TARGETS = ("ctr", "cvr", "cpa", "roas", "spend")
+
+
+def write_modal(summary: Summary, section: SectionState, metadata: dict[str, Any], *, text: str | None = None,
+                next_targets: dict[str, float] | None = None, suffix: str = "") -> dict[str, Any]:
+    """A modal whose inputs hold the current text, in parts of at most 3,000 characters.
+
+    `text` replaces the current text (a draft); `suffix` renames the inputs so that Slack shows
+    the new values on views.update instead of keeping what was typed before.
+    """
     r = summary.report
     loc = r.locale
-    parts = split_text(section.text or "", INPUT_MAX) if section.text else [""]
+    text = section.text if text is None else text
+    parts = split_text(text, INPUT_MAX) if text else [""]
     if len(parts) < MODAL_PARTS_MAX and len(parts[-1]) > INPUT_MAX * 0.8:
         parts.append("")  # room to keep writing
     blocks: list[Block] = [
@@ -114,15 +147,48 @@ def write_modal(summary: Summary, section: SectionState, metadata: dict[str, Any
     for i, part in enumerate(parts[:MODAL_PARTS_MAX]):
         label = t(loc, "modal.text") if len(parts) == 1 else t(loc, "modal.part", i=i + 1)
         blocks.append(InputBlock(
-            block_id=f"part_{i}", optional=i > 0, label=label,
+            block_id=f"part_{i}{suffix}", optional=i > 0, label=label,
             element=PlainTextInputElement(action_id="text", multiline=True, max_length=INPUT_MAX,
                                           initial_value=part or None),
             hint=t(loc, "modal.more") if i == len(parts) - 1 and len(parts) > 1 else None,
         ))
+    if section.key == "data" and summary.kpi is not None:
+        blocks.append(ActionsBlock(block_id="draft_actions", elements=[ButtonElement(
+            text=t(loc, "prompt.draft"), action_id="draft",
+            value=button_value(r.id, summary.period, section.key))]))
+    if section.key == "plan":
+        blocks += _target_inputs(summary, next_targets or {})
     view = View(type="modal", callback_id="write_section", title=t(loc, "modal.title"),
                 submit=t(loc, "modal.submit"), close=t(loc, "modal.close"), blocks=blocks,
                 private_metadata=json.dumps(metadata, separators=(",", ":")))
     return view.to_dict()
+
+
+def _target_inputs(summary: Summary, current: dict[str, float]) -> list[Block]:
+    from bot.claims import fmt_kpi
+
+    loc = summary.report.locale
+    out: list[Block] = [SectionBlock(text=_md(f"*{t(loc, 'modal.targets')}*"))]
+    for key in PLAN_TARGETS:
+        value = current.get(key)
+        shown = None if value is None else (f"{value * 100:g}%" if key in ("ctr", "cvr") else f"{value:g}")
+        actual = summary.kpi.totals.get(key) if summary.kpi is not None else None
+        hint = None if actual is None else ("本月实际 " if loc == "zh-CN" else "This month: ") + fmt_kpi(key, actual, loc)
+        label = kpi_label(key, loc) if key != "spend" else ("预算（消耗上限）" if loc == "zh-CN" else "Spend budget")
+        out.append(InputBlock(block_id=f"target_{key}", optional=True, label=label, hint=hint,
+                              element=PlainTextInputElement(action_id="value", initial_value=shown, max_length=20)))
+    return out
+
+
+def modal_targets(values: dict[str, Any]) -> dict[str, str]:
+    """Target inputs of a submitted plan modal, as typed (empty ones left out)."""
+    out = {}
+    for block_id, inputs in values.items():
+        if block_id.startswith("target_"):
+            typed = (inputs.get("value") or {}).get("value")
+            if typed and typed.strip():
+                out[block_id[len("target_"):]] = typed.strip()
+    return out
 
 
 def modal_text(values: dict[str, Any]) -> str:
@@ -303,3 +369,145 @@ def away_modal(report, today) -> dict[str, Any]:
                 blocks=[InputBlock(block_id="until", label=t(loc, "away.label"),
                                    element=DatePickerElement(action_id="date", initial_date=today.isoformat()))])
     return view.to_dict()
+
+
+# --- KPIs ------------------------------------------------------------------------------------
+
+HIGHLIGHT_KEYS = ("spend", "impressions", "clicks", "conversions", "ctr", "cpc", "cpm", "cvr", "cpa", "roi")
+KPI_LABELS = {
+    "spend": {"zh-CN": "消耗", "en": "Spend"}, "impressions": {"zh-CN": "展现", "en": "Impressions"},
+    "clicks": {"zh-CN": "点击", "en": "Clicks"}, "conversions": {"zh-CN": "转化", "en": "Conversions"},
+    "revenue": {"zh-CN": "收入", "en": "Revenue"},
+    "ctr": {"zh-CN": "点击率 CTR", "en": "CTR"}, "cpc": {"zh-CN": "点击单价 CPC", "en": "CPC"},
+    "cpm": {"zh-CN": "千次展现费用 CPM", "en": "CPM"}, "cvr": {"zh-CN": "转化率 CVR", "en": "CVR"},
+    "cpa": {"zh-CN": "转化成本 CPA", "en": "CPA"}, "roas": {"zh-CN": "ROI（收入÷消耗）", "en": "ROAS (revenue ÷ spend)"},
+    "profit_roi": {"zh-CN": "ROI（利润÷消耗）", "en": "ROI ((revenue − spend) ÷ spend)"},
+}
+
+
+def kpi_label(key: str, locale: str) -> str:
+    names = KPI_LABELS.get(key, {"en": key})
+    return names.get(locale) or names["en"]
+
+
+def _change(kpi, key: str, locale: str) -> str:
+    from bot.claims import fmt_kpi
+
+    ch = kpi.changes.get(key)
+    if ch is None or ch.direction == "n/a":
+        return ""
+    arrow = {"up": "↑", "down": "↓", "flat": "→"}[ch.direction]
+    if ch.points is not None:
+        delta = f"{ch.points * 100:+.2f}pp"
+    elif ch.relative is not None:
+        delta = f"{ch.relative * 100:+.1f}%"
+    else:
+        return ""
+    mark = "" if ch.good is None or ch.direction == "flat" else (" 🟢" if ch.good else " 🔴")
+    vs = "环比" if locale == "zh-CN" else "MoM"
+    _ = fmt_kpi
+    return f"{arrow} {vs} {delta}{mark}"
+
+
+def _target(kpi, key: str, locale: str) -> str:
+    from bot.claims import fmt_kpi
+
+    a = kpi.attainment.get(key)
+    if a is None:
+        return ""
+    goal = fmt_kpi(key, a.target, locale)
+    if a.met is None:
+        return f"🎯 {goal}"
+    word = ("达成" if a.met else "未达成") if locale == "zh-CN" else ("met" if a.met else "missed")
+    return f"{'✅' if a.met else '❌'} {word} {goal}"
+
+
+def kpi_fields(kpi, locale: str) -> list[str]:
+    """Up to ten "label / value / change / target" fields."""
+    from bot.claims import fmt_kpi
+
+    fields = []
+    for key in HIGHLIGHT_KEYS:
+        k = ("roas" if kpi.roi_mode == "revenue" else "profit_roi") if key == "roi" else key
+        value = fmt_kpi(k, kpi.totals.get(k), locale)
+        extra = " · ".join(x for x in (_change(kpi, k, locale), _target(kpi, k, locale)) if x)
+        fields.append(f"*{kpi_label(k, locale)}*\n{value}" + (f"\n{extra}" if extra else ""))
+    return fields
+
+
+def kpi_blocks(summary: Summary) -> list[dict[str, Any]]:
+    """The KPI highlights that open the summary: values, change vs last month, targets."""
+    kpi = summary.kpi
+    if kpi is None:
+        return []
+    loc = summary.report.locale
+    blocks: list[Block] = [SectionBlock(fields=[_md(f) for f in kpi_fields(kpi, loc)])]
+    notes = []
+    if kpi.pacing is not None:
+        p = kpi.pacing
+        word = {"on_track": ("预算进度正常", "on track"), "over": ("可能超预算", "heading over budget"),
+                "under": ("预算花不完", "heading under budget")}[p.status][0 if loc == "zh-CN" else 1]
+        notes.append(f"💰 {word}: {p.share_spent * 100:.0f}%")
+    notes.append(t(loc, "kpi.provisional"))
+    if summary.claims_line:
+        notes.append(f"🔎 {escape(summary.claims_line)}")
+    blocks.append(ContextBlock(elements=[_md(n) for n in notes]))
+    return _dicts(blocks)
+
+
+def claim_warning(summary: Summary, section: SectionState, wrong: list) -> Message:
+    """A private note to the writer: figures that disagree with the data, and an Edit button."""
+    loc = summary.report.locale
+    lines = [f"• {escape(c.message(loc))}" for c in wrong]
+    head = t(loc, "claims.warning", title=section.title, n=len(wrong))
+    text = head + "\n" + "\n".join(lines)
+    blocks: list[Block] = [SectionBlock(text=_md(c)) for c in _line_chunks([head] + lines)]
+    blocks.append(ActionsBlock(elements=[ButtonElement(
+        text=t(loc, "prompt.edit"), action_id="write", value=button_value(summary.report.id, summary.period, section.key))]))
+    return text[:3000], _dicts(blocks)
+
+
+def kpi_payload(summary: Summary) -> tuple[list[dict[str, Any]], bytes | None]:
+    """KPI highlight blocks and the chart PNG for a summary with data."""
+    from bot.chart import render_chart
+
+    if summary.kpi is None:
+        return [], None
+    return kpi_blocks(summary), render_chart(summary.kpi, title=title_of(summary), locale=summary.report.locale)
+
+
+def targets_message(report, period: str, targets: dict[str, float], kpi) -> Message:
+    """`/feedsum targets`: each target, and this month's figure against it when there is data."""
+    from bot.claims import fmt_kpi
+
+    loc = report.locale
+    month = periods.label(period, loc)
+    if not targets:
+        text = t(loc, "targets.none", month=month)
+        return text, _dicts([SectionBlock(text=_md(text))])
+    lines = [f"*{t(loc, 'targets.title', month=month)}*"]
+    for key, value in targets.items():
+        label = kpi_label(key, loc) if key != "spend" else ("预算" if loc == "zh-CN" else "Spend budget")
+        line = f"• {label}: {fmt_kpi(key, value, loc)}"
+        if kpi is not None and key in kpi.attainment:
+            line += f" — {fmt_kpi(key, kpi.totals.get(key), loc)} {_target(kpi, key, loc).split(' ', 1)[0]}"
+        lines.append(line)
+    text = "\n".join(lines)
+    return lines[0], _dicts([SectionBlock(text=_md(c)) for c in _line_chunks(lines)])
+
+
+def import_message(report, outcome) -> str:
+    """The answer to a shared export: rows imported and each month's headline totals."""
+    from bot.claims import fmt_kpi
+
+    loc = report.locale
+    months = []
+    for period, k in sorted(outcome.periods.items()):
+        figures = " · ".join(f"{kpi_label(key, loc)} {fmt_kpi(key, k.get(key), loc)}"
+                             for key in ("spend", "clicks", "conversions", "ctr", "cpa"))
+        months.append(f"\n• {period}: {figures}")
+    text = t(loc, "import.done", file=escape(outcome.file), rows=outcome.rows, dropped=outcome.dropped,
+             months="".join(months))
+    if outcome.new == 0 and outcome.rows:
+        text += "\n" + t(loc, "import.same")
+    return text

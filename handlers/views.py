@@ -22,7 +22,7 @@ def register(app, deps: Deps) -> None:
         user = body["user"]["id"]
         meta = json.loads(view.get("private_metadata") or "{}")
         report = deps.core.report(team, meta.get("r", ""))
-        first = next(iter(view["state"]["values"]), "part_0")
+        first = next((k for k in view["state"]["values"] if k.startswith("part_")), "part_0")
         if report is None:
             ack(response_action="errors", errors={first: t(deps.default_locale, "refuse.unknown_report", id=meta.get("r"))})
             return
@@ -32,9 +32,12 @@ def register(app, deps: Deps) -> None:
             return
         now = deps.clock()
         try:
+            targets = deps.core.parse_targets(render.modal_targets(view["state"]["values"]))  # check before saving
             result = deps.core.submit(report, meta["p"], meta["s"], user, text, now, via="modal")
+            if targets:
+                deps.core.set_next_targets(report, meta["p"], user, targets, now)
         except Refused as exc:
-            ack(response_action="errors", errors={first: deps.refusal(exc, report)[:150]})
+            ack(response_action="errors", errors={exc.values.get("block", first): deps.refusal(exc, report)[:150]})
             return
         except StorageError as exc:
             log.error("answer not saved for %s/%s/%s: %s", report.id, meta["p"], meta["s"], exc)

@@ -341,3 +341,65 @@ def delegations_of(db, team_id: str, report_id: str, period: str) -> dict[tuple[
     rows = _rows(db, "SELECT section, owner, delegate FROM delegations WHERE team_id = ? AND report_id = ? AND period = ?",
                  (team_id, report_id, period))
     return {(r["section"], r["owner"]): r["delegate"] for r in rows}
+
+
+# --- metric snapshots ------------------------------------------------------------------------
+
+METRIC_COLUMNS = ("date", "platform", "account", "campaign", "ad_group", "campaign_id",
+                  "impressions", "clicks", "spend", "conversions", "revenue")
+
+
+def save_snapshot(db, team_id: str, report_id: str, period: str, *, source: str, file_hash: str,
+                  rows: list[tuple], dropped: int, now: datetime) -> tuple[int, bool]:
+    """Store one immutable import of a period's rows; (id, False) when that file was imported before."""
+    with transaction(db) as conn:
+        found = conn.execute("SELECT id FROM snapshots WHERE team_id = ? AND report_id = ? AND period = ? AND file_hash = ?",
+                             (team_id, report_id, period, file_hash)).fetchone()
+        if found:
+            return found[0], False
+        cur = conn.execute(
+            "INSERT INTO snapshots (team_id, report_id, period, source, file_hash, pulled_at, rows, dropped) "
+            "VALUES (?,?,?,?,?,?,?,?)", (team_id, report_id, period, source, file_hash, _iso(now), len(rows), dropped))
+        sid = cur.lastrowid
+        conn.executemany(f"INSERT INTO metric_rows (snapshot_id, {', '.join(METRIC_COLUMNS)}) "
+                         f"VALUES ({', '.join('?' * (len(METRIC_COLUMNS) + 1))})", [(sid, *r) for r in rows])
+        return sid, True
+
+
+def snapshots_of(db, team_id: str, report_id: str, period: str) -> list[dict[str, Any]]:
+    """A period's snapshots, oldest first (so that later ones win when combined)."""
+    return _rows(db, "SELECT * FROM snapshots WHERE team_id = ? AND report_id = ? AND period = ? ORDER BY pulled_at, id",
+                 (team_id, report_id, period))
+
+
+def snapshot_rows(db, snapshot_id: int) -> list[tuple]:
+    with db.lock:
+        return db.conn.execute(f"SELECT {', '.join(METRIC_COLUMNS)} FROM metric_rows WHERE snapshot_id = ?",
+                               (snapshot_id,)).fetchall()
+
+
+# --- targets ---------------------------------------------------------------------------------
+
+def period_targets(db, team_id: str, report_id: str, period: str) -> dict[str, float]:
+    rows = _rows(db, "SELECT kpi, value FROM targets WHERE team_id = ? AND report_id = ? AND period = ?",
+                 (team_id, report_id, period))
+    return {r["kpi"]: r["value"] for r in rows}
+
+
+def set_targets(db, team_id: str, report_id: str, period: str, values: dict[str, float], *, by: str, now: datetime) -> None:
+    """Set (or with None, clear) a period's targets, audited with before and after."""
+    with transaction(db) as conn:
+        before = dict(conn.execute("SELECT kpi, value FROM targets WHERE team_id = ? AND report_id = ? AND period = ?",
+                                   (team_id, report_id, period)).fetchall())
+        for kpi, value in values.items():
+            if value is None:
+                conn.execute("DELETE FROM targets WHERE team_id = ? AND report_id = ? AND period = ? AND kpi = ?",
+                             (team_id, report_id, period, kpi))
+            else:
+                conn.execute("INSERT INTO targets VALUES (?,?,?,?,?,?,?) ON CONFLICT DO UPDATE SET value = excluded.value, "
+                             "set_by = excluded.set_by, set_at = excluded.set_at",
+                             (team_id, report_id, period, kpi, float(value), by, _iso(now)))
+        after = dict(conn.execute("SELECT kpi, value FROM targets WHERE team_id = ? AND report_id = ? AND period = ?",
+                                  (team_id, report_id, period)).fetchall())
+        if before != after:
+            _audit(conn, team_id, by, "targets.set", f"{report_id}/{period}", before, after, now)

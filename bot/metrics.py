@@ -1,0 +1,196 @@
+"""Metric snapshots: imports of ad-platform data kept immutably per report-month, and the KPI
+report the summary is rendered from.
+
+Each import is hashed; importing the same file twice adds nothing, and when exports overlap the
+newest snapshot wins for each (date, platform, campaign), so a re-import after conversions were
+backfilled replaces the stale figures.
+"""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+import logging
+import sqlite3
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+import pandas as pd
+
+from bot import periods
+from bot.config import MetricSource, Report
+from bot.exports import CANONICAL_COLUMNS, ExportError, dedupe, empty_rows, read_export
+from bot.kpi import KPIReport, KPIs, build_report, kpis
+from storage import repo
+
+log = logging.getLogger(__name__)
+TARGET_KPIS = ("ctr", "cvr", "cpa", "cpc", "cpm", "roas", "profit_roi", "conversions", "clicks", "impressions",
+               "revenue")
+
+
+class SourceError(Exception):
+    """A configured metrics source could not be read; says which and why."""
+
+
+@dataclass
+class ImportOutcome:
+    file: str
+    rows: int
+    dropped: int
+    periods: dict[str, KPIs]  # period -> that period's totals in this file
+    new: int  # snapshots added (0: the same file was imported before)
+    warnings: list[str] = field(default_factory=list)
+
+
+class Metrics:
+    """Imports and KPI reports for the core; pandas stays in here."""
+
+    def __init__(self, db):
+        self.db = db
+
+    # --- imports ---------------------------------------------------------------------------
+
+    def import_frame(self, report: Report, rows: pd.DataFrame, *, name: str, origin: str, digest: str,
+                     dropped: int, now: datetime, warnings: list[str] | None = None) -> ImportOutcome:
+        """Split canonical rows by month and store one snapshot per month."""
+        out: dict[str, KPIs] = {}
+        new = 0
+        if len(rows):
+            months = rows["date"].dt.strftime("%Y-%m")
+            for period, part in rows.groupby(months, sort=True):
+                sid, created = repo.save_snapshot(
+                    self.db, report.team_id, report.id, str(period), source=f"{origin}:{name}", file_hash=digest,
+                    rows=_records(part), dropped=dropped, now=now)
+                new += created
+                out[str(period)] = kpis(part)
+        return ImportOutcome(file=name, rows=len(rows), dropped=dropped, periods=out, new=new, warnings=warnings or [])
+
+    def import_file(self, report: Report, data: bytes | str | Path, *, name: str, origin: str, now: datetime,
+                    preset: str = "auto", columns: dict[str, str] | None = None,
+                    platform: str | None = None) -> ImportOutcome:
+        """Read one export (all or nothing: ExportError names file, row and column) and store it."""
+        raw = data if isinstance(data, bytes) else Path(data).read_bytes()
+        result = read_export(raw, name=name, preset=preset, columns=columns or None, platform=platform)
+        digest = hashlib.sha256(raw + repr((preset, sorted((columns or {}).items()), platform)).encode()).hexdigest()
+        return self.import_frame(report, result.rows, name=name, origin=origin, digest=digest,
+                                 dropped=result.dropped, now=now, warnings=result.warnings)
+
+    def pull(self, report: Report, period: str, now: datetime) -> list[ImportOutcome]:
+        """Import every configured source again (files matching the globs, SQL queries)."""
+        outcomes = []
+        for source in report.metrics:
+            if source.path:
+                pattern = source.path if Path(source.path).is_absolute() else str(Path(report.base_dir) / source.path)
+                for path in sorted(glob.glob(pattern)):
+                    outcomes.append(self.import_file(report, Path(path), name=path, origin="file", now=now,
+                                                     preset=source.preset, columns=source.columns,
+                                                     platform=source.platform))
+            else:
+                outcomes.append(self.import_sql(report, source, period, now))
+        return outcomes
+
+    def import_sql(self, report: Report, source: MetricSource, period: str, now: datetime) -> ImportOutcome:
+        """Run the source's query for the period (with :start and :end dates) in its own database."""
+        first, last = periods.bounds(period)
+        params = {"start": first.isoformat(), "end": last.isoformat()}
+        url = source.url or ""
+        try:
+            if "://" in url:
+                try:
+                    import sqlalchemy
+                except ImportError:
+                    raise SourceError(f"{url}: SQLAlchemy URLs need `pip install 'feedsum[sql]'`") from None
+                with sqlalchemy.create_engine(url).connect() as conn:
+                    frame = pd.read_sql_query(sqlalchemy.text(source.query), conn, params=params)
+            else:
+                path = url if Path(url).is_absolute() else str(Path(report.base_dir) / url)
+                if not Path(path).exists():
+                    raise SourceError(f"{path}: no such SQLite database")
+                with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+                    frame = pd.read_sql_query(source.query, conn, params=params)
+        except SourceError:
+            raise
+        except Exception as exc:  # the driver's own message is the useful part
+            raise SourceError(f"SQL source {url}: {exc}") from exc
+        rows = canonical_from_sql(frame, url)
+        digest = hashlib.sha256(pd.util.hash_pandas_object(rows, index=False).values.tobytes()).hexdigest()
+        return self.import_frame(report, rows, name=url, origin="sql", digest=digest, dropped=0, now=now)
+
+    # --- reading ---------------------------------------------------------------------------
+
+    def rows(self, report: Report, period: str) -> pd.DataFrame:
+        """The period's rows: its snapshots combined, newest winning."""
+        frames = [_frame(repo.snapshot_rows(self.db, s["id"]))
+                  for s in repo.snapshots_of(self.db, report.team_id, report.id, period)]
+        return dedupe(frames) if frames else empty_rows()
+
+    def targets(self, report: Report, period: str) -> dict[str, float]:
+        """Standing targets from the config, overridden by the period's own (set in the plan)."""
+        return {**report.targets, **repo.period_targets(self.db, report.team_id, report.id, period)}
+
+    def report(self, report: Report, period: str, now: datetime) -> KPIReport | None:
+        """The KPI report of a month, or None when no data was imported for it."""
+        rows = self.rows(report, period)
+        if not len(rows):
+            return None
+        previous = self.rows(report, periods.shift(period, -1))
+        targets = self.targets(report, period)
+        budget = targets.pop("spend", None) or report.budget
+        first, last = periods.bounds(period)
+        today = now.astimezone(report.tz).date()
+        as_of = today if first <= today <= last else None
+        return build_report(period, rows, previous if len(previous) else None, targets=targets, budget=budget,
+                            as_of=as_of, roi_mode=report.roi)
+
+
+def _records(part: pd.DataFrame) -> list[tuple]:
+    frame = part[list(CANONICAL_COLUMNS)].copy()
+    frame["date"] = frame["date"].dt.strftime("%Y-%m-%d")
+    frame = frame.astype(object).where(frame.notna(), None)
+    return list(frame.itertuples(index=False, name=None))
+
+
+def _frame(records: list[tuple]) -> pd.DataFrame:
+    frame = pd.DataFrame.from_records(records, columns=list(repo.METRIC_COLUMNS))
+    frame["date"] = pd.to_datetime(frame["date"])
+    for col in ("impressions", "clicks", "spend", "conversions", "revenue"):
+        frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("float64")
+    for col in ("platform", "account", "campaign", "ad_group", "campaign_id"):
+        frame[col] = frame[col].astype("str").where(frame[col].notna(), None)
+    return frame
+
+
+def canonical_from_sql(frame: pd.DataFrame, source: str) -> pd.DataFrame:
+    """Check and complete a query result that should already have canonical columns."""
+    missing = [c for c in ("date", "platform", "campaign", "impressions", "clicks", "spend") if c not in frame.columns]
+    if missing:
+        raise SourceError(f"SQL source {source}: the query must return columns {', '.join(missing)}")
+    out = frame.copy()
+    for col in CANONICAL_COLUMNS:
+        if col not in out.columns:
+            out[col] = None if col in ("account", "ad_group", "campaign_id") else float("nan")
+    out["date"] = pd.to_datetime(out["date"], errors="coerce")
+    if out["date"].isna().any():
+        bad = int(out["date"].isna().idxmax())
+        raise SourceError(f"SQL source {source}: row {bad + 1}, column \"date\": not a date")
+    return out[list(CANONICAL_COLUMNS)]
+
+
+def parse_target(key: str, text: str) -> float:
+    """A target as typed: "3%" or "0.03" for shares, "45" or "4.5万" for money and counts."""
+    raw = text.strip().replace(",", "").replace("，", "")
+    scale = 1.0
+    if raw.endswith("%"):
+        raw, scale = raw[:-1], 0.01
+    elif raw.endswith(("万", "w", "W")):
+        raw, scale = raw[:-1], 10_000.0
+    value = float(raw) * scale
+    if key in ("ctr", "cvr") and value > 1:
+        value /= 100  # "3" for a share means 3%
+    if value < 0:
+        raise ValueError(text)
+    return value
+
+
+__all__ = ["ExportError", "ImportOutcome", "Metrics", "SourceError", "date", "parse_target"]
