@@ -74,10 +74,16 @@ class Harness:
         sync_reports(self.core, self.reports, self.fake.team_id, clock())
         self.server = make_server(self.app, host="127.0.0.1", port=0, threads=8)
         self.port = self.server.effective_port
-        self._thread = threading.Thread(target=self.server.run, daemon=True)
+        self._thread = threading.Thread(target=self._serve, daemon=True)
         self._thread.start()
         self.url = f"http://127.0.0.1:{self.port}"
         self.report = self.core.report(self.fake.team_id, "feed-ads") if config is None else None
+
+    def _serve(self):
+        try:
+            self.server.run()
+        except OSError:  # the listening socket closed under the loop by close()
+            pass
 
     def close(self):
         self.server.close()

@@ -227,3 +227,33 @@ def test_a_sender_killed_half_way_is_finished_without_duplicates(tmp_path):
         assert out.returncode == 0, out.stderr
         keys = keys_of([m for m in fake.posted() if m["channel"].startswith("D")])
         assert sorted(keys) == sorted(set(keys)) and len(keys) == 6
+
+
+def test_remind_command_reaches_pending_owners_once_a_minute(harness):
+    h = harness
+    tick(h.core, OPEN)
+    h.core.submit(h.report, PERIOD, "results", OWNER_A, "done", OPEN, via="test")
+    before = len(dms(h))
+    h.command("remind")
+    h.wait_for(lambda: any("提醒" in (x.get("text") or "") for x in h.fake.responses))
+    h.command("remind")  # a double click in the same minute sends nothing more
+    h.wait_for(lambda: sum("提醒" in (x.get("text") or "") for x in h.fake.responses) == 2)
+    reminded = sorted(m["channel"] for m in dms(h)[before:])
+    assert reminded == sorted("D" + u[1:] for u in (OWNER_A, OWNER_B, ADMIN))
+
+
+def test_tick_dry_run_from_the_command_line(tmp_path):
+    from bot.fake_slack import FakeSlack
+
+    with FakeSlack() as fake:
+        env = cli_env(tmp_path, fake)
+        subprocess.run([sys.executable, "-m", "bot.cli", "tick", "--now", (OPEN - timedelta(days=1)).isoformat()],
+                       env=env, cwd=tmp_path, check=True, capture_output=True)
+        out = subprocess.run([sys.executable, "-m", "bot.cli", "tick", "--dry-run", "--now", OPEN.isoformat()],
+                             env=env, cwd=tmp_path, capture_output=True, text=True)
+        assert out.returncode == 0, out.stderr
+        assert "would run: T0FEEDSUM/feed-ads 2026-11 open" in out.stdout
+        assert not [m for m in fake.posted() if m["channel"].startswith("D")]
+        bad = subprocess.run([sys.executable, "-m", "bot.cli", "tick", "--now", "2026-11-26T10:00"],
+                             env=env, cwd=tmp_path, capture_output=True, text=True)
+        assert bad.returncode == 2 and "--now" in bad.stderr and "Traceback" not in bad.stderr
