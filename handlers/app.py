@@ -14,7 +14,7 @@ from bot.config import Settings
 from bot.i18n import t
 from bot.metrics import Metrics
 from bot.workflow import Feedsum
-from handlers import actions, commands, events, render, views
+from handlers import actions, admin_views, commands, events, oauth, render, views
 from handlers.deps import Deps
 from handlers.outbox import SlackOutbox
 
@@ -31,13 +31,18 @@ def web_client(settings: Settings, token: str | None = None) -> WebClient:
 def create_app(settings: Settings, client: WebClient, db, clock: Callable[[], datetime], *,
                core: Feedsum | None = None, default_locale: str = "zh-CN") -> tuple[App, Deps]:
     """Build the Bolt app and the core it shares with the scheduler and CLI."""
-    outbox = SlackOutbox(lambda team_id: client, kpi_renderer=render.kpi_payload)
+    # Multi-workspace (OAuth) mode: each team's installed bot token; else the one token's client.
+    oauth_mode = oauth.oauth_settings(settings) if settings.oauth else None
+    client_for = (oauth.installation_client_for(settings, oauth_mode.installation_store, web_client)
+                  if oauth_mode else (lambda team_id: client))
+    outbox = SlackOutbox(client_for, kpi_renderer=render.kpi_payload)
     core = core or Feedsum(db, outbox, data=Metrics(db))
     app = App(client=client, signing_secret=settings.signing_secret or "unused-in-socket-mode",
               token_verification_enabled=True, request_verification_enabled=bool(settings.signing_secret),
-              ignoring_self_events_enabled=True)
+              ignoring_self_events_enabled=True, oauth_settings=oauth_mode)
     deps = Deps(core=core, outbox=outbox, clock=clock, default_locale=default_locale)
-    for module in (commands, actions, views, events):
+    deps.extras["config_path"] = settings.config_path
+    for module in (commands, actions, views, events, admin_views):
         module.register(app, deps)
     events.register_files(app, deps)
 

@@ -9,7 +9,7 @@ from bot import periods
 from bot.commands import Command, parse
 from bot.i18n import t
 from bot.workflow import Refused
-from handlers import render
+from handlers import admin_commands, render
 from handlers.deps import Deps
 
 log = logging.getLogger(__name__)
@@ -30,11 +30,16 @@ def register(app, deps: Deps) -> None:
                              near=f"`/feedsum {cmd.suggestion}`" if cmd.suggestion else "`/feedsum help`")
                 _ack_message(ack, render.help_message(deps.default_locale, hint=hint))
                 return
+            if cmd.name in admin_commands.WITHOUT_REPORT:  # setup works where no report exists yet
+                HANDLERS[cmd.name](deps, cmd, None, None, user, ack=ack, respond=respond, client=client,
+                                   channel=channel, body=body)
+                return
             report = deps.core.resolve_report(team, channel, user, cmd.report)
             period = _period(cmd, report, deps) if cmd.name in MONTH_COMMANDS else \
                 periods.default_period(deps.clock().astimezone(report.tz))
             handler = HANDLERS[cmd.name]
-            handler(deps, cmd, report, period, user, ack=ack, respond=respond, client=client, channel=channel)
+            handler(deps, cmd, report, period, user, ack=ack, respond=respond, client=client, channel=channel,
+                    body=body)
         except Refused as exc:
             _say(ack, deps.refusal(exc, report))
 
@@ -151,6 +156,6 @@ def _not_yet(deps: Deps, cmd, report, period, user, *, ack, **_):
 HANDLERS = {
     "status": _status, "open": _open, "compile": _compile, "remind": _remind, "write": _write,
     "away": _away, "delegate": _delegate, "targets": _targets,
-    "target": _not_yet, "history": _not_yet, "export": _not_yet, "owners": _not_yet, "owner": _not_yet,
-    "setup": _not_yet,
+    "target": admin_commands.target, "history": admin_commands.history, "export": admin_commands.export,
+    "owners": admin_commands.owners, "owner": admin_commands.owner, "setup": admin_commands.setup,
 }

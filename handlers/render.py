@@ -12,12 +12,11 @@ from datetime import datetime
 from typing import Any
 
 from slack_sdk.models.blocks import (
-    DatePickerElement,
     ActionsBlock,
     Block,
     ButtonElement,
     ContextBlock,
-    DividerBlock,
+    DatePickerElement,
     HeaderBlock,
     InputBlock,
     MarkdownTextObject,
@@ -318,6 +317,12 @@ HELP = {
         ("away until YYYY-MM-DD", "休假期间不再收到提醒"),
         ("delegate <部分> @某人", "把本期的某个部分交给别人写"),
         ("targets [YYYY-MM]", "查看 KPI 目标"),
+        ("target <指标> <数值> [YYYY-MM]", "（管理员）设置某月的 KPI 目标，比率可写 3% 或 0.03"),
+        ("history", "列出历次总结：完成度和链接"),
+        ("export YYYY-MM [md|xlsx|csv]", "把某月总结以文件私信给你（默认 Markdown + Excel）"),
+        ("owners", "查看各部分负责人"),
+        ("owner <部分> @某人…", "（管理员）更换某个部分的负责人"),
+        ("setup", "在频道里创建或修改本频道的月度总结"),
         ("help", "显示本帮助"),
     ],
     "en": [
@@ -329,6 +334,12 @@ HELP = {
         ("away until YYYY-MM-DD", "no reminders while you are away"),
         ("delegate <section> @someone", "hand a section to someone for this period"),
         ("targets [YYYY-MM]", "show the KPI targets"),
+        ("target <kpi> <value> [YYYY-MM]", "(admins) set a month's KPI target; ratios as 3% or 0.03"),
+        ("history", "past summaries with completion and links"),
+        ("export YYYY-MM [md|xlsx|csv]", "the month's summary as files in your DMs (default: Markdown + Excel)"),
+        ("owners", "who owns each section"),
+        ("owner <section> @someone…", "(admins) replace the owners of a section"),
+        ("setup", "create or edit this channel's summary report"),
         ("help", "show this help"),
     ],
 }

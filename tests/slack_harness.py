@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 
 from slack_sdk.signature import SignatureVerifier
@@ -80,10 +81,8 @@ class Harness:
         self.report = self.core.report(self.fake.team_id, "feed-ads") if config is None else None
 
     def _serve(self):
-        try:
+        with contextlib.suppress(OSError):  # the listening socket closed under the loop by close()
             self.server.run()
-        except OSError:  # the listening socket closed under the loop by close()
-            pass
 
     def close(self):
         self.server.close()

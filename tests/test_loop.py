@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 
-from tests.slack_harness import ADMIN, CHANNEL, OWNER_A, OWNER_B, STRANGER, modal_values
+from tests.slack_harness import CHANNEL, OWNER_A, OWNER_B, STRANGER, modal_values
 
 PERIOD = "2026-11"
 EXPECTED_PROMPTS = sorted(["results:U0OWNERA1", "data:U0OWNERB1", "lessons:U0OWNERA1", "lessons:U0OWNERB1",

@@ -7,8 +7,8 @@ import os
 import subprocess
 import sys
 import time
+from datetime import date, datetime, timedelta
 from pathlib import Path
-from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.runner import tick
@@ -50,7 +50,7 @@ def test_reminders_reach_only_pending_owners_not_away(harness):
     tick(h.core, OPEN)
     h.core.submit(h.report, PERIOD, "data", OWNER_B, "done", OPEN, via="test")
     h.core.submit(h.report, PERIOD, "plan", OWNER_B, "done", OPEN, via="test")
-    h.core.set_away(h.report.team_id, ADMIN, datetime(2026, 11, 28).date(), OPEN)
+    h.core.set_away(h.report.team_id, ADMIN, date(2026, 11, 28), OPEN)
     before = len(dms(h))
     lines = tick(h.core, datetime(2026, 11, 27, 10, 1, tzinfo=SH))  # Friday: a business day
     assert [line.split()[3] for line in lines] == ["remind"]

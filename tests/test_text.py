@@ -42,5 +42,6 @@ def test_periods():
             pass
     assert shift("2026-01", -1) == "2025-12" and shift("2026-12", 1) == "2027-01"
     assert label("2026-11", "zh-CN") == "2026年11月" and label("2026-11", "en") == "November 2026"
-    from datetime import datetime
-    assert default_period(datetime(2026, 12, 2)) == "2026-11" and default_period(datetime(2026, 11, 28)) == "2026-11"
+    from datetime import UTC, datetime
+    assert default_period(datetime(2026, 12, 2, tzinfo=UTC)) == "2026-11"
+    assert default_period(datetime(2026, 11, 28, tzinfo=UTC)) == "2026-11"
