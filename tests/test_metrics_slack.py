@@ -190,3 +190,24 @@ def test_configured_sources_are_pulled_again_at_due(tmp_path, clock):
         assert h.fake.calls_to("files.completeUploadExternal")
     finally:
         h.close()
+
+
+def test_draft_button_inside_the_modal_replaces_its_text(harness):
+    h = harness
+    h.core.data.import_file(h.report, NOV, name="nov.csv", origin="test", now=h.clock())
+    h.core.open(h.report, PERIOD, ADMIN, h.clock())
+    modal = h.modal_for("data", OWNER_B, PERIOD)
+    assert any(b.get("block_id") == "draft_actions" for b in modal["blocks"])
+    value = json.dumps({"r": "feed-ads", "p": PERIOD, "s": "data"})
+    h.interactive({"type": "block_actions", "user": {"id": OWNER_B, "team_id": h.fake.team_id},
+                   "team": {"id": h.fake.team_id}, "trigger_id": "t", "api_app_id": "A",
+                   "view": {"id": "V42", "hash": "h1", **modal},
+                   "actions": [{"action_id": "draft", "block_id": "draft_actions", "value": value, "type": "button"}]})
+    call = h.wait_for(lambda: h.fake.calls_to("views.update"))[-1]
+    assert call.params["view_id"] == "V42"
+    view = call.params["view"] if isinstance(call.params["view"], dict) else json.loads(call.params["view"])
+    part = view["blocks"][1]
+    assert part["block_id"] == "part_0_d" and "点击率 1.00%" in part["element"]["initial_value"]
+    # Submitting the drafted modal saves exactly what the owner left in it.
+    r = h.submit_view(view, {"part_0_d": {"text": {"type": "plain_text_input", "value": "edited draft"}}}, OWNER_B)
+    assert r.body == "" and h.core.summary(h.report, PERIOD, h.clock()).sections[1].text == "edited draft"

@@ -1,0 +1,72 @@
+"""`feedsum run` as a newcomer starts it: a real process serving HTTP, answering Slack."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+from slack_sdk.signature import SignatureVerifier
+
+from bot.fake_slack import FakeSlack
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIG = """
+[[reports]]
+id = "feed-ads"
+name = "Feed Ads"
+channel = "C0REPORT1"
+admins = ["U0ADMIN01"]
+locale = "en"
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_run_serves_health_and_signed_commands(tmp_path):
+    (tmp_path / "feedsum.toml").write_text(CONFIG, encoding="utf-8")
+    port = free_port()
+    with FakeSlack() as fake:
+        env = {**{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "FEEDSUM_"))},
+               "SLACK_BOT_TOKEN": "xoxb-run", "SLACK_SIGNING_SECRET": "run-secret",
+               "SLACK_API_BASE_URL": fake.api_url, "PYTHONPATH": str(ROOT)}
+        proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "run", "--no-scheduler", "--port", str(port)],
+                                cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
+                        assert r.status == 200
+                        break
+                except OSError:
+                    assert proc.poll() is None, proc.stdout.read()
+                    assert time.monotonic() < deadline
+                    time.sleep(0.2)
+            body = urllib.parse.urlencode({"team_id": fake.team_id, "channel_id": "C0REPORT1", "user_id": "U0ADMIN01",
+                                           "command": "/feedsum", "text": "status 2026-11",
+                                           "response_url": f"{fake.url}/response/x", "trigger_id": "t"}).encode()
+            ts = str(int(time.time()))
+            sig = SignatureVerifier("run-secret").generate_signature(timestamp=ts, body=body)
+            req = urllib.request.Request(f"http://127.0.0.1:{port}/slack/events", data=body, headers={
+                "Content-Type": "application/x-www-form-urlencoded", "X-Slack-Request-Timestamp": ts,
+                "X-Slack-Signature": sig})
+            with urllib.request.urlopen(req, timeout=10) as r:
+                reply = json.loads(r.read())
+            assert reply["response_type"] == "ephemeral" and "Feed Ads" in reply["text"]
+            assert (tmp_path / "feedsum.db").exists()
+            assert all(c.headers.get("Authorization") == "Bearer xoxb-run" for c in fake.calls)
+        finally:
+            proc.terminate()
+            output = proc.communicate(timeout=10)[0]
+        assert "xoxb-run" not in output and "run-secret" not in output
