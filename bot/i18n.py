@@ -32,6 +32,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "modal.part": {"zh-CN": "正文（第 {i} 段）", "en": "Text (part {i})"},
     "modal.text": {"zh-CN": "正文", "en": "Text"},
     "modal.more": {"zh-CN": "内容较长时可继续写在下一段，保存时按顺序合并。", "en": "Long answers continue in the next part; parts are joined in order."},
+    "modal.too_long": {"zh-CN": "这部分已有 {chars} 字，超出表单能完整编辑的长度。为了不丢失内容，请在提醒消息的回复中继续补充。",
+                       "en": "This section has {chars} characters, more than a form can edit without cutting it. To keep every word, add to it by replying in the prompt's thread."},
     "modal.empty": {"zh-CN": "请写点内容再保存。", "en": "Write something before saving."},
     "saved.thread": {"zh-CN": "已保存到「{title}」（第 {revision} 版）。", "en": "Saved to “{title}” (revision {revision})."},
     "refuse.not_admin": {"zh-CN": "只有报告管理员可以执行 `{what}`（管理员：{admins}）。", "en": "Only report admins can run `{what}` (admins: {admins})."},

@@ -138,6 +138,12 @@ def write_modal(summary: Summary, section: SectionState, metadata: dict[str, Any
     loc = r.locale
     text = section.text if text is None else text
     parts = split_text(text, INPUT_MAX) if text else [""]
+    if len(parts) > MODAL_PARTS_MAX:
+        # A form this long would cut the text on save: refuse to edit rather than lose a word.
+        view = View(type="modal", callback_id="write_too_long", title=t(loc, "modal.title"),
+                    close=t(loc, "modal.close"),
+                    blocks=[SectionBlock(text=_md(t(loc, "modal.too_long", chars=len(text))))])
+        return view.to_dict()
     if len(parts) < MODAL_PARTS_MAX and len(parts[-1]) > INPUT_MAX * 0.8:
         parts.append("")  # room to keep writing
     blocks: list[Block] = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 
-from tests.slack_harness import CHANNEL, OWNER_A, OWNER_B, STRANGER, modal_values
+from tests.slack_harness import ADMIN, CHANNEL, OWNER_A, OWNER_B, STRANGER, modal_values
 
 PERIOD = "2026-11"
 EXPECTED_PROMPTS = sorted(["results:U0OWNERA1", "data:U0OWNERB1", "lessons:U0OWNERA1", "lessons:U0OWNERB1",
@@ -223,3 +223,25 @@ def test_forged_signature_and_replay_are_rejected_without_side_effects(harness):
 def test_malformed_payload_gets_a_4xx(harness):
     r = harness.post("payload=%7Bnot-json", content_type="application/x-www-form-urlencoded")
     assert 400 <= r.status < 500
+
+
+def test_preview_goes_only_to_the_requester(harness):
+    h = harness
+    open_period(h)
+    write(h, "results", OWNER_A, "预览内容")
+    r = h.command(f"compile {PERIOD} --preview")
+    assert r.status == 200
+    ephemeral = h.wait_for(lambda: len(h.fake.calls_to("chat.postEphemeral")) >= 8 and h.fake.calls_to("chat.postEphemeral"))
+    assert all(c.params["user"] == ADMIN for c in ephemeral)
+    assert "预览内容" in json.dumps([c.params.get("blocks") for c in ephemeral], ensure_ascii=False)
+    assert h.fake.posted(CHANNEL) == [] and h.core.summary(h.report, PERIOD, h.clock()).state == "open"
+
+
+def test_an_answer_too_long_for_a_form_is_never_cut_by_editing(harness):
+    h = harness
+    open_period(h)
+    huge = ("长" * 2999 + "\n") * 21
+    h.core.submit(h.report, PERIOD, "results", OWNER_A, huge, h.clock(), via="thread")
+    modal = h.modal_for("results", OWNER_A, PERIOD)
+    assert modal["callback_id"] == "write_too_long" and "submit" not in modal
+    assert h.core.summary(h.report, PERIOD, h.clock()).sections[0].text == huge
