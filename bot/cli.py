@@ -101,12 +101,17 @@ def build(settings: Settings, *, clock=utcnow):
     from handlers.app import create_app, web_client
     from storage.db import open_db
 
-    settings.require("SLACK_BOT_TOKEN")
+    if not settings.oauth:  # multi-workspace mode gets each workspace's token from its installation
+        settings.require("SLACK_BOT_TOKEN")
     reports = load_config(settings.config_path)
     db = open_db(settings.db_path)
     client = web_client(settings)
     app, deps = create_app(settings, client, db, clock)
-    team_id = client.auth_test()["team_id"]
+    team_id = client.auth_test()["team_id"] if settings.bot_token else ""
+    for i, r in enumerate(reports):
+        if not (r.team_id or team_id):
+            raise ConfigError(settings.config_path, f"reports[{i}].team_id",
+                              "is required in multi-workspace (OAuth) mode without SLACK_BOT_TOKEN")
     sync_reports(deps.core, reports, team_id, clock())
     return app, deps
 

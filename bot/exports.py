@@ -750,7 +750,7 @@ def _read_short(data: bytes | None, path: Path | None, layout: _Layout, cols: li
     """Fallback for files whose rows are all shorter than the header: the csv module, padded."""
     raw = data if data is not None else Path(path).read_bytes()
     text = raw.decode(layout.encoding)
-    rows = list(csv.reader(io.StringIO(text), delimiter=layout.delimiter))[layout.header_index + 1 :]
+    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=layout.delimiter))[layout.header_index + 1 :]
     width = len(layout.headers)
     padded = [[(c if c.strip() not in MISSING_TOKENS else None) for c in (r + [""] * width)[:width]] for r in rows]
     frame = pd.DataFrame(padded, columns=range(width), dtype=object)
@@ -783,6 +783,12 @@ def _read_with_progress(src, size: int, layout: _Layout, kwargs: dict, file: str
 def _read_xlsx(data: bytes | None, path: Path | None, file: str, overrides) -> tuple[pd.DataFrame, _Layout, int]:
     from openpyxl import load_workbook
 
+    from bot.upload_guard import UploadRefused, check_xlsx_zip
+
+    try:  # the zip directory first: a zip bomb is refused before anything is inflated
+        check_xlsx_zip(data if data is not None else path, file)
+    except UploadRefused as exc:
+        raise ExportError(file, exc.reason) from None
     try:
         wb = load_workbook(io.BytesIO(data) if data is not None else path, read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 - any openpyxl failure means "not a usable workbook"
@@ -908,6 +914,9 @@ def _canonical(
     for f in (*NUM_FIELDS, "roas"):
         if f in col:
             nums[f] = _to_number(col[f], headers[mapping[f]], row_of, bad, keep)
+            # "1e400" parses as infinity: refuse it rather than sum it into an infinite total.
+            for i in np.flatnonzero(np.isinf(nums[f].to_numpy(dtype="float64", na_value=np.nan)) & keep)[:50]:
+                bad.append(BadCell(row_of(i), headers[mapping[f]], str(col[f].iat[i]), "the number is too large"))
     dates = _to_date(col["date"])
     has_numbers = np.zeros(n, dtype=bool)
     for s in nums.values():

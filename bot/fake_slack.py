@@ -45,6 +45,8 @@ class FakeSlack:
         self.messages: dict[str, list[dict[str, Any]]] = {}
         self.responses: list[dict[str, Any]] = []  # bodies posted to response_urls
         self.uploads: dict[str, bytes] = {}
+        self.oauth_codes: dict[str, str] = {}  # OAuth code -> the team that installs with it
+        self.tokens: dict[str, str] = {}  # bot token issued by oauth.v2.access -> its team
         self.files: dict[str, dict[str, Any]] = {}
         self.downloads: list[dict[str, str]] = []  # headers of file downloads (auth is checked)
         self.faults = Faults()
@@ -123,11 +125,27 @@ class FakeSlack:
             handler = getattr(self, "api_" + method.replace(".", "_"), None)
             if handler is None:
                 return 200, {}, {"ok": True}
+            self._headers = headers
             return 200, {}, handler(params)
 
     def api_auth_test(self, p):
-        return {"ok": True, "team_id": self.team_id, "user_id": BOT_USER, "bot_id": "B0BOT", "team": "demo",
-                "url": "https://demo.slack.com/"}
+        token = (getattr(self, "_headers", {}).get("Authorization") or "").removeprefix("Bearer ")
+        token = p.get("token") or token
+        return {"ok": True, "team_id": self.tokens.get(token, self.team_id), "user_id": BOT_USER, "bot_id": "B0BOT",
+                "team": "demo", "url": "https://demo.slack.com/"}
+
+    def api_oauth_v2_access(self, p):
+        """The OAuth code exchange: a bot token for the team the code was issued to."""
+        code = p.get("code")
+        basic = (getattr(self, "_headers", {}).get("Authorization") or "").startswith("Basic ")
+        if not code or not (p.get("client_id") or basic):
+            return {"ok": False, "error": "invalid_code"}
+        team = self.oauth_codes.get(code, self.team_id)
+        token = f"xoxb-{team.lower()}-installed"
+        self.tokens[token] = team
+        return {"ok": True, "app_id": "A0FEEDSUM", "authed_user": {"id": "U0INSTALL"}, "scope": "chat:write,commands",
+                "token_type": "bot", "access_token": token, "bot_user_id": BOT_USER,
+                "team": {"id": team, "name": f"team {team}"}, "enterprise": None, "is_enterprise_install": False}
 
     def api_conversations_open(self, p):
         user = str(p.get("users", "")).split(",")[0]

@@ -87,7 +87,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "import.no_report": {"zh-CN": "⚠️ 不知道 `{file}` 属于哪个报告：请发到报告所在频道。", "en": "⚠️ I don't know which report `{file}` belongs to: share it in the report's channel."},
     "import.not_admin": {"zh-CN": "只有报告管理员上传的数据会被导入。", "en": "Only report admins' files are imported."},
     "refuse.unknown_kpi": {"zh-CN": "没有 `{key}` 这个指标。可选：{keys}", "en": "There is no KPI `{key}`. KPIs: {keys}"},
-    "import.too_big": {"zh-CN": "文件超过 {mb} MB", "en": "the file is over {mb} MB"},
+    "import.download": {"zh-CN": "无法从 Slack 下载该文件，请重新上传", "en": "the file could not be downloaded from Slack; please share it again"},
     "open.done": {"zh-CN": "已开始 {month}：发出 {sent} 条提醒{extra}。", "en": "Opened {month}: sent {sent} prompts{extra}."},
     "open.already": {"zh-CN": "，{skipped} 条此前已发过", "en": ", {skipped} already sent before"},
     "open.failed": {"zh-CN": "，{failed} 条发送失败（见 `/feedsum status`）", "en": ", {failed} failed (see `/feedsum status`)"},

@@ -11,6 +11,7 @@ from __future__ import annotations
 import glob
 import hashlib
 import logging
+import math
 import sqlite3
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -177,18 +178,29 @@ def canonical_from_sql(frame: pd.DataFrame, source: str) -> pd.DataFrame:
     return out[list(CANONICAL_COLUMNS)]
 
 
-def parse_target(key: str, text: str) -> float:
-    """A target as typed: "3%" or "0.03" for shares, "45" or "4.5万" for money and counts."""
-    raw = text.strip().replace(",", "").replace("，", "")
+RATIO_TARGETS = ("ctr", "cvr")
+
+
+def parse_target(kpi: str, text: str) -> float:
+    """A KPI target as typed: "3%" or 0.03 for shares, "45", "1,200,000" or "4.5万" otherwise.
+
+    Raises ValueError for words, negatives, a percent on a money KPI, or a share above 100%.
+    """
+    raw = (text or "").strip().replace(",", "").replace("，", "")
+    percent = raw.endswith(("%", "％"))
     scale = 1.0
-    if raw.endswith("%"):
-        raw, scale = raw[:-1], 0.01
+    if percent:
+        raw = raw[:-1].strip()
     elif raw.endswith(("万", "w", "W")):
-        raw, scale = raw[:-1], 10_000.0
-    value = float(raw) * scale
-    if key in ("ctr", "cvr") and value > 1:
-        value /= 100  # "3" for a share means 3%
-    if value < 0:
+        raw, scale = raw[:-1].strip(), 10_000.0
+    value = float(raw) * scale  # ValueError for words
+    if not math.isfinite(value) or value < 0:
+        raise ValueError(text)
+    if percent:
+        if kpi not in RATIO_TARGETS and kpi not in ("roas", "profit_roi"):
+            raise ValueError(text)
+        value /= 100
+    if kpi in RATIO_TARGETS and value > 1:
         raise ValueError(text)
     return value
 

@@ -72,10 +72,16 @@ def _check_n(n: int) -> None:
         raise ValueError(f"n: expected a positive integer, got {n!r}")
 
 
+@lru_cache(maxsize=1024)
+def _business_days_of_month(year: int, month: int, calendar: str) -> tuple[date, ...]:
+    # The planner asks for the same months on every `/feedsum status`: compute each once.
+    return tuple(d for d in _month_days(year, month) if is_business_day(d, calendar))
+
+
 def nth_business_day(year: int, month: int, n: int, calendar: str) -> date:
     """The ``n``-th (1-based) business day of the month."""
     _check_n(n)
-    days = [d for d in _month_days(year, month) if is_business_day(d, calendar)]
+    days = _business_days_of_month(year, month, calendar)
     if n > len(days):
         raise ValueError(f"{year:04d}-{month:02d} has only {len(days)} business days in {calendar!r}, asked for #{n}")
     return days[n - 1]
@@ -84,7 +90,7 @@ def nth_business_day(year: int, month: int, n: int, calendar: str) -> date:
 def nth_last_business_day(year: int, month: int, n: int, calendar: str) -> date:
     """The ``n``-th last business day of the month (n=1 is the last one)."""
     _check_n(n)
-    days = [d for d in _month_days(year, month) if is_business_day(d, calendar)]
+    days = _business_days_of_month(year, month, calendar)
     if n > len(days):
         raise ValueError(f"{year:04d}-{month:02d} has only {len(days)} business days in {calendar!r}, asked for #{n} from the end")
     return days[-n]

@@ -237,7 +237,13 @@ class Feedsum:
             repo.release(self.db, key)
             raise
         except BaseException:
-            repo.release(self.db, key)
+            # Not an answer from Slack (a timeout, a lost response, an interrupt, a failed write of
+            # our own after the post): the message may be in Slack already. Releasing the claim
+            # would send it again blind; keep it so the next pass looks in Slack first.
+            try:
+                repo.mark_uncertain(self.db, key)
+            except Exception:
+                log.exception("could not mark %s for recovery; it is retried once the claim is stale", key)
             raise
         repo.complete(self.db, key, now=now)
         return "sent", result
@@ -504,21 +510,6 @@ class Feedsum:
     def set_next_targets(self, report: Report, period: str, user: str, values: dict[str, float], now: datetime) -> None:
         """Targets set in the plan become the next month's."""
         repo.set_targets(self.db, report.team_id, report.id, periods.shift(period, 1), values, by=user, now=now)
-
-    def set_target(self, report: Report, period: str, user: str, key: str, text: str, now: datetime) -> float:
-        """`/feedsum target <kpi> <value> [YYYY-MM]` (admins)."""
-        from bot.config import TARGET_KEYS
-        from bot.metrics import parse_target
-
-        self.require_admin(report, user, "target")
-        if key not in TARGET_KEYS:
-            raise Refused("refuse.unknown_kpi", key=key, keys=", ".join(TARGET_KEYS))
-        try:
-            value = parse_target(key, text)
-        except ValueError:
-            raise Refused("modal.bad_target", text=text) from None
-        repo.set_targets(self.db, report.team_id, report.id, period, {key: value}, by=user, now=now)
-        return value
 
     def targets(self, report: Report, period: str) -> dict[str, float]:
         """The targets a month is judged against (standing ones, overridden by the month's)."""

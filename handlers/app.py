@@ -42,6 +42,9 @@ def create_app(settings: Settings, client: WebClient, db, clock: Callable[[], da
               ignoring_self_events_enabled=True, oauth_settings=oauth_mode)
     deps = Deps(core=core, outbox=outbox, clock=clock, default_locale=default_locale)
     deps.extras["config_path"] = settings.config_path
+    from handlers.validate import reject_malformed
+
+    app.use(reject_malformed)  # 400 for bodies missing what listeners rely on (before any listener)
     for module in (commands, actions, views, events, admin_views):
         module.register(app, deps)
     events.register_files(app, deps)

@@ -149,10 +149,6 @@ def _targets(deps: Deps, cmd, report, period, user, *, ack, **_):
     _ack_message(ack, render.targets_message(report, period, deps.core.targets(report, period), kpi))
 
 
-def _not_yet(deps: Deps, cmd, report, period, user, *, ack, **_):
-    raise Refused("refuse.not_available", what=cmd.name)
-
-
 HANDLERS = {
     "status": _status, "open": _open, "compile": _compile, "remind": _remind, "write": _write,
     "away": _away, "delegate": _delegate, "targets": _targets,

@@ -42,14 +42,13 @@ def register(app, deps: Deps) -> None:
         deps.core.announce(report, period, result, event["user"], now)
 
 
-MAX_UPLOAD = 50 * 1024 * 1024
-
 
 def register_files(app, deps: Deps) -> None:
     @app.event("file_shared")
     def import_shared_export(event, body, client, context):
         """An admin drops an ad-platform export into the report channel or the bot's DM."""
         from bot.exports import ExportError
+        from bot.upload_guard import MAX_UPLOAD_BYTES, UploadRefused, check_upload
         from handlers import render
 
         team = body.get("team_id") or context.get("team_id")
@@ -77,15 +76,20 @@ def register_files(app, deps: Deps) -> None:
             if is_dm:
                 reply(t(loc, "import.not_admin"))
             return
-        if (info.get("size") or 0) > MAX_UPLOAD:
-            reply(t(loc, "import.failed", file=escape(name), error=t(loc, "import.too_big", mb=MAX_UPLOAD // 2**20)))
-            return
-        data = _download(info.get("url_private_download") or info.get("url_private"), client.token, MAX_UPLOAD)
         try:
+            check_upload(name, info.get("size"))  # before downloading anything
+            data = _download(info.get("url_private_download") or info.get("url_private"), client.token, MAX_UPLOAD_BYTES)
+            check_upload(name, len(data), data[:8192])
             outcome = deps.core.import_upload(report, user, data, name, deps.clock())
-        except (ExportError, Refused) as exc:
-            reply(t(loc, "import.failed", file=escape(name), error=escape(str(exc) if isinstance(exc, ExportError)
-                                                                          else deps.refusal(exc, report))))
+        except (ExportError, UploadRefused) as exc:
+            reply(t(loc, "import.failed", file=escape(name), error=escape(str(exc))))
+            return
+        except Refused as exc:
+            reply(t(loc, "import.failed", file=escape(name), error=deps.refusal(exc, report)))
+            return
+        except OSError as exc:  # the download itself failed
+            log.warning("could not download %s: %s", name, exc)
+            reply(t(loc, "import.failed", file=escape(name), error=t(loc, "import.download")))
             return
         reply(render.import_message(report, outcome))
 
@@ -98,5 +102,5 @@ def _download(url: str, token: str, limit: int) -> bytes:
     with urllib.request.urlopen(req, timeout=60) as resp:
         data = resp.read(limit + 1)
     if len(data) > limit:
-        raise ValueError("file too large")
+        raise OSError("file larger than announced")
     return data

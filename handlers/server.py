@@ -30,9 +30,14 @@ def wsgi_app(app: App, ready: threading.Event | None = None):
         if length < 0 or length > MAX_BODY:
             start_response("413 Payload Too Large", [("Content-Type", "text/plain")])
             return [b"payload too large"]
+        stamp = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP")
+        if stamp is not None and not stamp.strip().isdigit():
+            # Bolt's verifier would crash on int("…") and answer 500: this is a bad signature.
+            start_response("401 Unauthorized", [("Content-Type", "text/plain")])
+            return [b"invalid request"]
         try:
             return bolt(environ, start_response)
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, AttributeError):
             # A malformed body (bad JSON or form) that got past the signature check: 400, not 500.
             log.warning("malformed request to %s", path)
             start_response("400 Bad Request", [("Content-Type", "text/plain")])

@@ -40,18 +40,33 @@ def transaction(db: sqlite_utils.Database) -> Iterator[sqlite3.Connection]:
         conn = db.conn
         try:
             conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as exc:
+        except sqlite3.DatabaseError as exc:
             raise StorageError(str(exc)) from exc
         try:
             yield conn
-        except BaseException:
-            conn.execute("ROLLBACK")
+        except BaseException as exc:
+            _rollback(conn)
+            # Disk full, read-only file, I/O error, corrupt file: the environment refused the
+            # write. Callers catch StorageError and tell the user nothing was saved.
+            if isinstance(exc, sqlite3.DatabaseError) and not isinstance(
+                    exc, (sqlite3.IntegrityError, sqlite3.ProgrammingError)):
+                raise StorageError(str(exc)) from exc
             raise
         try:
             conn.execute("COMMIT")
-        except sqlite3.OperationalError as exc:
-            conn.execute("ROLLBACK")
+        except sqlite3.DatabaseError as exc:
+            _rollback(conn)
             raise StorageError(str(exc)) from exc
+
+
+def _rollback(conn: sqlite3.Connection) -> None:
+    # SQLite already rolls back by itself on SQLITE_FULL / IOERR: a second ROLLBACK would raise
+    # "no transaction is active" and hide the real error.
+    if conn.in_transaction:
+        try:
+            conn.execute("ROLLBACK")
+        except sqlite3.DatabaseError:
+            pass
 
 
 def _script(conn: sqlite3.Connection, sql: str) -> None:
@@ -62,7 +77,7 @@ def _script(conn: sqlite3.Connection, sql: str) -> None:
 
 
 def m001_initial(conn: sqlite3.Connection) -> None:
-    _script(conn, 
+    _script(conn,
         """
         CREATE TABLE reports (
             team_id TEXT NOT NULL, id TEXT NOT NULL, data TEXT NOT NULL, source TEXT NOT NULL,
@@ -111,7 +126,7 @@ def m001_initial(conn: sqlite3.Connection) -> None:
 
 
 def m002_metrics(conn: sqlite3.Connection) -> None:
-    _script(conn, 
+    _script(conn,
         """
         CREATE TABLE snapshots (
             id INTEGER PRIMARY KEY, team_id TEXT NOT NULL, report_id TEXT NOT NULL,
@@ -136,7 +151,7 @@ def m002_metrics(conn: sqlite3.Connection) -> None:
 
 
 def m003_people(conn: sqlite3.Connection) -> None:
-    _script(conn, 
+    _script(conn,
         """
         CREATE TABLE away (
             team_id TEXT NOT NULL, user_id TEXT NOT NULL, until TEXT NOT NULL,
@@ -151,7 +166,20 @@ def m003_people(conn: sqlite3.Connection) -> None:
     )
 
 
+def m004_status_indexes(conn: sqlite3.Connection) -> None:
+    # `/feedsum status` on a big database: the channel lookup scanned every report of the team
+    # (the planner preferred the primary key for ORDER BY id), and report_created_at's MIN(at)
+    # scanned the whole audit log, three times per status. Both are index lookups now.
+    _script(conn,
+        """
+        CREATE INDEX reports_channel_id ON reports (team_id, channel, id);
+        CREATE INDEX audit_action_target ON audit (team_id, action, target, at);
+        """
+    )
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [m001_initial, m002_metrics, m003_people]
+MIGRATIONS.append(m004_status_indexes)
 
 
 def migrate(db: sqlite_utils.Database) -> list[str]:

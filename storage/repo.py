@@ -256,7 +256,7 @@ def claim(db, team_id: str, report_id: str, period: str, action: str, recipient:
             return "busy"
         conn.execute("UPDATE ledger SET state = 'claimed', claimed_at = ?, attempts = attempts + 1 WHERE key = ?",
                      (_iso(now), key))
-        return "recover" if state == "claimed" else "new"
+        return "recover" if state in ("claimed", "uncertain") else "new"
 
 
 def complete(db, key: str, *, now: datetime) -> None:
@@ -274,6 +274,13 @@ def release(db, key: str) -> None:
     """Give a claim back after a transient failure so the next pass retries it."""
     with transaction(db) as conn:
         conn.execute("DELETE FROM ledger WHERE key = ? AND state = 'claimed'", (key,))
+
+
+def mark_uncertain(db, key: str) -> None:
+    """The send may have reached Slack (timeout, lost response, interrupt): keep the claim so that
+    the next pass recovers it (looks in Slack first) instead of sending again blind."""
+    with transaction(db) as conn:
+        conn.execute("UPDATE ledger SET state = 'uncertain' WHERE key = ? AND state = 'claimed'", (key,))
 
 
 def ledger_entries(db, team_id: str, report_id: str, period: str, *, state: str | None = None) -> list[dict[str, Any]]:

@@ -61,12 +61,13 @@ class Reply:
 
 
 class Harness:
-    def __init__(self, tmp_path, clock: Clock, config: dict | None = None, fake: FakeSlack | None = None):
+    def __init__(self, tmp_path, clock: Clock, config: dict | None = None, fake: FakeSlack | None = None,
+                 env: dict | None = None):
         self.fake = fake or FakeSlack().start()
         self.clock = clock
         self.settings = Settings.from_env({"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": SECRET,
                                            "SLACK_API_BASE_URL": self.fake.api_url,
-                                           "FEEDSUM_DB": str(tmp_path / "feedsum.db")})
+                                           "FEEDSUM_DB": str(tmp_path / "feedsum.db"), **(env or {})})
         self.db = open_db(self.settings.db_path)
         self.client = web_client(self.settings)
         self.app, self.deps = create_app(self.settings, self.client, self.db, clock)

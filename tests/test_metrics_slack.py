@@ -211,3 +211,16 @@ def test_draft_button_inside_the_modal_replaces_its_text(harness):
     # Submitting the drafted modal saves exactly what the owner left in it.
     r = h.submit_view(view, {"part_0_d": {"text": {"type": "plain_text_input", "value": "edited draft"}}}, OWNER_B)
     assert r.body == "" and h.core.summary(h.report, PERIOD, h.clock()).sections[1].text == "edited draft"
+
+
+def test_non_tabular_and_oversized_files_are_refused_clearly(harness):
+    h = harness
+    share(h, "photo.png", b"\x89PNG\r\n\x1a\n" + b"0" * 100, file_id="F9")
+    text = h.wait_for(lambda: [t for t in replies(h) if "photo.png" in t])[0]
+    assert ".csv" in text and h.core.summary(h.report, PERIOD, h.clock()).kpi is None
+    h.fake.add_file("F10", "huge.csv", b"x", ADMIN)
+    h.fake.files["F10"]["size"] = 60 * 1024 * 1024  # Slack says 60 MB: refused before downloading
+    downloads = len(h.fake.downloads)
+    h.event({"type": "file_shared", "file_id": "F10", "user_id": ADMIN, "channel_id": CHANNEL}, event_id="EvBig")
+    text = h.wait_for(lambda: [t for t in replies(h) if "huge.csv" in t])[0]
+    assert "50" in text and len(h.fake.downloads) == downloads

@@ -116,7 +116,8 @@ def test_late_answer_updates_the_posted_summary(harness):
     h.wait_for(lambda: any(c.params.get("ts") == main["ts"] for c in h.fake.calls_to("chat.update")))
     updated = next(m for m in h.fake.posted(CHANNEL) if m["ts"] == main["ts"])
     assert "1/7" in json.dumps(updated["blocks"], ensure_ascii=False)
-    note = h.wait_for(lambda: [m for m in h.fake.posted(CHANNEL) if "迟到的市场观察" in json.dumps(m["blocks"], ensure_ascii=False)])
+    note = h.wait_for(lambda: [m for m in h.fake.posted(CHANNEL) if m["thread_ts"]
+                               and "迟到的市场观察" in json.dumps(m["blocks"], ensure_ascii=False)])
     assert note[-1]["thread_ts"] == main["ts"] and "补交" in note[-1]["text"]
 
 

@@ -1,0 +1,121 @@
+"""Exports of one report-month, free of Slack: Markdown, an XLSX workbook and a CSV of sections.
+
+Text that a spreadsheet would run as a formula (a cell starting with =, +, -, @, a tab or a
+carriage return) is neutralised with a leading apostrophe, in XLSX and CSV alike: section text is
+written by people and KPI platform/campaign names come from ad-platform exports.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from bot.markdown import summary_markdown
+from bot.workflow import Summary
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+SECTION_COLUMNS = ("key", "title", "authors", "updated", "text")
+FORMATS = ("md", "xlsx", "csv")
+XLSX_CELL_MAX = 32_767  # Excel's limit per cell; longer text continues in the next column
+
+
+@dataclass(frozen=True)
+class ExportFile:
+    filename: str
+    title: str
+    content: bytes
+
+
+def neutralise(value: Any) -> Any:
+    """Make a cell safe to open in a spreadsheet: text that could run as a formula gets a `'`."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def section_rows(summary: Summary, names: Callable[[str], str]) -> list[list[str]]:
+    """One row per section, in template order: key, title, authors, updated, text."""
+    return [[s.key, s.title, ", ".join(names(a) for a in s.authors), s.updated_at or "", s.text or ""]
+            for s in summary.sections]
+
+
+def export_csv(summary: Summary, names: Callable[[str], str]) -> bytes:
+    """The sections as CSV (UTF-8 with BOM so spreadsheet apps read Chinese text correctly)."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow(SECTION_COLUMNS)
+    for row in section_rows(summary, names):
+        writer.writerow([neutralise(c) for c in row])
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+
+def _number(value: Any) -> Any:
+    try:
+        f = float(value)
+    except (TypeError, ValueError):
+        return neutralise(str(value)) if value is not None else None
+    return f if math.isfinite(f) else None
+
+
+def export_xlsx(summary: Summary, names: Callable[[str], str]) -> bytes:
+    """A workbook: "KPIs" and "Platforms" when the month has metrics, and always "Sections"."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    bold = Font(bold=True)
+    kpi = summary.kpi
+    if kpi is not None:
+        ws = wb.create_sheet("KPIs")
+        ws.append(["kpi", "value"])
+        for key, value in (kpi.totals or {}).items():
+            ws.append([neutralise(str(key)), _number(value)])
+        ws = wb.create_sheet("Platforms")
+        frame = kpi.by_platform
+        if frame is not None:
+            columns = [str(c) for c in frame.columns]
+            ws.append(["platform", *[neutralise(c) for c in columns]])
+            for platform, row in frame.iterrows():
+                ws.append([neutralise(str(platform)), *[_number(v) for v in row.tolist()]])
+        for sheet in (wb["KPIs"], wb["Platforms"]):
+            for cell in sheet[1]:
+                cell.font = bold
+    ws = wb.create_sheet("Sections")
+    ws.append(list(SECTION_COLUMNS))
+    for cell in ws[1]:
+        cell.font = bold
+    for row in section_rows(summary, names):
+        *head, text = row
+        parts = [text[i:i + XLSX_CELL_MAX] for i in range(0, len(text), XLSX_CELL_MAX)] or [""]
+        ws.append([neutralise(c) for c in head] + [neutralise(parts[0])] + parts[1:])
+    for col, width in zip("ABCDE", (12, 24, 24, 22, 100), strict=True):
+        ws.column_dimensions[col].width = width
+    for row in ws.iter_rows(min_row=2, min_col=5, max_col=5):
+        for cell in row:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def export_files(summary: Summary, names: Callable[[str], str], fmt: str | None,
+                 *, title: str) -> list[ExportFile]:
+    """The files `/feedsum export` sends: Markdown + XLSX by default, or the one format asked for."""
+    stem = f"feedsum-{summary.report.id}-{summary.period}"
+    wanted = [fmt] if fmt else ["md", "xlsx"]
+    files = []
+    for f in wanted:
+        if f == "md":
+            files.append(ExportFile(f"{stem}.md", title, summary_markdown(summary, names).encode("utf-8")))
+        elif f == "xlsx":
+            files.append(ExportFile(f"{stem}.xlsx", title, export_xlsx(summary, names)))
+        elif f == "csv":
+            files.append(ExportFile(f"{stem}.csv", title, export_csv(summary, names)))
+        else:
+            raise ValueError(f)
+    return files

@@ -1,0 +1,98 @@
+"""User-facing strings of report administration (setup, owners, targets, history, export, Home).
+
+Kept apart from bot/i18n.py so features can add strings without editing one shared table;
+importing this module registers them with `bot.i18n.t`.
+"""
+
+from __future__ import annotations
+
+from bot.i18n import STRINGS
+
+ADMIN_STRINGS: dict[str, dict[str, str]] = {
+    "refuse.config_managed": {
+        "zh-CN": "报告 `{id}` 由配置文件管理，请在 `{file}` 中修改（`[[reports]]` 里 id = \"{id}\"），然后重启 feedsum。",
+        "en": "Report `{id}` is managed by the config file: change it in `{file}` (the `[[reports]]` entry with "
+              "id = \"{id}\"), then restart feedsum."},
+    "refuse.setup_where": {"zh-CN": "请在要发布总结的频道里运行 `/feedsum setup`。",
+                           "en": "Run `/feedsum setup` in the channel the summary should be posted to."},
+    "refuse.setup_taken": {"zh-CN": "这个频道刚刚已经创建了报告 `{id}`，请重新运行 `/feedsum setup` 修改它。",
+                           "en": "A report (`{id}`) was just created for this channel; run `/feedsum setup` again to edit it."},
+    "refuse.owner_usage": {"zh-CN": "用法：`/feedsum owner <部分> @某人 [@某人…]`（部分：{keys}）",
+                           "en": "Usage: `/feedsum owner <section> @someone [@someone…]` (sections: {keys})"},
+    "refuse.target_usage": {"zh-CN": "用法：`/feedsum target <指标> <数值> [YYYY-MM]`，例如 `/feedsum target ctr 3%`。指标：{kpis}",
+                            "en": "Usage: `/feedsum target <kpi> <value> [YYYY-MM]`, e.g. `/feedsum target ctr 3%`. KPIs: {kpis}"},
+    "refuse.target_value": {"zh-CN": "`{text}` 不是 {kpi} 的有效数值。{hint}",
+                            "en": "`{text}` is not a valid value for {kpi}. {hint}"},
+    "target.hint.ratio": {"zh-CN": "比率可写成 3% 或 0.03。", "en": "Ratios may be written as 3% or 0.03."},
+    "target.hint.number": {"zh-CN": "请写一个不小于 0 的数字。", "en": "Give a number of at least 0."},
+    "refuse.export_usage": {"zh-CN": "用法：`/feedsum export YYYY-MM [md|xlsx|csv]`",
+                            "en": "Usage: `/feedsum export YYYY-MM [md|xlsx|csv]`"},
+    "refuse.export_private": {"zh-CN": "{month} 的总结还没有发布，只有管理员和各部分负责人可以导出。",
+                              "en": "The {month} summary is not posted yet; only admins and section owners can export it."},
+    "owner.done": {"zh-CN": "「{section}」的负责人现在是 {users}。", "en": "“{section}” is now owned by {users}."},
+    "owners.title": {"zh-CN": "{name} · 各部分负责人", "en": "{name} · section owners"},
+    "owners.admins": {"zh-CN": "管理员：{admins}", "en": "Admins: {admins}"},
+    "owners.managed.config": {"zh-CN": "由配置文件 `{file}` 管理（id `{id}`）。", "en": "Managed by the config file `{file}` (id `{id}`)."},
+    "owners.managed.setup": {"zh-CN": "在 Slack 中管理：管理员可用 `/feedsum setup` 或 `/feedsum owner` 修改。",
+                             "en": "Managed in Slack: admins change it with `/feedsum setup` or `/feedsum owner`."},
+    "target.done": {"zh-CN": "已把 {month} 的 {kpi} 目标设为 {value}{was}。", "en": "Set the {month} {kpi} target to {value}{was}."},
+    "target.was": {"zh-CN": "（原为 {value}）", "en": " (was {value})"},
+    "history.title": {"zh-CN": "{name} · 历史总结", "en": "{name} · past summaries"},
+    "history.none": {"zh-CN": "还没有任何一期。", "en": "No period has been opened yet."},
+    "history.line": {"zh-CN": "{month} · {state} · {done}/{total}", "en": "{month} · {state} · {done}/{total}"},
+    "history.link": {"zh-CN": "查看总结", "en": "view summary"},
+    "export.sent": {"zh-CN": "已把 {month} 的导出文件（{files}）私信给你。", "en": "Sent you the {month} export ({files}) in a DM."},
+    "export.failed": {"zh-CN": "无法私信文件（{error}），下面是 Markdown 内容：",
+                      "en": "Could not send the files in a DM ({error}); here is the Markdown:"},
+    "export.comment": {"zh-CN": "{title} 导出", "en": "{title} export"},
+    "setup.title.new": {"zh-CN": "新建月度总结", "en": "New summary report"},
+    "setup.title.edit": {"zh-CN": "月度总结设置", "en": "Report settings"},
+    "setup.title.readonly": {"zh-CN": "月度总结设置（只读）", "en": "Report (read-only)"},
+    "setup.submit": {"zh-CN": "保存", "en": "Save"},
+    "setup.close": {"zh-CN": "关闭", "en": "Close"},
+    "setup.intro.new": {"zh-CN": "为 <#{channel}> 创建月度总结。你会成为它的管理员。",
+                        "en": "Create the monthly summary for <#{channel}>. You become its admin."},
+    "setup.intro.edit": {"zh-CN": "修改 <#{channel}> 的月度总结 `{id}`。", "en": "Edit the monthly summary `{id}` of <#{channel}>."},
+    "setup.readonly": {"zh-CN": "报告 `{id}` 由配置文件管理，这里只能查看。要修改，请编辑 `{file}` 中 id = \"{id}\" 的 `[[reports]]`，然后重启 feedsum。",
+                       "en": "Report `{id}` is managed by the config file, so this is read-only. To change it, edit the "
+                             "`[[reports]]` entry with id = \"{id}\" in `{file}`, then restart feedsum."},
+    "setup.name": {"zh-CN": "报告名称", "en": "Report name"},
+    "setup.admins": {"zh-CN": "管理员", "en": "Admins"},
+    "setup.locale": {"zh-CN": "语言", "en": "Language"},
+    "setup.timezone": {"zh-CN": "时区（IANA，如 Asia/Shanghai）", "en": "Time zone (IANA, e.g. Asia/Shanghai)"},
+    "setup.calendar": {"zh-CN": "工作日历（国家代码如 CN，或 none）", "en": "Business days (country code like CN, or none)"},
+    "setup.sections": {"zh-CN": "包含的部分", "en": "Sections included"},
+    "setup.owners": {"zh-CN": "*各部分负责人*（未指定时由管理员负责）", "en": "*Section owners* (admins when nobody is picked)"},
+    "setup.schedule": {"zh-CN": "*时间安排*", "en": "*Schedule*"},
+    "setup.open_nth": {"zh-CN": "月末倒数第几个工作日发出提醒", "en": "Open on the nth-last business day"},
+    "setup.open_time": {"zh-CN": "发出提醒的时间", "en": "Open at"},
+    "setup.due_nth": {"zh-CN": "次月第几个工作日截止并发布", "en": "Due on the nth business day of next month"},
+    "setup.due_time": {"zh-CN": "截止时间", "en": "Due at"},
+    "setup.targets": {"zh-CN": "*KPI 目标*（可选；比率可写 3% 或 0.03）", "en": "*KPI targets* (optional; ratios as 3% or 0.03)"},
+    "setup.budget": {"zh-CN": "月度消耗预算", "en": "Monthly spend budget"},
+    "setup.bad.timezone": {"zh-CN": "未知时区，请写 IANA 名称，如 Asia/Shanghai。", "en": "Unknown time zone; use an IANA name like Asia/Shanghai."},
+    "setup.bad.calendar": {"zh-CN": "未知日历，请写国家代码（如 CN）或 none。", "en": "Unknown calendar; use a country code like CN, or none."},
+    "setup.bad.name": {"zh-CN": "请填写名称（最多 80 个字符）。", "en": "Give a name (at most 80 characters)."},
+    "setup.bad.sections": {"zh-CN": "至少选择一个部分。", "en": "Pick at least one section."},
+    "setup.bad.admins": {"zh-CN": "至少需要一位管理员。", "en": "At least one admin is needed."},
+    "setup.bad.nth": {"zh-CN": "请写 1 到 10 之间的整数。", "en": "Give a whole number from 1 to 10."},
+    "setup.bad.time": {"zh-CN": "请选择时间。", "en": "Pick a time."},
+    "setup.saved": {"zh-CN": "✅ 已保存报告 `{id}`（{name}）。管理员可用 `/feedsum open` 开始一期。",
+                    "en": "✅ Saved report `{id}` ({name}). Admins can start a period with `/feedsum open`."},
+    "home.title": {"zh-CN": "feedsum 月度总结", "en": "feedsum monthly summaries"},
+    "home.pending": {"zh-CN": "*待你撰写*", "en": "*Waiting for you*"},
+    "home.pending.none": {"zh-CN": "本期没有待你撰写的部分 🎉", "en": "Nothing is waiting for you this period 🎉"},
+    "home.pending.item": {"zh-CN": "*{title}* · {name} · {month} · 截止 {due}", "en": "*{title}* · {name} · {month} · due {due}"},
+    "home.reports": {"zh-CN": "*你的报告*", "en": "*Your reports*"},
+    "home.report.line": {"zh-CN": "*{name}* · {month} · {state} · {done}/{total}", "en": "*{name}* · {month} · {state} · {done}/{total}"},
+    "home.next": {"zh-CN": "接下来：{what}", "en": "Next: {what}"},
+    "home.next.none": {"zh-CN": "暂无安排", "en": "nothing scheduled"},
+    "home.recent": {"zh-CN": "*最近的总结*", "en": "*Recent summaries*"},
+    "home.recent.none": {"zh-CN": "还没有发布过总结。", "en": "No summary has been posted yet."},
+    "home.no_reports": {"zh-CN": "你还没有参与任何报告。在团队频道里运行 `/feedsum setup` 创建一个。",
+                        "en": "You are not in any report yet. Run `/feedsum setup` in your team's channel to create one."},
+    "home.more": {"zh-CN": "……还有 {n} 项，见 `/feedsum status`。", "en": "…and {n} more; see `/feedsum status`."},
+}
+
+for _key, _entry in ADMIN_STRINGS.items():
+    STRINGS.setdefault(_key, _entry)

@@ -1,0 +1,125 @@
+"""`/feedsum setup | owners | owner | target | history | export`: parse, call bot.admin, reply.
+
+Every reply is ephemeral; exports go to the requester's DM. Same signature as the handlers in
+handlers/commands.py (they are wired into its HANDLERS table).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from slack_sdk.errors import SlackApiError
+
+import bot.i18n_admin  # noqa: F401
+from bot import admin, periods
+from bot.export import FORMATS, export_files
+from bot.i18n import t
+from bot.mrkdwn import split_text
+from bot.workflow import Refused
+from handlers import admin_render, render
+from handlers.deps import Deps
+
+log = logging.getLogger(__name__)
+WITHOUT_REPORT = {"setup"}  # commands that work in a channel that has no report yet
+
+
+def _say(ack, text: str) -> None:
+    ack({"text": text, "response_type": "ephemeral"})
+
+
+def _ack_message(ack, message) -> None:
+    text, blocks = message
+    ack(text=text, blocks=blocks, response_type="ephemeral")
+
+
+def config_file(deps: Deps) -> str:
+    return deps.extras.get("config_path", "feedsum.toml")
+
+
+def setup(deps: Deps, cmd, report, period, user, *, ack, client, channel, body, **_):
+    """Open the setup modal for the channel's report (create, edit, or read-only when file-managed)."""
+    team = body["team_id"]
+    target = admin.setup_target(deps.core, team, channel, user, cmd.report)
+    ack()  # the trigger_id must reach views.open within ~3 s
+    user_tz = None
+    if target.report is None:
+        try:
+            user_tz = client.users_info(user=user)["user"].get("tz")
+        except SlackApiError:
+            log.warning("users.info failed for %s; defaulting the time zone", user)
+    form = admin.setup_defaults(target.report, user=user, user_tz=user_tz, locale=deps.default_locale)
+    client.views_open(trigger_id=body["trigger_id"],
+                      view=admin_render.setup_modal(target, form, locale=deps.default_locale,
+                                                    config_file=config_file(deps)))
+
+
+def owners(deps: Deps, cmd, report, period, user, *, ack, **_):
+    _ack_message(ack, admin_render.owners_message(report, config_file=config_file(deps)))
+
+
+def owner(deps: Deps, cmd, report, period, user, *, ack, **_):
+    keys = [a for a in cmd.args if not a.startswith("<")]
+    if not keys:
+        deps.core.require_admin(report, user, "owner")
+        raise Refused("refuse.owner_usage", keys=", ".join(s.key for s in report.sections))
+    updated = admin.set_owners(deps.core, report, keys[0], cmd.users(), user, deps.clock(),
+                               config_file=config_file(deps))
+    section = updated.section(keys[0])
+    _say(ack, t(report.locale, "owner.done", section=updated.title(section),
+                users=" ".join(f"<@{o}>" for o in section.owners)))
+
+
+def target(deps: Deps, cmd, report, period, user, *, ack, **_):
+    if len(cmd.args) < 2:
+        deps.core.require_admin(report, user, "target")
+        from bot.config import TARGET_KEYS
+
+        raise Refused("refuse.target_usage", kpis=", ".join(TARGET_KEYS))
+    kpi, text, *rest = cmd.args
+    if rest:
+        try:
+            period = periods.parse_period(rest[0])
+        except periods.PeriodError:
+            raise Refused("refuse.bad_month", text=rest[0], example=period) from None
+    value, previous = admin.set_target(deps.core, report, kpi, text, period, user, deps.clock())
+    kpi = kpi.lower()
+    was = t(report.locale, "target.was", value=admin.format_kpi_value(kpi, previous)) if previous is not None else ""
+    _say(ack, t(report.locale, "target.done", month=periods.label(period, report.locale), kpi=kpi,
+                value=admin.format_kpi_value(kpi, value), was=was))
+
+
+def history(deps: Deps, cmd, report, period, user, *, ack, **_):
+    _ack_message(ack, admin_render.history_message(report, admin.history(deps.core, report)))
+
+
+def export(deps: Deps, cmd, report, period, user, *, ack, respond, client, **_):
+    """Send the month's files to the requester's DM; if that fails, the Markdown ephemerally."""
+    fmts = [a.lower() for a in cmd.args if not a[:1].isdigit()]
+    if len(fmts) > 1 or (fmts and fmts[0] not in FORMATS):
+        raise Refused("refuse.export_usage")
+    now = deps.clock()
+    summary = admin.export_summary(deps.core, report, period, user, now)
+    _say(ack, t(report.locale, "working"))
+    team = report.team_id
+    title = render.title_of(summary)
+    files = export_files(summary, lambda u: deps.outbox.user_name(team, u), fmts[0] if fmts else None, title=title)
+    month = periods.label(period, report.locale)
+    try:
+        dm = client.conversations_open(users=user)["channel"]["id"]
+        client.files_upload_v2(
+            channel=dm, initial_comment=t(report.locale, "export.comment", title=title),
+            file_uploads=[{"content": f.content, "filename": f.filename, "title": f.title} for f in files])
+    except SlackApiError as exc:
+        error = exc.response.get("error") or "error"
+        log.warning("export DM to %s failed: %s", user, error)
+        md = next((f for f in files if f.filename.endswith(".md")), None)
+        from bot.markdown import summary_markdown
+
+        text = md.content.decode("utf-8") if md else summary_markdown(summary, lambda u: deps.outbox.user_name(team, u))
+        chunks = split_text(text, 2900)[:40]
+        blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": t(report.locale, "export.failed", error=error)}}]
+        blocks += [{"type": "section", "text": {"type": "plain_text", "text": c}} for c in chunks]
+        respond(text=t(report.locale, "export.failed", error=error), blocks=blocks, response_type="ephemeral")
+        return
+    respond(text=t(report.locale, "export.sent", month=month, files=", ".join(f.filename for f in files)),
+            response_type="ephemeral")

@@ -1,0 +1,262 @@
+"""Block Kit views of report administration: the setup modal, owners, history, the App Home.
+
+Pure functions from core state to views, built with slack_sdk models (validated on to_dict()).
+Modal limits: 100 blocks, title/submit/close ≤ 24 characters, private_metadata ≤ 3000.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    Block,
+    ButtonElement,
+    CheckboxesElement,
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    InputBlock,
+    NumberInputElement,
+    Option,
+    PlainTextInputElement,
+    PlainTextObject,
+    SectionBlock,
+    StaticSelectElement,
+    TimePickerElement,
+    UserMultiSelectElement,
+)
+from slack_sdk.models.views import View
+
+import bot.i18n_admin  # noqa: F401
+from bot import periods
+from bot.admin import (
+    SETUP_TARGETS,
+    SETUP_TEMPLATE,
+    HistoryRow,
+    SetupForm,
+    SetupTarget,
+    format_kpi_value,
+)
+from bot.home import HomeState
+from bot.i18n import join_list, t
+from bot.mrkdwn import escape
+from bot.templates import TEMPLATES, section_text
+from handlers.render import (
+    _dicts,
+    _line_chunks,
+    _md,
+    button_value,
+    local_time,
+    next_action_lines,
+    permalink,
+)
+
+VIEW_BLOCKS_MAX = 100
+LOCALE_NAMES = {"zh-CN": "简体中文", "en": "English"}
+
+
+def _title(text: str) -> str:
+    return text[:24]
+
+
+# --- setup -----------------------------------------------------------------------------------
+
+def setup_modal(target: SetupTarget, form: SetupForm, *, locale: str, config_file: str) -> dict[str, Any]:
+    """The `/feedsum setup` modal: an editable form, or a read-only view of a file-managed report."""
+    if target.mode == "readonly":
+        return _readonly_modal(target, locale=locale, config_file=config_file)
+    report = target.report
+    loc = report.locale if report else locale
+    intro = (t(loc, "setup.intro.edit", channel=target.channel, id=report.id) if report
+             else t(loc, "setup.intro.new", channel=target.channel))
+    keys = list(TEMPLATES[SETUP_TEMPLATE])
+
+    def opt(value: str, label: str) -> Option:
+        return Option(value=value, label=label[:75])
+
+    locale_opts = [opt(code, name) for code, name in LOCALE_NAMES.items()]
+    section_opts = [opt(k, section_text(SETUP_TEMPLATE, k, "title").get(loc, k)) for k in keys]
+    blocks: list[Block] = [
+        SectionBlock(text=_md(intro)),
+        InputBlock(block_id="name", label=t(loc, "setup.name"),
+                   element=PlainTextInputElement(action_id="v", max_length=80, initial_value=form.name or None)),
+        InputBlock(block_id="admins", label=t(loc, "setup.admins"),
+                   element=UserMultiSelectElement(action_id="v", initial_users=list(form.admins) or None)),
+        InputBlock(block_id="locale", label=t(loc, "setup.locale"),
+                   element=StaticSelectElement(action_id="v", options=locale_opts,
+                                               initial_option=next(o for o in locale_opts if o.value == form.locale))),
+        InputBlock(block_id="timezone", label=t(loc, "setup.timezone"),
+                   element=PlainTextInputElement(action_id="v", max_length=64, initial_value=form.timezone)),
+        InputBlock(block_id="calendar", label=t(loc, "setup.calendar"),
+                   element=PlainTextInputElement(action_id="v", max_length=8, initial_value=form.calendar)),
+        InputBlock(block_id="included", label=t(loc, "setup.sections"),
+                   element=CheckboxesElement(action_id="v", options=section_opts,
+                                             initial_options=[o for o in section_opts if o.value in form.included] or None)),
+        DividerBlock(),
+        SectionBlock(text=_md(t(loc, "setup.owners"))),
+    ]
+    for k in keys:
+        blocks.append(InputBlock(block_id=f"owner_{k}", optional=True,
+                                 label=section_text(SETUP_TEMPLATE, k, "title").get(loc, k),
+                                 element=UserMultiSelectElement(action_id="v",
+                                                                initial_users=list(form.owners.get(k) or ()) or None)))
+    s = form.schedule
+    blocks += [
+        DividerBlock(),
+        SectionBlock(text=_md(t(loc, "setup.schedule"))),
+        InputBlock(block_id="open_nth_last_business_day", label=t(loc, "setup.open_nth"),
+                   element=NumberInputElement(action_id="v", min_value=1, max_value=10,
+                                              initial_value=str(s.get("open_nth_last_business_day", 3)))),
+        InputBlock(block_id="open_time", label=t(loc, "setup.open_time"),
+                   element=TimePickerElement(action_id="v", initial_time=str(s.get("open_time", "10:00")))),
+        InputBlock(block_id="due_nth_business_day", label=t(loc, "setup.due_nth"),
+                   element=NumberInputElement(action_id="v", min_value=1, max_value=10,
+                                              initial_value=str(s.get("due_nth_business_day", 2)))),
+        InputBlock(block_id="due_time", label=t(loc, "setup.due_time"),
+                   element=TimePickerElement(action_id="v", initial_time=str(s.get("due_time", "12:00")))),
+        DividerBlock(),
+        SectionBlock(text=_md(t(loc, "setup.targets"))),
+    ]
+    for kpi in SETUP_TARGETS:
+        blocks.append(InputBlock(block_id=f"target_{kpi}", optional=True, label=kpi.upper(),
+                                 element=PlainTextInputElement(action_id="v", max_length=20,
+                                                               initial_value=form.targets.get(kpi) or None)))
+    blocks.append(InputBlock(block_id="budget", optional=True, label=t(loc, "setup.budget"),
+                             element=PlainTextInputElement(action_id="v", max_length=20,
+                                                           initial_value=form.budget or None)))
+    assert len(blocks) <= VIEW_BLOCKS_MAX
+    meta = {"ch": target.channel, "r": report.id if report else None}
+    view = View(type="modal", callback_id="setup", blocks=blocks,
+                title=_title(t(loc, "setup.title.edit" if report else "setup.title.new")),
+                submit=_title(t(loc, "setup.submit")), close=_title(t(loc, "setup.close")),
+                private_metadata=json.dumps(meta, separators=(",", ":")))
+    return view.to_dict()
+
+
+def _readonly_modal(target: SetupTarget, *, locale: str, config_file: str) -> dict[str, Any]:
+    r = target.report
+    loc = r.locale or locale
+    lines = [f"*{escape(r.name)}* · `{r.id}` · <#{r.channel}>",
+             f"{LOCALE_NAMES.get(r.locale, r.locale)} · {r.timezone} · {r.calendar}",
+             t(loc, "owners.admins", admins=" ".join(f"<@{a}>" for a in r.admins))]
+    owner_lines = [f"• *{escape(r.title(s))}* (`{s.key}`) — {' '.join(f'<@{o}>' for o in s.owners)}"
+                   for s in r.sections]
+    extra = []
+    if r.schedule:
+        extra.append(", ".join(f"{k} = {v}" for k, v in sorted(r.schedule.items())))
+    if r.targets:
+        extra.append(", ".join(f"{k} = {format_kpi_value(k, v)}" for k, v in r.targets.items()))
+    blocks: list[Block] = [SectionBlock(text=_md(t(loc, "setup.readonly", id=r.id, file=config_file)))]
+    blocks.append(DividerBlock())
+    blocks += [SectionBlock(text=_md(c)) for c in _line_chunks(lines + owner_lines + extra)][:90]
+    view = View(type="modal", callback_id="setup_readonly", title=_title(t(loc, "setup.title.readonly")),
+                close=_title(t(loc, "setup.close")), blocks=blocks,
+                private_metadata=json.dumps({"r": r.id}, separators=(",", ":")))
+    return view.to_dict()
+
+
+def setup_form(values: dict[str, Any]) -> SetupForm:
+    """The setup modal's submitted state values as a SetupForm (no validation here)."""
+
+    def el(block: str) -> dict[str, Any]:
+        return (values.get(block) or {}).get("v") or {}
+
+    def text(block: str) -> str:
+        e = el(block)
+        return str(e.get("value") or e.get("selected_time") or (e.get("selected_option") or {}).get("value") or "")
+
+    return SetupForm(
+        name=text("name"), locale=text("locale"), timezone=text("timezone"), calendar=text("calendar"),
+        admins=tuple(el("admins").get("selected_users") or ()),
+        included=tuple(o["value"] for o in el("included").get("selected_options") or ()),
+        owners={k: tuple(el(f"owner_{k}").get("selected_users") or ()) for k in TEMPLATES[SETUP_TEMPLATE]},
+        schedule={k: text(k) for k in ("open_nth_last_business_day", "open_time", "due_nth_business_day", "due_time")},
+        targets={k: text(f"target_{k}") for k in SETUP_TARGETS},
+        budget=text("budget"),
+    )
+
+
+# --- owners and history ----------------------------------------------------------------------
+
+def owners_message(report, *, config_file: str) -> tuple[str, list[dict[str, Any]]]:
+    loc = report.locale
+    head = t(loc, "owners.title", name=report.name)
+    lines = [f"• *{escape(report.title(s))}* (`{s.key}`) — {' '.join(f'<@{o}>' for o in s.owners)}"
+             for s in report.sections]
+    managed = (t(loc, "owners.managed.config", file=config_file, id=report.id) if report.source == "config"
+               else t(loc, "owners.managed.setup"))
+    blocks: list[Block] = [SectionBlock(text=_md(f"*{escape(head)}*"))]
+    blocks += [SectionBlock(text=_md(c)) for c in _line_chunks(lines)][:45]
+    blocks.append(ContextBlock(elements=[_md(t(loc, "owners.admins", admins=" ".join(f"<@{a}>" for a in report.admins))),
+                                         _md(managed)]))
+    return head, _dicts(blocks)
+
+
+def history_message(report, rows: list[HistoryRow]) -> tuple[str, list[dict[str, Any]]]:
+    loc = report.locale
+    head = t(loc, "history.title", name=report.name)
+    lines = []
+    for row in rows:
+        line = t(loc, "history.line", month=periods.label(row.period, loc), state=t(loc, f"status.state.{row.state}"),
+                 done=row.done, total=row.total)
+        if row.post_channel and row.post_ts:
+            link = f"https://slack.com/archives/{row.post_channel}/p{row.post_ts.replace('.', '')}"
+            line += f" · <{link}|{t(loc, 'history.link')}>"
+        lines.append(line)
+    blocks: list[Block] = [SectionBlock(text=_md(f"*{escape(head)}*"))]
+    blocks += [SectionBlock(text=_md(c)) for c in _line_chunks(lines or [t(loc, "history.none")])][:48]
+    return f"{head}: " + "; ".join(lines[:12]), _dicts(blocks)
+
+
+# --- App Home --------------------------------------------------------------------------------
+
+def home_view(state: HomeState, *, locale: str) -> dict[str, Any]:
+    """The Home tab: pending sections with Write buttons, report progress, recent summaries."""
+    loc = state.reports[0].summary.report.locale if state.reports else locale
+    blocks: list[Block] = [HeaderBlock(text=PlainTextObject(text=t(loc, "home.title")[:150]))]
+    if not state.reports:
+        blocks.append(SectionBlock(text=_md(t(loc, "home.no_reports"))))
+        return View(type="home", blocks=blocks).to_dict()
+    blocks.append(SectionBlock(text=_md(t(loc, "home.pending"))))
+    pending = state.pending[:40]
+    for p in pending:
+        r = p.summary.report
+        rl = r.locale
+        blocks.append(SectionBlock(
+            text=_md(t(rl, "home.pending.item", title=escape(p.section.title), name=escape(r.name),
+                       month=periods.label(p.summary.period, rl), due=local_time(p.summary.due_at, p.summary, rl))),
+            accessory=ButtonElement(text=t(rl, "prompt.write"), action_id="write", style="primary",
+                                    value=button_value(r.id, p.summary.period, p.section.key))))
+    if len(state.pending) > len(pending):
+        blocks.append(ContextBlock(elements=[_md(t(loc, "home.more", n=len(state.pending) - len(pending)))]))
+    if not state.pending:
+        blocks.append(ContextBlock(elements=[_md(t(loc, "home.pending.none"))]))
+    blocks += [DividerBlock(), SectionBlock(text=_md(t(loc, "home.reports")))]
+    shown = state.reports[:20]
+    for rp in shown:
+        s, r = rp.summary, rp.summary.report
+        rl = r.locale
+        line = t(rl, "home.report.line", name=escape(r.name), month=periods.label(s.period, rl),
+                 state=t(rl, f"status.state.{s.state}"), done=s.done, total=len(s.sections))
+        link = permalink(s)
+        if link:
+            line += f" · <{link}|{t(rl, 'history.link')}>"
+        blocks.append(SectionBlock(text=_md(line)))
+        nxt = next_action_lines(r, rp.next_actions) or [t(rl, "home.next.none")]
+        blocks.append(ContextBlock(elements=[_md(t(rl, "home.next", what=join_list(nxt, rl))[:3000])]))
+    if len(state.reports) > len(shown):
+        blocks.append(ContextBlock(elements=[_md(t(loc, "home.more", n=len(state.reports) - len(shown)))]))
+    blocks += [DividerBlock(), SectionBlock(text=_md(t(loc, "home.recent")))]
+    lines = []
+    for rec in state.recent:
+        rl = rec.report.locale
+        title = t(rl, "summary.title", name=rec.report.name, month=periods.label(rec.period, rl))
+        if rec.post_channel and rec.post_ts:
+            link = f"https://slack.com/archives/{rec.post_channel}/p{rec.post_ts.replace('.', '')}"
+            lines.append(f"• <{link}|{escape(title)}>")
+        else:
+            lines.append(f"• {escape(title)}")
+    blocks += [SectionBlock(text=_md(c)) for c in _line_chunks(lines or [t(loc, "home.recent.none")])]
+    assert len(blocks) <= VIEW_BLOCKS_MAX
+    return View(type="home", blocks=blocks).to_dict()

@@ -1,0 +1,56 @@
+"""The setup modal's submission and the App Home tab."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from slack_sdk.errors import SlackApiError
+
+import bot.i18n_admin  # noqa: F401
+from bot import admin
+from bot.home import home_state
+from bot.i18n import t
+from bot.workflow import Refused
+from handlers import admin_render
+from handlers.admin_commands import config_file
+from handlers.deps import Deps
+
+log = logging.getLogger(__name__)
+
+
+def _team(body) -> str:
+    return body["team"]["id"] if body.get("team") else body["user"]["team_id"]
+
+
+def register(app, deps: Deps) -> None:
+    @app.view("setup")
+    def save_setup(ack, body, view, client):
+        team, user = _team(body), body["user"]["id"]
+        meta = json.loads(view.get("private_metadata") or "{}")
+        form = admin_render.setup_form(view["state"]["values"])
+        locale = form.locale or deps.default_locale
+        try:
+            report = admin.save_setup(deps.core, team, meta.get("ch") or "", user, form, deps.clock(),
+                                      report_id=meta.get("r"), config_file=config_file(deps))
+        except admin.SetupInvalid as exc:
+            ack(response_action="errors", errors={k: t(locale, v)[:150] for k, v in exc.errors.items()})
+            return
+        except Refused as exc:
+            ack(response_action="errors", errors={"name": t(locale, exc.key, **exc.values)[:150]})
+            return
+        ack()
+        try:
+            client.chat_postEphemeral(channel=report.channel, user=user,
+                                      text=t(report.locale, "setup.saved", id=report.id, name=report.name))
+        except SlackApiError as exc:  # the bot may not be in the channel yet: the save stands
+            log.info("could not confirm setup of %s in %s: %s", report.id, report.channel, exc.response.get("error"))
+
+    @app.event("app_home_opened")
+    def publish_home(event, body, client, context):
+        if event.get("tab", "home") != "home":
+            return
+        team = body.get("team_id") or context.get("team_id")
+        user = event["user"]
+        state = home_state(deps.core, team, user, deps.clock())
+        client.views_publish(user_id=user, view=admin_render.home_view(state, locale=deps.default_locale))

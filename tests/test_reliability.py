@@ -1,0 +1,622 @@
+"""Reliability (#6): Slack faults, process and database faults, hostile and broken input, backup.
+
+Everything runs the real WSGI endpoint (waitress + Bolt, signed requests) against the fake Web
+API, except where a test names the core or storage directly.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import zipfile
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from slack_sdk.signature import SignatureVerifier
+
+from bot.fake_slack import FakeSlack
+from bot.upload_guard import MAX_UPLOAD_BYTES, UploadRefused, check_upload, check_xlsx_zip
+from storage import repo
+from storage.db import StorageError, open_db, transaction
+from tests.slack_harness import ADMIN, CHANNEL, CONFIG, OWNER_A, OWNER_B, SECRET, STRANGER, Harness, modal_values
+
+PERIOD = "2026-11"
+SH = ZoneInfo("Asia/Shanghai")
+
+
+def wait_response(h, needle: str, timeout: float = 30.0):
+    return h.wait_for(lambda: [x for x in h.fake.responses if needle in (x.get("text") or "")], timeout=timeout)
+
+
+def open_period(h):
+    assert h.command(f"open {PERIOD}").status == 200
+    wait_response(h, "2026年11月")
+
+
+def prompt_keys(h) -> list[str]:
+    return [m["metadata"]["event_payload"]["key"] for m in h.prompts()]
+
+
+def many_owner_config(n_owners: int, *, extra: dict | None = None) -> dict:
+    config = json.loads(json.dumps(CONFIG))
+    owners = [f"U0OWN{i:04d}" for i in range(n_owners)]
+    for sec in config["reports"][0]["sections"]:
+        sec["owners"] = owners
+    config["reports"][0].update(extra or {})
+    return config
+
+
+@pytest.fixture
+def make_harness(tmp_path, clock):
+    made = []
+
+    def make(config=None, fake=None, sub="h"):
+        path = tmp_path / sub
+        path.mkdir(exist_ok=True)
+        h = Harness(path, clock, config=config, fake=fake)
+        h.report = h.core.report(h.fake.team_id, "feed-ads")
+        made.append(h)
+        return h
+
+    yield make
+    for h in made:
+        h.close()
+
+
+# --- 1. Slack faults -------------------------------------------------------------------------
+
+def test_fan_out_of_about_100_prompts_through_429s_is_exactly_once(make_harness):
+    """7 sections x 14 owners = 98 prompts; some write calls answer 429 + Retry-After: 1."""
+    h = make_harness(many_owner_config(14))
+    h.fake.faults.rate_limit_every = 25
+    h.fake.faults.retry_after = 1
+    t0 = time.monotonic()
+    r = h.command(f"open {PERIOD}")
+    ack_s = time.monotonic() - t0
+    assert r.status == 200 and ack_s < 3  # the ack never waits for the fan-out
+    wait_response(h, "2026年11月", timeout=60)
+    elapsed = time.monotonic() - t0
+    keys = prompt_keys(h)
+    assert len(keys) == 98 and len(set(keys)) == 98  # every prompt, none twice
+    assert len(h.fake.posted()) == 98  # and nothing else: no duplicate from a retried 429
+    ledger = repo.ledger_entries(h.db, h.report.team_id, "feed-ads", PERIOD)
+    assert sum(e["state"] == "done" for e in ledger if e["action"] == "prompt") == 98
+    # Which calls got a 429 (the fake answers 429 when the call's ordinal is a multiple of N),
+    # and the retry of each came at least Retry-After later.
+    writes = {"chat.postMessage", "conversations.open"}
+    calls = h.fake.calls
+    limited = [i for i, c in enumerate(calls) if (i + 1) % 25 == 0 and c.method in writes]
+    assert len(limited) >= 3
+    for i in limited:
+        retry = next(c for c in calls[i + 1:] if c.method == calls[i].method)
+        assert retry.at - calls[i].at >= 1.0
+    assert elapsed >= len(limited) * 1.0
+    assert elapsed < len(limited) * 2.0 + 10  # Retry-After + at most 1 s of the SDK's jitter each
+
+
+PERMANENT = {"U0GONE001": "user_not_found", "U0INACTV1": "account_inactive", "U0BOTDM01": "cannot_dm_bot"}
+CHANNEL_ERRORS = {"D0NOCHAN1": "channel_not_found", "D0NOTIN01": "not_in_channel", "D0ARCHIV1": "is_archived"}
+
+
+def test_per_recipient_errors_are_recorded_shown_told_once_and_the_rest_carry_on(make_harness):
+    config = json.loads(json.dumps(CONFIG))
+    bad = list(PERMANENT) + ["U" + c[1:] for c in CHANNEL_ERRORS]  # DM channel of U0X… is D0X…
+    config["reports"][0]["sections"][0]["owners"] = [OWNER_A, *bad]
+    h = make_harness(config)
+    h.fake.faults.user_errors = {**PERMANENT, **CHANNEL_ERRORS}
+    open_period(h)
+    reply = h.fake.responses[-1]["text"]
+    assert "6" in reply  # "6 could not be delivered"
+    keys = prompt_keys(h)
+    assert len(keys) == 8 and len(set(keys)) == 8  # everybody else got their prompt
+    failed = repo.ledger_entries(h.db, h.report.team_id, "feed-ads", PERIOD, state="failed")
+    assert sorted(f["error"] for f in failed) == sorted([*PERMANENT.values(), *CHANNEL_ERRORS.values()])
+    # Shown in /feedsum status.
+    status = json.dumps(h.command(f"status {PERIOD}", user=STRANGER).json(), ensure_ascii=False)
+    for code in [*PERMANENT.values(), *CHANNEL_ERRORS.values()]:
+        assert code in status
+    # The admins were told once, naming every failure.
+    to_admin = [m for m in h.fake.posted("D" + ADMIN[1:]) if "user_not_found" in (m.get("text") or "")]
+    assert len(to_admin) == 1 and all(c in to_admin[0]["text"] for c in CHANNEL_ERRORS.values())
+    # Opening again neither retries the failed recipients nor tells the admins again.
+    h.fake.responses.clear()
+    open_period(h)
+    assert len([m for m in h.fake.posted("D" + ADMIN[1:]) if "user_not_found" in (m.get("text") or "")]) == 1
+    assert len(prompt_keys(h)) == 8
+
+
+def test_compile_into_a_channel_the_bot_left_is_refused_and_recorded(make_harness):
+    h = make_harness()
+    open_period(h)
+    h.fake.faults.user_errors = {CHANNEL: "not_in_channel"}
+    h.command(f"compile {PERIOD}")
+    wait_response(h, "not_in_channel")
+    assert h.core.summary(h.report, PERIOD, h.clock()).state == "open"
+    assert [f["error"] for f in repo.ledger_entries(h.db, h.report.team_id, "feed-ads", PERIOD, state="failed")] == ["not_in_channel"]
+
+
+def test_a_send_whose_response_is_lost_is_recovered_not_sent_twice(make_harness):
+    """Slack posted the message but the response never came (timeout): the next pass finds it."""
+    h = make_harness()
+    real = h.deps.outbox.send_prompt
+    calls = {"n": 0}
+
+    def flaky(*args, **kwargs):
+        out = real(*args, **kwargs)
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise TimeoutError("read timed out")  # after Slack stored it
+        return out
+
+    h.core.outbox.send_prompt = flaky
+    with pytest.raises(TimeoutError):
+        h.core.open(h.report, PERIOD, ADMIN, h.clock())
+    assert len(h.prompts()) == 3
+    h.core.outbox.send_prompt = real
+    result = h.core.open(h.report, PERIOD, ADMIN, h.clock())
+    keys = prompt_keys(h)
+    assert len(keys) == 8 and len(set(keys)) == 8
+    assert result.sent == 6  # the uncertain one was found in Slack, the 5 left were sent
+
+
+# --- 2. Process and database faults ----------------------------------------------------------
+
+OPEN_SCRIPT = """
+import os, sys
+from datetime import datetime
+from bot.cli import build
+from bot.config import Settings
+now = datetime.fromisoformat(sys.argv[1])
+_app, deps = build(Settings.from_env(os.environ), clock=lambda: now)
+report = deps.core.all_reports()[0]
+r = deps.core.open(report, "2026-11", "U0ADMIN01", now)
+print(r.sent, r.skipped, r.failed)
+"""
+
+
+def test_open_killed_half_way_is_finished_by_the_next_open_without_duplicates(tmp_path):
+    from tests.test_runner import OPEN, cli_env
+
+    with FakeSlack() as fake:
+        env = cli_env(tmp_path, fake)
+        fake.faults.delay = 0.3
+        proc = subprocess.Popen([sys.executable, "-c", OPEN_SCRIPT, OPEN.isoformat()], env=env, cwd=tmp_path,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 30
+        while len(fake.calls_to("chat.postMessage")) < 3 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.15)  # inside a send: Slack has it, the ledger does not
+        proc.kill()
+        proc.communicate()
+        fake.faults.delay = 0
+        assert 0 < len(fake.posted()) < 6
+        later = (OPEN + timedelta(minutes=5)).isoformat()  # the dead process's claim is stale by then
+        out = subprocess.run([sys.executable, "-c", OPEN_SCRIPT, later], env=env, cwd=tmp_path,
+                             capture_output=True, text=True, timeout=60)
+        assert out.returncode == 0, out.stderr
+        keys = [m["metadata"]["event_payload"]["key"] for m in fake.posted()]
+        assert len(keys) == 6 and len(set(keys)) == 6
+
+
+def test_a_busy_database_is_waited_for_not_failed(harness):
+    """Another connection holds the write lock for 1.5 s: the save waits (busy_timeout) and succeeds."""
+    h = harness
+    open_period(h)
+    modal = h.modal_for("results", OWNER_A, PERIOD)
+    other = sqlite3.connect(h.settings.db_path, isolation_level=None, check_same_thread=False)
+    locked = threading.Event()
+
+    def hold():
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("INSERT INTO seen_events VALUES ('lock-holder', 'now')")
+        locked.set()
+        time.sleep(1.5)
+        other.execute("COMMIT")
+
+    t = threading.Thread(target=hold)
+    t.start()
+    locked.wait(5)
+    t0 = time.monotonic()
+    r = h.submit_view(modal, modal_values(modal, "saved after the lock"), OWNER_A)
+    waited = time.monotonic() - t0
+    t.join()
+    other.close()
+    assert r.status == 200 and r.body == ""  # closed normally, inside Slack's 3 s
+    assert 1.0 <= waited < 3.0
+    assert h.core.summary(h.report, PERIOD, h.clock()).sections[0].text == "saved after the lock"
+
+
+def test_storage_busy_past_the_timeout_is_a_storage_error(tmp_path):
+    db = open_db(tmp_path / "f.db")
+    db.conn.execute("PRAGMA busy_timeout = 200")
+    other = sqlite3.connect(tmp_path / "f.db", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(StorageError, match="locked"):
+            repo.event_seen(db, "Ev1", datetime.now(SH))
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+
+
+def _fill_disk(h) -> None:
+    pages = h.db.conn.execute("PRAGMA page_count").fetchone()[0]
+    h.db.conn.execute(f"PRAGMA max_page_count = {pages}")
+
+
+def _read_only(h) -> None:
+    h.db.conn.execute("PRAGMA query_only = ON")
+
+
+def _writable_again(h) -> None:
+    h.db.conn.execute("PRAGMA query_only = OFF")
+    h.db.conn.execute("PRAGMA max_page_count = 1073741823")
+
+
+@pytest.mark.parametrize("fault", [_fill_disk, _read_only], ids=["disk-full", "read-only"])
+def test_a_failed_write_tells_the_modal_user_and_keeps_nothing(harness, fault):
+    h = harness
+    open_period(h)
+    modal = h.modal_for("results", OWNER_A, PERIOD)
+    text = "大段内容 " * 5000  # needs new pages
+    fault(h)
+    try:
+        r = h.submit_view(modal, modal_values(modal, text), OWNER_A)
+    finally:
+        _writable_again(h)
+    body = r.json()
+    assert r.status == 200 and body["response_action"] == "errors"
+    assert "没有被保存" in body["errors"]["part_0"]  # refuse.not_saved: the modal stays open with the text
+    assert h.core.summary(h.report, PERIOD, h.clock()).sections[0].text is None
+    assert repo.revisions_of(h.db, h.report.team_id, "feed-ads", PERIOD, "results") == []
+    # Once the disk has room again the same submission goes through.
+    assert h.submit_view(modal, modal_values(modal, text), OWNER_A).body == ""
+    assert h.core.summary(h.report, PERIOD, h.clock()).sections[0].text == text
+
+
+def test_a_failed_write_of_a_thread_reply_posts_the_text_back(harness):
+    h = harness
+    open_period(h)
+    p = next(m for m in h.prompts() if m["metadata"]["event_payload"]["key"].endswith("|data:U0OWNERB1"))
+    reply = "数据部分 <!channel> " + "很长的内容 " * 3000
+    ev = {"type": "message", "channel_type": "im", "channel": p["channel"], "user": OWNER_B, "text": reply,
+          "ts": "1800000000.000100", "thread_ts": p["ts"]}
+    _fill_disk(h)
+    try:
+        assert h.event(ev, event_id="EvFull").status == 200
+        back = h.wait_for(lambda: [m for m in h.fake.posted(p["channel"]) if m.get("thread_ts") == p["ts"]])
+    finally:
+        _writable_again(h)
+    assert "没有被保存" in back[0]["text"] and "&lt;!channel&gt;" in back[0]["text"]
+    assert "<!channel>" not in back[0]["text"]
+    assert h.core.summary(h.report, PERIOD, h.clock()).sections[1].text is None
+    # The event id was not burnt: Slack's retry of the same event is saved now.
+    assert h.event(ev, event_id="EvFull", headers={"X-Slack-Retry-Num": "1"}).status == 200
+    h.wait_for(lambda: h.core.summary(h.report, PERIOD, h.clock()).sections[1].text == reply)
+
+
+def test_transaction_rolls_back_everything_on_a_failed_write(tmp_path):
+    db = open_db(tmp_path / "f.db")
+    now = datetime.now(SH)
+    pages = db.conn.execute("PRAGMA page_count").fetchone()[0]
+    db.conn.execute(f"PRAGMA max_page_count = {pages}")
+    with pytest.raises(StorageError, match="full"):
+        with transaction(db) as conn:
+            conn.execute("INSERT INTO seen_events VALUES ('a', 'x')")
+            conn.execute("INSERT INTO revisions (team_id, report_id, period, section, revision, text, author, via, "
+                         "created_at) VALUES ('T','r','p','s',1,?,'u','v','x')", ("x" * 200_000,))
+    db.conn.execute("PRAGMA max_page_count = 1073741823")
+    assert db.conn.execute("SELECT COUNT(*) FROM seen_events").fetchone()[0] == 0
+    repo.event_seen(db, "b", now)  # the connection is usable afterwards
+    assert not db.conn.in_transaction
+
+
+# --- 3. Hostile and broken input -------------------------------------------------------------
+
+def test_signature_checks(harness):
+    h = harness
+    body = urllib.parse.urlencode({"team_id": h.fake.team_id, "user_id": ADMIN, "channel_id": CHANNEL,
+                                   "command": "/feedsum", "text": f"open {PERIOD}", "response_url": h.fake.url + "/response/x"})
+    old = int(time.time()) - 301
+    old_sig = SignatureVerifier(SECRET).generate_signature(timestamp=str(old), body=body)
+    # A captured, correctly signed request replayed after the 5-minute window.
+    assert h.post(body, content_type="application/x-www-form-urlencoded", timestamp=old, signature=old_sig).status == 401
+    # The same signature with a fresh timestamp, or with another body.
+    assert h.post(body, content_type="application/x-www-form-urlencoded", signature=old_sig).status == 401
+    now = int(time.time())
+    sig = SignatureVerifier(SECRET).generate_signature(timestamp=str(now), body=body)
+    assert h.post(body.replace("open", "compile"), content_type="application/x-www-form-urlencoded",
+                  timestamp=now, signature=sig).status == 401
+    # A timestamp from the future, a signature made with another secret.
+    assert h.post(body, content_type="application/x-www-form-urlencoded", timestamp=now + 600,
+                  signature=SignatureVerifier(SECRET).generate_signature(timestamp=str(now + 600), body=body)).status == 401
+    assert h.post(body, content_type="application/x-www-form-urlencoded",
+                  signature=SignatureVerifier("other").generate_signature(timestamp=str(now), body=body)).status == 401
+    # Missing headers.
+    for drop in ("X-Slack-Signature", "X-Slack-Request-Timestamp"):
+        headers = {"Content-Type": "application/x-www-form-urlencoded", "X-Slack-Request-Timestamp": str(now),
+                   "X-Slack-Signature": sig}
+        del headers[drop]
+        req = urllib.request.Request(h.url + "/slack/events", data=body.encode(), method="POST", headers=headers)
+        with pytest.raises(urllib.error.HTTPError) as err:
+            urllib.request.urlopen(req, timeout=10)
+        assert err.value.code == 401
+    assert h.post(body, content_type="application/x-www-form-urlencoded", timestamp="yesterday", signature=sig).status == 401
+    time.sleep(0.2)
+    assert h.prompts() == [] and h.core.summary(h.report, PERIOD, h.clock()).state == "none"
+
+
+def test_interactions_from_another_workspace_touch_nothing(harness):
+    h = harness
+    open_period(h)
+    other = "T0EVILCO1"
+    value = json.dumps({"r": "feed-ads", "p": PERIOD, "s": "results"})
+    before = len(h.fake.calls_to("views.open"))
+    assert h.click("write", value, OWNER_A, team=other).status == 200
+    modal = h.modal_for("results", OWNER_A, PERIOD)  # the genuine one, for its shape
+    r = h.submit_view(modal, modal_values(modal, "from another workspace"), OWNER_A, team=other)
+    assert r.json()["response_action"] == "errors"
+    p = next(m for m in h.prompts() if m["metadata"]["event_payload"]["key"].endswith("|results:U0OWNERA1"))
+    ev = {"type": "message", "channel_type": "im", "channel": p["channel"], "user": OWNER_A, "text": "foreign",
+          "ts": "1800000000.000900", "thread_ts": p["ts"]}
+    assert h.event(ev, event_id="EvForeign", team=other).status == 200
+    assert h.command(f"compile {PERIOD}", team=other).status == 200
+    assert h.command("away until 2026-12-31", user=OWNER_A, team=other).status == 200
+    time.sleep(0.4)
+    assert len(h.fake.calls_to("views.open")) == before + 1  # only the genuine click opened a modal
+    assert h.core.summary(h.report, PERIOD, h.clock()).done == 0
+    assert h.fake.posted(CHANNEL) == []
+    assert repo.away_until(h.db, h.report.team_id, OWNER_A) is None
+    # And a stranger of the right workspace may not write someone else's section.
+    r = h.submit_view(modal, modal_values(modal, "not mine"), STRANGER)
+    assert r.json()["response_action"] == "errors" and h.core.summary(h.report, PERIOD, h.clock()).done == 0
+
+
+HOSTILE = "看 <!channel> <!here|here> <!everyone> <!subteam^S0123|@ads> <@U0VICTIM1> <#C0VICTIM1> <https://evil.example|点我> & *粗体*"
+LIVE = ("<!channel>", "<!here", "<!everyone>", "<!subteam", "<@U0VICTIM1>", "<#C0VICTIM1>", "<https://evil")
+
+
+def _assert_inert(payload) -> None:
+    text = json.dumps(payload, ensure_ascii=False)
+    for live in LIVE:
+        assert live not in text, live
+
+
+def test_user_text_is_escaped_wherever_it_is_echoed(harness):
+    h = harness
+    open_period(h)
+    modal = h.modal_for("results", OWNER_A, PERIOD)
+    assert h.submit_view(modal, modal_values(modal, HOSTILE), OWNER_A).body == ""
+    # The prompt receipt preview (chat.update of the owner's prompt).
+    updates = h.wait_for(lambda: h.fake.calls_to("chat.update"))
+    _assert_inert([c.params for c in updates])
+    assert "&lt;!channel&gt;" in json.dumps([c.params for c in updates], ensure_ascii=False)
+    # Status.
+    _assert_inert(h.command(f"status {PERIOD}").json())
+    # The preview (ephemeral) and the posted summary, then a late edit's update note.
+    h.command(f"compile {PERIOD} --preview")
+    h.wait_for(lambda: h.fake.calls_to("chat.postEphemeral"))
+    _assert_inert([c.params for c in h.fake.calls_to("chat.postEphemeral")])
+    h.command(f"compile {PERIOD}")
+    h.wait_for(lambda: len(h.fake.posted(CHANNEL)) >= 8)
+    modal = h.modal_for("data", OWNER_B, PERIOD)
+    h.submit_view(modal, modal_values(modal, HOSTILE), OWNER_B)
+    h.wait_for(lambda: len(h.fake.posted(CHANNEL)) >= 9)
+    _assert_inert([(m["text"], m["blocks"]) for m in h.fake.posted()])
+    # App Home, when the module exists in this tree.
+    h.event({"type": "app_home_opened", "user": OWNER_A, "channel": "D0OWNERA1", "tab": "home"}, event_id="EvHome")
+    time.sleep(0.3)
+    _assert_inert([c.params for c in h.fake.calls_to("views.publish")])
+    # The modal shows the raw text back (plain_text input: no mrkdwn there).
+    modal = h.modal_for("results", OWNER_A, PERIOD)
+    assert modal["blocks"][1]["element"]["initial_value"] == HOSTILE
+
+
+def test_sql_like_text_is_stored_and_read_back_intact(harness):
+    h = harness
+    open_period(h)
+    nasty = "'); DROP TABLE answers;-- \" OR 1=1; -- %s ? :name $1 \\x00"
+    modal = h.modal_for("results", OWNER_A, PERIOD)
+    h.submit_view(modal, modal_values(modal, nasty), OWNER_A)
+    h.core.delegate(h.report, PERIOD, "data", OWNER_B, "U0'); DROP TABLE ledger;--", h.clock())
+    assert h.core.summary(h.report, PERIOD, h.clock()).sections[0].text == nasty
+    tables = {r[0] for r in h.db.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert {"answers", "ledger", "revisions", "delegations"} <= tables
+    assert repo.delegations_of(h.db, h.report.team_id, "feed-ads", PERIOD)[("data", OWNER_B)] == "U0'); DROP TABLE ledger;--"
+    assert h.command(f"status {PERIOD} --report x'; DROP TABLE reports;--").status == 200
+    assert h.core.report(h.report.team_id, "feed-ads") is not None
+
+
+def test_secrets_never_reach_the_logs(tmp_path, clock):
+    token = "xoxb-test"
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
+    root = logging.getLogger()
+    old_level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    h = Harness(tmp_path, clock)
+    try:
+        h.fake.faults.user_errors = {"D0OWNERB1": "account_inactive"}  # a Slack error along the way
+        open_period(h)
+        modal = h.modal_for("results", OWNER_A, PERIOD)
+        h.submit_view(modal, modal_values(modal, "ok"), OWNER_A)
+        bad = dict(modal, private_metadata=json.dumps({"r": "feed-ads"}))  # a listener crash (KeyError)
+        h.submit_view(bad, modal_values(modal, "crash"), OWNER_A)
+        _fill_disk(h)  # a storage error
+        h.submit_view(modal, modal_values(modal, "x" * 30000), OWNER_A)
+        _writable_again(h)
+        h.command(f"open {PERIOD}", signature="v0=" + "0" * 64)  # a forged request
+        h.command(f"compile {PERIOD}")
+        h.wait_for(lambda: len(h.fake.posted(CHANNEL)) >= 8)
+        time.sleep(0.3)
+    finally:
+        h.close()
+        root.removeHandler(handler)
+        root.setLevel(old_level)
+    logs = stream.getvalue()
+    assert "listener failed" in logs and "chat.postMessage" in logs  # the capture did see DEBUG traffic
+    assert token not in logs and SECRET not in logs
+    assert "Bearer" not in logs.replace("(redacted)", "")
+
+
+@pytest.mark.parametrize("body, ctype", [
+    ("payload=%7Bnot-json", "application/x-www-form-urlencoded"),
+    ("payload=" + urllib.parse.quote(json.dumps({"type": "block_actions"})), "application/x-www-form-urlencoded"),
+    ("payload=" + urllib.parse.quote(json.dumps({"type": "view_submission", "view": {}})), "application/x-www-form-urlencoded"),
+    ("payload=" + urllib.parse.quote("[1, 2, 3]"), "application/x-www-form-urlencoded"),
+    ('{"type": "event_callback"', "application/json"),
+    ('{"type": "event_callback", "event": null}', "application/json"),
+    ("command=%2Ffeedsum", "application/x-www-form-urlencoded"),
+    ("just some text", "text/plain"),
+    ("\xff\xfe garbage", "application/octet-stream"),
+    ("", "application/x-www-form-urlencoded"),
+], ids=["bad-json", "actions-missing", "view-empty", "payload-list", "truncated-json", "event-null",
+        "command-no-team", "text-plain", "binary", "empty"])
+def test_malformed_payloads_get_a_4xx_not_a_crash(harness, body, ctype):
+    r = harness.post(body, content_type=ctype)
+    assert 400 <= r.status < 500, (r.status, r.body)
+    assert harness.get("/healthz").status == 200
+
+
+def test_a_huge_body_is_refused_with_413_before_parsing(harness):
+    r = harness.post("payload=" + "x" * (1024 * 1024 + 1), content_type="application/x-www-form-urlencoded")
+    assert r.status == 413
+    assert harness.get("/healthz").status == 200
+
+
+# --- uploads -------------------------------------------------------------------------------------
+
+def test_check_upload_accepts_exports_and_refuses_the_rest():
+    check_upload("report.csv", 1000, "日期,消耗,展示数\n".encode())
+    check_upload("report.csv", 1000, "日期,消耗\n".encode("gb18030"))
+    check_upload("report.tsv", 1000, "\ufeff日期\t消耗\n".encode("utf-16"))
+    check_upload("report.xlsx", 1000, b"PK\x03\x04rest")
+    check_upload("report.csv", None, b"")
+    cases = [
+        (("big.csv", MAX_UPLOAD_BYTES + 1, b"a,b\n"), "50 MB"),
+        (("empty.csv", 0, b""), "empty"),
+        (("scan.pdf", 1000, b"%PDF-1.7"), "PDF"),
+        (("report.csv", 1000, b"%PDF-1.7"), "PDF"),
+        (("photo.png", 1000, b"\x89PNG\r\n"), "PNG"),
+        (("old.xls", 1000, b"\xd0\xcf\x11\xe0\xa1\xb1"), ".xls"),
+        (("fake.xlsx", 1000, b"a,b,c\n"), "not an Excel"),
+        (("bundle.zip", 1000, b"PK\x03\x04"), "zip archive"),
+        (("notes.docx", 1000, b"PK\x03\x04"), "zip archive"),
+        (("slides.key", 1000, b"hello"), ".key"),
+        (("data.csv", 1000, b"\x00\x01\x02\x03binary\x00"), "binary"),
+    ]
+    for args, words in cases:
+        with pytest.raises(UploadRefused) as err:
+            check_upload(*args)
+        assert words in str(err.value), (args, str(err.value))
+
+
+def _bomb(size: int) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("[Content_Types].xml", "<Types/>")
+        with zf.open("xl/worksheets/sheet1.xml", "w") as fh:
+            chunk = b"\0" * (1 << 20)
+            for _ in range(size >> 20):
+                fh.write(chunk)
+    return buf.getvalue()
+
+
+def test_xlsx_zip_bombs_are_refused_before_openpyxl(tmp_path):
+    from bot.exports import ExportError, read_export
+
+    bomb = _bomb(64 << 20)  # 64 MB of zeros in ~64 KB
+    assert len(bomb) < 200_000
+    with pytest.raises(UploadRefused, match="zip bomb"):
+        check_xlsx_zip(bomb, "bomb.xlsx")
+    with pytest.raises(ExportError, match="zip bomb"):
+        read_export(bomb, name="bomb.xlsx")
+    path = tmp_path / "bomb.xlsx"
+    path.write_bytes(bomb)
+    with pytest.raises(ExportError, match="zip bomb"):
+        read_export(path)
+    with pytest.raises(ExportError, match="damaged"):
+        read_export(b"PK\x03\x04" + b"\0" * 100, name="cut.xlsx")
+
+
+def test_a_real_xlsx_passes_the_zip_check(tmp_path):
+    from openpyxl import Workbook
+
+    from bot.exports import read_export
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["日期", "计划名称", "消耗", "展示数", "点击数"])
+    for d in range(1, 31):
+        ws.append([f"2026-11-{d:02d}", "计划A", 100.5, 10000, 250])
+    path = tmp_path / "ok.xlsx"
+    wb.save(path)
+    check_xlsx_zip(path)
+    rows = read_export(path).rows
+    assert len(rows) == 30 and round(float(rows["spend"].sum()), 2) == 3015.0
+
+
+# --- 6. Backup ---------------------------------------------------------------------------------
+
+def test_backup_while_writing_then_restore(tmp_path, clock):
+    h = Harness(tmp_path / "live", clock)
+    try:
+        open_period(h)
+        stop = threading.Event()
+        written = []
+
+        def writer():
+            i = 0
+            while not stop.is_set():
+                h.core.submit(h.report, PERIOD, "results", OWNER_A, f"版本 {i}", h.clock(), via="test")
+                written.append(i)
+                i += 1
+
+        t = threading.Thread(target=writer)
+        t.start()
+        h.wait_for(lambda: len(written) > 20)
+        dest = tmp_path / "copy.db"
+        env = {**os.environ, "FEEDSUM_DB": h.settings.db_path, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+        out = subprocess.run([sys.executable, "-m", "bot.cli", "backup", str(dest)], env=env, cwd=tmp_path,
+                             capture_output=True, text=True, timeout=60)
+        at_backup = len(written)
+        stop.set()
+        t.join()
+        assert out.returncode == 0, out.stderr
+        copy = sqlite3.connect(dest)
+        assert copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        revs = copy.execute("SELECT COUNT(*) FROM revisions WHERE section = 'results'").fetchone()[0]
+        text = copy.execute("SELECT text FROM answers WHERE section = 'results'").fetchone()[0]
+        copy.close()
+        assert 20 < revs <= at_backup + 1 and text == f"版本 {revs - 1}"  # a consistent snapshot
+        assert len(prompt_keys(h)) == 8
+    finally:
+        h.close()
+        h.db.conn.close()  # stop: the bot's connection is gone before the file is replaced
+    # Restore = stop, copy the file over FEEDSUM_DB (dropping the old -wal/-shm), start.
+    live = Path(h.settings.db_path)
+    for suffix in ("-wal", "-shm"):
+        Path(str(live) + suffix).unlink(missing_ok=True)
+    shutil.copy(dest, live)
+    h2 = Harness(tmp_path / "live", clock)
+    try:
+        s = h2.core.summary(h2.report, PERIOD, h2.clock())
+        assert s.state == "open" and s.sections[0].text == f"版本 {revs - 1}"
+        assert len(repo.ledger_entries(h2.db, h2.report.team_id, "feed-ads", PERIOD, state="done")) >= 8
+    finally:
+        h2.close()
