@@ -13,7 +13,6 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import bot.i18n_admin  # noqa: F401  (registers the strings used below)
 from bot import periods
 from bot.config import CHANNEL_ID, LOCALES, REPORT_ID, TARGET_KEYS, Report, Section, _calendar_ok
 from bot.metrics import RATIO_TARGETS

@@ -10,7 +10,6 @@ import logging
 
 from slack_sdk.errors import SlackApiError
 
-import bot.i18n_admin  # noqa: F401
 from bot import admin, periods
 from bot.export import FORMATS, export_files
 from bot.i18n import t

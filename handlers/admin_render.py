@@ -28,7 +28,6 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-import bot.i18n_admin  # noqa: F401
 from bot import periods
 from bot.admin import (
     SETUP_TARGETS,

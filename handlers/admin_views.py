@@ -7,7 +7,6 @@ import logging
 
 from slack_sdk.errors import SlackApiError
 
-import bot.i18n_admin  # noqa: F401
 from bot import admin
 from bot.home import home_state
 from bot.i18n import t

@@ -43,9 +43,9 @@ def problem(body: Any) -> str | None:
             view = body.get("view")
             if not isinstance(view, dict) or not isinstance((view.get("state") or {}).get("values", {}), dict):
                 return f"{kind} without a view"
-    if kind == "event_callback":
-        if not _str(body, "team_id") or not isinstance(body.get("event"), dict) or not _str(body, "event", "type"):
-            return "event_callback without team_id or event"
+    if kind == "event_callback" and (
+            not _str(body, "team_id") or not isinstance(body.get("event"), dict) or not _str(body, "event", "type")):
+        return "event_callback without team_id or event"
     return None
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import sqlite_utils
@@ -63,10 +63,8 @@ def _rollback(conn: sqlite3.Connection) -> None:
     # SQLite already rolls back by itself on SQLITE_FULL / IOERR: a second ROLLBACK would raise
     # "no transaction is active" and hide the real error.
     if conn.in_transaction:
-        try:
+        with suppress(sqlite3.DatabaseError):
             conn.execute("ROLLBACK")
-        except sqlite3.DatabaseError:
-            pass
 
 
 def _script(conn: sqlite3.Connection, sql: str) -> None:
