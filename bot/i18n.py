@@ -88,6 +88,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "import.not_admin": {"zh-CN": "只有报告管理员上传的数据会被导入。", "en": "Only report admins' files are imported."},
     "refuse.unknown_kpi": {"zh-CN": "没有 `{key}` 这个指标。可选：{keys}", "en": "There is no KPI `{key}`. KPIs: {keys}"},
     "import.download": {"zh-CN": "无法从 Slack 下载该文件，请重新上传", "en": "the file could not be downloaded from Slack; please share it again"},
+    "export.cut": {"zh-CN": "还有 {chars} 字放不下；请允许 feedsum 给你发私信后重新导出，获取完整文件。",
+                   "en": "{chars} more characters do not fit here; let feedsum DM you and export again for the full file."},
     "open.done": {"zh-CN": "已开始 {month}：发出 {sent} 条提醒{extra}。", "en": "Opened {month}: sent {sent} prompts{extra}."},
     "open.already": {"zh-CN": "，{skipped} 条此前已发过", "en": ", {skipped} already sent before"},
     "open.failed": {"zh-CN": "，{failed} 条发送失败（见 `/feedsum status`）", "en": ", {failed} failed (see `/feedsum status`)"},

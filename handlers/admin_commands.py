@@ -16,23 +16,14 @@ from bot.i18n import t
 from bot.mrkdwn import split_text
 from bot.workflow import Refused
 from handlers import admin_render, render
-from handlers.deps import Deps
+from handlers.deps import Deps, ack_message, say
 
 log = logging.getLogger(__name__)
 WITHOUT_REPORT = {"setup"}  # commands that work in a channel that has no report yet
 
 
-def _say(ack, text: str) -> None:
-    ack({"text": text, "response_type": "ephemeral"})
-
-
-def _ack_message(ack, message) -> None:
-    text, blocks = message
-    ack(text=text, blocks=blocks, response_type="ephemeral")
-
-
 def config_file(deps: Deps) -> str:
-    return deps.extras.get("config_path", "feedsum.toml")
+    return deps.config_path
 
 
 def setup(deps: Deps, cmd, report, period, user, *, ack, client, channel, body, **_):
@@ -53,7 +44,7 @@ def setup(deps: Deps, cmd, report, period, user, *, ack, client, channel, body, 
 
 
 def owners(deps: Deps, cmd, report, period, user, *, ack, **_):
-    _ack_message(ack, admin_render.owners_message(report, config_file=config_file(deps)))
+    ack_message(ack, admin_render.owners_message(report, config_file=config_file(deps)))
 
 
 def owner(deps: Deps, cmd, report, period, user, *, ack, **_):
@@ -64,7 +55,7 @@ def owner(deps: Deps, cmd, report, period, user, *, ack, **_):
     updated = admin.set_owners(deps.core, report, keys[0], cmd.users(), user, deps.clock(),
                                config_file=config_file(deps))
     section = updated.section(keys[0])
-    _say(ack, t(report.locale, "owner.done", section=updated.title(section),
+    say(ack, t(report.locale, "owner.done", section=updated.title(section),
                 users=" ".join(f"<@{o}>" for o in section.owners)))
 
 
@@ -83,12 +74,12 @@ def target(deps: Deps, cmd, report, period, user, *, ack, **_):
     value, previous = admin.set_target(deps.core, report, kpi, text, period, user, deps.clock())
     kpi = kpi.lower()
     was = t(report.locale, "target.was", value=admin.format_kpi_value(kpi, previous)) if previous is not None else ""
-    _say(ack, t(report.locale, "target.done", month=periods.label(period, report.locale), kpi=kpi,
+    say(ack, t(report.locale, "target.done", month=periods.label(period, report.locale), kpi=kpi,
                 value=admin.format_kpi_value(kpi, value), was=was))
 
 
 def history(deps: Deps, cmd, report, period, user, *, ack, **_):
-    _ack_message(ack, admin_render.history_message(report, admin.history(deps.core, report)))
+    ack_message(ack, admin_render.history_message(report, admin.history(deps.core, report)))
 
 
 def export(deps: Deps, cmd, report, period, user, *, ack, respond, client, **_):
@@ -98,27 +89,40 @@ def export(deps: Deps, cmd, report, period, user, *, ack, respond, client, **_):
         raise Refused("refuse.export_usage")
     now = deps.clock()
     summary = admin.export_summary(deps.core, report, period, user, now)
-    _say(ack, t(report.locale, "working"))
-    team = report.team_id
-    title = render.title_of(summary)
-    files = export_files(summary, lambda u: deps.outbox.user_name(team, u), fmts[0] if fmts else None, title=title)
-    month = periods.label(period, report.locale)
-    try:
-        dm = client.conversations_open(users=user)["channel"]["id"]
-        client.files_upload_v2(
-            channel=dm, initial_comment=t(report.locale, "export.comment", title=title),
-            file_uploads=[{"content": f.content, "filename": f.filename, "title": f.title} for f in files])
-    except SlackApiError as exc:
-        error = exc.response.get("error") or "error"
-        log.warning("export DM to %s failed: %s", user, error)
-        md = next((f for f in files if f.filename.endswith(".md")), None)
-        from bot.markdown import summary_markdown
+    say(ack, t(report.locale, "working"))
 
-        text = md.content.decode("utf-8") if md else summary_markdown(summary, lambda u: deps.outbox.user_name(team, u))
-        chunks = split_text(text, 2900)[:40]
-        blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": t(report.locale, "export.failed", error=error)}}]
-        blocks += [{"type": "section", "text": {"type": "plain_text", "text": c}} for c in chunks]
-        respond(text=t(report.locale, "export.failed", error=error), blocks=blocks, response_type="ephemeral")
-        return
-    respond(text=t(report.locale, "export.sent", month=month, files=", ".join(f.filename for f in files)),
-            response_type="ephemeral")
+    def send():
+        team = report.team_id
+        title = render.title_of(summary)
+        files = export_files(summary, lambda u: deps.outbox.user_name(team, u), fmts[0] if fmts else None, title=title)
+        month = periods.label(period, report.locale)
+        try:
+            dm = client.conversations_open(users=user)["channel"]["id"]
+            client.files_upload_v2(
+                channel=dm, initial_comment=t(report.locale, "export.comment", title=title),
+                file_uploads=[{"content": f.content, "filename": f.filename, "title": f.title} for f in files])
+        except SlackApiError as exc:
+            error = exc.response.get("error") or "error"
+            log.warning("export DM to %s failed: %s", user, error)
+            md = next((f for f in files if f.filename.endswith(".md")), None)
+            from bot.markdown import summary_markdown
+
+            text = md.content.decode("utf-8") if md else summary_markdown(summary, lambda u: deps.outbox.user_name(team, u))
+            # A response_url takes five messages of 50 blocks; the first says why the DM failed.
+            chunks = split_text(text, 2900)
+            groups = [chunks[i:i + 45] for i in range(0, len(chunks), 45)]
+            shown = groups[:4]
+            head = t(report.locale, "export.failed", error=error)
+            for i, group in enumerate(shown):
+                blocks = [{"type": "section", "text": {"type": "plain_text", "text": c}} for c in group]
+                respond(text=head if i == 0 else f"{title} ({i + 1}/{len(shown)})", response_type="ephemeral",
+                        blocks=([{"type": "section", "text": {"type": "mrkdwn", "text": head}}] if i == 0 else []) + blocks,
+                        replace_original=False)
+            if len(groups) > len(shown):
+                left = sum(len(c) for g in groups[len(shown):] for c in g)
+                respond(text=t(report.locale, "export.cut", chars=left), response_type="ephemeral", replace_original=False)
+            return
+        respond(text=t(report.locale, "export.sent", month=month, files=", ".join(f.filename for f in files)),
+                response_type="ephemeral")
+
+    deps.later(send, respond=respond, report=report)

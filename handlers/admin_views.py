@@ -39,11 +39,16 @@ def register(app, deps: Deps) -> None:
             ack(response_action="errors", errors={"name": t(locale, exc.key, **exc.values)[:150]})
             return
         ack()
-        try:
-            client.chat_postEphemeral(channel=report.channel, user=user,
-                                      text=t(report.locale, "setup.saved", id=report.id, name=report.name))
-        except SlackApiError as exc:  # the bot may not be in the channel yet: the save stands
-            log.info("could not confirm setup of %s in %s: %s", report.id, report.channel, exc.response.get("error"))
+
+        def confirm():
+            try:
+                client.chat_postEphemeral(channel=report.channel, user=user,
+                                          text=t(report.locale, "setup.saved", id=report.id, name=report.name))
+            except SlackApiError as exc:  # the bot may not be in the channel yet: the save stands
+                log.info("could not confirm setup of %s in %s: %s", report.id, report.channel,
+                         exc.response.get("error"))
+
+        deps.later(confirm)
 
     @app.event("app_home_opened")
     def publish_home(event, body, client, context):
@@ -51,5 +56,9 @@ def register(app, deps: Deps) -> None:
             return
         team = body.get("team_id") or context.get("team_id")
         user = event["user"]
-        state = home_state(deps.core, team, user, deps.clock())
-        client.views_publish(user_id=user, view=admin_render.home_view(state, locale=deps.default_locale))
+
+        def publish():
+            state = home_state(deps.core, team, user, deps.clock())
+            client.views_publish(user_id=user, view=admin_render.home_view(state, locale=deps.default_locale))
+
+        deps.later(publish)

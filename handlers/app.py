@@ -39,9 +39,12 @@ def create_app(settings: Settings, client: WebClient, db, clock: Callable[[], da
     core = core or Feedsum(db, outbox, data=Metrics(db))
     app = App(client=client, signing_secret=settings.signing_secret or "unused-in-socket-mode",
               token_verification_enabled=True, request_verification_enabled=bool(settings.signing_secret),
-              ignoring_self_events_enabled=True, oauth_settings=oauth_mode)
+              ignoring_self_events_enabled=True, oauth_settings=oauth_mode,
+              # Answer Slack the moment a listener returns (no 10 ms ack polling); listeners keep
+              # to quick work and hand anything slow to deps.later().
+              process_before_response=True)
     deps = Deps(core=core, outbox=outbox, clock=clock, default_locale=default_locale)
-    deps.extras["config_path"] = settings.config_path
+    deps.config_path = settings.config_path
     from handlers.validate import reject_malformed
 
     app.use(reject_malformed)  # 400 for bodies missing what listeners rely on (before any listener)

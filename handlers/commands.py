@@ -10,7 +10,7 @@ from bot.commands import Command, parse
 from bot.i18n import t
 from bot.workflow import Refused
 from handlers import admin_commands, render
-from handlers.deps import Deps
+from handlers.deps import Deps, ack_message, say
 
 log = logging.getLogger(__name__)
 MONTH_COMMANDS = {"status", "open", "compile", "remind", "targets", "history", "export"}
@@ -28,7 +28,7 @@ def register(app, deps: Deps) -> None:
                 if cmd.unknown:
                     hint = t(deps.default_locale, "help.unknown", word=cmd.unknown,
                              near=f"`/feedsum {cmd.suggestion}`" if cmd.suggestion else "`/feedsum help`")
-                _ack_message(ack, render.help_message(deps.default_locale, hint=hint))
+                ack_message(ack, render.help_message(deps.default_locale, hint=hint))
                 return
             if cmd.name in admin_commands.WITHOUT_REPORT:  # setup works where no report exists yet
                 HANDLERS[cmd.name](deps, cmd, None, None, user, ack=ack, respond=respond, client=client,
@@ -41,16 +41,7 @@ def register(app, deps: Deps) -> None:
             handler(deps, cmd, report, period, user, ack=ack, respond=respond, client=client, channel=channel,
                     body=body)
         except Refused as exc:
-            _say(ack, deps.refusal(exc, report))
-
-
-def _say(ack, text: str) -> None:
-    ack({"text": text, "response_type": "ephemeral"})
-
-
-def _ack_message(ack, message: render.Message) -> None:
-    text, blocks = message
-    ack(text=text, blocks=blocks, response_type="ephemeral")
+            say(ack, deps.refusal(exc, report))
 
 
 def _period(cmd: Command, report, deps: Deps) -> str:
@@ -70,46 +61,59 @@ def _status(deps: Deps, cmd, report, period, user, *, ack, **_):
     summary = deps.core.summary(report, period, now, with_metrics=False)
     away = deps.core.away_map(report, period, now)
     nxt = render.next_action_lines(report, deps.core.next_actions(report, period, now))
-    _ack_message(ack, render.status_message(summary, away=away, link=render.permalink(summary), next_lines=nxt))
+    ack_message(ack, render.status_message(summary, away=away, link=render.permalink(summary), next_lines=nxt))
 
 
 def _open(deps: Deps, cmd, report, period, user, *, ack, respond, **_):
     deps.core.require_admin(report, user, "open")
-    _say(ack, t(report.locale, "working"))
-    result = deps.core.open(report, period, user, deps.clock())
-    extra = ""
-    if result.skipped:
-        extra += t(report.locale, "open.already", skipped=result.skipped)
-    if result.failed:
-        extra += t(report.locale, "open.failed", failed=result.failed)
-    respond(text=t(report.locale, "open.done", month=periods.label(period, report.locale), sent=result.sent, extra=extra),
-            response_type="ephemeral")
+    say(ack, t(report.locale, "working"))
+
+    def fan_out():
+        result = deps.core.open(report, period, user, deps.clock())
+        extra = ""
+        if result.skipped:
+            extra += t(report.locale, "open.already", skipped=result.skipped)
+        if result.failed:
+            extra += t(report.locale, "open.failed", failed=result.failed)
+        respond(text=t(report.locale, "open.done", month=periods.label(period, report.locale), sent=result.sent,
+                       extra=extra), response_type="ephemeral")
+
+    deps.later(fan_out, respond=respond, report=report)
 
 
 def _compile(deps: Deps, cmd, report, period, user, *, ack, respond, client, channel, **_):
     deps.core.require_admin(report, user, "compile")
     now = deps.clock()
     if "preview" in cmd.flags:
-        _say(ack, t(report.locale, "compile.preview"))
-        messages, _chart = deps.outbox.summary_payload(deps.core.compile(report, period, user, now, preview=True))
-        for text, blocks in messages:  # ephemeral posts: a response_url would take only five
-            client.chat_postEphemeral(channel=channel, user=user, text=text, blocks=blocks)
+        say(ack, t(report.locale, "compile.preview"))
+
+        def preview():
+            messages, _chart = deps.outbox.summary_payload(deps.core.compile(report, period, user, now, preview=True))
+            for text, blocks in messages:  # ephemeral posts: a response_url would take only five
+                client.chat_postEphemeral(channel=channel, user=user, text=text, blocks=blocks)
+
+        deps.later(preview, respond=respond, report=report)
         return
-    _say(ack, t(report.locale, "working"))
-    try:
+    say(ack, t(report.locale, "working"))
+
+    def post():
         summary = deps.core.compile(report, period, user, now)
-    except Refused as exc:
-        respond(text=deps.refusal(exc, report), response_type="ephemeral")
-        return
-    respond(text=t(report.locale, "compile.done", month=periods.label(period, report.locale),
-                   link=render.permalink(summary)), response_type="ephemeral")
+        respond(text=t(report.locale, "compile.done", month=periods.label(period, report.locale),
+                       link=render.permalink(summary)), response_type="ephemeral")
+
+    deps.later(post, respond=respond, report=report)
 
 
 def _remind(deps: Deps, cmd, report, period, user, *, ack, respond, **_):
     deps.core.require_admin(report, user, "remind")
-    _say(ack, t(report.locale, "working"))
-    sent = deps.core.remind(report, period, deps.clock(), manual=True)
-    respond(text=t(report.locale, "remind.done", sent=sent), response_type="ephemeral")
+    say(ack, t(report.locale, "working"))
+    now = deps.clock()
+
+    def remind():
+        sent = deps.core.remind(report, period, now, manual=True)
+        respond(text=t(report.locale, "remind.done", sent=sent), response_type="ephemeral")
+
+    deps.later(remind, respond=respond, report=report)
 
 
 def _write(deps: Deps, cmd, report, period, user, *, ack, client, **_):
@@ -124,14 +128,14 @@ def _away(deps: Deps, cmd, report, period, user, *, ack, **_):
     args = [a for a in cmd.args if a.lower() != "until"]
     if not args or args[0].lower() in ("off", "back", "clear"):
         deps.core.set_away(report.team_id, user, None, deps.clock())
-        _say(ack, t(report.locale, "away.cleared"))
+        say(ack, t(report.locale, "away.cleared"))
         return
     try:
         until = date.fromisoformat(args[0])
     except ValueError:
         raise Refused("refuse.bad_date", text=args[0]) from None
     deps.core.set_away(report.team_id, user, until, deps.clock())
-    _say(ack, t(report.locale, "away.set", until=until.isoformat()))
+    say(ack, t(report.locale, "away.set", until=until.isoformat()))
 
 
 def _delegate(deps: Deps, cmd, report, period, user, *, ack, **_):
@@ -140,13 +144,13 @@ def _delegate(deps: Deps, cmd, report, period, user, *, ack, **_):
     if not keys or not users:
         raise Refused("refuse.delegate_usage")
     deps.core.delegate(report, period, keys[0], user, users[0], deps.clock())
-    _say(ack, t(report.locale, "delegate.done", section=report.title(report.section(keys[0])), user=f"<@{users[0]}>"))
+    say(ack, t(report.locale, "delegate.done", section=report.title(report.section(keys[0])), user=f"<@{users[0]}>"))
 
 
 def _targets(deps: Deps, cmd, report, period, user, *, ack, **_):
     now = deps.clock()
     kpi = deps.core.summary(report, period, now).kpi
-    _ack_message(ack, render.targets_message(report, period, deps.core.targets(report, period), kpi))
+    ack_message(ack, render.targets_message(report, period, deps.core.targets(report, period), kpi))
 
 
 HANDLERS = {

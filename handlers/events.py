@@ -37,14 +37,21 @@ def register(app, deps: Deps) -> None:
                 text = t(report.locale, "refuse.not_saved", error=exc) + "\n>>> " + escape(event["text"])
             client.chat_postMessage(channel=event["channel"], thread_ts=thread_ts, text=text)
             return
-        if not result.saved.duplicate:
-            client.reactions_add(channel=event["channel"], timestamp=event["ts"], name="white_check_mark")
-        deps.core.announce(report, period, result, event["user"], now)
 
+        def acknowledge():
+            if not result.saved.duplicate:
+                client.reactions_add(channel=event["channel"], timestamp=event["ts"], name="white_check_mark")
+            deps.core.announce(report, period, result, event["user"], now)
+
+        deps.later(acknowledge)  # saved before Slack gets its 200; the rest after
 
 
 def register_files(app, deps: Deps) -> None:
     @app.event("file_shared")
+    def on_file_shared(event, body, client, context):
+        # Downloading and importing can take a while: answer Slack first.
+        deps.later(lambda: import_shared_export(event, body, client, context))
+
     def import_shared_export(event, body, client, context):
         """An admin drops an ad-platform export into the report channel or the bot's DM."""
         from bot.exports import ExportError

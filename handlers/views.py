@@ -44,7 +44,7 @@ def register(app, deps: Deps) -> None:
             ack(response_action="errors", errors={first: t(report.locale, "refuse.not_saved", error=str(exc))[:150]})
             return
         ack()
-        deps.core.announce(report, meta["p"], result, user, now)
+        deps.later(lambda: deps.core.announce(report, meta["p"], result, user, now))
 
     @app.view("away")
     def save_away(ack, body, view):
