@@ -19,6 +19,7 @@ Per period ("YYYY-MM", the month being summarised):
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Callable, Mapping
@@ -289,10 +290,12 @@ def _lookup(state: StateLookup, report_id: str, period: str) -> PeriodState:
 # ---------------------------------------------------------------- timeline
 
 
+@functools.lru_cache(maxsize=8192)
 def timeline(plan: ReportPlan, period: str) -> Timeline:
     """Open, reminder, last-call and due instants of ``plan`` for ``period``
     ("YYYY-MM"), as wall-clock times in the report's timezone on business days
-    of its calendar."""
+    of its calendar.  Cached: a pure function of its (frozen) arguments, asked on
+    every status and every scheduler pass; callers must not change the result."""
     year, month = parse_period(period)
     s, tz, cal = plan.schedule, plan.tz, plan.calendar
     ny, nm = parse_period(shift_period(period, 1))

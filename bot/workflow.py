@@ -7,10 +7,12 @@ and crashes.
 
 from __future__ import annotations
 
+import functools
+import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import datetime
 from typing import Any, Protocol
 
 from bot import periods
@@ -110,16 +112,23 @@ class SubmitResult:
     late: bool  # arrived after the summary was posted
 
 
+def plan_of(report: Report):
+    """The planner's view of a report (validated once per distinct schedule, then cached)."""
+    return _plan(report.id, report.timezone, report.calendar, json.dumps(report.schedule, sort_keys=True, default=str))
+
+
+@functools.lru_cache(maxsize=4096)
+def _plan(report_id: str, timezone: str, calendar: str, schedule_json: str):
+    from bot.schedule import ReportPlan, Schedule
+
+    return ReportPlan(report_id, timezone, calendar, Schedule.from_mapping(json.loads(schedule_json)))
+
+
 def due_at(report: Report, period: str) -> datetime:
     """When the period's summary is due, in the report's timezone."""
-    try:
-        from bot.schedule import ReportPlan, Schedule, timeline
+    from bot.schedule import timeline
 
-        plan = ReportPlan(report.id, report.timezone, report.calendar, Schedule.from_mapping(report.schedule))
-        return timeline(plan, period).due_at
-    except ImportError:  # pragma: no cover - the planner ships with the package
-        first, last = periods.bounds(periods.shift(period, 1))
-        return datetime.combine(first + timedelta(days=1), time(12), tzinfo=report.tz)
+    return timeline(plan_of(report), period).due_at
 
 
 class Feedsum:
@@ -139,11 +148,12 @@ class Feedsum:
         if not self.is_admin(report, user):
             raise Refused("refuse.not_admin", what=what, admins=", ".join(f"<@{a}>" for a in report.admins))
 
-    def writers(self, report: Report, period: str, key: str) -> tuple[str, ...]:
+    def writers(self, report: Report, period: str, key: str,
+                handed: dict[tuple[str, str], str] | None = None) -> tuple[str, ...]:
         """Who writes a section this period: its owners, with any hand-over applied."""
-        owners = report.owners_of(key)
-        handed = repo.delegations_of(self.db, report.team_id, report.id, period)
-        return tuple(dict.fromkeys(handed.get((key, o), o) for o in owners))
+        if handed is None:
+            handed = repo.delegations_of(self.db, report.team_id, report.id, period)
+        return tuple(dict.fromkeys(handed.get((key, o), o) for o in report.owners_of(key)))
 
     # --- reading state ---------------------------------------------------------------------
 
@@ -178,11 +188,12 @@ class Feedsum:
         """The current state of a report-month, as every view renders it."""
         prow = repo.period_row(self.db, report.team_id, report.id, period)
         answers = repo.answers_of(self.db, report.team_id, report.id, period)
+        handed = repo.delegations_of(self.db, report.team_id, report.id, period)
         sections = []
         for sec in report.sections:
             a = answers.get(sec.key)
             sections.append(SectionState(
-                key=sec.key, title=report.title(sec), owners=self.writers(report, period, sec.key),
+                key=sec.key, title=report.title(sec), owners=self.writers(report, period, sec.key, handed),
                 text=a["text"] if a else None, authors=tuple(a["authors"]) if a else (),
                 revision=a["revision"] if a else 0, first_at=a["first_at"] if a else None,
                 updated_at=a["updated_at"] if a else None,
@@ -409,14 +420,10 @@ class Feedsum:
 
     def away_map(self, report: Report, period: str, now: datetime) -> dict[str, str]:
         """Owners of the report who are away today -> until when."""
-        today = now.astimezone(report.tz).date()
-        owners = {o for s in report.sections for o in self.writers(report, period, s.key)}
-        out = {}
-        for o in owners:
-            until = repo.away_until(self.db, report.team_id, o)
-            if until and until >= today.isoformat():
-                out[o] = until
-        return out
+        today = now.astimezone(report.tz).date().isoformat()
+        handed = repo.delegations_of(self.db, report.team_id, report.id, period)
+        owners = {o for s in report.sections for o in self.writers(report, period, s.key, handed)}
+        return {user: until for user, until in repo.away_of(self.db, report.team_id, owners).items() if until >= today}
 
     def delegate(self, report: Report, period: str, key: str, user: str, to: str, now: datetime) -> None:
         """Hand a section to someone for one period; they get the prompt if it is open."""
@@ -435,10 +442,9 @@ class Feedsum:
 
     def next_actions(self, report: Report, period: str, now: datetime, limit: int = 3) -> list[Any]:
         """Upcoming scheduled actions for the period, for status displays."""
-        from bot.schedule import ReportPlan, Schedule, next_actions
+        from bot.schedule import next_actions
 
-        plan = ReportPlan(report.id, report.timezone, report.calendar, Schedule.from_mapping(report.schedule))
-        return next_actions(plan, lambda p: self.period_state(report, p, now), now, limit=limit)
+        return next_actions(plan_of(report), lambda p: self.period_state(report, p, now), now, limit=limit)
 
     def period_state(self, report: Report, period: str, now: datetime | None = None):
         """What the planner needs to know about one report-month.
@@ -449,17 +455,17 @@ class Feedsum:
         from bot.schedule import PeriodState
 
         prow = repo.period_row(self.db, report.team_id, report.id, period)
-        created = repo.report_created_at(self.db, report.team_id, report.id)
-        if prow is None and created and due_at(report, period) < datetime.fromisoformat(created):
-            return PeriodState(opened=True, posted=True)
-        done = {e["action"] for e in repo.ledger_entries(self.db, report.team_id, report.id, period)
-                if e["recipient"] == "*" and e["state"] == "done"}
-        answers = repo.answers_of(self.db, report.team_id, report.id, period)
+        if prow is None:
+            created = repo.report_created_at(self.db, report.team_id, report.id)
+            if created and due_at(report, period) < datetime.fromisoformat(created):
+                return PeriodState(opened=True, posted=True)
+        done = repo.done_actions(self.db, report.team_id, report.id, period)
+        answered = repo.answered_sections(self.db, report.team_id, report.id, period) if prow else set()
         # "opened" means the scheduled open ran to the end: a manual open or a crashed fan-out
         # still lets it run, and it only sends what is missing.
         return PeriodState(opened="open" in done, posted=bool(prow and prow["state"] == "posted"),
                            done_keys=frozenset(done),
-                           all_submitted=all(s.key in answers for s in report.sections))
+                           all_submitted=all(s.key in answered for s in report.sections))
 
     def all_reports(self) -> list[Report]:
         return [Report.from_dict(d) for d in repo.reports_data(self.db)]

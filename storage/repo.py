@@ -215,6 +215,12 @@ def save_answer(db, team_id: str, report_id: str, period: str, section: str, *, 
         return Saved(revision=revision, previous=previous, text=new_text)
 
 
+def answered_sections(db, team_id: str, report_id: str, period: str) -> set[str]:
+    """Keys of the sections that have an answer (cheaper than reading the answers)."""
+    return {r["section"] for r in _rows(db, "SELECT section FROM answers WHERE team_id = ? AND report_id = ? AND period = ?",
+                                        (team_id, report_id, period))}
+
+
 def revisions_of(db, team_id: str, report_id: str, period: str, section: str) -> list[dict[str, Any]]:
     return _rows(db, "SELECT * FROM revisions WHERE team_id = ? AND report_id = ? AND period = ? AND section = ? "
                  "ORDER BY revision", (team_id, report_id, period, section))
@@ -292,6 +298,12 @@ def ledger_entries(db, team_id: str, report_id: str, period: str, *, state: str 
     return _rows(db, sql + " ORDER BY claimed_at", params)
 
 
+def done_actions(db, team_id: str, report_id: str, period: str) -> set[str]:
+    """Scheduled actions (ledger recipient "*") that ran to the end for a period."""
+    return {r["action"] for r in _rows(db, "SELECT action FROM ledger WHERE team_id = ? AND report_id = ? AND period = ? "
+                                           "AND recipient = '*' AND state = 'done'", (team_id, report_id, period))}
+
+
 def unnotified_failures(db, team_id: str, report_id: str, period: str) -> list[dict[str, Any]]:
     """Failures the admins have not been told about yet; marks them told."""
     with transaction(db) as conn:
@@ -327,6 +339,16 @@ def set_away(db, team_id: str, user: str, until: str | None, *, now: datetime) -
 def is_away(db, team_id: str, user: str, day) -> bool:
     row = _row(db, "SELECT until FROM away WHERE team_id = ? AND user_id = ?", (team_id, user))
     return bool(row) and day.isoformat() <= row["until"]
+
+
+def away_of(db, team_id: str, users) -> dict[str, str]:
+    """user -> away-until date, for those of `users` who set one."""
+    users = list(users)
+    if not users:
+        return {}
+    marks = ",".join("?" * len(users))
+    rows = _rows(db, f"SELECT user_id, until FROM away WHERE team_id = ? AND user_id IN ({marks})", (team_id, *users))
+    return {r["user_id"]: r["until"] for r in rows}
 
 
 def away_until(db, team_id: str, user: str) -> str | None:
