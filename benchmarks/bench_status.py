@@ -14,8 +14,7 @@ interleaved in one run:
   listener matching. That is the floor of the stack (HTTP + waitress + Bolt), with none of our code.
 
 It prints p50/p99/max of both and the p50/p99 ratios. `--db PATH` keeps the generated database for
-reruns; `--process-before-response` builds the Bolt app with process_before_response=True, to show
-how much of status' latency is Bolt's 10 ms ack polling in its default threaded mode.
+reruns (it is reused when the file exists).
 """
 
 from __future__ import annotations
@@ -111,7 +110,6 @@ def main(argv=None) -> int:
     ap.add_argument("--months", type=int, default=24)
     ap.add_argument("--requests", type=int, default=2000, help="requests of each kind")
     ap.add_argument("--db", help="keep/reuse the generated database here")
-    ap.add_argument("--process-before-response", action="store_true")
     args = ap.parse_args(argv)
     logging.disable(logging.WARNING)  # Bolt warns on every unhandled /other request
 
@@ -130,9 +128,6 @@ def main(argv=None) -> int:
     from tests.slack_harness import Clock, Harness
 
     harness = Harness(work, Clock(NOW))
-    if args.process_before_response:
-        harness.app._process_before_response = True
-        harness.app._listener_runner.process_before_response = True
     try:
         db = harness.db
         counts = {t: db.conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
@@ -164,7 +159,6 @@ def main(argv=None) -> int:
                 lat[name].append((time.perf_counter() - t) * 1000)
                 assert r.status == (200 if name == "status" else 404)
         print(f"database: {json.dumps(counts)}  ({db_path.stat().st_size / 1e6:.0f} MB)")
-        print(f"mode: {'process_before_response=True' if args.process_before_response else 'default (threaded ack)'}")
         print(f"{'':8} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}  (n={args.requests} each, interleaved)")
         for name, xs in lat.items():
             print(f"{name:8} {pct(xs, 50):8.2f} {pct(xs, 99):8.2f} {max(xs):8.2f}")

@@ -138,6 +138,7 @@ class Feedsum:
         self.db = db
         self.outbox = outbox
         self.data = data  # bot.metrics.Metrics: snapshots and KPI reports (None: no ad data)
+        self._created: dict[tuple[str, str], str] = {}
 
     # --- who may do what -------------------------------------------------------------------
 
@@ -456,7 +457,7 @@ class Feedsum:
 
         prow = repo.period_row(self.db, report.team_id, report.id, period)
         if prow is None:
-            created = repo.report_created_at(self.db, report.team_id, report.id)
+            created = self._created_at(report)
             if created and due_at(report, period) < datetime.fromisoformat(created):
                 return PeriodState(opened=True, posted=True)
         done = repo.done_actions(self.db, report.team_id, report.id, period)
@@ -466,6 +467,16 @@ class Feedsum:
         return PeriodState(opened="open" in done, posted=bool(prow and prow["state"] == "posted"),
                            done_keys=frozenset(done),
                            all_submitted=all(s.key in answered for s in report.sections))
+
+    def _created_at(self, report: Report) -> str | None:
+        # When feedsum first saw a report never changes once known: ask the audit log once.
+        key = (report.team_id, report.id)
+        if key not in self._created:
+            created = repo.report_created_at(self.db, report.team_id, report.id)
+            if created is None:
+                return None
+            self._created[key] = created
+        return self._created[key]
 
     def all_reports(self) -> list[Report]:
         return [Report.from_dict(d) for d in repo.reports_data(self.db)]
