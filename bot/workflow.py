@@ -380,14 +380,20 @@ class Feedsum:
     # --- reminders, away, hand-overs -------------------------------------------------------
 
     def pending_by_owner(self, report: Report, period: str, now: datetime) -> dict[str, list[SectionState]]:
-        """Owners who still owe sections (and are not away), with those sections."""
+        """Owners who still owe sections, with those sections.
+
+        Left out: people who are away, and people Slack would not let us reach (their prompt
+        failed permanently; admins were told once, and reminding again would fail again).
+        """
         summary = self.summary(report, period, now, with_metrics=False)
+        unreachable = {f["recipient"].split(":", 1)[1] for f in summary.failures if f["action"] == "prompt"}
+        away = self.away_map(report, period, now)
         out: dict[str, list[SectionState]] = {}
         for s in summary.sections:
             if s.text:
                 continue
             for owner in s.owners:
-                if not repo.is_away(self.db, report.team_id, owner, now.astimezone(report.tz).date()):
+                if owner not in away and owner not in unreachable:
                     out.setdefault(owner, []).append(s)
         return out
 

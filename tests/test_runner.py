@@ -258,3 +258,17 @@ def test_tick_dry_run_from_the_command_line(tmp_path):
         bad = subprocess.run([sys.executable, "-m", "bot.cli", "tick", "--now", "2026-11-26T10:00"],
                              env=env, cwd=tmp_path, capture_output=True, text=True)
         assert bad.returncode == 2 and "--now" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_reminders_skip_people_slack_cannot_reach(harness):
+    h = harness
+    h.fake.faults.user_errors[OWNER_B] = "account_inactive"
+    tick(h.core, OPEN)
+    admin_dm = "D" + ADMIN[1:]
+    notices = [m for m in h.fake.posted(admin_dm) if "account_inactive" in (m["text"] or "")]
+    assert len(notices) == 1
+    before = len(h.fake.calls_to("chat.postMessage"))
+    tick(h.core, datetime(2026, 11, 27, 10, 1, tzinfo=SH))
+    reminded = [c.params["channel"] for c in h.fake.calls_to("chat.postMessage")[before:]]
+    assert sorted(reminded) == sorted(["D" + OWNER_A[1:], admin_dm])  # not B, and no second notice
+    assert len([m for m in h.fake.posted(admin_dm) if "account_inactive" in (m["text"] or "")]) == 1
