@@ -31,7 +31,7 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.slack_harness import CONFIG, ADMIN, Clock, Harness  # noqa: E402
+from tests.slack_harness import ADMIN, CONFIG, Clock, Harness  # noqa: E402
 
 WRITES = {"chat.postMessage", "chat.update", "conversations.open", "views.open", "views.publish",
           "chat.postEphemeral", "reactions.add"}

@@ -31,7 +31,17 @@ from bot.fake_slack import FakeSlack
 from bot.upload_guard import MAX_UPLOAD_BYTES, UploadRefused, check_upload, check_xlsx_zip
 from storage import repo
 from storage.db import StorageError, open_db, transaction
-from tests.slack_harness import ADMIN, CHANNEL, CONFIG, OWNER_A, OWNER_B, SECRET, STRANGER, Harness, modal_values
+from tests.slack_harness import (
+    ADMIN,
+    CHANNEL,
+    CONFIG,
+    OWNER_A,
+    OWNER_B,
+    SECRET,
+    STRANGER,
+    Harness,
+    modal_values,
+)
 
 PERIOD = "2026-11"
 SH = ZoneInfo("Asia/Shanghai")
@@ -313,11 +323,10 @@ def test_transaction_rolls_back_everything_on_a_failed_write(tmp_path):
     now = datetime.now(SH)
     pages = db.conn.execute("PRAGMA page_count").fetchone()[0]
     db.conn.execute(f"PRAGMA max_page_count = {pages}")
-    with pytest.raises(StorageError, match="full"):
-        with transaction(db) as conn:
-            conn.execute("INSERT INTO seen_events VALUES ('a', 'x')")
-            conn.execute("INSERT INTO revisions (team_id, report_id, period, section, revision, text, author, via, "
-                         "created_at) VALUES ('T','r','p','s',1,?,'u','v','x')", ("x" * 200_000,))
+    with pytest.raises(StorageError, match="full"), transaction(db) as conn:
+        conn.execute("INSERT INTO seen_events VALUES ('a', 'x')")
+        conn.execute("INSERT INTO revisions (team_id, report_id, period, section, revision, text, author, via, "
+                     "created_at) VALUES ('T','r','p','s',1,?,'u','v','x')", ("x" * 200_000,))
     db.conn.execute("PRAGMA max_page_count = 1073741823")
     assert db.conn.execute("SELECT COUNT(*) FROM seen_events").fetchone()[0] == 0
     repo.event_seen(db, "b", now)  # the connection is usable afterwards
