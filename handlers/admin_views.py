@@ -51,14 +51,14 @@ def register(app, deps: Deps) -> None:
         deps.later(confirm)
 
     @app.event("app_home_opened")
-    def publish_home(event, body, client, context):
+    def home_opened(event, body, client, context):
         if event.get("tab", "home") != "home":
             return
         team = body.get("team_id") or context.get("team_id")
-        user = event["user"]
+        deps.later(lambda: publish_home(deps, client, team, event["user"]))
 
-        def publish():
-            state = home_state(deps.core, team, user, deps.clock())
-            client.views_publish(user_id=user, view=admin_render.home_view(state, locale=deps.default_locale))
 
-        deps.later(publish)
+def publish_home(deps: Deps, client, team: str, user: str) -> None:
+    """Draw a person's Home tab: when they open it, and after they save a section."""
+    state = home_state(deps.core, team, user, deps.clock())
+    client.views_publish(user_id=user, view=admin_render.home_view(state, locale=deps.default_locale))

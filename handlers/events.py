@@ -7,6 +7,7 @@ import logging
 from bot.i18n import t
 from bot.mrkdwn import escape
 from bot.workflow import Refused
+from handlers.admin_views import publish_home
 from handlers.deps import Deps
 from storage.db import StorageError
 
@@ -42,6 +43,8 @@ def register(app, deps: Deps) -> None:
             if not result.saved.duplicate:
                 client.reactions_add(channel=event["channel"], timestamp=event["ts"], name="white_check_mark")
             deps.core.announce(report, period, result, event["user"], now)
+            if not result.saved.duplicate:
+                publish_home(deps, client, team, event["user"])
 
         deps.later(acknowledge)  # saved before Slack gets its 200; the rest after
 

@@ -9,6 +9,7 @@ from datetime import date
 from bot.i18n import t
 from bot.workflow import Refused
 from handlers import render
+from handlers.admin_views import publish_home
 from handlers.deps import Deps
 from storage.db import StorageError
 
@@ -17,7 +18,7 @@ log = logging.getLogger(__name__)
 
 def register(app, deps: Deps) -> None:
     @app.view("write_section")
-    def save_section(ack, body, view):
+    def save_section(ack, body, view, client):
         team = body["team"]["id"] if body.get("team") else body["user"]["team_id"]
         user = body["user"]["id"]
         meta = json.loads(view.get("private_metadata") or "{}")
@@ -44,7 +45,12 @@ def register(app, deps: Deps) -> None:
             ack(response_action="errors", errors={first: t(report.locale, "refuse.not_saved", error=str(exc))[:150]})
             return
         ack()
-        deps.later(lambda: deps.core.announce(report, meta["p"], result, user, now))
+
+        def after_save():
+            deps.core.announce(report, meta["p"], result, user, now)
+            publish_home(deps, client, team, user)  # the section leaves their pending list
+
+        deps.later(after_save)
 
     @app.view("away")
     def save_away(ack, body, view):

@@ -420,3 +420,18 @@ def test_help_lists_every_command_in_both_locales():
     for locale, rows in HELP.items():
         listed = {cmd.split()[0] for cmd, _ in rows}
         assert listed == set(COMMANDS), locale
+
+
+def test_home_is_redrawn_after_a_save(harness):
+    h = harness
+    h.command(f"open {PERIOD}")
+    h.wait_for(lambda: any("2026年11月" in (x.get("text") or "") for x in h.fake.responses))
+    before = len(h.fake.calls_to("views.publish"))
+    modal = h.modal_for("market", OWNER_A, PERIOD)
+    h.submit_view(modal, modal_values(modal, "done"), OWNER_A)
+    call = h.wait_for(lambda: h.fake.calls_to("views.publish")[before:])[-1]
+    assert call.params["user_id"] == OWNER_A
+    values = [b["accessory"]["value"] for b in _json(call.params["view"])["blocks"]
+              if b.get("accessory", {}).get("action_id") == "write"]
+    assert button_value("feed-ads", PERIOD, "market") not in values
+    assert button_value("feed-ads", PERIOD, "results") in values
