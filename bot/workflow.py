@@ -387,7 +387,7 @@ class Feedsum:
         """
         summary = self.summary(report, period, now, with_metrics=False)
         unreachable = {f["recipient"].split(":", 1)[1] for f in summary.failures if f["action"] == "prompt"}
-        away = self.away_map(report, period, now)
+        away = self.away_map(report, period, now, owners={o for s in summary.sections for o in s.owners})
         out: dict[str, list[SectionState]] = {}
         for s in summary.sections:
             if s.text:
@@ -425,11 +425,12 @@ class Feedsum:
     def set_away(self, team_id: str, user: str, until, now: datetime) -> None:
         repo.set_away(self.db, team_id, user, until.isoformat() if until else None, now=now)
 
-    def away_map(self, report: Report, period: str, now: datetime) -> dict[str, str]:
-        """Owners of the report who are away today -> until when."""
+    def away_map(self, report: Report, period: str, now: datetime, owners=None) -> dict[str, str]:
+        """Owners of the report (or `owners`) who are away today -> until when."""
         today = now.astimezone(report.tz).date().isoformat()
-        handed = repo.delegations_of(self.db, report.team_id, report.id, period)
-        owners = {o for s in report.sections for o in self.writers(report, period, s.key, handed)}
+        if owners is None:
+            handed = repo.delegations_of(self.db, report.team_id, report.id, period)
+            owners = {o for s in report.sections for o in self.writers(report, period, s.key, handed)}
         return {user: until for user, until in repo.away_of(self.db, report.team_id, owners).items() if until >= today}
 
     def delegate(self, report: Report, period: str, key: str, user: str, to: str, now: datetime) -> None:
@@ -461,17 +462,14 @@ class Feedsum:
         """
         from bot.schedule import PeriodState
 
-        prow = repo.period_row(self.db, report.team_id, report.id, period)
-        if prow is None:
+        state, done, answered = repo.period_progress(self.db, report.team_id, report.id, period)
+        if state is None:
             created = self._created_at(report)
             if created and due_at(report, period) < datetime.fromisoformat(created):
                 return PeriodState(opened=True, posted=True)
-        done = repo.done_actions(self.db, report.team_id, report.id, period)
-        answered = repo.answered_sections(self.db, report.team_id, report.id, period) if prow else set()
         # "opened" means the scheduled open ran to the end: a manual open or a crashed fan-out
         # still lets it run, and it only sends what is missing.
-        return PeriodState(opened="open" in done, posted=bool(prow and prow["state"] == "posted"),
-                           done_keys=frozenset(done),
+        return PeriodState(opened="open" in done, posted=state == "posted", done_keys=frozenset(done),
                            all_submitted=all(s.key in answered for s in report.sections))
 
     def _created_at(self, report: Report) -> str | None:

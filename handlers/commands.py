@@ -59,7 +59,7 @@ def _period(cmd: Command, report, deps: Deps) -> str:
 def _status(deps: Deps, cmd, report, period, user, *, ack, **_):
     now = deps.clock()
     summary = deps.core.summary(report, period, now, with_metrics=False)
-    away = deps.core.away_map(report, period, now)
+    away = deps.core.away_map(report, period, now, owners={o for s in summary.sections for o in s.owners})
     nxt = render.next_action_lines(report, deps.core.next_actions(report, period, now))
     ack_message(ack, render.status_message(summary, away=away, link=render.permalink(summary), next_lines=nxt))
 

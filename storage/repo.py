@@ -215,12 +215,6 @@ def save_answer(db, team_id: str, report_id: str, period: str, section: str, *, 
         return Saved(revision=revision, previous=previous, text=new_text)
 
 
-def answered_sections(db, team_id: str, report_id: str, period: str) -> set[str]:
-    """Keys of the sections that have an answer (cheaper than reading the answers)."""
-    return {r["section"] for r in _rows(db, "SELECT section FROM answers WHERE team_id = ? AND report_id = ? AND period = ?",
-                                        (team_id, report_id, period))}
-
-
 def revisions_of(db, team_id: str, report_id: str, period: str, section: str) -> list[dict[str, Any]]:
     return _rows(db, "SELECT * FROM revisions WHERE team_id = ? AND report_id = ? AND period = ? AND section = ? "
                  "ORDER BY revision", (team_id, report_id, period, section))
@@ -298,10 +292,17 @@ def ledger_entries(db, team_id: str, report_id: str, period: str, *, state: str 
     return _rows(db, sql + " ORDER BY claimed_at", params)
 
 
-def done_actions(db, team_id: str, report_id: str, period: str) -> set[str]:
-    """Scheduled actions (ledger recipient "*") that ran to the end for a period."""
-    return {r["action"] for r in _rows(db, "SELECT action FROM ledger WHERE team_id = ? AND report_id = ? AND period = ? "
-                                           "AND recipient = '*' AND state = 'done'", (team_id, report_id, period))}
+def period_progress(db, team_id: str, report_id: str, period: str) -> tuple[str | None, set[str], set[str]]:
+    """(period state or None, scheduled actions done, sections answered) in one round trip."""
+    key = (team_id, report_id, period)
+    with db.lock:
+        state, done, answered = db.conn.execute(
+            "SELECT (SELECT state FROM periods WHERE team_id = ? AND report_id = ? AND period = ?), "
+            "(SELECT group_concat(action, char(31)) FROM ledger WHERE team_id = ? AND report_id = ? AND period = ? "
+            " AND recipient = '*' AND state = 'done'), "
+            "(SELECT group_concat(section, char(31)) FROM answers WHERE team_id = ? AND report_id = ? AND period = ?)",
+            key * 3).fetchone()
+    return state, set(done.split("\x1f")) if done else set(), set(answered.split("\x1f")) if answered else set()
 
 
 def unnotified_failures(db, team_id: str, report_id: str, period: str) -> list[dict[str, Any]]:
