@@ -87,6 +87,7 @@ class Harness:
 
     def close(self):
         self.server.close()
+        self.deps.workers.shutdown(wait=True)  # let work after the acks finish against the fake
         self.fake.stop()
 
     # --- raw signed requests ---------------------------------------------------------------
