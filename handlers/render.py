@@ -297,11 +297,13 @@ def status_message(summary: Summary, *, away: dict[str, str], link: str | None,
             st = t(loc, "status.submitted", when=local_time(s.updated_at, summary, loc))
         mark = "✅" if s.text else "⏳"
         lines.append(f"{mark} *{escape(s.title)}* · {owners} · {st}")
-    blocks: list[Block] = [SectionBlock(text=_md(f"*{escape(t(loc, 'status.title', name=r.name, month=month))}*\n{head}"))]
-    blocks += [SectionBlock(text=_md(c)) for c in _line_chunks(lines)]
+    # The busiest view of all, so it is built as plain dicts rather than validated models; every
+    # text goes through _line_chunks (≤ 2,800 characters) and there are far fewer than 50 blocks.
+    title = f"*{escape(t(loc, 'status.title', name=r.name, month=month))}*"
+    blocks = [_section_dict(c) for c in _line_chunks([title, head] + lines)]
     if summary.failures:
         items = ", ".join(f"{f['recipient']} ({f['error']})" for f in summary.failures)
-        blocks += [SectionBlock(text=_md(c)) for c in _line_chunks([t(loc, "status.failures", items=escape(items))])]
+        blocks += [_section_dict(c) for c in _line_chunks([t(loc, "status.failures", items=escape(items))])]
     if summary.state == "posted":
         nxt = [t(loc, "status.next.posted", link=link or summary.post_ts)]
     elif summary.state == "none":
@@ -309,8 +311,13 @@ def status_message(summary: Summary, *, away: dict[str, str], link: str | None,
     else:
         nxt = [t(loc, "status.next.compile")]
     nxt = (next_lines or []) + nxt
-    blocks.append(ContextBlock(elements=[_md(t(loc, "status.next", what=join_list(nxt, loc))[:3000])]))
-    return f"{t(loc, 'status.title', name=r.name, month=month)} — {head}", _dicts(blocks)
+    what = t(loc, "status.next", what=join_list(nxt, loc))
+    blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": c} for c in _line_chunks([what])[:10]]})
+    return f"{t(loc, 'status.title', name=r.name, month=month)} — {head}", blocks
+
+
+def _section_dict(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
 
 
 HELP = {

@@ -245,3 +245,25 @@ def test_an_answer_too_long_for_a_form_is_never_cut_by_editing(harness):
     modal = h.modal_for("results", OWNER_A, PERIOD)
     assert modal["callback_id"] == "write_too_long" and "submit" not in modal
     assert h.core.summary(h.report, PERIOD, h.clock()).sections[0].text == huge
+
+
+def test_status_holds_block_kit_limits_for_big_reports(tmp_path, clock):
+    from slack_sdk.models.blocks import Block
+
+    from tests.slack_harness import Harness
+
+    owners = [f"U0OWNER{i:03d}" for i in range(12)]
+    config = {"reports": [{
+        "id": "big", "name": "很长的团队名称" * 40, "channel": CHANNEL, "admins": [ADMIN],
+        "sections": [{"key": f"s{i}", "owners": owners, "title": f"部分 {i} <!channel>" * 5, "prompt": "写点什么"}
+                     for i in range(30)]}]}
+    h = Harness(tmp_path, clock, config=config)
+    try:
+        body = h.command(f"status {PERIOD}").json()
+        assert len(body["blocks"]) <= 50 and "<!channel>" not in json.dumps(body)
+        for block in body["blocks"]:
+            Block.parse(block).to_dict()  # slack_sdk's validation of every limit
+            for text in [block.get("text", {}).get("text", "")] + [e["text"] for e in block.get("elements", [])]:
+                assert len(text) <= 3000
+    finally:
+        h.close()
