@@ -271,10 +271,9 @@ class Feedsum:
         repo.open_period(self.db, report.team_id, report.id, period, by=actor, due_at=due_at(report, period), now=now)
         summary = self.summary(report, period, now)
         sent = skipped = failed = 0
+        # Away owners get their prompts too (they find them on return); only reminders wait.
         for section in summary.sections:
             for owner in section.owners:
-                if repo.is_away(self.db, report.team_id, owner, now.date()):
-                    pass  # away owners still get the prompt; only reminders are held back
                 outcome, result = self.once(
                     report, period, "prompt", f"{section.key}:{owner}", now,
                     lambda key, recovering, s=section, o=owner: self._send_prompt(summary, s, o, key, recovering, now),

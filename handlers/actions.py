@@ -7,20 +7,17 @@ import logging
 
 from bot.workflow import Refused
 from handlers import render
-from handlers.deps import Deps
+from handlers.deps import Deps, team_of
 
 log = logging.getLogger(__name__)
 
-
-def _team(body) -> str:
-    return body["team"]["id"] if body.get("team") else body["user"]["team_id"]
 
 
 def register(app, deps: Deps) -> None:
     def modal_for(body, respond, *, draft: bool):
         user = body["user"]["id"]
         value = json.loads(body["actions"][0]["value"])
-        report = deps.core.report(_team(body), value["r"])
+        report = deps.core.report(team_of(body), value["r"])
         if report is None:
             return None
         now = deps.clock()
@@ -63,7 +60,7 @@ def register(app, deps: Deps) -> None:
     def open_away_modal(ack, body, client):
         ack()
         value = json.loads(body["actions"][0]["value"])
-        report = deps.core.report(_team(body), value["r"])
+        report = deps.core.report(team_of(body), value["r"])
         if report is None:
             return
         today = deps.clock().astimezone(report.tz).date()

@@ -13,19 +13,16 @@ from bot.i18n import t
 from bot.workflow import Refused
 from handlers import admin_render
 from handlers.admin_commands import config_file
-from handlers.deps import Deps
+from handlers.deps import Deps, team_of
 
 log = logging.getLogger(__name__)
 
-
-def _team(body) -> str:
-    return body["team"]["id"] if body.get("team") else body["user"]["team_id"]
 
 
 def register(app, deps: Deps) -> None:
     @app.view("setup")
     def save_setup(ack, body, view, client):
-        team, user = _team(body), body["user"]["id"]
+        team, user = team_of(body), body["user"]["id"]
         meta = json.loads(view.get("private_metadata") or "{}")
         form = admin_render.setup_form(view["state"]["values"])
         locale = form.locale or deps.default_locale

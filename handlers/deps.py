@@ -60,3 +60,8 @@ def ack_message(ack, message: tuple[str, list]) -> None:
     """An ephemeral Block Kit reply (fallback text, blocks) as the ack itself."""
     text, blocks = message
     ack(text=text, blocks=blocks, response_type="ephemeral")
+
+
+def team_of(body: dict) -> str:
+    """The workspace an interaction comes from (block_actions and view_submission payloads)."""
+    return body["team"]["id"] if body.get("team") else body["user"]["team_id"]

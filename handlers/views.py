@@ -10,7 +10,7 @@ from bot.i18n import t
 from bot.workflow import Refused
 from handlers import render
 from handlers.admin_views import publish_home
-from handlers.deps import Deps
+from handlers.deps import Deps, team_of
 from storage.db import StorageError
 
 log = logging.getLogger(__name__)
@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 def register(app, deps: Deps) -> None:
     @app.view("write_section")
     def save_section(ack, body, view, client):
-        team = body["team"]["id"] if body.get("team") else body["user"]["team_id"]
+        team = team_of(body)
         user = body["user"]["id"]
         meta = json.loads(view.get("private_metadata") or "{}")
         report = deps.core.report(team, meta.get("r", ""))
@@ -54,7 +54,7 @@ def register(app, deps: Deps) -> None:
 
     @app.view("away")
     def save_away(ack, body, view):
-        team = body["team"]["id"] if body.get("team") else body["user"]["team_id"]
+        team = team_of(body)
         values = view["state"]["values"]
         picked = values["until"]["date"].get("selected_date")
         report = deps.core.report(team, json.loads(view.get("private_metadata") or "{}").get("r", ""))

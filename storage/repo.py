@@ -337,11 +337,6 @@ def set_away(db, team_id: str, user: str, until: str | None, *, now: datetime) -
         _audit(conn, team_id, user, "away", user, None, until, now)
 
 
-def is_away(db, team_id: str, user: str, day) -> bool:
-    row = _row(db, "SELECT until FROM away WHERE team_id = ? AND user_id = ?", (team_id, user))
-    return bool(row) and day.isoformat() <= row["until"]
-
-
 def away_of(db, team_id: str, users) -> dict[str, str]:
     """user -> away-until date, for those of `users` who set one."""
     users = list(users)
