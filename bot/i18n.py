@@ -63,7 +63,6 @@ STRINGS: dict[str, dict[str, str]] = {
     "away.set": {"zh-CN": "好的，{until} 之前不再提醒你。", "en": "Got it: no reminders until {until}."},
     "away.cleared": {"zh-CN": "欢迎回来，提醒已恢复。", "en": "Welcome back: reminders are on again."},
     "delegate.done": {"zh-CN": "已把「{section}」交给 {user}，并给 TA 发了填写提醒。", "en": "Handed “{section}” to {user} and sent them the prompt."},
-    "write.use_prompt": {"zh-CN": "请在私信里的「{key}」提醒消息上点「撰写」。", "en": "Press Write on the “{key}” prompt in your DMs."},
     "refuse.bad_date": {"zh-CN": "无法识别日期 `{text}`，请写成 YYYY-MM-DD。", "en": "`{text}` is not a date; write it as YYYY-MM-DD."},
     "refuse.delegate_usage": {"zh-CN": "用法：`/feedsum delegate <部分> @某人`", "en": "Usage: `/feedsum delegate <section> @someone`"},
     "refuse.not_available": {"zh-CN": "`{what}` 暂不可用。", "en": "`{what}` is not available yet."},

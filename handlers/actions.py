@@ -13,29 +13,33 @@ log = logging.getLogger(__name__)
 
 
 
+def write_view(deps: Deps, report, period: str, key: str, user: str, *, draft: bool = False) -> dict:
+    """The Write/Edit modal of a section (with a fresh draft when asked); Refused if not theirs."""
+    now = deps.clock()
+    summary, section = deps.core.section_for_writing(report, period, key, user, now,
+                                                     with_metrics=draft or key in ("data", "plan"))
+    text = None
+    if draft and summary.kpi is not None:
+        from bot.draft import draft_data_section
+
+        text = draft_data_section(summary.kpi, report.locale, team_name=report.name)
+    metadata = {"r": report.id, "p": period, "s": section.key}
+    next_targets = deps.core.next_targets(report, period) if section.key == "plan" else None
+    return render.write_modal(summary, section, metadata, text=text, next_targets=next_targets,
+                              suffix="_d" if text is not None else "")
+
+
 def register(app, deps: Deps) -> None:
     def modal_for(body, respond, *, draft: bool):
-        user = body["user"]["id"]
         value = json.loads(body["actions"][0]["value"])
         report = deps.core.report(team_of(body), value["r"])
         if report is None:
             return None
-        now = deps.clock()
         try:
-            summary, section = deps.core.section_for_writing(report, value["p"], value["s"], user, now,
-                                                             with_metrics=draft or value["s"] in ("data", "plan"))
+            return write_view(deps, report, value["p"], value["s"], body["user"]["id"], draft=draft)
         except Refused as exc:
             respond(text=deps.refusal(exc, report), response_type="ephemeral", replace_original=False)
             return None
-        text = None
-        if draft and summary.kpi is not None:
-            from bot.draft import draft_data_section
-
-            text = draft_data_section(summary.kpi, report.locale, team_name=report.name)
-        metadata = {"r": report.id, "p": value["p"], "s": section.key}
-        next_targets = deps.core.next_targets(report, value["p"]) if section.key == "plan" else None
-        return render.write_modal(summary, section, metadata, text=text, next_targets=next_targets,
-                                  suffix="_d" if text is not None else "")
 
     @app.action("write")
     def open_write_modal(ack, body, client, respond):

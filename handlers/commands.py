@@ -10,10 +10,11 @@ from bot.commands import Command, parse
 from bot.i18n import t
 from bot.workflow import Refused
 from handlers import admin_commands, render
+from handlers.actions import write_view
 from handlers.deps import Deps, ack_message, say
 
 log = logging.getLogger(__name__)
-MONTH_COMMANDS = {"status", "open", "compile", "remind", "targets", "history", "export"}
+MONTH_COMMANDS = {"status", "open", "compile", "remind", "targets", "history", "export", "write"}
 
 
 def register(app, deps: Deps) -> None:
@@ -116,12 +117,15 @@ def _remind(deps: Deps, cmd, report, period, user, *, ack, respond, **_):
     deps.later(remind, respond=respond, report=report)
 
 
-def _write(deps: Deps, cmd, report, period, user, *, ack, client, **_):
+def _write(deps: Deps, cmd, report, period, user, *, ack, client, body, **_):
+    """`/feedsum write <section> [YYYY-MM]`: the same form as the prompt's Write button."""
     keys = [a for a in cmd.args if not a[:1].isdigit()]
     key = keys[0] if keys else None
     if key is None or report.section(key) is None:
         raise Refused("refuse.unknown_section", key=key or "?", keys=", ".join(s.key for s in report.sections))
-    raise Refused("write.use_prompt", key=key)
+    view = write_view(deps, report, period, key, user)  # Refused (not theirs) is answered as the ack
+    ack()
+    client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
 def _away(deps: Deps, cmd, report, period, user, *, ack, **_):

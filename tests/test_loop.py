@@ -267,3 +267,16 @@ def test_status_holds_block_kit_limits_for_big_reports(tmp_path, clock):
                 assert len(text) <= 3000
     finally:
         h.close()
+
+
+def test_write_command_opens_the_same_form(harness):
+    h = harness
+    open_period(h)
+    before = len(h.fake.calls_to("views.open"))
+    r = h.command(f"write results {PERIOD}", user=OWNER_A)
+    assert r.status == 200
+    view = h.wait_for(lambda: h.fake.calls_to("views.open")[before:])[-1].params["view"]
+    view = json.loads(view) if isinstance(view, str) else view
+    assert view["callback_id"] == "write_section" and json.loads(view["private_metadata"])["s"] == "results"
+    r = h.command(f"write data {PERIOD}", user=OWNER_A)  # not theirs
+    assert "数据表现分析" in r.json()["text"] and len(h.fake.calls_to("views.open")) == before + 1
