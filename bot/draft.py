@@ -8,11 +8,10 @@ targets, budget, campaigns and platforms use words the checker deliberately skip
 
 from __future__ import annotations
 
-import math
 import re
 
 from bot.claims import fmt_kpi
-from bot.kpi import COST_KEYS, SHARE_KEYS, Attainment, KPIReport
+from bot.kpi import COST_KEYS, SHARE_KEYS, Attainment, KPIReport, clean_number
 
 MAX_CHARS = 2900  # pre-filled into a Slack plain_text_input limited to 3000
 
@@ -30,16 +29,6 @@ _RATIO_ORDER = ("ctr", "cpc", "cpm", "cvr", "cpa")
 
 def _zh(locale: str | None) -> bool:
     return (locale or "").lower().startswith("zh")
-
-
-def _num(v) -> float | None:
-    if v is None:
-        return None
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return None
-    return None if math.isnan(f) else f
 
 
 def _roi_key(report: KPIReport) -> str:
@@ -83,8 +72,8 @@ def _change_text(key: str, cur: float | None, prev: float | None, locale: str) -
 
 def _kpi_line(report: KPIReport, key: str, locale: str) -> str:
     zh = _zh(locale)
-    cur = _num(report.totals.get(key))
-    prev = _num(report.previous.get(key)) if report.previous else None
+    cur = clean_number(report.totals.get(key))
+    prev = clean_number(report.previous.get(key)) if report.previous else None
     label = _label(key, locale, report)
     if cur is None:
         return f"• {label} 无数据" if zh else f"• {label} — (no data)"
@@ -108,9 +97,9 @@ def _kpi_line(report: KPIReport, key: str, locale: str) -> str:
 def _gap_text(a: Attainment, locale: str) -> str:
     """The gap to target in the KPI's units, worded by whether the target was met."""
     zh = _zh(locale)
-    gap = _num(a.gap)
+    gap = clean_number(a.gap)
     if gap is None:
-        actual, target = _num(a.actual), _num(a.target)
+        actual, target = clean_number(a.actual), clean_number(a.target)
         if actual is None or target is None:
             return ""
         gap = actual - target
@@ -127,8 +116,8 @@ def _gap_text(a: Attainment, locale: str) -> str:
 def _target_line(a: Attainment, report: KPIReport, locale: str) -> str:
     zh = _zh(locale)
     label = _label(a.key, locale, report)
-    actual = fmt_kpi(a.key, _num(a.actual), locale)
-    target = fmt_kpi(a.key, _num(a.target), locale)
+    actual = fmt_kpi(a.key, clean_number(a.actual), locale)
+    target = fmt_kpi(a.key, clean_number(a.target), locale)
     gap = _gap_text(a, locale)
     if zh:
         status = {True: "达成目标", False: "未达目标"}.get(a.met, "目标无法判断")
@@ -189,8 +178,8 @@ def draft_data_section(report: KPIReport, locale: str, *, team_name: str | None 
 
     totals = ["本月合计：" if zh else "Month totals:"]
     for key in _TOTAL_KEYS:
-        if key == "revenue" and _num(report.totals.get("revenue")) is None and (
-            report.previous is None or _num(report.previous.get("revenue")) is None
+        if key == "revenue" and clean_number(report.totals.get("revenue")) is None and (
+            report.previous is None or clean_number(report.previous.get("revenue")) is None
         ):
             continue  # no revenue tracked at all: leave it out rather than print 无数据
         totals.append(_kpi_line(report, key, locale))
@@ -242,8 +231,8 @@ def missed_targets_text(report: KPIReport, locale: str) -> str:
         if a.met is not False:
             continue
         label = _label(a.key, locale, report)
-        actual = fmt_kpi(a.key, _num(a.actual), locale)
-        target = fmt_kpi(a.key, _num(a.target), locale)
+        actual = fmt_kpi(a.key, clean_number(a.actual), locale)
+        target = fmt_kpi(a.key, clean_number(a.target), locale)
         gap = _gap_text(a, locale)
         note = ""
         if a.key in COST_KEYS:
@@ -266,15 +255,15 @@ def actuals_for_plan(report: KPIReport, locale: str) -> str:
     for a in report.attainment.values():
         seen.add(a.key)
         label = _label(a.key, locale, report)
-        actual = fmt_kpi(a.key, _num(report.totals.get(a.key, a.actual)), locale)
-        target = fmt_kpi(a.key, _num(a.target), locale)
+        actual = fmt_kpi(a.key, clean_number(report.totals.get(a.key, a.actual)), locale)
+        target = fmt_kpi(a.key, clean_number(a.target), locale)
         lines.append(f"• {label}：本月实际 {actual}（本月目标 {target}）" if zh
                      else f"• {label}: actual {actual} this month (target {target})")
     for key in (*_TOTAL_KEYS, *_RATIO_ORDER, _roi_key(report)):
-        if key in seen or (key == "revenue" and _num(report.totals.get(key)) is None):
+        if key in seen or (key == "revenue" and clean_number(report.totals.get(key)) is None):
             continue
         label = _label(key, locale, report)
-        actual = fmt_kpi(key, _num(report.totals.get(key)), locale)
+        actual = fmt_kpi(key, clean_number(report.totals.get(key)), locale)
         lines.append(f"• {label}：本月实际 {actual}（未设目标）" if zh
                      else f"• {label}: actual {actual} this month (no target)")
     return "\n".join(lines)

@@ -106,7 +106,7 @@ class KPIReport:
 # --------------------------------------------------------------------------- core
 
 
-def _clean(x) -> float | None:
+def clean_number(x) -> float | None:
     """NaN/inf/None → None; numbers → float."""
     if x is None:
         return None
@@ -163,7 +163,7 @@ def kpis(rows: pd.DataFrame) -> KPIs:
     zero denominator).
     """
     table = kpi_table(rows)
-    return {k: _clean(table[k].iloc[0]) for k in KPI_KEYS}
+    return {k: clean_number(table[k].iloc[0]) for k in KPI_KEYS}
 
 
 # --------------------------------------------------------------------------- comparisons

@@ -71,6 +71,7 @@ class Summary:
     post_ts: str | None = None
     kpi: Any = None  # bot.kpi.KPIReport when metrics exist
     claims_line: str | None = None
+    checks: dict[str, list] = field(default_factory=dict)  # section key -> figures checked in it
     failures: list[dict[str, Any]] = field(default_factory=list)
     names: dict[str, str] = field(default_factory=dict)  # user id -> display name
 
@@ -208,7 +209,8 @@ class Feedsum:
         )
         if with_metrics and self.data is not None:
             summary.kpi = self.data.report(report, period, now)
-            checks = [c for s in sections if s.text for c in self.check_claims(summary, s.text)]
+            summary.checks = {s.key: self.check_claims(summary, s.text) for s in sections if s.text}
+            checks = [c for found in summary.checks.values() for c in found]
             if checks:
                 from bot.claims import summary_line
 
@@ -322,7 +324,7 @@ class Feedsum:
         state = next(s for s in summary.sections if s.key == result.section.key)
         saved = result.saved
         rpt = summary.report
-        wrong = [c for c in self.check_claims(summary, state.text or "") if c.ok is False]
+        wrong = [c for c in summary.checks.get(state.key, []) if c.ok is False]
         if wrong:
             try:
                 self.outbox.warn_claims(summary, state, user, wrong)

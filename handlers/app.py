@@ -14,7 +14,7 @@ from bot.config import Settings
 from bot.i18n import t
 from bot.metrics import Metrics
 from bot.workflow import Feedsum
-from handlers import actions, admin_views, commands, events, oauth, render, views
+from handlers import actions, admin_views, commands, events, oauth, views
 from handlers.deps import Deps
 from handlers.outbox import SlackOutbox
 
@@ -35,7 +35,7 @@ def create_app(settings: Settings, client: WebClient, db, clock: Callable[[], da
     oauth_mode = oauth.oauth_settings(settings) if settings.oauth else None
     client_for = (oauth.installation_client_for(settings, oauth_mode.installation_store, web_client)
                   if oauth_mode else (lambda team_id: client))
-    outbox = SlackOutbox(client_for, kpi_renderer=render.kpi_payload)
+    outbox = SlackOutbox(client_for)
     core = core or Feedsum(db, outbox, data=Metrics(db))
     app = App(client=client, signing_secret=settings.signing_secret or "unused-in-socket-mode",
               token_verification_enabled=True, request_verification_enabled=bool(settings.signing_secret),

@@ -89,7 +89,7 @@ def _compile(deps: Deps, cmd, report, period, user, *, ack, respond, client, cha
         say(ack, t(report.locale, "compile.preview"))
 
         def preview():
-            messages, _chart = deps.outbox.summary_payload(deps.core.compile(report, period, user, now, preview=True))
+            messages = deps.outbox.summary_messages(deps.core.compile(report, period, user, now, preview=True))
             for text, blocks in messages:  # ephemeral posts: a response_url would take only five
                 client.chat_postEphemeral(channel=channel, user=user, text=text, blocks=blocks)
 

@@ -33,10 +33,8 @@ def _key_of(message: dict[str, Any]) -> str | None:
 
 
 class SlackOutbox:
-    def __init__(self, client_for: Callable[[str], WebClient],
-                 kpi_renderer: Callable[[Summary], tuple[list[dict], bytes | None]] | None = None):
+    def __init__(self, client_for: Callable[[str], WebClient]):
         self.client_for = client_for
-        self.kpi_renderer = kpi_renderer  # KPI highlight blocks and chart PNG (metrics issue)
         self._cache: dict[tuple[str, str, str], tuple[float, Any]] = {}
         self._lock = threading.Lock()
 
@@ -125,14 +123,15 @@ class SlackOutbox:
         data = self._call(team_id, "chat_postMessage", channel=channel, text=text, blocks=blocks, **kwargs)
         return data["channel"], data["ts"]
 
-    def summary_payload(self, summary: Summary) -> tuple[list[render.Message], bytes | None]:
-        kpi_blocks, chart = self.kpi_renderer(summary) if self.kpi_renderer and summary.kpi else ([], None)
-        return render.summary_messages(summary, self._names(summary.report.team_id), kpi_blocks=kpi_blocks), chart
+    def summary_messages(self, summary: Summary) -> list[render.Message]:
+        """The channel message (with KPI highlights when there is data) and its thread."""
+        return render.summary_messages(summary, self._names(summary.report.team_id),
+                                       kpi_blocks=render.kpi_blocks(summary))
 
     def post_summary(self, summary: Summary, key: str, *, find: bool) -> tuple[str, str]:
         """Post the main message and its thread; on recovery, only the parts not yet in Slack."""
         team, channel = summary.report.team_id, summary.report.channel
-        messages, chart = self.summary_payload(summary)
+        messages = self.summary_messages(summary)
         main_ts = self._find(team, channel, key) if find else None
         if main_ts is None:
             text, blocks = messages[0]
@@ -145,11 +144,14 @@ class SlackOutbox:
                 continue
             self._call(team, "chat_postMessage", channel=channel, thread_ts=main_ts, text=text, blocks=blocks,
                        metadata=_metadata(part_key), unfurl_links=False)
-        if chart is not None:
-            chart_key = f"{key}#chart"
-            if not (find and self._find(team, channel, chart_key, thread_ts=main_ts)):
-                self._call(team, "files_upload_v2", channel=channel, thread_ts=main_ts, content=chart,
-                           filename=f"feedsum-{summary.period}.png", title=render.title_of(summary))
+        # The chart is drawn only here, where it is posted. An upload carries no metadata, so a
+        # post recovered after a crash may show the chart twice; the text never repeats.
+        if summary.kpi is not None:
+            from bot.chart import render_chart
+
+            chart = render_chart(summary.kpi, title=render.title_of(summary), locale=summary.report.locale)
+            self._call(team, "files_upload_v2", channel=channel, thread_ts=main_ts, content=chart,
+                       filename=f"feedsum-{summary.period}.png", title=render.title_of(summary))
         return channel, main_ts
 
     def warn_claims(self, summary: Summary, section: SectionState, user: str, wrong: list) -> None:
@@ -161,8 +163,7 @@ class SlackOutbox:
         team = summary.report.team_id
         if not summary.post_ts:
             return
-        messages, _ = self.summary_payload(summary)
-        text, blocks = messages[0]
+        text, blocks = self.summary_messages(summary)[0]
         self._call(team, "chat_update", channel=summary.post_channel, ts=summary.post_ts, text=text, blocks=blocks)
         changed = next((s for s in summary.sections if s.key == section_key), None)
         if changed is None:

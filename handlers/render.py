@@ -491,15 +491,6 @@ def claim_warning(summary: Summary, section: SectionState, wrong: list) -> Messa
     return text[:3000], _dicts(blocks)
 
 
-def kpi_payload(summary: Summary) -> tuple[list[dict[str, Any]], bytes | None]:
-    """KPI highlight blocks and the chart PNG for a summary with data."""
-    from bot.chart import render_chart
-
-    if summary.kpi is None:
-        return [], None
-    return kpi_blocks(summary), render_chart(summary.kpi, title=title_of(summary), locale=summary.report.locale)
-
-
 def targets_message(report, period: str, targets: dict[str, float], kpi) -> Message:
     """`/feedsum targets`: each target, and this month's figure against it when there is data."""
     from bot.claims import fmt_kpi
