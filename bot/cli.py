@@ -14,6 +14,14 @@ from bot.config import ConfigError, Report, Settings, load_config
 log = logging.getLogger("feedsum")
 
 
+class CliError(Exception):
+    """An operator error said in one line on stderr, with exit status `code` (no traceback)."""
+
+    def __init__(self, message: str, code: int = 2):
+        self.code = code
+        super().__init__(message)
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -50,6 +58,9 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"feedsum: configuration error: {exc}", file=sys.stderr)
         return 2
+    except CliError as exc:
+        print(f"feedsum: {exc}", file=sys.stderr)
+        return exc.code
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:  # output piped into `head` and the like: not an error
@@ -70,11 +81,20 @@ def _metrics(settings: Settings, args) -> int:
 
 
 def _backup(settings: Settings, args) -> int:
-    from storage.db import backup, open_db
+    """A verified copy of FEEDSUM_DB; under cron a missing or empty database must fail loudly."""
+    from storage.db import BackupError, backup_file
 
-    db = open_db(settings.db_path)
-    backup(db, args.path)
-    print(f"backed up {settings.db_path} to {args.path}")
+    try:
+        counts = backup_file(settings.db_path, args.path)
+    except BackupError as exc:
+        if not exc.source:
+            raise CliError(f"backup to {exc.path}: {exc.problem}; nothing was backed up") from None
+        raise CliError(f"database {exc.path} (FEEDSUM_DB) {exc.problem}; nothing was backed up") from None
+    print(f"backed up {settings.db_path} to {args.path}: integrity ok, {sum(counts.values())} rows "
+          f"in {len(counts)} tables")
+    width = max(map(len, counts))
+    for table, rows in counts.items():
+        print(f"  {table:<{width}}  {rows:>9}")
     return 0
 
 
