@@ -172,11 +172,16 @@ class Metrics:
                             as_of=as_of, roi_mode=report.roi)
 
 
+ERROR_CHARS = 500  # a driver's message may quote the whole query; admins need the start of it
+
+
 def _pull_one(report: Report, label: str, load) -> SourcePull:
     try:
         return SourcePull(label, outcome=load())
     except (SourceError, ExportError, OSError) as exc:
-        return SourcePull(label, error=str(exc))
+        log.warning("data source %s of %s/%s: %s", label, report.team_id, report.id, exc)
+        error = str(exc)
+        return SourcePull(label, error=error if len(error) <= ERROR_CHARS else error[:ERROR_CHARS - 1] + "…")
     except Exception as exc:  # a bug or an odd file must not stop the other sources
         from bot.i18n import t
 

@@ -5,14 +5,23 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
+
+import pytest
 
 from bot.cli import sync_reports
 from bot.config import parse_reports
 from bot.runner import tick
-from bot.schedule import PeriodState, ReportPlan, Schedule, due_actions, next_actions, timeline
-from bot.workdays import business_days_between
+from bot.schedule import (
+    PeriodState,
+    ReportPlan,
+    Schedule,
+    due_actions,
+    next_actions,
+    shift_period,
+    timeline,
+)
 from storage import repo
 from tests.slack_harness import ADMIN, CHANNEL, CONFIG, OWNER_A, OWNER_B, Harness, modal_values
 
@@ -21,7 +30,7 @@ POSTED = PeriodState(opened=True, posted=True)
 PERIOD = "2026-11"
 NOV = ("时间,广告组,展示数,点击数,点击率(%),总花费(元),转化数\n"
        "2026-11-01,计划A,10000,1000,10.00,\"1,000.00\",50\n"
-       "2026-11-02,计划A,100000,100,0.10,\"9,000.00\",50\n").encode("utf-8")
+       "2026-11-02,计划A,100000,100,0.10,\"9,000.00\",50\n").encode()
 QUERY = ("SELECT day AS date, platform, campaign, SUM(impressions) AS impressions, SUM(clicks) AS clicks, "
          "SUM(spend) AS spend FROM ads WHERE day BETWEEN :start AND :end GROUP BY day, platform, campaign")
 
@@ -220,21 +229,26 @@ def test_english_report_says_data_as_of_in_its_time_zone(tmp_path, clock):
 
 # --- the planner (pure) ----------------------------------------------------------------------
 
-def test_planner_emits_one_pull_per_business_day_of_the_window():
+@pytest.mark.parametrize(("period", "window"), [
+    ("2026-11", ["11-26", "11-27", "11-30", "12-01", "12-02"]),  # the weekend skipped
+    ("2026-09", ["09-28", "09-29", "09-30", "10-08", "10-09"]),  # National Day week skipped
+])
+def test_planner_emits_one_pull_per_business_day_of_the_window(period, window):
     plan = ReportPlan("r1", "Asia/Shanghai", "CN", Schedule(), pull=True)
-    tl = timeline(plan, PERIOD)
-    window = business_days_between(tl.open_at.date(), tl.due_at.date(), "CN")
-    assert window[0] == date(2026, 11, 26) and window[-1] == date(2026, 12, 2)
-    done: set[str] = {"open"}
+    tl = timeline(plan, period)
+    previous = shift_period(period, -1)
+    done: set[str] = set()
     pulls = []
-    now = datetime(2026, 11, 20, 0, 0, tzinfo=SH)
+    now = tl.open_at - timedelta(days=3)
     while now < tl.due_at:  # every ten minutes through the window, doing what is due
-        state = {("r1", PERIOD): PeriodState(opened=True, done_keys=frozenset(done)), ("r1", "2026-10"): POSTED}
+        state = {("r1", period): PeriodState(done_keys=frozenset(done)), ("r1", previous): POSTED}
         for a in due_actions([plan], state, now):
-            pulls += [a.at.date()] if a.kind == "pull" else []
-            done.add(a.key)
+            if a.period == period:
+                pulls += [a.at] if a.kind == "pull" else []
+                done.add(a.key)
         now += timedelta(minutes=10)
-    assert pulls == window
+    assert [f"{p:%m-%d}" for p in pulls] == window
+    assert {f"{p:%H:%M}" for p in pulls} == {"10:00"}  # at the open time, the due day's before due
     # A report without sources pulls nothing; status lists no pulls.
     bare = ReportPlan("r1", "Asia/Shanghai", "CN", Schedule())
     assert not [a for a in due_actions([bare], {}, datetime(2026, 11, 27, 11, tzinfo=SH)) if a.kind == "pull"]
