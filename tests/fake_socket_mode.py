@@ -22,7 +22,7 @@ from typing import Any
 
 from wsproto import ConnectionType, WSConnection
 from wsproto.connection import ConnectionState
-from wsproto.events import (AcceptConnection, CloseConnection, Ping, Request, TextMessage)
+from wsproto.events import AcceptConnection, CloseConnection, Ping, Request, TextMessage
 
 
 @dataclass
