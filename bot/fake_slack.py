@@ -35,6 +35,9 @@ class Faults:
     user_errors: dict[str, str] = field(default_factory=dict)  # user or channel id -> error code
     fail_after: int | None = None  # chat.postMessage calls after this many raise a server error
     delay: float = 0.0  # seconds each chat.postMessage takes (to kill a sender half-way)
+    # While this event is unset, chat.postMessage into a thread waits for it: a summary post is
+    # held open after its main message (to act while it is being posted).
+    hold_threads: threading.Event | None = None
 
 
 class FakeSlack:
@@ -109,6 +112,9 @@ class FakeSlack:
     def handle(self, method: str, params: dict[str, Any], headers: dict[str, str]) -> tuple[int, dict, dict]:
         if method == "chat.postMessage" and self.faults.delay:
             time.sleep(self.faults.delay)
+        hold = self.faults.hold_threads
+        if method == "chat.postMessage" and hold is not None and params.get("thread_ts"):
+            hold.wait(timeout=30)
         with self._lock:
             self.calls.append(Call(method, params, headers, time.monotonic()))
             n = len(self.calls)

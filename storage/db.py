@@ -176,8 +176,21 @@ def m004_status_indexes(conn: sqlite3.Connection) -> None:
     )
 
 
+def m005_answer_order(conn: sqlite3.Connection) -> None:
+    # `replies`: the DM thread replies at the end of an answer's text, with their message ts, so a
+    # late-delivered earlier reply is put before later ones. `shown_revision`: the revision the
+    # posted summary shows, so a save made while it was being posted still reaches the channel.
+    _script(conn,
+        """
+        ALTER TABLE answers ADD COLUMN replies TEXT NOT NULL DEFAULT '[]';
+        ALTER TABLE answers ADD COLUMN shown_revision INTEGER NOT NULL DEFAULT 0;
+        """
+    )
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [m001_initial, m002_metrics, m003_people]
 MIGRATIONS.append(m004_status_indexes)
+MIGRATIONS.append(m005_answer_order)
 
 
 def migrate(db: sqlite_utils.Database) -> list[str]:
