@@ -174,7 +174,7 @@ def write_modal(summary: Summary, section: SectionState, metadata: dict[str, Any
     return view.to_dict()
 
 
-STALE_TEXT_BLOCKS = 40  # a modal holds 100 blocks: 40 of current text, 20 inputs, targets and notes
+STALE_TEXT_BLOCKS = 20  # ≈56,000 characters: with 20 inputs and the targets, well within a modal's 100 blocks
 
 
 def _stale_blocks(section: SectionState, who: str, when: str, loc: str) -> list[Block]:
