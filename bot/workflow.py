@@ -361,9 +361,10 @@ class Feedsum:
 
     def _stale(self, report: Report, period: str, key: str, now: datetime) -> Stale:
         current = next(s for s in self.summary(report, period, now, with_metrics=False).sections if s.key == key)
-        by = repo.revisions_of(self.db, report.team_id, report.id, period, key)[-1]["author"]
-        when = datetime.fromisoformat(current.updated_at).astimezone(report.tz).strftime("%m-%d %H:%M")
-        return Stale(current, by, when)
+        revisions = repo.revisions_of(self.db, report.team_id, report.id, period, key)
+        when = (datetime.fromisoformat(current.updated_at).astimezone(report.tz).strftime("%m-%d %H:%M")
+                if current.updated_at else "")
+        return Stale(current, revisions[-1]["author"] if revisions else "", when)
 
     def announce(self, report: Report, period: str, result: SubmitResult, user: str, now: datetime) -> None:
         """After a save: show the receipt on every owner's prompt and update a posted summary.
@@ -431,10 +432,12 @@ class Feedsum:
             repo.mark_shown(self.db, report.team_id, report.id, period,
                             {s.key: s.revision for s in summary.sections if s.text})
             repo.mark_posted(self.db, report.team_id, report.id, period, channel=channel, ts=ts, by=actor, now=now)
+        current = self.summary(report, period, now)
+        if outcome == "sent":
             # Saves made while the post was going out saw the period open and updated nothing:
             # what they changed goes out now, as late updates. Later saves see it posted.
-            self.show_saved(self.summary(report, period, now))
-        return self.summary(report, period, now)
+            self.show_saved(current)
+        return current
 
     def tell_admins_of_failures(self, report: Report, period: str) -> None:
         """Tell the admins once about recipients that could not be reached."""

@@ -179,11 +179,15 @@ def m004_status_indexes(conn: sqlite3.Connection) -> None:
 def m005_answer_order(conn: sqlite3.Connection) -> None:
     # `replies`: the DM thread replies at the end of an answer's text, with their message ts, so a
     # late-delivered earlier reply is put before later ones. `shown_revision`: the revision the
-    # posted summary shows, so a save made while it was being posted still reaches the channel.
+    # posted summary shows, so a save made while it was being posted still reaches the channel
+    # (already posted periods show their answers, as their late edits were announced).
     _script(conn,
         """
         ALTER TABLE answers ADD COLUMN replies TEXT NOT NULL DEFAULT '[]';
         ALTER TABLE answers ADD COLUMN shown_revision INTEGER NOT NULL DEFAULT 0;
+        UPDATE answers SET shown_revision = revision WHERE EXISTS (
+            SELECT 1 FROM periods p WHERE p.team_id = answers.team_id AND p.report_id = answers.report_id
+            AND p.period = answers.period AND p.state = 'posted');
         """
     )
 

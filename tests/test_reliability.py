@@ -503,6 +503,31 @@ def test_a_save_while_the_summary_is_being_posted_reaches_the_channel(harness):
     assert len(h.fake.posted(CHANNEL)) == n + 1
 
 
+def test_an_existing_database_keeps_its_answers_and_knows_what_posted_summaries_show(tmp_path):
+    from storage import db as storage_db
+
+    path = tmp_path / "old.db"
+    old = storage_db.connect(path)
+    upgrade = storage_db.MIGRATIONS[storage_db.MIGRATIONS.index(storage_db.m005_answer_order):]
+    del storage_db.MIGRATIONS[-len(upgrade):]
+    try:
+        storage_db.migrate(old)  # the schema before this change
+    finally:
+        storage_db.MIGRATIONS.extend(upgrade)
+    now = datetime(2026, 12, 2, 12, tzinfo=SH)
+    for period, state in (("2026-10", "posted"), ("2026-11", "open")):
+        old.conn.execute("INSERT INTO periods (team_id, report_id, period, state) VALUES ('T', 'r', ?, ?)", (period, state))
+        old.conn.execute("INSERT INTO answers (team_id, report_id, period, section, text, authors, revision, first_at, "
+                         "updated_at) VALUES ('T', 'r', ?, 's', 'x', '[]', 3, ?, ?)", (period, now.isoformat(), now.isoformat()))
+    old.conn.close()
+    db = open_db(path)
+    assert repo.claim_shown(db, "T", "r", "2026-10", "s", 3) is None  # the post shows revision 3
+    assert repo.claim_shown(db, "T", "r", "2026-11", "s", 3) == 0  # nothing posted yet
+    saved = repo.save_answer(db, "T", "r", "2026-10", "s", text="y", author="U", via="thread", now=now,
+                             append=True, ts="1800000000.000100")
+    assert saved.revision == 4 and saved.text == "x\ny"
+
+
 # --- 3. Hostile and broken input -------------------------------------------------------------
 
 def test_signature_checks(harness):
