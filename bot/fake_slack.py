@@ -35,6 +35,7 @@ class Faults:
     user_errors: dict[str, str] = field(default_factory=dict)  # user or channel id -> error code
     fail_after: int | None = None  # chat.postMessage calls after this many raise a server error
     delay: float = 0.0  # seconds each chat.postMessage takes (to kill a sender half-way)
+    bad_tokens: set[str] = field(default_factory=set)  # tokens auth.test answers invalid_auth for
     # While this event is unset, chat.postMessage into a thread waits for it: a summary post is
     # held open after its main message (to act while it is being posted).
     hold_threads: threading.Event | None = None
@@ -139,8 +140,19 @@ class FakeSlack:
     def api_auth_test(self, p):
         token = (getattr(self, "_headers", {}).get("Authorization") or "").removeprefix("Bearer ")
         token = p.get("token") or token
+        if token in self.faults.bad_tokens:
+            return {"ok": False, "error": "invalid_auth"}
         return {"ok": True, "team_id": self.tokens.get(token, self.team_id), "user_id": BOT_USER, "bot_id": "B0BOT",
                 "team": "demo", "url": "https://demo.slack.com/"}
+
+    def api_apps_connections_open(self, p):
+        """Socket Mode's WebSocket URL; only an app-level token may ask for one."""
+        token = (getattr(self, "_headers", {}).get("Authorization") or "").removeprefix("Bearer ")
+        if not token.startswith("xapp-"):
+            return {"ok": False, "error": "not_allowed_token_type"}
+        if token in self.faults.bad_tokens:
+            return {"ok": False, "error": "invalid_auth"}
+        return {"ok": True, "url": self.url.replace("http", "ws", 1) + "/link"}
 
     def api_oauth_v2_access(self, p):
         """The OAuth code exchange: a bot token for the team the code was issued to."""
