@@ -33,7 +33,7 @@ def register(app, deps: Deps) -> None:
             ack(response_action="errors", errors={first: t(report.locale, "modal.empty")})
             return
         now = deps.clock()
-        base = meta.get("v")  # the revision the form started from (absent in forms opened before it was sent)
+        base = meta.get("v")  # the revision the form was opened at (forms opened before it existed: unchecked)
         try:
             targets = deps.core.parse_targets(render.modal_targets(view["state"]["values"]))  # check before saving
             result = deps.core.submit(report, meta["p"], meta["s"], user, text, now, via="modal",

@@ -93,12 +93,12 @@ def test_a_form_edit_is_merged_only_with_additions_at_the_end():
 
 @given(st.permutations(range(6)), st.sampled_from([None, 2, 4]))
 def test_thread_replies_end_up_in_message_order_whatever_the_arrival(order, edit_after):
-    from datetime import datetime, timezone
+    from datetime import UTC, datetime
 
     from storage import repo
     from storage.db import open_db
 
-    db, now = open_db(":memory:"), datetime(2026, 11, 26, tzinfo=timezone.utc)
+    db, now = open_db(":memory:"), datetime(2026, 11, 26, tzinfo=UTC)
     head = "form text"
     repo.save_answer(db, "T", "r", "p", "s", text=head, author="U", via="modal", now=now)
     for n, i in enumerate(order):
