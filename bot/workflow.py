@@ -8,6 +8,7 @@ and crashes.
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import logging
 from collections.abc import Callable
@@ -341,15 +342,20 @@ class Feedsum:
             raise Refused("refuse.not_open", month=periods.label(period, report.locale), period=period)
         mine = text = storable(text)
         expected = base_revision
+        # The same submission sent twice (a double submit, a replay) is recognised by what it started
+        # from and what it says, and is not applied again.
+        form = None if base_revision is None else f"{base_revision}:{hashlib.sha256(mine.encode()).hexdigest()[:32]}"
         for _ in range(20):  # another round only when someone else saved in between
             try:
                 saved = repo.save_answer(self.db, report.team_id, report.id, period, key, text=text, author=user,
                                          via=via, now=now, append=append, event_id=event_id, ts=ts,
-                                         expected_revision=expected)
+                                         expected_revision=expected, form=form)
                 break
             except repo.StaleRevision as stale:
-                base = repo.revision_text(self.db, report.team_id, report.id, period, key, base_revision)
-                merged = None if base is None else merge_appended(base, stale.text, mine)
+                if repo.form_saved(self.db, report.team_id, report.id, period, key, form):
+                    saved = repo.Saved(revision=stale.revision, previous=None, text=stale.text, duplicate=True)
+                    break
+                merged = self._merged(report, period, key, base_revision, mine, stale.text)
                 if merged is None:
                     raise self._stale(report, period, key, now) from None
                 text, expected = merged, stale.revision
@@ -358,6 +364,15 @@ class Feedsum:
         summary = self.summary(report, period, now, with_metrics=False)
         state = next(s for s in summary.sections if s.key == key)
         return SubmitResult(section=state, saved=saved, late=summary.state == "posted")
+
+    def _merged(self, report: Report, period: str, key: str, base_revision: int, mine: str, current: str) -> str | None:
+        """A stale form's text merged with what was added since it was opened (None: a conflict)."""
+        if base_revision == 0:
+            base: str | None = ""
+        else:
+            base = next((r["text"] for r in repo.revisions_of(self.db, report.team_id, report.id, period, key)
+                         if r["revision"] == base_revision), None)
+        return None if base is None else merge_appended(base, current, mine)
 
     def _stale(self, report: Report, period: str, key: str, now: datetime) -> Stale:
         current = next(s for s in self.summary(report, period, now, with_metrics=False).sections if s.key == key)

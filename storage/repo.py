@@ -213,7 +213,7 @@ def _still_at_end(text: str, replies: list[list[str]]) -> list[list[str]]:
 
 def save_answer(db, team_id: str, report_id: str, period: str, section: str, *, text: str, author: str,
                 via: str, now: datetime, append: bool = False, event_id: str | None = None,
-                ts: str | None = None, expected_revision: int | None = None) -> Saved:
+                ts: str | None = None, expected_revision: int | None = None, form: str | None = None) -> Saved:
     """Store a section's text, keeping the previous version as a revision.
 
     `append` adds a DM thread reply; with its message `ts` it is put among the replies at the end
@@ -221,6 +221,7 @@ def save_answer(db, team_id: str, report_id: str, period: str, section: str, *, 
     already there is not added again. An `event_id` seen before makes the call a no-op, so a
     retried Slack event is stored once. `expected_revision`: compare-and-set, the write happens
     only if the answer is still at that revision (StaleRevision otherwise), in one transaction.
+    `form` identifies the form submission, recorded with the revision (see form_saved()).
     """
     with transaction(db) as conn:
         if event_id is not None:
@@ -262,20 +263,17 @@ def save_answer(db, team_id: str, report_id: str, period: str, section: str, *, 
              json.dumps(replies, ensure_ascii=False)),
         )
         conn.execute(
-            "INSERT INTO revisions (team_id, report_id, period, section, revision, text, author, via, created_at) "
-            "VALUES (?,?,?,?,?,?,?,?,?)",
-            (team_id, report_id, period, section, revision, new_text, author, via, _iso(now)),
+            "INSERT INTO revisions (team_id, report_id, period, section, revision, text, author, via, created_at, form) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?)",
+            (team_id, report_id, period, section, revision, new_text, author, via, _iso(now), form),
         )
         return Saved(revision=revision, previous=previous, text=new_text)
 
 
-def revision_text(db, team_id: str, report_id: str, period: str, section: str, revision: int) -> str | None:
-    """The text of one revision ("" for revision 0, before the first save)."""
-    if revision == 0:
-        return ""
-    row = _row(db, "SELECT text FROM revisions WHERE team_id = ? AND report_id = ? AND period = ? AND section = ? "
-               "AND revision = ?", (team_id, report_id, period, section, revision))
-    return row["text"] if row else None
+def form_saved(db, team_id: str, report_id: str, period: str, section: str, form: str) -> bool:
+    """Whether a revision was made by this form submission already."""
+    return _row(db, "SELECT 1 AS x FROM revisions WHERE team_id = ? AND report_id = ? AND period = ? AND section = ? "
+                "AND form = ?", (team_id, report_id, period, section, form)) is not None
 
 
 def mark_shown(db, team_id: str, report_id: str, period: str, revisions: dict[str, int]) -> None:

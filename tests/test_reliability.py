@@ -421,6 +421,13 @@ def test_a_thread_reply_is_not_wiped_by_a_form_opened_before_it(harness):
     h.wait_for(lambda: h.fake.calls_to("reactions.add"))  # the bot confirmed it with ✅
     assert _save(h, modal, "点击率 2.1%（已核对）。", OWNER_B).body == ""
     assert _text_of(h, "data") == "点击率 2.1%（已核对）。\n补充：转化率 3%。"
+    # The same form sent again (a double submit, a replay), before and after another reply: its
+    # text is in already, nothing is added twice.
+    assert _save(h, modal, "点击率 2.1%（已核对）。", OWNER_B).body == ""
+    assert _reply(h, "data", OWNER_B, "再补充。", "1800000000.000200", "EvR2").status == 200
+    assert _save(h, modal, "点击率 2.1%（已核对）。", OWNER_B).body == ""
+    assert _text_of(h, "data") == "点击率 2.1%（已核对）。\n补充：转化率 3%。\n再补充。"
+    assert len(repo.revisions_of(h.db, h.report.team_id, "feed-ads", PERIOD, "data")) == 4
 
 
 def test_thread_replies_are_ordered_by_message_time_not_arrival(harness):
