@@ -253,7 +253,7 @@ def _run(settings: Settings, args) -> int:
         scheduler = start_scheduler(deps.core, utcnow)
     try:
         if settings.app_token:
-            from slack_bolt.adapter.socket_mode import SocketModeHandler
+            from handlers.socket_mode import SocketModeHandler
 
             log.info("feedsum: Socket Mode")
             with _talking_to_slack(settings):

@@ -54,6 +54,7 @@ class FakeSlack:
         self.files: dict[str, dict[str, Any]] = {}
         self.downloads: list[dict[str, str]] = []  # headers of file downloads (auth is checked)
         self.faults = Faults()
+        self.socket_url: str | None = None  # what apps.connections.open hands out (a fake Socket Mode server)
         self._lock = threading.RLock()
         self._ts = itertools.count(1)
         self._counter = itertools.count(1)
@@ -152,7 +153,7 @@ class FakeSlack:
             return {"ok": False, "error": "not_allowed_token_type"}
         if token in self.faults.bad_tokens:
             return {"ok": False, "error": "invalid_auth"}
-        return {"ok": True, "url": self.url.replace("http", "ws", 1) + "/link"}
+        return {"ok": True, "url": self.socket_url or self.url.replace("http", "ws", 1) + "/link"}
 
     def api_oauth_v2_access(self, p):
         """The OAuth code exchange: a bot token for the team the code was issued to."""

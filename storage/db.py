@@ -176,7 +176,30 @@ def m004_status_indexes(conn: sqlite3.Connection) -> None:
     )
 
 
-def m005_answer_order(conn: sqlite3.Connection) -> None:
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [m001_initial, m002_metrics, m003_people]
+MIGRATIONS.append(m004_status_indexes)
+
+
+def m005_data_freshness(conn: sqlite3.Connection) -> None:
+    # seen_at: when a snapshot's data was last read from its source (an unchanged file read again
+    # adds no snapshot, but the data is then known to be current). source_errors: the error each
+    # failing source last had, so admins are told once per distinct error, not on every pull.
+    _script(conn,
+        """
+        ALTER TABLE snapshots ADD COLUMN seen_at TEXT;
+        CREATE TABLE source_errors (
+            team_id TEXT NOT NULL, report_id TEXT NOT NULL, source TEXT NOT NULL,
+            error TEXT NOT NULL, since TEXT NOT NULL,
+            PRIMARY KEY (team_id, report_id, source)
+        );
+        """
+    )
+
+
+MIGRATIONS.append(m005_data_freshness)
+
+
+def m006_answer_order(conn: sqlite3.Connection) -> None:
     # `replies`: the DM thread replies at the end of an answer's text, with their message ts, so a
     # late-delivered earlier reply is put before later ones. `shown_revision`: the revision the
     # posted summary shows, so a save made while it was being posted still reaches the channel
@@ -195,9 +218,7 @@ def m005_answer_order(conn: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [m001_initial, m002_metrics, m003_people]
-MIGRATIONS.append(m004_status_indexes)
-MIGRATIONS.append(m005_answer_order)
+MIGRATIONS.append(m006_answer_order)
 
 
 def migrate(db: sqlite_utils.Database) -> list[str]:
