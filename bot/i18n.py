@@ -34,6 +34,12 @@ STRINGS: dict[str, dict[str, str]] = {
     "modal.too_long": {"zh-CN": "这部分已有 {chars} 字，超出表单能完整编辑的长度。为了不丢失内容，请在提醒消息的回复中继续补充。",
                        "en": "This section has {chars} characters, more than a form can edit without cutting it. To keep every word, add to it by replying in the prompt's thread."},
     "modal.empty": {"zh-CN": "请写点内容再保存。", "en": "Write something before saving."},
+    "modal.stale": {"zh-CN": "你打开表单后，这部分已被保存为第 {revision} 版（{when}），本次没有保存。表单中已附上当前内容，请核对后再保存。",
+                    "en": "Saved as revision {revision} ({when}) after you opened this form, so yours was not saved. Check the current text shown, then save again."},
+    "modal.stale.note": {"zh-CN": "⚠️ {author} 在你打开表单后保存了第 {revision} 版（{when}），你的内容没有保存。当前内容如下，你写的仍在下面的输入框里：合并需要的内容后再保存，保存后以你的内容为准。",
+                         "en": "⚠️ {author} saved revision {revision} ({when}) after you opened this form, and yours was not saved. "
+                               "The current text is below; yours is still in the inputs. Merge what you need and save again: what you save then replaces it."},
+    "modal.stale.more": {"zh-CN": "……（当前内容共 {chars} 字，这里只显示开头）", "en": "… (the current text has {chars} characters; only the start is shown)"},
     "saved.thread": {"zh-CN": "已保存到「{title}」（第 {revision} 版）。", "en": "Saved to “{title}” (revision {revision})."},
     "refuse.not_admin": {"zh-CN": "只有报告管理员可以执行 `{what}`（管理员：{admins}）。", "en": "Only report admins can run `{what}` (admins: {admins})."},
     "refuse.not_owner": {"zh-CN": "「{title}」由 {owners} 负责，你不能修改它。", "en": "“{title}” belongs to {owners}; you can't change it."},

@@ -45,9 +45,10 @@ def create_app(settings: Settings, client: WebClient, db, clock: Callable[[], da
               process_before_response=True)
     deps = Deps(core=core, outbox=outbox, clock=clock, default_locale=default_locale)
     deps.config_path = settings.config_path
-    from handlers.validate import reject_malformed
+    from handlers.validate import reject_malformed, replace_unencodable
 
     app.use(reject_malformed)  # 400 for bodies missing what listeners rely on (before any listener)
+    app.use(replace_unencodable)  # any text can be stored: lone surrogates become U+FFFD
     for module in (commands, actions, views, events, admin_views):
         module.register(app, deps)
     events.register_files(app, deps)

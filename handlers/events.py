@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from bot.i18n import t
-from bot.mrkdwn import escape
+from bot.mrkdwn import escape, from_slack
 from bot.workflow import Refused
 from handlers.admin_views import publish_home
 from handlers.deps import Deps
@@ -28,14 +28,16 @@ def register(app, deps: Deps) -> None:
             return
         report, period, key = found
         now = deps.clock()
+        # Stored as typed: Slack's escapes and <…> entities decoded once (output escapes again).
+        typed = from_slack(event["text"], lambda uid: deps.outbox.user_name(team, uid))
         try:
-            result = deps.core.submit(report, period, key, event["user"], event["text"], now, via="thread",
-                                      append=True, event_id=body.get("event_id"))
+            result = deps.core.submit(report, period, key, event["user"], typed, now, via="thread",
+                                      append=True, event_id=body.get("event_id"), ts=event.get("ts"))
         except (Refused, StorageError) as exc:
             if isinstance(exc, Refused):
                 text = deps.refusal(exc, report)
             else:
-                text = t(report.locale, "refuse.not_saved", error=exc) + "\n>>> " + escape(event["text"])
+                text = t(report.locale, "refuse.not_saved", error=exc) + "\n>>> " + escape(typed)
             client.chat_postMessage(channel=event["channel"], thread_ts=thread_ts, text=text)
             return
 

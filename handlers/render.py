@@ -144,11 +144,14 @@ PLAN_TARGETS = ("ctr", "cvr", "cpa", "roas", "spend")
 
 
 def write_modal(summary: Summary, section: SectionState, metadata: dict[str, Any], *, text: str | None = None,
-                next_targets: dict[str, float] | None = None, suffix: str = "") -> dict[str, Any]:
+                next_targets: dict[str, float] | None = None, suffix: str = "",
+                stale: tuple[str, str] | None = None) -> dict[str, Any]:
     """A modal whose inputs hold the current text, in parts of at most 3,000 characters.
 
     `text` replaces the current text (a draft); `suffix` renames the inputs so that Slack shows
-    the new values on views.update instead of keeping what was typed before.
+    the new values on views.update instead of keeping what was typed before. `stale` = (who, when)
+    saved `section` after the form was opened: its text is shown above the inputs, which hold
+    `text` (what the user tried to save).
     """
     r = summary.report
     loc = r.locale
@@ -165,6 +168,8 @@ def write_modal(summary: Summary, section: SectionState, metadata: dict[str, Any
     blocks: list[Block] = [
         SectionBlock(text=_md(f"*{escape(section.title)}*\n{escape(r.prompt(r.section(section.key)))}")),
     ]
+    if stale is not None:
+        blocks += _stale_blocks(section, *stale, loc)
     for i, part in enumerate(parts[:MODAL_PARTS_MAX]):
         label = t(loc, "modal.text") if len(parts) == 1 else t(loc, "modal.part", i=i + 1)
         blocks.append(InputBlock(
@@ -186,6 +191,19 @@ def write_modal(summary: Summary, section: SectionState, metadata: dict[str, Any
                 submit=t(loc, "modal.submit"), close=t(loc, "modal.close"), blocks=blocks,
                 private_metadata=json.dumps(metadata, separators=(",", ":")))
     return view.to_dict()
+
+
+STALE_TEXT_BLOCKS = 20  # ≈56,000 characters: with 20 inputs and the targets, well within a modal's 100 blocks
+
+
+def _stale_blocks(section: SectionState, who: str, when: str, loc: str) -> list[Block]:
+    note = t(loc, "modal.stale.note", author=escape(who), revision=section.revision, when=when)
+    chunks = split_text(escape(section.text or ""), CHUNK)
+    blocks: list[Block] = [SectionBlock(text=_md(note))]
+    blocks += [SectionBlock(text=_md(c)) for c in chunks[:STALE_TEXT_BLOCKS]]
+    if len(chunks) > STALE_TEXT_BLOCKS:
+        blocks.append(ContextBlock(elements=[_md(t(loc, "modal.stale.more", chars=len(section.text or "")))]))
+    return blocks
 
 
 def _target_inputs(summary: Summary, current: dict[str, float]) -> list[Block]:

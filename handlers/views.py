@@ -7,8 +7,9 @@ import logging
 from datetime import date
 
 from bot.i18n import t
-from bot.workflow import Refused
+from bot.workflow import Refused, Stale
 from handlers import render
+from handlers.actions import write_view
 from handlers.admin_views import publish_home
 from handlers.deps import Deps, team_of
 from storage.db import StorageError
@@ -32,13 +33,18 @@ def register(app, deps: Deps) -> None:
             ack(response_action="errors", errors={first: t(report.locale, "modal.empty")})
             return
         now = deps.clock()
+        base = meta.get("v")  # the revision the form was opened at (forms opened before it existed: unchecked)
         try:
             targets = deps.core.parse_targets(render.modal_targets(view["state"]["values"]))  # check before saving
-            result = deps.core.submit(report, meta["p"], meta["s"], user, text, now, via="modal")
+            result = deps.core.submit(report, meta["p"], meta["s"], user, text, now, via="modal",
+                                      base_revision=base if isinstance(base, int) else None)
             if targets:
                 deps.core.set_next_targets(report, meta["p"], user, targets, now)
         except Refused as exc:
             ack(response_action="errors", errors={exc.values.get("block", first): deps.refusal(exc, report)[:150]})
+            if isinstance(exc, Stale):  # the form stays open: show the newer text beside theirs
+                deps.later(lambda stale=exc: client.views_update(view_id=view["id"], view=write_view(
+                    deps, report, meta["p"], meta["s"], user, stale=stale, mine=text)))
             return
         except StorageError as exc:
             log.error("answer not saved for %s/%s/%s: %s", report.id, meta["p"], meta["s"], exc)

@@ -212,6 +212,28 @@ def m005_data_freshness(conn: sqlite3.Connection) -> None:
 MIGRATIONS.append(m005_data_freshness)
 
 
+def m006_answer_order(conn: sqlite3.Connection) -> None:
+    # `replies`: the DM thread replies at the end of an answer's text, with their message ts, so a
+    # late-delivered earlier reply is put before later ones. `shown_revision`: the revision the
+    # posted summary shows, so a save made while it was being posted still reaches the channel
+    # (already posted periods show their answers, as their late edits were announced).
+    # `revisions.form`: which form submission (start revision + text) made a revision, so the
+    # same submission sent again is recognised and not applied twice.
+    _script(conn,
+        """
+        ALTER TABLE answers ADD COLUMN replies TEXT NOT NULL DEFAULT '[]';
+        ALTER TABLE answers ADD COLUMN shown_revision INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE revisions ADD COLUMN form TEXT;
+        UPDATE answers SET shown_revision = revision WHERE EXISTS (
+            SELECT 1 FROM periods p WHERE p.team_id = answers.team_id AND p.report_id = answers.report_id
+            AND p.period = answers.period AND p.state = 'posted');
+        """
+    )
+
+
+MIGRATIONS.append(m006_answer_order)
+
+
 def migrate(db: sqlite_utils.Database) -> list[str]:
     """Apply pending migrations in order, each in its own transaction; returns the names applied."""
     applied: list[str] = []

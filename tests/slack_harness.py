@@ -71,6 +71,7 @@ class Harness:
         self.db = open_db(self.settings.db_path)
         self.client = web_client(self.settings)
         self.app, self.deps = create_app(self.settings, self.client, self.db, clock)
+        self._track_work()
         self.core = self.deps.core
         self.reports = parse_reports(config or CONFIG, file="test.toml")
         sync_reports(self.core, self.reports, self.fake.team_id, clock())
@@ -89,6 +90,27 @@ class Harness:
         self.server.close()
         self.deps.workers.shutdown(wait=True)  # let work after the acks finish against the fake
         self.fake.stop()
+
+    def _track_work(self):
+        # Remember every piece of work handed to the pool after an ack, so tests can wait for
+        # the app to be idle instead of sleeping.
+        self._futures: list = []
+        later = self.deps.later
+
+        def tracked(*args, **kwargs):
+            future = later(*args, **kwargs)
+            self._futures.append(future)
+            return future
+
+        self.deps.later = tracked
+
+    def idle(self, timeout: float = 10.0) -> None:
+        """Wait until all work handed off after acks (and any work it handed off) is done."""
+        deadline = time.monotonic() + timeout
+        while not all(f.done() for f in list(self._futures)):
+            if time.monotonic() > deadline:
+                raise AssertionError("the app's workers are still busy")
+            time.sleep(0.01)
 
     # --- raw signed requests ---------------------------------------------------------------
 
