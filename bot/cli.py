@@ -139,7 +139,7 @@ def _run(settings: Settings, args) -> int:
 
             settings.require("SLACK_SIGNING_SECRET")
             ready = threading.Event()
-            server = make_server(app, port=args.port or settings.port, ready=ready)
+            server = make_server(app, port=args.port or settings.port, ready=ready, guard=deps.guard)
             ready.set()
             log.info("feedsum: HTTP on port %s (POST /slack/events, GET /healthz)", args.port or settings.port)
             server.run()

@@ -176,8 +176,20 @@ def m004_status_indexes(conn: sqlite3.Connection) -> None:
     )
 
 
+def m005_seen_requests(conn: sqlite3.Connection) -> None:
+    # Signed requests seen in the last five minutes (signature and timestamp), so that a captured
+    # request replayed to any process sharing this database acts only once.
+    _script(conn,
+        """
+        CREATE TABLE seen_requests (key TEXT PRIMARY KEY, stamp INTEGER NOT NULL);
+        CREATE INDEX seen_requests_stamp ON seen_requests (stamp);
+        """
+    )
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [m001_initial, m002_metrics, m003_people]
 MIGRATIONS.append(m004_status_indexes)
+MIGRATIONS.append(m005_seen_requests)
 
 
 def migrate(db: sqlite_utils.Database) -> list[str]:

@@ -1,0 +1,299 @@
+"""Security (#11): verification before anything reads a body, one use per signed request, outbound
+calls only to Slack, user text inert on every surface, exports that never carry a live formula.
+
+Signed and unsigned requests through the real WSGI endpoint against the fake Web API.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from datetime import timedelta
+
+import pytest
+from slack_sdk.signature import SignatureVerifier
+
+from bot.fake_slack import FakeSlack
+from storage import repo
+from tests.slack_harness import ADMIN, CHANNEL, OWNER_A, OWNER_B, SECRET, Harness, modal_values
+
+PERIOD = "2026-11"
+FORM = "application/x-www-form-urlencoded"
+
+
+def command_body(h, text: str, *, user: str = ADMIN, response_url: str | None = None) -> bytes:
+    return urllib.parse.urlencode({
+        "token": "x", "team_id": h.fake.team_id, "team_domain": "demo", "channel_id": CHANNEL,
+        "channel_name": "ads", "user_id": user, "user_name": user.lower(), "command": "/feedsum", "text": text,
+        "api_app_id": "A0FEEDSUM", "response_url": response_url or f"{h.fake.url}/response/{user}",
+        "trigger_id": h.trigger_id()}).encode()
+
+
+def signed(body: bytes, ts: str, secret: str = SECRET) -> str:
+    return SignatureVerifier(secret).generate_signature(timestamp=ts, body=body)
+
+
+def raw_post(h, body: bytes, headers: dict) -> int:
+    req = urllib.request.Request(h.url + "/slack/events", data=body, method="POST",
+                                 headers={"Content-Type": FORM, **headers})
+    try:
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            return resp.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+def open_period(h):
+    assert h.command(f"open {PERIOD}").status == 200
+    h.wait_for(lambda: [x for x in h.fake.responses if "2026年11月" in (x.get("text") or "")])
+    h.idle()
+
+
+def nothing_happened(h) -> None:
+    """No listener ran, no error handler acted, no call left the bot."""
+    h.idle()
+    assert h.fake.calls == [] and h.fake.responses == []
+    assert h.core.summary(h.report, PERIOD, h.clock(), with_metrics=False).state == "none"
+
+
+# --- verification first ----------------------------------------------------------------------
+
+BAD_STAMPS = ["²", "³²¹", "1²", "¹⁷", "9" * 400, "-1", "+1", "-0", " 1", "1 ", "1e9", "0x10", "1.5", "", "١",
+              "0" * 13]
+
+
+@pytest.mark.parametrize("stamp", BAD_STAMPS)
+@pytest.mark.parametrize("how", ["unsigned", "signed"])
+def test_a_malformed_timestamp_is_401_and_nothing_else(harness, stamp, how):
+    """`²` passes str.isdigit(): Bolt's verifier crashed and the error handler POSTed to the
+    response_url of the unverified body. Signed or not, any malformed stamp is a plain 401."""
+    h = harness
+    h.fake.reset_calls()
+    body = command_body(h, f"open {PERIOD}")
+    sig = signed(body, stamp) if how == "signed" else "v0=" + "0" * 64
+    try:
+        stamp.encode("latin-1")  # http.client sends header values as latin-1, as the probe did
+        value = stamp
+    except UnicodeEncodeError:
+        value = stamp.encode("utf-8").decode("latin-1")  # the raw UTF-8 bytes
+    headers = {"X-Slack-Request-Timestamp": value, "X-Slack-Signature": sig}
+    assert raw_post(h, body, headers) == 401
+    nothing_happened(h)
+
+
+@pytest.mark.parametrize("headers", [
+    {}, {"X-Slack-Signature": "v0=" + "0" * 64}, {"X-Slack-Request-Timestamp": "now"},
+    {"X-Slack-Signature": "", "X-Slack-Request-Timestamp": ""},
+    {"X-Slack-Signature": "v1=" + "0" * 64}, {"X-Slack-Signature": "v0=" + "Z" * 64},
+    {"X-Slack-Signature": "v0=" + "0" * 6400},
+], ids=["none", "no-timestamp", "no-signature", "empty", "v1", "not-hex", "long-signature"])
+def test_missing_or_malformed_headers_are_401_and_nothing_else(harness, headers):
+    h = harness
+    h.fake.reset_calls()
+    body = command_body(h, f"open {PERIOD}")
+    assert raw_post(h, body, headers) == 401
+    nothing_happened(h)
+
+
+def test_wrong_and_stale_signatures_are_401_and_nothing_else(harness):
+    h = harness
+    h.fake.reset_calls()
+    body = command_body(h, f"open {PERIOD}")
+    now = str(int(time.time()))
+    old = str(int(time.time()) - 301)
+    for ts, sig in ((now, signed(body, now, "another-secret")), (now, signed(body + b"x", now)),
+                    (old, signed(body, old)), (str(int(now) + 400), signed(body, str(int(now) + 400))),
+                    (now, signed(body, now).upper().replace("V0=", "v0="))):
+        assert raw_post(h, body, {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": sig}) == 401
+    nothing_happened(h)
+
+
+def test_an_unsigned_interaction_with_a_foreign_response_url_calls_nobody(harness):
+    """The original probe: an interaction that would crash a listener, unsigned, timestamp `²`."""
+    h = harness
+    evil = FakeSlack().start()
+    try:
+        h.fake.reset_calls()
+        payload = {"type": "block_actions", "user": {"id": ADMIN, "team_id": h.fake.team_id},
+                   "team": {"id": h.fake.team_id}, "response_url": f"{evil.url}/response/pwned",
+                   "actions": [{"action_id": "write", "value": "not json", "type": "button"}]}
+        body = urllib.parse.urlencode({"payload": json.dumps(payload)}).encode()
+        assert raw_post(h, body, {"X-Slack-Request-Timestamp": "²", "X-Slack-Signature": "v0=" + "0" * 64}) == 401
+        nothing_happened(h)
+        assert evil.calls == [] and evil.responses == []
+    finally:
+        evil.stop()
+
+
+# --- outbound calls only to Slack's hooks host -----------------------------------------------
+
+def test_a_signed_request_with_a_foreign_response_url_is_answered_nowhere_else(harness, caplog):
+    """Even a correctly signed body may only make the bot post to the hooks host of its Slack."""
+    h = harness
+    evil = FakeSlack().start()  # loopback too, but another port: not the configured Slack
+    try:
+        with caplog.at_level(logging.WARNING):
+            # A listener that responds later (open), and one that crashes (error handler).
+            assert h.post(command_body(h, f"open {PERIOD}", response_url=f"{evil.url}/response/a"),
+                          content_type=FORM).status == 200
+            h.wait_for(lambda: len(h.prompts()) == 8)
+            payload = {"type": "block_actions", "user": {"id": ADMIN, "team_id": h.fake.team_id},
+                       "team": {"id": h.fake.team_id}, "response_url": f"{evil.url}/response/b",
+                       "actions": [{"action_id": "write", "value": "not json", "type": "button"}]}
+            h.post(urllib.parse.urlencode({"payload": json.dumps(payload)}), content_type=FORM)
+            h.idle()
+        assert evil.calls == [] and evil.responses == []
+        refused = [r for r in caplog.records if "response_url" in r.getMessage()]
+        assert len(refused) >= 2 and all(evil.url.split("//")[1] in r.getMessage() for r in refused)
+        # The genuine hooks host still gets its answers.
+        assert h.command(f"compile {PERIOD} --preview").status == 200
+        h.idle()
+        assert h.fake.responses == [] or all("pwned" not in json.dumps(r) for r in h.fake.responses)
+    finally:
+        evil.stop()
+
+
+@pytest.mark.parametrize(("base", "url", "ok"), [
+    ("https://slack.com/api/", "https://hooks.slack.com/commands/T1/2/abc", True),
+    ("https://slack.com/api/", "https://hooks.slack.com:443/actions/T1/2/abc", True),
+    ("https://slack.com/api/", "http://hooks.slack.com/commands/T1/2/abc", False),
+    ("https://slack.com/api/", "https://hooks.slack.com:8443/commands/T1", False),
+    ("https://slack.com/api/", "https://hooks.slack.com.evil.example/commands", False),
+    ("https://slack.com/api/", "https://evil.example/hooks.slack.com/commands", False),
+    ("https://slack.com/api/", "https://hooks.slack.com@evil.example/commands", False),
+    ("https://slack.com/api/", "https://x.hooks.slack.com/commands", False),
+    ("https://slack.com/api/", "https://hooks.slack-gov.com/commands/T1", False),
+    ("https://slack.com/api/", "https://slack.com/api/chat.postMessage", False),
+    ("https://slack.com/api/", "file:///etc/passwd", False),
+    ("https://slack.com/api/", "", False),
+    ("https://slack.com/api/", None, False),
+    ("https://slack-gov.com/api/", "https://hooks.slack-gov.com/commands/T1/2/abc", True),
+    ("https://slack-gov.com/api/", "https://hooks.slack.com/commands/T1/2/abc", False),
+    ("http://127.0.0.1:5555/api/", "http://127.0.0.1:5555/response/x", True),
+    ("http://127.0.0.1:5555/api/", "http://127.0.0.1:5556/response/x", False),
+    ("http://127.0.0.1:5555/api/", "http://localhost:5555/response/x", False),
+    ("http://127.0.0.1:5555/api/", "https://hooks.slack.com/commands/T1", False),
+    ("http://localhost:8080/api/", "http://localhost:8080/response/x", True),
+])
+def test_hooks_host_follows_the_api_base_url(base, url, ok):
+    from handlers.hooks import HooksPolicy
+
+    assert HooksPolicy.from_api_base(base).allows(url) is ok
+
+
+# --- one use per signed request --------------------------------------------------------------
+
+def _post_at(h, body: bytes | str, ts: int, headers: dict | None = None, content_type: str = FORM):
+    return h.post(body, content_type=content_type, timestamp=ts, headers=headers)
+
+
+def _submit_body(h, modal: dict, text: str, user: str) -> str:
+    payload = {"type": "view_submission", "user": {"id": user, "username": user.lower(), "team_id": h.fake.team_id},
+               "team": {"id": h.fake.team_id}, "api_app_id": "A0FEEDSUM", "trigger_id": h.trigger_id(),
+               "view": {**modal, "id": "V1", "state": {"values": modal_values(modal, text)}, "hash": "h"}}
+    return urllib.parse.urlencode({"payload": json.dumps(payload)})
+
+
+def test_a_replayed_modal_submission_does_not_revert_newer_text(harness):
+    h = harness
+    open_period(h)
+    modal = h.modal_for("results", OWNER_A, PERIOD)
+    first = _submit_body(h, modal, "第一版", OWNER_A)
+    ts = int(time.time())
+    assert _post_at(h, first, ts).status == 200
+    modal = h.modal_for("results", OWNER_A, PERIOD)
+    assert h.submit_view(modal, modal_values(modal, "第二版，更新后的内容"), OWNER_A).body == ""
+    h.idle()
+    revisions = repo.revisions_of(h.db, h.fake.team_id, "feed-ads", PERIOD, "results")
+    # The captured first submission, byte for byte, within the 5-minute window.
+    replay = _post_at(h, first, ts)
+    assert replay.status == 401
+    h.idle()
+    section = h.core.summary(h.report, PERIOD, h.clock(), with_metrics=False).sections[0]
+    assert section.text == "第二版，更新后的内容" and section.revision == 2
+    assert repo.revisions_of(h.db, h.fake.team_id, "feed-ads", PERIOD, "results") == revisions
+
+
+def test_a_replayed_remind_sends_no_second_round(harness):
+    h = harness
+    open_period(h)
+    body = command_body(h, "remind")
+    ts = int(time.time())
+    assert _post_at(h, body, ts).status == 200
+    h.wait_for(lambda: [x for x in h.fake.responses if "已提醒" in (x.get("text") or "")])
+    h.idle()
+    dms = len([m for m in h.fake.posted() if m["channel"].startswith("D")])
+    h.clock.now += timedelta(minutes=2)  # a later minute: a genuine second remind would send again
+    assert _post_at(h, body, ts).status == 401
+    h.idle()
+    assert len([m for m in h.fake.posted() if m["channel"].startswith("D")]) == dms
+    assert len([x for x in h.fake.responses if "已提醒" in (x.get("text") or "")]) == 1
+
+
+def test_a_replay_is_refused_by_another_process_sharing_the_database(tmp_path, clock):
+    """Two web processes behind one load balancer share the database, so they share the seen-set."""
+    one = Harness(tmp_path, clock)
+    two = Harness(tmp_path, clock, fake=one.fake)
+    try:
+        open_period(one)
+        body = command_body(one, "remind")
+        ts = int(time.time())
+        assert _post_at(one, body, ts).status == 200
+        one.idle()
+        clock.now += timedelta(minutes=2)
+        sent = len(one.fake.calls_to("chat.postMessage"))
+        assert _post_at(two, body, ts).status == 401
+        two.idle()
+        assert len(one.fake.calls_to("chat.postMessage")) == sent
+    finally:
+        two.close()
+        one.close()
+
+
+def _thread_event(h, prompt: dict, text: str, ts: str, event_id: str) -> str:
+    return json.dumps({
+        "token": "x", "team_id": h.fake.team_id, "api_app_id": "A0FEEDSUM", "type": "event_callback",
+        "event_id": event_id, "event_time": int(time.time()),
+        "authorizations": [{"team_id": h.fake.team_id, "user_id": "U0BOTUSER", "is_bot": True}],
+        "event": {"type": "message", "channel_type": "im", "channel": prompt["channel"], "user": OWNER_A,
+                  "text": text, "ts": ts, "thread_ts": prompt["ts"]}})
+
+
+def test_an_events_api_retry_with_retry_num_stays_idempotent(harness):
+    h = harness
+    open_period(h)
+    prompt = next(m for m in h.prompts() if m["metadata"]["event_payload"]["key"].endswith("|results:U0OWNERA1"))
+    body = _thread_event(h, prompt, "线程回复", "1800000000.000100", "EvRetry1")
+    ts = int(time.time())
+    assert _post_at(h, body, ts, content_type="application/json").status == 200
+    h.idle()
+    # Slack's retry of the same delivery: accepted (200), stored once.
+    retry = {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
+    assert _post_at(h, body, ts, headers=retry, content_type="application/json").status == 200
+    h.idle()
+    section = h.core.summary(h.report, PERIOD, h.clock(), with_metrics=False).sections[0]
+    assert section.text == "线程回复" and section.revision == 1
+    assert len(h.fake.calls_to("reactions.add")) == 1
+    # The retry header does not excuse a replayed command or interaction.
+    body = command_body(h, "remind")
+    assert _post_at(h, body, ts).status == 200
+    assert _post_at(h, body, ts, headers=retry).status == 401
+
+
+def test_seen_requests_are_pruned_after_the_window(tmp_path):
+    from storage import replay
+    from storage.db import open_db
+
+    db = open_db(tmp_path / "x.db")
+    now = 1_800_000_000
+    assert replay.first_use(db, f"{now}:v0=aa", now, now=now)
+    assert not replay.first_use(db, f"{now}:v0=aa", now, now=now + 299)
+    assert replay.first_use(db, f"{now}:v0=bb", now, now=now)
+    later = now + 302
+    assert replay.first_use(db, f"{later}:v0=cc", later, now=later)
+    rows = db.conn.execute("SELECT key FROM seen_requests").fetchall()
+    assert rows == [(f"{later}:v0=cc",)]  # the two from before the window are gone
