@@ -11,6 +11,7 @@ from typing import Any
 
 from bot.config import Report
 from bot.i18n import t
+from bot.mrkdwn import as_mrkdwn
 from bot.workflow import Feedsum, Refused
 
 log = logging.getLogger(__name__)
@@ -54,13 +55,13 @@ class Deps:
 
 def say(ack, text: str) -> None:
     """An ephemeral plain-text reply as the ack itself."""
-    ack({"text": text, "response_type": "ephemeral"})
+    ack({"text": as_mrkdwn(text), "response_type": "ephemeral"})
 
 
 def ack_message(ack, message: tuple[str, list]) -> None:
     """An ephemeral Block Kit reply (fallback text, blocks) as the ack itself."""
     text, blocks = message
-    ack(text=text, blocks=blocks, response_type="ephemeral")
+    ack(text=as_mrkdwn(text), blocks=blocks, response_type="ephemeral")
 
 
 def team_of(body: dict) -> str:

@@ -297,3 +297,240 @@ def test_seen_requests_are_pruned_after_the_window(tmp_path):
     assert replay.first_use(db, f"{later}:v0=cc", later, now=later)
     rows = db.conn.execute("SELECT key FROM seen_requests").fetchall()
     assert rows == [(f"{later}:v0=cc",)]  # the two from before the window are gone
+
+
+# --- user-controlled strings are inert on every surface --------------------------------------
+
+EVIL_NAME = "增长组 <!channel> <!subteam^S1|x> <http://evil|slack.com> & <@U0VICTIM1>"
+EVIL_TITLE = "成果 <!here> <https://evil.example|点我> <#C0VICTIM1>"
+EVIL_PERSON = "<!everyone> 小王 <https://evil.example|hr>"
+EVIL_FILE = "<!channel> <http://evil|报表>.csv"
+LIVE = ("<!channel>", "<!here>", "<!everyone>", "<!subteam", "<http://evil", "<https://evil", "<@U0VICTIM1>",
+        "<#C0VICTIM1>")
+
+
+def _view(v):
+    return json.loads(v) if isinstance(v, str) else v
+
+
+def mrkdwn_texts(x, out: list[str]) -> list[str]:
+    """Every string Slack renders as mrkdwn: message `text`, `initial_comment`, mrkdwn objects."""
+    if isinstance(x, dict):
+        if x.get("type") == "plain_text":
+            return out
+        for key, value in x.items():
+            if key in ("text", "initial_comment") and isinstance(value, str) and x.get("type") != "plain_text":
+                out.append(value)
+            elif key == "view" or (key in ("blocks", "attachments") and isinstance(value, str)):
+                mrkdwn_texts(_view(value), out)
+            elif key in ("errors", "private_metadata"):
+                continue  # inline modal errors are plain text; metadata is never shown
+            else:
+                mrkdwn_texts(value, out)
+    elif isinstance(x, list):
+        for v in x:
+            mrkdwn_texts(v, out)
+    return out
+
+
+def everything_sent(h, acks: list) -> list[str]:
+    out: list[str] = []
+    for call in h.fake.calls:
+        mrkdwn_texts(call.params, out)
+    for r in h.fake.responses:
+        mrkdwn_texts(r, out)
+    for a in acks:
+        mrkdwn_texts(a, out)
+    return out
+
+
+def assert_inert(texts: list[str], must_show: tuple[str, ...]) -> None:
+    joined = "\n".join(texts)
+    for live in LIVE:
+        assert live not in joined, (live, [t for t in texts if live in t][:3])
+    assert "&amp;lt;" not in joined and "&amp;amp;" not in joined  # nothing escaped twice
+    for shown in must_show:  # the strings did reach these surfaces, escaped
+        assert shown in joined, shown
+
+
+def hostile_config():
+    config = json.loads(json.dumps(__import__("tests.slack_harness", fromlist=["CONFIG"]).CONFIG))
+    report = config["reports"][0]
+    report["name"] = EVIL_NAME
+    report["sections"][0]["title"] = EVIL_TITLE
+    return config
+
+
+def drive_every_surface(h) -> list:
+    """A month through every surface that shows a name, a title, a person or a file name.
+    Returns the acks of the commands."""
+    from tests.test_metrics_slack import NOV, share
+
+    acks = []
+
+    def cmd(text, user=ADMIN):
+        r = h.command(text, user=user)
+        assert r.status == 200, (text, r.body)
+        acks.append(r.json())
+        h.idle()
+
+    cmd(f"open {PERIOD}")
+    modal = h.modal_for("results", OWNER_A, PERIOD)
+    assert h.submit_view(modal, modal_values(modal, "上线 12 条计划"), OWNER_A).body == ""
+    h.idle()
+    cmd(f"write results {PERIOD}", user=OWNER_A)  # the form by command: title in its mrkdwn
+    h.clock.now += timedelta(minutes=1)
+    cmd("remind")
+    for text in (f"status {PERIOD}", "owners", "history", f"targets {PERIOD}", "help", "wirte"):
+        cmd(text)
+    cmd(f"delegate results <@{OWNER_B}>", user=OWNER_A)
+    cmd(f"write results {PERIOD}", user=OWNER_A)  # refused now: names the title and its writer
+    cmd(f"compile {PERIOD} --preview")
+    cmd(f"compile {PERIOD}")
+    h.wait_for(lambda: h.core.summary(h.report, PERIOD, h.clock(), with_metrics=False).state == "posted")
+    modal = h.modal_for("data", OWNER_B, PERIOD)  # a late answer: an update note in the thread
+    assert h.submit_view(modal, modal_values(modal, "点击率 2.1%"), OWNER_B).body == ""
+    h.idle()
+    h.event({"type": "app_home_opened", "user": OWNER_A, "channel": "D0OWNERA1", "tab": "home"},
+            event_id="EvHomeAll")
+    h.idle()
+    cmd(f"export {PERIOD}")
+    name = h.file_name
+    share(h, name, NOV, file_id="F1")  # an import: the file name is echoed back
+    share(h, name, b"%PDF-1.4 not an export", file_id="F2")  # a refusal names it too
+    share(h, name, NOV, user=ADMIN, channel="D0ADMIN01", file_id="F3")
+    h.idle()
+    return acks
+
+
+def test_hostile_report_name_titles_people_and_files_are_inert_everywhere(tmp_path, clock):
+    fake = FakeSlack(users={OWNER_A: {"id": OWNER_A, "name": "wang", "real_name": EVIL_PERSON,
+                                      "profile": {"display_name": EVIL_PERSON}}}).start()
+    h = Harness(tmp_path, clock, config=hostile_config(), fake=fake)
+    h.report = h.core.report(h.fake.team_id, "feed-ads")
+    h.file_name = EVIL_FILE
+    try:
+        acks = drive_every_surface(h)
+        texts = everything_sent(h, acks)
+        assert_inert(texts, must_show=("增长组 &lt;!channel&gt;", "成果 &lt;!here&gt;", "&lt;!everyone&gt; 小王",
+                                        "&lt;!channel&gt; &lt;http://evil|报表&gt;.csv"))
+        # Every DM and channel message's notification text (the `text` field) is escaped as well.
+        for call in h.fake.calls_to("chat.postMessage") + h.fake.calls_to("chat.update"):
+            for live in LIVE:
+                assert live not in (call.params.get("text") or "")
+        # plain_text (headers, modal titles) shows what was typed, not entities.
+        headers = [b["text"]["text"] for m in h.fake.posted(CHANNEL) for b in (m["blocks"] or [])
+                   if b["type"] == "header"]
+        assert headers and EVIL_NAME in headers[0]
+    finally:
+        h.close()
+
+
+def test_ordinary_text_shows_no_entities_anywhere(harness):
+    """The other side of escaping: our own markup (quotes, links, mentions, code) stays markup,
+    and nothing is escaped twice. With no & < > typed, no entity may appear."""
+    h = harness
+    h.file_name = "巨量引擎 11月.csv"
+    acks = drive_every_surface(h)
+    texts = everything_sent(h, acks)
+    joined = "\n".join(texts)
+    for placeholder in ("部分", "指标", "数值"):  # help's `<部分>` is meant to show as typed
+        joined = joined.replace(f"&lt;{placeholder}&gt;", "")
+    assert "&lt;" not in joined and "&gt;" not in joined and "&amp;" not in joined
+    assert "<@U0OWNERA1>" in joined and "<https://slack.com/archives/" in joined and "\n>" in joined
+
+
+def test_a_report_name_typed_in_setup_is_inert_in_channel_and_dms(harness):
+    from tests.test_admin import NEW_CHANNEL, create_report
+
+    h = harness
+    report = create_report(h, user=ADMIN, name=EVIL_NAME, admins=(ADMIN,))
+    h.idle()
+    acks = []
+    for text in (f"open {PERIOD}", "remind", f"status {PERIOD}", "owners", "history", f"compile {PERIOD}"):
+        if text == "remind":
+            h.clock.now += timedelta(minutes=1)
+        r = h.command(text, channel=NEW_CHANNEL)
+        acks.append(r.json())
+        h.idle()
+    assert h.core.summary(report, PERIOD, h.clock(), with_metrics=False).state == "posted"
+    texts = everything_sent(h, acks)
+    assert_inert(texts, must_show=("增长组 &lt;!channel&gt; &lt;!subteam^S1|x&gt; &lt;http://evil|slack.com&gt; &amp;",))
+    prompts = [c.params["text"] for c in h.fake.calls_to("chat.postMessage") if c.params["channel"].startswith("D")]
+    assert prompts and all("&lt;!channel&gt;" in t for t in prompts)
+
+
+# --- exports ----------------------------------------------------------------------------------
+
+LINK = '=HYPERLINK("http://evil.example","点我")'
+
+
+def _export(h, fmt: str, user: str = ADMIN) -> bytes:
+    before = len(h.fake.calls_to("files.completeUploadExternal"))
+    assert h.command(f"export {PERIOD} {fmt}", user=user).status == 200
+    h.wait_for(lambda: len(h.fake.calls_to("files.completeUploadExternal")) > before)
+    call = h.fake.calls_to("files.completeUploadExternal")[-1]
+    files = _view(call.params["files"])
+    return h.fake.uploads[files[0]["id"]]
+
+
+def test_xlsx_cells_that_look_like_formulas_are_typed_text_continuations_included(tmp_path, clock):
+    import io
+    import zipfile
+
+    import openpyxl
+
+    config = hostile_config()
+    config["reports"][0]["sections"][0]["title"] = "=1+1"
+    h = Harness(tmp_path, clock, config=config)
+    h.report = h.core.report(h.fake.team_id, "feed-ads")
+    try:
+        open_period(h)
+        # 32,767 characters fill the first cell; the rest continues in the next one.
+        text = LINK + "a" * (32_767 - len(LINK)) + LINK + " 其余内容"
+        modal = h.modal_for("results", OWNER_A, PERIOD)
+        assert h.submit_view(modal, modal_values(modal, text), OWNER_A).body == ""
+        modal = h.modal_for("data", OWNER_B, PERIOD)
+        assert h.submit_view(modal, modal_values(modal, "-5% 的转化成本\n@SUM(A1)"), OWNER_B).body == ""
+        h.idle()
+        data = _export(h, "xlsx")
+        sheet = zipfile.ZipFile(io.BytesIO(data)).read("xl/worksheets/sheet1.xml").decode()
+        assert "<f>" not in sheet and "<f " not in sheet  # no formula element anywhere
+        rows = list(openpyxl.load_workbook(io.BytesIO(data))["Sections"].iter_rows())
+        results, data_row = rows[1], rows[2]
+        assert results[1].value == "=1+1" and results[1].data_type == "s"
+        assert results[4].value == text[:32_767] and results[5].value == text[32_767:]
+        assert results[5].value.startswith(LINK)
+        assert all(c.data_type == "s" for c in (results[4], results[5], data_row[4]))
+        assert data_row[4].value == "-5% 的转化成本\n@SUM(A1)"
+        assert "".join(c.value for c in results[4:] if c.value) == text  # nothing added, nothing lost
+        # CSV keeps its apostrophe guard: a CSV cell has no type to carry.
+        import csv
+
+        rows = list(csv.reader(io.StringIO(_export(h, "csv").decode("utf-8-sig"))))
+        assert rows[1][1] == "'=1+1" and rows[1][4] == "'" + text and rows[2][4].startswith("'-5%")
+    finally:
+        h.close()
+
+
+def test_markdown_export_escapes_names_titles_and_people(tmp_path, clock):
+    fake = FakeSlack(users={OWNER_A: {"id": OWNER_A, "name": "wang", "real_name": EVIL_PERSON,
+                                      "profile": {"display_name": EVIL_PERSON + " [官方](http://evil.example)"}}}).start()
+    config = hostile_config()
+    config["reports"][0]["name"] = EVIL_NAME + ' <a href="http://evil.example">slack.com</a>'
+    h = Harness(tmp_path, clock, config=config, fake=fake)
+    h.report = h.core.report(h.fake.team_id, "feed-ads")
+    try:
+        open_period(h)
+        written = "第一行 <b>粗</b> [看这里](http://evil.example) & *重点*\n## 伪造的标题\n- 列表项"
+        modal = h.modal_for("results", OWNER_A, PERIOD)
+        assert h.submit_view(modal, modal_values(modal, written), OWNER_A).body == ""
+        h.idle()
+        md = _export(h, "md").decode("utf-8")
+        assert "<" not in md  # no raw HTML, no autolink, no Slack syntax from anyone's text
+        assert "](" not in md.replace("\\](", "")  # no Markdown link or image from anyone's text
+        assert "&lt;!channel&gt;" in md and "&lt;a href=" in md and "\\[官方\\]" in md
+        assert "\n## 伪造的标题" not in md and "\\## 伪造的标题" in md  # a body cannot fake a section
+        assert "- 列表项" in md and "*重点*" in md  # what people wrote keeps its formatting
+    finally:
+        h.close()
