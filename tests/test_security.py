@@ -534,3 +534,27 @@ def test_markdown_export_escapes_names_titles_and_people(tmp_path, clock):
         assert "- 列表项" in md and "*重点*" in md  # what people wrote keeps its formatting
     finally:
         h.close()
+
+
+def test_socket_mode_requests_carry_no_signature_and_still_work(tmp_path, clock):
+    """Socket Mode payloads arrive over the app's own websocket: no signature, no seen-set."""
+    from slack_bolt.request import BoltRequest
+
+    from bot.cli import sync_reports
+    from bot.config import Settings, parse_reports
+    from handlers.app import create_app, web_client
+    from storage.db import open_db
+    from tests.slack_harness import CONFIG
+
+    with FakeSlack() as fake:
+        settings = Settings.from_env({"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_APP_TOKEN": "xapp-test",
+                                      "SLACK_API_BASE_URL": fake.api_url, "FEEDSUM_DB": str(tmp_path / "s.db")})
+        app, deps = create_app(settings, web_client(settings), open_db(settings.db_path), clock)
+        assert deps.guard is None
+        sync_reports(deps.core, parse_reports(CONFIG, file="t.toml"), fake.team_id, clock())
+        payload = {"team_id": fake.team_id, "channel_id": CHANNEL, "user_id": ADMIN, "command": "/feedsum",
+                   "text": f"open {PERIOD}", "response_url": f"{fake.url}/response/{ADMIN}", "trigger_id": "t1"}
+        for _ in range(2):  # the same payload twice is not a replay here: Slack delivered it
+            assert app.dispatch(BoltRequest(body=payload, mode="socket_mode")).status == 200
+        deps.workers.shutdown(wait=True)
+        assert len([r for r in fake.responses if "2026年11月" in (r.get("text") or "")]) == 2
