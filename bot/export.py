@@ -1,8 +1,10 @@
 """Exports of one report-month, free of Slack: Markdown, an XLSX workbook and a CSV of sections.
 
-Text that a spreadsheet would run as a formula (a cell starting with =, +, -, @, a tab or a
-carriage return) is neutralised with a leading apostrophe, in XLSX and CSV alike: section text is
-written by people and KPI platform/campaign names come from ad-platform exports.
+Section text is written by people and KPI platform/campaign names come from ad-platform exports,
+so no exported cell may run as a formula. In XLSX every text cell is stored as a typed string
+(with Excel's quote-prefix style on those starting like a formula), so `=HYPERLINK(…)` shows as
+written, continuation cells included. A CSV cell has no type: text that a spreadsheet would run
+as a formula (starting with =, +, -, @, a tab or a carriage return) gets a leading apostrophe.
 """
 
 from __future__ import annotations
@@ -57,8 +59,18 @@ def _number(value: Any) -> Any:
     try:
         f = float(value)
     except (TypeError, ValueError):
-        return neutralise(str(value)) if value is not None else None
+        return str(value) if value is not None else None
     return f if math.isfinite(f) else None
+
+
+def _as_text(ws) -> None:
+    """Every string cell of a sheet a typed text cell: openpyxl makes a formula of "=…" otherwise."""
+    for row in ws.iter_rows():
+        for cell in row:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"
+                if cell.value.startswith(FORMULA_START):
+                    cell.quotePrefix = True  # and Excel keeps it text when someone edits the cell
 
 
 def export_xlsx(summary: Summary, names: Callable[[str], str]) -> bytes:
@@ -74,14 +86,14 @@ def export_xlsx(summary: Summary, names: Callable[[str], str]) -> bytes:
         ws = wb.create_sheet("KPIs")
         ws.append(["kpi", "value"])
         for key, value in (kpi.totals or {}).items():
-            ws.append([neutralise(str(key)), _number(value)])
+            ws.append([str(key), _number(value)])
         ws = wb.create_sheet("Platforms")
         frame = kpi.by_platform
         if frame is not None:
             columns = [str(c) for c in frame.columns]
-            ws.append(["platform", *[neutralise(c) for c in columns]])
+            ws.append(["platform", *columns])
             for platform, row in frame.iterrows():
-                ws.append([neutralise(str(platform)), *[_number(v) for v in row.tolist()]])
+                ws.append([str(platform), *[_number(v) for v in row.tolist()]])
         for sheet in (wb["KPIs"], wb["Platforms"]):
             for cell in sheet[1]:
                 cell.font = bold
@@ -92,12 +104,14 @@ def export_xlsx(summary: Summary, names: Callable[[str], str]) -> bytes:
     for row in section_rows(summary, names):
         *head, text = row
         parts = [text[i:i + XLSX_CELL_MAX] for i in range(0, len(text), XLSX_CELL_MAX)] or [""]
-        ws.append([neutralise(c) for c in head] + [neutralise(parts[0])] + parts[1:])
+        ws.append(head + parts)
     for col, width in zip("ABCDE", (12, 24, 24, 22, 100), strict=True):
         ws.column_dimensions[col].width = width
     for row in ws.iter_rows(min_row=2, min_col=5, max_col=5):
         for cell in row:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
+    for sheet in wb.worksheets:
+        _as_text(sheet)
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

@@ -1,6 +1,13 @@
-"""User-facing strings in zh-CN and en. `t(locale, key, **values)`."""
+"""User-facing strings in zh-CN and en. `t(locale, key, **values)`.
+
+Templates are our own Slack mrkdwn. `t` escapes every value that is not already `Mrkdwn` (a
+report name, a title, something typed), so its result can go anywhere mrkdwn goes; `t_plain`
+fills in the values as they are, for plain text (headers, labels, files, the terminal).
+"""
 
 from __future__ import annotations
+
+from bot.mrkdwn import Mrkdwn, md
 
 STRINGS: dict[str, dict[str, str]] = {
     "summary.title": {"zh-CN": "{name} · {month}工作总结", "en": "{name} · {month} work summary"},
@@ -226,12 +233,27 @@ STRINGS: dict[str, dict[str, str]] = {
 }
 
 
-def t(locale: str, key: str, **values: object) -> str:
-    """The string `key` in `locale` (falling back to English), formatted with `values`."""
+def _template(locale: str, key: str) -> str:
     entry = STRINGS[key]
-    template = entry.get(locale) or entry["en"]
+    return entry.get(locale) or entry["en"]
+
+
+def t(locale: str, key: str, **values: object) -> Mrkdwn:
+    """The string `key` in `locale` (falling back to English) as safe mrkdwn, values escaped."""
+    template = _template(locale, key)
+    return md(template, **values) if values else Mrkdwn(template)
+
+
+def t_plain(locale: str, key: str, **values: object) -> str:
+    """The string `key` with `values` as they are: for plain_text fields, files and logs."""
+    template = _template(locale, key)
     return template.format(**values) if values else template
 
 
 def join_list(items: list[str], locale: str) -> str:
-    return ("、" if locale == "zh-CN" else ", ").join(items)
+    """Items joined the locale's way; safe mrkdwn when every item is (else a plain str)."""
+    sep = "、" if locale == "zh-CN" else ", "
+    items = list(items)
+    if items and all(isinstance(i, Mrkdwn) for i in items):
+        return Mrkdwn(sep).join(items)
+    return sep.join(items)

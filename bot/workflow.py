@@ -21,7 +21,7 @@ from typing import Any, Protocol
 from bot import periods
 from bot.config import Report
 from bot.leases import DEFAULT_SECONDS, Leases
-from bot.mrkdwn import storable
+from bot.mrkdwn import md, mentions, storable
 from storage import repo
 
 log = logging.getLogger(__name__)
@@ -191,7 +191,7 @@ class Feedsum:
 
     def require_admin(self, report: Report, user: str, what: str) -> None:
         if not self.is_admin(report, user):
-            raise Refused("refuse.not_admin", what=what, admins=", ".join(f"<@{a}>" for a in report.admins))
+            raise Refused("refuse.not_admin", what=what, admins=mentions(report.admins, ", "))
 
     def writers(self, report: Report, period: str, key: str,
                 handed: dict[tuple[str, str], str] | None = None) -> tuple[str, ...]:
@@ -370,8 +370,7 @@ class Feedsum:
             raise Refused("refuse.unknown_section", key=key, keys=", ".join(s.key for s in report.sections))
         writers = self.writers(report, period, key)
         if user not in writers and not self.is_admin(report, user):
-            raise Refused("refuse.not_owner", title=report.title(section),
-                          owners=", ".join(f"<@{o}>" for o in writers))
+            raise Refused("refuse.not_owner", title=report.title(section), owners=mentions(writers, ", "))
         prow = repo.period_row(self.db, report.team_id, report.id, period)
         if prow is None:
             raise Refused("refuse.not_open", month=periods.label(period, report.locale), period=period)
@@ -560,7 +559,7 @@ class Feedsum:
         due = datetime.fromisoformat(prow["due_at"])
         sent = 0
         for owner, sections in self.pending_by_owner(report, period, now).items():
-            titles = join_list([f"*{s.title}*" for s in sections], report.locale)
+            titles = join_list([md("*{}*", s.title) for s in sections], report.locale)
             text = t(report.locale, "remind.last_call" if last_call else "remind.text",
                      name=report.name, month=periods.label(period, report.locale), sections=titles,
                      due=due.astimezone(report.tz).strftime("%Y-%m-%d %H:%M"))
@@ -589,7 +588,7 @@ class Feedsum:
         if section is None:
             raise Refused("refuse.unknown_section", key=key, keys=", ".join(s.key for s in report.sections))
         if user not in section.owners and not self.is_admin(report, user):
-            raise Refused("refuse.not_owner", title=report.title(section), owners=", ".join(f"<@{o}>" for o in section.owners))
+            raise Refused("refuse.not_owner", title=report.title(section), owners=mentions(section.owners, ", "))
         owner = user if user in section.owners else section.owners[0]
         repo.delegate(self.db, report.team_id, report.id, period, key, owner, to, now=now)
         if repo.period_row(self.db, report.team_id, report.id, period):
@@ -651,14 +650,14 @@ class Feedsum:
 
     def _tell_source_errors(self, report: Report, pulls: list, now: datetime) -> None:
         from bot.i18n import t
-        from bot.mrkdwn import escape
+        from bot.mrkdwn import Mrkdwn
 
         news = repo.note_source_errors(self.db, report.team_id, report.id,
                                        {p.source: p.error for p in pulls if p.error}, now=now)
         if not news:
             return
-        items = "\n".join(f"• `{escape(source)}`: {escape(error)}" for source, error in news.items())
-        text = t(report.locale, "sources.failing", name=escape(report.name), items=items)
+        items = Mrkdwn("\n").join(md("• `{}`: {}", source, error) for source, error in news.items())
+        text = t(report.locale, "sources.failing", name=report.name, items=items)
         for admin in report.admins:
             try:
                 self.outbox.send_dm(report.team_id, admin, text)
@@ -696,7 +695,7 @@ class Feedsum:
             raise Refused("refuse.unknown_section", key=key, keys=", ".join(s.key for s in report.sections))
         writers = self.writers(report, period, key)
         if user not in writers and not self.is_admin(report, user):
-            raise Refused("refuse.not_owner", title=report.title(section), owners=", ".join(f"<@{o}>" for o in writers))
+            raise Refused("refuse.not_owner", title=report.title(section), owners=mentions(writers, ", "))
         summary = self.summary(report, period, now, with_metrics=with_metrics)
         return summary, next(s for s in summary.sections if s.key == key)
 

@@ -8,6 +8,7 @@ from datetime import date
 from bot import periods
 from bot.commands import Command, parse
 from bot.i18n import t
+from bot.mrkdwn import as_mrkdwn, md, mention
 from bot.workflow import Refused
 from handlers import admin_commands, render
 from handlers.actions import write_view
@@ -28,7 +29,7 @@ def register(app, deps: Deps) -> None:
                 hint = None
                 if cmd.unknown:
                     hint = t(deps.default_locale, "help.unknown", word=cmd.unknown,
-                             near=f"`/feedsum {cmd.suggestion}`" if cmd.suggestion else "`/feedsum help`")
+                             near=md("`/feedsum {}`", cmd.suggestion or "help"))
                 ack_message(ack, render.help_message(deps.default_locale, hint=hint))
                 return
             if cmd.name in admin_commands.WITHOUT_REPORT:  # setup works where no report exists yet
@@ -93,7 +94,7 @@ def _compile(deps: Deps, cmd, report, period, user, *, ack, respond, client, cha
         def preview():
             messages = deps.outbox.summary_messages(deps.core.compile(report, period, user, now, preview=True))
             for text, blocks in messages:  # ephemeral posts: a response_url would take only five
-                client.chat_postEphemeral(channel=channel, user=user, text=text, blocks=blocks)
+                client.chat_postEphemeral(channel=channel, user=user, text=as_mrkdwn(text), blocks=blocks)
 
         deps.later(preview, respond=respond, report=report)
         return
@@ -165,7 +166,7 @@ def _delegate(deps: Deps, cmd, report, period, user, *, ack, **_):
     if not keys or not users:
         raise Refused("refuse.delegate_usage")
     deps.core.delegate(report, period, keys[0], user, users[0], deps.clock())
-    say(ack, t(report.locale, "delegate.done", section=report.title(report.section(keys[0])), user=f"<@{users[0]}>"))
+    say(ack, t(report.locale, "delegate.done", section=report.title(report.section(keys[0])), user=mention(users[0])))
 
 
 def _targets(deps: Deps, cmd, report, period, user, *, ack, **_):

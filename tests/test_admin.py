@@ -305,7 +305,8 @@ def test_export_sends_markdown_and_xlsx_matching_the_stored_period(harness):
     assert [r[0] for r in rows[1:]] == [s.key for s in summary.sections]
     results = rows[1]
     assert results[1] == "本月工作成果" and results[2] == OWNER_A and results[3] == summary.sections[0].updated_at
-    assert results[4] == "'" + summary.sections[0].text  # a formula is neutralised
+    assert results[4] == summary.sections[0].text  # as written: a typed text cell, never a formula
+    assert wb["Sections"]["E2"].data_type == "s"
     assert rows[2][4] == summary.sections[1].text
     assert rows[3][4] in (None, "")
     h.wait_for(lambda: "私信" in (h.fake.responses[-1].get("text") or ""))
@@ -367,7 +368,8 @@ def test_xlsx_with_kpis_has_kpi_and_platform_sheets_and_neutralises_names(harnes
     assert list(wb["KPIs"].iter_rows(values_only=True)) == [("kpi", "value"), ("spend", 1234.5), ("ctr", 0.021), ("cpa", None)]
     platforms = list(wb["Platforms"].iter_rows(values_only=True))
     assert platforms[0] == ("platform", "spend", "ctr")
-    assert platforms[1] == ("巨量引擎", 1000.0, 0.02) and platforms[2][0] == "'=cmd|' /C calc'!A0"
+    assert platforms[1] == ("巨量引擎", 1000.0, 0.02) and platforms[2][0] == "=cmd|' /C calc'!A0"
+    assert wb["Platforms"]["A3"].data_type == "s"  # text, not a DDE formula
     csv_rows = list(csv.reader(io.StringIO(export_csv(summary, lambda u: u).decode("utf-8-sig"))))
     assert len(csv_rows) == 8
 

@@ -522,7 +522,7 @@ def test_an_existing_database_keeps_its_answers_and_knows_what_posted_summaries_
 
     path = tmp_path / "old.db"
     old = storage_db.connect(path)
-    upgrade = storage_db.MIGRATIONS[storage_db.MIGRATIONS.index(storage_db.m006_answer_order):]
+    upgrade = storage_db.MIGRATIONS[storage_db.MIGRATIONS.index(storage_db.m007_answer_order):]
     del storage_db.MIGRATIONS[-len(upgrade):]
     try:
         storage_db.migrate(old)  # the schema before this change
