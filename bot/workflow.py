@@ -74,6 +74,7 @@ class Summary:
     checks: dict[str, list] = field(default_factory=dict)  # section key -> figures checked in it
     failures: list[dict[str, Any]] = field(default_factory=list)
     names: dict[str, str] = field(default_factory=dict)  # user id -> display name
+    preview: bool = False  # built for `compile --preview`: data may still change before the post
 
     @property
     def done(self) -> int:
@@ -350,6 +351,7 @@ class Feedsum:
         """Build the summary; unless previewing, post it to the report channel exactly once."""
         summary = self.summary(report, period, now)
         if preview:
+            summary.preview = True
             return summary
         if summary.state == "posted":
             raise Refused("refuse.already_posted", month=periods.label(period, report.locale),
