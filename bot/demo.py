@@ -88,8 +88,6 @@ def run_demo(out: Path, *, locale: str = "zh-CN", stream=None) -> int:
 
 def kpi_lines(summary) -> list[str]:
     """The KPI highlights as Markdown lines (the same fields the Slack post shows)."""
-    if summary.kpi is None:
-        return []
-    from handlers.render import kpi_fields
+    from handlers.render import kpi_markdown
 
-    return ["- " + field.replace("*", "**", 2).replace("\n", " — ") for field in kpi_fields(summary.kpi, summary.report.locale)]
+    return kpi_markdown(summary)

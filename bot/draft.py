@@ -50,9 +50,9 @@ def _roi_key(report: KPIReport) -> str:
 
 
 def _label(key: str, locale: str, report: KPIReport | None = None) -> str:
-    if key in ("roas", "profit_roi"):
+    if key in ("roi", "roas", "profit_roi"):
         return kpi_name(key, locale, report.roi_mode if report is not None else
-                        ("revenue" if key == "roas" else "profit"))
+                        ("profit" if key == "profit_roi" else "revenue"))
     return (_LABELS_ZH if _zh(locale) else _LABELS_EN).get(key, key)
 
 

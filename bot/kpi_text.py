@@ -42,6 +42,25 @@ def kpi_name(key: str, locale: str, roi_mode: str = "revenue", *, long: bool = F
     return _SHORT[loc].get(key, key)
 
 
+# Names in fields, forms and spreadsheets (the ROI family comes from kpi_name).
+KPI_LABELS = {
+    "spend": {"zh-CN": "消耗", "en": "Spend"}, "impressions": {"zh-CN": "展现", "en": "Impressions"},
+    "clicks": {"zh-CN": "点击", "en": "Clicks"}, "conversions": {"zh-CN": "转化", "en": "Conversions"},
+    "revenue": {"zh-CN": "收入", "en": "Revenue"},
+    "ctr": {"zh-CN": "点击率 CTR", "en": "CTR"}, "cpc": {"zh-CN": "点击单价 CPC", "en": "CPC"},
+    "cpm": {"zh-CN": "千次展现费用 CPM", "en": "CPM"}, "cvr": {"zh-CN": "转化率 CVR", "en": "CVR"},
+    "cpa": {"zh-CN": "转化成本 CPA", "en": "CPA"},
+}
+
+
+def kpi_label(key: str, locale: str, roi_mode: str = "revenue") -> str:
+    """A KPI's name as a heading: "点击率 CTR", "ROI（收入÷消耗）" per the `roi` setting."""
+    if key in ("roi", "roas", "profit_roi"):
+        return kpi_name(key, locale, roi_mode, long=True)
+    names = KPI_LABELS.get(key, {"en": key})
+    return names.get(_loc(locale)) or names["en"]
+
+
 def coverage_text(cov: Coverage | None, locale: str) -> str:
     """ "仅腾讯广告，占消耗 17%" / "腾讯广告 only, 17% of spend"; "" when the KPI covers every row."""
     if cov is None:
@@ -112,5 +131,5 @@ def over_budget(p: Pacing) -> str:
     return f"{(p.spent / p.budget - 1) * 100:.1f}%"
 
 
-__all__ = ["change_scope_text", "coverage_sums", "coverage_text", "kpi_name", "over_budget", "pacing_text",
-           "roi_source"]
+__all__ = ["KPI_LABELS", "change_scope_text", "coverage_sums", "coverage_text", "kpi_label", "kpi_name",
+           "over_budget", "pacing_text", "roi_source"]

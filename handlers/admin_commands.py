@@ -94,7 +94,8 @@ def export(deps: Deps, cmd, report, period, user, *, ack, respond, client, **_):
     def send():
         team = report.team_id
         title = render.title_of(summary)
-        files = export_files(summary, lambda u: deps.outbox.user_name(team, u), fmts[0] if fmts else None, title=title)
+        files = export_files(summary, lambda u: deps.outbox.user_name(team, u), fmts[0] if fmts else None, title=title,
+                             kpi_lines=render.kpi_markdown(summary))
         month = periods.label(period, report.locale)
         try:
             dm = client.conversations_open(users=user)["channel"]["id"]
@@ -107,7 +108,8 @@ def export(deps: Deps, cmd, report, period, user, *, ack, respond, client, **_):
             md = next((f for f in files if f.filename.endswith(".md")), None)
             from bot.markdown import summary_markdown
 
-            text = md.content.decode("utf-8") if md else summary_markdown(summary, lambda u: deps.outbox.user_name(team, u))
+            text = md.content.decode("utf-8") if md else summary_markdown(
+                summary, lambda u: deps.outbox.user_name(team, u), kpi_lines=render.kpi_markdown(summary))
             # A response_url takes five messages of 50 blocks; the first says why the DM failed.
             chunks = split_text(text, 2900)
             groups = [chunks[i:i + 45] for i in range(0, len(chunks), 45)]

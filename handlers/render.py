@@ -29,7 +29,7 @@ from slack_sdk.models.views import View
 from bot import periods
 from bot.i18n import join_list, t
 from bot.kpi import NEEDS
-from bot.kpi_text import change_scope_text, coverage_sums, coverage_text, kpi_name, pacing_text
+from bot.kpi_text import change_scope_text, coverage_sums, coverage_text, kpi_label, pacing_text
 from bot.mrkdwn import CHUNK, escape, preview, split_text
 from bot.workflow import SectionState, Summary
 
@@ -406,22 +406,6 @@ def away_modal(report, today) -> dict[str, Any]:
 # --- KPIs ------------------------------------------------------------------------------------
 
 HIGHLIGHT_KEYS = ("spend", "impressions", "clicks", "conversions", "ctr", "cpc", "cpm", "cvr", "cpa", "roi")
-KPI_LABELS = {
-    "spend": {"zh-CN": "消耗", "en": "Spend"}, "impressions": {"zh-CN": "展现", "en": "Impressions"},
-    "clicks": {"zh-CN": "点击", "en": "Clicks"}, "conversions": {"zh-CN": "转化", "en": "Conversions"},
-    "revenue": {"zh-CN": "收入", "en": "Revenue"},
-    "ctr": {"zh-CN": "点击率 CTR", "en": "CTR"}, "cpc": {"zh-CN": "点击单价 CPC", "en": "CPC"},
-    "cpm": {"zh-CN": "千次展现费用 CPM", "en": "CPM"}, "cvr": {"zh-CN": "转化率 CVR", "en": "CVR"},
-    "cpa": {"zh-CN": "转化成本 CPA", "en": "CPA"},
-}
-
-
-def kpi_label(key: str, locale: str, roi_mode: str = "revenue") -> str:
-    """A KPI's name in a field or form; ROI/ROAS as the report's `roi` setting names them."""
-    if key in ("roi", "roas", "profit_roi"):
-        return kpi_name(key, locale, roi_mode, long=True)
-    names = KPI_LABELS.get(key, {"en": key})
-    return names.get(locale) or names["en"]
 
 
 def _change(kpi, key: str, locale: str) -> str:
@@ -495,6 +479,20 @@ def kpi_notes(summary: Summary) -> list[str]:
     if summary.claims_line:
         notes.append(f"🔎 {summary.claims_line}")
     return notes
+
+
+def kpi_markdown(summary: Summary) -> list[str]:
+    """The KPI highlights and the pacing line as Markdown lines (the same text the post shows)."""
+    import html
+
+    kpi = summary.kpi
+    if kpi is None:
+        return []
+    loc = summary.report.locale
+    lines = ["- " + html.unescape(f).replace("*", "**", 2).replace("\n", " — ") for f in kpi_fields(kpi, loc)]
+    if kpi.pacing is not None:
+        lines += ["", pacing_text(kpi.pacing, loc)]
+    return lines
 
 
 def kpi_blocks(summary: Summary) -> list[dict[str, Any]]:

@@ -304,7 +304,7 @@ def test_export_sends_markdown_and_xlsx_matching_the_stored_period(harness):
     assert rows[0] == ("key", "title", "authors", "updated", "text")
     assert [r[0] for r in rows[1:]] == [s.key for s in summary.sections]
     results = rows[1]
-    assert results[1] == "本月工作成果" and results[2] == OWNER_A and results[3] == summary.sections[0].updated_at
+    assert results[1] == "本月工作成果" and results[2] == OWNER_A and results[3] == "2026-11-26 10:00 UTC+08:00"
     assert results[4] == "'" + summary.sections[0].text  # a formula is neutralised
     assert rows[2][4] == summary.sections[1].text
     assert rows[3][4] in (None, "")
@@ -364,7 +364,9 @@ def test_xlsx_with_kpis_has_kpi_and_platform_sheets_and_neutralises_names(harnes
     summary.kpi = FakeKPI()
     wb = openpyxl.load_workbook(io.BytesIO(export_xlsx(summary, lambda u: u)))
     assert wb.sheetnames == ["KPIs", "Platforms", "Sections"]
-    assert list(wb["KPIs"].iter_rows(values_only=True)) == [("kpi", "value"), ("spend", 1234.5), ("ctr", 0.021), ("cpa", None)]
+    assert list(wb["KPIs"].iter_rows(values_only=True)) == [
+        ("kpi", "value", "name", "covers"), ("spend", 1234.5, "消耗", None), ("ctr", 0.021, "点击率 CTR", None),
+        ("cpa", None, "转化成本 CPA", None)]
     platforms = list(wb["Platforms"].iter_rows(values_only=True))
     assert platforms[0] == ("platform", "spend", "ctr")
     assert platforms[1] == ("巨量引擎", 1000.0, 0.02) and platforms[2][0] == "'=cmd|' /C calc'!A0"

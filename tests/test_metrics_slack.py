@@ -318,3 +318,42 @@ def test_posted_pacing_after_the_month_says_how_far_over_budget(tmp_path, clock)
         assert "projected" not in posted and "heading" not in posted
     finally:
         h.close()
+
+
+def test_exports_show_local_times_and_what_each_kpi_covers(tmp_path):
+    import csv
+    import io
+    from datetime import UTC
+
+    import openpyxl
+
+    from tests.slack_harness import Clock, modal_values
+
+    clock = Clock(datetime(2026, 12, 2, 4, 0, tzinfo=UTC))  # the bot's clock runs in UTC: 12:00 in Shanghai
+    h = _harness(tmp_path, clock, budget=10_000)
+    try:
+        h.core.open(h.report, PERIOD, ADMIN, h.clock())
+        modal = h.modal_for("results", OWNER_A, PERIOD)
+        h.submit_view(modal, modal_values(modal, "上线 3 条计划"), OWNER_A)
+        _main_post(h)
+
+        def export(fmt, n):
+            h.command(f"export {PERIOD} {fmt}", user=OWNER_A)
+            h.wait_for(lambda: len(h.fake.calls_to("files.completeUploadExternal")) > n)
+            files = h.fake.calls_to("files.completeUploadExternal")[-1].params["files"]
+            files = json.loads(files) if isinstance(files, str) else files
+            return h.fake.uploads[files[0]["id"]]
+
+        rows = list(csv.reader(io.StringIO(export("csv", 0).decode("utf-8-sig"))))
+        assert rows[1][0] == "results" and rows[1][3] == "2026-12-02 12:00 UTC+08:00"
+        md = export("md", 1).decode("utf-8")
+        assert "更新于 2026-12-02 12:00 UTC+08:00" in md and "04:00" not in md
+        assert "- **ROI（收入÷消耗）** — 4.00 · 仅腾讯广告，占消耗 20% — 收入 1.00万元 ÷ 消耗 2,500.00 元" in md
+        assert "本月消耗 1.25万元，超出预算 25.0%" in md and "转化数据可能仍在回传" not in md
+        wb = openpyxl.load_workbook(io.BytesIO(export("xlsx", 2)))
+        kpis = {r[0]: r for r in wb["KPIs"].iter_rows(values_only=True)}
+        assert kpis["roas"][1:] == (4.0, "ROI（收入÷消耗）", "仅腾讯广告，占消耗 20%（收入 1.00万元 ÷ 消耗 2,500.00 元）")
+        assert kpis["spend"][3] is None  # every row
+        assert next(wb["Sections"].iter_rows(min_row=2, values_only=True))[3] == "2026-12-02 12:00 UTC+08:00"
+    finally:
+        h.close()
