@@ -114,6 +114,15 @@ class SubmitResult:
     late: bool  # arrived after the summary was posted
 
 
+def _already_posted(report: Report, period: str, prow: dict) -> Refused:
+    """The refusal for a period already posted: when in the report's time zone, and a link."""
+    when = prow.get("compiled_at")
+    shown = datetime.fromisoformat(when).astimezone(report.tz).strftime("%Y-%m-%d %H:%M") if when else "—"
+    channel, ts = prow.get("post_channel"), prow.get("post_ts")
+    link = f"https://slack.com/archives/{channel}/p{ts.replace('.', '')}" if channel and ts else ""
+    return Refused("refuse.already_posted", month=periods.label(period, report.locale), when=shown, link=link)
+
+
 def plan_of(report: Report):
     """The planner's view of a report (validated once per distinct schedule, then cached)."""
     return _plan(report.id, report.timezone, report.calendar, json.dumps(report.schedule, sort_keys=True, default=str))
@@ -269,8 +278,7 @@ class Feedsum:
         """Open a period and DM one prompt per section and owner (never twice)."""
         prow = repo.period_row(self.db, report.team_id, report.id, period)
         if prow and prow["state"] == "posted":
-            raise Refused("refuse.already_posted", month=periods.label(period, report.locale),
-                          when=prow["compiled_at"], link=prow["post_ts"] or "")
+            raise _already_posted(report, period, prow)
         repo.open_period(self.db, report.team_id, report.id, period, by=actor, due_at=due_at(report, period), now=now)
         summary = self.summary(report, period, now)
         sent = skipped = failed = 0
@@ -354,8 +362,7 @@ class Feedsum:
             summary.preview = True
             return summary
         if summary.state == "posted":
-            raise Refused("refuse.already_posted", month=periods.label(period, report.locale),
-                          when=summary.post_ts, link=summary.post_ts)
+            raise _already_posted(report, period, repo.period_row(self.db, report.team_id, report.id, period) or {})
         outcome, result = self.once(report, period, "post", report.channel, now,
                                     lambda key, recovering: self.outbox.post_summary(summary, key, find=recovering))
         if outcome == "failed":

@@ -13,6 +13,7 @@ from slack_sdk.errors import SlackApiError
 from bot import admin, periods
 from bot.export import FORMATS, export_files
 from bot.i18n import t
+from bot.kpi_text import kpi_label
 from bot.mrkdwn import split_text
 from bot.workflow import Refused
 from handlers import admin_render, render
@@ -74,7 +75,8 @@ def target(deps: Deps, cmd, report, period, user, *, ack, **_):
     value, previous = admin.set_target(deps.core, report, kpi, text, period, user, deps.clock())
     kpi = kpi.lower()
     was = t(report.locale, "target.was", value=admin.format_kpi_value(kpi, previous)) if previous is not None else ""
-    say(ack, t(report.locale, "target.done", month=periods.label(period, report.locale), kpi=kpi,
+    say(ack, t(report.locale, "target.done", month=periods.label(period, report.locale),
+                kpi=kpi_label(kpi, report.locale, report.roi),
                 value=admin.format_kpi_value(kpi, value), was=was))
 
 

@@ -243,3 +243,45 @@ def test_pacing_after_the_month_over_and_under_budget():
     # During the month, data reaching further than today counts its days.
     early = pacing("2026-10", 310_000.0, 400_000.0, pd.Timestamp("2026-10-28"), data_through=pd.Timestamp("2026-10-31"))
     assert not early.final and early.projected == pytest.approx(310_000.0)
+
+
+@pytest.mark.parametrize("mode, locale, roas, profit", [
+    ("revenue", "zh-CN", "ROI（收入÷消耗）", "利润率（利润÷消耗）"),
+    ("revenue", "en", "ROI (revenue ÷ spend)", "Profit ratio ((revenue − spend) ÷ spend)"),
+    ("profit", "zh-CN", "ROAS（收入÷消耗）", "ROI（利润÷消耗）"),
+    ("profit", "en", "ROAS (revenue ÷ spend)", "ROI ((revenue − spend) ÷ spend)"),
+])
+def test_roi_setting_names_the_ratio_in_both_locales(mode, locale, roas, profit):
+    from bot.admin import SetupForm, SetupTarget
+    from bot.config import parse_reports
+    from bot.export import export_xlsx
+    from bot.kpi_text import kpi_label
+    from handlers.admin_render import setup_modal
+    from handlers.render import kpi_fields, targets_message
+
+    assert kpi_label("roas", locale, mode) == roas and kpi_label("profit_roi", locale, mode) == profit
+    assert kpi_label("roi", locale, mode) == (roas if mode == "revenue" else profit)
+    rep = build_report("2026-03", _two_platforms("2026-03"), None, roi_mode=mode, targets={"roas": 2.0})
+    roi = next(f for f in kpi_fields(rep, locale) if f.startswith("*RO"))
+    assert roi.startswith(f"*{roas if mode == 'revenue' else profit}*")
+    report = parse_reports({"reports": [{"id": "r", "name": "n", "channel": "C0123456789", "admins": ["U0A"],
+                                         "locale": locale, "roi": mode}]}, file="t.toml")[0]
+    _, blocks = targets_message(report, "2026-03", {"roas": 2.0}, rep)
+    assert f"• {roas}: 2.00" in str(blocks)
+    form = SetupForm(name="n", locale=locale, timezone="Asia/Shanghai", calendar="CN", admins=("U0A",),
+                     included=("data",), owners={})
+    modal = setup_modal(SetupTarget("edit", "C0123456789", report), form, locale=locale, config_file="t.toml")
+    assert any(b.get("block_id") == "target_roas" and b["label"]["text"] == roas for b in modal["blocks"])
+
+    class S:  # what the workbook reads from a Summary
+        kpi = rep
+        sections = []
+
+    S.report = report
+    import io
+
+    import openpyxl
+
+    wb = openpyxl.load_workbook(io.BytesIO(export_xlsx(S, lambda u: u)))
+    names = {r[0]: r[2] for r in wb["KPIs"].iter_rows(values_only=True)}
+    assert names["roas"] == roas and names["profit_roi"] == profit

@@ -357,3 +357,20 @@ def test_exports_show_local_times_and_what_each_kpi_covers(tmp_path):
         assert next(wb["Sections"].iter_rows(min_row=2, values_only=True))[3] == "2026-12-02 12:00 UTC+08:00"
     finally:
         h.close()
+
+
+def test_already_posted_refusal_shows_local_time_and_a_link(tmp_path):
+    from datetime import UTC
+
+    from tests.slack_harness import Clock
+
+    h = _harness(tmp_path, Clock(datetime(2026, 12, 2, 4, 0, tzinfo=UTC)))
+    try:
+        h.core.open(h.report, PERIOD, ADMIN, h.clock())
+        _main_post(h)
+        h.wait_for(lambda: h.core.summary(h.report, PERIOD, h.clock(), with_metrics=False).state == "posted")
+        h.command(f"compile {PERIOD}")
+        text = h.wait_for(lambda: [x["text"] for x in h.fake.responses if "已于" in (x.get("text") or "")])[0]
+        assert "已于 2026-12-02 12:00 发布" in text and "https://slack.com/archives/" in text
+    finally:
+        h.close()
