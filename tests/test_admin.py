@@ -17,7 +17,7 @@ from bot import admin
 from bot.export import export_csv, export_xlsx, neutralise
 from handlers.render import button_value
 from storage import repo
-from tests.slack_harness import ADMIN, CHANNEL, OWNER_A, OWNER_B, STRANGER, modal_values
+from tests.slack_harness import ADMIN, CHANNEL, CONFIG, OWNER_A, OWNER_B, STRANGER, Harness, modal_values
 
 PERIOD = "2026-11"
 NEW_CHANNEL = "C0NEWTEAM1"
@@ -422,6 +422,19 @@ def test_help_lists_every_command_in_both_locales():
     for locale, rows in HELP.items():
         listed = {cmd.split()[0] for cmd, _ in rows}
         assert listed == set(COMMANDS), locale
+
+
+def test_help_in_a_report_channel_speaks_the_report_language(tmp_path, clock):
+    config = json.loads(json.dumps(CONFIG))
+    config["reports"][0]["locale"] = "en"
+    h = Harness(tmp_path, clock, config=config)
+    try:
+        text = json.dumps(h.command("help").json(), ensure_ascii=False)
+        assert "post the summary to the channel" in text and "汇总" not in text
+        text = json.dumps(h.command("halp").json(), ensure_ascii=False)
+        assert "There is no `halp` command" in text
+    finally:
+        h.close()
 
 
 def test_home_is_redrawn_after_a_save(harness):
