@@ -336,10 +336,13 @@ def test_exports_show_local_times_and_what_each_kpi_covers(tmp_path):
         modal = h.modal_for("results", OWNER_A, PERIOD)
         h.submit_view(modal, modal_values(modal, "上线 3 条计划"), OWNER_A)
         _main_post(h)
+        # The post (and its chart upload) is done before any export is asked for.
+        h.wait_for(lambda: h.core.summary(h.report, PERIOD, h.clock(), with_metrics=False).state == "posted")
 
-        def export(fmt, n):
+        def export(fmt, _):
+            before = len(h.fake.calls_to("files.completeUploadExternal"))
             h.command(f"export {PERIOD} {fmt}", user=OWNER_A)
-            h.wait_for(lambda: len(h.fake.calls_to("files.completeUploadExternal")) > n)
+            h.wait_for(lambda: len(h.fake.calls_to("files.completeUploadExternal")) > before)
             files = h.fake.calls_to("files.completeUploadExternal")[-1].params["files"]
             files = json.loads(files) if isinstance(files, str) else files
             return h.fake.uploads[files[0]["id"]]
