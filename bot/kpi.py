@@ -238,44 +238,43 @@ def _platforms(rows: pd.DataFrame) -> pd.Series:
 
 def coverage(rows: pd.DataFrame | None, key: str) -> Coverage | None:
     """Which rows `key` covers, or None when it covers every active row (or none at all)."""
-    if rows is None or not len(rows):
-        return None
-    base = _bases(rows)
-    active = (base.fillna(0) != 0).any(axis=1)
-    covered = base[list(NEEDS[key])].notna().all(axis=1)
-    left_out = active & ~covered
-    if not left_out.any() or not covered.any():
-        return None
-    basis = next((b for b in _SHARE_BASES if base[b][left_out].fillna(0).abs().sum() > 0), None)
-    share = None
-    if basis is not None:
-        total = base[basis][active].sum()
-        share = float(base[basis][covered].sum() / total) if total else None
-    plat = _platforms(rows)
-    weight = base[basis].fillna(0) if basis else pd.Series(1.0, index=rows.index)
-    by_covered = weight[covered].groupby(plat[covered]).sum().sort_values(ascending=False, kind="stable")
-    platforms = tuple(str(p) for p in by_covered.index)
-    left = set(plat[left_out])
-    return Coverage(
-        key=key, platforms=platforms,
-        all_platforms=tuple(sorted(set(plat[active]) | set(platforms))),
-        partial_platforms=tuple(p for p in platforms if p in left),
-        basis=basis, share=share,
-        sums={k: clean_number(base[k][covered].sum(min_count=1)) for k in BASE_KEYS},
-    )
+    return coverages(rows, {key: 1.0}).get(key)
 
 
 def coverages(rows: pd.DataFrame | None, values: KPIs | None) -> dict[str, Coverage]:
     """Coverage of every KPI that has a value but leaves some active rows out."""
-    if rows is None or not values:
+    if rows is None or not len(rows) or not values:
         return {}
+    base = _bases(rows)
+    present = base.notna()
+    active = (base.fillna(0) != 0).any(axis=1)
+    plat = None
     out = {}
     for key in KPI_KEYS:
         if values.get(key) is None:
             continue
-        cov = coverage(rows, key)
-        if cov is not None:
-            out[key] = cov
+        covered = present[list(NEEDS[key])].all(axis=1)
+        left_out = active & ~covered
+        if not left_out.any() or not covered.any():
+            continue
+        if plat is None:
+            plat = _platforms(rows)
+        basis = next((b for b in _SHARE_BASES if base[b][left_out].fillna(0).abs().sum() > 0), None)
+        share = None
+        if basis is not None:
+            total = base[basis][active].sum()
+            share = float(base[basis][covered].sum() / total) if total else None
+        weight = base[basis].fillna(0) if basis else pd.Series(1.0, index=rows.index)
+        by_covered = weight[covered].groupby(plat[covered]).sum().sort_values(ascending=False, kind="stable")
+        platforms = tuple(str(p) for p in by_covered.index)
+        left = set(plat[left_out].unique())
+        out[key] = Coverage(
+            key=key, platforms=platforms,
+            all_platforms=tuple(sorted(set(plat[active].unique()) | set(platforms))),
+            partial_platforms=tuple(p for p in platforms if p in left),
+            basis=basis, share=share,
+            sums={k: clean_number(base[k][covered].sum(min_count=1)) for k in BASE_KEYS},
+        )
     return out
 
 
@@ -293,6 +292,7 @@ def like_for_like(changes: dict[str, Change], rows: pd.DataFrame, previous_rows:
     if previous_rows is None:
         return changes
     out = dict(changes)
+    scoped_kpis: dict[frozenset, tuple[KPIs, KPIs]] = {}  # ROI, revenue and profit share one scope
     for key, ch in changes.items():
         c, p = cov.get(key), prev_cov.get(key)
         if ch.current is None or ch.previous is None or (c is None and p is None):
@@ -304,8 +304,11 @@ def like_for_like(changes: dict[str, Change], rows: pd.DataFrame, previous_rows:
         if not common:
             out[key] = Change(key, ch.current, ch.previous, None, None, "n/a", None, scope=(), comparable=False)
             continue
-        cur = kpis(rows[_platforms(rows).isin(common)])
-        prev = kpis(previous_rows[_platforms(previous_rows).isin(common)])
+        scope = frozenset(common)
+        if scope not in scoped_kpis:
+            scoped_kpis[scope] = (kpis(rows[_platforms(rows).isin(common)]),
+                                  kpis(previous_rows[_platforms(previous_rows).isin(common)]))
+        cur, prev = scoped_kpis[scope]
         scoped = compare({key: cur.get(key)}, {key: prev.get(key)}, keys=(key,))[key]
         out[key] = replace(scoped, scope=tuple(sorted(common)))
     return out

@@ -17,7 +17,16 @@ from bot import admin
 from bot.export import export_csv, export_xlsx, neutralise
 from handlers.render import button_value
 from storage import repo
-from tests.slack_harness import ADMIN, CHANNEL, CONFIG, OWNER_A, OWNER_B, STRANGER, Harness, modal_values
+from tests.slack_harness import (
+    ADMIN,
+    CHANNEL,
+    CONFIG,
+    OWNER_A,
+    OWNER_B,
+    STRANGER,
+    Harness,
+    modal_values,
+)
 
 PERIOD = "2026-11"
 NEW_CHANNEL = "C0NEWTEAM1"
