@@ -75,7 +75,6 @@ STRINGS: dict[str, dict[str, str]] = {
     "kpi.coverage.some": {"zh-CN": "仅部分数据", "en": "part of the data only"},
     "kpi.change.scope": {"zh-CN": "同口径：仅{platforms}", "en": "like for like: {platforms} only"},
     "kpi.change.not_comparable": {"zh-CN": "与上月数据范围不同，不作比较", "en": "not compared: last month's data covers other rows"},
-    "kpi.target.partial": {"zh-CN": "目标按{what}判断", "en": "target judged on {what}"},
     "pacing.running": {"zh-CN": "💰 预算 {budget}：已消耗 {spent}（{used}），时间进度 {elapsed}，预计月底消耗 {projected}，{status}",
                        "en": "💰 Budget {budget}: {spent} spent ({used}) with {elapsed} of the month gone; projected month-end spend {projected}, {status}"},
     "pacing.status.on_track": {"zh-CN": "节奏正常", "en": "on track"},

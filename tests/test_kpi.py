@@ -218,6 +218,13 @@ def test_changes_compare_like_with_like():
                          _two_platforms("2026-02", tencent_revenue=False, ocean_revenue=True))
     ch = other.changes["roas"]
     assert not ch.comparable and ch.direction == "n/a" and ch.relative is None
+    # The highlights say so beside the value.
+    from handlers.render import kpi_fields
+
+    roi = next(f for f in kpi_fields(rep, "zh-CN") if f.startswith("*ROI"))
+    assert roi.endswith("\n→ 环比 +0.0%（同口径：仅腾讯广告）")
+    roi = next(f for f in kpi_fields(other, "en") if f.startswith("*ROI"))
+    assert "not compared: last month's data covers other rows" in roi
 
 
 @pytest.mark.parametrize("as_of, final", [("2026-03-10", False), ("2026-03-31", False), ("2026-04-02", True)])
