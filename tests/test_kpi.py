@@ -186,6 +186,16 @@ def test_partial_conversions_coverage():
         assert rep.coverage[key].platforms == ("腾讯广告",), key
     assert rep.coverage["cvr"].share == pytest.approx(0.2)  # of spend, the most telling basis
     assert rep.attainment["cpa"].coverage is rep.coverage["cpa"]  # the verdict can say so
+    from bot.draft import draft_data_section
+    from handlers.render import kpi_fields
+
+    fields = kpi_fields(rep, "zh-CN")
+    cpa = next(f for f in fields if "CPA" in f)
+    assert cpa.startswith("*转化成本 CPA*\n100.00 元 · 仅腾讯广告，占消耗 20%\n消耗 4,000.00 元 ÷ 转化 40")
+    assert "❌" in cpa  # the verdict sits beside the rows it judged
+    conv = next(f for f in fields if f.startswith("*转化*"))
+    assert conv.startswith("*转化*\n40 · 仅腾讯广告，占消耗 20%")
+    assert "转化 40；仅统计腾讯广告平台，占消耗 20%" in draft_data_section(rep, "zh-CN")
 
 
 def test_coverage_within_one_platform_and_inactive_rows():
