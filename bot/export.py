@@ -1,5 +1,8 @@
 """Exports of one report-month, free of Slack: Markdown, an XLSX workbook and a CSV of sections.
 
+Times are in the report's time zone, marked with the offset ("2026-10-28 10:00 UTC+08:00"). KPIs are
+named as the report's `roi` setting names them, and one that covers only some rows says which.
+
 Section text is written by people and KPI platform/campaign names come from ad-platform exports,
 so no exported cell may run as a formula. In XLSX every text cell is stored as a typed string
 (with Excel's quote-prefix style on those starting like a formula), so `=HYPERLINK(…)` shows as
@@ -16,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from bot.markdown import summary_markdown
+from bot.markdown import local_stamp, summary_markdown
 from bot.workflow import Summary
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -40,8 +43,9 @@ def neutralise(value: Any) -> Any:
 
 
 def section_rows(summary: Summary, names: Callable[[str], str]) -> list[list[str]]:
-    """One row per section, in template order: key, title, authors, updated, text."""
-    return [[s.key, s.title, ", ".join(names(a) for a in s.authors), s.updated_at or "", s.text or ""]
+    """One row per section, in template order: key, title, authors, updated (local time), text."""
+    tz = summary.report.tz
+    return [[s.key, s.title, ", ".join(names(a) for a in s.authors), local_stamp(s.updated_at, tz), s.text or ""]
             for s in summary.sections]
 
 
@@ -83,10 +87,20 @@ def export_xlsx(summary: Summary, names: Callable[[str], str]) -> bytes:
     bold = Font(bold=True)
     kpi = summary.kpi
     if kpi is not None:
+        from bot.kpi import NEEDS
+        from bot.kpi_text import coverage_sums, coverage_text, kpi_label
+
+        loc, roi_mode = summary.report.locale, getattr(kpi, "roi_mode", summary.report.roi)
+        coverage = getattr(kpi, "coverage", None) or {}
         ws = wb.create_sheet("KPIs")
-        ws.append(["kpi", "value"])
+        ws.append(["kpi", "value", "name", "covers"])
         for key, value in (kpi.totals or {}).items():
-            ws.append([str(key), _number(value)])
+            cov = coverage.get(key)
+            covers = ""
+            if cov is not None:  # the value covers only these rows: say which, with their counts
+                sums = coverage_sums(cov, loc) if len(NEEDS.get(key, ())) > 1 else ""
+                covers = coverage_text(cov, loc) + ((f"（{sums}）" if loc == "zh-CN" else f" ({sums})") if sums else "")
+            ws.append([str(key), _number(value), kpi_label(str(key), loc, roi_mode), covers])
         ws = wb.create_sheet("Platforms")
         frame = kpi.by_platform
         if frame is not None:
@@ -118,14 +132,16 @@ def export_xlsx(summary: Summary, names: Callable[[str], str]) -> bytes:
 
 
 def export_files(summary: Summary, names: Callable[[str], str], fmt: str | None,
-                 *, title: str) -> list[ExportFile]:
-    """The files `/feedsum export` sends: Markdown + XLSX by default, or the one format asked for."""
+                 *, title: str, kpi_lines: list[str] | None = None) -> list[ExportFile]:
+    """The files `/feedsum export` sends: Markdown + XLSX by default, or the one format asked for.
+
+    `kpi_lines` are the KPI highlights as Markdown lines (as posted), for the Markdown file."""
     stem = f"feedsum-{summary.report.id}-{summary.period}"
     wanted = [fmt] if fmt else ["md", "xlsx"]
     files = []
     for f in wanted:
         if f == "md":
-            files.append(ExportFile(f"{stem}.md", title, summary_markdown(summary, names).encode("utf-8")))
+            files.append(ExportFile(f"{stem}.md", title, summary_markdown(summary, names, kpi_lines=kpi_lines).encode("utf-8")))
         elif f == "xlsx":
             files.append(ExportFile(f"{stem}.xlsx", title, export_xlsx(summary, names)))
         elif f == "csv":

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import datetime, tzinfo
 
 from bot import periods
 from bot.i18n import join_list, t_plain
@@ -36,6 +37,21 @@ def md_block(text: str) -> str:
     return _SETEXT.sub(r"\1\\\2\3", text)
 
 
+def local_stamp(iso: str | None, tz: tzinfo) -> str:
+    """A stored instant in the report's time zone, marked with its offset: "2026-10-28 10:00 UTC+08:00"."""
+    if not iso:
+        return ""
+    dt = datetime.fromisoformat(iso)
+    if dt.tzinfo is None:  # stored without an offset: UTC, as the clock writes it
+        from datetime import UTC
+
+        dt = dt.replace(tzinfo=UTC)
+    local = dt.astimezone(tz)
+    offset = local.strftime("%z")
+    return f"{local:%Y-%m-%d %H:%M} UTC{offset[:3]}:{offset[3:]}"
+
+
+
 def summary_markdown(summary: Summary, names: Callable[[str], str], *, kpi_lines: list[str] | None = None,
                      escaped: bool = True) -> str:
     """The summary as a Markdown document; `escaped=False` gives the text as typed (for plain text)."""
@@ -56,7 +72,7 @@ def summary_markdown(summary: Summary, names: Callable[[str], str], *, kpi_lines
         out.append("")
         if s.text:
             by = t_plain(loc, "summary.by", authors=join_list([inline(names(a)) for a in s.authors], loc),
-                         when=(s.updated_at or "")[:16].replace("T", " "))
+                         when=local_stamp(s.updated_at, r.tz))
             out.append(f"*{by}*")
             out.append("")
             out.append(block(s.text))

@@ -165,9 +165,9 @@ class Metrics:
         previous = self.rows(report, periods.shift(period, -1))
         targets = self.targets(report, period)
         budget = targets.pop("spend", None) or report.budget
-        first, last = periods.bounds(period)
+        first, _last = periods.bounds(period)
         today = now.astimezone(report.tz).date()
-        as_of = today if first <= today <= last else None
+        as_of = today if first <= today else None  # after the month: pacing is final
         return build_report(period, rows, previous if len(previous) else None, targets=targets, budget=budget,
                             as_of=as_of, roi_mode=report.roi)
 

@@ -97,6 +97,7 @@ class Summary:
     names: dict[str, str] = field(default_factory=dict)  # user id -> display name
     data_as_of: datetime | None = None  # when the month's data was last read (a pull or an upload)
     source_errors: list[dict[str, Any]] = field(default_factory=list)  # configured sources failing now
+    preview: bool = False  # built for `compile --preview`: data may still change before the post
 
     @property
     def done(self) -> int:
@@ -152,6 +153,15 @@ def merge_appended(base: str, current: str, mine: str) -> str | None:
         return mine
     sep = "" if not mine or mine.endswith("\n") else "\n"
     return mine + sep + added
+
+
+def _already_posted(report: Report, period: str, prow: dict) -> Refused:
+    """The refusal for a period already posted: when in the report's time zone, and a link."""
+    when = prow.get("compiled_at")
+    shown = datetime.fromisoformat(when).astimezone(report.tz).strftime("%Y-%m-%d %H:%M") if when else "—"
+    channel, ts = prow.get("post_channel"), prow.get("post_ts")
+    link = f"https://slack.com/archives/{channel}/p{ts.replace('.', '')}" if channel and ts else ""
+    return Refused("refuse.already_posted", month=periods.label(period, report.locale), when=shown, link=link)
 
 
 def plan_of(report: Report):
@@ -327,8 +337,7 @@ class Feedsum:
         """Open a period and DM one prompt per section and owner (never twice)."""
         prow = repo.period_row(self.db, report.team_id, report.id, period)
         if prow and prow["state"] == "posted":
-            raise Refused("refuse.already_posted", month=periods.label(period, report.locale),
-                          when=prow["compiled_at"], link=prow["post_ts"] or "")
+            raise _already_posted(report, period, prow)
         repo.open_period(self.db, report.team_id, report.id, period, by=actor, due_at=due_at(report, period), now=now)
         self.pull(report, period, now)  # the prompts show the month's numbers from the first day
         summary = self.summary(report, period, now)
@@ -472,11 +481,11 @@ class Feedsum:
         """
         prow = repo.period_row(self.db, report.team_id, report.id, period)
         if not preview and prow and prow["state"] == "posted":
-            raise Refused("refuse.already_posted", month=periods.label(period, report.locale),
-                          when=prow["compiled_at"], link=prow["post_ts"])
+            raise _already_posted(report, period, prow)
         self.pull(report, period, now)
         summary = self.summary(report, period, now)
         if preview:
+            summary.preview = True
             return summary
         outcome, result = self.once(report, period, "post", report.channel, now,
                                     lambda key, recovering: self._post(summary, key, recovering, actor, now))

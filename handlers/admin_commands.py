@@ -13,6 +13,7 @@ from slack_sdk.errors import SlackApiError
 from bot import admin, periods
 from bot.export import FORMATS, export_files
 from bot.i18n import t
+from bot.kpi_text import kpi_label
 from bot.mrkdwn import md, mentions, plain, split_text
 from bot.workflow import Refused
 from handlers import admin_render, render
@@ -74,7 +75,8 @@ def target(deps: Deps, cmd, report, period, user, *, ack, **_):
     value, previous = admin.set_target(deps.core, report, kpi, text, period, user, deps.clock())
     kpi = kpi.lower()
     was = t(report.locale, "target.was", value=admin.format_kpi_value(kpi, previous)) if previous is not None else ""
-    say(ack, t(report.locale, "target.done", month=periods.label(period, report.locale), kpi=kpi,
+    say(ack, t(report.locale, "target.done", month=periods.label(period, report.locale),
+                kpi=kpi_label(kpi, report.locale, report.roi),
                 value=admin.format_kpi_value(kpi, value), was=was))
 
 
@@ -95,7 +97,7 @@ def export(deps: Deps, cmd, report, period, user, *, ack, respond, client, **_):
         team = report.team_id
         title = render.title_of(summary)
         files = export_files(summary, lambda u: deps.outbox.user_name(team, u), fmts[0] if fmts else None,
-                             title=plain(title))
+                             title=plain(title), kpi_lines=render.kpi_markdown(summary))
         month = periods.label(period, report.locale)
         try:
             dm = client.conversations_open(users=user)["channel"]["id"]
@@ -108,7 +110,8 @@ def export(deps: Deps, cmd, report, period, user, *, ack, respond, client, **_):
             from bot.markdown import summary_markdown
 
             # Shown in plain_text blocks, which show exactly what people typed: no Markdown escapes.
-            text = summary_markdown(summary, lambda u: deps.outbox.user_name(team, u), escaped=False)
+            text = summary_markdown(summary, lambda u: deps.outbox.user_name(team, u), escaped=False,
+                                    kpi_lines=render.kpi_markdown(summary))
             # A response_url takes five messages of 50 blocks; the first says why the DM failed.
             chunks = split_text(text, 2900)
             groups = [chunks[i:i + 45] for i in range(0, len(chunks), 45)]

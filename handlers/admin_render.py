@@ -39,6 +39,7 @@ from bot.admin import (
 )
 from bot.home import HomeState
 from bot.i18n import join_list, t, t_plain
+from bot.kpi_text import kpi_label
 from bot.mrkdwn import Mrkdwn, channel, escape, link, md, mentions
 from bot.templates import TEMPLATES, section_text
 from handlers.render import (
@@ -119,7 +120,8 @@ def setup_modal(target: SetupTarget, form: SetupForm, *, locale: str, config_fil
         SectionBlock(text=_md(t(loc, "setup.targets"))),
     ]
     for kpi in SETUP_TARGETS:
-        blocks.append(InputBlock(block_id=f"target_{kpi}", optional=True, label=kpi.upper(),
+        label = kpi_label(kpi, loc, report.roi if report else "revenue")  # ROI or ROAS per the setting
+        blocks.append(InputBlock(block_id=f"target_{kpi}", optional=True, label=label,
                                  element=PlainTextInputElement(action_id="v", max_length=20,
                                                                initial_value=form.targets.get(kpi) or None)))
     blocks.append(InputBlock(block_id="budget", optional=True, label=t(loc, "setup.budget"),

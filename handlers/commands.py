@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from datetime import date
 
@@ -26,11 +27,14 @@ def register(app, deps: Deps) -> None:
         report = None
         try:
             if cmd.name == "help":
+                locale = deps.default_locale
+                with contextlib.suppress(Refused):  # in a report's channel, in the report's language
+                    locale = deps.core.resolve_report(team, channel, user, cmd.report).locale
                 hint = None
                 if cmd.unknown:
-                    hint = t(deps.default_locale, "help.unknown", word=cmd.unknown,
+                    hint = t(locale, "help.unknown", word=cmd.unknown,
                              near=md("`/feedsum {}`", cmd.suggestion or "help"))
-                ack_message(ack, render.help_message(deps.default_locale, hint=hint))
+                ack_message(ack, render.help_message(locale, hint=hint))
                 return
             if cmd.name in admin_commands.WITHOUT_REPORT:  # setup works where no report exists yet
                 HANDLERS[cmd.name](deps, cmd, None, None, user, ack=ack, respond=respond, client=client,

@@ -28,6 +28,8 @@ from slack_sdk.models.views import View
 
 from bot import periods
 from bot.i18n import join_list, t, t_plain
+from bot.kpi import NEEDS
+from bot.kpi_text import change_scope_text, coverage_sums, coverage_text, kpi_label, pacing_text
 from bot.mrkdwn import (
     CHUNK,
     Mrkdwn,
@@ -138,19 +140,26 @@ def _prompt_data(summary: Summary, key: str) -> list[Block]:
     if kpi is None:
         return []
     loc = summary.report.locale
+    blocks: list[Block] = []
     if key == "data":
-        return [SectionBlock(text=_md(t(loc, "prompt.kpis")), fields=[_md(f) for f in kpi_fields(kpi, loc)])] + _fresh(summary)
-    if key == "lessons":
+        blocks = [SectionBlock(text=_md(t(loc, "prompt.kpis")), fields=[_md(f) for f in kpi_fields(kpi, loc)])]
+        if kpi.pacing is not None:
+            blocks.append(ContextBlock(elements=[_md(escape(pacing_text(kpi.pacing, loc)))]))
+    elif key == "lessons":
         from bot.draft import missed_targets_text
 
         missed = missed_targets_text(kpi, loc)
-        return ([SectionBlock(text=_md(c)) for c in _line_chunks([t(loc, "prompt.missed"), escape(missed)])]
-                + _fresh(summary)) if missed.strip() else []
-    if key == "plan":
+        if missed.strip():
+            blocks = [SectionBlock(text=_md(c)) for c in _line_chunks([t(loc, "prompt.missed"), escape(missed)])]
+    elif key == "plan":
         from bot.draft import actuals_for_plan
 
-        return [SectionBlock(text=_md(c)) for c in _line_chunks([t(loc, "prompt.actuals"), escape(actuals_for_plan(kpi, loc))])] + _fresh(summary)
-    return []
+        blocks = [SectionBlock(text=_md(c)) for c in _line_chunks([t(loc, "prompt.actuals"), escape(actuals_for_plan(kpi, loc))])]
+    if blocks:
+        blocks += _fresh(summary)
+    if blocks and summary.state != "posted":  # provisional before the post, never after it
+        blocks.append(ContextBlock(elements=[_md(t(loc, "kpi.provisional"))]))
+    return blocks
 
 
 # --- the modal -------------------------------------------------------------------------------
@@ -231,7 +240,7 @@ def _target_inputs(summary: Summary, current: dict[str, float]) -> list[Block]:
         shown = None if value is None else (f"{value * 100:g}%" if key in ("ctr", "cvr") else f"{value:g}")
         actual = summary.kpi.totals.get(key) if summary.kpi is not None else None
         hint = None if actual is None else ("本月实际 " if loc == "zh-CN" else "This month: ") + fmt_kpi(key, actual, loc)
-        label = kpi_label(key, loc) if key != "spend" else ("预算（消耗上限）" if loc == "zh-CN" else "Spend budget")
+        label = kpi_label(key, loc, summary.report.roi) if key != "spend" else ("预算（消耗上限）" if loc == "zh-CN" else "Spend budget")
         out.append(InputBlock(block_id=f"target_{key}", optional=True, label=label, hint=hint,
                               element=PlainTextInputElement(action_id="value", initial_value=shown, max_length=20)))
     return out
@@ -465,27 +474,16 @@ def away_modal(report, today) -> dict[str, Any]:
 # --- KPIs ------------------------------------------------------------------------------------
 
 HIGHLIGHT_KEYS = ("spend", "impressions", "clicks", "conversions", "ctr", "cpc", "cpm", "cvr", "cpa", "roi")
-KPI_LABELS = {
-    "spend": {"zh-CN": "消耗", "en": "Spend"}, "impressions": {"zh-CN": "展现", "en": "Impressions"},
-    "clicks": {"zh-CN": "点击", "en": "Clicks"}, "conversions": {"zh-CN": "转化", "en": "Conversions"},
-    "revenue": {"zh-CN": "收入", "en": "Revenue"},
-    "ctr": {"zh-CN": "点击率 CTR", "en": "CTR"}, "cpc": {"zh-CN": "点击单价 CPC", "en": "CPC"},
-    "cpm": {"zh-CN": "千次展现费用 CPM", "en": "CPM"}, "cvr": {"zh-CN": "转化率 CVR", "en": "CVR"},
-    "cpa": {"zh-CN": "转化成本 CPA", "en": "CPA"}, "roas": {"zh-CN": "ROI（收入÷消耗）", "en": "ROAS (revenue ÷ spend)"},
-    "profit_roi": {"zh-CN": "ROI（利润÷消耗）", "en": "ROI ((revenue − spend) ÷ spend)"},
-}
-
-
-def kpi_label(key: str, locale: str) -> str:
-    names = KPI_LABELS.get(key, {"en": key})
-    return names.get(locale) or names["en"]
 
 
 def _change(kpi, key: str, locale: str) -> str:
-    from bot.claims import fmt_kpi
-
     ch = kpi.changes.get(key)
-    if ch is None or ch.direction == "n/a":
+    if ch is None:
+        return ""
+    scope = change_scope_text(ch, locale)
+    if not ch.comparable:
+        return escape(scope)
+    if ch.direction == "n/a":
         return ""
     arrow = {"up": "↑", "down": "↓", "flat": "→"}[ch.direction]
     if ch.points is not None:
@@ -496,7 +494,8 @@ def _change(kpi, key: str, locale: str) -> str:
         return ""
     mark = "" if ch.good is None or ch.direction == "flat" else (" 🟢" if ch.good else " 🔴")
     vs = "环比" if locale == "zh-CN" else "MoM"
-    _ = fmt_kpi
+    if scope:  # the change is taken over fewer rows than the value: say which
+        mark += f"（{escape(scope)}）" if locale == "zh-CN" else f" ({escape(scope)})"
     return f"{arrow} {vs} {delta}{mark}"
 
 
@@ -514,16 +513,54 @@ def _target(kpi, key: str, locale: str) -> str:
 
 
 def kpi_fields(kpi, locale: str) -> list[str]:
-    """Up to ten "label / value / change / target" fields."""
+    """Up to ten "label / value / change / target" fields.
+
+    A KPI that covers only some rows says which, with the base counts of those rows beside it,
+    so that it never contradicts the totals in the other fields.
+    """
     from bot.claims import fmt_kpi
 
     fields = []
     for key in HIGHLIGHT_KEYS:
         k = ("roas" if kpi.roi_mode == "revenue" else "profit_roi") if key == "roi" else key
         value = fmt_kpi(k, kpi.totals.get(k), locale)
+        cov = kpi.coverage.get(k)
+        if cov is not None:
+            value += f" · {escape(coverage_text(cov, locale))}"
+            if len(NEEDS[k]) > 1:
+                value += f"\n{escape(coverage_sums(cov, locale))}"
         extra = " · ".join(x for x in (_change(kpi, k, locale), _target(kpi, k, locale)) if x)
-        fields.append(f"*{kpi_label(k, locale)}*\n{value}" + (f"\n{extra}" if extra else ""))
+        fields.append(f"*{kpi_label(k, locale, kpi.roi_mode)}*\n{value}" + (f"\n{extra}" if extra else ""))
     return fields
+
+
+def kpi_notes(summary: Summary) -> list[str]:
+    """The lines under the highlights: budget pacing, the provisional-data note (previews only:
+    once posted the data is final) and the claim check, as plain text."""
+    kpi = summary.kpi
+    loc = summary.report.locale
+    notes = []
+    if kpi is not None and kpi.pacing is not None:
+        notes.append(pacing_text(kpi.pacing, loc))
+    if kpi is not None and summary.preview:
+        notes.append(t(loc, "kpi.provisional"))
+    if summary.claims_line:
+        notes.append(f"🔎 {summary.claims_line}")
+    return notes
+
+
+def kpi_markdown(summary: Summary) -> list[str]:
+    """The KPI highlights and the pacing line as Markdown lines (the same text the post shows)."""
+    import html
+
+    kpi = summary.kpi
+    if kpi is None:
+        return []
+    loc = summary.report.locale
+    lines = ["- " + html.unescape(f).replace("*", "**", 2).replace("\n", " — ") for f in kpi_fields(kpi, loc)]
+    if kpi.pacing is not None:
+        lines += ["", pacing_text(kpi.pacing, loc)]
+    return lines
 
 
 def kpi_blocks(summary: Summary) -> list[dict[str, Any]]:
@@ -533,16 +570,9 @@ def kpi_blocks(summary: Summary) -> list[dict[str, Any]]:
         return []
     loc = summary.report.locale
     blocks: list[Block] = [SectionBlock(fields=[_md(f) for f in kpi_fields(kpi, loc)])]
-    notes = []
-    if kpi.pacing is not None:
-        p = kpi.pacing
-        word = {"on_track": ("预算进度正常", "on track"), "over": ("可能超预算", "heading over budget"),
-                "under": ("预算花不完", "heading under budget")}[p.status][0 if loc == "zh-CN" else 1]
-        notes.append(f"💰 {word}: {p.share_spent * 100:.0f}%")
-    notes.append(t(loc, "kpi.provisional"))
-    if summary.claims_line:
-        notes.append(md("🔎 {}", summary.claims_line))
-    blocks.append(ContextBlock(elements=[_md(n) for n in notes]))
+    notes = kpi_notes(summary)
+    if notes:
+        blocks.append(ContextBlock(elements=[_md(escape(n)) for n in notes]))
     return _dicts(blocks)
 
 
@@ -572,10 +602,13 @@ def targets_message(report, period: str, targets: dict[str, float], kpi) -> Mess
         return text, _dicts([SectionBlock(text=_md(text))])
     lines = [md("*{}*", t(loc, "targets.title", month=month))]
     for key, value in targets.items():
-        label = kpi_label(key, loc) if key != "spend" else ("预算" if loc == "zh-CN" else "Spend budget")
+        label = kpi_label(key, loc, report.roi) if key != "spend" else ("预算" if loc == "zh-CN" else "Spend budget")
         line = f"• {label}: {fmt_kpi(key, value, loc)}"
         if kpi is not None and key in kpi.attainment:
-            line += f" — {fmt_kpi(key, kpi.totals.get(key), loc)} {_target(kpi, key, loc).split(' ', 1)[0]}"
+            a = kpi.attainment[key]
+            line += f" — {fmt_kpi(key, a.actual, loc)} {_target(kpi, key, loc).split(' ', 1)[0]}"
+            if a.coverage is not None:
+                line += f" ({escape(coverage_text(a.coverage, loc))})"
         lines.append(line)
     text = "\n".join(lines)
     return lines[0], _dicts([SectionBlock(text=_md(c)) for c in _line_chunks(lines)])
