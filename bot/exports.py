@@ -1433,6 +1433,8 @@ def _place(start: np.ndarray, end: np.ndarray, idx: np.ndarray, period: _Period 
         dated = np.where(moved, np.maximum(start, m0), start)
         if moved.any():
             warnings.append(Msg("read.w.month", period=period_text(int(np.flatnonzero(moved)[0])), month=named))
+    if warnings:  # filed under the named month: said already
+        return dated, warnings
     if not by_day and period is not None and len(idx):
         warnings.append(Msg("read.w.period", period=period.text, date=f"{pd.Timestamp(dated[0]):%Y-%m-%d}"))
     elif multi.any():

@@ -173,7 +173,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "read.w.period": {"zh-CN": "没有日期列：每行都覆盖报告时间范围 {period}，记在 {date}",
                       "en": "no date column: every row covers the report period {period} and is dated {date}"},
     "read.period_none": {"zh-CN": "整个文件（未写明时间范围）", "en": "the whole file (no period stated)"},
-    "read.w.month": {"zh-CN": "覆盖 {period} 的数据按你的要求记入 {month}", "en": "rows covering {period} are filed under {month}, as you asked"},
+    "read.w.month": {"zh-CN": "覆盖“{period}”的数据按你的要求记入 {month}",
+                     "en": "rows covering \"{period}\" are filed under {month}, as you asked"},
     "read.w.unused": {"zh-CN": "“{column}”列像是{measure}，但没有被读取；要使用它，请在 [reports.metrics.columns] 里写 {field} = \"{column}\"",
                       "en": "column \"{column}\" looks like {measure} but was not used; to use it, set {field} = \"{column}\" "
                             "under [reports.metrics.columns]"},
