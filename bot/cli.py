@@ -32,9 +32,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--dry-run", action="store_true", help="print what would happen, change nothing")
     sub.add_parser("scheduler", help="run the month-end scheduler alone (the `clock` process)")
     p = sub.add_parser("metrics", help="read ad-platform exports and print KPIs")
-    p.add_argument("files", nargs="+")
-    p.add_argument("--preset", default="auto")
-    p.add_argument("--json", action="store_true")
+    from bot.metrics_cli import add_arguments
+
+    add_arguments(p)
     p = sub.add_parser("backup", help="copy the database safely while the bot runs")
     p.add_argument("path")
     sub.add_parser("check", help="validate the configuration and exit")
@@ -66,7 +66,7 @@ def _check(settings: Settings, args) -> int:
 def _metrics(settings: Settings, args) -> int:
     from bot import metrics_cli
 
-    return metrics_cli.run(args.files, preset=args.preset, as_json=args.json)
+    return metrics_cli.run_args(args)
 
 
 def _backup(settings: Settings, args) -> int:

@@ -723,6 +723,12 @@ def month_from_text(text: str | None) -> MonthHint | None:
     return MonthHint(year, month)
 
 
+def date_order_from_text(text: str | None) -> str | None:
+    """"DMY" or "MDY" when a message states the day/month order with those letters."""
+    found = {m.upper() for m in re.findall(r"(?<![A-Za-z])(DMY|MDY)(?![A-Za-z])", text or "", re.IGNORECASE)}
+    return found.pop() if len(found) == 1 else None
+
+
 def _fix(context: str, what: str) -> Msg:
     return Msg(f"read.fix.{what}.{context if context in FIX_CONTEXTS else 'cli'}")
 

@@ -21,7 +21,7 @@ import pandas as pd
 
 from bot import periods
 from bot.config import MetricSource, Report
-from bot.exports import CANONICAL_COLUMNS, ExportError, dedupe, empty_rows, read_export
+from bot.exports import CANONICAL_COLUMNS, ExportError, MonthHint, dedupe, empty_rows, read_export
 from bot.kpi import KPIReport, KPIs, build_report, kpis
 from storage import repo
 
@@ -41,7 +41,7 @@ class ImportOutcome:
     dropped: int
     periods: dict[str, KPIs]  # period -> that period's totals in this file
     new: int  # snapshots added (0: the same file was imported before)
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # Msg: .text(locale) in the report's language
 
 
 class Metrics:
@@ -69,11 +69,18 @@ class Metrics:
 
     def import_file(self, report: Report, data: bytes | str | Path, *, name: str, origin: str, now: datetime,
                     preset: str = "auto", columns: dict[str, str] | None = None,
-                    platform: str | None = None) -> ImportOutcome:
-        """Read one export (all or nothing: ExportError names file, row and column) and store it."""
+                    platform: str | None = None, month: str | MonthHint | None = None,
+                    date_format: str | None = None, context: str = "cli") -> ImportOutcome:
+        """Read one export (all or nothing: ExportError names file, row and column) and store it.
+
+        ``month`` files a report that covers a period rather than days under that month;
+        ``date_format`` states the day/month order; ``context`` ("config", "slack", "cli") says
+        how an error message tells the person to fix it."""
         raw = data if isinstance(data, bytes) else Path(data).read_bytes()
-        result = read_export(raw, name=name, preset=preset, columns=columns or None, platform=platform)
-        digest = hashlib.sha256(raw + repr((preset, sorted((columns or {}).items()), platform)).encode()).hexdigest()
+        result = read_export(raw, name=name, preset=preset, columns=columns or None, platform=platform, month=month,
+                             date_format=date_format, context=context, today=now.astimezone(report.tz).date())
+        how = (preset, sorted((columns or {}).items()), platform, str(month) if month else None, date_format)
+        digest = hashlib.sha256(raw + repr(how).encode()).hexdigest()
         return self.import_frame(report, result.rows, name=name, origin=origin, digest=digest,
                                  dropped=result.dropped, now=now, warnings=result.warnings)
 
@@ -86,7 +93,8 @@ class Metrics:
                 for path in sorted(glob.glob(pattern)):
                     outcomes.append(self.import_file(report, Path(path), name=path, origin="file", now=now,
                                                      preset=source.preset, columns=source.columns,
-                                                     platform=source.platform))
+                                                     platform=source.platform, month=source.month,
+                                                     date_format=source.date_format, context="config"))
             else:
                 outcomes.append(self.import_sql(report, source, period, now))
         return outcomes

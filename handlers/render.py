@@ -27,7 +27,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot import periods
-from bot.i18n import join_list, t
+from bot.i18n import join_list, t, text_of
 from bot.mrkdwn import CHUNK, escape, preview, split_text
 from bot.workflow import SectionState, Summary
 
@@ -525,4 +525,6 @@ def import_message(report, outcome) -> str:
              months="".join(months))
     if outcome.new == 0 and outcome.rows:
         text += "\n" + t(loc, "import.same")
+    if outcome.warnings:  # never a silent null: what was skipped, guessed or has no value
+        text += "\n" + t(loc, "import.warnings") + "".join(f"\n• {escape(text_of(w, loc))}" for w in outcome.warnings)
     return text

@@ -405,3 +405,35 @@ def test_errors_render_in_the_reports_locale():
         read_export(text.encode(), name="nov.csv")
     zh = exc.value.text("zh-CN")
     assert zh.startswith("nov.csv，第 4 行，“消耗”列：应为数字，实际为“abc”")
+
+
+def test_cli_month_date_format_platform_and_localised_messages(tmp_path, capsys):
+    spanning = fx.google_campaign_report("27 January 2026 - 23 February 2026", first=fx.dt.date(2026, 1, 27))
+    path = spanning.write(tmp_path)
+    assert metrics_cli.main([path, "--json"]) == 2
+    err = capsys.readouterr().err
+    assert "27 January 2026 - 23 February 2026" in err and "--month YYYY-MM" in err and "Traceback" not in err
+    out = io.StringIO()
+    assert metrics_cli.run([path], as_json=True, out=out, month="2026-02") == 0
+    assert list(json.loads(out.getvalue())["months"]) == ["2026-02"]
+    assert "filed under 2026-02" in capsys.readouterr().err  # warnings on stderr
+
+    ambiguous = fx.dated_csv("dmy", days=10).write(tmp_path)
+    assert metrics_cli.main([ambiguous, "--locale", "zh-CN"]) == 2
+    assert "日/月" in capsys.readouterr().err
+    out = io.StringIO()
+    assert metrics_cli.run([ambiguous], as_json=True, out=out, date_format="DMY") == 0
+    assert list(json.loads(out.getvalue())["months"]) == ["2026-11"]
+
+    pins = fx.pinterest_mapped().write(tmp_path)
+    out = io.StringIO()
+    assert metrics_cli.run([pins], out=out, columns=fx.pinterest_mapped().columns, platform="Pinterest") == 0
+    assert "Pinterest" in out.getvalue() and "TikTok" not in out.getvalue()
+
+    from bot.cli import main as feedsum
+
+    assert feedsum(["metrics", path, "--month", "2026-01", "--json"]) == 0
+    assert '"2026-01"' in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        feedsum(["metrics", path, "--month", "January"])
+    assert "YYYY-MM" in capsys.readouterr().err

@@ -26,8 +26,9 @@ OCT = ("时间,广告组,展示数,点击数,点击率(%),总花费(元),转化�
        "2026-10-01,计划A,50000,1000,2.00,\"8,000.00\",100\n").encode("utf-8-sig")
 
 
-def share(h, name: str, data: bytes, user: str = ADMIN, channel: str = CHANNEL, file_id: str = "F1"):
-    h.fake.add_file(file_id, name, data, user)
+def share(h, name: str, data: bytes, user: str = ADMIN, channel: str = CHANNEL, file_id: str = "F1",
+          text: str | None = None):
+    h.fake.add_file(file_id, name, data, user, channel=channel, text=text)
     before = len(h.fake.calls_to("chat.postEphemeral")) + len(h.fake.calls_to("chat.postMessage"))
     r = h.event({"type": "file_shared", "file_id": file_id, "user_id": user, "channel_id": channel,
                  "file": {"id": file_id}, "event_ts": "1.1"}, event_id=f"Ev-{file_id}-{time.monotonic()}")
@@ -56,7 +57,7 @@ def test_bad_export_names_row_and_column_and_imports_nothing(harness):
     bad = NOV.decode("gb18030").replace('"9,000.00"', "abc").encode("utf-8")
     share(h, "broken.csv", bad)
     text = h.wait_for(lambda: [t for t in replies(h) if "broken.csv" in t])[0]
-    assert "row 3" in text and "总花费" in text and "abc" in text
+    assert "第 3 行" in text and "“总花费(元)”列" in text and "abc" in text  # in the report's locale
     assert h.core.summary(h.report, PERIOD, h.clock()).kpi is None
 
 
@@ -224,3 +225,30 @@ def test_non_tabular_and_oversized_files_are_refused_clearly(harness):
     h.event({"type": "file_shared", "file_id": "F10", "user_id": ADMIN, "channel_id": CHANNEL}, event_id="EvBig")
     text = h.wait_for(lambda: [t for t in replies(h) if "huge.csv" in t])[0]
     assert "50" in text and len(h.fake.downloads) == downloads
+
+
+def test_a_period_report_is_filed_under_the_month_named_in_the_sharing_message(harness):
+    from tests.export_fixtures import chinese_period_report
+
+    h = harness
+    data = chinese_period_report("2026-10-20至2026-11-19").data
+    share(h, "month.csv", data, file_id="F21")
+    text = h.wait_for(lambda: [t for t in replies(h) if "month.csv" in t])[0]
+    # Refused in the report's language, quoting the period and saying how to fix it from Slack.
+    assert "2026-10-20至2026-11-19" in text and "跨了不止一个自然月" in text and "在消息里写明月份" in text
+    assert h.core.summary(h.report, PERIOD, h.clock()).kpi is None
+    share(h, "month.csv", data, file_id="F22", text="<@U0BOTUSER> 11月的巨量数据")
+    text = h.wait_for(lambda: [t for t in replies(h) if "month.csv" in t and "已导入" in t])[0]
+    assert "2026-11" in text and "记入 2026-11" in text
+    kpi = h.core.summary(h.report, PERIOD, h.clock()).kpi
+    assert kpi is not None and kpi.totals["clicks"] > 0
+
+
+def test_the_import_answer_names_unused_columns_and_missing_measures(harness):
+    h = harness
+    data = "日期,推广计划,展现,消费,出站点击\n2026-11-03,A,1000,20.5,7\n".encode()
+    share(h, "noclicks.csv", data, file_id="F23")
+    text = h.wait_for(lambda: [t for t in replies(h) if "noclicks.csv" in t])[0]
+    assert "已导入" in text and "请注意" in text
+    assert "“出站点击”列像是点击，但没有被读取" in text
+    assert "没有点击列：点击率、点击单价、转化率 无值（—）" in text
