@@ -1206,23 +1206,27 @@ def _check_mapping(file: str, headers: list[str], mapping: dict[str, int], overr
         raise ExportError(file, Msg("read.no_measures", headers=shown))
 
 
-def _header_rows(frame: pd.DataFrame, keys: dict[int, str]) -> np.ndarray:
+def _header_rows(frame: pd.DataFrame, headers: dict[int, str], measures: list[int]) -> np.ndarray:
     """Rows that repeat the header (sheets pasted together): two or more cells equal to their
-    column's header. Numeric columns cannot hold a header, so the fast path checks only text."""
+    column's header. A repeated header puts text into the measure columns, so when the parser made
+    them all numeric there is none and nothing is compared (the fast path)."""
     hits = np.zeros(len(frame), dtype=np.int8)
-    for i, key in keys.items():
-        if i not in frame.columns or not key:
+    if all(i in frame.columns and pd.api.types.is_numeric_dtype(frame[i].dtype) for i in measures):
+        return hits >= 2
+    for i, header in headers.items():
+        if i not in frame.columns or not header.strip():
             continue
         values = frame[i]
         if pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_datetime64_any_dtype(values.dtype):
             continue
+        target = header.strip().casefold()
         if isinstance(values.dtype, pd.CategoricalDtype):
-            same = np.array([normalize_header(c)[0] == key for c in values.cat.categories] + [False])
+            cats = pd.Series(values.cat.categories.astype(str))
+            same = np.append((cats.str.strip().str.casefold() == target).to_numpy(dtype=bool), False)
             hits += same[values.cat.codes.to_numpy()]
         else:
-            memo: dict = {}
-            hits += np.array([memo.setdefault(v, isinstance(v, str) and normalize_header(v)[0] == key)
-                              for v in values.to_numpy(dtype=object)], dtype=np.int8)
+            text = values.astype(object).where(values.notna(), "").astype(str)
+            hits += (text.str.strip().str.casefold() == target).to_numpy(dtype=np.int8)
     return hits >= 2
 
 
@@ -1260,8 +1264,8 @@ def _canonical(
     # Blank lines are not data: ignore them without counting.
     blank = np.asarray(frame.isna().all(axis=1))
     # Sheets pasted together repeat their header row: not data, not totals.
-    read_keys = {i: normalize_header(headers[i])[0] for i in {0, *mapping.values()} if i < len(headers)}
-    header_rows = _header_rows(frame, read_keys) & ~blank
+    read = {i: headers[i] for i in {0, *mapping.values()} if i < len(headers)}
+    header_rows = _header_rows(frame, read, [mapping[f] for f in NUM_FIELDS if f in mapping]) & ~blank
     # Total/summary rows, anywhere in the file: first cell or a name cell says so.
     total = _labels(first, _TOTAL_RE)
     for f in ("campaign", "ad_group", "account"):

@@ -437,3 +437,19 @@ def test_cli_month_date_format_platform_and_localised_messages(tmp_path, capsys)
     with pytest.raises(SystemExit):
         feedsum(["metrics", path, "--month", "January"])
     assert "YYYY-MM" in capsys.readouterr().err
+
+
+def test_xlsx_without_a_day_column_is_dated_by_the_period_above_its_header():
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["项目报表"])
+    ws.append(["时间范围：2026-11-01至2026-11-30"])
+    ws.append(["项目名称", "消耗", "展示数", "点击数"])
+    ws.append(["拉新", 100.5, 10000, 120])
+    buf = io.BytesIO()
+    wb.save(buf)
+    res = read_export(buf.getvalue(), name="p.xlsx")
+    assert res.rows["date"].dt.strftime("%Y-%m-%d").tolist() == ["2026-11-01"]
+    assert res.rows["spend"].sum() == 100.5

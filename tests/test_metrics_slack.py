@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sqlite3
 import time
@@ -252,3 +253,38 @@ def test_the_import_answer_names_unused_columns_and_missing_measures(harness):
     assert "已导入" in text and "请注意" in text
     assert "“出站点击”列像是点击，但没有被读取" in text
     assert "没有点击列：点击率、点击单价、转化率 无值（—）" in text
+
+
+def test_a_configured_source_names_the_month_and_the_platform(tmp_path, clock):
+    from bot.config import parse_reports
+    from tests.export_fixtures import google_campaign_report, pinterest_mapped
+
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    google_campaign_report("27 October 2026 - 23 November 2026", first=datetime(2026, 10, 27).date()).write(exports)
+    (tmp_path / "pins").mkdir()
+    pinterest_mapped().write(tmp_path / "pins")
+    config = json.loads(json.dumps(CONFIG))
+    config["reports"][0]["metrics"] = [
+        {"path": "exports/*.csv", "month": "2026-11"},
+        {"path": "pins/*.csv", "platform": "Pinterest",
+         "columns": {"clicks": "Pin clicks", "spend": "Spend in account currency"}}]
+    h = Harness(tmp_path, clock, config=config)
+    try:
+        [report] = parse_reports(config, file=str(tmp_path / "feedsum.toml"), base_dir=str(tmp_path))
+        report = dataclasses.replace(report, team_id=h.fake.team_id)
+        outcomes = h.core.data.pull(report, PERIOD, h.clock())
+        assert [sorted(o.periods) for o in outcomes] == [["2026-11"], ["2026-11"]]
+        assert any("2026-11" in w for w in outcomes[0].warnings)
+        rows = h.core.data.rows(report, PERIOD)
+        assert set(rows["platform"]) == {"Google Ads", "Pinterest"}
+        no_month = {"path": "exports/*.csv"}  # the same report, the month not named
+        [report] = parse_reports({**config, "reports": [{**config["reports"][0], "metrics": [no_month]}]},
+                                 file=str(tmp_path / "feedsum.toml"), base_dir=str(tmp_path))
+        from bot.exports import ExportError
+
+        with pytest.raises(ExportError) as exc:
+            h.core.data.pull(report, PERIOD, h.clock())
+        assert 'month = "YYYY-MM"' in str(exc.value) and "27 October 2026 - 23 November 2026" in str(exc.value)
+    finally:
+        h.close()
