@@ -35,6 +35,7 @@ class Faults:
     user_errors: dict[str, str] = field(default_factory=dict)  # user or channel id -> error code
     fail_after: int | None = None  # chat.postMessage calls after this many raise a server error
     delay: float = 0.0  # seconds each chat.postMessage takes (to kill a sender half-way)
+    bad_tokens: set[str] = field(default_factory=set)  # tokens auth.test answers invalid_auth for
 
 
 class FakeSlack:
@@ -50,6 +51,7 @@ class FakeSlack:
         self.files: dict[str, dict[str, Any]] = {}
         self.downloads: list[dict[str, str]] = []  # headers of file downloads (auth is checked)
         self.faults = Faults()
+        self.socket_url: str | None = None  # what apps.connections.open hands out (a fake Socket Mode server)
         self._lock = threading.RLock()
         self._ts = itertools.count(1)
         self._counter = itertools.count(1)
@@ -133,8 +135,19 @@ class FakeSlack:
     def api_auth_test(self, p):
         token = (getattr(self, "_headers", {}).get("Authorization") or "").removeprefix("Bearer ")
         token = p.get("token") or token
+        if token in self.faults.bad_tokens:
+            return {"ok": False, "error": "invalid_auth"}
         return {"ok": True, "team_id": self.tokens.get(token, self.team_id), "user_id": BOT_USER, "bot_id": "B0BOT",
                 "team": "demo", "url": "https://demo.slack.com/"}
+
+    def api_apps_connections_open(self, p):
+        """Socket Mode's WebSocket URL; only an app-level token may ask for one."""
+        token = (getattr(self, "_headers", {}).get("Authorization") or "").removeprefix("Bearer ")
+        if not token.startswith("xapp-"):
+            return {"ok": False, "error": "not_allowed_token_type"}
+        if token in self.faults.bad_tokens:
+            return {"ok": False, "error": "invalid_auth"}
+        return {"ok": True, "url": self.socket_url or self.url.replace("http", "ws", 1) + "/link"}
 
     def api_oauth_v2_access(self, p):
         """The OAuth code exchange: a bot token for the team the code was issued to."""

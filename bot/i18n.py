@@ -302,6 +302,23 @@ STRINGS: dict[str, dict[str, str]] = {
     "home.no_reports": {"zh-CN": "你还没有参与任何报告。在团队频道里运行 `/feedsum setup` 创建一个。",
                         "en": "You are not in any report yet. Run `/feedsum setup` in your team's channel to create one."},
     "home.more": {"zh-CN": "……还有 {n} 项，见 `/feedsum status`。", "en": "…and {n} more; see `/feedsum status`."},
+    # configured data sources: pulls, freshness, failures
+    "data.as_of": {"zh-CN": "数据更新于 {when}", "en": "Data as of {when}"},
+    "data.none": {"zh-CN": "暂无本月数据", "en": "No data for this month yet"},
+    "data.failing": {"zh-CN": "⚠️ {n} 个数据源拉取失败，管理员可用 `/feedsum refresh` 查看原因",
+                     "en": "⚠️ {n} data source(s) failing; admins see why with `/feedsum refresh`"},
+    "refresh.title": {"zh-CN": "📥 已重新拉取 {month} 的数据源（{as_of}）：", "en": "📥 Pulled the {month} data sources again ({as_of}):"},
+    "refresh.rows": {"zh-CN": "{rows} 行（剔除汇总行 {dropped} 行）", "en": "{rows} rows ({dropped} total rows dropped)"},
+    "refresh.same": {"zh-CN": "未变化", "en": "unchanged"},
+    "refresh.more": {"zh-CN": "……还有 {n} 个数据源", "en": "…and {n} more sources"},
+    "refuse.no_sources": {"zh-CN": "这个报告没有配置数据源：在 `{file}` 的报告里加上 `[[reports.metrics]]`（文件或 SQL），或者直接把导出文件发到报告频道。",
+                          "en": "This report has no data sources: add `[[reports.metrics]]` (files or SQL) to it in `{file}`, "
+                                "or share an export in the report's channel."},
+    "sources.failing": {"zh-CN": "⚠️ *{name}* 有数据源拉取失败（其他数据源照常导入）：\n{items}\n修好后可用 `/feedsum refresh` 重新拉取；同样的错误不会重复通知。",
+                        "en": "⚠️ Data sources of *{name}* could not be pulled (the others still import):\n{items}\n"
+                              "Once fixed, `/feedsum refresh` pulls again; the same error is not told twice."},
+    "source.no_files": {"zh-CN": "没有文件匹配 {pattern}", "en": "no file matches {pattern}"},
+    "source.unexpected": {"zh-CN": "读取失败（{kind}），详见 feedsum 日志", "en": "could not be read ({kind}); see feedsum's log"},
 }
 
 

@@ -10,9 +10,8 @@ import argparse
 import json
 import math
 import sys
-import unicodedata
-
 import re
+import unicodedata
 from typing import TYPE_CHECKING
 
 from bot.i18n import text_of
@@ -119,8 +118,7 @@ def run(
     from bot.exports import ExportError, dedupe, read_export
     from bot.kpi import kpi_table, kpis
 
-    out = out or sys.stdout
-
+    out = out or sys.stdout  # looked up per call: the stream may be swapped after import
     frames, dropped = [], 0
     try:
         for p in paths:

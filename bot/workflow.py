@@ -74,6 +74,8 @@ class Summary:
     checks: dict[str, list] = field(default_factory=dict)  # section key -> figures checked in it
     failures: list[dict[str, Any]] = field(default_factory=list)
     names: dict[str, str] = field(default_factory=dict)  # user id -> display name
+    data_as_of: datetime | None = None  # when the month's data was last read (a pull or an upload)
+    source_errors: list[dict[str, Any]] = field(default_factory=list)  # configured sources failing now
 
     @property
     def done(self) -> int:
@@ -96,6 +98,11 @@ class Outbox(Protocol):
     def user_name(self, team_id: str, user: str) -> str: ...
     def warn_claims(self, summary: Summary, section: SectionState, user: str, wrong: list) -> None: ...
     def is_workspace_admin(self, team_id: str, user: str) -> bool: ...
+
+
+# Sections whose prompts show the month's numbers (handlers/render.py `_prompt_data`): redrawn when
+# a pull brings new data.
+DATA_SECTIONS = frozenset({"data", "lessons", "plan"})
 
 
 @dataclass(frozen=True)
@@ -207,6 +214,10 @@ class Feedsum:
             post_channel=prow["post_channel"] if prow else None, post_ts=prow["post_ts"] if prow else None,
             failures=repo.ledger_entries(self.db, report.team_id, report.id, period, state="failed"),
         )
+        if self.data is not None:
+            summary.data_as_of = self.data.as_of(report, period)
+            if report.metrics:
+                summary.source_errors = repo.source_errors(self.db, report.team_id, report.id)
         if with_metrics and self.data is not None:
             summary.kpi = self.data.report(report, period, now)
             summary.checks = {s.key: self.check_claims(summary, s.text) for s in sections if s.text}
@@ -271,6 +282,7 @@ class Feedsum:
             raise Refused("refuse.already_posted", month=periods.label(period, report.locale),
                           when=prow["compiled_at"], link=prow["post_ts"] or "")
         repo.open_period(self.db, report.team_id, report.id, period, by=actor, due_at=due_at(report, period), now=now)
+        self.pull(report, period, now)  # the prompts show the month's numbers from the first day
         summary = self.summary(report, period, now)
         sent = skipped = failed = 0
         # Away owners get their prompts too (they find them on return); only reminders wait.
@@ -347,13 +359,19 @@ class Feedsum:
                 log.exception("could not update the posted summary of %s/%s", rpt.id, summary.period)
 
     def compile(self, report: Report, period: str, actor: str, now: datetime, *, preview: bool = False) -> Summary:
-        """Build the summary; unless previewing, post it to the report channel exactly once."""
+        """Build the summary; unless previewing, post it to the report channel exactly once.
+
+        The configured sources are pulled first: conversions are backfilled late, and a post
+        made by hand carries the same numbers as a scheduled one.
+        """
+        prow = repo.period_row(self.db, report.team_id, report.id, period)
+        if not preview and prow and prow["state"] == "posted":
+            raise Refused("refuse.already_posted", month=periods.label(period, report.locale),
+                          when=prow["compiled_at"], link=prow["post_ts"])
+        self.pull(report, period, now)
         summary = self.summary(report, period, now)
         if preview:
             return summary
-        if summary.state == "posted":
-            raise Refused("refuse.already_posted", month=periods.label(period, report.locale),
-                          when=summary.post_ts, link=summary.post_ts)
         outcome, result = self.once(report, period, "post", report.channel, now,
                                     lambda key, recovering: self.outbox.post_summary(summary, key, find=recovering))
         if outcome == "failed":
@@ -486,10 +504,50 @@ class Feedsum:
     def all_reports(self) -> list[Report]:
         return [Report.from_dict(d) for d in repo.reports_data(self.db)]
 
-    def refresh_metrics(self, report: Report, period: str, now: datetime) -> None:
-        """Pull the report's metric sources again (a no-op until metrics are configured)."""
-        if self.data is not None and report.metrics:
-            self.data.pull(report, period, now)
+    def pull(self, report: Report, period: str, now: datetime) -> list:
+        """Pull the report's configured sources (a no-op without any); returns a SourcePull each.
+
+        Admins hear of a failing source once per distinct error; prompts showing numbers are
+        redrawn when the pull brought new data. Slow (files, SQL): never run inside an ack.
+        """
+        if self.data is None or not report.metrics:
+            return []
+        pulls = self.data.pull(report, period, now)
+        self._tell_source_errors(report, pulls, now)
+        if any(p.outcome is not None and p.outcome.new for p in pulls):
+            self._redraw_data_prompts(report, period, now)
+        return pulls
+
+    def _tell_source_errors(self, report: Report, pulls: list, now: datetime) -> None:
+        from bot.i18n import t
+        from bot.mrkdwn import escape
+
+        news = repo.note_source_errors(self.db, report.team_id, report.id,
+                                       {p.source: p.error for p in pulls if p.error}, now=now)
+        if not news:
+            return
+        items = "\n".join(f"• `{escape(source)}`: {escape(error)}" for source, error in news.items())
+        text = t(report.locale, "sources.failing", name=escape(report.name), items=items)
+        for admin in report.admins:
+            try:
+                self.outbox.send_dm(report.team_id, admin, text)
+            except Exception:
+                log.exception("could not tell admin %s about failing data sources", admin)
+
+    def _redraw_data_prompts(self, report: Report, period: str, now: datetime) -> None:
+        prompts = [p for p in repo.prompts_of(self.db, report.team_id, report.id, period)
+                   if p["section"] in DATA_SECTIONS and p["channel"] and p["ts"]]
+        if not prompts:
+            return
+        summary = self.summary(report, period, now)
+        states = {s.key: s for s in summary.sections}
+        for p in prompts:
+            if p["section"] not in states:
+                continue
+            try:
+                self.outbox.refresh_prompt(summary, states[p["section"]], p["owner"], p["channel"], p["ts"])
+            except Exception:
+                log.exception("could not redraw the prompt of %s/%s with new data", p["section"], p["owner"])
 
     def prompt_for_thread(self, team_id: str, channel: str, thread_ts: str) -> tuple[Report, str, str] | None:
         """The report, period and section a DM thread answers, if it is one of our prompts."""

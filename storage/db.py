@@ -180,6 +180,25 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [m001_initial, m002_met
 MIGRATIONS.append(m004_status_indexes)
 
 
+def m005_data_freshness(conn: sqlite3.Connection) -> None:
+    # seen_at: when a snapshot's data was last read from its source (an unchanged file read again
+    # adds no snapshot, but the data is then known to be current). source_errors: the error each
+    # failing source last had, so admins are told once per distinct error, not on every pull.
+    _script(conn,
+        """
+        ALTER TABLE snapshots ADD COLUMN seen_at TEXT;
+        CREATE TABLE source_errors (
+            team_id TEXT NOT NULL, report_id TEXT NOT NULL, source TEXT NOT NULL,
+            error TEXT NOT NULL, since TEXT NOT NULL,
+            PRIMARY KEY (team_id, report_id, source)
+        );
+        """
+    )
+
+
+MIGRATIONS.append(m005_data_freshness)
+
+
 def migrate(db: sqlite_utils.Database) -> list[str]:
     """Apply pending migrations in order, each in its own transaction; returns the names applied."""
     applied: list[str] = []

@@ -381,10 +381,12 @@ def save_snapshot(db, team_id: str, report_id: str, period: str, *, source: str,
         found = conn.execute("SELECT id FROM snapshots WHERE team_id = ? AND report_id = ? AND period = ? AND file_hash = ?",
                              (team_id, report_id, period, file_hash)).fetchone()
         if found:
+            conn.execute("UPDATE snapshots SET seen_at = ? WHERE id = ?", (_iso(now), found[0]))
             return found[0], False
         cur = conn.execute(
-            "INSERT INTO snapshots (team_id, report_id, period, source, file_hash, pulled_at, rows, dropped) "
-            "VALUES (?,?,?,?,?,?,?,?)", (team_id, report_id, period, source, file_hash, _iso(now), len(rows), dropped))
+            "INSERT INTO snapshots (team_id, report_id, period, source, file_hash, pulled_at, rows, dropped, seen_at) "
+            "VALUES (?,?,?,?,?,?,?,?,?)",
+            (team_id, report_id, period, source, file_hash, _iso(now), len(rows), dropped, _iso(now)))
         sid = cur.lastrowid
         conn.executemany(f"INSERT INTO metric_rows (snapshot_id, {', '.join(METRIC_COLUMNS)}) "
                          f"VALUES ({', '.join('?' * (len(METRIC_COLUMNS) + 1))})", [(sid, *r) for r in rows])
@@ -401,6 +403,35 @@ def snapshot_rows(db, snapshot_id: int) -> list[tuple]:
     with db.lock:
         return db.conn.execute(f"SELECT {', '.join(METRIC_COLUMNS)} FROM metric_rows WHERE snapshot_id = ?",
                                (snapshot_id,)).fetchall()
+
+
+def data_as_of(db, team_id: str, report_id: str, period: str) -> str | None:
+    """When a period's data was last read from a source or an upload (ISO), None without data."""
+    row = _row(db, "SELECT MAX(COALESCE(seen_at, pulled_at)) AS at FROM snapshots "
+                   "WHERE team_id = ? AND report_id = ? AND period = ?", (team_id, report_id, period))
+    return row["at"] if row else None
+
+
+def note_source_errors(db, team_id: str, report_id: str, errors: dict[str, str], *, now: datetime) -> dict[str, str]:
+    """Record the outcome of a pull of every source: `errors` maps each failing source to its error,
+    every other source is fine. Returns the errors that are new or changed (what to tell admins),
+    once even when two processes pull together."""
+    with transaction(db) as conn:
+        known = dict(conn.execute("SELECT source, error FROM source_errors WHERE team_id = ? AND report_id = ?",
+                                  (team_id, report_id)).fetchall())
+        news = {source: error for source, error in errors.items() if known.get(source) != error}
+        conn.executemany("DELETE FROM source_errors WHERE team_id = ? AND report_id = ? AND source = ?",
+                         [(team_id, report_id, source) for source in known if source not in errors])
+        conn.executemany("INSERT INTO source_errors VALUES (?,?,?,?,?) ON CONFLICT DO UPDATE SET "
+                         "error = excluded.error, since = excluded.since",
+                         [(team_id, report_id, source, error, _iso(now)) for source, error in news.items()])
+        return news
+
+
+def source_errors(db, team_id: str, report_id: str) -> list[dict[str, Any]]:
+    """Sources whose last pull failed, with the error and since when."""
+    return _rows(db, "SELECT source, error, since FROM source_errors WHERE team_id = ? AND report_id = ? "
+                     "ORDER BY source", (team_id, report_id))
 
 
 # --- targets ---------------------------------------------------------------------------------
