@@ -20,9 +20,10 @@ import io
 import os
 import re
 import sys
+import time
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import numpy as np
@@ -639,11 +640,11 @@ def parse_date_format(value: str | None) -> tuple[str | None, str | None]:
         return None, None
     v = str(value).strip()
     if "%" in v:
-        try:
-            back = datetime.strptime(datetime(2026, 11, 30, 23, 59).strftime(v), v)
+        try:  # it must write a day and read it back as the same day
+            back = time.strptime(time.strftime(v, (2026, 11, 30, 23, 59, 0, 0, 334, -1)), v)
         except ValueError:
             raise ValueError(value) from None
-        if (back.year, back.month, back.day) != (2026, 11, 30):
+        if (back.tm_year, back.tm_mon, back.tm_mday) != (2026, 11, 30):
             raise ValueError(value)
         d, m = v.find("%d"), max(v.find("%m"), v.find("%b"), v.find("%B"))
         return ("DMY" if d < m else "MDY"), v
@@ -680,7 +681,7 @@ class MonthHint:
                 first = pd.Timestamp(year, self.month, 1)
                 if first <= end and first + pd.offsets.MonthEnd(0) >= start:
                     return year, self.month
-        today = today or date.today()
+        today = today or datetime.now(UTC).date()
         return (today.year if self.month <= today.month else today.year - 1), self.month
 
 
@@ -800,8 +801,8 @@ class _Dates:
                 return pd.Timestamp(int(m.group(1)), int(m.group(2)), int(m.group(3)))
             if self.strftime:
                 try:
-                    return pd.Timestamp(datetime.strptime(s, self.strftime)).normalize()
-                except ValueError:
+                    return pd.Timestamp(pd.to_datetime(s, format=self.strftime)).normalize()
+                except (ValueError, TypeError):
                     pass
             m = _AB_RE.match(s)
             if m:

@@ -9,8 +9,8 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import sys
 import re
+import sys
 import unicodedata
 from typing import TYPE_CHECKING
 

@@ -279,6 +279,6 @@ def test_refresh_answer_gives_warnings_and_refusals_in_the_reports_language(tmp_
         h.command(f"refresh {PERIOD}")
         text = answered(h, "exports/oct-nov.csv")
         assert "没有收入列：ROI 无值（—）" in text  # nov.csv imported, with what it lacks
-        assert "2026-10-20至2026-11-19" in text and "跨了不止一个自然月" in text and 'month = \\"YYYY-MM\\"' in text
+        assert "2026-10-20至2026-11-19" in text and "跨了不止一个自然月" in text and 'month = "YYYY-MM"' in text
     finally:
         h.close()

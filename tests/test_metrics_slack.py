@@ -6,7 +6,7 @@ import dataclasses
 import json
 import sqlite3
 import time
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -264,7 +264,7 @@ def test_a_configured_source_names_the_month_and_the_platform(tmp_path, clock):
 
     exports = tmp_path / "exports"
     exports.mkdir()
-    google_campaign_report("27 October 2026 - 23 November 2026", first=datetime(2026, 10, 27).date()).write(exports)
+    google_campaign_report("27 October 2026 - 23 November 2026", first=date(2026, 10, 27)).write(exports)
     (tmp_path / "pins").mkdir()
     pinterest_mapped().write(tmp_path / "pins")
     config = json.loads(json.dumps(CONFIG))
