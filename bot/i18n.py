@@ -193,6 +193,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "read.kpi.cpa": {"zh-CN": "转化成本", "en": "CPA"},
     "read.kpi.roas": {"zh-CN": "ROI", "en": "ROAS"},
     "import.warnings": {"zh-CN": "⚠️ 请注意：", "en": "⚠️ Please check:"},
+    "import.more_warnings": {"zh-CN": "……另有 {n} 条提示（`feedsum metrics` 可列出全部）",
+                             "en": "…and {n} more (`feedsum metrics` lists them all)"},
     "export.cut": {"zh-CN": "还有 {chars} 字放不下；请允许 feedsum 给你发私信后重新导出，获取完整文件。",
                    "en": "{chars} more characters do not fit here; let feedsum DM you and export again for the full file."},
     "open.done": {"zh-CN": "已开始 {month}：发出 {sent} 条提醒{extra}。", "en": "Opened {month}: sent {sent} prompts{extra}."},

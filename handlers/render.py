@@ -561,8 +561,14 @@ def import_message(report, outcome) -> str:
     if outcome.new == 0 and outcome.rows:
         text += "\n" + t(loc, "import.same")
     if outcome.warnings:  # never a silent null: what was skipped, guessed or has no value
-        text += "\n" + t(loc, "import.warnings") + "".join(f"\n• {escape(text_of(w, loc))}" for w in outcome.warnings)
+        shown = outcome.warnings[:IMPORT_WARNINGS_SHOWN]
+        text += "\n" + t(loc, "import.warnings") + "".join(f"\n• {escape(text_of(w, loc))}" for w in shown)
+        if len(outcome.warnings) > len(shown):
+            text += "\n" + t(loc, "import.more_warnings", n=len(outcome.warnings) - len(shown))
     return text
+
+
+IMPORT_WARNINGS_SHOWN = 12
 
 
 REFRESH_SOURCES_SHOWN = 25  # one response_url message; the rest are counted
