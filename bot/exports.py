@@ -1395,7 +1395,10 @@ def _place(start: np.ndarray, end: np.ndarray, idx: np.ndarray, period: _Period 
     spanning months or without bounds needs the month named, and is then filed under that month.
     """
     warnings: list[Msg] = []
-    end = np.where(np.isnat(end), start, end)
+    single = np.isnat(end)
+    if by_day and single.all() and opts.month is None:  # a daily export: nothing to place (the fast path)
+        return start, warnings
+    end = np.where(single, start, end)
     multi = end > start
     unbounded = not by_day and (period is None or period.start is None)
 
