@@ -60,9 +60,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dry-run", action="store_true", help="print what would happen, change nothing")
     sub.add_parser("scheduler", help="run the month-end scheduler alone (the `clock` process)")
     p = sub.add_parser("metrics", help="read ad-platform exports and print KPIs")
-    p.add_argument("files", nargs="+", help="export files (CSV, TSV, XLSX) or folders holding them")
-    p.add_argument("--preset", default="auto", help="the platform layout (default: auto-detect)")
-    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    from bot.metrics_cli import add_arguments
+
+    add_arguments(p)
     p = sub.add_parser("backup", help="copy the database safely while the bot runs")
     p.add_argument("path", help="where to write the copy")
     sub.add_parser("check", help="validate the configuration and exit")
@@ -160,7 +160,8 @@ def _check(settings: Settings, args) -> int:
 def _metrics(settings: Settings, args) -> int:
     from bot import metrics_cli
 
-    return metrics_cli.run(_export_files(args.files), preset=args.preset, as_json=args.json)
+    args.files = _export_files(args.files)
+    return metrics_cli.run_args(args)
 
 
 EXPORT_SUFFIXES = (".csv", ".tsv", ".xlsx")

@@ -108,7 +108,7 @@ class FakeSlack:
         """Every message posted (optionally to one channel), in order, threads included."""
         with self._lock:
             chans = [channel] if channel else list(self.messages)
-            out = [m for ch in chans for m in self.messages.get(ch, [])]
+            out = [m for ch in chans for m in self.messages.get(ch, []) if m.get("user") == BOT_USER]
         return sorted(out, key=lambda m: float(m["ts"]))
 
     def reset_calls(self) -> None:
@@ -227,7 +227,14 @@ class FakeSlack:
             msgs = [m for m in msgs if m["ts"] == p.get("ts") or m.get("thread_ts") == p.get("ts")]
         else:
             msgs = [m for m in msgs if not m.get("thread_ts")]
+        inclusive = str(p.get("inclusive", "")).lower() in ("1", "true")
+        if p.get("latest"):
+            msgs = [m for m in msgs if float(m["ts"]) < float(p["latest"]) or (inclusive and m["ts"] == p["latest"])]
+        if p.get("oldest"):
+            msgs = [m for m in msgs if float(m["ts"]) > float(p["oldest"]) or (inclusive and m["ts"] == p["oldest"])]
         msgs = sorted(msgs, key=lambda m: float(m["ts"]), reverse=not thread)
+        if p.get("limit"):
+            msgs = msgs[: int(p["limit"])]
         return {"ok": True, "messages": msgs, "has_more": False}
 
     def api_conversations_history(self, p):
@@ -248,13 +255,23 @@ class FakeSlack:
 
     api_views_publish = api_views_update = api_views_push = api_views_open
 
-    def add_file(self, file_id: str, name: str, data: bytes, user: str) -> None:
-        """Make a file "shared" by a user downloadable (files.info + url_private_download)."""
+    def add_file(self, file_id: str, name: str, data: bytes, user: str, *, channel: str | None = None,
+                 text: str | None = None) -> None:
+        """Make a file "shared" by a user downloadable (files.info + url_private_download); with a
+        channel, the user's message sharing it (and `text`) is in that channel's history and the
+        file's `shares` point at it, as Slack's files.info does."""
         with self._lock:
             self.uploads[file_id] = data
             self.files[file_id] = {"id": file_id, "name": name, "size": len(data), "user": user,
                                    "url_private_download": f"{self.url}/files/{file_id}",
                                    "url_private": f"{self.url}/files/{file_id}"}
+            if channel:
+                ts = self._next_ts()
+                self.messages.setdefault(channel, []).append(
+                    {"ts": ts, "channel": channel, "text": text or "", "user": user, "subtype": "file_share",
+                     "files": [{"id": file_id}], "thread_ts": None, "blocks": None, "metadata": None})
+                kind = "private" if channel[0] in "DG" else "public"
+                self.files[file_id]["shares"] = {kind: {channel: [{"ts": ts, "channel_name": channel}]}}
 
     def api_files_info(self, p):
         f = self.files.get(p.get("file"))

@@ -7,7 +7,7 @@ fills in the values as they are, for plain text (headers, labels, files, the ter
 
 from __future__ import annotations
 
-from bot.mrkdwn import Mrkdwn, md
+from bot.mrkdwn import Mrkdwn, md, plain
 
 STRINGS: dict[str, dict[str, str]] = {
     "summary.title": {"zh-CN": "{name} · {month}工作总结", "en": "{name} · {month} work summary"},
@@ -118,6 +118,116 @@ STRINGS: dict[str, dict[str, str]] = {
     "import.no_report": {"zh-CN": "⚠️ 不知道 `{file}` 属于哪个报告：请发到报告所在频道。", "en": "⚠️ I don't know which report `{file}` belongs to: share it in the report's channel."},
     "import.not_admin": {"zh-CN": "只有报告管理员上传的数据会被导入。", "en": "Only report admins' files are imported."},
     "import.download": {"zh-CN": "无法从 Slack 下载该文件，请重新上传", "en": "the file could not be downloaded from Slack; please share it again"},
+    # reading ad exports (bot/exports.py): errors name the file, row and column as written in the file
+    "read.cell": {"zh-CN": "{file}，{what}", "en": "{file}, {what}"},
+    "read.file": {"zh-CN": "{file}：{what}", "en": "{file}: {what}"},
+    "read.row": {"zh-CN": "第 {row} 行", "en": "row {row}"},
+    "read.column": {"zh-CN": "“{column}”列", "en": "column \"{column}\""},
+    "read.sep": {"zh-CN": "，", "en": ", "},
+    "read.list_sep": {"zh-CN": "；", "en": "; "},
+    "read.got": {"zh-CN": "{problem}，实际为“{value}”", "en": "{problem}, got \"{value}\""},
+    "read.bad_rows": {"zh-CN": "{file}：{rows} 行有问题（{cells} 个单元格），没有导入任何数据。{shown}{more}",
+                      "en": "{file}: {rows} bad row{s} ({cells} cells), nothing was imported. {shown}{more}"},
+    "read.more": {"zh-CN": "；另有 {n} 处", "en": "; and {n} more"},
+    "read.not_found": {"zh-CN": "找不到文件", "en": "file not found"},
+    "read.empty": {"zh-CN": "文件是空的", "en": "the file is empty"},
+    "read.unknown_preset": {"zh-CN": "没有预设 {preset}，可选：{names}", "en": "unknown preset {preset}; choose one of {names}"},
+    "read.unknown_fields": {"zh-CN": "列映射里有未知的字段：{fields}", "en": "unknown canonical column(s) in the mapping: {fields}"},
+    "read.xlsx_open": {"zh-CN": "无法打开这个 Excel 工作簿（{error}）", "en": "cannot open the Excel workbook ({error})"},
+    "read.xlsx_headers": {"zh-CN": "无法识别表头：第一个工作表里没有像展现、点击或消耗的列",
+                          "en": "unknown headers: no column looks like impressions, clicks or spend in the first sheet"},
+    "read.binary": {"zh-CN": "这不是 CSV、TSV 或 XLSX 文件（二进制内容）", "en": "this is not a CSV, TSV or XLSX file (binary content)"},
+    "read.encoding": {"zh-CN": "文本编码不是 UTF-8、UTF-16 或 GB18030", "en": "the text encoding is not UTF-8, UTF-16 or GB18030"},
+    "read.bad_encoding": {"zh-CN": "文件不是有效的 {encoding} 文本", "en": "the file is not valid {encoding} text"},
+    "read.no_table": {"zh-CN": "没有找到表格：文件里没有用逗号或制表符分隔的列",
+                      "en": "no table found: the file has no rows with comma- or tab-separated columns"},
+    "read.unknown_headers": {"zh-CN": "无法识别表头：没有像展现、点击或消耗的列（第一行：{first}）；请选择预设或设置 [reports.metrics.columns]",
+                             "en": "unknown headers: no column looks like impressions, clicks or spend (first line: {first}); "
+                                   "choose a preset or set [reports.metrics.columns]"},
+    "read.no_measures": {"zh-CN": "无法识别表头：在这些列中找不到消耗、展现和点击：{headers}",
+                         "en": "unknown headers: cannot find spend, impressions and clicks among: {headers}"},
+    "read.mapping_missing": {"zh-CN": "列映射为 {field} 指定了“{header}”，但文件里没有这一列",
+                             "en": "the column mapping names \"{header}\" for {field}, but the file has no such header"},
+    "read.row_misfit": {"zh-CN": "这一行和表格对不上（{error}）", "en": "the row does not fit the table ({error})"},
+    "read.row_width": {"zh-CN": "这一行有 {cells} 个单元格，表头只有 {width} 个（是否有未加引号的逗号？）",
+                       "en": "the row has {cells} cells but the header has {width} (an unquoted comma?)"},
+    "read.number_expected": {"zh-CN": "应为数字", "en": "expected a number"},
+    "read.too_large": {"zh-CN": "数字太大", "en": "the number is too large"},
+    "read.date_missing": {"zh-CN": "缺少日期", "en": "the date is missing"},
+    "read.date_expected": {"zh-CN": "应为日期，例如 2026-03-31", "en": "expected a date like 2026-03-31"},
+    "read.date_expected_as": {"zh-CN": "应为 {format} 格式的日期", "en": "expected a date written as {format}"},
+    "read.no_date": {"zh-CN": "没有日期列，也没有找到报告的时间范围；请按天细分导出，或{fix}",
+                     "en": "no date column and no report period in the file; export with a Day breakdown, or {fix}"},
+    "read.period_spans": {"zh-CN": "报告的时间范围是 {period}，跨了不止一个自然月；请按月（或按天细分）导出，或{fix}",
+                          "en": "the report covers {period}, which spans more than one calendar month; export one month "
+                                "(or add a Day breakdown), or {fix}"},
+    "read.period_unbounded": {"zh-CN": "报告的时间范围是“{period}”，没有起止日期；请按月（或按天细分）导出，或{fix}",
+                              "en": "the report covers \"{period}\", with no start or end date; export one month "
+                                    "(or add a Day breakdown), or {fix}"},
+    "read.period_other_month": {"zh-CN": "报告的时间范围是 {period}，不在你指定的 {month} 内；请检查月份",
+                                "en": "the report covers {period}, which is not in {month}, the month you named; check the month"},
+    "read.date_order": {"zh-CN": "无法判断日期是“日/月”还是“月/日”（例如 {example}，文件里没有大于 12 的日）；{fix}",
+                        "en": "the dates could be day/month or month/day (e.g. {example}; no day above 12 in the file); {fix}"},
+    "read.date_order_mixed": {"zh-CN": "日期的写法前后矛盾：{dmy} 只能是“日/月”，{mdy} 只能是“月/日”",
+                              "en": "the dates contradict each other: {dmy} only reads as day/month, {mdy} only as month/day"},
+    "read.date_format_bad": {"zh-CN": "无法识别日期格式“{value}”：请写 DMY（日在前）、MDY（月在前）或 strftime 格式如 %d/%m/%Y",
+                             "en": "unknown date format \"{value}\": use DMY (day first), MDY (month first) or a strftime "
+                                   "pattern like %d/%m/%Y"},
+    "read.month_bad": {"zh-CN": "“{value}”不是月份，请写成 YYYY-MM", "en": "\"{value}\" is not a month; write it as YYYY-MM"},
+    "read.fix.month.cli": {"zh-CN": "加上 --month YYYY-MM 指定月份", "en": "name the month with --month YYYY-MM"},
+    "read.fix.month.config": {"zh-CN": "在 feedsum.toml 的这个数据源里写上 month = \"YYYY-MM\"",
+                              "en": "name the month with month = \"YYYY-MM\" on this source in feedsum.toml"},
+    "read.fix.month.slack": {"zh-CN": "重新上传，并在消息里写明月份，例如“2026-11”或“11月”",
+                             "en": "share it again with the month in your message, e.g. \"2026-11\" or \"November\""},
+    "read.fix.order.cli": {"zh-CN": "加上 --date-format DMY（日在前）或 MDY（月在前）",
+                           "en": "state the order with --date-format DMY (day first) or MDY (month first)"},
+    "read.fix.order.config": {"zh-CN": "在 feedsum.toml 的这个数据源里写上 date_format = \"DMY\"（日在前）或 \"MDY\"（月在前）",
+                              "en": "state the order with date_format = \"DMY\" (day first) or \"MDY\" (month first) on "
+                                    "this source in feedsum.toml"},
+    "read.fix.order.slack": {"zh-CN": "重新上传，并在消息里写上 DMY（日在前）或 MDY（月在前）",
+                             "en": "share it again with DMY (day first) or MDY (month first) in your message"},
+    "read.w.generic": {"zh-CN": "无法从表头认出平台：这些行记为 “Other”（在数据源上写 platform = \"…\" 可指定平台名）",
+                       "en": "platform not recognised from the headers: rows are labelled \"Other\" (set platform = \"…\" "
+                             "on the source to name it)"},
+    "read.w.notes": {"zh-CN": "跳过了 {n} 行没有日期也没有数字的行（{rows}）", "en": "skipped {n} row(s) without a date or numbers ({rows})"},
+    "read.w.headers": {"zh-CN": "去掉了 {n} 行重复的表头（{rows}）", "en": "dropped {n} repeated header row(s) ({rows})"},
+    "read.w.sum_row": {"zh-CN": "去掉了第 {row} 行：它等于其他各行之和", "en": "dropped row {row}: it equals the sum of the other rows"},
+    "read.w.no_campaign_groups": {"zh-CN": "没有计划列：按广告组归类", "en": "no campaign column: rows are grouped under ad groups"},
+    "read.w.no_campaign_all": {"zh-CN": "没有计划列：全部归入 (all)", "en": "no campaign column: rows are grouped under (all)"},
+    "read.w.roas": {"zh-CN": "收入按每行的 ROAS × 消耗计算", "en": "revenue computed as ROAS × spend of each row"},
+    "read.w.fen": {"zh-CN": "消耗以“分”为单位：已换算成元", "en": "spend is in 分 (fen): converted to 元"},
+    "read.w.wan": {"zh-CN": "消耗以“万元”为单位：已换算成元", "en": "spend is in 万元: converted to 元"},
+    "read.w.masked": {"zh-CN": "{n} 个空白或打码的单元格（--、<5）按 0 计", "en": "{n} empty or masked cell(s) (--, <5) counted as 0"},
+    "read.w.meta_results": {"zh-CN": "Meta 的 “Results” 按转化数相加：不同目标的结果不可直接比较",
+                            "en": "Meta 'Results' summed as conversions: results of different objectives are not comparable"},
+    "read.w.multi_day": {"zh-CN": "有些行覆盖多天：每行记在它的第一天", "en": "some rows cover several days: each is dated by its first day"},
+    "read.w.ctr_mismatch": {"zh-CN": "文件里的“{ctr}”与“{clicks}”÷“{impressions}”对不上：请检查列映射",
+                            "en": "the file's \"{ctr}\" does not match \"{clicks}\" / \"{impressions}\": check the column mapping"},
+    "read.w.period": {"zh-CN": "没有日期列：每行都覆盖报告时间范围 {period}，记在 {date}",
+                      "en": "no date column: every row covers the report period {period} and is dated {date}"},
+    "read.period_none": {"zh-CN": "整个文件（未写明时间范围）", "en": "the whole file (no period stated)"},
+    "read.w.month": {"zh-CN": "覆盖“{period}”的数据按你的要求记入 {month}",
+                     "en": "rows covering \"{period}\" are filed under {month}, as you asked"},
+    "read.w.unused": {"zh-CN": "“{column}”列像是{measure}，但没有被读取；要使用它，请在 [reports.metrics.columns] 里写 {field} = \"{column}\"",
+                      "en": "column \"{column}\" looks like {measure} but was not used; to use it, set {field} = \"{column}\" "
+                            "under [reports.metrics.columns]"},
+    "read.w.unused_alt": {"zh-CN": "“{column}”列像是{measure}，但没有被读取（{measure}取自“{used}”列）",
+                          "en": "column \"{column}\" looks like {measure} but was not used ({measure} read from \"{used}\")"},
+    "read.w.missing": {"zh-CN": "没有{measure}列：{kpis} 无值（—）", "en": "no {measure} column: {kpis} —"},
+    "read.measure.impressions": {"zh-CN": "展现", "en": "impressions"},
+    "read.measure.clicks": {"zh-CN": "点击", "en": "clicks"},
+    "read.measure.spend": {"zh-CN": "消耗", "en": "spend"},
+    "read.measure.conversions": {"zh-CN": "转化", "en": "conversions"},
+    "read.measure.revenue": {"zh-CN": "收入", "en": "revenue"},
+    "read.kpi.ctr": {"zh-CN": "点击率", "en": "CTR"},
+    "read.kpi.cpc": {"zh-CN": "点击单价", "en": "CPC"},
+    "read.kpi.cpm": {"zh-CN": "千次展现费用", "en": "CPM"},
+    "read.kpi.cvr": {"zh-CN": "转化率", "en": "CVR"},
+    "read.kpi.cpa": {"zh-CN": "转化成本", "en": "CPA"},
+    "read.kpi.roas": {"zh-CN": "ROI", "en": "ROAS"},
+    "import.warnings": {"zh-CN": "⚠️ 请注意：", "en": "⚠️ Please check:"},
+    "import.more_warnings": {"zh-CN": "……另有 {n} 条提示（`feedsum metrics` 可列出全部）",
+                             "en": "…and {n} more (`feedsum metrics` lists them all)"},
     "export.cut": {"zh-CN": "还有 {chars} 字放不下；请允许 feedsum 给你发私信后重新导出，获取完整文件。",
                    "en": "{chars} more characters do not fit here; let feedsum DM you and export again for the full file."},
     "open.done": {"zh-CN": "已开始 {month}：发出 {sent} 条提醒{extra}。", "en": "Opened {month}: sent {sent} prompts{extra}."},
@@ -285,3 +395,43 @@ def join_list(items: list[str], locale: str) -> str:
     if items and all(isinstance(i, Mrkdwn) for i in items):
         return Mrkdwn(sep).join(items)
     return sep.join(items)
+
+
+class Msg(str):
+    """A user-facing message kept as a STRINGS key and its values, so that whoever shows it can
+    render it in the report's locale with `.text(locale)`; used as a plain str it is English.
+
+    Values may themselves be Msg (rendered in the same locale) or tuples of Msg (joined)."""
+
+    def __new__(cls, key: str, **values: object) -> Msg:
+        # As a plain str (logs, the command line) it is what people read, not escaped mrkdwn.
+        self = super().__new__(cls, plain(_render("en", key, values)))
+        self.key = key
+        self.values = values
+        return self
+
+    def text(self, locale: str) -> str:
+        return _render(locale, self.key, self.values)
+
+    def __reduce__(self):
+        return _msg, (self.key, self.values)
+
+
+def _msg(key: str, values: dict) -> Msg:
+    return Msg(key, **values)
+
+
+def _render(locale: str, key: str, values: dict) -> str:
+    def one(v: object) -> object:
+        if isinstance(v, Msg):
+            return v.text(locale)
+        if isinstance(v, tuple):
+            return join_list([str(one(x)) for x in v], locale)
+        return v
+
+    return t(locale, key, **{k: one(v) for k, v in values.items()})
+
+
+def text_of(message: object, locale: str) -> str:
+    """A message in `locale` when it is a Msg, else as it is."""
+    return message.text(locale) if isinstance(message, Msg) else str(message)

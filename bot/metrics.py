@@ -23,7 +23,7 @@ import pandas as pd
 
 from bot import periods
 from bot.config import MetricSource, Report
-from bot.exports import CANONICAL_COLUMNS, ExportError, dedupe, empty_rows, read_export
+from bot.exports import CANONICAL_COLUMNS, ExportError, MonthHint, dedupe, empty_rows, read_export
 from bot.kpi import KPIReport, KPIs, build_report, kpis
 from storage import repo
 
@@ -43,7 +43,7 @@ class ImportOutcome:
     dropped: int
     periods: dict[str, KPIs]  # period -> that period's totals in this file
     new: int  # snapshots added (0: the same file was imported before)
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # Msg: .text(locale) in the report's language
 
 
 @dataclass
@@ -80,11 +80,18 @@ class Metrics:
 
     def import_file(self, report: Report, data: bytes | str | Path, *, name: str, origin: str, now: datetime,
                     preset: str = "auto", columns: dict[str, str] | None = None,
-                    platform: str | None = None) -> ImportOutcome:
-        """Read one export (all or nothing: ExportError names file, row and column) and store it."""
+                    platform: str | None = None, month: str | MonthHint | None = None,
+                    date_format: str | None = None, context: str = "cli") -> ImportOutcome:
+        """Read one export (all or nothing: ExportError names file, row and column) and store it.
+
+        ``month`` files a report that covers a period rather than days under that month;
+        ``date_format`` states the day/month order; ``context`` ("config", "slack", "cli") says
+        how an error message tells the person to fix it."""
         raw = data if isinstance(data, bytes) else Path(data).read_bytes()
-        result = read_export(raw, name=name, preset=preset, columns=columns or None, platform=platform)
-        digest = hashlib.sha256(raw + repr((preset, sorted((columns or {}).items()), platform)).encode()).hexdigest()
+        result = read_export(raw, name=name, preset=preset, columns=columns or None, platform=platform, month=month,
+                             date_format=date_format, context=context, today=now.astimezone(report.tz).date())
+        how = (preset, sorted((columns or {}).items()), platform, str(month) if month else None, date_format)
+        digest = hashlib.sha256(raw + repr(how).encode()).hexdigest()
         return self.import_frame(report, result.rows, name=name, origin=origin, digest=digest,
                                  dropped=result.dropped, now=now, warnings=result.warnings)
 
@@ -106,7 +113,7 @@ class Metrics:
                     label = path if Path(source.path).is_absolute() else os.path.relpath(path, report.base_dir)
                     pulls.append(_pull_one(report, label, lambda p=path, n=label, s=source: self.import_file(
                         report, Path(p), name=n, origin="file", now=now, preset=s.preset, columns=s.columns,
-                        platform=s.platform)))
+                        platform=s.platform, month=s.month, date_format=s.date_format, context="config")))
             else:
                 pulls.append(_pull_one(report, redact_url(source.url or ""),
                                        lambda s=source: self.import_sql(report, s, period, now)))
@@ -180,7 +187,7 @@ def _pull_one(report: Report, label: str, load) -> SourcePull:
         return SourcePull(label, outcome=load())
     except (SourceError, ExportError, OSError) as exc:
         log.warning("data source %s of %s/%s: %s", label, report.team_id, report.id, exc)
-        error = str(exc)
+        error = exc.text(report.locale) if isinstance(exc, ExportError) else str(exc)
         return SourcePull(label, error=error if len(error) <= ERROR_CHARS else error[:ERROR_CHARS - 1] + "…")
     except Exception as exc:  # a bug or an odd file must not stop the other sources
         from bot.i18n import t_plain  # an error is data (stored, logged): escaped where it is shown

@@ -734,9 +734,17 @@ class Feedsum:
         """The targets a month is judged against (standing ones, overridden by the month's)."""
         return self.data.targets(report, period) if self.data is not None else dict(report.targets)
 
-    def import_upload(self, report: Report, user: str, data: bytes, name: str, now: datetime):
-        """An export shared in Slack by an admin: imported all or nothing (ExportError otherwise)."""
+    def import_upload(self, report: Report, user: str, data: bytes, name: str, now: datetime,
+                      message: str | None = None):
+        """An export shared in Slack by an admin: imported all or nothing (ExportError otherwise).
+
+        The message it was shared with may name the month of a report that covers a period
+        ("11月", "2026-11", "November") and the day/month order of its dates ("DMY", "MDY")."""
+        from bot.exports import date_order_from_text, month_from_text
+
         self.require_admin(report, user, "import")
         if self.data is None:
             raise Refused("refuse.not_available", what="import")
-        return self.data.import_file(report, data, name=name, origin="slack", now=now)
+        return self.data.import_file(report, data, name=name, origin="slack", now=now,
+                                     month=month_from_text(message), date_format=date_order_from_text(message),
+                                     context="slack")

@@ -92,8 +92,12 @@ def register_files(app, deps: Deps) -> None:
             check_upload(name, info.get("size"))  # before downloading anything
             data = _download(info.get("url_private_download") or info.get("url_private"), client.token, MAX_UPLOAD_BYTES)
             check_upload(name, len(data), data[:8192])
-            outcome = deps.core.import_upload(report, user, data, name, deps.clock())
-        except (ExportError, UploadRefused) as exc:
+            outcome = deps.core.import_upload(report, user, data, name, deps.clock(),
+                                              message=_share_text(client, info, channel))
+        except ExportError as exc:
+            reply(t(loc, "import.failed", file=name, error=exc.text(loc)))
+            return
+        except UploadRefused as exc:
             reply(t(loc, "import.failed", file=name, error=str(exc)))
             return
         except Refused as exc:
@@ -104,6 +108,32 @@ def register_files(app, deps: Deps) -> None:
             reply(t(loc, "import.failed", file=name, error=t(loc, "import.download")))
             return
         reply(render.import_message(report, outcome))
+
+
+def _share_text(client, info: dict, channel: str | None) -> str | None:
+    """The text of the message the file was shared with (it may name the month), via the
+    file's `shares` and the channel's history; None when it cannot be read."""
+    from slack_sdk.errors import SlackApiError
+
+    for kind in ("public", "private"):
+        for share in ((info.get("shares") or {}).get(kind) or {}).get(channel or "", []):
+            ts, thread = share.get("ts"), share.get("thread_ts")
+            if not ts:
+                continue
+            try:
+                if thread and thread != ts:
+                    resp = client.conversations_replies(channel=channel, ts=thread, latest=ts, oldest=ts,
+                                                        inclusive=True, limit=2)
+                else:
+                    resp = client.conversations_history(channel=channel, latest=ts, oldest=ts, inclusive=True,
+                                                        limit=1)
+            except SlackApiError as exc:  # no history scope in this channel: import without it
+                log.info("cannot read the message sharing a file in %s: %s", channel, exc)
+                return None
+            for message in resp.get("messages") or []:
+                if message.get("ts") == ts:
+                    return message.get("text") or ""
+    return None
 
 
 def _download(url: str, token: str, limit: int) -> bytes:

@@ -27,7 +27,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot import periods
-from bot.i18n import join_list, t, t_plain
+from bot.i18n import join_list, t, t_plain, text_of
 from bot.kpi import NEEDS
 from bot.kpi_text import change_scope_text, coverage_sums, coverage_text, kpi_label, pacing_text
 from bot.mrkdwn import (
@@ -633,7 +633,16 @@ def import_message(report, outcome) -> str:
              months="".join(months))
     if outcome.new == 0 and outcome.rows:
         text = md("{}\n{}", text, t(loc, "import.same"))
+    if outcome.warnings:  # never a silent null: what was skipped, guessed or has no value
+        shown = outcome.warnings[:IMPORT_WARNINGS_SHOWN]
+        text = md("{}\n{}", text, t(loc, "import.warnings")) + Mrkdwn("").join(
+            md("\n• {}", text_of(w, loc)) for w in shown)
+        if len(outcome.warnings) > len(shown):
+            text = md("{}\n{}", text, t(loc, "import.more_warnings", n=len(outcome.warnings) - len(shown)))
     return text
+
+
+IMPORT_WARNINGS_SHOWN = 12
 
 
 REFRESH_SOURCES_SHOWN = 25  # one response_url message; the rest are counted
@@ -654,7 +663,7 @@ def refresh_message(report, period: str, pulls: list, as_of: datetime | None) ->
             line = md("{} · {}", line, t(loc, "refresh.same"))
         lines.append(line)
         lines += [md("    {}: {}", period_, _month_figures(k, loc)) for period_, k in sorted(o.periods.items())]
-        lines += [md("    ⚠️ {}", w) for w in o.warnings]
+        lines += [md("    ⚠️ {}", text_of(w, loc)) for w in o.warnings]
     if len(pulls) > REFRESH_SOURCES_SHOWN:
         lines.append(t(loc, "refresh.more", n=len(pulls) - REFRESH_SOURCES_SHOWN))
     return Mrkdwn("\n").join(lines)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sqlite3
 import time
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -26,8 +27,9 @@ OCT = ("时间,广告组,展示数,点击数,点击率(%),总花费(元),转化�
        "2026-10-01,计划A,50000,1000,2.00,\"8,000.00\",100\n").encode("utf-8-sig")
 
 
-def share(h, name: str, data: bytes, user: str = ADMIN, channel: str = CHANNEL, file_id: str = "F1"):
-    h.fake.add_file(file_id, name, data, user)
+def share(h, name: str, data: bytes, user: str = ADMIN, channel: str = CHANNEL, file_id: str = "F1",
+          text: str | None = None):
+    h.fake.add_file(file_id, name, data, user, channel=channel, text=text)
     before = len(h.fake.calls_to("chat.postEphemeral")) + len(h.fake.calls_to("chat.postMessage"))
     r = h.event({"type": "file_shared", "file_id": file_id, "user_id": user, "channel_id": channel,
                  "file": {"id": file_id}, "event_ts": "1.1"}, event_id=f"Ev-{file_id}-{time.monotonic()}")
@@ -56,7 +58,7 @@ def test_bad_export_names_row_and_column_and_imports_nothing(harness):
     bad = NOV.decode("gb18030").replace('"9,000.00"', "abc").encode("utf-8")
     share(h, "broken.csv", bad)
     text = h.wait_for(lambda: [t for t in replies(h) if "broken.csv" in t])[0]
-    assert "row 3" in text and "总花费" in text and "abc" in text
+    assert "第 3 行" in text and "“总花费(元)”列" in text and "abc" in text  # in the report's locale
     assert h.core.summary(h.report, PERIOD, h.clock()).kpi is None
 
 
@@ -378,5 +380,63 @@ def test_already_posted_refusal_shows_local_time_and_a_link(tmp_path):
         h.command(f"compile {PERIOD}")
         text = h.wait_for(lambda: [x["text"] for x in h.fake.responses if "已于" in (x.get("text") or "")])[0]
         assert "已于 2026-12-02 12:00 发布" in text and "https://slack.com/archives/" in text
+def test_a_period_report_is_filed_under_the_month_named_in_the_sharing_message(harness):
+    from tests.export_fixtures import chinese_period_report
+
+    h = harness
+    data = chinese_period_report("2026-10-20至2026-11-19").data
+    share(h, "month.csv", data, file_id="F21")
+    text = h.wait_for(lambda: [t for t in replies(h) if "month.csv" in t])[0]
+    # Refused in the report's language, quoting the period and saying how to fix it from Slack.
+    assert "2026-10-20至2026-11-19" in text and "跨了不止一个自然月" in text and "在消息里写明月份" in text
+    assert h.core.summary(h.report, PERIOD, h.clock()).kpi is None
+    share(h, "month.csv", data, file_id="F22", text="<@U0BOTUSER> 11月的巨量数据")
+    text = h.wait_for(lambda: [t for t in replies(h) if "month.csv" in t and "已导入" in t])[0]
+    assert "2026-11" in text and "记入 2026-11" in text
+    kpi = h.core.summary(h.report, PERIOD, h.clock()).kpi
+    assert kpi is not None and kpi.totals["clicks"] > 0
+
+
+def test_the_import_answer_names_unused_columns_and_missing_measures(harness):
+    h = harness
+    data = "日期,推广计划,展现,消费,出站点击\n2026-11-03,A,1000,20.5,7\n".encode()
+    share(h, "noclicks.csv", data, file_id="F23")
+    text = h.wait_for(lambda: [t for t in replies(h) if "noclicks.csv" in t])[0]
+    assert "已导入" in text and "请注意" in text
+    assert "“出站点击”列像是点击，但没有被读取" in text
+    assert "没有点击列：点击率、点击单价、转化率 无值（—）" in text
+
+
+def test_a_configured_source_names_the_month_and_the_platform(tmp_path, clock):
+    from bot.config import parse_reports
+    from tests.export_fixtures import google_campaign_report, pinterest_mapped
+
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    google_campaign_report("27 October 2026 - 23 November 2026", first=date(2026, 10, 27)).write(exports)
+    (tmp_path / "pins").mkdir()
+    pinterest_mapped().write(tmp_path / "pins")
+    config = json.loads(json.dumps(CONFIG))
+    config["reports"][0]["metrics"] = [
+        {"path": "exports/*.csv", "month": "2026-11"},
+        {"path": "pins/*.csv", "platform": "Pinterest",
+         "columns": {"clicks": "Pin clicks", "spend": "Spend in account currency"}}]
+    h = Harness(tmp_path, clock, config=config)
+    try:
+        [report] = parse_reports(config, file=str(tmp_path / "feedsum.toml"), base_dir=str(tmp_path))
+        report = dataclasses.replace(report, team_id=h.fake.team_id)
+        pulls = h.core.data.pull(report, PERIOD, h.clock())
+        assert [p.error for p in pulls] == [None, None]
+        outcomes = [p.outcome for p in pulls]
+        assert [sorted(o.periods) for o in outcomes] == [["2026-11"], ["2026-11"]]
+        assert any("2026-11" in w for w in outcomes[0].warnings)
+        rows = h.core.data.rows(report, PERIOD)
+        assert set(rows["platform"]) == {"Google Ads", "Pinterest"}
+        no_month = {"path": "exports/*.csv"}  # the same report, the month not named
+        [report] = parse_reports({**config, "reports": [{**config["reports"][0], "metrics": [no_month]}]},
+                                 file=str(tmp_path / "feedsum.toml"), base_dir=str(tmp_path))
+        [pull] = h.core.data.pull(report, PERIOD, h.clock())
+        assert "月" in pull.error and 'month = "YYYY-MM"' in pull.error  # in the report's locale
+        assert "27 October 2026 - 23 November 2026" in pull.error
     finally:
         h.close()
