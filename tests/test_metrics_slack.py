@@ -380,6 +380,10 @@ def test_already_posted_refusal_shows_local_time_and_a_link(tmp_path):
         h.command(f"compile {PERIOD}")
         text = h.wait_for(lambda: [x["text"] for x in h.fake.responses if "已于" in (x.get("text") or "")])[0]
         assert "已于 2026-12-02 12:00 发布" in text and "https://slack.com/archives/" in text
+    finally:
+        h.close()
+
+
 def test_a_period_report_is_filed_under_the_month_named_in_the_sharing_message(harness):
     from tests.export_fixtures import chinese_period_report
 
