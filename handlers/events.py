@@ -92,14 +92,23 @@ def register_files(app, deps: Deps) -> None:
             check_upload(name, len(data), data[:8192])
             outcome = deps.core.import_upload(report, user, data, name, deps.clock())
         except (ExportError, UploadRefused) as exc:
-            reply(t(loc, "import.failed", file=escape(name), error=escape(str(exc))))
+            # A file over a limit is told in the report's language; other problems name the cell.
+            error = t(loc, exc.key, **exc.values) if exc.key else escape(str(exc))
+            reply(t(loc, "import.failed", file=escape(name), error=error))
             return
         except Refused as exc:
             reply(t(loc, "import.failed", file=escape(name), error=deps.refusal(exc, report)))
             return
+        except StorageError as exc:  # the database refused a write: nothing of the file was kept
+            reply(t(loc, "import.failed", file=escape(name), error=t(loc, "import.not_saved", error=escape(str(exc)))))
+            return
         except OSError as exc:  # the download itself failed
             log.warning("could not download %s: %s", name, exc)
             reply(t(loc, "import.failed", file=escape(name), error=t(loc, "import.download")))
+            return
+        except Exception:  # a bug or an exhausted machine: still an answer, never silence
+            log.exception("import of %s failed", name)
+            reply(t(loc, "import.failed", file=escape(name), error=t(loc, "import.internal")))
             return
         reply(render.import_message(report, outcome))
 

@@ -176,8 +176,15 @@ def m004_status_indexes(conn: sqlite3.Connection) -> None:
     )
 
 
+def m005_snapshot_ready(conn: sqlite3.Connection) -> None:
+    # An import is inserted in chunks, each its own short transaction, so that other writers
+    # never wait for a whole file; the snapshot counts only once its last chunk is in (ready = 1).
+    _script(conn, "ALTER TABLE snapshots ADD COLUMN ready INTEGER NOT NULL DEFAULT 1")
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [m001_initial, m002_metrics, m003_people]
 MIGRATIONS.append(m004_status_indexes)
+MIGRATIONS.append(m005_snapshot_ready)
 
 
 def migrate(db: sqlite_utils.Database) -> list[str]:
