@@ -6,6 +6,7 @@ API, except where a test names the core or storage directly.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import logging
@@ -613,6 +614,36 @@ def test_a_request_that_never_finishes_arriving_is_cut_off(harness):
         assert _get_within(url + "/healthz", 5) == 200
     finally:
         s.close()
+        server.close()
+
+
+def test_at_the_connection_limit_new_clients_wait_only_until_the_deadline(harness, monkeypatch):
+    """waitress stops accepting at its limit (new connections queue in the backlog); trickling
+    connections past the deadline are closed, and the queued health check is then answered."""
+    from handlers import server as http
+
+    monkeypatch.setattr(http, "CONNECTION_LIMIT", 5)
+    server = http.make_server(harness.app, host="127.0.0.1", port=0, threads=2, request_deadline=1,
+                              cleanup_interval=1)
+    threading.Thread(target=server.run, daemon=True).start()
+    slow = [socket.create_connection(("127.0.0.1", server.effective_port), timeout=5) for _ in range(5)]
+    stop = threading.Event()
+
+    def trickle():
+        for byte in SLOW_REQUEST * 100:
+            for s in slow:
+                with contextlib.suppress(OSError):  # closed by the server: that is the point
+                    s.sendall(bytes([byte]))
+            if stop.wait(0.1):
+                return
+
+    threading.Thread(target=trickle, daemon=True).start()
+    try:
+        assert _get_within(f"http://127.0.0.1:{server.effective_port}/healthz", 8) == 200
+    finally:
+        stop.set()
+        for s in slow:
+            s.close()
         server.close()
 
 
