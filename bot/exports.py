@@ -22,6 +22,7 @@ import re
 import sys
 import time
 import unicodedata
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -118,6 +119,8 @@ class ExportError(Exception):
         column: str | None = None,
         value: str | None = None,
         bad: list[BadCell] | None = None,
+        key: str | None = None,
+        values: dict | None = None,
     ):
         self.file = file
         self.row = row
@@ -125,6 +128,10 @@ class ExportError(Exception):
         self.problem = problem
         self.value = value
         self.bad = bad or []
+        # A file over one of the size limits: the bot/i18n.py string saying so (problem is its English).
+        self.key, self.values = key, values or {}
+        if key:
+            self.problem = Msg(key, **self.values)
         super().__init__(str(self))
 
     def __str__(self) -> str:
@@ -1087,33 +1094,100 @@ def _read_with_progress(src, size: int, layout: _Layout, kwargs: dict, file: str
     return pd.DataFrame(out)
 
 
-def _read_xlsx(data: bytes | None, path: Path | None, file: str, overrides) -> tuple[pd.DataFrame, _Layout, int]:
+@contextmanager
+def _open_xlsx(data: bytes | None, path: Path | None, file: str):
+    """The first sheet of a workbook that passed the size checks, opened read-only (streaming)."""
     from openpyxl import load_workbook
 
-    from bot.upload_guard import UploadRefused, check_xlsx_zip
+    from bot import upload_guard
 
-    try:  # the zip directory first: a zip bomb is refused before anything is inflated
-        check_xlsx_zip(data if data is not None else path, file)
-    except UploadRefused as exc:
-        raise ExportError(file, exc.reason) from None
+    source = data if data is not None else path
+    try:
+        upload_guard.check_xlsx_zip(source, file)  # the zip directory: nothing inflated yet
+        upload_guard.check_xlsx_parts(source, file)  # every part streamed once, before openpyxl
+    except upload_guard.UploadRefused as exc:
+        raise ExportError(file, exc.reason, key=exc.key, values=exc.values) from None
     try:
         wb = load_workbook(io.BytesIO(data) if data is not None else path, read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 - any openpyxl failure means "not a usable workbook"
-        raise ExportError(file, Msg("read.xlsx_open", error=str(exc))) from None
+        raise _workbook_error(file, exc) from None
     try:
-        ws = wb.worksheets[0]
-        rows = [list(r) for r in ws.iter_rows(values_only=True)]
+        if not wb.worksheets:
+            raise ExportError(file, "the Excel workbook has no sheet")
+        yield wb.worksheets[0]
     finally:
         wb.close()
+
+
+def _workbook_error(file: str, exc: Exception) -> ExportError:
+    from defusedxml import DefusedXmlException
+
+    from bot.upload_guard import over_limit
+
+    cause: BaseException | None = exc
+    while cause is not None and not isinstance(cause, DefusedXmlException):
+        cause = cause.__cause__ or cause.__context__  # openpyxl wraps it in a ValueError
+    if cause is not None:  # openpyxl parses with defusedxml once it is installed
+        refused = over_limit(file, "limit.xlsx_entities")
+        return ExportError(file, refused.reason, key=refused.key, values=refused.values)
+    return ExportError(file, Msg("read.xlsx_open", error=f"{type(exc).__name__}: {exc}"))
+
+
+def _xlsx_rows(ws, file: str, **bounds):
+    """openpyxl's rows of values, any failure inside it (broken XML, a missing shared string)
+    turned into an ExportError."""
+    rows = ws.iter_rows(values_only=True, **bounds)
+    try:
+        while True:
+            try:
+                cells = next(rows)
+            except StopIteration:
+                return
+            except Exception as exc:  # noqa: BLE001
+                raise _workbook_error(file, exc) from None
+            yield cells
+    finally:
+        rows.close()  # closes the sheet's stream inside the zip
+
+
+def _xlsx_header(ws, file: str, overrides) -> _Layout:
+    from bot import upload_guard
+
     extra = {normalize_header(h)[0] for h in (overrides or {}).values()}
-    for i, cells in enumerate(rows[:MAX_HEADER_SCAN]):
+    above: list[tuple] = []  # rows above the header (a title, the report's period)
+    for i, cells in enumerate(_xlsx_rows(ws, file, max_row=MAX_HEADER_SCAN, max_col=upload_guard.MAX_XLSX_COLUMNS)):
         texts = ["" if c is None else str(c) for c in cells]
         if _is_header(texts, extra):
-            width = len(texts)
-            body = [(r + [None] * width)[:width] for r in rows[i + 1 :]]
-            frame = pd.DataFrame(body, columns=range(width), dtype=object)
-            return frame, _Layout("xlsx", "", i, texts, "", True, _joined(rows[:i])), i
+            width = max(j for j, text in enumerate(texts) if text) + 1
+            return _Layout("xlsx", "", i, texts[:width], "", True, _joined(above))
+        above.append(cells)
     raise ExportError(file, Msg("read.xlsx_headers"))
+
+
+def _xlsx_body(ws, layout: _Layout, mapping: dict[str, int], file: str) -> pd.DataFrame:
+    """Stream the data rows, keeping only the mapped columns (and the first, for total labels).
+
+    openpyxl pads each row to `max_col` and fills gaps between row numbers with empty rows, so
+    the cells it hands over (rows x header width) are counted here and reading stops past the
+    limit; cells right of the header are never materialised.
+    """
+    from bot import upload_guard
+    from bot.upload_guard import over_limit
+
+    width = len(layout.headers)
+    cols = sorted(set(mapping.values()) | {0})
+    kept: dict[int, list] = {c: [] for c in cols}
+    adds = [(c, kept[c].append) for c in cols]
+    max_rows = min(upload_guard.MAX_XLSX_ROWS, upload_guard.MAX_XLSX_CELLS // width)
+    for n, cells in enumerate(_xlsx_rows(ws, file, min_row=layout.header_index + 2, max_col=width), 1):
+        if n > max_rows:
+            refused = (over_limit(file, "limit.xlsx_rows", limit=f"{upload_guard.MAX_XLSX_ROWS:,}")
+                       if max_rows == upload_guard.MAX_XLSX_ROWS else
+                       over_limit(file, "limit.xlsx_cells", limit=f"{upload_guard.MAX_XLSX_CELLS:,}"))
+            raise ExportError(file, refused.reason, key=refused.key, values=refused.values)
+        for c, add in adds:
+            add(cells[c])
+    return pd.DataFrame({c: pd.Series(v, dtype=object) for c, v in kept.items()})
 
 
 def read_export(
@@ -1162,12 +1236,15 @@ def read_export(
         raise ExportError(file, Msg("read.empty"))
 
     if raw[:4] == b"PK\x03\x04":
-        frame, layout, header_index = _read_xlsx(data, path, file, columns)
-        keys = [normalize_header(h)[0] for h in layout.headers]
-        units = [normalize_header(h)[1] for h in layout.headers]
-        chosen = detect_preset(layout.headers, columns) if preset == "auto" else preset
-        mapping = _map_columns(keys, PRESETS[chosen], columns)
-        _check_mapping(file, layout.headers, mapping, columns)
+        with _open_xlsx(data, path, file) as ws:
+            layout = _xlsx_header(ws, file, columns)
+            keys = [normalize_header(h)[0] for h in layout.headers]
+            units = [normalize_header(h)[1] for h in layout.headers]
+            chosen = detect_preset(layout.headers, columns) if preset == "auto" else preset
+            mapping = _map_columns(keys, PRESETS[chosen], columns)
+            _check_mapping(file, layout.headers, mapping, columns)
+            frame = _xlsx_body(ws, layout, mapping, file)
+        header_index = layout.header_index
     else:
         layout = _sniff(raw, complete, file, columns)
         keys = [normalize_header(h)[0] for h in layout.headers]

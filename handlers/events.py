@@ -97,15 +97,23 @@ def register_files(app, deps: Deps) -> None:
         except ExportError as exc:
             reply(t(loc, "import.failed", file=name, error=exc.text(loc)))
             return
-        except UploadRefused as exc:
-            reply(t(loc, "import.failed", file=name, error=str(exc)))
+        except UploadRefused as exc:  # a file over a limit is told in the report's language
+            error = t(loc, exc.key, **exc.values) if exc.key else str(exc)
+            reply(t(loc, "import.failed", file=name, error=error))
             return
         except Refused as exc:
             reply(t(loc, "import.failed", file=name, error=deps.refusal(exc, report)))
             return
+        except StorageError as exc:  # the database refused a write: nothing of the file was kept
+            reply(t(loc, "import.failed", file=name, error=t(loc, "import.not_saved", error=str(exc))))
+            return
         except OSError as exc:  # the download itself failed
             log.warning("could not download %s: %s", name, exc)
             reply(t(loc, "import.failed", file=name, error=t(loc, "import.download")))
+            return
+        except Exception:  # a bug or an exhausted machine: still an answer, never silence
+            log.exception("import of %s failed", name)
+            reply(t(loc, "import.failed", file=name, error=t(loc, "import.internal")))
             return
         reply(render.import_message(report, outcome))
 

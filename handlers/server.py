@@ -19,7 +19,8 @@ from collections.abc import Callable
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
-from waitress.server import create_server
+from waitress.channel import HTTPChannel
+from waitress.server import BaseWSGIServer, create_server
 
 log = logging.getLogger(__name__)
 MAX_BODY = 1 * 1024 * 1024  # Slack payloads are small; anything bigger is refused before parsing
@@ -132,8 +133,60 @@ def wsgi_app(app: App, ready: threading.Event | None = None, guard: RequestGuard
     return application
 
 
+# Slow clients (slow-loris). waitress reads each request whole on its I/O thread before a worker
+# thread sees it, so a slow connection costs a socket and a buffer, never a worker; what runs out
+# is the connection limit: at the limit waitress stops accepting, and every new connection (health
+# checks, Slack) waits in the kernel's backlog until an open one closes. Its idle timeout never
+# closes a client that sends a byte now and then. So: a limit far above what slow clients are
+# likely to hold, and a deadline for a request to arrive in full, checked at every sweep.
+CONNECTION_LIMIT = 1_000  # each costs one descriptor (10,000+ allowed here); poll(), as select() stops at 1,024
+IDLE_TIMEOUT = 15  # seconds without a byte (waitress's channel_timeout; its default is 120)
+REQUEST_DEADLINE = 10  # seconds from a request's first byte to its last: Slack sends < 1 MB at once and gives up after 3 s
+CLEANUP_INTERVAL = 2  # seconds between sweeps for idle and overdue connections
+BACKLOG = 1_024  # connections the kernel queues while waitress is at its limit
+
+
+class _DeadlineChannel(HTTPChannel):
+    """waitress's connection, remembering when the request it is reading began to arrive."""
+
+    request_started: float | None = None
+
+    def received(self, data):
+        if self.request is None and data:
+            self.request_started = time.time()  # waitress's own clock (maintenance gets time.time())
+        try:
+            return super().received(data)
+        finally:
+            if self.request is None:  # the request is complete (or none is in progress)
+                self.request_started = None
+
+
+def _enforce_deadline(server, seconds: float) -> None:
+    """Close connections whose request has been arriving for longer than `seconds`."""
+    sweep = server.maintenance
+
+    def maintenance(now: float) -> None:
+        sweep(now)  # waitress's own: connections idle past channel_timeout
+        late = now - seconds
+        for channel in list(server.active_channels.values()):
+            started = getattr(channel, "request_started", None)
+            if started is not None and started < late and not channel.requests:
+                channel.will_close = True
+
+    server.channel_class = _DeadlineChannel
+    server.maintenance = maintenance
+
+
 def make_server(app: App, *, host: str = "0.0.0.0", port: int = 3000, threads: int = 16, ready=None,
-                guard: RequestGuard | None = None):
+                guard: RequestGuard | None = None, request_deadline: float = REQUEST_DEADLINE,
+                cleanup_interval: int = CLEANUP_INTERVAL):
     """A waitress server (multi-threaded, production grade); call .run() or .close()."""
-    return create_server(wsgi_app(app, ready, guard), host=host, port=port, threads=threads,
-                         ident="feedsum", clear_untrusted_proxy_headers=True)
+    server = create_server(wsgi_app(app, ready, guard), host=host, port=port, threads=threads,
+                           ident="feedsum", clear_untrusted_proxy_headers=True,
+                           connection_limit=CONNECTION_LIMIT, asyncore_use_poll=True,
+                           channel_timeout=IDLE_TIMEOUT, cleanup_interval=cleanup_interval, backlog=BACKLOG)
+    listeners = [server] if isinstance(server, BaseWSGIServer) else [
+        s for s in server.map.values() if isinstance(s, BaseWSGIServer)]  # one per address (IPv4 and IPv6)
+    for listener in listeners:
+        _enforce_deadline(listener, request_deadline)
+    return server

@@ -246,6 +246,15 @@ MIGRATIONS.append(m007_answer_order)
 MIGRATIONS.append(m008_seen_requests)
 
 
+def m009_snapshot_ready(conn: sqlite3.Connection) -> None:
+    # An import is inserted in chunks, each its own short transaction, so that other writers
+    # never wait for a whole file; the snapshot counts only once its last chunk is in (ready = 1).
+    _script(conn, "ALTER TABLE snapshots ADD COLUMN ready INTEGER NOT NULL DEFAULT 1")
+
+
+MIGRATIONS.append(m009_snapshot_ready)
+
+
 def migrate(db: sqlite_utils.Database) -> list[str]:
     """Apply pending migrations in order, each in its own transaction; returns the names applied."""
     applied: list[str] = []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -486,29 +487,71 @@ METRIC_COLUMNS = ("date", "platform", "account", "campaign", "ad_group", "campai
                   "impressions", "clicks", "spend", "conversions", "revenue")
 
 
-def save_snapshot(db, team_id: str, report_id: str, period: str, *, source: str, file_hash: str,
-                  rows: list[tuple], dropped: int, now: datetime) -> tuple[int, bool]:
-    """Store one immutable import of a period's rows; (id, False) when that file was imported before."""
+def begin_snapshot(db, team_id: str, report_id: str, period: str, *, source: str, file_hash: str,
+                   rows: int, dropped: int, now: datetime) -> int | None:
+    """Start storing one immutable import of a period's rows; None when that file was imported
+    before. The snapshot stays invisible (ready = 0) until publish_snapshots()."""
     with transaction(db) as conn:
-        found = conn.execute("SELECT id FROM snapshots WHERE team_id = ? AND report_id = ? AND period = ? AND file_hash = ?",
-                             (team_id, report_id, period, file_hash)).fetchone()
+        found = conn.execute("SELECT id FROM snapshots WHERE team_id = ? AND report_id = ? AND period = ? "
+                             "AND file_hash = ? AND ready = 1", (team_id, report_id, period, file_hash)).fetchone()
         if found:
             conn.execute("UPDATE snapshots SET seen_at = ? WHERE id = ?", (_iso(now), found[0]))
-            return found[0], False
+            return None
+        # The real hash is set when it is published: a placeholder keeps the UNIQUE constraint
+        # from meeting a concurrent import of the same file until then.
         cur = conn.execute(
-            "INSERT INTO snapshots (team_id, report_id, period, source, file_hash, pulled_at, rows, dropped, seen_at) "
-            "VALUES (?,?,?,?,?,?,?,?,?)",
-            (team_id, report_id, period, source, file_hash, _iso(now), len(rows), dropped, _iso(now)))
-        sid = cur.lastrowid
+            "INSERT INTO snapshots (team_id, report_id, period, source, file_hash, pulled_at, rows, dropped, seen_at, "
+            "ready) VALUES (?,?,?,?,?,?,?,?,?,0)",
+            (team_id, report_id, period, source, f"pending:{uuid.uuid4().hex}", _iso(now), rows, dropped, _iso(now)))
+        return cur.lastrowid
+
+
+def add_snapshot_rows(db, snapshot_id: int, rows: list[tuple]) -> None:
+    """One chunk of a snapshot's rows, in its own short transaction."""
+    with transaction(db) as conn:
         conn.executemany(f"INSERT INTO metric_rows (snapshot_id, {', '.join(METRIC_COLUMNS)}) "
-                         f"VALUES ({', '.join('?' * (len(METRIC_COLUMNS) + 1))})", [(sid, *r) for r in rows])
-        return sid, True
+                         f"VALUES ({', '.join('?' * (len(METRIC_COLUMNS) + 1))})", [(snapshot_id, *r) for r in rows])
+
+
+def publish_snapshots(db, snapshot_ids: list[int], file_hash: str) -> list[int]:
+    """Make complete snapshots visible, all in one transaction. Returns the ids that were the
+    same file as one published meanwhile (by another import): those stay hidden, to discard."""
+    duplicates = []
+    with transaction(db) as conn:
+        for sid in snapshot_ids:
+            team_id, report_id, period = conn.execute(
+                "SELECT team_id, report_id, period FROM snapshots WHERE id = ?", (sid,)).fetchone()
+            if conn.execute("SELECT 1 FROM snapshots WHERE team_id = ? AND report_id = ? AND period = ? "
+                            "AND file_hash = ?", (team_id, report_id, period, file_hash)).fetchone():
+                duplicates.append(sid)
+            else:
+                conn.execute("UPDATE snapshots SET ready = 1, file_hash = ? WHERE id = ?", (file_hash, sid))
+    return duplicates
+
+
+def discard_snapshots(db, snapshot_ids: list[int], *, chunk: int = 5_000) -> None:
+    """Delete unpublished snapshots and their rows, a chunk of rows per transaction."""
+    for sid in snapshot_ids:
+        while True:
+            with transaction(db) as conn:
+                n = conn.execute("DELETE FROM metric_rows WHERE rowid IN (SELECT rowid FROM metric_rows "
+                                 "WHERE snapshot_id = ? LIMIT ?)", (sid, chunk)).rowcount
+            if n < chunk:
+                break
+        with transaction(db) as conn:
+            conn.execute("DELETE FROM snapshots WHERE id = ? AND ready = 0", (sid,))
+
+
+def unpublished_snapshots(db, before: datetime) -> list[int]:
+    """Snapshots an import started before `before` and never published (it failed or was killed)."""
+    rows = _rows(db, "SELECT id, pulled_at FROM snapshots WHERE ready = 0")
+    return [r["id"] for r in rows if datetime.fromisoformat(r["pulled_at"]) < before]
 
 
 def snapshots_of(db, team_id: str, report_id: str, period: str) -> list[dict[str, Any]]:
-    """A period's snapshots, oldest first (so that later ones win when combined)."""
-    return _rows(db, "SELECT * FROM snapshots WHERE team_id = ? AND report_id = ? AND period = ? ORDER BY pulled_at, id",
-                 (team_id, report_id, period))
+    """A period's published snapshots, oldest first (so that later ones win when combined)."""
+    return _rows(db, "SELECT * FROM snapshots WHERE team_id = ? AND report_id = ? AND period = ? AND ready = 1 "
+                     "ORDER BY pulled_at, id", (team_id, report_id, period))
 
 
 def snapshot_rows(db, snapshot_id: int) -> list[tuple]:
@@ -520,7 +563,7 @@ def snapshot_rows(db, snapshot_id: int) -> list[tuple]:
 def data_as_of(db, team_id: str, report_id: str, period: str) -> str | None:
     """When a period's data was last read from a source or an upload (ISO), None without data."""
     row = _row(db, "SELECT MAX(COALESCE(seen_at, pulled_at)) AS at FROM snapshots "
-                   "WHERE team_id = ? AND report_id = ? AND period = ?", (team_id, report_id, period))
+                   "WHERE team_id = ? AND report_id = ? AND period = ? AND ready = 1", (team_id, report_id, period))
     return row["at"] if row else None
 
 

@@ -5,13 +5,15 @@ from __future__ import annotations
 import io
 import json
 import math
+import tracemalloc
 
 import pandas as pd
 import pytest
 
-from bot import metrics_cli
+from bot import metrics_cli, upload_guard
 from bot.exports import CANONICAL_COLUMNS, ExportError, dedupe, normalize_header, read_export
 from tests import export_fixtures as fx
+from tests import hostile_xlsx as hx
 from tests.export_fixtures import ALL_FIXTURES
 
 
@@ -453,3 +455,105 @@ def test_xlsx_without_a_day_column_is_dated_by_the_period_above_its_header():
     res = read_export(buf.getvalue(), name="p.xlsx")
     assert res.rows["date"].dt.strftime("%Y-%m-%d").tolist() == ["2026-11-01"]
     assert res.rows["spend"].sum() == 100.5
+# --- XLSX within bounds: checked before openpyxl builds anything, and while streaming ---------
+
+def test_a_hand_built_workbook_reads():
+    res = read_export(hx.table(30), name="ok.xlsx")
+    assert len(res.rows) == 30 and res.rows["spend"].sum() == 300 and res.rows["clicks"].sum() == 600
+
+
+def test_xlsx_padded_to_16384_columns_is_refused_from_its_dimension():
+    data = hx.padded(300)  # every row also has a cell in column XFD; the sheet says A1:XFD301
+    assert len(data) < 10_000
+    with pytest.raises(ExportError) as err:
+        read_export(data, name="wide.xlsx")
+    assert err.value.key == "limit.xlsx_columns"
+    assert "16,384 columns" in str(err.value) and "1,000" in str(err.value)
+
+
+def test_xlsx_padded_cells_without_a_dimension_cost_only_the_table():
+    data = hx.padded(300, dimension=False)
+    tracemalloc.start()
+    try:
+        res = read_export(data, name="wide.xlsx")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert len(res.rows) == 300 and res.rows["clicks"].sum() == 6000
+    assert peak < 20 * 2**20, f"{peak / 2**20:.0f} MiB"  # not 300 rows x 16,384 cells
+
+
+@pytest.mark.parametrize("make", [hx.laughs_in_sheet, hx.laughs_in_strings], ids=["sheet", "strings"])
+def test_xlsx_entity_expansion_is_refused_clearly(make):
+    with pytest.raises(ExportError) as err:
+        read_export(make(), name="lol.xlsx")
+    assert err.value.key == "limit.xlsx_entities" and "entities" in str(err.value)
+
+
+@pytest.mark.parametrize("make", [hx.laughs_in_sheet, hx.laughs_in_strings], ids=["sheet", "strings"])
+def test_openpyxl_itself_refuses_entities_through_defusedxml(make, monkeypatch):
+    import openpyxl
+
+    assert openpyxl.DEFUSEDXML  # installed, so openpyxl parses every part with defusedxml
+    monkeypatch.setattr(upload_guard, "check_xlsx_parts", lambda source, name=None: None)
+    with pytest.raises(ExportError) as err:
+        read_export(make(), name="lol.xlsx")
+    assert err.value.key == "limit.xlsx_entities"
+
+
+def _strings(n: int) -> str:
+    return (f'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="{hx.MAIN}">'
+            + "<si><t>x</t></si>" * n + "</sst>")
+
+
+# (bound to lower, value, workbook, the limit named). Small bounds keep the files tiny.
+BOUND_CASES = {
+    "present cells": ("MAX_XLSX_CELLS", 500, lambda: hx.table(200), "limit.xlsx_cells"),
+    "rows padded by a gap": ("MAX_XLSX_CELLS", 10_000, lambda: hx.workbook(hx.sheet(
+        [hx.row(1, hx.HEADERS)] + hx.data_rows(3) + [hx.row(20_000, ["2026-11-30", "计划A", 1, 1, 1])])),
+        "limit.xlsx_cells"),
+    "cells claimed by the dimension": ("MAX_XLSX_CELLS", 1_000, lambda: hx.table(3, dimension="A1:E1000"),
+                                       "limit.xlsx_cells"),
+    "one row of many cells": ("MAX_XLSX_COLUMNS", 50, lambda: hx.workbook(hx.sheet(
+        [hx.row(1, hx.HEADERS), hx.row(2, ["2026-11-01", "计划A", 10, 1000, 20] + [1] * 60)])),
+        "limit.xlsx_row_cells"),
+    "rows": ("MAX_XLSX_ROWS", 100, lambda: hx.table(150), "limit.xlsx_rows"),
+    "shared strings": ("MAX_XLSX_SHARED_STRINGS", 10, lambda: hx.workbook(hx.sheet([hx.row(1, hx.HEADERS)]),
+                                                                         strings=_strings(20)),
+                       "limit.xlsx_strings"),
+    "elements outside rows": ("MAX_XLSX_PART_ELEMENTS", 1_000, lambda: hx.workbook(hx.sheet(
+        [hx.row(1, hx.HEADERS)] + ["<junk/>"] * 2_000)), "limit.xlsx_part_elements"),
+    "text outside rows": ("MAX_XLSX_PART_CHARS", 10_000, lambda: hx.workbook(hx.sheet(
+        [hx.row(1, hx.HEADERS), " " * 20_000])), "limit.xlsx_part_chars"),
+    "a long row": ("MAX_XLSX_ROW_CHARS", 10_000, lambda: hx.workbook(hx.sheet(
+        [hx.row(1, hx.HEADERS), hx.row(2, ["2026-11-01", "计" * 20_000, 10, 1000, 20])])), "limit.xlsx_row_chars"),
+    "a row of many elements": ("MAX_XLSX_ROW_ELEMENTS", 100, lambda: hx.workbook(hx.sheet(
+        [hx.row(1, hx.HEADERS), hx.row(2, ["2026-11-01", "计划A", 10, 1000, 20], "<x/>" * 200)])),
+        "limit.xlsx_row_elements"),
+}
+
+
+@pytest.mark.parametrize("case", list(BOUND_CASES))
+def test_xlsx_bounds_name_the_limit(case, monkeypatch):
+    name, value, make, key = BOUND_CASES[case]
+    data = make()
+    read_export(data, name="ok.xlsx")  # within the real bounds: read
+    monkeypatch.setattr(upload_guard, name, value)
+    with pytest.raises(ExportError) as err:
+        read_export(data, name="big.xlsx")
+    assert err.value.key == key, str(err.value)
+    assert f"{value:,}" in str(err.value) and str(err.value).startswith("big.xlsx")
+
+
+def test_a_workbook_with_broken_xml_is_an_export_error():
+    cut = hx.workbook(hx.sheet([hx.row(1, hx.HEADERS)])[:-30])  # the sheet's XML stops half-way
+    with pytest.raises(ExportError, match="Excel"):
+        read_export(cut, name="cut.xlsx")
+
+
+def test_cli_names_the_file_and_the_limit(tmp_path, capsys):
+    path = tmp_path / "wide.xlsx"
+    path.write_bytes(hx.padded(300))
+    assert metrics_cli.run([str(path)], out=io.StringIO()) == 2
+    err = capsys.readouterr().err
+    assert "wide.xlsx" in err and "1,000" in err and "Traceback" not in err

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import sqlite3
+import threading
 import time
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -12,6 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.runner import tick
+from tests import hostile_xlsx as hx
 from tests.slack_harness import ADMIN, CHANNEL, CONFIG, OWNER_A, OWNER_B, Harness, modal_values
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -444,3 +446,72 @@ def test_a_configured_source_names_the_month_and_the_platform(tmp_path, clock):
         assert "27 October 2026 - 23 November 2026" in pull.error
     finally:
         h.close()
+# --- files within bounds, imports in chunks ------------------------------------------------------
+
+def big_csv(n: int) -> bytes:
+    """`n` rows of November: 100 impressions, 2 clicks, 1.00 spend each."""
+    lines = ["时间,广告组,展示数,点击数,总花费(元)"]
+    lines += [f"2026-11-{i % 30 + 1:02d},计划{i % 40},100,2,1.00" for i in range(n)]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def test_hostile_workbooks_are_answered_in_the_reports_language(harness):
+    h = harness
+    share(h, "wide.xlsx", hx.padded(300), file_id="FW")  # 16,384 columns claimed in a few KB
+    text = h.wait_for(lambda: [t for t in replies(h) if "wide.xlsx" in t])[0]
+    assert "无法导入" in text and "16,384 列" in text and "1,000 列" in text
+    share(h, "lol.xlsx", hx.laughs_in_sheet(), file_id="FL")  # billion laughs
+    text = h.wait_for(lambda: [t for t in replies(h) if "lol.xlsx" in t])[0]
+    assert "无法导入" in text and "XML 实体" in text
+    assert h.core.summary(h.report, PERIOD, h.clock()).kpi is None
+
+
+def test_an_import_that_fails_half_way_keeps_nothing_and_says_so(harness, monkeypatch):
+    from bot import metrics
+
+    h = harness
+    monkeypatch.setattr(metrics, "IMPORT_CHUNK_ROWS", 200, raising=False)
+    pages = h.db.conn.execute("PRAGMA page_count").fetchone()[0]
+    h.db.conn.execute(f"PRAGMA max_page_count = {pages + 8}")  # the disk fills up after a few chunks
+    try:
+        share(h, "big.csv", big_csv(3000))
+        text = h.wait_for(lambda: [t for t in replies(h) if "big.csv" in t])[0]
+    finally:
+        h.db.conn.execute("PRAGMA max_page_count = 1073741823")
+    assert "无法导入" in text and "没有导入任何数据" in text
+    counts = h.db.conn.execute("SELECT (SELECT COUNT(*) FROM snapshots), (SELECT COUNT(*) FROM metric_rows)").fetchone()
+    assert counts == (0, 0)  # the chunks that went in were deleted again
+    assert h.core.summary(h.report, PERIOD, h.clock()).kpi is None
+    share(h, "big.csv", big_csv(3000), file_id="F2")  # with room again the same file goes in whole
+    h.wait_for(lambda: [t for t in replies(h) if "big.csv" in t and "3000" in t])
+    assert h.core.summary(h.report, PERIOD, h.clock()).kpi.totals["clicks"] == 6000
+
+
+def test_people_keep_writing_while_a_big_import_is_half_way(harness, monkeypatch):
+    """The database is not held for the whole import, and a half-inserted file never counts."""
+    from bot import metrics
+    from storage import repo
+
+    h = harness
+    monkeypatch.setattr(metrics, "IMPORT_CHUNK_ROWS", 100)
+    h.core.open(h.report, PERIOD, ADMIN, h.clock())
+    insert, half_way, go_on = repo.add_snapshot_rows, threading.Event(), threading.Event()
+
+    def insert_then_hold(db, sid, rows):
+        insert(db, sid, rows)
+        if not half_way.is_set():  # hold the import after its first chunk
+            half_way.set()
+            assert go_on.wait(10)
+
+    monkeypatch.setattr(repo, "add_snapshot_rows", insert_then_hold)
+    share(h, "big.csv", big_csv(1000))
+    assert half_way.wait(10)
+    try:
+        modal = h.modal_for("results", OWNER_A, PERIOD)  # Write opens the form
+        assert h.submit_view(modal, modal_values(modal, "写到一半也能保存"), OWNER_A).body == ""
+        summary = h.core.summary(h.report, PERIOD, h.clock())
+        assert summary.sections[0].text == "写到一半也能保存" and summary.kpi is None  # 100 of 1,000 rows: not counted
+    finally:
+        go_on.set()
+    h.wait_for(lambda: [t for t in replies(h) if "big.csv" in t])
+    assert h.core.summary(h.report, PERIOD, h.clock()).kpi.totals["clicks"] == 2000

@@ -6,11 +6,13 @@ API, except where a test names the core or storage directly.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import logging
 import os
 import shutil
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -20,7 +22,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import zipfile
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -226,6 +228,53 @@ def test_open_killed_half_way_is_finished_by_the_next_open_without_duplicates(tm
         assert (result.sent, result.skipped) == (4, 2)  # the 3rd found in Slack, 3 more sent; 2 done before
         keys = [m["metadata"]["event_payload"]["key"] for m in fake.posted()]
         assert len(keys) == 6 and len(set(keys)) == 6
+
+
+KILLED_IMPORT = """
+import os, signal, sys
+from datetime import datetime
+from bot import metrics
+from bot.cli import build
+from bot.config import Settings
+from storage import repo
+now = datetime.fromisoformat(sys.argv[1])
+metrics.IMPORT_CHUNK_ROWS = 100
+insert = repo.add_snapshot_rows
+def insert_then_die(db, sid, rows):
+    insert(db, sid, rows)
+    os.kill(os.getpid(), signal.SIGKILL)  # between two chunks
+repo.add_snapshot_rows = insert_then_die
+_app, deps = build(Settings.from_env(os.environ), clock=lambda: now)
+report = deps.core.all_reports()[0]
+deps.core.import_upload(report, "U0ADMIN01", open(sys.argv[2], "rb").read(), "nov.csv", now)
+"""
+
+
+def test_an_import_killed_half_way_never_counts_and_is_cleaned_up(tmp_path):
+    from tests.test_metrics_slack import big_csv
+    from tests.test_runner import OPEN, cli_env
+
+    with FakeSlack() as fake:
+        env = cli_env(tmp_path, fake)
+        export = tmp_path / "nov.csv"
+        export.write_bytes(big_csv(1000))
+        killed = subprocess.run([sys.executable, "-c", KILLED_IMPORT, OPEN.isoformat(), str(export)],
+                                env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60)
+        assert killed.returncode == -9, killed.stderr
+        db = open_db(tmp_path / "f.db")
+        count = "SELECT (SELECT COUNT(*) FROM snapshots WHERE ready = 0), (SELECT COUNT(*) FROM metric_rows)"
+        assert db.conn.execute(count).fetchone() == (1, 100)  # what the dead process left behind
+        assert repo.snapshots_of(db, fake.team_id, "feed-ads", PERIOD) == []  # and it does not count
+        later = OPEN + timedelta(hours=2)  # the next import, in a running bot, an hour or more later
+        from bot.cli import build
+        from bot.config import Settings
+
+        _app, deps = build(Settings.from_env(env), clock=lambda: later)
+        out = deps.core.import_upload(deps.core.all_reports()[0], ADMIN, export.read_bytes(), "nov.csv", later)
+        deps.workers.shutdown(wait=True)
+        assert (out.rows, out.new) == (1000, 1)
+        assert db.conn.execute(count).fetchone() == (0, 1000)  # the leftovers are gone
+        assert len(repo.snapshots_of(db, fake.team_id, "feed-ads", PERIOD)) == 1
 
 
 def test_a_busy_database_is_waited_for_not_failed(harness):
@@ -715,6 +764,96 @@ def test_a_huge_body_is_refused_with_413_before_parsing(harness):
     r = harness.post("payload=" + "x" * (1024 * 1024 + 1), content_type="application/x-www-form-urlencoded")
     assert r.status == 413
     assert harness.get("/healthz").status == 200
+
+
+# --- slow clients (slow-loris) -------------------------------------------------------------------
+
+SLOW_REQUEST = b"POST /slack/events HTTP/1.1\r\nHost: feedsum\r\nContent-Type: application/json\r\n"
+
+
+def _get_within(url: str, seconds: float) -> int:
+    with urllib.request.urlopen(url, timeout=seconds) as resp:
+        return resp.status
+
+
+def test_slow_connections_leave_health_checks_and_slack_answered(harness):
+    """120 connections each sending a request's headers a byte at a time (never idle, never done)."""
+    h = harness
+    slow: list[socket.socket] = []
+    try:
+        for _ in range(120):
+            s = socket.create_connection(("127.0.0.1", h.port), timeout=5)
+            s.sendall(SLOW_REQUEST[:1])
+            slow.append(s)
+        for i in range(1, 4):  # three rounds: every connection sends its next byte, then we ask
+            for s in slow:
+                s.sendall(SLOW_REQUEST[i:i + 1])
+            t0 = time.monotonic()
+            assert _get_within(h.url + "/healthz", 5) == 200
+            r = h.command("help")
+            assert r.status == 200 and "/feedsum" in r.body and time.monotonic() - t0 < 5
+    finally:
+        for s in slow:
+            s.close()
+
+
+def test_a_request_that_never_finishes_arriving_is_cut_off(harness):
+    """Past the deadline a trickling connection is closed; a whole request still gets through."""
+    from handlers.server import make_server
+
+    server = make_server(harness.app, host="127.0.0.1", port=0, threads=2, request_deadline=1, cleanup_interval=1)
+    threading.Thread(target=server.run, daemon=True).start()
+    url = f"http://127.0.0.1:{server.effective_port}"
+    s = socket.create_connection(("127.0.0.1", server.effective_port), timeout=5)
+    try:
+        deadline = time.monotonic() + 6
+        closed = False
+        for byte in SLOW_REQUEST * 100:
+            try:
+                s.sendall(bytes([byte]))
+                s.settimeout(0.2)
+                closed = s.recv(1) == b""
+            except TimeoutError:
+                pass
+            except OSError:  # reset by the server
+                closed = True
+            if closed or time.monotonic() > deadline:
+                break
+        assert closed, "the trickling connection was still open"
+        assert _get_within(url + "/healthz", 5) == 200
+    finally:
+        s.close()
+        server.close()
+
+
+def test_at_the_connection_limit_new_clients_wait_only_until_the_deadline(harness, monkeypatch):
+    """waitress stops accepting at its limit (new connections queue in the backlog); trickling
+    connections past the deadline are closed, and the queued health check is then answered."""
+    from handlers import server as http
+
+    monkeypatch.setattr(http, "CONNECTION_LIMIT", 5)
+    server = http.make_server(harness.app, host="127.0.0.1", port=0, threads=2, request_deadline=1,
+                              cleanup_interval=1)
+    threading.Thread(target=server.run, daemon=True).start()
+    slow = [socket.create_connection(("127.0.0.1", server.effective_port), timeout=5) for _ in range(5)]
+    stop = threading.Event()
+
+    def trickle():
+        for byte in SLOW_REQUEST * 100:
+            for s in slow:
+                with contextlib.suppress(OSError):  # closed by the server: that is the point
+                    s.sendall(bytes([byte]))
+            if stop.wait(0.1):
+                return
+
+    threading.Thread(target=trickle, daemon=True).start()
+    try:
+        assert _get_within(f"http://127.0.0.1:{server.effective_port}/healthz", 8) == 200
+    finally:
+        stop.set()
+        for s in slow:
+            s.close()
+        server.close()
 
 
 # --- uploads -------------------------------------------------------------------------------------
