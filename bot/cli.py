@@ -233,7 +233,7 @@ def build(settings: Settings, *, clock=utcnow):
     client = web_client(settings)
     with _talking_to_slack(settings):
         app, deps = create_app(settings, client, db, clock)
-        team_id = client.auth_test()["team_id"] if settings.bot_token else ""
+        team_id = deps.workspaces.default_team() or ""
     for i, r in enumerate(reports):
         if not (r.team_id or team_id):
             raise ConfigError(settings.config_path, f"reports[{i}].team_id",
@@ -250,7 +250,7 @@ def _run(settings: Settings, args) -> int:
     if not args.no_scheduler:
         from bot.runner import start_scheduler
 
-        scheduler = start_scheduler(deps.core, utcnow)
+        scheduler = start_scheduler(deps.core, utcnow, deps.workspaces.serves)
     try:
         if settings.app_token:
             from handlers.socket_mode import SocketModeHandler
@@ -289,7 +289,7 @@ def _tick(settings: Settings, args) -> int:
     if now.tzinfo is None:
         raise CliError(f"--now: {args.now!r} has no UTC offset; {example}")
     _app, deps = build(settings, clock=lambda: now)
-    for line in tick(deps.core, now, dry_run=args.dry_run):
+    for line in tick(deps.core, now, dry_run=args.dry_run, serves=deps.workspaces.serves):
         print(line)
     return 0
 
@@ -300,7 +300,7 @@ def _scheduler(settings: Settings, args) -> int:
     from bot.runner import start_scheduler
 
     _app, deps = build(settings)
-    scheduler = start_scheduler(deps.core, utcnow)
+    scheduler = start_scheduler(deps.core, utcnow, deps.workspaces.serves)
     try:
         while True:
             time.sleep(3600)

@@ -199,6 +199,23 @@ def m005_data_freshness(conn: sqlite3.Connection) -> None:
 MIGRATIONS.append(m005_data_freshness)
 
 
+def m006_workspace_removals(conn: sqlite3.Connection) -> None:
+    # A workspace that removed the app (app_uninstalled / tokens_revoked): the scheduler stops
+    # serving it while its data stays. token_sha256 names SLACK_BOT_TOKEN when it was that
+    # workspace's token, so a restart with the same (dead) token still leaves it alone.
+    _script(conn,
+        """
+        CREATE TABLE workspace_removals (
+            team_id TEXT PRIMARY KEY, reason TEXT NOT NULL, token_sha256 TEXT, at TEXT NOT NULL
+        );
+        CREATE INDEX workspace_removals_token ON workspace_removals (token_sha256);
+        """
+    )
+
+
+MIGRATIONS.append(m006_workspace_removals)
+
+
 def migrate(db: sqlite_utils.Database) -> list[str]:
     """Apply pending migrations in order, each in its own transaction; returns the names applied."""
     applied: list[str] = []

@@ -4,17 +4,23 @@ per-team bot tokens (SLACK_CLIENT_ID / SLACK_CLIENT_SECRET set)."""
 from __future__ import annotations
 
 import json
+import logging
 import re
+import sqlite3
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
 
-from handlers.oauth import BOT_SCOPES, oauth_db_path
+from bot.fake_slack import BOT_USER
+from bot.runner import tick
+from handlers.oauth import BOT_SCOPES, authorize_url, oauth_db_path
 from storage import repo
 from tests.slack_harness import ADMIN, CHANNEL, OWNER_A, Harness, modal_values
 from tests.test_admin import db_state, home_for, last_view, setup_values
@@ -143,3 +149,177 @@ def test_oauth_redirect_with_a_bad_state_installs_nothing(oauth_harness):
     assert status >= 400
     assert not h.fake.calls_to("oauth.v2.access")
     assert h.app.installation_store.find_installation(enterprise_id=None, team_id=h.fake.team_id) is None
+
+
+# --- the default workspace's token alongside installations; uninstall, revoke, rotation ------
+
+B_CHANNEL = "C0BCHANNEL"
+SH = ZoneInfo("Asia/Shanghai")
+OPEN = datetime(2026, 11, 26, 10, 0, 30, tzinfo=SH)  # 3rd-last business day of Nov 2026: prompts
+REMIND = datetime(2026, 11, 27, 10, 0, 30, tzinfo=SH)  # the next business day: reminders
+B_TOKEN = "Bearer xoxb-t0secondws-installed"
+
+
+def create_b_report(h) -> None:
+    """Team B (installed by OAuth) makes its own report in Slack."""
+    assert h.command("setup", user=ADMIN, channel=B_CHANNEL, team=TEAM_B).status == 200
+    modal = last_view(h)
+    r = h.submit_view(modal, setup_values(admins=(ADMIN,), owners={"results": [OWNER_A]}), ADMIN, team=TEAM_B)
+    assert r.body == ""
+    assert h.core.resolve_report(TEAM_B, B_CHANNEL, ADMIN).team_id == TEAM_B
+
+
+def removal_event(h, team: str, kind: str):
+    event = ({"type": "app_uninstalled"} if kind == "app_uninstalled"
+             else {"type": "tokens_revoked", "tokens": {"oauth": [], "bot": [BOT_USER]}})
+    return h.event(event, event_id=f"Ev-{kind}-{team}", team=team)
+
+
+def team_rows(h, team: str) -> dict[str, int]:
+    tables = ("reports", "periods", "prompts", "answers", "revisions", "ledger", "audit")
+    return {t: h.db.execute(f"SELECT COUNT(*) FROM {t} WHERE team_id = ?", [team]).fetchone()[0] for t in tables}
+
+
+def tokens_used(h) -> set[str]:
+    return {c.headers.get("Authorization") for c in h.fake.calls if c.method != "oauth.v2.access"}
+
+
+def ticked(h, now):
+    return tick(h.core, now, serves=h.deps.workspaces.serves)
+
+
+def test_the_default_token_workspace_works_alongside_an_installed_one(oauth_harness):
+    h = oauth_harness
+    install(h, TEAM_B)
+    create_b_report(h)
+    # The default workspace (SLACK_BOT_TOKEN's) is answered, in the ack, like in token mode.
+    r = h.command(f"status {PERIOD}")
+    assert r.status == 200 and r.json()["response_type"] == "ephemeral", r.body
+    assert "信息流投放组" in r.json()["text"] + json.dumps(r.json().get("blocks"), ensure_ascii=False)
+    # The schedule serves both workspaces, each with its own token.
+    h.fake.reset_calls()
+    lines = ticked(h, OPEN)
+    assert len(lines) == 2 and all(line.startswith("done:") for line in lines), lines
+    posts = h.fake.calls_to("chat.postMessage")
+    assert {c.headers["Authorization"] for c in posts} == {"Bearer xoxb-test", B_TOKEN}
+    assert all(c.params["text"] for c in posts)
+
+
+def test_socket_mode_with_oauth_answers_the_default_workspace(oauth_harness):
+    from handlers.socket_mode import SocketModeHandler
+    from tests.fake_socket_mode import FakeSocketMode
+    from tests.test_socket_mode import command
+
+    h = oauth_harness
+    server = FakeSocketMode()
+    h.fake.socket_url = server.url
+    handler = SocketModeHandler(h.app, "xapp-1-test", ping_interval=0.4, ping_timeout=0.3)
+    try:
+        handler.connect()
+        server.wait_connections(1)
+        ack = server.wait_ack(server.send("slash_commands", command(f"status {PERIOD}")))
+        assert "信息流投放组" in json.dumps(ack, ensure_ascii=False)
+    finally:
+        handler.close()
+        server.close()
+
+
+@pytest.mark.parametrize("kind", ["app_uninstalled", "tokens_revoked"])
+def test_removing_the_app_deletes_the_installation_and_stops_all_traffic_but_keeps_the_data(
+        oauth_harness, kind, caplog):
+    h = oauth_harness
+    install(h, TEAM_B)
+    create_b_report(h)
+    ticked(h, OPEN)
+    report_b = h.core.resolve_report(TEAM_B, B_CHANNEL, ADMIN)
+    h.core.submit(report_b, PERIOD, "results", OWNER_A, "team B text", OPEN, via="test")
+    kept = team_rows(h, TEAM_B)
+    h.fake.revoke(TEAM_B)  # what Slack does before it sends the event
+    assert removal_event(h, TEAM_B, kind).status == 200
+    assert h.app.installation_store.find_installation(enterprise_id=None, team_id=TEAM_B) is None
+    assert h.app.installation_store.find_bot(enterprise_id=None, team_id=TEAM_B) is None
+    ws = h.deps.workspaces
+    assert not ws.serves(TEAM_B) and ws.serves(h.fake.team_id)
+    # The scheduler goes on for the default workspace and sends nothing to team B, quietly.
+    h.fake.reset_calls()
+    caplog.clear()
+    lines = ticked(h, REMIND)
+    assert lines and all(line.startswith("done:") and h.fake.team_id in line for line in lines), lines
+    assert B_TOKEN not in tokens_used(h) and tokens_used(h) == {"Bearer xoxb-test"}
+    assert not [rec for rec in caplog.records if rec.levelno >= logging.WARNING], caplog.text
+    assert ticked(h, datetime(2026, 12, 2, 12, 0, 30, tzinfo=SH))  # the default workspace's post
+    assert B_TOKEN not in tokens_used(h)
+    assert team_rows(h, TEAM_B) == kept
+    assert repo.answers_of(h.db, TEAM_B, report_b.id, PERIOD)["results"]["text"] == "team B text"
+    # A new install serves the workspace again, with its data.
+    install(h, TEAM_B, code="code-2")
+    assert h.deps.workspaces.serves(TEAM_B)
+
+
+def test_the_default_workspace_removing_the_app_stops_its_schedule(harness, caplog):
+    h = harness  # token mode: SLACK_BOT_TOKEN only
+    assert ticked(h, OPEN)
+    h.fake.revoke(h.fake.team_id)
+    assert removal_event(h, h.fake.team_id, "app_uninstalled").status == 200
+    h.fake.reset_calls()
+    caplog.clear()
+    assert ticked(h, REMIND) == []
+    assert h.fake.calls == []
+    assert not [rec for rec in caplog.records if rec.levelno >= logging.WARNING], caplog.text
+    assert team_rows(h, h.fake.team_id)["prompts"] == 8
+
+
+def test_tokens_revoked_for_users_only_keeps_the_bot(oauth_harness):
+    h = oauth_harness
+    install(h, TEAM_B)
+    event = {"type": "tokens_revoked", "tokens": {"oauth": ["U0INSTALL"], "bot": []}}
+    assert h.event(event, event_id="Ev-users", team=TEAM_B).status == 200
+    assert h.deps.workspaces.serves(TEAM_B)
+
+
+def test_the_authorize_url_follows_the_api_base():
+    assert authorize_url("https://slack.com/api/") == "https://slack.com/oauth/v2/authorize"
+    assert authorize_url("https://slack-gov.com/api/") == "https://slack-gov.com/oauth/v2/authorize"
+    assert authorize_url("https://slack-gov.com/api") == "https://slack-gov.com/oauth/v2/authorize"
+    assert authorize_url("http://127.0.0.1:8080/api/") == "http://127.0.0.1:8080/oauth/v2/authorize"
+
+
+def test_the_install_page_on_govslack_sends_people_to_slack_gov(tmp_path, clock):
+    h = Harness(tmp_path, clock, env={"SLACK_CLIENT_ID": "111.222", "SLACK_CLIENT_SECRET": "shh",
+                                      "SLACK_BOT_TOKEN": "", "SLACK_API_BASE_URL": "https://slack-gov.com/api/"})
+    try:
+        status, body, headers = _get(h.url + "/slack/install")
+        link = headers.get("Location") or re.search(r'href="([^"]*oauth/v2/authorize[^"]*)"', body).group(1)
+        assert link.startswith("https://slack-gov.com/oauth/v2/authorize?"), link
+    finally:
+        h.close()
+
+
+def test_an_expired_rotating_token_is_refreshed_once_then_used(oauth_harness):
+    h = oauth_harness
+    h.fake.rotation = True
+    install(h, TEAM_B)
+    create_b_report(h)
+    store = h.app.installation_store
+    installed = store.find_installation(enterprise_id=None, team_id=TEAM_B)
+    old = installed.bot_token
+    assert old.startswith("xoxe.xoxb-") and installed.bot_refresh_token and installed.bot_token_expires_at
+    # Installed yesterday; its 12-hour token ran out while nobody used it.
+    with sqlite3.connect(store.database) as conn:
+        for table in ("slack_installations", "slack_bots"):
+            conn.execute(f"UPDATE {table} SET bot_token_expires_at = ?, installed_at = datetime('now', '-1 day') "
+                         "WHERE team_id = ?", (int(time.time()) - 60, TEAM_B))
+    h.fake.expired.add(old)
+    h.fake.reset_calls()
+    # The scheduler's first send refreshes it; every later call, from anywhere, uses the new one.
+    assert all(line.startswith("done:") for line in ticked(h, OPEN))
+    refreshed = store.find_installation(enterprise_id=None, team_id=TEAM_B)
+    new = refreshed.bot_token
+    assert new != old and refreshed.bot_token_expires_at > time.time() + 3600
+    assert h.command(f"status {PERIOD}", channel=B_CHANNEL, team=TEAM_B).status == 200
+    assert h.command("setup", user=ADMIN, channel=B_CHANNEL, team=TEAM_B).status == 200
+    grants = [c for c in h.fake.calls_to("oauth.v2.access") if c.params.get("grant_type") == "refresh_token"]
+    assert len(grants) == 1
+    assert f"Bearer {old}" not in tokens_used(h)
+    assert {c.headers["Authorization"] for c in h.fake.calls_to("views.open")} == {f"Bearer {new}"}
+    assert not [c for c in h.fake.calls if c.method == "chat.postMessage" and not c.params.get("channel")]
