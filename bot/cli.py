@@ -66,6 +66,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("backup", help="copy the database safely while the bot runs")
     p.add_argument("path", help="where to write the copy")
     sub.add_parser("check", help="validate the configuration and exit")
+    sub.add_parser("workspaces", help="list the workspaces with data: served, or removed the app and when")
+    p = sub.add_parser("forget-workspace", help="delete everything stored for a workspace that removed the app")
+    p.add_argument("team", metavar="TEAM_ID", help="the workspace id (T…), as `feedsum workspaces` lists it")
+    p.add_argument("--yes", action="store_true", help="don't ask for confirmation")
     return parser
 
 
@@ -206,6 +210,75 @@ def _demo(settings: Settings, args) -> int:
     return run_demo(out, locale=args.locale)
 
 
+def _workspaces_of(settings: Settings, db):
+    """Who is served, without building the Slack app (no Slack call until a question needs one)."""
+    from handlers.app import web_client
+    from handlers.oauth import Workspaces, installation_store
+
+    return Workspaces(settings, db, default_client=web_client(settings) if settings.bot_token else None,
+                      store=installation_store(settings) if settings.oauth else None, make_client=web_client)
+
+
+def _describe_rows(rows: dict[str, int]) -> str:
+    return ", ".join(f"{table} {n}" for table, n in sorted(rows.items()))
+
+
+def _list_workspaces(settings: Settings, args) -> int:
+    from storage.db import open_db
+    from storage.workspaces import removals, team_data
+
+    db = open_db(settings.db_path)
+    workspaces, gone = _workspaces_of(settings, db), removals(db)
+    data = team_data(db)
+    if not data:
+        print(f"no workspace has data in {settings.db_path}")
+        return 0
+    for team in sorted(data):
+        with _talking_to_slack(settings):
+            how = workspaces.installed(team)
+        if how:
+            state = f"served ({how})"
+        elif team in gone:
+            state = f"removed the app {gone[team]['at'][:16].replace('T', ' ')} ({gone[team]['reason']})"
+        else:
+            state = "not installed"
+        print(f"{team}  {state}  {_describe_rows(data[team])}")
+    return 0
+
+
+def _forget_workspace(settings: Settings, args) -> int:
+    from storage.db import open_db
+    from storage.workspaces import forget_team, team_data
+
+    team = args.team.strip()
+    db = open_db(settings.db_path)
+    workspaces = _workspaces_of(settings, db)
+    with _talking_to_slack(settings):
+        how = workspaces.installed(team)
+    if how:
+        raise CliError(f"workspace {team} still has the app ({how}): remove the app there first "
+                       "(Slack: workspace settings → Manage apps), or its reports would be served again")
+    rows = team_data(db).get(team)
+    if not rows:
+        known = ", ".join(sorted(team_data(db))) or "none"
+        raise CliError(f"no data for workspace {team} in {settings.db_path} (workspaces with data: {known})")
+    print(f"workspace {team}: {_describe_rows(rows)}")
+    if not args.yes:
+        try:
+            answer = input(f"Type {team} to delete all of it for good: ").strip()
+        except EOFError:
+            answer = ""
+        if answer != team:
+            raise CliError("not confirmed: nothing deleted (type the workspace id, or pass --yes)")
+    deleted = forget_team(db, team)
+    if workspaces.store is not None:
+        workspaces.store.delete_all(enterprise_id=None, team_id=team)  # user installations, if any
+    log.info("forgot workspace %s: %s", team, _describe_rows(deleted))
+    print(f"deleted workspace {team}: {_describe_rows(deleted)}. Reports of it in {settings.config_path} "
+          "come back on the next start: remove them there too.")
+    return 0
+
+
 def sync_reports(core, reports: list[Report], team_id: str, now: datetime) -> None:
     """Make the database's file-managed reports match the config file."""
     from dataclasses import replace
@@ -309,7 +382,8 @@ def _scheduler(settings: Settings, args) -> int:
 
 
 COMMANDS = {"demo": _demo, "run": _run, "tick": _tick, "scheduler": _scheduler, "metrics": _metrics,
-            "backup": _backup, "check": _check}
+            "backup": _backup, "check": _check, "workspaces": _list_workspaces,
+            "forget-workspace": _forget_workspace}
 
 
 if __name__ == "__main__":

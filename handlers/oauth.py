@@ -169,6 +169,13 @@ class Workspaces:
         """Whether anything may be sent to this workspace (cheap: no Slack call once started)."""
         return self._installation(team_id) is not None or self._serves_by_default(team_id)
 
+    def installed(self, team_id: str) -> str | None:
+        """How the app is still installed in this workspace ("installation", "SLACK_BOT_TOKEN"), or None."""
+        if self._installation(team_id) is not None:
+            return "installation"
+        live_default = self.default_client is not None and self._default_removal() is None
+        return "SLACK_BOT_TOKEN" if live_default and team_id == self.default_team() else None
+
     def token_for(self, team_id: str) -> str | None:
         """The bot token to use for this workspace now, refreshing a rotating one that expires soon."""
         token = self._installed_token(team_id)

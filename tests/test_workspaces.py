@@ -3,6 +3,7 @@ per-team bot tokens (SLACK_CLIENT_ID / SLACK_CLIENT_SECRET set)."""
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import re
@@ -323,3 +324,103 @@ def test_an_expired_rotating_token_is_refreshed_once_then_used(oauth_harness):
     assert f"Bearer {old}" not in tokens_used(h)
     assert {c.headers["Authorization"] for c in h.fake.calls_to("views.open")} == {f"Bearer {new}"}
     assert not [c for c in h.fake.calls if c.method == "chat.postMessage" and not c.params.get("channel")]
+
+
+# --- the command line: the scheduler's wiring, listing and forgetting workspaces -------------
+
+@pytest.fixture
+def cli(oauth_harness, monkeypatch, tmp_path):
+    """`feedsum …` run in-process against the harness's database, OAuth store and fake Slack."""
+    from bot.cli import main
+    from tests.test_runner import CONFIG_TOML
+
+    h = oauth_harness
+    work = tmp_path / "cwd"
+    work.mkdir()
+    (work / "feedsum.toml").write_text(CONFIG_TOML, encoding="utf-8")
+    monkeypatch.chdir(work)
+    env = {"FEEDSUM_DB": h.settings.db_path, "FEEDSUM_CONFIG": str(work / "feedsum.toml"),
+           "SLACK_CLIENT_ID": "111.222", "SLACK_CLIENT_SECRET": "shh", "SLACK_BOT_TOKEN": "xoxb-test",
+           "SLACK_API_BASE_URL": h.fake.api_url}
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return main
+
+
+def test_feedsum_tick_skips_a_workspace_that_removed_the_app(oauth_harness, cli, capsys):
+    h = oauth_harness
+    install(h, TEAM_B)
+    create_b_report(h)
+    h.fake.revoke(TEAM_B)
+    assert removal_event(h, TEAM_B, "app_uninstalled").status == 200
+    h.fake.reset_calls()
+    assert cli(["tick", "--now", OPEN.isoformat()]) == 0
+    out = capsys.readouterr()
+    assert out.out.splitlines() == [f"done: {h.fake.team_id}/feed-ads 2026-11 open      (scheduled 2026-11-26 10:00 CST)"]
+    assert tokens_used(h) == {"Bearer xoxb-test"} and h.fake.calls_to("chat.postMessage")
+
+
+def test_an_admin_forgets_a_workspace_that_removed_the_app(oauth_harness, cli, capsys, monkeypatch):
+    h = oauth_harness
+    install(h, TEAM_B)
+    create_b_report(h)
+    ticked(h, OPEN)
+    a_rows = team_rows(h, h.fake.team_id)
+    # Not while the app is still there, by installation or by SLACK_BOT_TOKEN.
+    assert cli(["forget-workspace", TEAM_B, "--yes"]) == 2
+    assert "still has the app (installation)" in capsys.readouterr().err
+    assert cli(["forget-workspace", h.fake.team_id, "--yes"]) == 2
+    assert "still has the app (SLACK_BOT_TOKEN)" in capsys.readouterr().err
+    h.fake.revoke(TEAM_B)
+    assert removal_event(h, TEAM_B, "app_uninstalled").status == 200
+    assert cli(["workspaces"]) == 0
+    listed = capsys.readouterr().out.splitlines()
+    assert listed[0].startswith(f"{h.fake.team_id}  served (SLACK_BOT_TOKEN)  ")
+    assert listed[1].startswith(f"{TEAM_B}  removed the app 2026-11-26 10:00 (app_uninstalled)  ")
+    assert "prompts 7, reports 1" in listed[1]
+    kept = team_rows(h, TEAM_B)
+    # Asked to confirm: a wrong answer (or none) deletes nothing.
+    for answer in ("yes\n", ""):
+        monkeypatch.setattr("sys.stdin", io.StringIO(answer))
+        assert cli(["forget-workspace", TEAM_B]) == 2
+        assert "nothing deleted" in capsys.readouterr().err
+        assert team_rows(h, TEAM_B) == kept
+    monkeypatch.setattr("sys.stdin", io.StringIO(f"{TEAM_B}\n"))
+    assert cli(["forget-workspace", TEAM_B]) == 0
+    assert f"deleted workspace {TEAM_B}: " in capsys.readouterr().out
+    assert set(team_rows(h, TEAM_B).values()) == {0}
+    assert team_rows(h, h.fake.team_id) == a_rows
+    assert cli(["forget-workspace", TEAM_B, "--yes"]) == 2
+    assert f"no data for workspace {TEAM_B}" in capsys.readouterr().err
+    assert cli(["workspaces"]) == 0
+    assert [line.split()[0] for line in capsys.readouterr().out.splitlines()] == [h.fake.team_id]
+
+
+def test_forgetting_a_workspace_deletes_its_rows_in_every_table_and_nothing_else(tmp_path):
+    from storage.db import open_db
+    from storage.workspaces import forget_team, record_removal, team_data
+
+    db = open_db(tmp_path / "f.db")
+    now = datetime(2026, 11, 26, 10, 0, tzinfo=SH)
+    row = ("2026-11-01", "meta", None, "c1", None, None, 1000, 10, 50.0, 1, 80.0)
+    for team in ("T0KEEP", "T0GONE"):
+        repo.upsert_report(db, team, {"id": "r", "name": "R", "channel": "C1", "source": "setup"}, actor="U1", now=now)
+        repo.open_period(db, team, "r", PERIOD, by="U1", due_at=now, now=now)
+        repo.record_prompt(db, team, "r", PERIOD, "results", "U1", channel="D1", ts="1.1", now=now)
+        repo.save_answer(db, team, "r", PERIOD, "results", text="t", author="U1", via="test", now=now)
+        repo.claim(db, team, "r", PERIOD, "prompt", "U1", now=now)
+        repo.set_away(db, team, "U1", "2026-12-01", now=now)
+        repo.delegate(db, team, "r", PERIOD, "results", "U1", "U2", now=now)
+        repo.save_snapshot(db, team, "r", PERIOD, source="s", file_hash="h", rows=[row], dropped=0, now=now)
+        repo.note_source_errors(db, team, "r", {"s": "boom"}, now=now)
+        repo.set_targets(db, team, "r", PERIOD, {"ctr": 0.01}, by="U1", now=now)
+    record_removal(db, "T0GONE", "app_uninstalled", token_sha256=None, now=now)
+    before = team_data(db)
+    tables = set(before["T0GONE"])
+    assert {"reports", "periods", "prompts", "answers", "revisions", "ledger", "audit", "away", "delegations",
+            "snapshots", "source_errors", "targets"} <= tables
+    deleted = forget_team(db, "T0GONE")
+    assert deleted == {**before["T0GONE"], "metric_rows": 1}
+    assert team_data(db) == {"T0KEEP": before["T0KEEP"]}
+    kept_snapshot = repo.snapshots_of(db, "T0KEEP", "r", PERIOD)[0]["id"]
+    assert repo.snapshot_rows(db, kept_snapshot) == [row]
