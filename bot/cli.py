@@ -210,13 +210,14 @@ def _demo(settings: Settings, args) -> int:
     return run_demo(out, locale=args.locale)
 
 
-def _workspaces_of(settings: Settings, db):
+def _workspaces_of(settings: Settings, db, clock=utcnow):
     """Who is served, without building the Slack app (no Slack call until a question needs one)."""
     from handlers.app import web_client
     from handlers.oauth import Workspaces, installation_store
 
     return Workspaces(settings, db, default_client=web_client(settings) if settings.bot_token else None,
-                      store=installation_store(settings) if settings.oauth else None, make_client=web_client)
+                      store=installation_store(settings) if settings.oauth else None, make_client=web_client,
+                      clock=clock)
 
 
 def _describe_rows(rows: dict[str, int]) -> str:
@@ -301,6 +302,11 @@ def build(settings: Settings, *, clock=utcnow):
 
     if not settings.oauth:  # multi-workspace mode gets each workspace's token from its installation
         settings.require("SLACK_BOT_TOKEN")
+    if (settings.bot_token or "").startswith("xoxe."):
+        # A rotating token lasts 12 hours and only an installation's refresh token renews it.
+        log.warning("SLACK_BOT_TOKEN is a rotating token (xoxe.…): it stops working within 12 hours. "
+                    "Install the workspace through /slack/install (SLACK_CLIENT_ID/SECRET) so that feedsum "
+                    "refreshes it, or turn token rotation off for the app")
     reports = load_config(settings.config_path)
     db = open_db(settings.db_path)
     client = web_client(settings)

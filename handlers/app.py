@@ -34,11 +34,11 @@ def create_app(settings: Settings, client: WebClient, db, clock: Callable[[], da
     # Multi-workspace (OAuth) mode: each team's installed bot token, and SLACK_BOT_TOKEN for its
     # own workspace; token mode: the one token. `workspaces` decides for requests, outbox and scheduler.
     oauth_mode = oauth.oauth_settings(settings) if settings.oauth else None
-    workspaces = oauth.Workspaces(settings, db, default_client=client, make_client=web_client,
+    workspaces = oauth.Workspaces(settings, db, default_client=client, make_client=web_client, clock=clock,
                                   store=oauth_mode.installation_store if oauth_mode else None)
     if oauth_mode:
         workspaces.default_team()  # known before any event names it (one auth.test, as in token mode)
-    outbox = SlackOutbox(workspaces.client_for)
+    outbox = SlackOutbox(workspaces.client_for, on_token_revoked=workspaces.token_revoked)
     core = core or Feedsum(db, outbox, data=Metrics(db))
     app = App(client=client, signing_secret=settings.signing_secret or "unused-in-socket-mode",
               token_verification_enabled=True, request_verification_enabled=bool(settings.signing_secret),

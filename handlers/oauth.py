@@ -92,9 +92,11 @@ class Workspaces:
     """
 
     def __init__(self, settings: Settings, db, *, default_client: WebClient | None,
-                 store: InstallationStore | None, make_client: Callable[[Settings, str | None], WebClient]):
+                 store: InstallationStore | None, make_client: Callable[[Settings, str | None], WebClient],
+                 clock: Callable[[], datetime]):
         self.settings = settings
         self.db = db
+        self.clock = clock
         self.store = store
         self.default_client = default_client if settings.bot_token else None
         self.make_client = make_client
@@ -202,9 +204,21 @@ class Workspaces:
             self._clients[team_id] = (token, client)
             return client
 
-    def removed(self, team_id: str, reason: str, now: datetime) -> None:
+    def token_revoked(self, team_id: str, token: str | None) -> None:
+        """Slack answered token_revoked: the workspace removed the app (its event may have been
+        missed while we were down). Only if that token is still the one in use: a re-install may
+        have replaced it meanwhile."""
+        if token and token in (self._installed_token_now(team_id), self.settings.bot_token):
+            self.removed(team_id, "token_revoked")
+
+    def _installed_token_now(self, team_id: str) -> str | None:
+        installation = self._installation(team_id)
+        return installation.bot_token if installation else None
+
+    def removed(self, team_id: str, reason: str) -> None:
         """The workspace removed the app, or its bot token was revoked: forget the installation
         and stop serving it. Its reports, answers and history stay."""
+        now = self.clock()
         if self.store is not None:
             self.store.delete_all(enterprise_id=None, team_id=team_id)
         token_sha = None
@@ -251,10 +265,10 @@ def register(app, deps) -> None:
 
     @app.event("app_uninstalled")
     def on_app_uninstalled(body, context):
-        workspaces.removed(body.get("team_id") or context.team_id, "app_uninstalled", deps.clock())
+        workspaces.removed(body.get("team_id") or context.team_id, "app_uninstalled")
 
     @app.event("tokens_revoked")
     def on_tokens_revoked(event, body, context):
         # feedsum acts only through its bot token: user tokens revoked alone change nothing.
         if (event.get("tokens") or {}).get("bot"):
-            workspaces.removed(body.get("team_id") or context.team_id, "tokens_revoked", deps.clock())
+            workspaces.removed(body.get("team_id") or context.team_id, "tokens_revoked")

@@ -21,6 +21,7 @@ import yaml
 
 from bot.fake_slack import BOT_USER
 from bot.runner import tick
+from handlers.app import create_app, web_client
 from handlers.oauth import BOT_SCOPES, authorize_url, oauth_db_path
 from storage import repo
 from tests.slack_harness import ADMIN, CHANNEL, OWNER_A, Harness, modal_values
@@ -257,10 +258,12 @@ def test_removing_the_app_deletes_the_installation_and_stops_all_traffic_but_kee
     assert h.deps.workspaces.serves(TEAM_B)
 
 
-def test_the_default_workspace_removing_the_app_stops_its_schedule(harness, caplog):
-    h = harness  # token mode: SLACK_BOT_TOKEN only
+@pytest.mark.parametrize("mode", ["token", "oauth"])
+def test_the_default_workspace_removing_the_app_stops_its_schedule_even_after_a_restart(
+        request, mode, caplog):
+    h = request.getfixturevalue("harness" if mode == "token" else "oauth_harness")
     assert ticked(h, OPEN)
-    h.fake.revoke(h.fake.team_id)
+    h.fake.revoke(h.fake.team_id)  # SLACK_BOT_TOKEN is dead now
     assert removal_event(h, h.fake.team_id, "app_uninstalled").status == 200
     h.fake.reset_calls()
     caplog.clear()
@@ -268,6 +271,33 @@ def test_the_default_workspace_removing_the_app_stops_its_schedule(harness, capl
     assert h.fake.calls == []
     assert not [rec for rec in caplog.records if rec.levelno >= logging.WARNING], caplog.text
     assert team_rows(h, h.fake.team_id)["prompts"] == 8
+    if mode == "oauth":
+        # Restarted with the same dead token: no Slack call for it, the other workspaces still served.
+        _app, deps = create_app(h.settings, web_client(h.settings), h.db, h.clock)
+        assert deps.workspaces.default_team() == h.fake.team_id
+        assert not deps.workspaces.serves(h.fake.team_id)
+        assert tick(deps.core, REMIND, serves=deps.workspaces.serves) == [] and h.fake.calls == []
+
+
+def test_a_missed_uninstall_event_stops_the_schedule_at_the_first_revoked_token(oauth_harness, caplog):
+    h = oauth_harness
+    install(h, TEAM_B)
+    create_b_report(h)
+    h.fake.revoke(TEAM_B)  # the app was removed while feedsum was down: no event ever arrives
+    lines = ticked(h, OPEN)
+    assert any(TEAM_B in line and line.startswith("error") for line in lines), lines
+    assert not h.deps.workspaces.serves(TEAM_B)
+    assert h.app.installation_store.find_installation(enterprise_id=None, team_id=TEAM_B) is None
+    h.fake.reset_calls()
+    caplog.clear()
+    assert all(h.fake.team_id in line for line in ticked(h, REMIND))
+    assert B_TOKEN not in tokens_used(h)
+    assert not [rec for rec in caplog.records if rec.levelno >= logging.WARNING], caplog.text
+    # Installed again: the month's prompts that never went out are sent then.
+    install(h, TEAM_B, code="code-2")
+    lines = ticked(h, REMIND)
+    assert any(TEAM_B in line and "open" in line and line.startswith("done:") for line in lines), lines
+    assert B_TOKEN in tokens_used(h)
 
 
 def test_tokens_revoked_for_users_only_keeps_the_bot(oauth_harness):
