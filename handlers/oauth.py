@@ -103,7 +103,7 @@ class Workspaces:
         self._default_team: str | None = None
         self._clients: dict[str, tuple[str, WebClient]] = {}
         self._lock = threading.Lock()
-        self._rotating = threading.Lock()  # one refresh at a time: a refresh token is used once
+        self._rotating = threading.Lock()  # one refresh at a time, so an expiring token is refreshed once
         self._rotator = (TokenRotator(client_id=settings.client_id, client_secret=settings.client_secret,
                                       client=make_client(settings, None))
                          if store is not None else None)
