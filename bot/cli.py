@@ -188,11 +188,21 @@ def _export_files(names: list[str]) -> list[str]:
 
 
 def _backup(settings: Settings, args) -> int:
-    from storage.db import backup, open_db
+    """A verified copy of FEEDSUM_DB; under cron a missing or empty database must fail loudly."""
+    from storage.db import BackupError, backup_file
 
-    db = open_db(settings.db_path)
-    backup(db, args.path)
-    print(f"backed up {settings.db_path} to {args.path}")
+    try:
+        counts = backup_file(settings.db_path, args.path)
+    except BackupError as exc:
+        if not exc.source:
+            raise CliError(f"backup to {exc.path}: {exc.problem}; nothing was backed up") from None
+        raise CliError(f"database {exc.path} (FEEDSUM_DB) {exc.problem}; nothing was backed up. Point "
+                       "FEEDSUM_DB at the database feedsum runs with") from None
+    print(f"backed up {settings.db_path} to {args.path}: integrity ok, {sum(counts.values())} rows "
+          f"in {len(counts)} tables")
+    width = max(map(len, counts))
+    for table, rows in counts.items():
+        print(f"  {table:<{width}}  {rows:>9}")
     return 0
 
 

@@ -53,6 +53,11 @@ STRINGS: dict[str, dict[str, str]] = {
                               "en": "The {month} summary was posted {when}: {link}. Later edits update it automatically."},
     "refuse.post_failed": {"zh-CN": "总结未能发布到频道：{error}。请确认 feedsum 已加入该频道。",
                            "en": "The summary could not be posted: {error}. Check that feedsum is in the channel."},
+    "refuse.post_busy": {"zh-CN": "{month} 的总结正在发布，还没有发完（{since} 开始）。发完后会出现在频道里。"
+                                 "如果发布它的进程中断了，{seconds} 秒后再运行 `/feedsum compile` 会补发缺少的部分，不会重复。",
+                         "en": "The {month} summary is being posted and is not complete yet (started {since}). It will "
+                               "appear in the channel when done. If the process posting it stopped, run `/feedsum "
+                               "compile` again in {seconds} s: it posts the missing parts and repeats none."},
     "working": {"zh-CN": "⏳ 处理中…", "en": "⏳ Working on it…"},
     "help.unknown": {"zh-CN": "没有 `{word}` 这个命令，你是想用 {near} 吗？", "en": "There is no `{word}` command. Did you mean {near}?"},
     "remind.text": {"zh-CN": "⏰ *{name}* {month}总结还差你的：{sections}。截止 {due}。在之前的提醒消息里点「撰写」即可填写。",
@@ -89,6 +94,7 @@ STRINGS: dict[str, dict[str, str]] = {
                    "en": "{chars} more characters do not fit here; let feedsum DM you and export again for the full file."},
     "open.done": {"zh-CN": "已开始 {month}：发出 {sent} 条提醒{extra}。", "en": "Opened {month}: sent {sent} prompts{extra}."},
     "open.already": {"zh-CN": "，{skipped} 条此前已发过", "en": ", {skipped} already sent before"},
+    "open.busy": {"zh-CN": "，{busy} 条正由另一个进程发送", "en": ", {busy} being sent by another process"},
     "open.failed": {"zh-CN": "，{failed} 条发送失败（见 `/feedsum status`）", "en": ", {failed} failed (see `/feedsum status`)"},
     "compile.done": {"zh-CN": "已发布 {month} 总结：{link}", "en": "Posted the {month} summary: {link}"},
     "compile.preview": {"zh-CN": "预览（只有你能看到）：", "en": "Preview (only you can see this):"},

@@ -3,7 +3,9 @@
 `tick(core, now)` is one pass. `feedsum tick` runs one from cron; `start_scheduler` wakes it
 every minute inside `feedsum run` / `feedsum scheduler`. Every action is claimed in the ledger
 (recipient "*") before it runs, so two processes ticking together do it once, and each message
-inside it is claimed again per recipient.
+inside it is claimed again per recipient. Claims are leased and renewed while the work lasts, so
+a fan-out or post longer than the lease is not started again by the next tick elsewhere; only a
+dead process's claims run out and are finished by another.
 """
 
 from __future__ import annotations

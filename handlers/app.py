@@ -39,7 +39,7 @@ def create_app(settings: Settings, client: WebClient, db, clock: Callable[[], da
     if oauth_mode:
         workspaces.default_team()  # known before any event names it (one auth.test, as in token mode)
     outbox = SlackOutbox(workspaces.client_for, on_token_revoked=workspaces.token_revoked)
-    core = core or Feedsum(db, outbox, data=Metrics(db))
+    core = core or Feedsum(db, outbox, data=Metrics(db), lease_seconds=settings.lease_seconds)
     app = App(client=client, signing_secret=settings.signing_secret or "unused-in-socket-mode",
               token_verification_enabled=True, request_verification_enabled=bool(settings.signing_secret),
               ignoring_self_events_enabled=True, oauth_settings=oauth_mode,

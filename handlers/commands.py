@@ -74,6 +74,8 @@ def _open(deps: Deps, cmd, report, period, user, *, ack, respond, **_):
         extra = ""
         if result.skipped:
             extra += t(report.locale, "open.already", skipped=result.skipped)
+        if result.busy:
+            extra += t(report.locale, "open.busy", busy=result.busy)
         if result.failed:
             extra += t(report.locale, "open.failed", failed=result.failed)
         respond(text=t(report.locale, "open.done", month=periods.label(period, report.locale), sent=result.sent,
