@@ -438,7 +438,7 @@ def test_forgetting_a_workspace_deletes_its_rows_in_every_table_and_nothing_else
         repo.open_period(db, team, "r", PERIOD, by="U1", due_at=now, now=now)
         repo.record_prompt(db, team, "r", PERIOD, "results", "U1", channel="D1", ts="1.1", now=now)
         repo.save_answer(db, team, "r", PERIOD, "results", text="t", author="U1", via="test", now=now)
-        repo.claim(db, team, "r", PERIOD, "prompt", "U1", now=now)
+        repo.claim(db, team, "r", PERIOD, "prompt", "U1", now=now, wall=now.timestamp())
         repo.set_away(db, team, "U1", "2026-12-01", now=now)
         repo.delegate(db, team, "r", PERIOD, "results", "U1", "U2", now=now)
         repo.save_snapshot(db, team, "r", PERIOD, source="s", file_hash="h", rows=[row], dropped=0, now=now)
