@@ -40,7 +40,11 @@ def create_app(settings: Settings, client: WebClient, db, clock: Callable[[], da
         workspaces.default_team()  # known before any event names it (one auth.test, as in token mode)
     outbox = SlackOutbox(workspaces.client_for, on_token_revoked=workspaces.token_revoked)
     core = core or Feedsum(db, outbox, data=Metrics(db), lease_seconds=settings.lease_seconds)
-    app = App(client=client, signing_secret=settings.signing_secret or "unused-in-socket-mode",
+    # In OAuth mode Bolt's own client carries no token: every request gets its workspace's from
+    # `workspaces` (Bolt would otherwise log that SLACK_BOT_TOKEN is ignored, which it is not).
+    app_client = (WebClient(base_url=client.base_url, timeout=client.timeout,
+                            retry_handlers=list(client.retry_handlers)) if oauth_mode else client)
+    app = App(client=app_client, signing_secret=settings.signing_secret or "unused-in-socket-mode",
               token_verification_enabled=True, request_verification_enabled=bool(settings.signing_secret),
               ignoring_self_events_enabled=True, oauth_settings=oauth_mode,
               authorize=oauth.WorkspaceAuthorize(workspaces) if oauth_mode else None,
