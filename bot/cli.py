@@ -354,7 +354,7 @@ def _run(settings: Settings, args) -> int:
             ready = threading.Event()
             port = args.port or settings.port
             try:
-                server = make_server(app, port=port, ready=ready)
+                server = make_server(app, port=port, ready=ready, guard=deps.guard)
             except OSError as exc:
                 raise CliError(f"cannot listen on port {port} ({exc.strerror or exc}): free it, or choose "
                                "another with --port or PORT") from None

@@ -42,6 +42,9 @@ class Faults:
     hold: int | None = None
     hold_stored: bool = True
     bad_tokens: set[str] = field(default_factory=set)  # tokens auth.test answers invalid_auth for
+    # While this event is unset, chat.postMessage into a thread waits for it: a summary post is
+    # held open after its main message (to act while it is being posted).
+    hold_threads: threading.Event | None = None
 
 
 class FakeSlack:
@@ -125,6 +128,9 @@ class FakeSlack:
     def handle(self, method: str, params: dict[str, Any], headers: dict[str, str]) -> tuple[int, dict, dict]:
         if method == "chat.postMessage" and self.faults.delay:
             time.sleep(self.faults.delay)
+        hold_threads = self.faults.hold_threads
+        if method == "chat.postMessage" and hold_threads is not None and params.get("thread_ts"):
+            hold_threads.wait(timeout=30)
         f = self.faults
         if method == "chat.postMessage":
             with self._lock:

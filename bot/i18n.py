@@ -1,6 +1,13 @@
-"""User-facing strings in zh-CN and en. `t(locale, key, **values)`."""
+"""User-facing strings in zh-CN and en. `t(locale, key, **values)`.
+
+Templates are our own Slack mrkdwn. `t` escapes every value that is not already `Mrkdwn` (a
+report name, a title, something typed), so its result can go anywhere mrkdwn goes; `t_plain`
+fills in the values as they are, for plain text (headers, labels, files, the terminal).
+"""
 
 from __future__ import annotations
+
+from bot.mrkdwn import Mrkdwn, md
 
 STRINGS: dict[str, dict[str, str]] = {
     "summary.title": {"zh-CN": "{name} · {month}工作总结", "en": "{name} · {month} work summary"},
@@ -34,6 +41,12 @@ STRINGS: dict[str, dict[str, str]] = {
     "modal.too_long": {"zh-CN": "这部分已有 {chars} 字，超出表单能完整编辑的长度。为了不丢失内容，请在提醒消息的回复中继续补充。",
                        "en": "This section has {chars} characters, more than a form can edit without cutting it. To keep every word, add to it by replying in the prompt's thread."},
     "modal.empty": {"zh-CN": "请写点内容再保存。", "en": "Write something before saving."},
+    "modal.stale": {"zh-CN": "你打开表单后，这部分已被保存为第 {revision} 版（{when}），本次没有保存。表单中已附上当前内容，请核对后再保存。",
+                    "en": "Saved as revision {revision} ({when}) after you opened this form, so yours was not saved. Check the current text shown, then save again."},
+    "modal.stale.note": {"zh-CN": "⚠️ {author} 在你打开表单后保存了第 {revision} 版（{when}），你的内容没有保存。当前内容如下，你写的仍在下面的输入框里：合并需要的内容后再保存，保存后以你的内容为准。",
+                         "en": "⚠️ {author} saved revision {revision} ({when}) after you opened this form, and yours was not saved. "
+                               "The current text is below; yours is still in the inputs. Merge what you need and save again: what you save then replaces it."},
+    "modal.stale.more": {"zh-CN": "……（当前内容共 {chars} 字，这里只显示开头）", "en": "… (the current text has {chars} characters; only the start is shown)"},
     "saved.thread": {"zh-CN": "已保存到「{title}」（第 {revision} 版）。", "en": "Saved to “{title}” (revision {revision})."},
     "refuse.not_admin": {"zh-CN": "只有报告管理员可以执行 `{what}`（管理员：{admins}）。", "en": "Only report admins can run `{what}` (admins: {admins})."},
     "refuse.not_owner": {"zh-CN": "「{title}」由 {owners} 负责，你不能修改它。", "en": "“{title}” belongs to {owners}; you can't change it."},
@@ -74,6 +87,21 @@ STRINGS: dict[str, dict[str, str]] = {
     "away.title": {"zh-CN": "休假", "en": "Away"},
     "away.label": {"zh-CN": "休假到（含当天）", "en": "Away until (inclusive)"},
     "kpi.provisional": {"zh-CN": "转化数据可能仍在回传，发布前会重新拉取", "en": "Conversions may still be backfilled; data is pulled again before posting"},
+    "kpi.coverage.only": {"zh-CN": "仅{platforms}，占{basis} {share}", "en": "{platforms} only, {share} of {basis}"},
+    "kpi.coverage.only_platforms": {"zh-CN": "仅{platforms}", "en": "{platforms} only"},
+    "kpi.coverage.part": {"zh-CN": "仅部分数据，占{basis} {share}", "en": "part of the data, {share} of {basis}"},
+    "kpi.coverage.some": {"zh-CN": "仅部分数据", "en": "part of the data only"},
+    "kpi.change.scope": {"zh-CN": "同口径：仅{platforms}", "en": "like for like: {platforms} only"},
+    "kpi.change.not_comparable": {"zh-CN": "与上月数据范围不同，不作比较", "en": "not compared: last month's data covers other rows"},
+    "pacing.running": {"zh-CN": "💰 预算 {budget}：已消耗 {spent}（{used}），时间进度 {elapsed}，预计月底消耗 {projected}，{status}",
+                       "en": "💰 Budget {budget}: {spent} spent ({used}) with {elapsed} of the month gone; projected month-end spend {projected}, {status}"},
+    "pacing.status.on_track": {"zh-CN": "节奏正常", "en": "on track"},
+    "pacing.status.over": {"zh-CN": "可能超预算", "en": "heading over budget"},
+    "pacing.status.under": {"zh-CN": "可能花不完", "en": "heading under budget"},
+    "pacing.final.over": {"zh-CN": "💰 本月消耗 {spent}，超出预算 {over}（预算 {budget}）",
+                          "en": "💰 Spend {spent}: {over} over budget ({budget})"},
+    "pacing.final.within": {"zh-CN": "💰 本月消耗 {spent}，使用预算 {used}（预算 {budget}）",
+                            "en": "💰 Spend {spent}: {used} of budget used ({budget})"},
     "claims.warning": {"zh-CN": "🔎 「{title}」里有 {n} 个数字和数据不一致（仅你可见，不影响提交）：",
                        "en": "🔎 {n} figure(s) in “{title}” disagree with the data (only you see this; your answer is saved):"},
     "prompt.kpis": {"zh-CN": "本月数据（写作时参考）：", "en": "This month's numbers, to write with:"},
@@ -199,6 +227,19 @@ STRINGS: dict[str, dict[str, str]] = {
     "home.recent.none": {"zh-CN": "还没有发布过总结。", "en": "No summary has been posted yet."},
     "home.no_reports": {"zh-CN": "你还没有参与任何报告。在团队频道里运行 `/feedsum setup` 创建一个。",
                         "en": "You are not in any report yet. Run `/feedsum setup` in your team's channel to create one."},
+    "demo.imported": {"zh-CN": "0. 已导入 {file}：{rows} 行，剔除汇总行 {dropped} 行",
+                      "en": "0. imported {file}: {rows} rows, {dropped} total row(s) dropped"},
+    "demo.opened": {"zh-CN": "1. 已开始 {period}：私信发出 {sent} 条填写提醒", "en": "1. opened {period}: {sent} prompts sent by DM"},
+    "demo.drafted": {"zh-CN": "   {name} 在 {when}（月份结束后）用「用数据起草」写数据部分，并补充了几句",
+                     "en": "   {name} wrote the data section on {when} (after the month ended) from “Draft from data”, adding a few lines"},
+    "demo.claims": {"zh-CN": "   数字核对，仅私信给 {name}：{text}", "en": "   claim check, privately to {name}: {text}"},
+    "demo.answered": {"zh-CN": "2. 已回答 {answered}/{total} 个部分；特意留了一个未交",
+                      "en": "2. {answered} of {total} sections answered; one left open on purpose"},
+    "demo.posted": {"zh-CN": "3. 已汇总发布：1 条频道消息 + {replies} 条话题回复",
+                    "en": "3. compiled and posted: 1 channel message + {replies} thread replies"},
+    "demo.wrote": {"zh-CN": "已写出 {files}", "en": "Wrote {files}"},
+    "demo.builder": {"zh-CN": "在 Block Kit Builder 中预览频道消息：\n{link}",
+                     "en": "Preview the channel message in Block Kit Builder:\n{link}"},
     "home.more": {"zh-CN": "……还有 {n} 项，见 `/feedsum status`。", "en": "…and {n} more; see `/feedsum status`."},
     # configured data sources: pulls, freshness, failures
     "data.as_of": {"zh-CN": "数据更新于 {when}", "en": "Data as of {when}"},
@@ -220,12 +261,27 @@ STRINGS: dict[str, dict[str, str]] = {
 }
 
 
-def t(locale: str, key: str, **values: object) -> str:
-    """The string `key` in `locale` (falling back to English), formatted with `values`."""
+def _template(locale: str, key: str) -> str:
     entry = STRINGS[key]
-    template = entry.get(locale) or entry["en"]
+    return entry.get(locale) or entry["en"]
+
+
+def t(locale: str, key: str, **values: object) -> Mrkdwn:
+    """The string `key` in `locale` (falling back to English) as safe mrkdwn, values escaped."""
+    template = _template(locale, key)
+    return md(template, **values) if values else Mrkdwn(template)
+
+
+def t_plain(locale: str, key: str, **values: object) -> str:
+    """The string `key` with `values` as they are: for plain_text fields, files and logs."""
+    template = _template(locale, key)
     return template.format(**values) if values else template
 
 
 def join_list(items: list[str], locale: str) -> str:
-    return ("、" if locale == "zh-CN" else ", ").join(items)
+    """Items joined the locale's way; safe mrkdwn when every item is (else a plain str)."""
+    sep = "、" if locale == "zh-CN" else ", "
+    items = list(items)
+    if items and all(isinstance(i, Mrkdwn) for i in items):
+        return Mrkdwn(sep).join(items)
+    return sep.join(items)

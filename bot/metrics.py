@@ -93,7 +93,7 @@ class Metrics:
 
         A source that fails is reported in its SourcePull; the others still import.
         """
-        from bot.i18n import t
+        from bot.i18n import t_plain  # an error is data (stored, logged): escaped where it is shown
 
         pulls = []
         for source in report.metrics:
@@ -101,7 +101,7 @@ class Metrics:
                 pattern = source.path if Path(source.path).is_absolute() else str(Path(report.base_dir) / source.path)
                 paths = sorted(glob.glob(pattern))
                 if not paths:
-                    pulls.append(SourcePull(source.path, error=t(report.locale, "source.no_files", pattern=source.path)))
+                    pulls.append(SourcePull(source.path, error=t_plain(report.locale, "source.no_files", pattern=source.path)))
                 for path in paths:
                     label = path if Path(source.path).is_absolute() else os.path.relpath(path, report.base_dir)
                     pulls.append(_pull_one(report, label, lambda p=path, n=label, s=source: self.import_file(
@@ -165,9 +165,9 @@ class Metrics:
         previous = self.rows(report, periods.shift(period, -1))
         targets = self.targets(report, period)
         budget = targets.pop("spend", None) or report.budget
-        first, last = periods.bounds(period)
+        first, _last = periods.bounds(period)
         today = now.astimezone(report.tz).date()
-        as_of = today if first <= today <= last else None
+        as_of = today if first <= today else None  # after the month: pacing is final
         return build_report(period, rows, previous if len(previous) else None, targets=targets, budget=budget,
                             as_of=as_of, roi_mode=report.roi)
 
@@ -183,10 +183,10 @@ def _pull_one(report: Report, label: str, load) -> SourcePull:
         error = str(exc)
         return SourcePull(label, error=error if len(error) <= ERROR_CHARS else error[:ERROR_CHARS - 1] + "…")
     except Exception as exc:  # a bug or an odd file must not stop the other sources
-        from bot.i18n import t
+        from bot.i18n import t_plain  # an error is data (stored, logged): escaped where it is shown
 
         log.exception("pulling %s for %s failed", label, report.id)
-        return SourcePull(label, error=t(report.locale, "source.unexpected", kind=type(exc).__name__))
+        return SourcePull(label, error=t_plain(report.locale, "source.unexpected", kind=type(exc).__name__))
 
 
 _PASSWORD = re.compile(r"(://[^/:@]*:)[^/]*@")

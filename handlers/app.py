@@ -16,6 +16,7 @@ from bot.metrics import Metrics
 from bot.workflow import Feedsum
 from handlers import actions, admin_views, commands, events, oauth, views
 from handlers.deps import Deps
+from handlers.hooks import HooksPolicy, response_url_guard
 from handlers.outbox import SlackOutbox
 
 log = logging.getLogger(__name__)
@@ -53,9 +54,16 @@ def create_app(settings: Settings, client: WebClient, db, clock: Callable[[], da
               process_before_response=True)
     deps = Deps(core=core, outbox=outbox, clock=clock, default_locale=default_locale, workspaces=workspaces)
     deps.config_path = settings.config_path
-    from handlers.validate import reject_malformed
+    if settings.signing_secret:
+        from handlers.server import RequestGuard
 
+        deps.guard = RequestGuard(settings.signing_secret, db)
+    from handlers.validate import reject_malformed, replace_unencodable
+
+    hooks = HooksPolicy.from_api_base(settings.api_base_url)
+    app.use(response_url_guard(hooks))  # before any listener can respond()
     app.use(reject_malformed)  # 400 for bodies missing what listeners rely on (before any listener)
+    app.use(replace_unencodable)  # any text can be stored: lone surrogates become U+FFFD
     for module in (commands, actions, views, events, admin_views, oauth):
         module.register(app, deps)
     events.register_files(app, deps)
@@ -64,8 +72,10 @@ def create_app(settings: Settings, client: WebClient, db, clock: Callable[[], da
     def on_error(error, body, logger):
         # One place for unexpected failures: full traceback in the log, a plain sentence to the user.
         logger.exception("listener failed: %s", error)
-        url = (body or {}).get("response_url")
-        if url:
+        url = (body or {}).get("response_url") if isinstance(body, dict) else None
+        if url and not hooks.allows(url):
+            logger.warning("not telling the user: response_url on %s is not Slack's", hooks.host(url))
+        elif url:
             from slack_sdk.webhook import WebhookClient
 
             try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from bot.i18n import t
-from bot.mrkdwn import escape
+from bot.mrkdwn import as_mrkdwn, from_slack, md
 from bot.workflow import Refused
 from handlers.admin_views import publish_home
 from handlers.deps import Deps
@@ -28,14 +28,16 @@ def register(app, deps: Deps) -> None:
             return
         report, period, key = found
         now = deps.clock()
+        # Stored as typed: Slack's escapes and <…> entities decoded once (output escapes again).
+        typed = from_slack(event["text"], lambda uid: deps.outbox.user_name(team, uid))
         try:
-            result = deps.core.submit(report, period, key, event["user"], event["text"], now, via="thread",
-                                      append=True, event_id=body.get("event_id"))
+            result = deps.core.submit(report, period, key, event["user"], typed, now, via="thread",
+                                      append=True, event_id=body.get("event_id"), ts=event.get("ts"))
         except (Refused, StorageError) as exc:
             if isinstance(exc, Refused):
                 text = deps.refusal(exc, report)
             else:
-                text = t(report.locale, "refuse.not_saved", error=exc) + "\n>>> " + escape(event["text"])
+                text = md("{}\n>>> {}", t(report.locale, "refuse.not_saved", error=exc), typed)
             client.chat_postMessage(channel=event["channel"], thread_ts=thread_ts, text=text)
             return
 
@@ -71,15 +73,15 @@ def register_files(app, deps: Deps) -> None:
 
         def reply(text: str) -> None:
             if is_dm:
-                client.chat_postMessage(channel=channel, text=text)
+                client.chat_postMessage(channel=channel, text=as_mrkdwn(text))
             else:
-                client.chat_postEphemeral(channel=channel, user=user, text=text)
+                client.chat_postEphemeral(channel=channel, user=user, text=as_mrkdwn(text))
 
         try:
             report = deps.core.resolve_report(team, None if is_dm else channel, user)
         except Refused:
             if is_dm:
-                reply(t(deps.default_locale, "import.no_report", file=escape(name)))
+                reply(t(deps.default_locale, "import.no_report", file=name))
             return  # a file in some other channel is none of our business
         loc = report.locale
         if not deps.core.is_admin(report, user):
@@ -92,14 +94,14 @@ def register_files(app, deps: Deps) -> None:
             check_upload(name, len(data), data[:8192])
             outcome = deps.core.import_upload(report, user, data, name, deps.clock())
         except (ExportError, UploadRefused) as exc:
-            reply(t(loc, "import.failed", file=escape(name), error=escape(str(exc))))
+            reply(t(loc, "import.failed", file=name, error=str(exc)))
             return
         except Refused as exc:
-            reply(t(loc, "import.failed", file=escape(name), error=deps.refusal(exc, report)))
+            reply(t(loc, "import.failed", file=name, error=deps.refusal(exc, report)))
             return
         except OSError as exc:  # the download itself failed
             log.warning("could not download %s: %s", name, exc)
-            reply(t(loc, "import.failed", file=escape(name), error=t(loc, "import.download")))
+            reply(t(loc, "import.failed", file=name, error=t(loc, "import.download")))
             return
         reply(render.import_message(report, outcome))
 

@@ -15,6 +15,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.mrkdwn import as_mrkdwn, md, plain
 from bot.workflow import DeliveryError, SectionState, Summary
 from handlers import render
 
@@ -45,6 +46,10 @@ class SlackOutbox:
     # --- helpers ---------------------------------------------------------------------------
 
     def _call(self, team_id: str, method: str, **kwargs) -> dict[str, Any]:
+        # Message text is mrkdwn (and what notifications show): anybody's plain str is escaped here.
+        for field in ("text", "initial_comment"):
+            if field in kwargs:
+                kwargs[field] = as_mrkdwn(kwargs[field])
         client = self.client_for(team_id)
         try:
             return getattr(client, method)(**kwargs).data
@@ -157,9 +162,10 @@ class SlackOutbox:
         if summary.kpi is not None:
             from bot.chart import render_chart
 
-            chart = render_chart(summary.kpi, title=render.title_of(summary), locale=summary.report.locale)
+            title = plain(render.title_of(summary))
+            chart = render_chart(summary.kpi, title=title, locale=summary.report.locale)
             self._call(team, "files_upload_v2", channel=channel, thread_ts=main_ts, content=chart,
-                       filename=f"feedsum-{summary.period}.png", title=render.title_of(summary))
+                       filename=f"feedsum-{summary.period}.png", title=title)
         return channel, main_ts
 
     def warn_claims(self, summary: Summary, section: SectionState, user: str, wrong: list) -> None:
@@ -179,4 +185,4 @@ class SlackOutbox:
             return
         for text, blocks in render.section_messages(summary, changed, self._names(team), note=note):
             self._call(team, "chat_postMessage", channel=summary.post_channel, thread_ts=summary.post_ts,
-                       text=f"{note} {text}", blocks=blocks)
+                       text=md("{} {}", note, text), blocks=blocks)

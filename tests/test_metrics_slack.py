@@ -227,3 +227,156 @@ def test_non_tabular_and_oversized_files_are_refused_clearly(harness):
     h.event({"type": "file_shared", "file_id": "F10", "user_id": ADMIN, "channel_id": CHANNEL}, event_id="EvBig")
     text = h.wait_for(lambda: [t for t in replies(h) if "huge.csv" in t])[0]
     assert "50" in text and len(h.fake.downloads) == downloads
+
+
+# --- honest KPIs: coverage, pacing, provisional notes -----------------------------------------
+
+# Tencent reports revenue, Ocean Engine does not: ROI covers Tencent's 2,500 of 12,500 spent (20%).
+TENCENT_NOV = ("日期\t广告名称\t花费\t曝光次数\t点击次数\t点击率\t下单金额\t下单次数\n"
+               "2026/11/1\t朋友圈-年货节\t1000.00\t20000\t400\t2.00%\t4000.00\t20\n"
+               "2026/11/2\t朋友圈-年货节\t1500.00\t30000\t600\t2.00%\t6000.00\t30\n").encode("utf-8-sig")
+
+
+def _harness(tmp_path, clock, **report):
+    config = json.loads(json.dumps(CONFIG))
+    config["reports"][0].update(report)
+    h = Harness(tmp_path, clock, config=config)
+    h.report = h.core.report(h.fake.team_id, "feed-ads")
+    h.core.data.import_file(h.report, NOV, name="nov.csv", origin="test", now=h.clock())
+    h.core.data.import_file(h.report, TENCENT_NOV, name="tencent.tsv", origin="test", now=h.clock())
+    return h
+
+
+def _main_post(h) -> str:
+    h.command(f"compile {PERIOD}")
+    main = h.wait_for(lambda: h.fake.posted(CHANNEL))[0]
+    return json.dumps(main["blocks"], ensure_ascii=False)
+
+
+def _roi_field(h) -> str:
+    main = h.fake.posted(CHANNEL)[0]
+    fields = next(b for b in main["blocks"] if b.get("fields"))["fields"]
+    return next(f["text"] for f in fields if f["text"].startswith("*RO"))
+
+
+def test_posted_roi_says_which_rows_it_covers(tmp_path, clock):
+    clock.now = datetime(2026, 12, 2, 12, 0, tzinfo=SH)
+    h = _harness(tmp_path, clock)
+    try:
+        h.core.open(h.report, PERIOD, ADMIN, h.clock())
+        _main_post(h)
+        roi = _roi_field(h)
+        assert roi.startswith("*ROI（收入÷消耗）*\n4.00 · 仅腾讯广告，占消耗 20%")
+        assert "收入 1.00万元 ÷ 消耗 2,500.00 元" in roi  # the same rows as the ratio, not 1.25万 spent
+    finally:
+        h.close()
+
+
+def test_en_report_with_profit_roi_names_revenue_over_spend_roas(tmp_path, clock):
+    h = _harness(tmp_path, clock, locale="en", roi="profit")
+    try:
+        kpi = h.core.summary(h.report, PERIOD, h.clock()).kpi
+        from handlers.render import kpi_fields
+
+        roi = next(f for f in kpi_fields(kpi, "en") if f.startswith("*RO"))
+        assert roi.startswith("*ROI ((revenue − spend) ÷ spend)*\n3.00 · 腾讯广告 only, 20% of spend")
+        assert "Revenue ¥10,000.00 ÷ spend ¥2,500.00" in roi
+        modal = h.core.summary(h.report, PERIOD, h.clock())
+        from handlers.render import _target_inputs
+
+        labels = [b.to_dict()["label"]["text"] for b in _target_inputs(modal, {}) if hasattr(b, "label")]
+        assert "ROAS (revenue ÷ spend)" in labels
+    finally:
+        h.close()
+
+
+def test_provisional_note_in_prompt_and_preview_never_in_the_post(tmp_path, clock):
+    h = _harness(tmp_path, clock, budget=20_000)
+    note = "转化数据可能仍在回传"
+    try:
+        h.command(f"open {PERIOD}")
+        prompt = h.wait_for(lambda: [m for m in h.prompts() if m["metadata"]["event_payload"]["key"].endswith("|data:U0OWNERB1")])[0]
+        text = json.dumps(prompt["blocks"], ensure_ascii=False)
+        assert note in text and "预计月底消耗" in text  # Nov 26: the month still runs
+        h.command(f"compile {PERIOD} --preview")
+        preview = h.wait_for(lambda: [c for c in h.fake.calls_to("chat.postEphemeral") if "blocks" in c.params
+                                      and "预计月底消耗" in json.dumps(c.params["blocks"], ensure_ascii=False)])
+        assert note in json.dumps(preview[0].params["blocks"], ensure_ascii=False)
+        clock.now = datetime(2026, 12, 2, 12, 0, tzinfo=SH)  # due: the month is over
+        posted = _main_post(h)
+        assert note not in posted and "预计" not in posted
+        assert "本月消耗 1.25万元，使用预算 62%（预算 2.00万元）" in posted
+        assert note not in json.dumps(h.fake.posted(CHANNEL), ensure_ascii=False)
+    finally:
+        h.close()
+
+
+def test_posted_pacing_after_the_month_says_how_far_over_budget(tmp_path, clock):
+    clock.now = datetime(2026, 12, 2, 12, 0, tzinfo=SH)
+    h = _harness(tmp_path, clock, budget=10_000, locale="en")
+    try:
+        h.core.open(h.report, PERIOD, ADMIN, h.clock())
+        posted = _main_post(h)
+        assert "Spend ¥12,500.00: 25.0% over budget (¥10,000.00)" in posted
+        assert "projected" not in posted and "heading" not in posted
+    finally:
+        h.close()
+
+
+def test_exports_show_local_times_and_what_each_kpi_covers(tmp_path):
+    import csv
+    import io
+    from datetime import UTC
+
+    import openpyxl
+
+    from tests.slack_harness import Clock, modal_values
+
+    clock = Clock(datetime(2026, 12, 2, 4, 0, tzinfo=UTC))  # the bot's clock runs in UTC: 12:00 in Shanghai
+    h = _harness(tmp_path, clock, budget=10_000)
+    try:
+        h.core.open(h.report, PERIOD, ADMIN, h.clock())
+        modal = h.modal_for("results", OWNER_A, PERIOD)
+        h.submit_view(modal, modal_values(modal, "上线 3 条计划"), OWNER_A)
+        _main_post(h)
+        # The post (and its chart upload) is done before any export is asked for.
+        h.wait_for(lambda: h.core.summary(h.report, PERIOD, h.clock(), with_metrics=False).state == "posted")
+
+        def export(fmt, _):
+            before = len(h.fake.calls_to("files.completeUploadExternal"))
+            h.command(f"export {PERIOD} {fmt}", user=OWNER_A)
+            h.wait_for(lambda: len(h.fake.calls_to("files.completeUploadExternal")) > before)
+            files = h.fake.calls_to("files.completeUploadExternal")[-1].params["files"]
+            files = json.loads(files) if isinstance(files, str) else files
+            return h.fake.uploads[files[0]["id"]]
+
+        rows = list(csv.reader(io.StringIO(export("csv", 0).decode("utf-8-sig"))))
+        assert rows[1][0] == "results" and rows[1][3] == "2026-12-02 12:00 UTC+08:00"
+        md = export("md", 1).decode("utf-8")
+        assert "更新于 2026-12-02 12:00 UTC+08:00" in md and "04:00" not in md
+        assert "- **ROI（收入÷消耗）** — 4.00 · 仅腾讯广告，占消耗 20% — 收入 1.00万元 ÷ 消耗 2,500.00 元" in md
+        assert "本月消耗 1.25万元，超出预算 25.0%" in md and "转化数据可能仍在回传" not in md
+        wb = openpyxl.load_workbook(io.BytesIO(export("xlsx", 2)))
+        kpis = {r[0]: r for r in wb["KPIs"].iter_rows(values_only=True)}
+        assert kpis["roas"][1:] == (4.0, "ROI（收入÷消耗）", "仅腾讯广告，占消耗 20%（收入 1.00万元 ÷ 消耗 2,500.00 元）")
+        assert kpis["spend"][3] is None  # every row
+        assert next(wb["Sections"].iter_rows(min_row=2, values_only=True))[3] == "2026-12-02 12:00 UTC+08:00"
+    finally:
+        h.close()
+
+
+def test_already_posted_refusal_shows_local_time_and_a_link(tmp_path):
+    from datetime import UTC
+
+    from tests.slack_harness import Clock
+
+    h = _harness(tmp_path, Clock(datetime(2026, 12, 2, 4, 0, tzinfo=UTC)))
+    try:
+        h.core.open(h.report, PERIOD, ADMIN, h.clock())
+        _main_post(h)
+        h.wait_for(lambda: h.core.summary(h.report, PERIOD, h.clock(), with_metrics=False).state == "posted")
+        h.command(f"compile {PERIOD}")
+        text = h.wait_for(lambda: [x["text"] for x in h.fake.responses if "已于" in (x.get("text") or "")])[0]
+        assert "已于 2026-12-02 12:00 发布" in text and "https://slack.com/archives/" in text
+    finally:
+        h.close()
