@@ -56,7 +56,12 @@ class FakeSlack:
         self.responses: list[dict[str, Any]] = []  # bodies posted to response_urls
         self.uploads: dict[str, bytes] = {}
         self.oauth_codes: dict[str, str] = {}  # OAuth code -> the team that installs with it
-        self.tokens: dict[str, str] = {}  # bot token issued by oauth.v2.access -> its team
+        self.tokens: dict[str, str] = {}  # bot token -> its team (issued by oauth.v2.access, or first seen)
+        self.revoked: set[str] = set()  # tokens every method answers token_revoked for (the app was removed)
+        self.expired: set[str] = set()  # tokens every method answers token_expired for (rotation)
+        self.rotation = False  # token rotation enabled: installs hand out expiring tokens and refresh tokens
+        self.refresh_tokens: dict[str, str] = {}  # refresh token -> its team
+        self._issued = itertools.count(1)
         self.files: dict[str, dict[str, Any]] = {}
         self.downloads: list[dict[str, str]] = []  # headers of file downloads (auth is checked)
         self.faults = Faults()
@@ -156,6 +161,13 @@ class FakeSlack:
                 self._posts += 1
                 if f.fail_after is not None and self._posts > f.fail_after:
                     return 500, {}, {"ok": False, "error": "fatal_error"}
+            bearer = (headers.get("Authorization") or headers.get("authorization") or "").removeprefix("Bearer ")
+            if bearer.startswith("xox"):
+                self.tokens.setdefault(bearer, self.team_id)
+                if bearer in self.revoked:
+                    return 200, {}, {"ok": False, "error": "token_revoked"}
+                if bearer in self.expired:
+                    return 200, {}, {"ok": False, "error": "token_expired"}
             target = params.get("users") or params.get("channel") or params.get("user")
             if target in f.user_errors and method in ("conversations.open", "chat.postMessage"):
                 return 200, {}, {"ok": False, "error": f.user_errors[target]}
@@ -183,17 +195,43 @@ class FakeSlack:
         return {"ok": True, "url": self.socket_url or self.url.replace("http", "ws", 1) + "/link"}
 
     def api_oauth_v2_access(self, p):
-        """The OAuth code exchange: a bot token for the team the code was issued to."""
-        code = p.get("code")
+        """The OAuth code exchange (a bot token for the team the code was issued to), and with
+        token rotation the refresh grant (a new expiring token for a refresh token)."""
         basic = (getattr(self, "_headers", {}).get("Authorization") or "").startswith("Basic ")
-        if not code or not (p.get("client_id") or basic):
+        if not (p.get("client_id") or basic):
+            return {"ok": False, "error": "invalid_client_id"}
+        if p.get("grant_type") == "refresh_token":
+            team = self.refresh_tokens.get(p.get("refresh_token") or "")
+            if team is None:
+                return {"ok": False, "error": "invalid_refresh_token"}
+            return {"ok": True, "app_id": "A0FEEDSUM", "token_type": "bot", "scope": "chat:write,commands",
+                    "team": {"id": team, "name": f"team {team}"}, "enterprise": None, "bot_user_id": BOT_USER,
+                    **self._issue(team)}
+        code = p.get("code")
+        if not code:
             return {"ok": False, "error": "invalid_code"}
         team = self.oauth_codes.get(code, self.team_id)
-        token = f"xoxb-{team.lower()}-installed"
-        self.tokens[token] = team
         return {"ok": True, "app_id": "A0FEEDSUM", "authed_user": {"id": "U0INSTALL"}, "scope": "chat:write,commands",
-                "token_type": "bot", "access_token": token, "bot_user_id": BOT_USER,
+                "token_type": "bot", "bot_user_id": BOT_USER, **self._issue(team),
                 "team": {"id": team, "name": f"team {team}"}, "enterprise": None, "is_enterprise_install": False}
+
+    def _issue(self, team: str) -> dict[str, Any]:
+        if not self.rotation:
+            token = f"xoxb-{team.lower()}-installed"
+            self.tokens[token] = team
+            self.revoked.discard(token)  # a new install: the same token string works again
+            return {"access_token": token}
+        n = next(self._issued)
+        token, refresh = f"xoxe.xoxb-{team.lower()}-{n}", f"xoxe-1-{team.lower()}-{n}"
+        self.tokens[token] = team
+        self.refresh_tokens[refresh] = team
+        return {"access_token": token, "refresh_token": refresh, "expires_in": 43200}
+
+    def revoke(self, team: str) -> None:
+        """The workspace removed the app: every token it had stops working."""
+        with self._lock:
+            self.revoked |= {token for token, t in self.tokens.items() if t == team}
+            self.refresh_tokens = {r: t for r, t in self.refresh_tokens.items() if t != team}
 
     def api_conversations_open(self, p):
         user = str(p.get("users", "")).split(",")[0]

@@ -32,19 +32,27 @@ def web_client(settings: Settings, token: str | None = None) -> WebClient:
 def create_app(settings: Settings, client: WebClient, db, clock: Callable[[], datetime], *,
                core: Feedsum | None = None, default_locale: str = "zh-CN") -> tuple[App, Deps]:
     """Build the Bolt app and the core it shares with the scheduler and CLI."""
-    # Multi-workspace (OAuth) mode: each team's installed bot token; else the one token's client.
+    # Multi-workspace (OAuth) mode: each team's installed bot token, and SLACK_BOT_TOKEN for its
+    # own workspace; token mode: the one token. `workspaces` decides for requests, outbox and scheduler.
     oauth_mode = oauth.oauth_settings(settings) if settings.oauth else None
-    client_for = (oauth.installation_client_for(settings, oauth_mode.installation_store, web_client)
-                  if oauth_mode else (lambda team_id: client))
-    outbox = SlackOutbox(client_for)
+    workspaces = oauth.Workspaces(settings, db, default_client=client, make_client=web_client, clock=clock,
+                                  store=oauth_mode.installation_store if oauth_mode else None)
+    if oauth_mode:
+        workspaces.default_team()  # known before any event names it (one auth.test, as in token mode)
+    outbox = SlackOutbox(workspaces.client_for, on_token_revoked=workspaces.token_revoked)
     core = core or Feedsum(db, outbox, data=Metrics(db), lease_seconds=settings.lease_seconds)
-    app = App(client=client, signing_secret=settings.signing_secret or "unused-in-socket-mode",
+    # In OAuth mode Bolt's own client carries no token: every request gets its workspace's from
+    # `workspaces` (Bolt would otherwise log that SLACK_BOT_TOKEN is ignored, which it is not).
+    app_client = (WebClient(base_url=client.base_url, timeout=client.timeout,
+                            retry_handlers=list(client.retry_handlers)) if oauth_mode else client)
+    app = App(client=app_client, signing_secret=settings.signing_secret or "unused-in-socket-mode",
               token_verification_enabled=True, request_verification_enabled=bool(settings.signing_secret),
               ignoring_self_events_enabled=True, oauth_settings=oauth_mode,
+              authorize=oauth.WorkspaceAuthorize(workspaces) if oauth_mode else None,
               # Answer Slack the moment a listener returns (no 10 ms ack polling); listeners keep
               # to quick work and hand anything slow to deps.later().
               process_before_response=True)
-    deps = Deps(core=core, outbox=outbox, clock=clock, default_locale=default_locale)
+    deps = Deps(core=core, outbox=outbox, clock=clock, default_locale=default_locale, workspaces=workspaces)
     deps.config_path = settings.config_path
     if settings.signing_secret:
         from handlers.server import RequestGuard
@@ -56,7 +64,7 @@ def create_app(settings: Settings, client: WebClient, db, clock: Callable[[], da
     app.use(response_url_guard(hooks))  # before any listener can respond()
     app.use(reject_malformed)  # 400 for bodies missing what listeners rely on (before any listener)
     app.use(replace_unencodable)  # any text can be stored: lone surrogates become U+FFFD
-    for module in (commands, actions, views, events, admin_views):
+    for module in (commands, actions, views, events, admin_views, oauth):
         module.register(app, deps)
     events.register_files(app, deps)
 

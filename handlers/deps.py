@@ -24,6 +24,7 @@ class Deps:
     clock: Callable[[], datetime]
     default_locale: str = "zh-CN"
     config_path: str = "feedsum.toml"  # where file-managed reports are changed (named in refusals)
+    workspaces: Any = None  # handlers.oauth.Workspaces: which workspaces are served, with which token
     guard: Any = None  # handlers.server.RequestGuard for the HTTP endpoint (None in Socket Mode tests)
     # The app answers Slack as soon as a listener returns (process_before_response), so slow work
     # (fan-outs, posts, imports, Slack calls after a save) runs here, after the ack has gone out.

@@ -34,8 +34,12 @@ def _key_of(message: dict[str, Any]) -> str | None:
 
 
 class SlackOutbox:
-    def __init__(self, client_for: Callable[[str], WebClient]):
+    def __init__(self, client_for: Callable[[str], WebClient],
+                 on_token_revoked: Callable[[str, str], None] | None = None):
         self.client_for = client_for
+        # Told (team, token) when Slack says a workspace's token is revoked: the app was removed
+        # there, even if the app_uninstalled event never reached us.
+        self.on_token_revoked = on_token_revoked
         self._cache: dict[tuple[str, str, str], tuple[float, Any]] = {}
         self._lock = threading.Lock()
 
@@ -46,10 +50,14 @@ class SlackOutbox:
         for field in ("text", "initial_comment"):
             if field in kwargs:
                 kwargs[field] = as_mrkdwn(kwargs[field])
+        client = self.client_for(team_id)
         try:
-            return getattr(self.client_for(team_id), method)(**kwargs).data
+            return getattr(client, method)(**kwargs).data
         except SlackApiError as exc:
-            raise DeliveryError(exc.response.get("error") or "unknown_error") from exc
+            code = exc.response.get("error") or "unknown_error"
+            if code == "token_revoked" and self.on_token_revoked is not None:
+                self.on_token_revoked(team_id, client.token)
+            raise DeliveryError(code) from exc
 
     def _cached(self, team_id: str, kind: str, key: str, load: Callable[[], Any]) -> Any:
         with self._lock:

@@ -253,6 +253,21 @@ def m009_snapshot_ready(conn: sqlite3.Connection) -> None:
 
 
 MIGRATIONS.append(m009_snapshot_ready)
+def m010_workspace_removals(conn: sqlite3.Connection) -> None:
+    # A workspace that removed the app (app_uninstalled / tokens_revoked): the scheduler stops
+    # serving it while its data stays. token_sha256 names SLACK_BOT_TOKEN when it was that
+    # workspace's token, so a restart with the same (dead) token still leaves it alone.
+    _script(conn,
+        """
+        CREATE TABLE workspace_removals (
+            team_id TEXT PRIMARY KEY, reason TEXT NOT NULL, token_sha256 TEXT, at TEXT NOT NULL
+        );
+        CREATE INDEX workspace_removals_token ON workspace_removals (token_sha256);
+        """
+    )
+
+
+MIGRATIONS.append(m010_workspace_removals)
 
 
 def migrate(db: sqlite_utils.Database) -> list[str]:
