@@ -1,0 +1,158 @@
+"""The streamed day sums (bot.export_sums) give what read_export's rows give, file by file.
+
+Every fixture is read both ways with the streamed path forced on (files this small normally go
+to read_export) and Arrow blocks of a few KB, so one file spans many blocks.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot import export_sums, exports, metrics_cli
+from bot.export_sums import sum_export
+from bot.exports import NUM_FIELDS, ExportError, read_export
+from bot.i18n import text_of
+from tests import export_fixtures as fx
+from tests.test_fuzz import ENCODINGS, HEADERS, _export, row_st
+
+CSV_FIXTURES = {k: f for k, f in fx.ALL_FIXTURES.items() if not k.endswith(("xlsx", "xlsx_export"))}
+# Fixtures the streamed path leaves to read_export, and why.
+EXACT_ONLY = {
+    "sums_row_csv": "an unlabelled sums row",
+    "meta_no_data": "a short row",
+    "pasted_pages": "repeated header rows",
+    "mapped_csv": "no preset knows its headers: fine, but ¥ and thousands in one column",
+}
+
+
+@pytest.fixture
+def streamed(monkeypatch):
+    """Small files through the streamed path, in small blocks."""
+    monkeypatch.setattr(export_sums, "MIN_BYTES", 0)
+    monkeypatch.setattr(export_sums, "BLOCK_BYTES", 2048)
+
+
+def _by_day(rows: pd.DataFrame, counts: pd.Series | None = None) -> pd.DataFrame:
+    frame = rows.assign(_n=counts if counts is not None else 1)
+    out = frame.groupby(["date", "platform"], dropna=False)[[*NUM_FIELDS, "_n"]].sum(min_count=1)
+    return out.sort_index()
+
+
+def _same(fixture_data: bytes, name: str, **options) -> export_sums.Sums:
+    """Both ways on one file: equal day sums, row counts, dropped rows, warnings; or the same error."""
+    try:
+        classic = read_export(fixture_data, name=name, **options)
+    except ExportError as exc:
+        with pytest.raises(ExportError) as got:
+            sum_export(fixture_data, name=name, **options)
+        assert got.value.text("en") == exc.text("en")
+        return None
+    res = sum_export(fixture_data, name=name, **options)
+    want, got = _by_day(classic.rows), _by_day(res.rows, res.rows["_rows"])
+    pd.testing.assert_index_equal(want.index, got.index)
+    for col in [*NUM_FIELDS, "_n"]:
+        np.testing.assert_allclose(got[col].to_numpy(dtype=float), want[col].to_numpy(dtype=float), rtol=1e-12,
+                                   err_msg=f"{name}: {col}")
+    assert (res.dropped, res.preset, res.encoding) == (classic.dropped, classic.preset, classic.encoding)
+    for locale in ("en", "zh-CN"):
+        assert [text_of(w, locale) for w in res.warnings] == [text_of(w, locale) for w in classic.warnings]
+    return res
+
+
+@pytest.mark.parametrize("key", sorted(CSV_FIXTURES))
+def test_streamed_sums_equal_read_export_rows(key, streamed):
+    f = CSV_FIXTURES[key]()
+    res = _same(f.data, f.name, columns=f.columns, **f.options)
+    if res is not None and key not in EXACT_ONLY:
+        assert res.streamed, key
+
+
+def test_every_fixture_but_the_listed_ones_streams(streamed):
+    left = {k for k, f in CSV_FIXTURES.items()
+            if not sum_export(f().data, name=f().name, columns=f().columns, **f().options).streamed}
+    assert left <= set(EXACT_ONLY), left - set(EXACT_ONLY)
+
+
+@given(rows=st.lists(row_st, min_size=1, max_size=40), order=st.permutations(list(HEADERS)),
+       lang=st.integers(0, 1), delim=st.sampled_from([",", "\t"]), encoding=st.sampled_from(ENCODINGS),
+       total_row=st.booleans())
+def test_streamed_sums_equal_on_generated_exports(rows, order, lang, delim, encoding, total_row):
+    data = _export(rows, order, lang, delim, encoding, total_row=total_row)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(export_sums, "MIN_BYTES", 0)
+        mp.setattr(export_sums, "BLOCK_BYTES", 1024)
+        assert _same(data, "export.csv" if delim == "," else "export.tsv").streamed
+
+
+@pytest.mark.parametrize("text", [
+    # A bad cell far down: the same all-or-nothing error, rows and all.
+    "date,campaign,impressions,clicks,spend\n" + "2026-03-01,a,1,1,2\n" * 300 + "2026-03-02,b,1,1,abc\n",
+    # Day/month order settled only by a later block.
+    "date,campaign,impressions,clicks,spend\n" + "01/02/2026,a,1,1,2\n" * 300 + "13/02/2026,b,1,1,2\n",
+    # Mixed orders: refused.
+    "date,campaign,impressions,clicks,spend\n" + "13/02/2026,a,1,1,2\n" * 300 + "02/13/2026,b,1,1,2\n",
+    # A note line and a blank line at the end, a masked count, a `合计` label in a name cell.
+    "日期,计划名称,展示数,点击数,消耗,转化数\n" + "2026-03-01,计划A,1000,10,5.5,<5\n" * 300
+    + ",合计,300000,3000,1650,\n\n数据说明：以上数据仅供参考,,,,,\n",
+    # Quoted thousands, a quote after a space, short and long rows.
+    'date,campaign,impressions,clicks,spend\n' + '2026-03-01,"a, b","1,000",1,2\n' * 300 + '2026-03-02, "c",1,1,2\n',
+    "date,campaign,impressions,clicks,spend\n" + "2026-03-01,a,1,1,2\n" * 300 + "2026-03-02,b,1\n",
+    "date,campaign,impressions,clicks,spend\n" + "2026-03-01,a,1,1,2\n" * 300 + "2026-03-02,b,1,1,2,,\n",
+    # Text further down a column the first rows showed as plain numbers.
+    "date,campaign,impressions,clicks,spend\n" + "2026-03-01,a,1,1,2\n" * 300 + "2026-03-02,b,1,1,¥3\n",
+    # An unlabelled sums row at the end, and a negative spend.
+    "date,campaign,impressions,clicks,spend\n" + "2026-03-01,a,10,1,2\n" * 300 + "2026-03-01,,3000,300,600\n",
+    "date,campaign,impressions,clicks,spend\n" + "2026-03-01,a,10,1,2\n" * 300 + "2026-03-01,b,10,1,-2\n",
+    # ROAS-derived revenue, spend in 分, rows with no numbers but a date (zero, not notes).
+    "date,campaign,impressions,clicks,spend(分),roas\n" + "2026-03-01,a,10,1,200,1.5\n" * 300 + "2026-03-02,b,,,,\n",
+])
+def test_streamed_sums_equal_on_awkward_files(text, streamed):
+    _same(text.encode("utf-8"), "awkward.csv")
+
+
+def test_campaigns_kept_apart_for_snapshots(streamed):
+    f = fx.oceanengine_csv("gb18030")
+    res = sum_export(f.data, name=f.name, by_campaign=True)
+    assert res.streamed
+    assert set(res.rows["campaign"]) == f.campaigns
+    classic = read_export(f.data, name=f.name).rows
+    want = classic.groupby(["date", "campaign"])["spend"].sum()
+    got = res.rows.groupby(["date", "campaign"])["spend"].sum()
+    pd.testing.assert_series_equal(got, want)
+
+
+def test_cli_json_is_the_same_streamed(tmp_path, streamed, monkeypatch):
+    a = fx.oceanengine_csv("gb18030").write(tmp_path)
+    b = fx.google_ads_csv().write(tmp_path)
+    c = fx.tiktok_csv().write(tmp_path)
+    outs = []
+    for min_bytes in (0, 10**12):  # streamed, then read_export's rows
+        monkeypatch.setattr(export_sums, "MIN_BYTES", min_bytes)
+        for paths in ([a], [a, b, c], [c, c]):
+            out = io.StringIO()
+            assert metrics_cli.run(paths, as_json=True, out=out) == 0
+            outs.append(json.loads(out.getvalue()))
+    half = len(outs) // 2
+    for got, want in zip(outs[:half], outs[half:], strict=True):
+        assert (got["rows"], got["dropped"], list(got["months"])) == (want["rows"], want["dropped"], list(want["months"]))
+        for k, v in want["totals"].items():
+            assert got["totals"][k] == pytest.approx(v, rel=1e-12, nan_ok=True)
+
+
+def test_big_file_streams_with_a_progress_bar(tmp_path, monkeypatch, capsys):
+    lines = ["时间-天,项目名称,消耗,展示数,点击数,转化数"]
+    lines += [f"2026-03-{i % 28 + 1:02d},项目_{i % 50},{i % 97}.25,{i % 1000},{i % 10},--" for i in range(60_000)]
+    path = tmp_path / "big.csv"
+    path.write_text("\n".join(lines) + "\n合计,--,1,1,1,--\n", encoding="gb18030")
+    monkeypatch.setattr(exports, "_want_progress", lambda progress, size: progress)
+    res = sum_export(path, progress=True)
+    assert res.streamed and int(res.rows["_rows"].sum()) == 60_000 and res.dropped == 1
+    assert "big.csv" in capsys.readouterr().err  # tqdm's bar, named after the file
+    assert res.rows["spend"].sum() == pytest.approx(read_export(path).rows["spend"].sum(), rel=1e-12)
