@@ -31,9 +31,30 @@ _SAMPLE = 5000  # rows read_export's CTR cross-check looks at
 _TOP = 8  # largest rows kept per measure to find an unlabelled sums row without keeping all rows
 _SUM_FIELDS = ("impressions", "clicks", "spend")  # the measures read_export's sums-row test compares
 _NA = frozenset(ex.MISSING_TOKENS)  # pandas' na_values: exact, after leading spaces
-_TOTAL_HINT = r"(?i)total|no data|总计|合计|汇总|暂无数据"  # every _TOTAL_RE match contains one
+# Python's str.isspace() characters, for RE2 (whose \s is ASCII only).
+_WS = r"[\s\x{1c}-\x{1f}\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}]"
+# Anchored (cheap) prefilters, confirmed in Python: every _TOTAL_RE match starts like this.
+_TOTAL_HINT = rf"^(?:{_WS}|(?i:total|no data)|总计|合计|汇总|暂无数据)"
 _JUNK = r"[,\s¥￥$€\x{00a0}\x{3000}]|%$"  # ex._NUMBER_JUNK_RE in RE2 (a subset: leftovers fail the cast)
 _MASKED = r"^<\s*\d+$"
+
+
+def _cases(word: str) -> list[str]:
+    out = [""]
+    for ch in word:
+        out = [o + c for o in out for c in {ch.lower(), ch.upper()}]
+    return out
+
+
+# Cells that casefold to a missing-value token, spelled out (Arrow's is_in compares exactly).
+_MISSING_SPELLINGS = sorted({v for t in ex._MISSING_SET for v in _cases(t)})
+
+
+def _pool():
+    """The system allocator: Arrow's default (mimalloc) keeps ~20 MB more of freed blocks."""
+    import pyarrow as pa
+
+    return pa.system_memory_pool()
 
 
 class _Exact(Exception):
@@ -164,6 +185,7 @@ def _batches(src_factory, layout: ex._Layout, cols: list[int], text_cols: set[in
 
     reader = pcsv.open_csv(
         src_factory(),
+        memory_pool=_pool(),
         read_options=pcsv.ReadOptions(column_names=names, skip_rows=layout.header_index + 1,
                                       encoding=_arrow_encoding(layout.encoding), block_size=BLOCK_BYTES,
                                       use_threads=True),
@@ -185,53 +207,72 @@ def _batches(src_factory, layout: ex._Layout, cols: list[int], text_cols: set[in
 # --------------------------------------------------------------------------- one block
 
 
+def _re2_literal(text: str) -> str:
+    return "".join(c if c.isalnum() else f"\\x{{{ord(c):x}}}" for c in text)
+
+
 class _Text:
-    """A dictionary-encoded column of one block, cells as pandas would hold them."""
+    """A dictionary-encoded column of one block, cells as pandas would hold them. Work is per
+    dictionary entry, with anchored RE2 prefilters (cheap) before any Python."""
 
     def __init__(self, arr):
         import pyarrow as pa
         import pyarrow.compute as pc
 
         arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
-        self.dictionary = pc.utf8_ltrim(arr.dictionary, characters=" ")  # skipinitialspace
-        na = pc.is_in(self.dictionary, value_set=pa.array(sorted(_NA), pa.string())).to_numpy(zero_copy_only=False)
+        self.dictionary = arr.dictionary
         codes = pc.fill_null(arr.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
-        codes[codes >= 0] = np.where(na, -1, np.arange(len(na)))[codes[codes >= 0]]
+        # Arrow already made the exact missing-value tokens null; pandas also skips leading spaces.
+        spaced = pc.starts_with(self.dictionary, " ").to_numpy(zero_copy_only=False)
+        if spaced.any():
+            values = self.dictionary.to_pylist()
+            na = np.zeros(len(values), dtype=bool)
+            for j in np.flatnonzero(spaced):
+                values[j] = values[j].lstrip(" ")
+                na[j] = values[j] in _NA
+            self.dictionary = pa.array(values, pa.string())
+            live = codes >= 0
+            codes[live] = np.where(na, -1, np.arange(len(na)))[codes[live]]
         self.codes = codes  # -1: NA
         self.na = codes < 0
+        self._values = None
 
     def values(self) -> list:
-        return self.dictionary.to_pylist()
+        if self._values is None:
+            self._values = self.dictionary.to_pylist()
+        return self._values
 
     def per_value(self, hit: np.ndarray) -> np.ndarray:
         """A per-dictionary-entry boolean spread to the rows (NA rows: False)."""
         return np.append(hit, False)[self.codes]
 
-    def matches(self, pattern) -> np.ndarray:
+    def _confirm(self, prefilter: str, test) -> np.ndarray:
         import pyarrow.compute as pc
 
-        maybe = pc.match_substring_regex(self.dictionary, _TOTAL_HINT).to_numpy(zero_copy_only=False)
+        maybe = pc.match_substring_regex(self.dictionary, prefilter).to_numpy(zero_copy_only=False)
         hit = np.zeros(len(maybe), dtype=bool)
         if maybe.any():
             values = self.values()
             for j in np.flatnonzero(maybe):
-                hit[j] = bool(pattern.match(str(values[j])))
+                hit[j] = test(values[j])
         return self.per_value(hit)
 
+    def matches(self, pattern) -> np.ndarray:
+        return self._confirm(_TOTAL_HINT, lambda v: bool(pattern.match(v)))
+
     def equals_header(self, header: str) -> np.ndarray:
+        """Cells equal to the header (read_export: stripped and casefolded). Exact spellings up to
+        case are found with cheap comparisons; a padded header cell is caught later all the same,
+        as text in the number columns it spans."""
+        import pyarrow as pa
         import pyarrow.compute as pc
 
         target = header.strip().casefold()
-        if target.lower() == target and target:
-            maybe = pc.match_substring(self.dictionary, target, ignore_case=True).to_numpy(zero_copy_only=False)
-        else:
-            maybe = np.ones(len(self.dictionary), dtype=bool)
-        hit = np.zeros(len(maybe), dtype=bool)
-        if maybe.any():
-            values = self.values()
-            for j in np.flatnonzero(maybe):
-                hit[j] = values[j].strip().casefold() == target
-        return self.per_value(hit)
+        spellings = _cases(target) if target and sum(c.isalpha() and c.isascii() for c in target) <= 6 else None
+        if spellings is None or any(c.casefold() != c.lower() for c in target):
+            return self._confirm("", lambda v: v.strip().casefold() == target)
+        maybe = pc.is_in(self.dictionary, value_set=pa.array(spellings, pa.string())).to_numpy(zero_copy_only=False)
+        return self.per_value(maybe)
 
 
 class _Globals:
@@ -270,9 +311,25 @@ def _numbers(arr, header: str, base: int, first_data_row: int, keep: np.ndarray)
         checked[codes[keep]] = True  # values some counted row holds (a total label is not a number)
         v, na = _numbers(arr.dictionary, header, 0, first_data_row, checked[:-1])
         return np.append(v, np.nan)[codes], np.append(na, True)[codes]
-    raw_na = pc.is_null(arr)
+    # Most columns: plain numbers, missing-value tokens, thousands separators or a trailing `%`.
+    # Arrow's cast refuses surrounding spaces and any other character, so what it parses here
+    # is what read_export would read; whatever it refuses goes down the exact paths below.
+    null = pc.is_null(arr)
+    missing = pc.or_(null, pc.or_(pc.is_in(arr, value_set=pa.array(_MISSING_SPELLINGS, pa.string())),
+                                  pc.fill_null(pc.match_substring_regex(arr, _MASKED), False)))
+    missing_np = missing.to_numpy(zero_copy_only=False)
+    na = null.to_numpy(zero_copy_only=False)
+    plain = pc.if_else(missing, None, arr)
+    for attempt in (lambda a: a, _strip_commas_and_percent):
+        try:
+            v = pc.cast(attempt(plain), pa.float64()).to_numpy(zero_copy_only=False).astype("float64")
+        except pa.ArrowInvalid:
+            continue
+        if (np.isnan(v) & ~missing_np).any():
+            raise _Exact("NaN written as a number")
+        return v, na
     trimmed = pc.utf8_ltrim(arr, characters=" ")
-    raw_na = pc.or_(raw_na, pc.is_in(trimmed, value_set=pa.array(sorted(_NA), pa.string())))
+    raw_na = pc.or_(pc.is_null(arr), pc.is_in(trimmed, value_set=pa.array(sorted(_NA), pa.string())))
     s = pc.utf8_trim_whitespace(arr)
     missing = pc.or_(pc.is_in(pc.utf8_lower(s), value_set=pa.array(sorted(ex._MISSING_SET), pa.string())),
                      pc.match_substring_regex(s, _MASKED))
@@ -294,6 +351,13 @@ def _numbers(arr, header: str, base: int, first_data_row: int, keep: np.ndarray)
     if bad:
         raise _Exact("a bad number")
     return out.to_numpy(dtype="float64", na_value=np.nan), na
+
+
+def _strip_commas_and_percent(arr):
+    import pyarrow.compute as pc
+
+    arr = pc.replace_substring(arr, ",", "")
+    return pc.if_else(pc.ends_with(arr, "%"), pc.utf8_slice_codeunits(arr, 0, -1), arr)
 
 
 @dataclass
@@ -334,11 +398,15 @@ class _Fold:
             blank &= t.na
         numeric = {f: i for f, i in mapping.items() if f in ex._METRIC_FIELDS or f == "ctr"}
         arrays = {i: batch.column(f"c{i}") for i in set(numeric.values())}
-        # Repeated header rows: read_export drops them by position; leave them to it.
+        # Repeated header rows: read_export drops them by position; leave them to it. A row needs
+        # two cells equal to their headers, so the biggest dictionaries are often not looked at.
         hits = np.zeros(n, dtype=np.int8)
-        for i, t in texts.items():
-            if i < len(plan.layout.headers) and plan.layout.headers[i].strip():
-                hits += t.equals_header(plan.layout.headers[i])
+        order = sorted((i for i in texts if i < len(plan.layout.headers) and plan.layout.headers[i].strip()),
+                       key=lambda i: len(texts[i].dictionary))
+        for k, i in enumerate(order):
+            if int(hits.max(initial=0)) + len(order) - k < 2:
+                break
+            hits += texts[i].equals_header(plan.layout.headers[i])
         if (hits >= 2).any():
             raise _Exact("a repeated header row")
         total = texts[0].matches(ex._TOTAL_RE)
