@@ -25,7 +25,7 @@ import pandas as pd
 from bot import exports as ex
 from bot.i18n import Msg
 
-BLOCK_BYTES = 16 << 20  # Arrow's block: ~160,000 rows of a typical export
+BLOCK_BYTES = 2 << 20  # Arrow's block (~20,000 rows): its read-ahead holds a few dozen of them
 MIN_BYTES = ex.PREFIX_BYTES  # a file the sniffer saw whole is read the exact way (it is small)
 _SAMPLE = 5000  # rows read_export's CTR cross-check looks at
 _TOP = 8  # largest rows kept per measure to find an unlabelled sums row without keeping all rows
@@ -103,11 +103,11 @@ def sum_export(source, *, name: str | None = None, preset: str = "auto", columns
 
 
 class _Body:
-    """The file as Arrow reads it: counts bytes for the progress bar and spots a quote after
-    spaces at the start of a cell (pandas' skipinitialspace makes that a quoted cell, Arrow text)."""
+    """The file as Arrow reads it, watched for a quote after spaces at the start of a cell
+    (pandas' skipinitialspace makes that a quoted cell, Arrow text)."""
 
-    def __init__(self, fh, delimiter: str, codec: str, bar):
-        self._fh, self._bar = fh, bar
+    def __init__(self, fh, delimiter: str, codec: str):
+        self._fh = fh
         self._space, self._quote = " ".encode(codec), '"'.encode(codec)
         self._leads = {c.encode(codec) for c in (delimiter, "\n", "\r")}
         self._tail = b""
@@ -122,8 +122,6 @@ class _Body:
         if chunk and not self.quote_after_space:
             self.quote_after_space = self._starts_quoted(self._tail + chunk[:64]) or self._starts_quoted(chunk)
             self._tail = chunk[-64:]
-        if self._bar is not None:
-            self._bar.update(len(chunk))
         return chunk
 
     def _starts_quoted(self, text: bytes) -> bool:
@@ -563,7 +561,10 @@ def _stream(file, data, path, size, *, preset, columns, platform, progress, mont
     if ex._want_progress(progress, size):
         from tqdm import tqdm
 
-        bar = tqdm(total=size, unit="B", unit_scale=True, desc=os.path.basename(file), file=sys.stderr, leave=False)
+        # Rows as they are summed (Arrow reads bytes ahead of that), estimated from the prefix.
+        lines = max(1, layout.prefix_text.count("\n"))
+        est = int(size / max(1, len(raw) / lines))
+        bar = tqdm(total=est, unit="rows", unit_scale=True, desc=os.path.basename(file), file=sys.stderr, leave=False)
     import pyarrow as pa
 
     try:
@@ -572,7 +573,7 @@ def _stream(file, data, path, size, *, preset, columns, platform, progress, mont
 
             def source():
                 fh = io.BytesIO(data) if data is not None else open(path, "rb")  # noqa: SIM115 - Arrow closes it
-                body = _Body(fh, layout.delimiter, codec, bar)
+                body = _Body(fh, layout.delimiter, codec)
                 bodies.append(body)
                 return pa.PythonFile(body, mode="r")
 
@@ -580,6 +581,8 @@ def _stream(file, data, path, size, *, preset, columns, platform, progress, mont
             try:
                 for batch in _batches(source, layout, cols, text_cols, plain):
                     fold.add(batch)
+                    if bar is not None:
+                        bar.update(batch.num_rows)
                 break
             except pa.ArrowInvalid as exc:
                 # A number column the prefix showed clean has text further down: read it as text.

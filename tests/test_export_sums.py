@@ -156,3 +156,25 @@ def test_big_file_streams_with_a_progress_bar(tmp_path, monkeypatch, capsys):
     assert res.streamed and int(res.rows["_rows"].sum()) == 60_000 and res.dropped == 1
     assert "big.csv" in capsys.readouterr().err  # tqdm's bar, named after the file
     assert res.rows["spend"].sum() == pytest.approx(read_export(path).rows["spend"].sum(), rel=1e-12)
+
+
+def _bench_layouts():
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.spec_from_file_location("bench_metrics", Path(__file__).parents[1] / "benchmarks"
+                                                  / "bench_metrics.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.LAYOUTS
+
+
+@pytest.mark.parametrize("layout", sorted(_bench_layouts()))
+def test_benchmark_layouts_stream_and_agree(layout, tmp_path, monkeypatch):
+    """The layouts the import benchmark times take the streamed path and give read_export's sums."""
+    monkeypatch.setattr(export_sums, "MIN_BYTES", 0)
+    monkeypatch.setattr(export_sums, "BLOCK_BYTES", 16 << 10)
+    path = tmp_path / f"{layout}.csv"
+    _bench_layouts()[layout](path, 2000, 7)
+    res = _same(path.read_bytes(), path.name)
+    assert res.streamed and int(res.rows["_rows"].sum()) == 2000
