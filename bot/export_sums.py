@@ -168,13 +168,15 @@ def _plain_columns(layout: ex._Layout, indices: set[int]) -> dict[int, bool]:
     return plain
 
 
-def _batches(src_factory, layout: ex._Layout, cols: list[int], text_cols: set[int], plain: dict[int, bool]):
+def _batches(src_factory, layout: ex._Layout, cols: list[int], text_cols: set[int], dict_cols: set[int],
+             plain: dict[int, bool]):
     import pyarrow as pa
     import pyarrow.csv as pcsv
 
     names = [f"c{i}" for i in range(len(layout.headers))]
     dictionary = pa.dictionary(pa.int32(), pa.string())
-    types = {names[i]: dictionary if i in text_cols else pa.float64() if plain.get(i) else pa.string() for i in cols}
+    types = {names[i]: dictionary if i in dict_cols else pa.string() if i in text_cols
+             else pa.float64() if plain.get(i) else pa.string() for i in cols}
     ragged: list = []
 
     def on_invalid(row) -> str:
@@ -218,8 +220,12 @@ class _Text:
         import pyarrow.compute as pc
 
         arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
-        self.dictionary = arr.dictionary
-        codes = pc.fill_null(arr.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+        if pa.types.is_dictionary(arr.type):
+            self.dictionary = arr.dictionary
+            codes = pc.fill_null(arr.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+        else:  # read as plain text (cheaper when nearly every value differs): one entry per row
+            self.dictionary = arr
+            codes = np.where(pc.is_null(arr).to_numpy(zero_copy_only=False), -1, np.arange(len(arr)))
         # Arrow already made the exact missing-value tokens null; pandas also skips leading spaces.
         spaced = pc.starts_with(self.dictionary, " ").to_numpy(zero_copy_only=False)
         if spaced.any():
@@ -266,11 +272,13 @@ class _Text:
         import pyarrow.compute as pc
 
         target = header.strip().casefold()
-        spellings = _cases(target) if target and sum(c.isalpha() and c.isascii() for c in target) <= 6 else None
-        if spellings is None or any(c.casefold() != c.lower() for c in target):
-            return self._confirm("", lambda v: v.strip().casefold() == target)
-        maybe = pc.is_in(self.dictionary, value_set=pa.array(spellings, pa.string())).to_numpy(zero_copy_only=False)
-        return self.per_value(maybe)
+        if not target or any(c.casefold() != c.lower() for c in target):
+            return self._confirm("", lambda v: v.strip().casefold() == target)  # beyond RE2's folding
+        if sum(c.isalpha() and c.isascii() for c in target) > 6:  # too many spellings: RE2, anchored
+            return self._confirm(rf"^{_WS}*(?i:{_re2_literal(target)}){_WS}*$",
+                                 lambda v: v.strip().casefold() == target)
+        maybe = pc.is_in(self.dictionary, value_set=pa.array(_cases(target), pa.string()))
+        return self.per_value(maybe.to_numpy(zero_copy_only=False))
 
 
 class _Globals:
@@ -313,16 +321,23 @@ def _numbers(arr, header: str, base: int, first_data_row: int, keep: np.ndarray)
     # Arrow's cast refuses surrounding spaces and any other character, so what it parses here
     # is what read_export would read; whatever it refuses goes down the exact paths below.
     null = pc.is_null(arr)
-    missing = pc.or_(null, pc.or_(pc.is_in(arr, value_set=pa.array(_MISSING_SPELLINGS, pa.string())),
-                                  pc.fill_null(pc.match_substring_regex(arr, _MASKED), False)))
-    missing_np = missing.to_numpy(zero_copy_only=False)
     na = null.to_numpy(zero_copy_only=False)
-    plain = pc.if_else(missing, None, arr)
-    for attempt in (lambda a: a, _strip_commas_and_percent):
-        try:
-            v = pc.cast(attempt(plain), pa.float64()).to_numpy(zero_copy_only=False).astype("float64")
-        except pa.ArrowInvalid:
-            continue
+    token = pc.is_in(arr, value_set=pa.array(_MISSING_SPELLINGS, pa.string()))
+    if pc.any(pc.starts_with(arr, "<")).as_py():
+        token = pc.or_(token, pc.fill_null(pc.match_substring_regex(arr, _MASKED), False))
+    missing = pc.or_(null, token)
+    missing_np = missing.to_numpy(zero_copy_only=False)
+    plain = pc.if_else(token, None, arr) if pc.any(token).as_py() else arr
+    if pc.any(pc.match_substring(plain, ",")).as_py():
+        plain = pc.replace_substring(plain, ",", "")
+    percent = pc.ends_with(plain, "%")
+    if pc.any(percent).as_py():  # one trailing % goes, as read_export's cleaning does
+        plain = pc.if_else(percent, pc.utf8_slice_codeunits(plain, 0, -1), plain)
+    try:  # a failed cast costs a lot more than the checks above: try once
+        v = pc.cast(plain, pa.float64()).to_numpy(zero_copy_only=False).astype("float64")
+    except pa.ArrowInvalid:
+        v = None
+    if v is not None:
         if (np.isnan(v) & ~missing_np).any():
             raise _Exact("NaN written as a number")
         return v, na
@@ -349,13 +364,6 @@ def _numbers(arr, header: str, base: int, first_data_row: int, keep: np.ndarray)
     if bad:
         raise _Exact("a bad number")
     return out.to_numpy(dtype="float64", na_value=np.nan), na
-
-
-def _strip_commas_and_percent(arr):
-    import pyarrow.compute as pc
-
-    arr = pc.replace_substring(arr, ",", "")
-    return pc.if_else(pc.ends_with(arr, "%"), pc.utf8_slice_codeunits(arr, 0, -1), arr)
 
 
 @dataclass
@@ -554,6 +562,11 @@ def _stream(file, data, path, size, *, preset, columns, platform, progress, mont
     plan = _Plan(file, layout, mapping, ex.PRESETS[chosen], [f for f in _SUM_FIELDS if f in mapping], name_field,
                  "ctr" in mapping and "impressions" in mapping and "clicks" in mapping, layout.header_index + 2)
     cols = sorted(set(mapping.values()) | {0})
+    # Dictionary-encoded: the columns whose values are looked up across blocks (dates, and names
+    # when campaigns are kept apart); the rest are read as plain text, which Arrow reads faster.
+    dict_cols = {mapping[f] for f in ("date", "date_end") if f in mapping} - numeric
+    if name_field is not None:
+        dict_cols.add(mapping[name_field])
     plain = _plain_columns(layout, numeric)
     codec = _byte_codec(layout.encoding, raw)
 
@@ -579,7 +592,7 @@ def _stream(file, data, path, size, *, preset, columns, platform, progress, mont
 
             fold = _Fold(plan)
             try:
-                for batch in _batches(source, layout, cols, text_cols, plain):
+                for batch in _batches(source, layout, cols, text_cols, dict_cols, plain):
                     fold.add(batch)
                     if bar is not None:
                         bar.update(batch.num_rows)
