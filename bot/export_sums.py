@@ -196,12 +196,52 @@ def _batches(src_factory, layout: ex._Layout, cols: list[int], text_cols: set[in
                                             null_values=list(ex.MISSING_TOKENS), strings_can_be_null=True,
                                             quoted_strings_can_be_null=True, check_utf8=True),
     )
-    for batch in reader:
+    for batch in _ahead(reader):
         if ragged:  # pandas pads short rows and cuts long ones: keep its row numbers
             raise _Exact("rows of another width")
         yield batch
     if ragged:
         raise _Exact("rows of another width")
+
+
+def _ahead(reader, depth: int = 4):
+    """The reader's batches, parsed by a thread while the caller sums the previous ones (Arrow
+    parses a batch only when asked for it, and lets go of the GIL while it does)."""
+    import queue
+    import threading
+
+    batches: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    done = object()
+
+    def work() -> None:
+        try:
+            for batch in reader:
+                while not stop.is_set():
+                    try:
+                        batches.put(batch, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            batches.put(done)
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller, which raises it
+            batches.put(exc)
+
+    thread = threading.Thread(target=work, name="feedsum-csv", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = batches.get()
+            if item is done:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        thread.join()
 
 
 # --------------------------------------------------------------------------- one block
