@@ -37,6 +37,12 @@ class Busy(Refused):
     """Another process holds the claim on this work and is at it now (its lease is live)."""
 
 
+class NeedsLookup(Exception):
+    """A decision needs the chat platform (is this person a workspace admin?) and the caller is
+    answering from local data only: a listener's ack must never wait on Slack. Raised before
+    anything is changed, so the caller can acknowledge and decide again afterwards."""
+
+
 class DeliveryError(Exception):
     """Slack refused a message. Permanent errors (the recipient can't be reached) are recorded."""
 
@@ -104,6 +110,7 @@ class Outbox(Protocol):
     def send_dm(self, team_id: str, user: str, text: str, key: str | None = None) -> tuple[str, str]: ...
     def user_name(self, team_id: str, user: str) -> str: ...
     def warn_claims(self, summary: Summary, section: SectionState, user: str, wrong: list) -> None: ...
+    # May raise NeedsLookup when the caller answers from local data only and the answer is not known.
     def is_workspace_admin(self, team_id: str, user: str) -> bool: ...
 
 
@@ -492,8 +499,9 @@ class Feedsum:
             owners = {o for s in report.sections for o in self.writers(report, period, s.key, handed)}
         return {user: until for user, until in repo.away_of(self.db, report.team_id, owners).items() if until >= today}
 
-    def delegate(self, report: Report, period: str, key: str, user: str, to: str, now: datetime) -> None:
-        """Hand a section to someone for one period; they get the prompt if it is open."""
+    def delegate(self, report: Report, period: str, key: str, user: str, to: str, now: datetime) -> bool:
+        """Hand a section to someone for one period; True when it is open and they need its prompt
+        (`prompt_delegate`, which talks to Slack: after the user has been answered)."""
         section = report.section(key)
         if section is None:
             raise Refused("refuse.unknown_section", key=key, keys=", ".join(s.key for s in report.sections))
@@ -501,11 +509,14 @@ class Feedsum:
             raise Refused("refuse.not_owner", title=report.title(section), owners=", ".join(f"<@{o}>" for o in section.owners))
         owner = user if user in section.owners else section.owners[0]
         repo.delegate(self.db, report.team_id, report.id, period, key, owner, to, now=now)
-        if repo.period_row(self.db, report.team_id, report.id, period):
-            summary = self.summary(report, period, now, with_metrics=False)
-            state = next(s for s in summary.sections if s.key == key)
-            self.once(report, period, "prompt", f"{key}:{to}", now,
-                      lambda k, rec: self._send_prompt(summary, state, to, k, rec, now))
+        return repo.period_row(self.db, report.team_id, report.id, period) is not None
+
+    def prompt_delegate(self, report: Report, period: str, key: str, to: str, now: datetime) -> None:
+        """The prompt of a section handed over while its period is open (never twice)."""
+        summary = self.summary(report, period, now, with_metrics=False)
+        state = next(s for s in summary.sections if s.key == key)
+        self.once(report, period, "prompt", f"{key}:{to}", now,
+                  lambda k, rec: self._send_prompt(summary, state, to, k, rec, now))
 
     def next_actions(self, report: Report, period: str, now: datetime, limit: int = 3) -> list[Any]:
         """Upcoming scheduled actions for the period, for status displays."""

@@ -7,10 +7,11 @@ import logging
 from datetime import date
 
 from bot.i18n import t
+from bot.mrkdwn import escape
 from bot.workflow import Refused
 from handlers import render
 from handlers.admin_views import publish_home
-from handlers.deps import Deps, team_of
+from handlers.deps import Deps, team_of, tell_user
 from storage.db import StorageError
 
 log = logging.getLogger(__name__)
@@ -18,6 +19,18 @@ log = logging.getLogger(__name__)
 
 def register(app, deps: Deps) -> None:
     @app.view("write_section")
+    def on_save_section(ack, body, view, client):
+        # Saved before the ack when the rights are known locally; else the modal closes and the
+        # save (or the refusal, by DM with the text) follows once Slack has answered.
+        tell = tell_user(deps, body, None)
+
+        def not_saved(errors: dict) -> None:
+            text = render.modal_text(view["state"]["values"])
+            tell(t(deps.locale_of(body), "refuse.not_saved", error="; ".join(errors.values()))
+                 + "\n>>> " + escape(text), None)
+
+        deps.answer(ack, lambda ack: save_section(ack, body, view, client), tell=tell, body=body, on_errors=not_saved)
+
     def save_section(ack, body, view, client):
         team = team_of(body)
         user = body["user"]["id"]

@@ -87,7 +87,7 @@ class Harness:
 
     def close(self):
         self.server.close()
-        self.deps.workers.shutdown(wait=True)  # let work after the acks finish against the fake
+        self.deps.shutdown(wait=True)  # let work after the acks finish against the fake
         self.fake.stop()
 
     # --- raw signed requests ---------------------------------------------------------------
@@ -164,6 +164,17 @@ class Harness:
                 return result
             time.sleep(0.02)
         raise AssertionError("timed out waiting for the app")
+
+    def answer(self, text: str, user: str = ADMIN, **kw) -> dict:
+        """What a command told its user: the ack's body, or, when the answer needed Slack first (a
+        workspace-admin lookup), the first message to their response_url after an empty ack."""
+        path = f"/response/{user}"
+        before = len([1 for p, _ in self.fake.responded if p == path])
+        reply = self.command(text, user=user, **kw)
+        assert reply.status == 200, reply
+        if reply.body:
+            return reply.json()
+        return self.wait_for(lambda: [b for p, b in self.fake.responded if p == path][before:])[0]
 
     def prompts(self) -> list[dict]:
         return [m for m in self.fake.posted() if m["channel"].startswith("D") and (m.get("metadata") or {}).get(
