@@ -115,22 +115,24 @@ class Harness:
 
     # --- Slack-shaped requests -------------------------------------------------------------
 
-    def command(self, text: str, user: str = ADMIN, channel: str = CHANNEL, team: str | None = None, **kw) -> Reply:
+    def command(self, text: str, user: str = ADMIN, channel: str = CHANNEL, team: str | None = None,
+                trigger_id: str = "1337.42.abcd", **kw) -> Reply:
         form = {"token": "x", "team_id": team or self.fake.team_id, "team_domain": "demo", "channel_id": channel,
                 "channel_name": "ads", "user_id": user, "user_name": user.lower(), "command": "/feedsum",
                 "text": text, "api_app_id": "A0FEEDSUM", "response_url": f"{self.fake.url}/response/{user}",
-                "trigger_id": "1337.42.abcd"}
+                "trigger_id": trigger_id}
         return self.post(urllib.parse.urlencode(form), content_type="application/x-www-form-urlencoded", **kw)
 
     def interactive(self, payload: dict, **kw) -> Reply:
         return self.post(urllib.parse.urlencode({"payload": json.dumps(payload)}),
                          content_type="application/x-www-form-urlencoded", **kw)
 
-    def click(self, action_id: str, value: str, user: str, channel: str = "D0X", team: str | None = None) -> Reply:
+    def click(self, action_id: str, value: str, user: str, channel: str = "D0X", team: str | None = None,
+              trigger_id: str = "1337.42.abcd") -> Reply:
         team = team or self.fake.team_id
         return self.interactive({
             "type": "block_actions", "user": {"id": user, "username": user.lower(), "team_id": team},
-            "team": {"id": team}, "api_app_id": "A0FEEDSUM", "trigger_id": "1337.42.abcd",
+            "team": {"id": team}, "api_app_id": "A0FEEDSUM", "trigger_id": trigger_id,
             "container": {"type": "message", "channel_id": channel, "message_ts": "1.1"},
             "channel": {"id": channel}, "message": {"ts": "1.1", "text": ""},
             "response_url": f"{self.fake.url}/response/{user}",
