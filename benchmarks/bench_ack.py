@@ -111,8 +111,8 @@ def main() -> int:
                 reply = send(h, trigger)
                 acks.append(time.monotonic() - t0)
                 assert reply.status == 200, (name, reply)
-                call = h.wait_for(lambda: [c for c in h.fake.calls_to("views.open")
-                                           if c.params.get("trigger_id") == trigger], timeout=30)[0]
+                call = h.wait_for(lambda trigger=trigger: [c for c in h.fake.calls_to("views.open")
+                                                           if c.params.get("trigger_id") == trigger], timeout=30)[0]
                 reached.append(call.at - t0)
                 time.sleep(max(0.0, t0 + args.latency + 0.05 - time.monotonic()))  # the view is open: next click
             rows.append((name, max(acks), f"views.open after {max(reached) * 1000:.0f} ms, open after "
@@ -129,7 +129,8 @@ def main() -> int:
                 if reply.body:
                     told.append(f"in the ack: {what(reply)}")
                 else:
-                    h.wait_for(lambda: [1 for p, _ in h.fake.responded if p == path][before:], timeout=30)
+                    h.wait_for(lambda path=path, before=before: [1 for p, _ in h.fake.responded if p == path][before:],
+                               timeout=30)
                     told.append(f"ack empty; refusal after {time.monotonic() - t0:.1f} s")
             rows.append((name, max(acks), told[0] + ("; then in the ack (Slack's answer cached)"
                                                      if told[-1] != told[0] else "")))

@@ -25,6 +25,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.config import Report
 from bot.i18n import t
+from bot.mrkdwn import as_mrkdwn
 from bot.workflow import Feedsum, NeedsLookup, Refused
 
 log = logging.getLogger(__name__)
@@ -51,6 +52,8 @@ class Deps:
     default_locale: str = "zh-CN"
     config_path: str = "feedsum.toml"  # where file-managed reports are changed (named in refusals)
     modal_timeout: float = MODAL_TIMEOUT
+    workspaces: Any = None  # handlers.oauth.Workspaces: which workspaces are served, with which token
+    guard: Any = None  # handlers.server.RequestGuard for the HTTP endpoint (None in Socket Mode tests)
     # Work after the ack: fan-outs, posts, imports, Slack calls after a save.
     workers: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(max_workers=8, thread_name_prefix="feedsum-work"))
@@ -229,13 +232,13 @@ def _retry_message(locale: str, retry: tuple[str, str]) -> tuple[str, list]:
 
 def say(ack, text: str) -> None:
     """An ephemeral plain-text reply as the ack itself."""
-    ack({"text": text, "response_type": "ephemeral"})
+    ack({"text": as_mrkdwn(text), "response_type": "ephemeral"})
 
 
 def ack_message(ack, message: tuple[str, list]) -> None:
     """An ephemeral Block Kit reply (fallback text, blocks) as the ack itself."""
     text, blocks = message
-    ack(text=text, blocks=blocks, response_type="ephemeral")
+    ack(text=as_mrkdwn(text), blocks=blocks, response_type="ephemeral")
 
 
 def team_of(body: dict) -> str:

@@ -58,6 +58,12 @@ class _Client(SocketModeClient):
         if self.connections > 1:
             self.logger.info("Socket Mode: reconnected (connection #%d)", self.connections)
 
+    def connect_to_new_endpoint(self, force: bool = False):
+        session = self.current_session
+        if not force and session is not None and session is not self._last_session:
+            return  # a new session is already on its way (the close of the one it replaced got here)
+        super().connect_to_new_endpoint(force=force)
+
     def _monitor_current_session(self):
         session = self.current_session
         if session is not None and session is not self._last_session:
@@ -77,7 +83,13 @@ class _Client(SocketModeClient):
 
     def close(self) -> None:
         self.closed = True
+        self.auto_reconnect_enabled = False
         self.watchdog.shutdown()
+        session = self.current_session
+        if session is not None and session.sock is not None:
+            # Wake the reader at once: closing the socket from this thread would leave it waiting
+            # in select() until its next timeout.
+            session.sock.abort()
         self.message_queue.put(None)  # wake the message loop now rather than after its 1 s poll
         super().close()
 

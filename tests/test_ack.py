@@ -21,7 +21,7 @@ from tests.slack_harness import ADMIN, CHANNEL, CONFIG, OWNER_A, OWNER_B, STRANG
 PERIOD = "2026-11"
 LATENCY = 0.5  # every Web API call answers this late
 QUICK = LATENCY / 2  # an ack that took longer may have waited on Slack
-TRIGGER = "1337.42.abcd"  # the harness's trigger id
+TRIGGER = "4242.7.click"  # the trigger id of the click (or command) under test
 NEW_CHANNEL = "C0NEWTEAM"
 
 
@@ -56,30 +56,30 @@ def opened_period(h):
 # --- every button and command that opens a view ----------------------------------------------
 
 def _write(h):
-    return h.click("write", value("results"), OWNER_A)
+    return h.click("write", value("results"), OWNER_A, trigger_id=TRIGGER)
 
 
 def _edit(h):  # Write on a prompt already answered: the same action, the form holds the text
     h.core.submit(h.report, PERIOD, "results", OWNER_A, "已经写好的内容", h.clock(), via="test")
     slow(h)
-    return h.click("write", value("results"), OWNER_A)
+    return h.click("write", value("results"), OWNER_A, trigger_id=TRIGGER)
 
 
 def _draft(h):
-    return h.click("draft", value("data"), OWNER_B)
+    return h.click("draft", value("data"), OWNER_B, trigger_id=TRIGGER)
 
 
 def _away(h):
-    return h.click("away", value("results"), OWNER_A)
+    return h.click("away", value("results"), OWNER_A, trigger_id=TRIGGER)
 
 
 def _write_command(h):
-    return h.command(f"write results {PERIOD}", user=OWNER_A)
+    return h.command(f"write results {PERIOD}", user=OWNER_A, trigger_id=TRIGGER)
 
 
 def _setup_command(h):
     h.fake.users[STRANGER] = {"id": STRANGER, "name": "s", "tz": "Europe/Berlin", "profile": {}}
-    return h.command("setup", user=STRANGER, channel=NEW_CHANNEL)
+    return h.command("setup", user=STRANGER, channel=NEW_CHANNEL, trigger_id=TRIGGER)
 
 
 @pytest.mark.parametrize("act", [_write, _edit, _draft, _away, _write_command, _setup_command],
@@ -101,12 +101,12 @@ def test_answers_from_the_database_stay_in_the_ack(harness):
     slow(h)
     for text, needle in ((f"status {PERIOD}", "信息流投放组"), ("owners", "<@U0OWNERA1>"), ("history", "2026"),
                          (f"targets {PERIOD}", ""), ("help", "/feedsum"), ("away until 2026-12-10", "2026-12-10")):
-        reply, took, _ = timed(lambda: h.command(text, user=OWNER_A))
+        reply, took, _ = timed(lambda text=text: h.command(text, user=OWNER_A))
         assert took < QUICK, (text, took)
         assert needle in json.dumps(reply.json(), ensure_ascii=False), text
     # Admin commands whose work talks to Slack: a quick "working" ack, the work after it.
     for text in (f"open {PERIOD}", f"compile {PERIOD} --preview", "remind", f"export {PERIOD}", "refresh"):
-        reply, took, _ = timed(lambda: h.command(text))
+        reply, took, _ = timed(lambda text=text: h.command(text))
         assert took < QUICK, (text, took)
         assert reply.json()["text"], text
     h.fake.faults.latency = 0
