@@ -54,7 +54,7 @@ def register(app, deps: Deps) -> None:
                 log.info("could not confirm setup of %s in %s: %s", report.id, report.channel,
                          exc.response.get("error"))
 
-        deps.later(confirm)
+        deps.later(confirm, tell=tell_user(deps, body, None), report=report, sorry="error.sorry_saved")
 
     @app.action("setup")
     def open_setup_again(ack, body, client, respond):

@@ -87,10 +87,11 @@ class Deps:
             return self.default_locale
 
     def later(self, fn: Callable[[], Any], *, respond: Callable | None = None, report: Report | None = None,
-              tell: Tell | None = None, urgent: bool = False, locale: str | None = None) -> Future:
+              tell: Tell | None = None, urgent: bool = False, locale: str | None = None,
+              sorry: str = "error.sorry") -> Future:
         """Run `fn` after the ack. A refusal is told to the user (through `tell`, or `respond`);
-        a crash is logged with an error id and the user gets an apology quoting it (in `locale`,
-        or the report's)."""
+        a crash is logged with an error id and the user gets the apology `sorry` quoting it (in
+        `locale`, or the report's; "error.sorry_saved" after a save that stands)."""
         tell = tell or (privately(respond) if respond is not None else None)
         locale = locale or self.locale(report)
 
@@ -103,17 +104,17 @@ class Deps:
                 else:
                     self._tell(tell, self.refusal(exc, report))
             except Exception:
-                self.crashed("work after the ack", tell, locale)
+                self.crashed("work after the ack", tell, locale, sorry)
             return None
 
         return (self.urgent if urgent else self.workers).submit(run)
 
-    def crashed(self, what: str, tell: Tell | None, locale: str) -> str:
+    def crashed(self, what: str, tell: Tell | None, locale: str, sorry: str = "error.sorry") -> str:
         """Log the exception being handled with a new error id; apologise to the user, quoting it."""
         eid = error_id()
         log.exception("%s failed (error id %s)", what, eid)
         if tell is not None:
-            self._tell(tell, t(locale, "error.sorry", id=eid))
+            self._tell(tell, t(locale, sorry, id=eid))
         return eid
 
     def _tell(self, tell: Tell, text: str, blocks: list | None = None) -> None:

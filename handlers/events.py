@@ -71,7 +71,7 @@ def register(app, deps: Deps) -> None:
         except (Refused, StorageError) as exc:
             deps.later(lambda e=exc: not_saved(e), tell=tell, report=report)
             return
-        deps.later(lambda: acknowledge(result), tell=tell, report=report)
+        deps.later(lambda: acknowledge(result), tell=tell, report=report, sorry="error.sorry_saved")
 
 
 def register_files(app, deps: Deps) -> None:

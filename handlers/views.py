@@ -57,7 +57,8 @@ def register(app, deps: Deps) -> None:
             ack(response_action="errors", errors={exc.values.get("block", first): plain(deps.refusal(exc, report))[:150]})
             if isinstance(exc, Stale):  # the form stays open: show the newer text beside theirs
                 deps.later(lambda stale=exc: client.views_update(view_id=view["id"], view=write_view(
-                    deps, report, meta["p"], meta["s"], user, stale=stale, mine=text)))
+                    deps, report, meta["p"], meta["s"], user, stale=stale, mine=text)),
+                    tell=tell_user(deps, body, None), report=report)
             return
         except StorageError as exc:
             log.error("answer not saved for %s/%s/%s: %s", report.id, meta["p"], meta["s"], exc)
@@ -69,7 +70,7 @@ def register(app, deps: Deps) -> None:
             deps.core.announce(report, meta["p"], result, user, now)
             publish_home(deps, client, team, user)  # the section leaves their pending list
 
-        deps.later(after_save)
+        deps.later(after_save, tell=tell_user(deps, body, None), report=report, sorry="error.sorry_saved")
 
     @app.view("away")
     def save_away(ack, body, view):

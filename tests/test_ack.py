@@ -297,3 +297,19 @@ def test_no_listener_calls_slack_before_its_ack(harness, caplog):
     assert not [r for r in caplog.records if "before the ack" in r.getMessage()]
 
 
+
+
+def test_a_crash_after_a_save_says_the_answer_is_saved(harness, monkeypatch, caplog):
+    h = opened_period(harness)
+    modal = h.modal_for("results", OWNER_A, PERIOD)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("prompt refresh broke")
+
+    monkeypatch.setattr(h.core, "announce", broken)
+    r = h.submit_view(modal, {"part_0": {"text": {"type": "plain_text_input", "value": "写好了"}}}, OWNER_A)
+    assert r.status == 200 and r.body == ""
+    dm = h.wait_for(lambda: [m for m in h.fake.posted("D" + OWNER_A[1:]) if "已保存" in (m["text"] or "")])[0]
+    assert h.core.summary(h.report, PERIOD, h.clock()).sections[0].text == "写好了"
+    h.deps.shutdown()
+    _logged_with_stack(caplog, _error_id(dm["text"]), "RuntimeError")

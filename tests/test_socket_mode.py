@@ -120,3 +120,12 @@ def test_acks_over_the_socket_never_wait_for_a_slow_web_api(socket_app, harness)
     call = harness.wait_for(lambda: harness.fake.calls_to("views.open"))[0]
     assert call.params["trigger_id"] == "1.2.3" and call.at - t0 < 0.5
     harness.fake.faults.latency = 0
+
+
+def test_a_crash_over_the_socket_is_apologised_for_in_the_envelope_ack(socket_app, monkeypatch):
+    from handlers import commands
+
+    _handler, server, _seen = socket_app
+    monkeypatch.setitem(commands.HANDLERS, "status", lambda *a, **k: 1 / 0)
+    ack = server.wait_ack(server.send("slash_commands", command("status")))
+    assert "抱歉" in str(ack) and "ZeroDivisionError" not in str(ack)
