@@ -7,7 +7,7 @@ import logging
 from datetime import date
 
 from bot.i18n import t, t_plain
-from bot.mrkdwn import Mrkdwn, escape, plain
+from bot.mrkdwn import Mrkdwn, md, plain
 from bot.workflow import Refused, Stale
 from handlers import render
 from handlers.actions import write_view
@@ -27,8 +27,8 @@ def register(app, deps: Deps) -> None:
 
         def not_saved(errors: dict) -> None:
             text = render.modal_text(view["state"]["values"])
-            tell(t(deps.locale_of(body), "refuse.not_saved", error=Mrkdwn("; ").join(errors.values()))
-                 + "\n>>> " + escape(text), None)
+            why = t(deps.locale_of(body), "refuse.not_saved", error=Mrkdwn("; ").join(errors.values()))
+            tell(md("{}\n>>> {}", why, text), None)
 
         deps.answer(ack, lambda ack: save_section(ack, body, view, client), tell=tell, body=body, on_errors=not_saved)
 

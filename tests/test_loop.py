@@ -199,7 +199,7 @@ def test_non_owners_cannot_write(harness):
     r = h.submit_view(modal, modal_values(modal, "not mine"), OWNER_A)
     assert r.status == 200 and r.body == ""
     dm = h.wait_for(lambda: [m for m in h.fake.posted("D" + OWNER_A[1:]) if "not mine" in (m["text"] or "")])[0]
-    assert "数据表现分析" in dm["text"]
+    assert "数据表现分析" in dm["text"] and ">>> not mine" in dm["text"]  # quoted, to copy
     assert h.core.summary(h.report, PERIOD, h.clock()).done == 0
 
 
