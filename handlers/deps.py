@@ -107,7 +107,13 @@ class Deps:
                 self.crashed("work after the ack", tell, locale, sorry)
             return None
 
-        return (self.urgent if urgent else self.workers).submit(run)
+        try:
+            return (self.urgent if urgent else self.workers).submit(run)
+        except RuntimeError:  # shutting down: a request that arrived meanwhile starts nothing new
+            log.warning("stopping: work after an ack was not started")
+            done: Future = Future()
+            done.set_result(None)
+            return done
 
     def crashed(self, what: str, tell: Tell | None, locale: str, sorry: str = "error.sorry") -> str:
         """Log the exception being handled with a new error id; apologise to the user, quoting it."""

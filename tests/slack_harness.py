@@ -73,7 +73,11 @@ class CountingPool(ThreadPoolExecutor):
     def submit(self, fn, /, *args, **kwargs):
         with self._busy_lock:
             self.busy += 1
-        future = super().submit(fn, *args, **kwargs)
+        try:
+            future = super().submit(fn, *args, **kwargs)
+        except RuntimeError:  # shut down: nothing was queued
+            self._done(None)
+            raise
         future.add_done_callback(self._done)
         return future
 

@@ -313,3 +313,9 @@ def test_a_crash_after_a_save_says_the_answer_is_saved(harness, monkeypatch, cap
     assert h.core.summary(h.report, PERIOD, h.clock()).sections[0].text == "写好了"
     h.deps.shutdown()
     _logged_with_stack(caplog, _error_id(dm["text"]), "RuntimeError")
+
+
+def test_after_shutdown_new_work_is_refused_quietly(harness):
+    h = harness
+    h.deps.shutdown()
+    assert h.deps.later(lambda: 1 / 0).result(timeout=1) is None  # not started, nothing raised
