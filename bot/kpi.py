@@ -96,6 +96,9 @@ class KPIReport:
     drivers: list[Driver] = field(default_factory=list)
     pacing: Pacing | None = None
     roi_mode: str = "revenue"  # what "ROI" means: "revenue" (revenue/spend) or "profit"
+    # last month by platform and by campaign, so a sentence about one can be checked in both months
+    previous_by_platform: pd.DataFrame | None = None
+    previous_by_campaign: pd.DataFrame | None = None
 
     def roi(self) -> float | None:
         """The figure the team calls ROI, per the report's setting."""
@@ -308,6 +311,9 @@ def build_report(
     by_campaign = by_campaign.reset_index(drop=True)
     daily = kpi_table(cur, "date")
     previous_daily = kpi_table(previous_rows, "date") if previous_rows is not None else None
+    has_prev = previous_rows is not None and len(previous_rows)
+    previous_by_platform = kpi_table(previous_rows, "platform") if has_prev else None
+    previous_by_campaign = kpi_table(previous_rows, ["platform", "campaign"]).reset_index() if has_prev else None
 
     pace = None
     if budget is not None and budget > 0:
@@ -328,4 +334,6 @@ def build_report(
         drivers=drivers(cur, previous_rows),
         pacing=pace,
         roi_mode=roi_mode,
+        previous_by_platform=previous_by_platform,
+        previous_by_campaign=previous_by_campaign,
     )
