@@ -136,28 +136,42 @@ _SKIP_WORDS = (
     "出价", "竞价", "调价", "溢价", "提价", "bid", "bids", "bidding", "bid cap", "cost cap", "tCPA", "tROAS",
     "日预算", "daily budget",
     "周末", "工作日", "上旬", "中旬", "下旬", "月初", "月中", "月底", "月末", "上半月", "下半月", "前半月",
-    "后半月", "前两周", "后两周", "前三周", "最后一周", "首周", "本周", "上周", "大促", "618",
+    "后半月", "前两周", "后两周", "前三周", "最后一周", "首周", "本周", "上周", "大促", "618", "双12", "黑五",
+    "Black Friday",
     "weekend", "weekends", "weekday", "weekdays", "first half", "second half", "mid-month", "midmonth",
     "first week", "last week", "final week", "peak day", "single day",
     "同比", "YoY",
 )
 _SKIP_RE = re.compile(
-    _alt(w for w in _SKIP_WORDS if w not in ("同比", "YoY")) + r"|第\s*\d+\s*周|(?<![A-Za-z])weeks?\s+\d+|(?<![A-Za-z])(?:early|late|mid)[\s-]+" + _EN_MONTH_ALT,
+    _alt(w for w in _SKIP_WORDS if w not in ("同比", "YoY"))
+    + r"|(?:双\s*(?:11|十一)|Singles'? Day|Double 11)(?!\s*(?:当天|当日|那天|单日|这一天|itself))"
+    + r"|第\s*\d+\s*周|(?<![A-Za-z])weeks?\s+\d+|(?<![A-Za-z])(?:early|late|mid)[\s-]+" + _EN_MONTH_ALT,
     re.I,
 )
 # Words that put a figure on a part of the account; they need a part that exists in the data.
 _GENERIC_PART_WORDS = (
     "平台", "渠道", "媒体", "计划", "单元", "广告组", "素材", "创意", "人群", "定向", "地域", "版位", "这条线",
-    "该线", "产品线", "账户",
+    "该线", "产品线", "子账户", "各账户",
     "campaign", "campaigns", "platform", "platforms", "channel", "channels", "ad group", "ad groups",
-    "ad set", "ad sets", "creative", "creatives", "account", "accounts", "audience", "audiences",
+    "ad set", "ad sets", "creative", "creatives", "accounts", "audience", "audiences",
     "placement", "placements",
 )
 _GENERIC_PART_RE = re.compile(_alt(_GENERIC_PART_WORDS), re.I)
+# "其余计划", "the rest", "除 A 外": the figure is about what is left, which is not in the data.
+_OTHERS_RE = re.compile(r"其余|其他|其它|剩下|剩余|(?<![A-Za-z])(?:the rest|others|other campaigns|other platforms|"
+                        r"remaining|non-)(?![A-Za-z])", re.I)
+_EXCEPT_BEFORE_RE = re.compile(r"(?:除了?|除去|不含|不算|(?<![A-Za-z])(?:except(?: for)?|excluding|apart from|other than|"
+                               r"besides|aside from|outside(?: of)?|without)(?![A-Za-z]))\s*$", re.I)
+# "当天", "that day": one day, which must be one the data has.
+_DAY_WORD_RE = re.compile(r"当天|当日|单日|那天|这一天|(?<![A-Za-z])(?:that day|on the day|single[\s-]day)(?![A-Za-z])",
+                          re.I)
+# A target for a longer stretch than the month ("Q4 目标", "年度预算"): none on record to check.
+_LONG_TARGET_RE = re.compile(r"(?<![A-Za-z])[QH][1-4](?!\d)|季度|年度|全年|半年|长期|(?<![A-Za-z])(?:annual|yearly|"
+                             r"quarterly|quarter|full[\s-]year|long[\s-]term)(?![A-Za-z])", re.I)
 # The whole account, said outright.
 _RESET_RE = re.compile(
-    r"全账户|整个账户|账户整体|整体|总体|全盘|合计|总计|汇总|总(?=消耗|花费|点击|转化|展|曝光|收入|的)"
-    r"|(?<![A-Za-z])(?:overall|in total|total|blended|account[\s-]wide|whole account|across (?:all|both) "
+    r"全账户|整个账户|账户整体|(?<![子各])账户|整体|总体|全盘|合计|总计|汇总|总(?=消耗|花费|点击|转化|展|曝光|收入|的)"
+    r"|(?<![A-Za-z])(?:overall|in total|total|blended|account[\s-]wide|whole account|account(?![A-Za-z])|across (?:all|both) "
     r"(?:platforms|campaigns))(?![A-Za-z])",
     re.I,
 )
@@ -236,6 +250,7 @@ _DAY_RE = re.compile(
     r"|(?<![\d.])(?P<d5>\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?" + _EN_MONTH_RE.replace("?P<en>", "?P<en2>")
     + r"|(?<![A-Za-z])the\s+(?P<d6>\d{1,2})(?:st|nd|rd|th)(?![A-Za-z])"
     r"|(?<![\d月.])(?P<d7>\d{1,2})\s*[日号](?!\d)"
+    r"|(?<![\d.])(?P<m8>\d{1,2})\.(?P<d8>\d{1,2})(?=\s*(?:当天|当日|那天|这一天|单日))"
     r"|(?P<double11>双\s*(?:11|十一)(?:\s*(?:当天|当日|那天|单日|这一天))|(?:Singles'? Day|Double 11)(?=\s+itself|\s*\())",
     re.I,
 )
@@ -264,9 +279,9 @@ _RANGE_BEFORE_DATE_RE = re.compile(r"(?:从|自|截至|截止|截止到|直到|�
 _MASK_RE = re.compile(
     r"(?:19|20)\d{2}\s*(?:[-/年]\s*\d{1,2}(?:\s*[-/月]\s*\d{1,2}\s*[日号]?)?|\.\d{1,2}\.\d{1,2})(?![\d.])"
     r"|(?:19|20)\d{2}\s*年"
-    r"|\d{1,2}\s*月\s*\d{1,2}\s*[日号]?|\d{1,2}\s*月份?|\d{1,2}\s*[日号]"
+    r"|\d{1,2}\s*月\s*\d{1,2}\s*[日号]|\d{1,2}\s*月份?|\d{1,2}\s*[日号]"
     r"|(?<![\d.])\d{1,2}/\d{1,2}(?:/\d{2,4})?(?![\d.%])"
-    r"|双\s*11"
+    r"|双\s*11|(?<![\d.])\d{1,2}\.\d{1,2}(?=\s*(?:当天|当日|那天|这一天|单日))"
     r"|第\s*\d+"
     r"|(?<![A-Za-z])(?:Q|H|W|week|day|top|no\.|#)\s*\d+"
     r"|(?<![A-Za-z])(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s*\d{1,2}(?:st|nd|rd|th)?(?![\d%.])"
@@ -947,10 +962,10 @@ class _Parser:
                 y, mo, d = None, 11, 11
             else:
                 y = int(g["y1"] or g["y2"]) if (g["y1"] or g["y2"]) else None
-                mo_s = g["m1"] or g["m2"] or g["m3"]
+                mo_s = g["m1"] or g["m2"] or g["m3"] or g["m8"]
                 en = g["en1"] or g["en2"]
                 mo = int(mo_s) if mo_s else (_en_month(en) if en else None)
-                d = int(g["d1"] or g["d2"] or g["d3"] or g["d4"] or g["d5"] or g["d6"] or g["d7"])
+                d = int(g["d1"] or g["d2"] or g["d3"] or g["d4"] or g["d5"] or g["d6"] or g["d7"] or g["d8"])
                 if g["d6"] or g["d7"]:
                     mo = None
             if not 1 <= d <= 31:
@@ -993,7 +1008,18 @@ class _Parser:
             got = world.resolve(_name_tokens(canon)[0])
             evs.append(_Ev(m.start(), m.end(), "part", None if got == "skip" else got))
             taken.append((m.start(), m.end()))
+        for e in evs:
+            if e.kind == "part" and _EXCEPT_BEFORE_RE.search(text[max(s0, e.start - 12):e.start]):
+                e.value = None  # "除微信朋友圈-品牌外": the others
         named = any(e.kind == "part" and e.value is not None and not e.month_of for e in evs)
+        for m in _OTHERS_RE.finditer(text, s0, s1):
+            if free(m.start(), m.end()):
+                evs.append(_Ev(m.start(), m.end(), "part", None))
+                taken.append((m.start(), m.end()))
+        if not any(e.kind == "part" and e.month_of and e.value for e in evs):
+            for m in _DAY_WORD_RE.finditer(text, s0, s1):
+                if free(m.start(), m.end()):
+                    evs.append(_Ev(m.start(), m.end(), "part", None, named=False))
         for m in _RESET_RE.finditer(text, s0, s1):
             if free(m.start(), m.end()):
                 evs.append(_Ev(m.start(), m.end(), "part", "total"))
@@ -1102,6 +1128,10 @@ class _Parser:
             if e.value is None:
                 return None
             if e.value == "total":
+                # "A 和 B 合计", "QQ浏览器拉新只有整体的一半": a sum of parts, or a comparison
+                if any(self.c0 <= f.start < e.start and f.kind == "part" and f.value != "total" and f.named
+                       for f in self.events):
+                    return None
                 return [None]
             # "巨量引擎和腾讯广告 CTR 1.00%": a list of parts without "分别" pairs with nothing
             for f in self.events:
@@ -1163,19 +1193,26 @@ class _Parser:
         return bool(_SUBJECT_RE.search(self.text, self.c0, n.start))
 
     def role_of(self, n: _Num) -> tuple[str, str | None, bool] | None:
-        """("target", relation, budget) when the figure is a stated target or budget."""
+        """("target", relation, budget) when the figure is a stated target, budget or the gap to
+        one; ("other", …) for a target of a longer stretch ("Q4 目标", "年度预算")."""
         text = self.text
         m = _TARGET_AFTER_RE.match(text[n.end:min(self.s1, n.end + 12)])
         if m:
-            return "target", _relation(text[self.c0:n.start]), bool(m.group("b"))
+            kind = "other" if _LONG_TARGET_RE.search(text, self.c0, n.end + m.end()) else "target"
+            return kind, _relation(text[self.c0:n.start]), bool(m.group("b"))
         for e in reversed(self.events):
             if e.kind != "target" or not (self.c0 <= e.end <= n.start):
                 continue
+            kind = "other" if _LONG_TARGET_RE.search(text, self.c0, e.end) else "target"
             between = text[e.end:n.start]
             if not e.budget:
                 between = _KPI_RE.sub(" ", between)
             if _FILLER_RE.match(between):
-                return "target", _relation(text[self.c0:e.start]), e.budget
+                return kind, _relation(text[self.c0:e.start]), e.budget
+            # "较目标低 2.05 元", "比目标高 0.96": the gap to the target
+            gap = re.fullmatch(r"\s*(?:了)?\s*(?:更)?([高低多少])\s*(?:了|出)?\s*", between)
+            if gap and re.search(r"(?:比|较|相比|相较)\s*$", text[self.c0:e.start]):
+                return kind, "above" if gap.group(1) in "高多" else "below", e.budget
             return None
         return None
 
@@ -1304,7 +1341,8 @@ class _Parser:
                 assigned[i].append(n)
         for i, (a, b, key) in enumerate(mentions):
             if assigned[i]:
-                if _QUALIFIER_RE.search(text, max(start, a - 6), a):
+                near = re.split(r"[：:，,；;]", text[max(start, a - 6):a])[-1]
+                if _QUALIFIER_RE.search(near):
                     continue
                 self.segment(key, a, b, assigned[i], carried=False)
         return (mentions[-1][2], mentions[-1][0])
@@ -1326,6 +1364,7 @@ class _Parser:
         i = 0
         while i < len(nums):
             n = nums[i]
+            lead_from = pos
             lead = text[pos:n.start]
             # The first figure is quoted from the KPI name on; later ones from the previous figure.
             snip_start = kpi_start if (pos == lead_start and not carried) else pos
@@ -1397,7 +1436,7 @@ class _Parser:
                 rel = _relation(lead[:blk.end()])
                 rel_dir = {"above": "up", "below": "down"}.get(rel or "")
             # a named month's level: "10 月为 0.93%", "较 10 月的 0.93%", "低于上月的 5.10%"
-            direct_month = self._explicit(self._is_month, n, pos - len(lead))
+            direct_month = self._explicit(self._is_month, n, lead_from)
             if direct_month is not None and direct_month.kind == "month" and _DIRECT_RE.match(text[direct_month.end:n.start]) \
                     and not n.sign and direction is None:
                 self.value(key, n, snip, month=direct_month.value, direction=rel_dir)
@@ -1424,6 +1463,10 @@ class _Parser:
                 continue
             if direction or signed_change or marker:
                 self.change(key, n, direction, snip, yoy)
+                continue
+            attached = next((e for e in self.events if e.attached == n.start and self._is_month(e)), None)
+            if attached is not None:  # "compared with 0.93% in October"
+                self.value(key, n, snip, month=attached.value if attached.kind == "month" else attached.month_of)
                 continue
             if (carried and not self.subject_before(n)) or have_value:
                 continue  # a second bare figure has an unclear subject
@@ -1452,6 +1495,10 @@ class _Parser:
 
     def value(self, key, n: _Num, snip, *, direction=None, month=None, months=None, parts=None,
               bound=None, approx=False) -> bool:
+        role = self.role_of(n)
+        if role is not None:  # "¥400,000 budget", "the 1.10% target"
+            self.target(key, n, snip, role)
+            return True
         if not self._level_ok(key, n):
             return False
         if month is not None:
@@ -1533,7 +1580,9 @@ class _Parser:
         ))
 
     def target(self, key, n: _Num, snip, role) -> None:
-        _, relation, budget = role
+        kind, relation, budget = role
+        if kind != "target":
+            return
         if budget:
             key = "spend"
         if not self._level_ok(key, n):
