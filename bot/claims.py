@@ -692,6 +692,7 @@ _SUBJECT_RE = re.compile(r"实际|实为|(?<![A-Za-z])(?:actual(?:ly)?|came in a
 _RESP_RE = re.compile(r"分别|各为|各自为|依次为|(?<![A-Za-z])respectively(?![A-Za-z])", re.I)
 _LIST_SEP_RE = re.compile(r"^\s*(?:、|和|与|及|以及|跟|,|，|/|&|(?<![A-Za-z])(?:and|or)(?![A-Za-z])|,\s*and)\s*$", re.I)
 _BOTH_RE = re.compile(r"都|均|双双|同步|一起|(?<![A-Za-z])(?:both|all)(?![A-Za-z])", re.I)
+_ATTACH_END_RE = re.compile(r"\s*(?:[）)，,;；。]|$|→|->|(?:to|and|vs\.?|versus|but|while)(?![A-Za-z]))", re.I)
 _ATTACH_RE = re.compile(r"^\s*[（(]?\s*(?:(?:in|for|during|of|on)\s+)?$", re.I)
 COUNT_KEYS_ = ("impressions", "clicks", "conversions")
 _NAME_STOP = {"other", "others", "unknown", "none", "nan", "null", "all", "total", "其他", "未知", "全部", "合计"}
@@ -1049,8 +1050,7 @@ class _Parser:
             e.depth = min(spans, key=lambda s: s[1] - s[0]) if spans else None
             for n in nums:
                 # "0.93% in October", "4.01（10 月）": the month trails its figure (but "（上月 2.10%）" leads one)
-                if n.end <= e.start and _ATTACH_RE.match(text[n.end:e.start]) and not any(
-                        n2.start >= e.end and re.fullmatch(r"[\s:：为是的]*", text[e.end:n2.start]) for n2 in nums):
+                if n.end <= e.start and _ATTACH_RE.match(text[n.end:e.start]) and _ATTACH_END_RE.match(text, e.end, s1):
                     e.attached = n.start
         return evs
 
@@ -1205,6 +1205,8 @@ class _Parser:
                 continue
             kind = "other" if _LONG_TARGET_RE.search(text, self.c0, e.end) else "target"
             between = text[e.end:n.start]
+            if re.match(r"\s*[：:]", between) and _relation(text[self.c0:e.start]) in ("met", "worse"):
+                return None  # "未达目标：点击率 1.00%": a status, then the actual figure
             if not e.budget:
                 between = _KPI_RE.sub(" ", between)
             if _FILLER_RE.match(between):
