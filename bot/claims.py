@@ -29,6 +29,8 @@ if TYPE_CHECKING:  # pragma: no cover
 # ---------------------------------------------------------------------------
 # Vocabulary
 
+_EN_MONTH_ALT = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
+
 # "roi" is resolved per roi_mode; ROAS is always revenue / spend.
 _SYNONYMS: dict[str, tuple[str, ...]] = {
     "ctr": ("点击率", "CTR", "click-through rate", "click through rate", "clickthrough rate"),
@@ -120,7 +122,6 @@ _RANGE_AND_RE = re.compile(r"\s*(?:和|与|(?<![A-Za-z])and(?![A-Za-z]))\s*", re
 _BETWEEN_RE = re.compile(r"(?<![A-Za-z])between\s*$", re.I)
 _AMONG_RE = re.compile(r"^\s*(?:元|%)?\s*(?:之间|区间|范围)")
 
-_EN_MONTH_ALT = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
 
 # Sentences never checked: forecasts and plans, hypotheticals, other people's figures (competitors,
 # benchmarks, the industry), bids, and parts of the month that are not in the data.
@@ -134,6 +135,10 @@ _SKIP_WORDS = (
     "benchmark", "benchmarks", "industry", "peer", "peers", "competitor", "competitors", "competition",
     "rival", "rivals", "baseline", "market average", "category average",
     "出价", "竞价", "调价", "溢价", "提价", "bid", "bids", "bidding", "bid cap", "cost cap", "tCPA", "tROAS",
+    # another source's figures
+    "第三方", "监测", "后台", "口径", "回传", "归因", "third-party", "third party", "according to", "attribution",
+    "attributed",
+    "第一天", "首日", "头一天", "最后一天", "最后两天", "first day", "last day", "final day", "opening day",
     "日预算", "daily budget",
     "周末", "工作日", "上旬", "中旬", "下旬", "月初", "月中", "月底", "月末", "上半月", "下半月", "前半月",
     "后半月", "前两周", "后两周", "前三周", "最后一周", "首周", "本周", "上周", "大促", "618", "双12", "黑五",
@@ -225,10 +230,21 @@ _RELATION_WORDS = (
     (r"达到|达成|完成|(?<![A-Za-z])(?:met|hit|reached|achieved)(?![A-Za-z])", "met"),
 )
 _TARGET_RE = re.compile(
-    r"目标值?(?!人群|用户|受众|客户|群体|市场)|考核值?|(?<![A-Za-z])(?:targets?|goals?)(?![A-Za-z])"
+    r"(?P<share>目标完成率|目标达成率|达成率|达标率|完成率|预算使用率|预算执行率|(?<![A-Za-z])(?:attainment|budget "
+    r"utili[sz]ation)(?![A-Za-z]))"
+    r"|目标值?(?!人群|用户|受众|客户|群体|市场)|考核值?|(?<![A-Za-z])(?:targets?|goals?)(?![A-Za-z])"
     r"|(?P<budget>预算|(?<![A-Za-z])budget(?![A-Za-z]))",
     re.I,
 )
+# A clause about a daily or weekly figure ("日均消耗", "每天带来 274 个转化") says nothing of the month.
+_DAILY_RE = re.compile(r"日均|每天|每日|平均每天|每周|周均|(?<![A-Za-z])(?:daily|per day|a day|each day|per week|"
+                       r"weekly)(?![A-Za-z])", re.I)
+# "比 A 高", "lower than variant A": compared with something other than a month.
+_CMP_OTHER_RE = re.compile(r"(?:比|较|相比|相较|对比)(?P<inner>[^\d，,]{0,12}?)\s*(?:的)?\s*(?:要|还|更)?\s*"
+                           r"(?:高|低|多|少|提升|下降|增长|减少|上升|降低|增加|好|差)")
+_THAN_RE = re.compile(r"\s*(?:MoM\s+)?(?:higher|lower|more|less|better|worse)\s+than\s+(?P<obj>.{0,30})", re.I)
+_THAN_MONTH_RE = re.compile(r"(?:last month|the previous month|the prior month|the month before|a month (?:ago|earlier)|"
+                            r"(?:in\s+)?" + _EN_MONTH_ALT + r"|before)", re.I)
 # A figure for one day / the best day is not the month's figure.
 _QUALIFIER_RE = re.compile(
     r"最高|最低|峰值|日均|平均每天|每日|每天|周均|(?<![A-Za-z])(?:peak|peaked|highest|lowest|max|min|daily|per day|a day)(?![A-Za-z])",
@@ -255,7 +271,10 @@ _DAY_RE = re.compile(
     re.I,
 )
 _MONTH_RE = re.compile(
-    r"(?P<ym>(?P<y>20\d{2})\s*(?:年\s*|[-/.])(?P<m>\d{1,2})(?:\s*月份?)?(?![\d月]|\s*[-/.]\s*\d))"
+    r"(?P<ly>(?:去年|上年|前年)\s*(?:同期|(?:\d{1,2}|十[一二]?|[一二三四五六七八九])\s*月份?)?"
+    r"|(?<![A-Za-z])(?:last year'?s?(?:\s+" + _EN_MONTH_ALT + r")?|the same (?:period|month) (?:of )?last year|"
+    r"a year (?:ago|earlier)|" + _EN_MONTH_ALT + r"\s+(?:of\s+)?last year)(?![A-Za-z]))"
+    r"|(?P<ym>(?P<y>20\d{2})\s*(?:年\s*|[-/.])(?P<m>\d{1,2})(?:\s*月份?)?(?![\d月]|\s*[-/.]\s*\d))"
     r"|(?<![\d个.])(?P<zh>\d{1,2}|十[一二]?|[一二三四五六七八九])\s*月份?(?![\d份]*\s*\d{1,2}\s*[日号])(?!底|初|中|末|度)"
     r"|" + _EN_MONTH_RE +
     r"|(?P<cur>本月|当月|这个月|这月|该月|本期|(?<![A-Za-z])this month(?![A-Za-z]))"
@@ -426,9 +445,13 @@ class ClaimCheck:
         if c.kind == "target":
             target = fmt_kpi(c.kpi, self.expected, loc)
             name = "预算" if c.kpi == "spend" and zh else ("budget" if c.kpi == "spend" else None)
+            share = ""
+            if self.interpretation == "share" and self.current is not None and self.expected:
+                pct = self.current / self.expected * 100
+                share = f"，完成 {pct:.1f}%" if zh else f", {pct:.1f}% of it"
             if zh:
-                return f"记录的{name or '目标'}为 {target}，实际 {cur}"
-            return f"the {name or 'target'} on record is {target}, actual {cur}"
+                return f"记录的{name or '目标'}为 {target}，实际 {cur}{share}"
+            return f"the {name or 'target'} on record is {target}, actual {cur}{share}"
         if c.kind in ("value", "range"):
             return fmt_kpi(c.kpi, self.expected, loc)
         span = f"{fmt_kpi(c.kpi, self.previous, loc)} → {cur}"
@@ -675,7 +698,11 @@ _FILLER_RE = re.compile(
 )
 _DIRECT_RE = re.compile(r"^(?:[\s:：=（(]|为|是|的|只有|仅|仅为|达|达到|约|(?<![A-Za-z])(?:'s|of|at|was|is|were|only|just|"
                         r"about|around)(?![A-Za-z]))*$", re.I)
-_TARGET_AFTER_RE = re.compile(r"^\s*(?:元|块)?\s*(?:的)?\s*(?:(?P<t>目标|考核|(?<![A-Za-z])(?:target|goal)(?![A-Za-z]))|"
+_TARGET_AFTER_RE = re.compile(
+    r"^\s*(?:元|块)?\s*(?:(?P<rel>above|below|under|over|short of|ahead of|behind|higher than|lower than|高于|低于)\s*"
+    r"(?:(?:the|our|a)\s+)?(?:[¥￥$]?\d[\d,.]*\s*(?:%|元|pp)?\s*)?(?:[A-Za-z]{2,5}\s+)?"
+    r"|(?P<of>of\s+(?:(?:the|our|a)\s+)?(?:[¥￥$]?\d[\d,.]*\s*(?:%|k|元)?\s*)?(?:[A-Za-z]{2,5}\s+)?))?"
+    r"(?:的)?\s*(?:(?P<t>目标|考核|(?<![A-Za-z])(?:target|goal)(?![A-Za-z]))|"
                               r"(?P<b>预算|(?<![A-Za-z])budget(?![A-Za-z])))", re.I)
 _BOUND_BEFORE = (
     (re.compile(r"(?:超过|超出|高于|突破|(?<![A-Za-z])(?:above|more than|over|exceed(?:ed|s|ing)?|at least)(?![A-Za-z]))"
@@ -732,6 +759,7 @@ class _Ev:
     named: bool = True  # a part that was named (not only a generic word like 平台)
     month_of: str | None = None  # for a day: its month
     budget: bool = False
+    share: bool = False  # "达成率", "budget utilisation": the figure is actual / target
     framing: bool = False  # its clause has no figure ("10 月份，…", "In October, …"): it frames the rest
 
 
@@ -984,7 +1012,9 @@ class _Parser:
             if not free(m.start(), m.end()):
                 continue
             g = m.groupdict()
-            if g["cur"]:
+            if g["ly"]:
+                key = None  # last year's month: no data
+            elif g["cur"]:
                 key = "current"
             elif g["prev"]:
                 key = "previous"
@@ -1033,7 +1063,9 @@ class _Parser:
             evs.append(_Ev(m.start(), m.end(), "part", None, named=False))
         for m in _TARGET_RE.finditer(text, s0, s1):
             if free(m.start(), m.end()):
-                evs.append(_Ev(m.start(), m.end(), "target", None, budget=bool(m.group("budget"))))
+                evs.append(_Ev(m.start(), m.end(), "target", None, budget=bool(m.group("budget")) or (
+                    m.group("share") or "").startswith("预算") or "budget" in (m.group("share") or "").lower(),
+                    share=bool(m.group("share"))))
         evs.sort(key=lambda e: e.start)
         nums = _tokens(text, self.masked, s0, s1)
         for c0, c1 in _clauses(text, s0, s1):
@@ -1193,13 +1225,20 @@ class _Parser:
         return bool(_SUBJECT_RE.search(self.text, self.c0, n.start))
 
     def role_of(self, n: _Num) -> tuple[str, str | None, bool] | None:
-        """("target", relation, budget) when the figure is a stated target, budget or the gap to
-        one; ("other", …) for a target of a longer stretch ("Q4 目标", "年度预算")."""
+        """("target", relation, budget) when the figure is a stated target, budget, the gap to one
+        (relation "above"/"below") or the share of one reached (relation "share"); ("other", …) for
+        a target of a longer stretch ("Q4 目标", "年度预算")."""
         text = self.text
-        m = _TARGET_AFTER_RE.match(text[n.end:min(self.s1, n.end + 12)])
+        m = _TARGET_AFTER_RE.match(text[n.end:min(self.s1, n.end + 40)])
         if m:
             kind = "other" if _LONG_TARGET_RE.search(text, self.c0, n.end + m.end()) else "target"
-            return kind, _relation(text[self.c0:n.start]), bool(m.group("b"))
+            if m.group("of") and n.unit in ("pct", "x"):
+                return kind, "share", bool(m.group("b"))  # "91% of the CTR goal", "98.5% of budget"
+            if m.group("of"):
+                return None
+            rel = m.group("rel")
+            relation = _relation(rel) if rel else _relation(text[self.c0:n.start])
+            return kind, relation, bool(m.group("b"))
         for e in reversed(self.events):
             if e.kind != "target" or not (self.c0 <= e.end <= n.start):
                 continue
@@ -1209,8 +1248,15 @@ class _Parser:
                 return None  # "未达目标：点击率 1.00%": a status, then the actual figure
             if not e.budget:
                 between = _KPI_RE.sub(" ", between)
+            if e.share and re.fullmatch(r"[\s:：为是达约]*", between):
+                return kind, "share", e.budget  # "CTR 达标率 91%"
+            if re.fullmatch(r"\s*的\s*", between) and n.unit in ("pct", "x"):
+                return kind, "share", e.budget  # "完成目标的 91%", "是目标的 1.32 倍"
             if _FILLER_RE.match(between):
-                return kind, _relation(text[self.c0:e.start]), e.budget
+                relation = _relation(text[self.c0:e.start])
+                if n.unit == "x" or (n.unit == "pct" and (e.budget or key_is_money(text, self.c0, e.start))):
+                    relation = "share"  # "占预算 98.55%"
+                return kind, relation, e.budget
             # "较目标低 2.05 元", "比目标高 0.96": the gap to the target
             gap = re.fullmatch(r"\s*(?:了)?\s*(?:更)?([高低多少])\s*(?:了|出)?\s*", between)
             if gap and re.search(r"(?:比|较|相比|相较)\s*$", text[self.c0:e.start]):
@@ -1311,6 +1357,8 @@ class _Parser:
                 mentions.append((e.start, e.end, "spend"))
         mentions.sort()
         nums = _tokens(text, self.masked, start, end)
+        if _DAILY_RE.search(text, start, end):
+            return carry  # a daily figure
         if not mentions:
             if carry and nums:
                 self.segment(carry[0], carry[1], start, nums, carried=True)
@@ -1349,6 +1397,17 @@ class _Parser:
                 self.segment(key, a, b, assigned[i], carried=False)
         return (mentions[-1][2], mentions[-1][0])
 
+    def compared_with_other(self, lead: str, n: _Num) -> bool:
+        """"比 A 高 12.8 元", "0.13 pp lower than variant A": a gap to something that is not
+        the month before (a target is handled as one)."""
+        for m in _CMP_OTHER_RE.finditer(lead):
+            inner = re.sub(r"[\s的了于]", "", m.group("inner"))
+            if inner and not _MONTH_RE.fullmatch(inner) and not _TARGET_RE.search(inner):
+                return True
+        t = _THAN_RE.match(self.text, n.end, self.s1)
+        return bool(t and not _THAN_MONTH_RE.match(t.group("obj")) and not _TARGET_RE.match(
+            re.sub(r"^(?:the|our)\s+", "", t.group("obj"))))
+
     def explained(self, a: int, n: _Num) -> bool:
         """A comparison word before a figure is explained when the figure is a target, or a
         named month's or part's figure ("低于上月的 5.10%", "高于目标 50 元")."""
@@ -1375,7 +1434,7 @@ class _Parser:
                 if cut >= 0:
                     snip_start = pos + cut + 1
             snip = (snip_start, n.end, label)
-            if _QUALIFIER_RE.search(lead) or _NEAR_RE.search(lead):
+            if _QUALIFIER_RE.search(lead) or _NEAR_RE.search(lead) or self.compared_with_other(lead, n):
                 return
             role = self.role_of(n)
             if role is not None:
@@ -1587,12 +1646,24 @@ class _Parser:
             return
         if budget:
             key = "spend"
-        if not self._level_ok(key, n):
+        if relation == "share":
+            if n.unit not in ("pct", "x") or n.sign:
+                return
+        elif relation in ("above", "below") and n.unit == "pp" and key in SHARE_KEYS:
+            pass  # "低于目标 0.10 个百分点": the gap in points
+        elif not self._level_ok(key, n):
             return
         scopes = self.scopes_at(n)
         if scopes != (Scope(),):
             return  # a target for a part or another month: none on record
         self.add(key, "target", n, None, *snip, scopes=scopes, relation=relation)
+
+
+def key_is_money(text: str, start: int, end: int) -> bool:
+    """The KPI named last before a target word is a money or count KPI ("CPA 目标"): a percent
+    of it is a share of the target, not a level."""
+    names = [_kpi_of(m.group(0)) for m in _KPI_RE.finditer(text, start, end)]
+    return bool(names) and names[-1] not in SHARE_KEYS + ("roas", "roi")
 
 
 def _en_month(name: str | None) -> int:
@@ -1749,6 +1820,11 @@ def _check_reading(c: Claim, scope: Scope, current: KPIs | None, previous: KPIs 
         target = (data.targets.get(c.kpi) if data else None)
         if target is None:
             return result(None, None, "no_target")
+        if c.relation == "share":  # "完成目标的 91%": actual / target
+            if cur is None or not target:
+                return result(None, None, "no_data")
+            ok = _close(c.value, cur / target, c.precision)
+            return result(ok, target, "" if ok else "value", "share")
         ok = _close(c.value, target, c.precision)
         if not ok and c.relation in ("above", "below", "better", "worse") and cur is not None:
             gap = abs(cur - target)  # "高于目标 3.3 元": the gap, not the target
