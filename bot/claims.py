@@ -320,13 +320,13 @@ _NUM_RE = re.compile(
     r"(?P<int>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<dec>\d+))?"
     r"(?:\s?(?P<magc>万|亿|千(?!次展|次曝|展))|(?P<magl>[wWkKmM])(?![A-Za-z])"
     r"|\s?(?P<magw>million|thousand|billion|mn|bn)(?![A-Za-z]))?"
-    r"(?:\s?(?P<unit>%|％|个百分点|百分点|个点|percentage points?|(?:pp|pts?|points?|percent)(?![A-Za-z])|倍|[xX](?![A-Za-z])))?"
+    r"(?:\s?(?P<unit>%|％|个百分点|百分点|个点|percentage points?|(?:pp|ppts?|pts?|points?|percent)(?![A-Za-z])|倍|[xX](?![A-Za-z])))?"
     r"(?:\s?(?P<cur2>元|块|RMB|CNY|yuan))?",
     re.I,
 )
 _MAG = {"万": 1e4, "w": 1e4, "亿": 1e8, "千": 1e3, "k": 1e3, "m": 1e6, "million": 1e6,
         "mn": 1e6, "thousand": 1e3, "billion": 1e9, "bn": 1e9}
-_PP_UNITS = ("个百分点", "百分点", "个点", "pp", "pt", "pts", "point", "points",
+_PP_UNITS = ("个百分点", "百分点", "个点", "pp", "ppt", "ppts", "pt", "pts", "point", "points",
              "percentage point", "percentage points")
 # Full-width digits, point, percent, signs and letters, one character for one (spans stay valid).
 _FOLD = {c: c - 0xFEE0 for c in range(0xFF10, 0xFF1A)}
@@ -1155,6 +1155,10 @@ class _Parser:
         return ["current"]
 
     def parts_at(self, n: _Num) -> list[Part | None] | None:
+        named = [f for f in self.events if self.s0 <= f.start < n.start and f.kind == "part" and not f.base
+                 and isinstance(f.value, tuple) and self._visible(f, n.start)]
+        if any(f.month_of for f in named) and any(not f.month_of for f in named):
+            return None  # one campaign on one day: not a slice we have
         e = self._explicit(self._is_part, n, self.c0)
         if e is not None:
             if e.value is None:
@@ -1278,11 +1282,16 @@ class _Parser:
         self.c0, self.c1 = s0, s1
         # a run of KPI names joined by 和/、/and
         runs: list[list[tuple[int, int, str]]] = []
+        prev_end = s0
         for mt in mentions:
-            if runs and _LIST_SEP_RE.match(text[runs[-1][-1][1]:mt[0]]) and mt[2] != runs[-1][-1][2]:
+            if runs and _LIST_SEP_RE.match(text[runs[-1][-1][1]:mt[0]]) and mt[2] != runs[-1][-1][2] \
+                    and (len(runs[-1]) > 1 or not runs[-1][0][3]):
                 runs[-1].append(mt)
             else:
-                runs.append([mt])
+                # "24.9 万消耗，CPA …": a name with its own figure before it starts no list
+                runs.append([(*mt, any(prev_end <= n.start and n.end <= mt[0] for n in nums))])
+            prev_end = mt[1]
+        runs = [[m[:3] for m in r] for r in runs]
         kpi_run = next((r for r in runs if len(r) >= 2), None)
         if kpi_run is None and not resp:
             return False
