@@ -76,7 +76,7 @@ def generate(path: Path, n_reports: int, n_months: int) -> None:
             for n, sec in enumerate(base["sections"]):
                 for owner in sec["owners"]:
                     rcpt = f"{sec['key']}:{owner}"
-                    repo.claim(db, TEAM_ID, base["id"], period, "prompt", rcpt, now=opened)
+                    repo.claim(db, TEAM_ID, base["id"], period, "prompt", rcpt, now=opened, wall=opened.timestamp())
                     key = repo.ledger_key(TEAM_ID, base["id"], period, "prompt", rcpt)
                     if (i + m + n) % 97 == 0:
                         repo.fail(db, key, "user_not_found", now=opened)
@@ -89,7 +89,8 @@ def generate(path: Path, n_reports: int, n_months: int) -> None:
                 repo.save_answer(db, TEAM_ID, base["id"], period, sec["key"], text=f"{sec['key']} of {period}: " + "正文 " * 60,
                                  author=sec["owners"][0], via="bench", now=opened + timedelta(days=2))
             if m < len(months) - 1:
-                repo.claim(db, TEAM_ID, base["id"], period, "post", base["channel"], now=opened)
+                repo.claim(db, TEAM_ID, base["id"], period, "post", base["channel"], now=opened,
+                           wall=opened.timestamp())
                 repo.complete(db, repo.ledger_key(TEAM_ID, base["id"], period, "post", base["channel"]), now=opened)
                 repo.mark_posted(db, TEAM_ID, base["id"], period, channel=base["channel"], ts=f"{1_700_000_000 + m}.000001",
                                  by="bench", now=opened + timedelta(days=8))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import sys
@@ -18,27 +19,58 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def main(argv: list[str] | None = None) -> int:
+class CliError(Exception):
+    """A problem the operator can fix: printed as one line (what is wrong and what to do), exit 2."""
+
+
+STARTER_TOML = """\
+[[reports]]
+id = "feed-ads"
+name = "In-feed Ads Team"
+channel = "C0123456789"       # the channel the summary is posted to (channel details → ID)
+admins = ["U0123456789"]      # Slack member ids (profile → ⋯ → Copy member ID)
+locale = "zh-CN"              # or "en"
+timezone = "Asia/Shanghai"
+"""
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("feedsum")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "0+unknown"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The whole command line; every option carries its help text (tests check)."""
     parser = argparse.ArgumentParser(prog="feedsum", description="Monthly work summaries for in-feed ads teams, in Slack.")
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser.add_argument("--version", action="version", version=f"feedsum {_version()}",
+                        help="print the installed version and exit")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     p = sub.add_parser("demo", help="run a whole month offline against a built-in fake Slack")
     p.add_argument("--out", default="demo-out", help="folder for summary.md and blocks.json (default: demo-out)")
-    p.add_argument("--locale", choices=("zh-CN", "en"), default="zh-CN")
+    p.add_argument("--locale", choices=("zh-CN", "en"), default="zh-CN", help="language of the demo (default: zh-CN)")
     p = sub.add_parser("run", help="serve Slack (Socket Mode if SLACK_APP_TOKEN is set, else HTTP)")
     p.add_argument("--no-scheduler", action="store_true", help="don't run the month-end scheduler in this process")
     p.add_argument("--port", type=int, help="HTTP port (default: $PORT or 3000)")
     p = sub.add_parser("tick", help="run one scheduler pass and exit (for cron)")
-    p.add_argument("--now", help="pretend it is this instant (ISO 8601 with offset)")
+    p.add_argument("--now", help="pretend it is this instant (ISO 8601 with offset, e.g. 2026-11-26T10:00+08:00)")
     p.add_argument("--dry-run", action="store_true", help="print what would happen, change nothing")
     sub.add_parser("scheduler", help="run the month-end scheduler alone (the `clock` process)")
     p = sub.add_parser("metrics", help="read ad-platform exports and print KPIs")
-    p.add_argument("files", nargs="+")
-    p.add_argument("--preset", default="auto")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("files", nargs="+", help="export files (CSV, TSV, XLSX) or folders holding them")
+    p.add_argument("--preset", default="auto", help="the platform layout (default: auto-detect)")
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p = sub.add_parser("backup", help="copy the database safely while the bot runs")
-    p.add_argument("path")
+    p.add_argument("path", help="where to write the copy")
     sub.add_parser("check", help="validate the configuration and exit")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
 
     from dotenv import load_dotenv
 
@@ -50,15 +82,77 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"feedsum: configuration error: {exc}", file=sys.stderr)
         return 2
+    except CliError as exc:
+        print(f"feedsum: {exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:  # output piped into `head` and the like: not an error
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except Exception as exc:  # a bug: one line for the operator, the traceback kept in a file
+        return _unexpected(exc)
+
+
+def _unexpected(exc: Exception) -> int:
+    import tempfile
+    import traceback
+    import uuid
+
+    error_id = uuid.uuid4().hex[:8]
+    path = Path(tempfile.gettempdir()) / f"feedsum-error-{error_id}.log"
+    try:
+        path.write_text("".join(traceback.format_exception(exc)), encoding="utf-8")
+        where = f"(details: {path})"
+    except OSError:
+        log.exception("unexpected error %s", error_id)
+        where = f"(error id {error_id}; details in the log)"
+    print(f"feedsum: unexpected error: {type(exc).__name__}: {exc} {where}", file=sys.stderr)
+    return 1
+
+
+def _slack_error(exc: Exception, settings: Settings) -> CliError | None:
+    """Start-up failures talking to Slack, said as which setting to fix."""
+    import urllib.error
+
+    from slack_bolt.error import BoltError
+    from slack_sdk.errors import SlackApiError
+
+    if isinstance(exc, SlackApiError) and "apps.connections.open" in str(exc.response.api_url):
+        code = exc.response.get("error")
+        return CliError(f"SLACK_APP_TOKEN was refused by Slack ({code}): use an app-level token (xapp-…) with "
+                        "connections:write (app settings → Basic Information → App-Level Tokens)")
+    if isinstance(exc, (SlackApiError, BoltError)) and ("auth.test" in str(exc) or "invalid_auth" in str(exc)):
+        code = next((c for c in ("invalid_auth", "token_revoked", "account_inactive", "not_authed")
+                     if c in str(exc)), "refused")
+        return CliError(f"SLACK_BOT_TOKEN was refused by Slack ({code}): copy the Bot User OAuth Token (xoxb-…) "
+                        "from the app's OAuth & Permissions page, or reinstall the app")
+    if isinstance(exc, (urllib.error.URLError, ConnectionError, TimeoutError)):
+        reason = getattr(exc, "reason", exc)
+        return CliError(f"cannot reach Slack at {settings.api_base_url} ({reason}): check the network or proxy "
+                        "(HTTPS_PROXY), or SLACK_API_BASE_URL")
+    return None
+
+
+@contextlib.contextmanager
+def _talking_to_slack(settings: Settings):
+    """Turn Slack start-up errors into one-line answers; anything else passes through."""
+    try:
+        yield
+    except Exception as exc:
+        err = _slack_error(exc, settings)
+        if err is None:
+            raise
+        raise err from exc
 
 
 def _check(settings: Settings, args) -> int:
-    reports = load_config(settings.config_path, must_exist=True)
+    path = Path(settings.config_path)
+    if not path.exists():
+        where = "FEEDSUM_CONFIG" if os.environ.get("FEEDSUM_CONFIG") else "the default; set FEEDSUM_CONFIG to change it"
+        raise CliError(f"no report file at {path.resolve()} ({where}). Start from this minimal "
+                       f"feedsum.toml and run `feedsum check` again:\n\n{STARTER_TOML}")
+    reports = load_config(path, must_exist=True)
     print(f"{settings.config_path}: {len(reports)} report(s) OK: {', '.join(r.id for r in reports)}")
     return 0
 
@@ -66,22 +160,60 @@ def _check(settings: Settings, args) -> int:
 def _metrics(settings: Settings, args) -> int:
     from bot import metrics_cli
 
-    return metrics_cli.run(args.files, preset=args.preset, as_json=args.json)
+    return metrics_cli.run(_export_files(args.files), preset=args.preset, as_json=args.json)
+
+
+EXPORT_SUFFIXES = (".csv", ".tsv", ".xlsx")
+
+
+def _export_files(names: list[str]) -> list[str]:
+    """Files as given; a folder stands for the exports directly inside it."""
+    files = []
+    for name in names:
+        path = Path(name)
+        if path.is_dir():
+            found = sorted(str(p) for p in path.iterdir() if p.is_file() and p.suffix.lower() in EXPORT_SUFFIXES)
+            if not found:
+                raise CliError(f"no exports in the folder {name} (looked for .csv, .tsv and .xlsx files)")
+            files += found
+        elif not path.exists():
+            raise CliError(f"no such file: {name}")
+        else:
+            files.append(name)
+    return files
 
 
 def _backup(settings: Settings, args) -> int:
-    from storage.db import backup, open_db
+    """A verified copy of FEEDSUM_DB; under cron a missing or empty database must fail loudly."""
+    from storage.db import BackupError, backup_file
 
-    db = open_db(settings.db_path)
-    backup(db, args.path)
-    print(f"backed up {settings.db_path} to {args.path}")
+    try:
+        counts = backup_file(settings.db_path, args.path)
+    except BackupError as exc:
+        if not exc.source:
+            raise CliError(f"backup to {exc.path}: {exc.problem}; nothing was backed up") from None
+        raise CliError(f"database {exc.path} (FEEDSUM_DB) {exc.problem}; nothing was backed up. Point "
+                       "FEEDSUM_DB at the database feedsum runs with") from None
+    print(f"backed up {settings.db_path} to {args.path}: integrity ok, {sum(counts.values())} rows "
+          f"in {len(counts)} tables")
+    width = max(map(len, counts))
+    for table, rows in counts.items():
+        print(f"  {table:<{width}}  {rows:>9}")
     return 0
 
 
 def _demo(settings: Settings, args) -> int:
     from bot.demo import run_demo
 
-    return run_demo(Path(args.out), locale=args.locale)
+    out = Path(args.out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / ".feedsum-write-test"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise CliError(f"--out {out}: cannot write there ({exc.strerror or exc}); choose a folder you can write to") from None
+    return run_demo(out, locale=args.locale)
 
 
 def sync_reports(core, reports: list[Report], team_id: str, now: datetime) -> None:
@@ -109,8 +241,9 @@ def build(settings: Settings, *, clock=utcnow):
     reports = load_config(settings.config_path)
     db = open_db(settings.db_path)
     client = web_client(settings)
-    app, deps = create_app(settings, client, db, clock)
-    team_id = client.auth_test()["team_id"] if settings.bot_token else ""
+    with _talking_to_slack(settings):
+        app, deps = create_app(settings, client, db, clock)
+        team_id = client.auth_test()["team_id"] if settings.bot_token else ""
     for i, r in enumerate(reports):
         if not (r.team_id or team_id):
             raise ConfigError(settings.config_path, f"reports[{i}].team_id",
@@ -130,18 +263,24 @@ def _run(settings: Settings, args) -> int:
         scheduler = start_scheduler(deps.core, utcnow)
     try:
         if settings.app_token:
-            from slack_bolt.adapter.socket_mode import SocketModeHandler
+            from handlers.socket_mode import SocketModeHandler
 
             log.info("feedsum: Socket Mode")
-            SocketModeHandler(app, settings.app_token).start()
+            with _talking_to_slack(settings):
+                SocketModeHandler(app, settings.app_token).start()
         else:
             from handlers.server import make_server
 
             settings.require("SLACK_SIGNING_SECRET")
             ready = threading.Event()
-            server = make_server(app, port=args.port or settings.port, ready=ready)
+            port = args.port or settings.port
+            try:
+                server = make_server(app, port=port, ready=ready)
+            except OSError as exc:
+                raise CliError(f"cannot listen on port {port} ({exc.strerror or exc}): free it, or choose "
+                               "another with --port or PORT") from None
             ready.set()
-            log.info("feedsum: HTTP on port %s (POST /slack/events, GET /healthz)", args.port or settings.port)
+            log.info("feedsum: HTTP on port %s (POST /slack/events, GET /healthz)", port)
             server.run()
     finally:
         if scheduler:
@@ -152,9 +291,13 @@ def _run(settings: Settings, args) -> int:
 def _tick(settings: Settings, args) -> int:
     from bot.runner import tick
 
-    now = datetime.fromisoformat(args.now) if args.now else utcnow()
+    example = "e.g. --now 2026-11-26T10:00+08:00"
+    try:
+        now = datetime.fromisoformat(args.now) if args.now else utcnow()
+    except ValueError:
+        raise CliError(f"--now: {args.now!r} is not an ISO 8601 instant; {example}") from None
     if now.tzinfo is None:
-        raise ConfigError("command line", "--now", "give an offset, e.g. 2026-11-26T10:00:00+08:00")
+        raise CliError(f"--now: {args.now!r} has no UTC offset; {example}")
     _app, deps = build(settings, clock=lambda: now)
     for line in tick(deps.core, now, dry_run=args.dry_run):
         print(line)

@@ -45,6 +45,7 @@ SETTINGS_HELP: dict[str, tuple[str | None, str]] = {
     "SLACK_CLIENT_SECRET": (None, "OAuth client secret."),
     "FEEDSUM_DB": ("./feedsum.db", "SQLite database file."),
     "FEEDSUM_CONFIG": ("./feedsum.toml", "Report definitions (TOML)."),
+    "FEEDSUM_LEASE_SECONDS": ("120", "How long a dead process's claim on a message blocks others (a live one renews it)."),
     "PORT": ("3000", "HTTP port for `run` without Socket Mode."),
     "LOG_LEVEL": ("INFO", "Python log level."),
 }
@@ -62,6 +63,7 @@ class Settings:
     config_path: str
     port: int
     log_level: str
+    lease_seconds: float = 120.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -74,6 +76,14 @@ class Settings:
         port_text = get("PORT") or "3000"
         if not port_text.isdigit() or not 0 < int(port_text) < 65536:
             raise ConfigError("environment", "PORT", f"expected a port number, got {port_text!r}")
+        lease_text = get("FEEDSUM_LEASE_SECONDS") or "120"
+        try:
+            lease = float(lease_text)
+        except ValueError:
+            lease = 0.0
+        if not 0 < lease < 86_400:
+            raise ConfigError("environment", "FEEDSUM_LEASE_SECONDS",
+                              f"expected a number of seconds (e.g. 120), got {lease_text!r}")
         base = get("SLACK_API_BASE_URL") or DEFAULT_API_BASE
         if not base.startswith(("http://", "https://")):
             raise ConfigError("environment", "SLACK_API_BASE_URL", f"expected an http(s) URL, got {base!r}")
@@ -88,6 +98,7 @@ class Settings:
             config_path=get("FEEDSUM_CONFIG") or "./feedsum.toml",
             port=int(port_text),
             log_level=(get("LOG_LEVEL") or "INFO").upper(),
+            lease_seconds=lease,
         )
 
     @property

@@ -35,6 +35,13 @@ class Faults:
     user_errors: dict[str, str] = field(default_factory=dict)  # user or channel id -> error code
     fail_after: int | None = None  # chat.postMessage calls after this many raise a server error
     delay: float = 0.0  # seconds each chat.postMessage takes (to kill a sender half-way)
+    # The Nth chat.postMessage (counting from 1) waits until `FakeSlack.release` is set, with
+    # `FakeSlack.held` set meanwhile: a send that outlasts a lease, or one to kill a sender inside.
+    # `hold_stored`: Slack has the message while its answer waits (a lost response); else the
+    # message arrives only on release (a slow send, such as one waiting out a 429).
+    hold: int | None = None
+    hold_stored: bool = True
+    bad_tokens: set[str] = field(default_factory=set)  # tokens auth.test answers invalid_auth for
 
 
 class FakeSlack:
@@ -50,10 +57,14 @@ class FakeSlack:
         self.files: dict[str, dict[str, Any]] = {}
         self.downloads: list[dict[str, str]] = []  # headers of file downloads (auth is checked)
         self.faults = Faults()
+        self.socket_url: str | None = None  # what apps.connections.open hands out (a fake Socket Mode server)
         self._lock = threading.RLock()
         self._ts = itertools.count(1)
         self._counter = itertools.count(1)
         self._posts = 0
+        self._arrived = 0
+        self.held = threading.Event()
+        self.release = threading.Event()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
         # A short poll interval: shutdown() waits up to one interval, once per test.
@@ -109,6 +120,24 @@ class FakeSlack:
     def handle(self, method: str, params: dict[str, Any], headers: dict[str, str]) -> tuple[int, dict, dict]:
         if method == "chat.postMessage" and self.faults.delay:
             time.sleep(self.faults.delay)
+        f = self.faults
+        if method == "chat.postMessage":
+            with self._lock:
+                self._arrived += 1  # counted on arrival: a held post is not in `_posts` yet
+                hold = self._arrived == f.hold
+            if hold and not f.hold_stored:
+                self._hold()
+            answer = self._answer(method, params, headers)
+            if hold and f.hold_stored:
+                self._hold()
+            return answer
+        return self._answer(method, params, headers)
+
+    def _hold(self) -> None:
+        self.held.set()
+        self.release.wait(30)
+
+    def _answer(self, method: str, params: dict[str, Any], headers: dict[str, str]) -> tuple[int, dict, dict]:
         with self._lock:
             self.calls.append(Call(method, params, headers, time.monotonic()))
             n = len(self.calls)
@@ -133,8 +162,19 @@ class FakeSlack:
     def api_auth_test(self, p):
         token = (getattr(self, "_headers", {}).get("Authorization") or "").removeprefix("Bearer ")
         token = p.get("token") or token
+        if token in self.faults.bad_tokens:
+            return {"ok": False, "error": "invalid_auth"}
         return {"ok": True, "team_id": self.tokens.get(token, self.team_id), "user_id": BOT_USER, "bot_id": "B0BOT",
                 "team": "demo", "url": "https://demo.slack.com/"}
+
+    def api_apps_connections_open(self, p):
+        """Socket Mode's WebSocket URL; only an app-level token may ask for one."""
+        token = (getattr(self, "_headers", {}).get("Authorization") or "").removeprefix("Bearer ")
+        if not token.startswith("xapp-"):
+            return {"ok": False, "error": "not_allowed_token_type"}
+        if token in self.faults.bad_tokens:
+            return {"ok": False, "error": "invalid_auth"}
+        return {"ok": True, "url": self.socket_url or self.url.replace("http", "ws", 1) + "/link"}
 
     def api_oauth_v2_access(self, p):
         """The OAuth code exchange: a bot token for the team the code was issued to."""
@@ -231,13 +271,16 @@ class FakeSlack:
 
             def _reply(self, status, headers, body):
                 data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json; charset=utf-8")
-                self.send_header("Content-Length", str(len(data)))
-                for k, v in headers.items():
-                    self.send_header(k, v)
-                self.end_headers()
-                self.wfile.write(data)
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/json; charset=utf-8")
+                    self.send_header("Content-Length", str(len(data)))
+                    for k, v in headers.items():
+                        self.send_header(k, v)
+                    self.end_headers()
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):  # the caller was killed meanwhile
+                    pass
 
             def _params(self, raw: bytes) -> dict[str, Any]:
                 ctype = self.headers.get("Content-Type", "")

@@ -53,6 +53,11 @@ STRINGS: dict[str, dict[str, str]] = {
                               "en": "The {month} summary was posted {when}: {link}. Later edits update it automatically."},
     "refuse.post_failed": {"zh-CN": "总结未能发布到频道：{error}。请确认 feedsum 已加入该频道。",
                            "en": "The summary could not be posted: {error}. Check that feedsum is in the channel."},
+    "refuse.post_busy": {"zh-CN": "{month} 的总结正在发布，还没有发完（{since} 开始）。发完后会出现在频道里。"
+                                 "如果发布它的进程中断了，{seconds} 秒后再运行 `/feedsum compile` 会补发缺少的部分，不会重复。",
+                         "en": "The {month} summary is being posted and is not complete yet (started {since}). It will "
+                               "appear in the channel when done. If the process posting it stopped, run `/feedsum "
+                               "compile` again in {seconds} s: it posts the missing parts and repeats none."},
     "working": {"zh-CN": "⏳ 处理中…", "en": "⏳ Working on it…"},
     "help.unknown": {"zh-CN": "没有 `{word}` 这个命令，你是想用 {near} 吗？", "en": "There is no `{word}` command. Did you mean {near}?"},
     "remind.text": {"zh-CN": "⏰ *{name}* {month}总结还差你的：{sections}。截止 {due}。在之前的提醒消息里点「撰写」即可填写。",
@@ -89,6 +94,7 @@ STRINGS: dict[str, dict[str, str]] = {
                    "en": "{chars} more characters do not fit here; let feedsum DM you and export again for the full file."},
     "open.done": {"zh-CN": "已开始 {month}：发出 {sent} 条提醒{extra}。", "en": "Opened {month}: sent {sent} prompts{extra}."},
     "open.already": {"zh-CN": "，{skipped} 条此前已发过", "en": ", {skipped} already sent before"},
+    "open.busy": {"zh-CN": "，{busy} 条正由另一个进程发送", "en": ", {busy} being sent by another process"},
     "open.failed": {"zh-CN": "，{failed} 条发送失败（见 `/feedsum status`）", "en": ", {failed} failed (see `/feedsum status`)"},
     "compile.done": {"zh-CN": "已发布 {month} 总结：{link}", "en": "Posted the {month} summary: {link}"},
     "compile.preview": {"zh-CN": "预览（只有你能看到）：", "en": "Preview (only you can see this):"},
@@ -194,6 +200,23 @@ STRINGS: dict[str, dict[str, str]] = {
     "home.no_reports": {"zh-CN": "你还没有参与任何报告。在团队频道里运行 `/feedsum setup` 创建一个。",
                         "en": "You are not in any report yet. Run `/feedsum setup` in your team's channel to create one."},
     "home.more": {"zh-CN": "……还有 {n} 项，见 `/feedsum status`。", "en": "…and {n} more; see `/feedsum status`."},
+    # configured data sources: pulls, freshness, failures
+    "data.as_of": {"zh-CN": "数据更新于 {when}", "en": "Data as of {when}"},
+    "data.none": {"zh-CN": "暂无本月数据", "en": "No data for this month yet"},
+    "data.failing": {"zh-CN": "⚠️ {n} 个数据源拉取失败，管理员可用 `/feedsum refresh` 查看原因",
+                     "en": "⚠️ {n} data source(s) failing; admins see why with `/feedsum refresh`"},
+    "refresh.title": {"zh-CN": "📥 已重新拉取 {month} 的数据源（{as_of}）：", "en": "📥 Pulled the {month} data sources again ({as_of}):"},
+    "refresh.rows": {"zh-CN": "{rows} 行（剔除汇总行 {dropped} 行）", "en": "{rows} rows ({dropped} total rows dropped)"},
+    "refresh.same": {"zh-CN": "未变化", "en": "unchanged"},
+    "refresh.more": {"zh-CN": "……还有 {n} 个数据源", "en": "…and {n} more sources"},
+    "refuse.no_sources": {"zh-CN": "这个报告没有配置数据源：在 `{file}` 的报告里加上 `[[reports.metrics]]`（文件或 SQL），或者直接把导出文件发到报告频道。",
+                          "en": "This report has no data sources: add `[[reports.metrics]]` (files or SQL) to it in `{file}`, "
+                                "or share an export in the report's channel."},
+    "sources.failing": {"zh-CN": "⚠️ *{name}* 有数据源拉取失败（其他数据源照常导入）：\n{items}\n修好后可用 `/feedsum refresh` 重新拉取；同样的错误不会重复通知。",
+                        "en": "⚠️ Data sources of *{name}* could not be pulled (the others still import):\n{items}\n"
+                              "Once fixed, `/feedsum refresh` pulls again; the same error is not told twice."},
+    "source.no_files": {"zh-CN": "没有文件匹配 {pattern}", "en": "no file matches {pattern}"},
+    "source.unexpected": {"zh-CN": "读取失败（{kind}），详见 feedsum 日志", "en": "could not be read ({kind}); see feedsum's log"},
 }
 
 

@@ -12,6 +12,8 @@ import glob
 import hashlib
 import logging
 import math
+import os
+import re
 import sqlite3
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -42,6 +44,15 @@ class ImportOutcome:
     periods: dict[str, KPIs]  # period -> that period's totals in this file
     new: int  # snapshots added (0: the same file was imported before)
     warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class SourcePull:
+    """One configured source (each file of a glob apart) pulled: what it imported, or why not."""
+
+    source: str  # as the config names it: a file relative to the config, a glob, an SQL URL sans password
+    outcome: ImportOutcome | None = None
+    error: str | None = None
 
 
 class Metrics:
@@ -77,31 +88,47 @@ class Metrics:
         return self.import_frame(report, result.rows, name=name, origin=origin, digest=digest,
                                  dropped=result.dropped, now=now, warnings=result.warnings)
 
-    def pull(self, report: Report, period: str, now: datetime) -> list[ImportOutcome]:
-        """Import every configured source again (files matching the globs, SQL queries)."""
-        outcomes = []
+    def pull(self, report: Report, period: str, now: datetime) -> list[SourcePull]:
+        """Import every configured source again (files matching the globs, SQL queries).
+
+        A source that fails is reported in its SourcePull; the others still import.
+        """
+        from bot.i18n import t
+
+        pulls = []
         for source in report.metrics:
             if source.path:
                 pattern = source.path if Path(source.path).is_absolute() else str(Path(report.base_dir) / source.path)
-                for path in sorted(glob.glob(pattern)):
-                    outcomes.append(self.import_file(report, Path(path), name=path, origin="file", now=now,
-                                                     preset=source.preset, columns=source.columns,
-                                                     platform=source.platform))
+                paths = sorted(glob.glob(pattern))
+                if not paths:
+                    pulls.append(SourcePull(source.path, error=t(report.locale, "source.no_files", pattern=source.path)))
+                for path in paths:
+                    label = path if Path(source.path).is_absolute() else os.path.relpath(path, report.base_dir)
+                    pulls.append(_pull_one(report, label, lambda p=path, n=label, s=source: self.import_file(
+                        report, Path(p), name=n, origin="file", now=now, preset=s.preset, columns=s.columns,
+                        platform=s.platform)))
             else:
-                outcomes.append(self.import_sql(report, source, period, now))
-        return outcomes
+                pulls.append(_pull_one(report, redact_url(source.url or ""),
+                                       lambda s=source: self.import_sql(report, s, period, now)))
+        return pulls
+
+    def as_of(self, report: Report, period: str) -> datetime | None:
+        """When the period's data was last read (a pull or an upload); None without data."""
+        at = repo.data_as_of(self.db, report.team_id, report.id, period)
+        return datetime.fromisoformat(at) if at else None
 
     def import_sql(self, report: Report, source: MetricSource, period: str, now: datetime) -> ImportOutcome:
         """Run the source's query for the period (with :start and :end dates) in its own database."""
         first, last = periods.bounds(period)
         params = {"start": first.isoformat(), "end": last.isoformat()}
         url = source.url or ""
+        shown = redact_url(url)  # what messages and snapshots name: never the password
         try:
             if "://" in url:
                 try:
                     import sqlalchemy
                 except ImportError:
-                    raise SourceError(f"{url}: SQLAlchemy URLs need `pip install 'feedsum[sql]'`") from None
+                    raise SourceError(f"{shown}: SQLAlchemy URLs need `pip install 'feedsum[sql]'`") from None
                 with sqlalchemy.create_engine(url).connect() as conn:
                     frame = pd.read_sql_query(sqlalchemy.text(source.query), conn, params=params)
             else:
@@ -113,10 +140,10 @@ class Metrics:
         except SourceError:
             raise
         except Exception as exc:  # the driver's own message is the useful part
-            raise SourceError(f"SQL source {url}: {exc}") from exc
-        rows = canonical_from_sql(frame, url)
+            raise SourceError(f"SQL source {shown}: {str(exc).replace(url, shown)}") from exc
+        rows = canonical_from_sql(frame, shown)
         digest = hashlib.sha256(pd.util.hash_pandas_object(rows, index=False).values.tobytes()).hexdigest()
-        return self.import_frame(report, rows, name=url, origin="sql", digest=digest, dropped=0, now=now)
+        return self.import_frame(report, rows, name=shown, origin="sql", digest=digest, dropped=0, now=now)
 
     # --- reading ---------------------------------------------------------------------------
 
@@ -143,6 +170,31 @@ class Metrics:
         as_of = today if first <= today <= last else None
         return build_report(period, rows, previous if len(previous) else None, targets=targets, budget=budget,
                             as_of=as_of, roi_mode=report.roi)
+
+
+ERROR_CHARS = 500  # a driver's message may quote the whole query; admins need the start of it
+
+
+def _pull_one(report: Report, label: str, load) -> SourcePull:
+    try:
+        return SourcePull(label, outcome=load())
+    except (SourceError, ExportError, OSError) as exc:
+        log.warning("data source %s of %s/%s: %s", label, report.team_id, report.id, exc)
+        error = str(exc)
+        return SourcePull(label, error=error if len(error) <= ERROR_CHARS else error[:ERROR_CHARS - 1] + "…")
+    except Exception as exc:  # a bug or an odd file must not stop the other sources
+        from bot.i18n import t
+
+        log.exception("pulling %s for %s failed", label, report.id)
+        return SourcePull(label, error=t(report.locale, "source.unexpected", kind=type(exc).__name__))
+
+
+_PASSWORD = re.compile(r"(://[^/:@]*:)[^/]*@")
+
+
+def redact_url(url: str) -> str:
+    """An SQLAlchemy URL as it may be shown: `postgresql://user:***@host/db`."""
+    return _PASSWORD.sub(r"\1***@", url)
 
 
 def _records(part: pd.DataFrame) -> list[tuple]:
@@ -205,4 +257,5 @@ def parse_target(kpi: str, text: str) -> float:
     return value
 
 
-__all__ = ["ExportError", "ImportOutcome", "Metrics", "SourceError", "date", "parse_target"]
+__all__ = ["ExportError", "ImportOutcome", "Metrics", "SourceError", "SourcePull", "date", "parse_target",
+           "redact_url"]

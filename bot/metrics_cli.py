@@ -91,7 +91,7 @@ def run(
     paths: list[str],
     preset: str = "auto",
     as_json: bool = False,
-    out=sys.stdout,
+    out=None,
     *,
     columns: dict[str, str] | None = None,
 ) -> int:
@@ -102,6 +102,7 @@ def run(
 
     Returns the exit code: 0 on success, 2 when a file cannot be imported (message on stderr).
     """
+    out = out or sys.stdout  # looked up per call: the stream may be swapped after import
     frames, dropped = [], 0
     try:
         for p in paths:

@@ -3,7 +3,9 @@
 `tick(core, now)` is one pass. `feedsum tick` runs one from cron; `start_scheduler` wakes it
 every minute inside `feedsum run` / `feedsum scheduler`. Every action is claimed in the ledger
 (recipient "*") before it runs, so two processes ticking together do it once, and each message
-inside it is claimed again per recipient.
+inside it is claimed again per recipient. Claims are leased and renewed while the work lasts, so
+a fan-out or post longer than the lease is not started again by the next tick elsewhere; only a
+dead process's claims run out and are finished by another.
 """
 
 from __future__ import annotations
@@ -27,7 +29,8 @@ def _plan_id(report: Report) -> str:
 def planned(core: Feedsum, now: datetime) -> tuple[list[Action], dict[str, Report]]:
     """What the planner says is due now, across every workspace's reports."""
     reports = {_plan_id(r): r for r in core.all_reports()}
-    plans = [ReportPlan(pid, r.timezone, r.calendar, Schedule.from_mapping(r.schedule)) for pid, r in reports.items()]
+    plans = [ReportPlan(pid, r.timezone, r.calendar, Schedule.from_mapping(r.schedule), pull=bool(r.metrics))
+             for pid, r in reports.items()]
     actions = due_actions(plans, lambda pid, period: core.period_state(reports[pid], period, now), now)
     return actions, reports
 
@@ -64,9 +67,10 @@ def run_action(core: Feedsum, report: Report, action: Action, now: datetime) -> 
             return core.remind(report, action.period, now, slot=action.key.split(":", 1)[1])
         if action.kind == "last_call":
             return core.remind(report, action.period, now, slot="last_call", last_call=True)
+        if action.kind == "pull":
+            return core.pull(report, action.period, now)
         if action.kind == "due":
-            core.refresh_metrics(report, action.period, now)  # conversions are backfilled late
-            try:
+            try:  # compile pulls the data again first: conversions are backfilled late
                 return core.compile(report, action.period, SYSTEM, now)
             except Refused as exc:
                 if exc.key == "refuse.already_posted":  # an admin compiled by hand first

@@ -15,6 +15,10 @@ Per period ("YYYY-MM", the month being summarised):
               0 or when it would not fall after ``open_at``).
 * due       - ``due_time`` on the ``due_nth_business_day``-th business day of
               the following month.
+* pull      - only for reports with data sources (``ReportPlan.pull``):
+              ``open_time`` on every business day from the open day to the due
+              day, when that slot is before ``due_at``, so that the numbers
+              people write with are at most a business day old.
 """
 
 from __future__ import annotations
@@ -53,6 +57,7 @@ KIND_OPEN = "open"
 KIND_REMIND = "remind"
 KIND_LAST_CALL = "last_call"
 KIND_DUE = "due"
+KIND_PULL = "pull"
 
 _N_MIN, _N_MAX = 1, 10
 _LAST_CALL_MAX_HOURS = 72
@@ -164,12 +169,14 @@ class Schedule:
 @dataclass(frozen=True)
 class ReportPlan:
     """One report's scheduling inputs.  ``timezone`` is an IANA name and
-    ``calendar`` a country code or "none"; both are validated here."""
+    ``calendar`` a country code or "none"; both are validated here.  ``pull``:
+    the report has data sources to pull each business day of the window."""
 
     report_id: str
     timezone: str
     calendar: str
     schedule: Schedule = field(default_factory=Schedule)
+    pull: bool = False
 
     def __post_init__(self) -> None:
         try:
@@ -186,7 +193,8 @@ class ReportPlan:
 @dataclass(frozen=True)
 class Action:
     """Something to do for a report's period.  ``key`` is unique per
-    report+period ("open", "remind:YYYY-MM-DD", "last_call", "due") and is what
+    report+period ("open", "remind:YYYY-MM-DD", "last_call", "due",
+    "pull:YYYY-MM-DD") and is what
     the caller records in ``PeriodState.done_keys`` once it has run."""
 
     report_id: str
@@ -231,11 +239,13 @@ class Timeline:
     reminders: list[datetime]
     last_call_at: datetime | None
     due_at: datetime
+    pulls: list[datetime] = field(default_factory=list)
 
     def actions(self) -> list[Action]:
         """Every scheduled action of the period, sorted by ``at``."""
         out = [Action(self.report_id, self.period, KIND_OPEN, self.open_at, KIND_OPEN)]
         out += [Action(self.report_id, self.period, KIND_REMIND, r, _remind_key(r)) for r in self.reminders]
+        out += [Action(self.report_id, self.period, KIND_PULL, p, _pull_key(p)) for p in self.pulls]
         if self.last_call_at is not None:
             out.append(Action(self.report_id, self.period, KIND_LAST_CALL, self.last_call_at, KIND_LAST_CALL))
         out.append(Action(self.report_id, self.period, KIND_DUE, self.due_at, KIND_DUE))
@@ -273,6 +283,10 @@ def _at(d: date, t: time, tz: ZoneInfo) -> datetime:
 
 def _remind_key(at: datetime) -> str:
     return f"{KIND_REMIND}:{at.date().isoformat()}"
+
+
+def _pull_key(at: datetime) -> str:
+    return f"{KIND_PULL}:{at.date().isoformat()}"
 
 
 def _require_aware(now: datetime) -> None:
@@ -319,7 +333,14 @@ def timeline(plan: ReportPlan, period: str) -> Timeline:
         if lc > _utc(open_at):
             last_call_at = lc.astimezone(tz)
 
-    return Timeline(plan.report_id, period, open_at, reminders, last_call_at, due_at)
+    pulls: list[datetime] = []
+    if plan.pull:
+        for d in workdays.business_days_between(open_day, due_day, cal):
+            p = _at(d, s.open_time, tz)
+            if _utc(p) < _utc(due_at):
+                pulls.append(p)
+
+    return Timeline(plan.report_id, period, open_at, reminders, last_call_at, due_at, pulls)
 
 
 # ---------------------------------------------------------------- due now
@@ -344,6 +365,12 @@ def _due_for_period(
         # Due catch-up is unconditional: a missed post still happens.
         posting = True
         out.append(Action(rid, period, KIND_DUE, tl.due_at, KIND_DUE))
+
+    # Data: the latest pull slot, however late (a pull bothers nobody); the post pulls by itself.
+    if not posting:
+        past = [p for p in tl.pulls if _utc(p) <= now_u]
+        if past and _pull_key(past[-1]) not in st.done_keys:
+            out.append(Action(rid, period, KIND_PULL, past[-1], _pull_key(past[-1])))
 
     # Nagging only makes sense while open, not posting, and someone is missing.
     if st.is_open and not posting and not st.all_submitted:
@@ -387,6 +414,8 @@ def due_actions(plans: list[ReportPlan], state: StateLookup, now: datetime) -> l
     * due: ``now >= due_at`` and not posted (always caught up), or right away
       when ``post_when_complete`` and everyone submitted and it is opened.
       When due is emitted, no reminder/last call is emitted for that period.
+    * pull: the latest pull slot ``<= now`` when not done, even late (only
+      the latest: one catch-up after downtime), not posted, not posting.
     """
     _require_aware(now)
     out: list[Action] = []
@@ -429,6 +458,8 @@ def next_actions(
             if _utc(a.at) <= now_u or a.key in st.done_keys:
                 continue
             if a.kind == KIND_OPEN and st.is_open:
+                continue
+            if a.kind == KIND_PULL:  # housekeeping, not something people wait for
                 continue
             out.append(a)
     out.sort(key=lambda a: _utc(a.at))

@@ -2,7 +2,7 @@
 
 Outgoing messages go through an `Outbox` (the Slack implementation lives in handlers/), each
 claimed in the delivery ledger first so that nothing is sent twice, even across processes
-and crashes.
+and crashes. A claim holds a lease that this process renews while it works (bot/leases.py).
 """
 
 from __future__ import annotations
@@ -10,6 +10,8 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import math
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -17,6 +19,7 @@ from typing import Any, Protocol
 
 from bot import periods
 from bot.config import Report
+from bot.leases import DEFAULT_SECONDS, Leases
 from storage import repo
 
 log = logging.getLogger(__name__)
@@ -28,6 +31,10 @@ class Refused(Exception):
     def __init__(self, key: str, **values: Any):
         self.key, self.values = key, values
         super().__init__(key)
+
+
+class Busy(Refused):
+    """Another process holds the claim on this work and is at it now (its lease is live)."""
 
 
 class DeliveryError(Exception):
@@ -75,6 +82,8 @@ class Summary:
     checks: dict[str, list] = field(default_factory=dict)  # section key -> figures checked in it
     failures: list[dict[str, Any]] = field(default_factory=list)
     names: dict[str, str] = field(default_factory=dict)  # user id -> display name
+    data_as_of: datetime | None = None  # when the month's data was last read (a pull or an upload)
+    source_errors: list[dict[str, Any]] = field(default_factory=list)  # configured sources failing now
 
     @property
     def done(self) -> int:
@@ -99,12 +108,18 @@ class Outbox(Protocol):
     def is_workspace_admin(self, team_id: str, user: str) -> bool: ...
 
 
+# Sections whose prompts show the month's numbers (handlers/render.py `_prompt_data`): redrawn when
+# a pull brings new data.
+DATA_SECTIONS = frozenset({"data", "lessons", "plan"})
+
+
 @dataclass(frozen=True)
 class OpenResult:
     period: str
     sent: int
     skipped: int
     failed: int
+    busy: int = 0  # being sent by another process right now
 
 
 @dataclass(frozen=True)
@@ -136,10 +151,12 @@ def due_at(report: Report, period: str) -> datetime:
 class Feedsum:
     """The core service: one instance per process, shared by listeners, scheduler and CLI."""
 
-    def __init__(self, db, outbox: Outbox, *, data: Any = None):
+    def __init__(self, db, outbox: Outbox, *, data: Any = None, lease_seconds: float = DEFAULT_SECONDS,
+                 wall_clock: Callable[[], float] = time.time):
         self.db = db
         self.outbox = outbox
         self.data = data  # bot.metrics.Metrics: snapshots and KPI reports (None: no ad data)
+        self.leases = Leases(db, lease_seconds, clock=wall_clock)
         self._created: dict[tuple[str, str], str] = {}
 
     # --- who may do what -------------------------------------------------------------------
@@ -208,6 +225,10 @@ class Feedsum:
             post_channel=prow["post_channel"] if prow else None, post_ts=prow["post_ts"] if prow else None,
             failures=repo.ledger_entries(self.db, report.team_id, report.id, period, state="failed"),
         )
+        if self.data is not None:
+            summary.data_as_of = self.data.as_of(report, period)
+            if report.metrics:
+                summary.source_errors = repo.source_errors(self.db, report.team_id, report.id)
         if with_metrics and self.data is not None:
             summary.kpi = self.data.report(report, period, now)
             summary.checks = {s.key: self.check_claims(summary, s.text) for s in sections if s.text}
@@ -236,30 +257,42 @@ class Feedsum:
         """Send something at most once per ledger key; returns (outcome, result).
 
         `send(key, recovering)` gets recovering=True when an earlier attempt crashed after
-        claiming: it must first look in Slack for a message carrying the key.
+        claiming: it must first look in Slack for a message carrying the key. The claim's lease
+        is renewed for as long as `send` runs, however long that is. A "busy" outcome comes with
+        the ledger entry of the live claim (or the `Busy` that `send` raised).
         """
-        state = repo.claim(self.db, report.team_id, report.id, period, action, recipient, now=now)
-        if state in ("done", "busy"):
-            return state, None
+        leases = self.leases
         key = repo.ledger_key(report.team_id, report.id, period, action, recipient)
-        try:
-            result = send(key, state == "recover")
-        except DeliveryError as exc:
-            if exc.permanent:
-                repo.fail(self.db, key, exc.code, now=now)
-                return "failed", exc.code
-            repo.release(self.db, key)
-            raise
-        except BaseException:
-            # Not an answer from Slack (a timeout, a lost response, an interrupt, a failed write of
-            # our own after the post): the message may be in Slack already. Releasing the claim
-            # would send it again blind; keep it so the next pass looks in Slack first.
+        state = repo.claim(self.db, report.team_id, report.id, period, action, recipient, now=now,
+                           wall=leases.now(), owner=leases.owner, lease_s=leases.seconds)
+        if state == "done":
+            return state, None
+        if state == "busy":
+            return state, repo.ledger_entry(self.db, key)
+        with leases.hold(key):
             try:
-                repo.mark_uncertain(self.db, key)
-            except Exception:
-                log.exception("could not mark %s for recovery; it is retried once the claim is stale", key)
-            raise
-        repo.complete(self.db, key, now=now)
+                result = send(key, state == "recover")
+            except Busy as exc:
+                # Part of this work is another process's right now: give this claim back, so a
+                # later pass does it if that process never finishes.
+                repo.release(self.db, key, leases.owner)
+                return "busy", exc
+            except DeliveryError as exc:
+                if exc.permanent:
+                    repo.fail(self.db, key, exc.code, now=now)
+                    return "failed", exc.code
+                repo.release(self.db, key, leases.owner)
+                raise
+            except BaseException:
+                # Not an answer from Slack (a timeout, a lost response, an interrupt, a failed write
+                # of our own after the post): the message may be in Slack already. Releasing the
+                # claim would send it again blind; keep it so the next pass looks in Slack first.
+                try:
+                    repo.mark_uncertain(self.db, key, leases.owner)
+                except Exception:
+                    log.exception("could not mark %s for recovery; it is retried once its lease runs out", key)
+                raise
+            repo.complete(self.db, key, now=now)
         return "sent", result
 
     # --- the loop --------------------------------------------------------------------------
@@ -271,8 +304,9 @@ class Feedsum:
             raise Refused("refuse.already_posted", month=periods.label(period, report.locale),
                           when=prow["compiled_at"], link=prow["post_ts"] or "")
         repo.open_period(self.db, report.team_id, report.id, period, by=actor, due_at=due_at(report, period), now=now)
+        self.pull(report, period, now)  # the prompts show the month's numbers from the first day
         summary = self.summary(report, period, now)
-        sent = skipped = failed = 0
+        sent = skipped = failed = busy = 0
         # Away owners get their prompts too (they find them on return); only reminders wait.
         for section in summary.sections:
             for owner in section.owners:
@@ -281,10 +315,11 @@ class Feedsum:
                     lambda key, recovering, s=section, o=owner: self._send_prompt(summary, s, o, key, recovering, now),
                 )
                 sent += outcome == "sent"
-                skipped += outcome in ("done", "busy")
+                skipped += outcome == "done"
+                busy += outcome == "busy"
                 failed += outcome == "failed"
         self.tell_admins_of_failures(report, period)
-        return OpenResult(period=period, sent=sent, skipped=skipped, failed=failed)
+        return OpenResult(period=period, sent=sent, skipped=skipped, failed=failed, busy=busy)
 
     def _send_prompt(self, summary: Summary, section: SectionState, owner: str, key: str,
                      recovering: bool, now: datetime) -> tuple[str, str]:
@@ -347,21 +382,44 @@ class Feedsum:
                 log.exception("could not update the posted summary of %s/%s", rpt.id, summary.period)
 
     def compile(self, report: Report, period: str, actor: str, now: datetime, *, preview: bool = False) -> Summary:
-        """Build the summary; unless previewing, post it to the report channel exactly once."""
+        """Build the summary; unless previewing, post it to the report channel exactly once.
+
+        The configured sources are pulled first: conversions are backfilled late, and a post
+        made by hand carries the same numbers as a scheduled one.
+        """
+        prow = repo.period_row(self.db, report.team_id, report.id, period)
+        if not preview and prow and prow["state"] == "posted":
+            raise Refused("refuse.already_posted", month=periods.label(period, report.locale),
+                          when=prow["compiled_at"], link=prow["post_ts"])
+        self.pull(report, period, now)
         summary = self.summary(report, period, now)
         if preview:
             return summary
-        if summary.state == "posted":
-            raise Refused("refuse.already_posted", month=periods.label(period, report.locale),
-                          when=summary.post_ts, link=summary.post_ts)
         outcome, result = self.once(report, period, "post", report.channel, now,
-                                    lambda key, recovering: self.outbox.post_summary(summary, key, find=recovering))
+                                    lambda key, recovering: self._post(summary, key, recovering, actor, now))
         if outcome == "failed":
             raise Refused("refuse.post_failed", error=result)
-        if outcome == "sent":
-            channel, ts = result
-            repo.mark_posted(self.db, report.team_id, report.id, period, channel=channel, ts=ts, by=actor, now=now)
+        if outcome == "busy":
+            raise result if isinstance(result, Busy) else self._post_busy(report, period, result)
         return self.summary(report, period, now)
+
+    def _post(self, summary: Summary, key: str, recovering: bool, actor: str, now: datetime) -> tuple[str, str]:
+        rpt = summary.report
+        channel, ts = self.outbox.post_summary(summary, key, find=recovering)
+        # Marked posted before the claim is completed: a crash in between leaves a posted period
+        # with an unfinished claim (harmless), never a finished claim on a period that says "open".
+        repo.mark_posted(self.db, rpt.team_id, rpt.id, summary.period, channel=channel, ts=ts, by=actor, now=now)
+        return channel, ts
+
+    def _post_busy(self, report: Report, period: str, entry: dict[str, Any] | None) -> Busy:
+        """The honest answer while a post is under way elsewhere (or its process died mid-way)."""
+        since, left = "?", self.leases.seconds
+        if entry:
+            since = datetime.fromisoformat(entry["claimed_at"]).astimezone(report.tz).strftime("%Y-%m-%d %H:%M")
+            if entry.get("lease_until") is not None:
+                left = max(entry["lease_until"] - self.leases.now(), 0)
+        return Busy("refuse.post_busy", month=periods.label(period, report.locale), since=since,
+                    seconds=max(math.ceil(left), 1))
 
     def tell_admins_of_failures(self, report: Report, period: str) -> None:
         """Tell the admins once about recipients that could not be reached."""
@@ -486,10 +544,50 @@ class Feedsum:
     def all_reports(self) -> list[Report]:
         return [Report.from_dict(d) for d in repo.reports_data(self.db)]
 
-    def refresh_metrics(self, report: Report, period: str, now: datetime) -> None:
-        """Pull the report's metric sources again (a no-op until metrics are configured)."""
-        if self.data is not None and report.metrics:
-            self.data.pull(report, period, now)
+    def pull(self, report: Report, period: str, now: datetime) -> list:
+        """Pull the report's configured sources (a no-op without any); returns a SourcePull each.
+
+        Admins hear of a failing source once per distinct error; prompts showing numbers are
+        redrawn when the pull brought new data. Slow (files, SQL): never run inside an ack.
+        """
+        if self.data is None or not report.metrics:
+            return []
+        pulls = self.data.pull(report, period, now)
+        self._tell_source_errors(report, pulls, now)
+        if any(p.outcome is not None and p.outcome.new for p in pulls):
+            self._redraw_data_prompts(report, period, now)
+        return pulls
+
+    def _tell_source_errors(self, report: Report, pulls: list, now: datetime) -> None:
+        from bot.i18n import t
+        from bot.mrkdwn import escape
+
+        news = repo.note_source_errors(self.db, report.team_id, report.id,
+                                       {p.source: p.error for p in pulls if p.error}, now=now)
+        if not news:
+            return
+        items = "\n".join(f"• `{escape(source)}`: {escape(error)}" for source, error in news.items())
+        text = t(report.locale, "sources.failing", name=escape(report.name), items=items)
+        for admin in report.admins:
+            try:
+                self.outbox.send_dm(report.team_id, admin, text)
+            except Exception:
+                log.exception("could not tell admin %s about failing data sources", admin)
+
+    def _redraw_data_prompts(self, report: Report, period: str, now: datetime) -> None:
+        prompts = [p for p in repo.prompts_of(self.db, report.team_id, report.id, period)
+                   if p["section"] in DATA_SECTIONS and p["channel"] and p["ts"]]
+        if not prompts:
+            return
+        summary = self.summary(report, period, now)
+        states = {s.key: s for s in summary.sections}
+        for p in prompts:
+            if p["section"] not in states:
+                continue
+            try:
+                self.outbox.refresh_prompt(summary, states[p["section"]], p["owner"], p["channel"], p["ts"])
+            except Exception:
+                log.exception("could not redraw the prompt of %s/%s with new data", p["section"], p["owner"])
 
     def prompt_for_thread(self, team_id: str, channel: str, thread_ts: str) -> tuple[Report, str, str] | None:
         """The report, period and section a DM thread answers, if it is one of our prompts."""

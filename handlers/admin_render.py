@@ -46,6 +46,7 @@ from handlers.render import (
     _line_chunks,
     _md,
     button_value,
+    data_as_of,
     local_time,
     next_action_lines,
     permalink,
@@ -241,6 +242,8 @@ def home_view(state: HomeState, *, locale: str) -> dict[str, Any]:
         link = permalink(s)
         if link:
             line += f" · <{link}|{t(rl, 'history.link')}>"
+        if s.data_as_of:
+            line += f" · 📊 {data_as_of(r, s.data_as_of)}"
         blocks.append(SectionBlock(text=_md(line)))
         nxt = next_action_lines(r, rp.next_actions) or [t(rl, "home.next.none")]
         blocks.append(ContextBlock(elements=[_md(t(rl, "home.next", what=join_list(nxt, rl))[:3000])]))

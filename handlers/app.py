@@ -36,7 +36,7 @@ def create_app(settings: Settings, client: WebClient, db, clock: Callable[[], da
     client_for = (oauth.installation_client_for(settings, oauth_mode.installation_store, web_client)
                   if oauth_mode else (lambda team_id: client))
     outbox = SlackOutbox(client_for)
-    core = core or Feedsum(db, outbox, data=Metrics(db))
+    core = core or Feedsum(db, outbox, data=Metrics(db), lease_seconds=settings.lease_seconds)
     app = App(client=client, signing_secret=settings.signing_secret or "unused-in-socket-mode",
               token_verification_enabled=True, request_verification_enabled=bool(settings.signing_secret),
               ignoring_self_events_enabled=True, oauth_settings=oauth_mode,

@@ -14,7 +14,7 @@ from handlers.actions import write_view
 from handlers.deps import Deps, ack_message, say
 
 log = logging.getLogger(__name__)
-MONTH_COMMANDS = {"status", "open", "compile", "remind", "targets", "history", "export", "write"}
+MONTH_COMMANDS = {"status", "open", "compile", "remind", "targets", "history", "export", "write", "refresh"}
 
 
 def register(app, deps: Deps) -> None:
@@ -74,6 +74,8 @@ def _open(deps: Deps, cmd, report, period, user, *, ack, respond, **_):
         extra = ""
         if result.skipped:
             extra += t(report.locale, "open.already", skipped=result.skipped)
+        if result.busy:
+            extra += t(report.locale, "open.busy", busy=result.busy)
         if result.failed:
             extra += t(report.locale, "open.failed", failed=result.failed)
         respond(text=t(report.locale, "open.done", month=periods.label(period, report.locale), sent=result.sent,
@@ -117,6 +119,21 @@ def _remind(deps: Deps, cmd, report, period, user, *, ack, respond, **_):
     deps.later(remind, respond=respond, report=report)
 
 
+def _refresh(deps: Deps, cmd, report, period, user, *, ack, respond, **_):
+    """`/feedsum refresh [YYYY-MM]`: pull the configured sources now and answer per source."""
+    deps.core.require_admin(report, user, "refresh")
+    if not report.metrics:
+        raise Refused("refuse.no_sources", file=deps.config_path)
+    say(ack, t(report.locale, "working"))
+
+    def pull():
+        pulls = deps.core.pull(report, period, deps.clock())
+        as_of = deps.core.summary(report, period, deps.clock(), with_metrics=False).data_as_of
+        respond(text=render.refresh_message(report, period, pulls, as_of), response_type="ephemeral")
+
+    deps.later(pull, respond=respond, report=report)
+
+
 def _write(deps: Deps, cmd, report, period, user, *, ack, client, body, **_):
     """`/feedsum write <section> [YYYY-MM]`: the same form as the prompt's Write button."""
     keys = [a for a in cmd.args if not a[:1].isdigit()]
@@ -158,7 +175,7 @@ def _targets(deps: Deps, cmd, report, period, user, *, ack, **_):
 
 
 HANDLERS = {
-    "status": _status, "open": _open, "compile": _compile, "remind": _remind, "write": _write,
+    "status": _status, "open": _open, "compile": _compile, "remind": _remind, "write": _write, "refresh": _refresh,
     "away": _away, "delegate": _delegate, "targets": _targets,
     "target": admin_commands.target, "history": admin_commands.history, "export": admin_commands.export,
     "owners": admin_commands.owners, "owner": admin_commands.owner, "setup": admin_commands.setup,

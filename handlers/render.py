@@ -55,6 +55,21 @@ def local_time(iso_or_dt: str | datetime | None, summary_or_tz, locale: str) -> 
     return dt.strftime("%m月%d日 %H:%M") if locale == "zh-CN" else dt.strftime("%b %d %H:%M")
 
 
+def data_as_of(report, at: datetime | None) -> str:
+    """"数据更新于 12-01 10:00" / "Data as of Dec 1, 10:00" in the report's time zone ("" without data)."""
+    if at is None:
+        return ""
+    local = at.astimezone(report.tz)
+    when = f"{local:%m-%d %H:%M}" if report.locale == "zh-CN" else f"{local:%b} {local.day}, {local:%H:%M}"
+    return t(report.locale, "data.as_of", when=when)
+
+
+def _fresh(summary: Summary) -> list[Block]:
+    """A context line saying how fresh the numbers shown beside it are."""
+    line = data_as_of(summary.report, summary.data_as_of)
+    return [ContextBlock(elements=[_md(f"📊 {line}")])] if line else []
+
+
 def button_value(report_id: str, period: str, section: str) -> str:
     return json.dumps({"r": report_id, "p": period, "s": section}, separators=(",", ":"))
 
@@ -109,16 +124,17 @@ def _prompt_data(summary: Summary, key: str) -> list[Block]:
         return []
     loc = summary.report.locale
     if key == "data":
-        return [SectionBlock(text=_md(t(loc, "prompt.kpis")), fields=[_md(f) for f in kpi_fields(kpi, loc)])]
+        return [SectionBlock(text=_md(t(loc, "prompt.kpis")), fields=[_md(f) for f in kpi_fields(kpi, loc)])] + _fresh(summary)
     if key == "lessons":
         from bot.draft import missed_targets_text
 
         missed = missed_targets_text(kpi, loc)
-        return [SectionBlock(text=_md(c)) for c in _line_chunks([t(loc, "prompt.missed"), escape(missed)])] if missed.strip() else []
+        return ([SectionBlock(text=_md(c)) for c in _line_chunks([t(loc, "prompt.missed"), escape(missed)])]
+                + _fresh(summary)) if missed.strip() else []
     if key == "plan":
         from bot.draft import actuals_for_plan
 
-        return [SectionBlock(text=_md(c)) for c in _line_chunks([t(loc, "prompt.actuals"), escape(actuals_for_plan(kpi, loc))])]
+        return [SectionBlock(text=_md(c)) for c in _line_chunks([t(loc, "prompt.actuals"), escape(actuals_for_plan(kpi, loc))])] + _fresh(summary)
     return []
 
 
@@ -161,8 +177,11 @@ def write_modal(summary: Summary, section: SectionState, metadata: dict[str, Any
         blocks.append(ActionsBlock(block_id="draft_actions", elements=[ButtonElement(
             text=t(loc, "prompt.draft"), action_id="draft",
             value=button_value(r.id, summary.period, section.key))]))
+        blocks += _fresh(summary)
     if section.key == "plan":
         blocks += _target_inputs(summary, next_targets or {})
+        if summary.kpi is not None:
+            blocks += _fresh(summary)
     view = View(type="modal", callback_id="write_section", title=t(loc, "modal.title"),
                 submit=t(loc, "modal.submit"), close=t(loc, "modal.close"), blocks=blocks,
                 private_metadata=json.dumps(metadata, separators=(",", ":")))
@@ -300,6 +319,11 @@ def status_message(summary: Summary, *, away: dict[str, str], link: str | None,
     # The busiest view of all, so it is built as plain dicts rather than validated models; every
     # text goes through _line_chunks (≤ 2,800 characters) and there are far fewer than 50 blocks.
     title = f"*{escape(t(loc, 'status.title', name=r.name, month=month))}*"
+    data = data_as_of(r, summary.data_as_of) or (t(loc, "data.none") if r.metrics else "")
+    if data:
+        head += f" · 📊 {data}"
+    if summary.source_errors:
+        head += "\n" + t(loc, "data.failing", n=len(summary.source_errors))
     blocks = [_section_dict(c) for c in _line_chunks([title, head] + lines)]
     if summary.failures:
         items = ", ".join(f"{f['recipient']} ({f['error']})" for f in summary.failures)
@@ -326,6 +350,7 @@ HELP = {
         ("open [YYYY-MM]", "（管理员）开始一期并私信各部分负责人"),
         ("compile [YYYY-MM] [--preview]", "（管理员）汇总并发布到频道；--preview 只给你看"),
         ("remind", "（管理员）现在提醒还没提交的人"),
+        ("refresh [YYYY-MM]", "（管理员）重新拉取配置的数据源，按数据源回复行数和每月合计"),
         ("write <部分>", "打开某个部分的撰写表单"),
         ("away until YYYY-MM-DD", "休假期间不再收到提醒"),
         ("delegate <部分> @某人", "把本期的某个部分交给别人写"),
@@ -343,6 +368,7 @@ HELP = {
         ("open [YYYY-MM]", "(admins) open a period and DM every section owner"),
         ("compile [YYYY-MM] [--preview]", "(admins) post the summary to the channel; --preview shows only you"),
         ("remind", "(admins) remind everyone who still owes a section, now"),
+        ("refresh [YYYY-MM]", "(admins) pull the configured data sources now; rows and monthly totals per source"),
         ("write <section>", "open the form for a section"),
         ("away until YYYY-MM-DD", "no reminders while you are away"),
         ("delegate <section> @someone", "hand a section to someone for this period"),
@@ -376,6 +402,7 @@ ACTION_NAMES = {
     "remind": {"zh-CN": "提醒未提交的人", "en": "reminders"},
     "last_call": {"zh-CN": "最后提醒", "en": "last call"},
     "due": {"zh-CN": "汇总发布", "en": "summary posts"},
+    "pull": {"zh-CN": "拉取数据", "en": "data pull"},
 }
 
 
@@ -484,6 +511,9 @@ def claim_warning(summary: Summary, section: SectionState, wrong: list) -> Messa
     loc = summary.report.locale
     lines = [f"• {escape(c.message(loc))}" for c in wrong]
     head = t(loc, "claims.warning", title=section.title, n=len(wrong))
+    fresh = data_as_of(summary.report, summary.data_as_of)
+    if fresh:
+        head += f"\n📊 {fresh}"
     text = head + "\n" + "\n".join(lines)
     blocks: list[Block] = [SectionBlock(text=_md(c)) for c in _line_chunks([head] + lines)]
     blocks.append(ActionsBlock(elements=[ButtonElement(
@@ -511,18 +541,47 @@ def targets_message(report, period: str, targets: dict[str, float], kpi) -> Mess
     return lines[0], _dicts([SectionBlock(text=_md(c)) for c in _line_chunks(lines)])
 
 
-def import_message(report, outcome) -> str:
-    """The answer to a shared export: rows imported and each month's headline totals."""
+def _month_figures(k, loc: str) -> str:
+    """A month's headline totals on one line: spend, clicks, conversions, CTR, CPA."""
     from bot.claims import fmt_kpi
 
+    return " · ".join(f"{kpi_label(key, loc)} {fmt_kpi(key, k.get(key), loc)}"
+                      for key in ("spend", "clicks", "conversions", "ctr", "cpa"))
+
+
+def import_message(report, outcome) -> str:
+    """The answer to a shared export: rows imported and each month's headline totals."""
     loc = report.locale
     months = []
     for period, k in sorted(outcome.periods.items()):
-        figures = " · ".join(f"{kpi_label(key, loc)} {fmt_kpi(key, k.get(key), loc)}"
-                             for key in ("spend", "clicks", "conversions", "ctr", "cpa"))
+        figures = _month_figures(k, loc)
         months.append(f"\n• {period}: {figures}")
     text = t(loc, "import.done", file=escape(outcome.file), rows=outcome.rows, dropped=outcome.dropped,
              months="".join(months))
     if outcome.new == 0 and outcome.rows:
         text += "\n" + t(loc, "import.same")
     return text
+
+
+REFRESH_SOURCES_SHOWN = 25  # one response_url message; the rest are counted
+
+
+def refresh_message(report, period: str, pulls: list, as_of: datetime | None) -> str:
+    """`/feedsum refresh`: per source, the rows and each month's totals, or the error."""
+    loc = report.locale
+    lines = [t(loc, "refresh.title", month=periods.label(period, loc),
+               as_of=data_as_of(report, as_of) or t(loc, "data.none"))]
+    for p in pulls[:REFRESH_SOURCES_SHOWN]:
+        if p.error:
+            lines.append(f"• `{escape(p.source)}`: ⚠️ {escape(p.error)}")
+            continue
+        o = p.outcome
+        line = f"• `{escape(p.source)}`: {t(loc, 'refresh.rows', rows=o.rows, dropped=o.dropped)}"
+        if o.new == 0 and o.rows:
+            line += f" · {t(loc, 'refresh.same')}"
+        lines.append(line)
+        lines += [f"    {period_}: {_month_figures(k, loc)}" for period_, k in sorted(o.periods.items())]
+        lines += [f"    ⚠️ {escape(w)}" for w in o.warnings]
+    if len(pulls) > REFRESH_SOURCES_SHOWN:
+        lines.append(t(loc, "refresh.more", n=len(pulls) - REFRESH_SOURCES_SHOWN))
+    return "\n".join(lines)

@@ -176,8 +176,40 @@ def m004_status_indexes(conn: sqlite3.Connection) -> None:
     )
 
 
+def m005_ledger_leases(conn: sqlite3.Connection) -> None:
+    # Who holds a claim and until when (wall-clock epoch seconds). The holder's heartbeat moves
+    # lease_until on while it works, so only a dead process's claims run out. Claims from before
+    # this migration have no lease and count from claimed_at, as they did.
+    _script(conn,
+        """
+        ALTER TABLE ledger ADD COLUMN owner TEXT;
+        ALTER TABLE ledger ADD COLUMN lease_until REAL
+        """
+    )
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [m001_initial, m002_metrics, m003_people]
 MIGRATIONS.append(m004_status_indexes)
+MIGRATIONS.append(m005_ledger_leases)
+
+
+def m005_data_freshness(conn: sqlite3.Connection) -> None:
+    # seen_at: when a snapshot's data was last read from its source (an unchanged file read again
+    # adds no snapshot, but the data is then known to be current). source_errors: the error each
+    # failing source last had, so admins are told once per distinct error, not on every pull.
+    _script(conn,
+        """
+        ALTER TABLE snapshots ADD COLUMN seen_at TEXT;
+        CREATE TABLE source_errors (
+            team_id TEXT NOT NULL, report_id TEXT NOT NULL, source TEXT NOT NULL,
+            error TEXT NOT NULL, since TEXT NOT NULL,
+            PRIMARY KEY (team_id, report_id, source)
+        );
+        """
+    )
+
+
+MIGRATIONS.append(m005_data_freshness)
 
 
 def migrate(db: sqlite_utils.Database) -> list[str]:
@@ -213,3 +245,69 @@ def backup(db: sqlite_utils.Database, dest: str | Path) -> None:
             db.conn.backup(target)
     finally:
         target.close()
+
+
+class BackupError(Exception):
+    """A backup that was not made: what is wrong with the source database, or with the copy."""
+
+    def __init__(self, path: str | Path, problem: str, *, source: bool = True):
+        self.path, self.problem, self.source = str(path), problem, source
+        super().__init__(f"{path}: {problem}")
+
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def backup_file(source: str | Path, dest: str | Path) -> dict[str, int]:
+    """Copy the database file `source` to `dest`, verified; returns the copy's rows per table.
+
+    Never creates or migrates `source`: a missing, empty or foreign file is a BackupError (a backup
+    that silently copies nothing is worse than none). The copy is written next to `dest` under a
+    temporary name, passes `PRAGMA integrity_check` and then replaces `dest`, so a failed backup
+    never overwrites a good one.
+    """
+    source, dest = Path(source), Path(dest)
+    if not source.exists():
+        raise BackupError(source, "does not exist")
+    if not source.is_file():
+        raise BackupError(source, "is not a file")
+    with source.open("rb") as fh:
+        head = fh.read(len(SQLITE_HEADER))
+    if not head:
+        raise BackupError(source, "is empty (0 bytes)")
+    if head != SQLITE_HEADER:
+        raise BackupError(source, "is not a SQLite database")
+    if not dest.parent.is_dir():
+        raise BackupError(dest, "cannot be written: its folder does not exist", source=False)
+    if dest.exists() and dest.resolve() == source.resolve():
+        raise BackupError(dest, "is the database itself", source=False)
+    # Read-only: opening never creates the file (the checks above could race with a delete).
+    src = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+    tmp = dest.with_name(f".{dest.name}.tmp")
+    try:
+        tables = [r[0] for r in src.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+        if "_migrations" not in tables:
+            raise BackupError(source, "has no feedsum tables" if tables else "holds no tables")
+        tmp.unlink(missing_ok=True)
+        copy = sqlite3.connect(str(tmp))
+        try:
+            src.backup(copy)
+            copy.execute("PRAGMA journal_mode = DELETE")  # one self-contained file, no -wal beside it
+            verdict = copy.execute("PRAGMA integrity_check").fetchall()
+            if [r[0] for r in verdict] != ["ok"]:
+                raise BackupError(dest, "the copy failed its integrity check: "
+                                  + "; ".join(str(r[0]) for r in verdict[:3]), source=False)
+            counts = {t: copy.execute(f'SELECT COUNT(*) FROM "{t.replace(chr(34), chr(34) * 2)}"').fetchone()[0]
+                      for t in tables if not t.startswith("_")}
+        finally:
+            copy.close()
+        if not any(counts.values()):
+            raise BackupError(source, "holds no rows in any table")
+        tmp.replace(dest)
+        return counts
+    except sqlite3.DatabaseError as exc:
+        raise BackupError(source, f"could not be copied: {exc}") from exc
+    finally:
+        src.close()
+        tmp.unlink(missing_ok=True)

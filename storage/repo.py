@@ -234,29 +234,54 @@ def ledger_key(team_id: str, report_id: str, period: str, action: str, recipient
 
 
 def claim(db, team_id: str, report_id: str, period: str, action: str, recipient: str, *,
-          now: datetime, stale_after_s: float = 120) -> str:
-    """Claim an outgoing message before sending it.
+          now: datetime, wall: float, owner: str | None = None, lease_s: float = 120) -> str:
+    """Claim an outgoing message before sending it, with a lease until `wall + lease_s`.
 
-    Returns "new" (send it), "done" (already sent), "busy" (another process is sending it now) or
-    "recover" (a claim was left unfinished by a crash: check Slack before sending again).
+    Returns "new" (send it), "done" (already sent), "busy" (another process is sending it now: its
+    lease is live) or "recover" (a claim whose lease ran out, or left uncertain: check Slack before
+    sending again). `now` is recorded; `wall` (epoch seconds) is the clock leases are kept in.
     """
     key = ledger_key(team_id, report_id, period, action, recipient)
+    until = wall + lease_s
     with transaction(db) as conn:
         cur = conn.execute(
-            "INSERT OR IGNORE INTO ledger (key, team_id, report_id, period, action, recipient, state, claimed_at, attempts) "
-            "VALUES (?,?,?,?,?,?,?,?,1)",
-            (key, team_id, report_id, period, action, recipient, "claimed", _iso(now)),
+            "INSERT OR IGNORE INTO ledger (key, team_id, report_id, period, action, recipient, state, claimed_at, "
+            "attempts, owner, lease_until) VALUES (?,?,?,?,?,?,?,?,1,?,?)",
+            (key, team_id, report_id, period, action, recipient, "claimed", _iso(now), owner, until),
         )
         if cur.rowcount:
             return "new"
-        state, claimed_at = conn.execute("SELECT state, claimed_at FROM ledger WHERE key = ?", (key,)).fetchone()
+        state, claimed_at, lease_until = conn.execute(
+            "SELECT state, claimed_at, lease_until FROM ledger WHERE key = ?", (key,)).fetchone()
         if state == "done":
             return "done"
-        if state == "claimed" and (now - datetime.fromisoformat(claimed_at)).total_seconds() < stale_after_s:
-            return "busy"
-        conn.execute("UPDATE ledger SET state = 'claimed', claimed_at = ?, attempts = attempts + 1 WHERE key = ?",
-                     (_iso(now), key))
+        if state == "claimed":
+            if lease_until is None:  # claimed before leases existed
+                live = (now - datetime.fromisoformat(claimed_at)).total_seconds() < lease_s
+            else:
+                live = lease_until > wall
+            if live:
+                return "busy"
+        conn.execute("UPDATE ledger SET state = 'claimed', claimed_at = ?, attempts = attempts + 1, owner = ?, "
+                     "lease_until = ? WHERE key = ?", (_iso(now), owner, until, key))
         return "recover" if state in ("claimed", "uncertain") else "new"
+
+
+def renew_leases(db, keys: list[str], owner: str | None, *, until: float) -> int:
+    """Extend the leases of claims `owner` still holds; returns how many it still held."""
+    renewed = 0
+    with transaction(db) as conn:
+        for i in range(0, len(keys), 500):  # within SQLite's limit on bound parameters
+            chunk = keys[i:i + 500]
+            cur = conn.execute(
+                f"UPDATE ledger SET lease_until = ? WHERE state = 'claimed' AND owner IS ? "
+                f"AND key IN ({','.join('?' * len(chunk))})", (until, owner, *chunk))
+            renewed += cur.rowcount
+    return renewed
+
+
+def ledger_entry(db, key: str) -> dict[str, Any] | None:
+    return _row(db, "SELECT * FROM ledger WHERE key = ?", (key,))
 
 
 def complete(db, key: str, *, now: datetime) -> None:
@@ -270,17 +295,21 @@ def fail(db, key: str, error: str, *, now: datetime) -> None:
         conn.execute("UPDATE ledger SET state = 'failed', done_at = ?, error = ? WHERE key = ?", (_iso(now), error, key))
 
 
-def release(db, key: str) -> None:
-    """Give a claim back after a transient failure so the next pass retries it."""
+def release(db, key: str, owner: str | None = None) -> None:
+    """Give a claim back after a transient failure so the next pass retries it.
+
+    Only the holder's own claim: one whose lease ran out may be another process's by now.
+    """
     with transaction(db) as conn:
-        conn.execute("DELETE FROM ledger WHERE key = ? AND state = 'claimed'", (key,))
+        conn.execute("DELETE FROM ledger WHERE key = ? AND state = 'claimed' AND owner IS ?", (key, owner))
 
 
-def mark_uncertain(db, key: str) -> None:
+def mark_uncertain(db, key: str, owner: str | None = None) -> None:
     """The send may have reached Slack (timeout, lost response, interrupt): keep the claim so that
     the next pass recovers it (looks in Slack first) instead of sending again blind."""
     with transaction(db) as conn:
-        conn.execute("UPDATE ledger SET state = 'uncertain' WHERE key = ? AND state = 'claimed'", (key,))
+        conn.execute("UPDATE ledger SET state = 'uncertain' WHERE key = ? AND state = 'claimed' AND owner IS ?",
+                     (key, owner))
 
 
 def ledger_entries(db, team_id: str, report_id: str, period: str, *, state: str | None = None) -> list[dict[str, Any]]:
@@ -381,10 +410,12 @@ def save_snapshot(db, team_id: str, report_id: str, period: str, *, source: str,
         found = conn.execute("SELECT id FROM snapshots WHERE team_id = ? AND report_id = ? AND period = ? AND file_hash = ?",
                              (team_id, report_id, period, file_hash)).fetchone()
         if found:
+            conn.execute("UPDATE snapshots SET seen_at = ? WHERE id = ?", (_iso(now), found[0]))
             return found[0], False
         cur = conn.execute(
-            "INSERT INTO snapshots (team_id, report_id, period, source, file_hash, pulled_at, rows, dropped) "
-            "VALUES (?,?,?,?,?,?,?,?)", (team_id, report_id, period, source, file_hash, _iso(now), len(rows), dropped))
+            "INSERT INTO snapshots (team_id, report_id, period, source, file_hash, pulled_at, rows, dropped, seen_at) "
+            "VALUES (?,?,?,?,?,?,?,?,?)",
+            (team_id, report_id, period, source, file_hash, _iso(now), len(rows), dropped, _iso(now)))
         sid = cur.lastrowid
         conn.executemany(f"INSERT INTO metric_rows (snapshot_id, {', '.join(METRIC_COLUMNS)}) "
                          f"VALUES ({', '.join('?' * (len(METRIC_COLUMNS) + 1))})", [(sid, *r) for r in rows])
@@ -401,6 +432,35 @@ def snapshot_rows(db, snapshot_id: int) -> list[tuple]:
     with db.lock:
         return db.conn.execute(f"SELECT {', '.join(METRIC_COLUMNS)} FROM metric_rows WHERE snapshot_id = ?",
                                (snapshot_id,)).fetchall()
+
+
+def data_as_of(db, team_id: str, report_id: str, period: str) -> str | None:
+    """When a period's data was last read from a source or an upload (ISO), None without data."""
+    row = _row(db, "SELECT MAX(COALESCE(seen_at, pulled_at)) AS at FROM snapshots "
+                   "WHERE team_id = ? AND report_id = ? AND period = ?", (team_id, report_id, period))
+    return row["at"] if row else None
+
+
+def note_source_errors(db, team_id: str, report_id: str, errors: dict[str, str], *, now: datetime) -> dict[str, str]:
+    """Record the outcome of a pull of every source: `errors` maps each failing source to its error,
+    every other source is fine. Returns the errors that are new or changed (what to tell admins),
+    once even when two processes pull together."""
+    with transaction(db) as conn:
+        known = dict(conn.execute("SELECT source, error FROM source_errors WHERE team_id = ? AND report_id = ?",
+                                  (team_id, report_id)).fetchall())
+        news = {source: error for source, error in errors.items() if known.get(source) != error}
+        conn.executemany("DELETE FROM source_errors WHERE team_id = ? AND report_id = ? AND source = ?",
+                         [(team_id, report_id, source) for source in known if source not in errors])
+        conn.executemany("INSERT INTO source_errors VALUES (?,?,?,?,?) ON CONFLICT DO UPDATE SET "
+                         "error = excluded.error, since = excluded.since",
+                         [(team_id, report_id, source, error, _iso(now)) for source, error in news.items()])
+        return news
+
+
+def source_errors(db, team_id: str, report_id: str) -> list[dict[str, Any]]:
+    """Sources whose last pull failed, with the error and since when."""
+    return _rows(db, "SELECT source, error, since FROM source_errors WHERE team_id = ? AND report_id = ? "
+                     "ORDER BY source", (team_id, report_id))
 
 
 # --- targets ---------------------------------------------------------------------------------

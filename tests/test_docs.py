@@ -57,3 +57,18 @@ def test_procfile_process_types_are_real_commands():
 
     for line in lines:
         assert line.split(":", 1)[1].split()[1] in COMMANDS
+
+
+def test_every_command_is_in_help_readme_and_no_other_in_the_usage_hint():
+    from bot.commands import COMMANDS
+    from handlers.render import HELP
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for name in COMMANDS:
+        for locale, rows in HELP.items():
+            assert any(cmd.split()[0] == name for cmd, _ in rows), (locale, name)
+        assert f"/feedsum {name}" in readme or f"| `{name}" in readme, name
+    manifest = yaml.safe_load((ROOT / "manifest.yml").read_text(encoding="utf-8"))
+    hint = manifest["features"]["slash_commands"][0]["usage_hint"]
+    words = {part.split()[0] for part in hint.split("|")}
+    assert words <= set(COMMANDS) and "refresh" in words

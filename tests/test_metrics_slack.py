@@ -181,11 +181,14 @@ def test_configured_sources_are_pulled_again_at_due(tmp_path, clock):
 
         [r] = parse_reports(config, file=str(tmp_path / "feedsum.toml"), base_dir=str(tmp_path))
         sync_reports(h.core, [r], h.fake.team_id, h.clock())
-        tick(h.core, datetime(2026, 11, 26, 10, 1, tzinfo=SH))
-        assert h.core.summary(h.core.report(h.fake.team_id, "feed-ads"), PERIOD, h.clock()).kpi is None
+        tick(h.core, datetime(2026, 11, 26, 10, 1, tzinfo=SH))  # the open pulls both sources
+        kpi = h.core.summary(h.core.report(h.fake.team_id, "feed-ads"), PERIOD, h.clock()).kpi
+        assert kpi.totals["clicks"] == 1100 + 200
+        with sqlite3.connect(db) as conn:  # a late row arrives in the warehouse before the post
+            conn.execute("INSERT INTO ads VALUES ('2026-11-30', '百度', '品牌词', 1000, 100, 500.0)")
         tick(h.core, datetime(2026, 12, 2, 12, 0, 30, tzinfo=SH))
         kpi = h.core.summary(h.core.report(h.fake.team_id, "feed-ads"), PERIOD, h.clock()).kpi
-        assert kpi.totals["clicks"] == 1100 + 200 and kpi.totals["spend"] == 10_000 + 1_000
+        assert kpi.totals["clicks"] == 1100 + 300 and kpi.totals["spend"] == 10_000 + 1_500
         assert sorted(kpi.by_platform.index) == ["巨量引擎", "百度"]
         assert h.fake.calls_to("files.completeUploadExternal")
     finally:

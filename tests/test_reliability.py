@@ -20,7 +20,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import zipfile
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -198,25 +198,32 @@ print(r.sent, r.skipped, r.failed)
 
 
 def test_open_killed_half_way_is_finished_by_the_next_open_without_duplicates(tmp_path):
+    from bot.cli import build
+    from bot.config import Settings
     from tests.test_runner import OPEN, cli_env
 
     with FakeSlack() as fake:
-        env = cli_env(tmp_path, fake)
-        fake.faults.delay = 0.3
+        env = cli_env(tmp_path, fake, lease=1)
+        fake.faults.hold = 3  # inside the 3rd send: Slack has it, the ledger does not
         proc = subprocess.Popen([sys.executable, "-c", OPEN_SCRIPT, OPEN.isoformat()], env=env, cwd=tmp_path,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        deadline = time.monotonic() + 30
-        while len(fake.calls_to("chat.postMessage")) < 3 and time.monotonic() < deadline:
-            time.sleep(0.01)
-        time.sleep(0.15)  # inside a send: Slack has it, the ledger does not
+        if not fake.held.wait(30):
+            proc.kill()
+            pytest.fail(proc.communicate()[1])
         proc.kill()
         proc.communicate()
-        fake.faults.delay = 0
-        assert 0 < len(fake.posted()) < 6
-        later = (OPEN + timedelta(minutes=5)).isoformat()  # the dead process's claim is stale by then
-        out = subprocess.run([sys.executable, "-c", OPEN_SCRIPT, later], env=env, cwd=tmp_path,
-                             capture_output=True, text=True, timeout=60)
-        assert out.returncode == 0, out.stderr
+        fake.release.set()
+        assert len(fake.posted()) == 3
+        db = open_db(env["FEEDSUM_DB"])
+        live = [r[0] for r in db.conn.execute("SELECT lease_until FROM ledger WHERE state = 'claimed'")]
+        db.conn.close()
+        assert len(live) == 1
+        while time.time() <= live[0]:  # the dead process's claim runs out (a lease of 1 s)
+            time.sleep(0.05)
+        _app, deps = build(Settings.from_env(env), clock=lambda: OPEN)  # the next process
+        result = deps.core.open(deps.core.all_reports()[0], PERIOD, ADMIN, OPEN)
+        deps.core.db.conn.close()
+        assert (result.sent, result.skipped) == (4, 2)  # the 3rd found in Slack, 3 more sent; 2 done before
         keys = [m["metadata"]["event_payload"]["key"] for m in fake.posted()]
         assert len(keys) == 6 and len(set(keys)) == 6
 
@@ -629,3 +636,64 @@ def test_backup_while_writing_then_restore(tmp_path, clock):
         assert len(repo.ledger_entries(h2.db, h2.report.team_id, "feed-ads", PERIOD, state="done")) >= 8
     finally:
         h2.close()
+
+
+def run_backup(monkeypatch, capsys, tmp_path, db: Path, dest: Path) -> tuple[int, str, str]:
+    from bot.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("FEEDSUM_DB", str(db))
+    code = main(["backup", str(dest)])
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_backup_of_a_missing_database_fails_loudly_and_creates_nothing(tmp_path, monkeypatch, capsys):
+    db, dest = tmp_path / "data" / "feedsum.db", tmp_path / "copy.db"
+    code, out, err = run_backup(monkeypatch, capsys, tmp_path, db, dest)
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and str(db) in err and "FEEDSUM_DB" in err and "does not exist" in err
+    assert not db.exists() and not db.parent.exists() and not dest.exists()
+
+
+def test_backup_of_an_empty_database_fails_loudly(tmp_path, monkeypatch, capsys):
+    dest = tmp_path / "copy.db"
+    empty = tmp_path / "empty.db"
+    empty.touch()
+    code, _out, err = run_backup(monkeypatch, capsys, tmp_path, empty, dest)
+    assert code == 2 and err.count("\n") == 1 and str(empty) in err and "FEEDSUM_DB" in err and "empty" in err
+    assert empty.stat().st_size == 0 and not dest.exists()  # not turned into a database
+    fresh = tmp_path / "fresh.db"  # a database with feedsum's tables but nothing in them
+    open_db(fresh).conn.close()
+    code, _out, err = run_backup(monkeypatch, capsys, tmp_path, fresh, dest)
+    assert code == 2 and "no rows" in err and not dest.exists()
+    other = tmp_path / "notes.txt"
+    other.write_text("not a database")
+    code, _out, err = run_backup(monkeypatch, capsys, tmp_path, other, dest)
+    assert code == 2 and "not a SQLite database" in err and not dest.exists()
+    code, _out, err = run_backup(monkeypatch, capsys, tmp_path, fresh, tmp_path / "no-such-dir" / "copy.db")
+    assert code == 2 and "no-such-dir" in err and "folder" in err
+
+
+def test_backup_of_a_good_database_is_verified_and_counted(tmp_path, clock, monkeypatch, capsys):
+    h = Harness(tmp_path / "live", clock)
+    try:
+        open_period(h)
+        h.core.submit(h.report, PERIOD, "results", OWNER_A, "第一版", h.clock(), via="test")
+        h.core.submit(h.report, PERIOD, "results", OWNER_A, "第二版", h.clock(), via="test")
+        dest = tmp_path / "copy.db"
+        dest.write_bytes(b"yesterday's backup")  # replaced only by a verified copy
+        code, out, err = run_backup(monkeypatch, capsys, tmp_path, Path(h.settings.db_path), dest)
+    finally:
+        h.close()
+    assert code == 0, err
+    lines = out.splitlines()
+    assert "integrity ok" in lines[0] and str(dest) in lines[0]
+    counts = dict(line.split() for line in lines[1:])
+    assert counts["answers"] == "1" and counts["revisions"] == "2" and counts["prompts"] == "8"
+    assert int(counts["ledger"]) == 8 and int(counts["reports"]) == 1 and "_migrations" not in counts
+    copy = sqlite3.connect(dest)
+    assert copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert copy.execute("SELECT COUNT(*) FROM revisions").fetchone()[0] == 2
+    copy.close()
+    assert not list(tmp_path.glob(".copy.db.tmp*"))
