@@ -368,6 +368,9 @@ class ClaimData:
     previous: Mapping[Part, KPIs] = field(default_factory=dict)
     campaigns: Mapping[str, str] = field(default_factory=dict)  # campaign -> its platform
     targets: Mapping[str, float] = field(default_factory=dict)
+    # KPIs whose two months cover different rows (revenue from one platform only): the month
+    # totals to compare like with like (bot/kpi.py), or None when no rows are comparable.
+    like_for_like: Mapping[str, tuple[float | None, float | None] | None] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -1780,8 +1783,10 @@ def claim_data(report: KPIReport) -> ClaimData:
         targets[kpi] = att.target
     if report.pacing is not None:
         targets["spend"] = report.pacing.budget
+    like = {k: ((ch.current, ch.previous) if getattr(ch, "comparable", True) else None)
+            for k, ch in (report.changes or {}).items() if getattr(ch, "scope", None) is not None}
     return ClaimData(period=report.period, current=current, previous=previous,
-                     campaigns={**prev_owners, **owners}, targets=targets)
+                     campaigns={**prev_owners, **owners}, targets=targets, like_for_like=like)
 
 
 def check_report(text: str, report: KPIReport, *, scope_names: Iterable[str] = ()) -> list[ClaimCheck]:
@@ -1809,6 +1814,16 @@ def check_claim(c: Claim, current: KPIs, previous: KPIs | None, data: ClaimData 
     results = []
     for scope in c.scopes or (Scope(),):
         cur, prev = _kpis_of(scope, current, previous, data)
+        if c.kind.startswith("change") and scope.part is None and data and c.kpi in data.like_for_like:
+            pair = data.like_for_like[c.kpi]
+            if pair is None:  # the two months cover different rows and none in common
+                results.append(ClaimCheck(c, None, None, "no_data", None, None, None, scope))
+                continue
+            # the change over the rows both months cover, or as the totals read
+            like = _check_reading(c, scope, {c.kpi: pair[0]}, {c.kpi: pair[1]}, data)
+            if like.ok is True:
+                results.append(like)
+                continue
         results.append(_check_reading(c, scope, cur, prev, data))
     good = [r for r in results if r.ok is True]
     if good:

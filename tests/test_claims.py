@@ -392,3 +392,17 @@ def test_draft_from_real_data_passes_its_own_check(world):
         assert [c.message("en") for c in checks if c.ok is not True] == []
         assert any(c.scope.part and c.scope.part[0] == "campaign" for c in checks)  # drivers checked
         assert any(c.claim.kind == "target" for c in checks)
+
+
+def test_change_of_a_partly_covered_kpi_is_checked_like_for_like():
+    from bot.claims import ClaimData
+
+    # ROAS this month covers another platform than last month: the report compares it over the
+    # platforms covered in both months (3.00 -> 3.30 = +10%); the totals read 3.20 vs 3.00.
+    like = ClaimData(period="2024-05", like_for_like={"roas": (3.3, 3.0)})
+    assert check_claims("ROI 环比提升 10%", CURRENT, PREVIOUS, data=like)[0].ok is True
+    assert check_claims("ROI 环比提升 6.7%", CURRENT, PREVIOUS, data=like)[0].ok is True
+    assert check_claims("ROI 环比提升 20%", CURRENT, PREVIOUS, data=like)[0].ok is False
+    none = ClaimData(period="2024-05", like_for_like={"roas": None})
+    assert check_claims("ROI 环比提升 20%", CURRENT, PREVIOUS, data=none)[0].ok is None
+    assert check_claims("ROI 3.2", CURRENT, PREVIOUS, data=none)[0].ok is True  # levels are as they are
