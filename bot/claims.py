@@ -73,7 +73,8 @@ def _norm(s: str) -> str:
 
 _ACRONYMS = {w.lower() for ws in _SYNONYMS.values() for w in ws if w.isupper()}
 _KPI_LOOKUP = {_norm(w): k for k, ws in _SYNONYMS.items() for w in ws}
-_KPI_RE = re.compile(_alt([w.upper() if w in _ACRONYMS else w for w in _KPI_LOOKUP], plural=True), re.I)
+_KPI_RE = re.compile(_alt([w.upper() if w in _ACRONYMS else w for w in _KPI_LOOKUP], plural=True)
+                     .replace("消费", "消费(?![者品类力])"), re.I)
 
 
 def _kpi_of(word: str) -> str:
@@ -139,16 +140,17 @@ _SKIP_WORDS = (
     "第三方", "监测", "后台", "口径", "回传", "归因", "third-party", "third party", "according to", "attribution",
     "attributed",
     "第一天", "首日", "头一天", "最后一天", "最后两天", "first day", "last day", "final day", "opening day",
+    # costs that are not ad spend
+    "production", "agency", "salary", "salaries", "labor", "labour", "制作费", "人力成本", "服务费", "代理费",
     "日预算", "daily budget",
     "周末", "工作日", "上旬", "中旬", "下旬", "月初", "月中", "月底", "月末", "上半月", "下半月", "前半月",
     "后半月", "前两周", "后两周", "前三周", "最后一周", "首周", "本周", "上周", "大促", "618", "双12", "黑五",
     "Black Friday",
     "weekend", "weekends", "weekday", "weekdays", "first half", "second half", "mid-month", "midmonth",
     "first week", "last week", "final week", "peak day", "single day",
-    "同比", "YoY",
 )
 _SKIP_RE = re.compile(
-    _alt(w for w in _SKIP_WORDS if w not in ("同比", "YoY"))
+    _alt(_SKIP_WORDS)
     + r"|(?:双\s*(?:11|十一)|Singles'? Day|Double 11)(?!\s*(?:当天|当日|那天|单日|这一天|itself))"
     + r"|第\s*\d+\s*周|(?<![A-Za-z])weeks?\s+\d+|(?<![A-Za-z])(?:early|late|mid)[\s-]+" + _EN_MONTH_ALT,
     re.I,
@@ -308,7 +310,8 @@ _MASK_RE = re.compile(
     r"|(?<![A-Za-z])in\s+20\d{2}(?!\d)"
     r"|\d+\s*(?:天|周|个月|年|小时|分钟|季度|人(?!次))"
     r"|\d+\s*(?:days?|weeks?|months?|years?|hours?|campaigns?|creatives?|ads|ad groups?|ad sets?"
-    r"|accounts?|platforms?|channels?|videos?|keywords?|people|members?|teams?|times|lines?)(?![A-Za-z])"
+    r"|accounts?|platforms?|channels?|videos?|keywords?|people|members?|teams?|times|lines?|deals?|orders?|leads?"
+    r"|users?|installs?|downloads?|customers?|visits?|sessions?|sign-?ups?|registrations?|tests?|variants?)(?![A-Za-z])"
     r"|(?<![A-Za-z])(?:team|group) of \d+"
     r"|\d+(?:st|nd|rd|th)(?![A-Za-z])"
     rf"|\d+\s*(?:个(?!百分点|点)|条|款|家|支|套|组|位|名|项)(?=[\u4e00-\u9fff])(?!{_KPI_CJK_START})",
@@ -586,10 +589,10 @@ def _tokens(text: str, masked: str, start: int, end: int) -> list[_Num]:
         s = m.start()
         prev_ch = masked[s - 1] if s > start else ""
         joined = bool(m.group("sign")) and m.group("sign") in "-−－" and (prev_ch.isdigit() or prev_ch in "%")
-        if prev_ch and (prev_ch.isascii() and prev_ch.isalnum() or prev_ch in "§.") and not joined:
-            # "Q3"-like leftovers, "v2", or part of a masked token; but "CPA48.5" is a KPI and its figure
-            if not (prev_ch.isalpha() and _KPI_ACRONYM_END_RE.search(masked, max(start, s - 6), s)):
-                continue
+        # "Q3"-like leftovers, "v2", or part of a masked token; but "CPA48.5" is a KPI and its figure
+        if prev_ch and (prev_ch.isascii() and prev_ch.isalnum() or prev_ch in "§.") and not joined \
+                and not (prev_ch.isalpha() and _KPI_ACRONYM_END_RE.search(masked, max(start, s - 6), s)):
+            continue
         sign = 0
         if m.group("sign") and not joined:
             sign = 1 if m.group("sign") in "+＋" else -1
@@ -724,7 +727,6 @@ _LIST_SEP_RE = re.compile(r"^\s*(?:、|和|与|及|以及|跟|,|，|/|&|(?<![A-Z
 _BOTH_RE = re.compile(r"都|均|双双|同步|一起|(?<![A-Za-z])(?:both|all)(?![A-Za-z])", re.I)
 _ATTACH_END_RE = re.compile(r"\s*(?:[）)，,;；。]|$|→|->|(?:to|and|vs\.?|versus|but|while)(?![A-Za-z]))", re.I)
 _ATTACH_RE = re.compile(r"^\s*[（(]?\s*(?:(?:in|for|during|of|on)\s+)?$", re.I)
-COUNT_KEYS_ = ("impressions", "clicks", "conversions")
 _NAME_STOP = {"other", "others", "unknown", "none", "nan", "null", "all", "total", "其他", "未知", "全部", "合计"}
 
 
@@ -1303,7 +1305,7 @@ class _Parser:
             nxt = next((mt[0] for mt in mentions if mt[0] > kpi_run[-1][1]), s1)
             figs = [n for n in after if n.start < nxt]
             if not figs:
-                return False if not resp else True
+                return bool(resp)
             if len(figs) == 1 and not resp:
                 if not _BOTH_RE.search(text, kpi_run[-1][1], figs[0].start):
                     return True  # "CTR 和 CVR 提升 5%": which one?
@@ -1312,7 +1314,7 @@ class _Parser:
                 return True
             if len(figs) != len(kpi_run):
                 return True
-            for (a, b, key), n in zip(kpi_run, figs):
+            for (a, b, key), n in zip(kpi_run, figs, strict=True):
                 self.pair(key, n, a, b, None, None, shared_from=kpi_run[-1][1])
             return True
         # "巨量引擎和腾讯广告的 CTR 分别为 …", "10 月和 11 月 CTR 分别为 …"
@@ -1333,7 +1335,7 @@ class _Parser:
         figs = [n for n in nums if n.start > max(e.end for e in subjects) and n.start > b]
         if len(figs) != len(subjects) or any(e.value is None for e in subjects):
             return True
-        for e, n in zip(subjects, figs):
+        for e, n in zip(subjects, figs, strict=True):
             if what == "part":
                 if e.month_of:
                     return True
@@ -1393,7 +1395,7 @@ class _Parser:
                     r"\s*(?:次|个|笔|单|人次)?\s*(?:的)?\s*(?:(in|of|total)\s+)?", gap, re.I)
                 # counts take plain numbers; money totals need "¥…"/"元" or "in/of" ("$12,300 in spend")
                 fits = gm and n.unit is None and (
-                    (mentions[j][2] in COUNT_KEYS_ and not n.money)
+                    (mentions[j][2] in COUNT_KEYS and not n.money)
                     or (mentions[j][2] in ("spend", "revenue") and (n.money or gm.group(1))))
                 if fits:
                     if not _QUALIFIER_RE.search(text, max(start, n.start - 6), n.start):
@@ -1453,9 +1455,7 @@ class _Parser:
                 self.target(key, n, snip, role)
                 pos, i = n.end, i + 1
                 continue
-            blk = None
-            for blk in _BLOCK_RE.finditer(lead):
-                pass
+            blk = next(reversed(list(_BLOCK_RE.finditer(lead))), None)
             bound = None
             if blk is not None and not self.explained(pos + blk.end(), n):
                 bound = next((b for rx, b in _BOUND_BEFORE if rx.search(lead)), None)
@@ -1562,9 +1562,8 @@ class _Parser:
             return False  # ambiguous: "CPA 12%", "CTR 2.5" without a unit
         if n.unit == "x" and key not in ("roas", "profit_roi"):
             return False
-        if n.money and key in COUNT_KEYS_ + SHARE_KEYS + ("roas", "profit_roi"):
-            return False  # "点击出价 0.2 元" is not a number of clicks
-        return True
+        # "点击出价 0.2 元" is not a number of clicks
+        return not (n.money and key in COUNT_KEYS + SHARE_KEYS + ("roas", "profit_roi"))
 
     def value(self, key, n: _Num, snip, *, direction=None, month=None, months=None, parts=None,
               bound=None, approx=False) -> bool:
@@ -1589,7 +1588,7 @@ class _Parser:
             return  # "增长 1.5 倍" is read both as +150% and ×1.5
         if n.unit is None and key in SHARE_KEYS:
             return
-        if n.money and key in COUNT_KEYS_:
+        if n.money and key in COUNT_KEYS:
             return
         other_month, other_part = self.base_of(n)
         if other_month or other_part:
@@ -1917,8 +1916,17 @@ def _check_reading(c: Claim, scope: Scope, current: KPIs | None, previous: KPIs 
     interps = [(k, v) for k, v in interps if v is not None]
     if not interps:
         return result(None, None, "no_data")
+    # The same change worked out from the figures as shown (CTR 0.93% -> 1.00% is +7.5%, not the
+    # +7.15% of the unrounded data): a writer who computes from the summary is not wrong.
+    shown_cur, shown_prev = _shown(c.kpi, cur), _shown(c.kpi, prev)
+    candidates = list(interps)
+    for name, _ in interps:
+        if name == "relative" and shown_prev:
+            candidates.append((name, (shown_cur - shown_prev) / abs(shown_prev)))
+        elif name in ("points", "absolute"):
+            candidates.append((name, shown_cur - shown_prev))
     stated_zero = c.value <= c.precision * 0.5
-    for name, expected in interps:
+    for name, expected in candidates:
         if c.direction and not stated_zero and real_dir != c.direction:
             continue
         stated = c.value if c.direction != "down" else -c.value
@@ -1932,6 +1940,15 @@ def _check_reading(c: Claim, scope: Scope, current: KPIs | None, previous: KPIs 
     if c.direction and real_dir != c.direction and not stated_zero:
         return result(False, expected, "direction", name)
     return result(False, expected, "value", name)
+
+
+def _shown(key: str, v: float) -> float:
+    """A KPI value rounded the way summaries and tables show it (2 decimals; percents 2 decimals)."""
+    if key in SHARE_KEYS:
+        return round(v, 4)
+    if key in COUNT_KEYS:
+        return round(v)
+    return round(v, 2)
 
 
 def _relation_holds(relation: str, kpi: str, actual: float, target: float) -> bool:
