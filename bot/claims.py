@@ -135,7 +135,6 @@ _SKIP_WORDS = (
     "行业", "大盘", "竞品", "同行", "竞对", "对手", "友商", "基准", "市场平均", "同类",
     "benchmark", "benchmarks", "industry", "peer", "peers", "competitor", "competitors", "competition",
     "rival", "rivals", "baseline", "market average", "category average",
-    "出价", "竞价", "调价", "溢价", "提价", "bid", "bids", "bidding", "bid cap", "cost cap", "tCPA", "tROAS",
     # another source's figures
     "第三方", "监测", "后台", "口径", "回传", "归因", "third-party", "third party", "according to", "attribution",
     "attributed",
@@ -244,6 +243,27 @@ _DAILY_RE = re.compile(r"日均|每天|每日|平均每天|每周|周均|(?<![A-
 # "比 A 高", "lower than variant A": compared with something other than a month.
 _CMP_OTHER_RE = re.compile(r"(?:比|较|相比|相较|对比)(?P<inner>[^\d，,]{0,12}?)\s*(?:的)?\s*(?:要|还|更)?\s*"
                            r"(?:高|低|多|少|提升|下降|增长|减少|上升|降低|增加|好|差)")
+_UP_NOUNS = ("higher", "more", "increase", "rise", "gain", "growth", "jump", "uplift", "lift", "climb", "增长", "增幅",
+             "涨幅", "提升", "上涨", "升幅")
+_TRAILING_DIR_RE = re.compile(
+    r"\s*(?:MoM\s+|month[\s-]over[\s-]month\s+)?(?:的\s*)?(higher|lower|more|less|increase|rise|gain|growth|jump|uplift|lift|"
+    r"climb|improvement|decrease|decline|drop|fall|dip|reduction|slide|增长|增幅|涨幅|提升|上涨|升幅|下降|下滑|降幅|跌幅|改善|优化)"
+    r"(?![A-Za-z])", re.I)
+# "翻倍", "nearly doubled": a change by a factor (as a relative change: doubled = +100%)
+_MULTIPLES = ((r"doubled|翻倍|翻了一番|翻番|翻了一倍|增长了?一倍", 1.0), (r"tripled|翻了两倍|增长了?两倍", 2.0),
+              (r"quadrupled|翻了两番", 3.0), (r"halved|减半|腰斩|cut in half", -0.5))
+_MULTIPLE_RE = re.compile(
+    r"(?:(?P<hedge>nearly|almost|more than|over|近|接近|将近|差不多|几乎|超过|不止)\s*)?"
+    r"(?P<word>doubled|tripled|quadrupled|halved|cut in half|翻倍|翻了一番|翻番|翻了一倍|翻了两倍|翻了两番|"
+    r"增长了?一倍|增长了?两倍|减半|腰斩)", re.I)
+# "占比 63%", "accounted for 63%": a part's share of the whole
+_SHARE_WORD_RE = re.compile(r"占比|占了?|份额|贡献了?|(?<![A-Za-z])(?:share|accounted for|account for|took|made up|"
+                            r"represented|contributed)(?![A-Za-z])", re.I)
+# A clause about a bid ("出价下调 0.1 元后"): its figure is a bid, not a KPI.
+_BID_RE = re.compile(r"出价|竞价|调价|溢价|提价|(?<![A-Za-z])(?:bids?|bidding|bid cap|cost cap|tCPA|tROAS)(?![A-Za-z])", re.I)
+# "higher than the 22.99 on Nov 11": the figure is what is compared with, not a change.
+_THAN_END_RE = re.compile(r"(?<![A-Za-z])(?:higher|lower|more|less|greater|smaller|better|worse|above|below)\s+than\s+"
+                          r"(?:(?:the|that of|in)\s+)?$", re.I)
 _THAN_RE = re.compile(r"\s*(?:MoM\s+)?(?:higher|lower|more|less|better|worse)\s+than\s+(?P<obj>.{0,30})", re.I)
 _THAN_MONTH_RE = re.compile(r"(?:last month|the previous month|the prior month|the month before|a month (?:ago|earlier)|"
                             r"(?:in\s+)?" + _EN_MONTH_ALT + r"|before)", re.I)
@@ -264,7 +284,7 @@ _DAY_RE = re.compile(
     r"(?:(?P<y1>20\d{2})\s*年\s*)?(?P<m1>\d{1,2})\s*月\s*(?P<d1>\d{1,2})\s*[日号]"
     r"|(?P<y2>20\d{2})[-/.](?P<m2>\d{1,2})[-/.](?P<d2>\d{1,2})(?!\d)"
     r"|(?<![\d.])(?P<m3>\d{1,2})/(?P<d3>\d{1,2})(?![\d/])"
-    r"|" + _EN_MONTH_RE.replace("?P<en>", "?P<en1>") + r"\s*(?P<d4>\d{1,2})(?:st|nd|rd|th)?(?![\d%.])"
+    r"|" + _EN_MONTH_RE.replace("?P<en>", "?P<en1>") + r"\s*(?P<d4>\d{1,2})(?:st|nd|rd|th)?(?!\d|%|\.\d)"
     r"|(?<![\d.])(?P<d5>\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?" + _EN_MONTH_RE.replace("?P<en>", "?P<en2>")
     + r"|(?<![A-Za-z])the\s+(?P<d6>\d{1,2})(?:st|nd|rd|th)(?![A-Za-z])"
     r"|(?<![\d月.])(?P<d7>\d{1,2})\s*[日号](?!\d)"
@@ -305,7 +325,7 @@ _MASK_RE = re.compile(
     r"|双\s*11|(?<![\d.])\d{1,2}\.\d{1,2}(?=\s*(?:当天|当日|那天|这一天|单日))"
     r"|第\s*\d+"
     r"|(?<![A-Za-z])(?:Q|H|W|week|day|top|no\.|#)\s*\d+"
-    r"|(?<![A-Za-z])(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s*\d{1,2}(?:st|nd|rd|th)?(?![\d%.])"
+    r"|(?<![A-Za-z])(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s*\d{1,2}(?:st|nd|rd|th)?(?!\d|%|\.\d)"
     r"|(?<![\d.])\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)"
     r"|(?<![A-Za-z])in\s+20\d{2}(?!\d)"
     r"|\d+\s*(?:天|周|个月|年|小时|分钟|季度|人(?!次))"
@@ -460,6 +480,9 @@ class ClaimCheck:
             return f"the {name or 'target'} on record is {target}, actual {cur}{share}"
         if c.kind in ("value", "range"):
             return fmt_kpi(c.kpi, self.expected, loc)
+        if c.kind == "share":
+            return f"{self.expected * 100:.1f}%（{cur} / {fmt_kpi(c.kpi, self.previous, loc)}）" if zh else \
+                f"{self.expected * 100:.1f}% ({cur} of {fmt_kpi(c.kpi, self.previous, loc)})"
         span = f"{fmt_kpi(c.kpi, self.previous, loc)} → {cur}"
         if c.kind == "from_to":
             return span
@@ -710,12 +733,19 @@ _TARGET_AFTER_RE = re.compile(
     r"|(?P<of>of\s+(?:(?:the|our|a)\s+)?(?:[¥￥$]?\d[\d,.]*\s*(?:%|k|元)?\s*)?(?:[A-Za-z]{2,5}\s+)?))?"
     r"(?:的)?\s*(?:(?P<t>目标|考核|(?<![A-Za-z])(?:target|goal)(?![A-Za-z]))|"
                               r"(?P<b>预算|(?<![A-Za-z])budget(?![A-Za-z])))", re.I)
-_BOUND_BEFORE = (
-    (re.compile(r"(?:超过|超出|高于|突破|(?<![A-Za-z])(?:above|more than|over|exceed(?:ed|s|ing)?|at least)(?![A-Za-z]))"
+_BOUND_BEFORE = (  # negated forms first: "没有超过 50 元" is at most 50
+    (re.compile(r"(?:不低于|不少于|至少|最少|(?<![A-Za-z])(?:at least|no less than|not (?:below|under|less than))"
+                r"(?![A-Za-z]))(?:\s|了|the)*$", re.I), "min"),
+    (re.compile(r"(?:不高于|不超过|未超过|没有?超过|未超出|没有?超出|至多|最多|(?<![A-Za-z])(?:at most|no more than|up to|"
+                r"not (?:above|over|more than)|did not exceed|didn't exceed)(?![A-Za-z]))(?:\s|了|the)*$", re.I), "max"),
+    (re.compile(r"(?:超过|超出|高于|突破|(?<![A-Za-z])(?:above|more than|over|exceed(?:ed|s|ing)?)(?![A-Za-z]))"
                 r"(?:\s|了|the)*$", re.I), "min"),
-    (re.compile(r"(?:低于|不到|不足|少于|(?<![A-Za-z])(?:below|less than|under|at most|up to)(?![A-Za-z]))(?:\s|了|the)*$",
+    (re.compile(r"(?:低于|不到|不足|少于|(?<![A-Za-z])(?:below|less than|under|fewer than)(?![A-Za-z]))(?:\s|了|the)*$",
                 re.I), "max"),
 )
+# "没有达到 1.2%", "didn't reach 1.2%": a figure said not to hold; not checked.
+_NEG_LEAD_RE = re.compile(r"(?:没有|没|未|并未|不是|不会|(?<![A-Za-z])(?:not|never|didn't|did not|wasn't|was not|isn't|"
+                          r"is not|hasn't|has not|failed to)(?![A-Za-z]))[^\d，,;；]{0,8}$", re.I)
 _BOUND_AFTER_RE = re.compile(r"^\s*(?:(?P<min>以上)|(?P<max>以下|以内|之内))")
 _NEAR_RE = re.compile(r"(?:近|接近|将近|逼近|(?<![A-Za-z])(?:nearly|almost|close to|approaching|roughly|approximately)"
                       r"(?![A-Za-z]))\s*$", re.I)
@@ -727,6 +757,7 @@ _LIST_SEP_RE = re.compile(r"^\s*(?:、|和|与|及|以及|跟|,|，|/|&|(?<![A-Z
 _BOTH_RE = re.compile(r"都|均|双双|同步|一起|(?<![A-Za-z])(?:both|all)(?![A-Za-z])", re.I)
 _ATTACH_END_RE = re.compile(r"\s*(?:[）)，,;；。]|$|→|->|(?:to|and|vs\.?|versus|but|while)(?![A-Za-z]))", re.I)
 _ATTACH_RE = re.compile(r"^\s*[（(]?\s*(?:(?:in|for|during|of|on)\s+)?$", re.I)
+_PHRASE_GAP_RE = re.compile(r"[\s的之这那]*(?:两|二|三|四|几|[2-9])?\s*(?:个|条|家|组)?\s*")
 _NAME_STOP = {"other", "others", "unknown", "none", "nan", "null", "all", "total", "其他", "未知", "全部", "合计"}
 
 
@@ -765,6 +796,7 @@ class _Ev:
     month_of: str | None = None  # for a day: its month
     budget: bool = False
     share: bool = False  # "达成率", "budget utilisation": the figure is actual / target
+    cands: frozenset | None = None  # for a piece of a name: the parts whose names hold it
     framing: bool = False  # its clause has no figure ("10 月份，…", "In October, …"): it frames the rest
 
 
@@ -832,6 +864,11 @@ class _World:
     def resolve(self, frag: str) -> Part | None | str:
         """What a piece of a name stands for: a part, None (unknown or ambiguous), or "skip"
         (not a name of anything here)."""
+        got = self.candidates(frag)
+        return got if isinstance(got, str) else self.pick(got)
+
+    def candidates(self, frag: str) -> frozenset[Part | None] | str:
+        """The parts whose names hold `frag` ("skip" when none does); an exact name is alone."""
         if len(frag) < 2 or frag in _GENERIC_FRAGMENTS or frag.isdigit():
             return "skip"
         hits: list[Part | None] = []
@@ -848,14 +885,17 @@ class _World:
                 i = norm.find(frag, i + 1)
         if exact:
             plats = [p for p in exact if p and p[0] == "platform"]
-            return plats[0] if plats else exact[0]
+            return frozenset([plats[0] if plats else exact[0]])
         if not hits:
             return "skip"
-        parts = set(hits)
-        if None in parts:
+        return frozenset(hits)
+
+    def pick(self, parts: frozenset[Part | None]) -> Part | None:
+        """One part for a set of candidates: the only one, or the platform they make up whole."""
+        if None in parts or not parts:
             return None
         if len(parts) == 1:
-            return hits[0]
+            return next(iter(parts))
         plats = {p[1] for p in parts if p[0] == "platform"}
         camps = {p[1] for p in parts if p[0] == "campaign"}
         owners = {self.data.campaigns.get(c) for c in camps} if self.data else {None}
@@ -898,11 +938,18 @@ class _World:
             if ascii_edges or (frag.isascii() and not frag.isalnum()):
                 i += 1
                 continue
-            got = self.resolve(frag)
+            got = self.candidates(frag)
             if got == "skip":
                 i += 1
                 continue
-            out.append(_Ev(a, b, "part", got))
+            ev = _Ev(a, b, "part", self.pick(got), cands=got)
+            # "抖音两条拉新计划": pieces of names in one phrase narrow each other down (A and B)
+            if out and out[-1].cands is not None and _PHRASE_GAP_RE.fullmatch(text[out[-1].end:a]):
+                both = out[-1].cands & got
+                if both:
+                    prev = out.pop()
+                    ev = _Ev(prev.start, b, "part", self.pick(both), cands=both)
+            out.append(ev)
             i = j
         return out
 
@@ -1169,10 +1216,16 @@ class _Parser:
             if e.value is None:
                 return None
             if e.value == "total":
-                # "A 和 B 合计", "QQ浏览器拉新只有整体的一半": a sum of parts, or a comparison
-                if any(self.c0 <= f.start < e.start and f.kind == "part" and f.value != "total" and f.named
-                       for f in self.events):
-                    return None
+                # "抖音两条拉新计划合计": the total of the part named before; "A 和 B 合计": of a list
+                named = [f for f in self.events if self.c0 <= f.start < e.start and f.kind == "part"
+                         and f.value != "total" and f.named and not f.base]
+                if named:
+                    f = named[-1]
+                    if f.value is None or f.month_of or any(
+                            g is not f and g.kind == "part" and g.end <= f.start
+                            and _LIST_SEP_RE.match(self.text[g.end:f.start]) for g in self.events):
+                        return None
+                    return [f.value]
                 return [None]
             # "巨量引擎和腾讯广告 CTR 1.00%": a list of parts without "分别" pairs with nothing
             for f in self.events:
@@ -1204,6 +1257,10 @@ class _Parser:
         parts = parts if parts is not None else self.parts_at(n)
         if not months or not parts:
             return None
+        if any(p is not None and p[0] == "day" for p in parts) and any(
+                f.kind == "part" and isinstance(f.value, tuple) and not f.month_of and not f.base
+                and self.s0 <= f.start < n.start for f in self.events):
+            return None  # one campaign on one day: not a slice we have
         out: list[Scope] = []
         for p in parts:
             if p is not None and p[0] == "day":
@@ -1244,7 +1301,7 @@ class _Parser:
             if m.group("of") and n.unit in ("pct", "x"):
                 return kind, "share", bool(m.group("b"))  # "91% of the CTR goal", "98.5% of budget"
             if m.group("of"):
-                return None
+                return "other", None, True  # "5.8k of budget unused": a part of the budget
             rel = m.group("rel")
             relation = _relation(rel) if rel else _relation(text[self.c0:n.start])
             return kind, relation, bool(m.group("b"))
@@ -1373,6 +1430,15 @@ class _Parser:
         nums = _tokens(text, self.masked, start, end)
         if _DAILY_RE.search(text, start, end):
             return carry  # a daily figure
+        if _BID_RE.search(text, start, end):
+            return None  # "出价下调 0.1 元后，…": a bid, and nothing to carry from it
+        for m in _MULTIPLE_RE.finditer(text, start, end):  # "翻倍", "nearly doubled"
+            if _NEG_LEAD_RE.search(text, start, m.start()):
+                continue  # "没有翻倍"
+            before = [mt for mt in mentions if mt[1] <= m.start()]
+            subject = before[-1][2] if before else (carry[0] if carry and not mentions else None)
+            if subject:
+                self.multiple(subject, m, before[-1][0] if before else m.start())
         if not mentions:
             if carry and nums:
                 self.segment(carry[0], carry[1], start, nums, carried=True)
@@ -1392,7 +1458,10 @@ class _Parser:
                 j = after[0]
                 gap = text[n.end:mentions[j][0]]
                 gm = re.fullmatch(
-                    r"\s*(?:次|个|笔|单|人次)?\s*(?:的)?\s*(?:(in|of|total)\s+)?", gap, re.I)
+                    r"\s*(?:次|个|笔|单|人次)?\s*(?:的)?\s*(?:(in|of|total)\s+)?(?:(?:the|all|total|our)\s+)*", gap, re.I)
+                if gm and n.unit == "pct" and mentions[j][2] in BASE_KEYS:  # "36.8% 的消耗", "75% of spend"
+                    self.value(mentions[j][2], n, (n.start, mentions[j][1], None), share=True)
+                    continue
                 # counts take plain numbers; money totals need "¥…"/"元" or "in/of" ("$12,300 in spend")
                 fits = gm and n.unit is None and (
                     (mentions[j][2] in COUNT_KEYS and not n.money)
@@ -1456,11 +1525,12 @@ class _Parser:
                 pos, i = n.end, i + 1
                 continue
             blk = next(reversed(list(_BLOCK_RE.finditer(lead))), None)
-            bound = None
-            if blk is not None and not self.explained(pos + blk.end(), n):
-                bound = next((b for rx, b in _BOUND_BEFORE if rx.search(lead)), None)
-                if bound is None:
-                    return
+            bound = next((b for rx, b in _BOUND_BEFORE if rx.search(lead)), None)
+            if blk is not None and bound is None and not self.explained(pos + blk.end(), n):
+                return
+            if bound is None and _NEG_LEAD_RE.search(lead):
+                pos, i = n.end, i + 1
+                continue
             after_bound = _BOUND_AFTER_RE.match(text[n.end:n.end + 4])
             if after_bound:
                 bound = "min" if after_bound.group("min") else "max"
@@ -1491,13 +1561,26 @@ class _Parser:
                     self.value(key, n, snip, bound=bound)
                 pos, i = n.end, i + 1
                 continue
+            if _THAN_END_RE.search(lead):
+                direction = None  # "higher than the 22.99 on Nov 11": only a named month's or day's level
+                attached = next((e for e in self.events if e.attached == n.start and self._is_month(e)), None)
+                if attached is not None and attached.kind == "month":
+                    self.value(key, n, snip, month=attached.value)
+                elif attached is not None and isinstance(attached.value, tuple):
+                    self.value(key, n, snip, month=attached.month_of, parts=[attached.value])
+                pos, i = n.end, i + 1
+                continue
             approx = bool(_APPROX_RE.search(lead) or _APPROX_RE.match(text[n.end:n.end + 4]))
             trailing = text[n.end:min(n.end + 24, nums[i + 1].start if i + 1 < len(nums) else len(text))]
             direction = _direction(lead, key)
-            if direction is None:
-                t = re.match(r"\s*(?:MoM\s+)?(higher|lower|more|less)\b", trailing, re.I)
+            if direction is None:  # "a 12% increase", "12% 的增长"
+                t = _TRAILING_DIR_RE.match(trailing)
                 if t:
-                    direction = "up" if t.group(1).lower() in ("higher", "more") else "down"
+                    word = t.group(1).lower()
+                    if word in ("improvement", "改善", "优化"):
+                        direction = "down" if key in COST_KEYS else "up"
+                    else:
+                        direction = "up" if _DIR_UP_RE.fullmatch(word) or word in _UP_NOUNS else "down"
             marker = _CHANGE_MARK_RE.search(lead) or re.match(
                 r"\s*(?:MoM|month[\s-]over[\s-]month|YoY|vs\.?\s+last month|from last month"
                 r"|(?:higher|lower|more|less) than (?:last|the previous) month)\b", trailing, re.I)
@@ -1538,8 +1621,11 @@ class _Parser:
                 self.change(key, n, direction, snip, yoy)
                 continue
             attached = next((e for e in self.events if e.attached == n.start and self._is_month(e)), None)
-            if attached is not None:  # "compared with 0.93% in October"
-                self.value(key, n, snip, month=attached.value if attached.kind == "month" else attached.month_of)
+            if attached is not None:  # "compared with 0.93% in October", "the 22.99 on Nov 11"
+                if attached.kind == "month":
+                    self.value(key, n, snip, month=attached.value)
+                elif isinstance(attached.value, tuple):
+                    self.value(key, n, snip, month=attached.month_of, parts=[attached.value])
                 continue
             if (carried and not self.subject_before(n)) or have_value:
                 continue  # a second bare figure has an unclear subject
@@ -1566,10 +1652,13 @@ class _Parser:
         return not (n.money and key in COUNT_KEYS + SHARE_KEYS + ("roas", "profit_roi"))
 
     def value(self, key, n: _Num, snip, *, direction=None, month=None, months=None, parts=None,
-              bound=None, approx=False) -> bool:
+              bound=None, approx=False, share=False) -> bool:
         role = self.role_of(n)
         if role is not None:  # "¥400,000 budget", "the 1.10% target"
             self.target(key, n, snip, role)
+            return True
+        if n.unit == "pct" and key in BASE_KEYS and (share or _SHARE_WORD_RE.search(self.text, self.c0, n.start)):
+            self.share(key, n, snip, month, approx, parts)
             return True
         if not self._level_ok(key, n):
             return False
@@ -1604,6 +1693,53 @@ class _Parser:
             direction = "up" if n.sign > 0 else "down"
         self.add(key, kind, n, direction, *snip, scopes=scopes, value=abs(n.value()),
                  basis="yoy" if yoy else "mom")
+
+    def share(self, key: str, n: _Num, snip, month, approx: bool, parts=None) -> None:
+        """"巨量引擎消耗占比 63%", "Ocean Engine took 63% of spend": a part's share of the total."""
+        named = [e for e in self.events if self.s0 <= e.start < n.start and e.kind == "part" and not e.base
+                 and e.value != "total" and self._visible(e, n.start)]
+        if parts is not None:  # paired in a list
+            part = parts[0] if len(parts) == 1 else None
+        elif len({e.value for e in named}) == 1:  # one part, and only one: its share of the whole
+            part = named[-1].value
+        else:
+            return
+        if not isinstance(part, tuple) or part[0] == "day":
+            return
+        if month is not None:
+            months = [month] if month in ("current", "previous") else None
+        else:
+            months = self.months_at(n)
+        if not months or n.sign:
+            return
+        scopes = tuple(Scope(m, part) for m in months)
+        self.add(key, "share", n, None, *snip, scopes=scopes, approx=approx)
+
+    def multiple(self, key: str, m: re.Match, a: int) -> None:
+        """"点击翻倍", "clicks nearly doubled": a change by a factor, checked loosely."""
+        word = m.group("word").lower()
+        factor = next(f for rx, f in _MULTIPLES if re.fullmatch(rx, word))
+        if key not in BASE_KEYS + ("roas", "profit_roi", "cpa", "cpc", "cpm", "ctr", "cvr"):
+            return
+        n = _Num(m.start(), m.end(), abs(factor), 0, "1", 1.0, "pct", False, 0)
+        other_month, other_part = self.base_of(n)
+        scopes = self.scopes_at(n)
+        if scopes is None or other_month or other_part:
+            return
+        scopes = tuple(s for s in scopes if s.month == "current" and (s.part is None or s.part[0] != "day"))
+        if not scopes:
+            return
+        hedge = (m.group("hedge") or "").lower()
+        lo, hi = abs(factor) * 0.7, abs(factor) * 1.4
+        if hedge in ("nearly", "almost", "近", "接近", "将近", "差不多", "几乎"):
+            lo, hi = abs(factor) * 0.6, abs(factor) * 1.05
+        elif hedge in ("more than", "over", "超过", "不止"):
+            lo, hi = abs(factor) * 0.97, math.inf
+        self.claims.append(Claim(
+            kpi=key, kind="multiple", value=abs(factor), previous=None, direction="up" if factor > 0 else "down",
+            span=(a, m.end()), text=self.snippet(a, m.end()), unit="%", precision=0.0, scopes=scopes,
+            low=lo, month="current", bound=f"{hi}",
+        ))
 
     def _units(self, key, n1: _Num, n2: _Num) -> bool:
         # "从 2.1 升至 2.5%", "从10.2升到12.3万": the unit written once applies to both.
@@ -1813,6 +1949,10 @@ def check_claim(c: Claim, current: KPIs, previous: KPIs | None, data: ClaimData 
     results = []
     for scope in c.scopes or (Scope(),):
         cur, prev = _kpis_of(scope, current, previous, data)
+        if c.kind == "share":
+            results.append(_check_share(c, scope, cur if scope.month == "current" else prev,
+                                        current if scope.month == "current" else previous))
+            continue
         if c.kind.startswith("change") and scope.part is None and data and c.kpi in data.like_for_like:
             pair = data.like_for_like[c.kpi]
             if pair is None:  # the two months cover different rows and none in common
@@ -1858,6 +1998,19 @@ def _check_reading(c: Claim, scope: Scope, current: KPIs | None, previous: KPIs 
         if c.relation and cur is not None and not _relation_holds(c.relation, c.kpi, cur, target):
             return result(False, target, "relation")
         return result(True, target)
+
+    if c.kind == "share":
+        if scope.part is None:
+            return result(None, None, "no_data")
+        return result(None, None, "share")  # worked out in check_claim, which has the totals
+
+    if c.kind == "multiple":
+        if cur is None or prev is None or not prev:
+            return result(None, None, "no_data")
+        rel = (cur - prev) / abs(prev)
+        sign = 1 if c.direction == "up" else -1
+        ok = c.low <= rel * sign <= float(c.bound)
+        return result(ok, rel, "" if ok else "value", "relative")
 
     if c.kind in ("value", "range"):
         if scope.month == "previous":
@@ -1940,6 +2093,17 @@ def _check_reading(c: Claim, scope: Scope, current: KPIs | None, previous: KPIs 
     if c.direction and real_dir != c.direction and not stated_zero:
         return result(False, expected, "direction", name)
     return result(False, expected, "value", name)
+
+
+def _check_share(c: Claim, scope: Scope, part: KPIs | None, whole: KPIs | None) -> ClaimCheck:
+    """A part's share of the month's total ("巨量引擎消耗占比 63%")."""
+    p = part.get(c.kpi) if part else None
+    w = whole.get(c.kpi) if whole else None
+    if p is None or not w:
+        return ClaimCheck(c, None, None, "no_data", p, w, "share", scope)
+    actual = p / w
+    ok = _close(c.value, actual, c.precision, slack=1.0 if c.approx else 0.55)
+    return ClaimCheck(c, ok, actual, "" if ok else "value", p, w, "share", scope)
 
 
 def _shown(key: str, v: float) -> float:
