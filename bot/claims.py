@@ -151,6 +151,8 @@ _SKIP_WORDS = (
 _SKIP_RE = re.compile(
     _alt(_SKIP_WORDS)
     + r"|(?:双\s*(?:11|十一)|Singles'? Day|Double 11)(?!\s*(?:当天|当日|那天|单日|这一天|itself))"
+    + r"|(?:前|后|最后|头|末|近)\s*(?:\d+|[一二三四五六七八九十两]+)\s*(?:天|日|周|个?星期)"
+    + r"|(?<![A-Za-z])(?:first|last|final|past|closing|opening)\s+(?:\d+|two|three|four|five|ten)\s+(?:days|weeks)"
     + r"|第\s*\d+\s*周|(?<![A-Za-z])weeks?\s+\d+|(?<![A-Za-z])(?:early|late|mid)[\s-]+" + _EN_MONTH_ALT,
     re.I,
 )
@@ -296,6 +298,8 @@ _MONTH_RE = re.compile(
     r"(?P<ly>(?:去年|上年|前年)\s*(?:同期|(?:\d{1,2}|十[一二]?|[一二三四五六七八九])\s*月份?)?"
     r"|(?<![A-Za-z])(?:last year'?s?(?:\s+" + _EN_MONTH_ALT + r")?|the same (?:period|month) (?:of )?last year|"
     r"a year (?:ago|earlier)|" + _EN_MONTH_ALT + r"\s+(?:of\s+)?last year)(?![A-Za-z]))"
+    r"|(?P<older>上上个?月|前两个月|两个月前|(?<![A-Za-z])(?:(?:two|three|2|3) months (?:ago|earlier|before)|"
+    r"the month before last)(?![A-Za-z]))"
     r"|(?P<ym>(?P<y>20\d{2})\s*(?:年\s*|[-/.])(?P<m>\d{1,2})(?:\s*月份?)?(?![\d月]|\s*[-/.]\s*\d))"
     r"|(?<![\d个.])(?P<zh>\d{1,2}|十[一二]?|[一二三四五六七八九])\s*月份?(?![\d份]*\s*\d{1,2}\s*[日号])(?!底|初|中|末|度)"
     r"|" + _EN_MONTH_RE +
@@ -653,9 +657,17 @@ def _mask(text: str) -> str:
     return "".join(chars)
 
 
+# A full stop ends a sentence, but not after "vs", "e.g." or a month's short name ("Nov. 11").
+_SENTENCE_END_RE = re.compile(
+    r"[。！？!?；;\n]|(?<!\bvs)(?<!\be\.g)(?<!\bi\.e)"
+    + "".join(rf"(?<!\b{m})" for m in ("Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sep", "Sept", "Oct", "Nov", "Dec",
+                                       "No", "approx"))
+    + r"\.(?=\s|$)")
+
+
 def _sentences(text: str) -> list[tuple[int, int]]:
     out, start = [], 0
-    for m in re.finditer(r"[。！？!?；;\n]|(?<!\bvs)(?<!\be\.g)(?<!\bi\.e)\.(?=\s|$)", text):
+    for m in _SENTENCE_END_RE.finditer(text):
         out.append((start, m.start()))
         start = m.end()
     out.append((start, len(text)))
@@ -1064,8 +1076,8 @@ class _Parser:
             if not free(m.start(), m.end()):
                 continue
             g = m.groupdict()
-            if g["ly"]:
-                key = None  # last year's month: no data
+            if g["ly"] or g["older"]:
+                key = None  # last year's month, or two months back: no data
             elif g["cur"]:
                 key = "current"
             elif g["prev"]:
@@ -1467,8 +1479,12 @@ class _Parser:
                     (mentions[j][2] in COUNT_KEYS and not n.money)
                     or (mentions[j][2] in ("spend", "revenue") and (n.money or gm.group(1))))
                 if fits:
-                    if not _QUALIFIER_RE.search(text, max(start, n.start - 6), n.start):
-                        self.value(mentions[j][2], n, (n.start, mentions[j][1], None))
+                    lead = text[max(start, mentions[i][1] if i is not None else start):n.start]
+                    bound = _bound_before(lead)
+                    if not _QUALIFIER_RE.search(text, max(start, n.start - 6), n.start) and not _NEAR_RE.search(lead) \
+                            and (bound or not _NEG_LEAD_RE.search(lead)):
+                        self.value(mentions[j][2], n, (n.start, mentions[j][1], None), bound=bound,
+                                   approx=bool(_APPROX_RE.search(lead)))
                     continue
             if i is not None:
                 assigned[i].append(n)
@@ -1525,7 +1541,7 @@ class _Parser:
                 pos, i = n.end, i + 1
                 continue
             blk = next(reversed(list(_BLOCK_RE.finditer(lead))), None)
-            bound = next((b for rx, b in _BOUND_BEFORE if rx.search(lead)), None)
+            bound = _bound_before(lead)
             if blk is not None and bound is None and not self.explained(pos + blk.end(), n):
                 return
             if bound is None and _NEG_LEAD_RE.search(lead):
@@ -1593,9 +1609,12 @@ class _Parser:
                 rel_dir = {"above": "up", "below": "down"}.get(rel or "")
             # a named month's level: "10 月为 0.93%", "较 10 月的 0.93%", "低于上月的 5.10%"
             direct_month = self._explicit(self._is_month, n, lead_from)
-            if direct_month is not None and direct_month.kind == "month" and _DIRECT_RE.match(text[direct_month.end:n.start]) \
+            if direct_month is not None and _DIRECT_RE.match(text[direct_month.end:n.start]) \
                     and not n.sign and direction is None:
-                self.value(key, n, snip, month=direct_month.value, direction=rel_dir)
+                if direct_month.kind == "month":
+                    self.value(key, n, snip, month=direct_month.value, direction=rel_dir)
+                elif isinstance(direct_month.value, tuple):  # "高于 11 月 11 日的 0.95%"
+                    self.value(key, n, snip, month=direct_month.month_of, parts=[direct_month.value])
                 continue
             # "up from 0.93% in October": the earlier level
             if _FROM_END_RE.search(lead) and not n.sign:
@@ -1641,8 +1660,11 @@ class _Parser:
             month=scopes[0].month, scopes=scopes, **kw,
         ))
 
-    @staticmethod
-    def _level_ok(key: str, n: _Num) -> bool:
+    def _level_ok(self, key: str, n: _Num) -> bool:
+        if n.unit == "pct" and re.match(r"\s*of(?![A-Za-z])", self.text[n.end:n.end + 4]):
+            return False  # "99.7% of the account average": a ratio to something else
+        if key in SHARE_KEYS and n.unit == "pct" and n.mant * n.mag > 60:
+            return False  # "CTR 是整体的 99.7%": no click or conversion rate is that high
         pct_ok = key in SHARE_KEYS or key in ("roas", "profit_roi")
         if n.unit == "pp" or (n.unit == "pct" and not pct_ok) or (n.unit is None and key in SHARE_KEYS):
             return False  # ambiguous: "CPA 12%", "CTR 2.5" without a unit
@@ -1804,6 +1826,18 @@ class _Parser:
         if scopes != (Scope(),):
             return  # a target for a part or another month: none on record
         self.add(key, "target", n, None, *snip, scopes=scopes, relation=relation)
+
+
+def _bound_before(lead: str) -> str | None:
+    """"超过 39 万" -> "min", "50 元以内" is read elsewhere; a negation turns it ("没能突破 1.1%")."""
+    for idx, (rx, bound) in enumerate(_BOUND_BEFORE):
+        m = rx.search(lead)
+        if m:
+            if idx >= 2 and re.search(r"(?:没能|未能|没有|没|未|不|并未|(?<![A-Za-z])(?:not|never|didn't|did not|failed to)"
+                                      r"(?![A-Za-z]))\s*$", lead[:m.start()], re.I):
+                return "max" if bound == "min" else "min"
+            return bound
+    return None
 
 
 def key_is_money(text: str, start: int, end: int) -> bool:
