@@ -125,7 +125,8 @@ _AMONG_RE = re.compile(r"^\s*(?:元|%)?\s*(?:之间|区间|范围)")
 
 
 # Sentences never checked: forecasts and plans, hypotheticals, other people's figures (competitors,
-# benchmarks, the industry), bids, and parts of the month that are not in the data.
+# benchmarks, the industry, other tools), costs that are not ad spend, and parts of the month that
+# are not in the data. (A bid is skipped by the clause, see _BID_RE.)
 _SKIP_WORDS = (
     "下月", "下个月", "下周", "下季度", "明年", "预计", "预期", "预估", "打算", "争取", "力争", "将会", "希望",
     "期望", "如果", "假如", "假设", "若是", "要是",
@@ -362,7 +363,7 @@ _FOLD.update({c: c - 0xFEE0 for c in range(0xFF41, 0xFF5B)})
 _FOLD.update({0xFF0E: ord("."), 0xFF05: ord("%"), 0xFF0B: ord("+"), 0xFF0D: ord("-"), 0xFF5E: ord("~"),
               0x301C: ord("~"), 0x3000: ord(" "), 0xFF04: ord("$"), 0xFF0F: ord("/"), 0x2212: ord("-")})
 
-KINDS = ("value", "change_rel", "change_pp", "change_abs", "from_to", "range", "target")
+KINDS = ("value", "change_rel", "change_pp", "change_abs", "from_to", "range", "target", "share", "multiple")
 
 
 # ---------------------------------------------------------------------------
@@ -411,7 +412,7 @@ class Claim:
     """
 
     kpi: str
-    kind: str  # value | change_rel | change_pp | change_abs | from_to | range | target
+    kind: str  # one of KINDS
     value: float
     previous: float | None
     direction: str | None  # "up" | "down" | None
