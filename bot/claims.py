@@ -39,7 +39,7 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
         "千次展现费用", "千次展示费用", "千次曝光费用", "千次曝光成本", "千次展现成本",
         "千展成本", "千展", "CPM", "cost per mille", "cost per thousand impressions",
     ),
-    "cvr": ("转化率", "CVR", "conversion rate"),
+    "cvr": ("转化率", "CVR", "conversion rate", "converted at"),
     "cpa": (
         "单次转化成本", "转化成本", "获客成本", "CPA", "cost per conversion", "cost per acquisition",
         "cost per action",
@@ -742,7 +742,7 @@ _DIRECT_RE = re.compile(r"^(?:[\s:：=（(]|为|是|的|只有|仅|仅为|达|�
                         r"about|around)(?![A-Za-z]))*$", re.I)
 _TARGET_AFTER_RE = re.compile(
     r"^\s*(?:元|块)?\s*(?:(?P<rel>above|below|under|over|short of|ahead of|behind|higher than|lower than|高于|低于)\s*"
-    r"(?:(?:the|our|a)\s+)?(?:[¥￥$]?\d[\d,.]*\s*(?:%|元|pp)?\s*)?(?:[A-Za-z]{2,5}\s+)?"
+    r"(?:(?:the|our|a)\s+)?(?:[¥￥$]?\d[\d,.]*\s*(?:万|亿|[kKmMwW](?![A-Za-z]))?\s*(?:%|元|pp)?\s*)?(?:[A-Za-z]{2,5}\s+)?"
     r"|(?P<of>of\s+(?:(?:the|our|a)\s+)?(?:[¥￥$]?\d[\d,.]*\s*(?:%|k|元)?\s*)?(?:[A-Za-z]{2,5}\s+)?))?"
     r"(?:的)?\s*(?:(?P<t>目标|考核|(?<![A-Za-z])(?:target|goal)(?![A-Za-z]))|"
                               r"(?P<b>预算|(?<![A-Za-z])budget(?![A-Za-z])))", re.I)
@@ -1303,6 +1303,11 @@ class _Parser:
                 return True
         return bool(_SUBJECT_RE.search(self.text, self.c0, n.start))
 
+    def new_subject(self, lead_from: int, n: _Num) -> bool:
+        """A part or month named since the last figure ("…5.94% and Ocean Engine at 4.44%")."""
+        return any(lead_from <= e.start < n.start and e.kind in ("month", "part") and not e.base
+                   and e.attached is None and e.value != "total" for e in self.events)
+
     def role_of(self, n: _Num) -> tuple[str, str | None, bool] | None:
         """("target", relation, budget) when the figure is a stated target, budget, the gap to one
         (relation "above"/"below") or the share of one reached (relation "share"); ("other", …) for
@@ -1337,7 +1342,7 @@ class _Parser:
                     relation = "share"  # "占预算 98.55%"
                 return kind, relation, e.budget
             # "较目标低 2.05 元", "比目标高 0.96": the gap to the target
-            gap = re.fullmatch(r"\s*(?:了)?\s*(?:更)?([高低多少])\s*(?:了|出)?\s*", between)
+            gap = re.fullmatch(r"\s*(?:了)?\s*(?:更)?([高低多少])\s*(?:了|出)?\s*(?:约|大约|近|将近)?\s*", between)
             if gap and re.search(r"(?:比|较|相比|相较)\s*$", text[self.c0:e.start]):
                 return kind, "above" if gap.group(1) in "高多" else "below", e.budget
             return None
@@ -1629,7 +1634,7 @@ class _Parser:
                 self.value(key, n, snip, month="previous", direction=rel_dir)
                 continue
             if _TO_END_RE.search(lead):  # "降到 45 元", "grew 8% to 2,270": the new level
-                if (not carried or self.subject_before(n)) and not have_value:
+                if (not carried or self.subject_before(n)) and (not have_value or self.new_subject(lead_from, n)):
                     have_value = self.value(key, n, snip, direction=direction, approx=approx)
                 continue
             signed_change = n.sign > 0 or (n.sign < 0 and (
@@ -1647,7 +1652,10 @@ class _Parser:
                 elif isinstance(attached.value, tuple):
                     self.value(key, n, snip, month=attached.month_of, parts=[attached.value])
                 continue
-            if (carried and not self.subject_before(n)) or have_value:
+            if n.unit == "pct" and key in BASE_KEYS and _SHARE_WORD_RE.search(text, self.c0, n.start):
+                self.value(key, n, snip, share=True)  # "…贡献 50.7 万，占 32.5%"
+                continue
+            if (carried and not self.subject_before(n)) or (have_value and not self.new_subject(lead_from, n)):
                 continue  # a second bare figure has an unclear subject
             have_value = self.value(key, n, snip, approx=approx)
 
