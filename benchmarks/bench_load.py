@@ -41,7 +41,7 @@ def main(argv=None) -> int:
         from handlers.server import make_server
 
         h.server.close()
-        h.server = make_server(h.app, host="127.0.0.1", port=0, threads=args.threads)
+        h.server = make_server(h.app, host="127.0.0.1", port=0, threads=args.threads, guard=h.deps.guard)
         h.url = f"http://127.0.0.1:{h.server.effective_port}"
         threading.Thread(target=h.server.run, daemon=True).start()
     try:

@@ -48,6 +48,8 @@ LABELS = {
         "this": "this month",
         "last": "last month",
         "day": "Day of month",
+        "spend_axis": "Spend (¥)",
+        "ctr_axis": "CTR (%)",
         "title": "Daily spend and CTR, {period}",
     },
     "zh": {
@@ -56,6 +58,8 @@ LABELS = {
         "this": "本月",
         "last": "上月",
         "day": "日期(日)",
+        "spend_axis": "消耗（元）",
+        "ctr_axis": "点击率（%）",
         "title": "{period} 每日消耗与点击率",
     },
 }
@@ -83,8 +87,16 @@ def render_chart(report: KPIReport, *, title: str, locale: str) -> bytes:
 
     Chinese labels are used for ``zh*`` locales when a CJK font is installed; otherwise labels
     fall back to English and a title with Chinese characters is replaced, so no glyph renders
-    as an empty box.
+    as an empty box. Both value axes carry their unit (currency, %).
     """
+    fig = chart_figure(report, title=title, locale=locale)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    return buf.getvalue()
+
+
+def chart_figure(report: KPIReport, *, title: str, locale: str) -> Figure:
+    """The chart as a matplotlib Figure (see render_chart)."""
     font = cjk_font()
     lang = "zh" if locale.lower().startswith("zh") and font else "en"
     text = LABELS[lang]
@@ -117,8 +129,8 @@ def render_chart(report: KPIReport, *, title: str, locale: str) -> bytes:
     ax.set_xlim(0.3, 31.7)
     ax.set_xticks(range(1, 32, 2))
     ax.set_xlabel(text["day"], fontproperties=fp)
-    ax.set_ylabel(text["spend"], fontproperties=fp)
-    ax2.set_ylabel(text["ctr"], fontproperties=fp)
+    ax.set_ylabel(text["spend_axis"], fontproperties=fp)
+    ax2.set_ylabel(text["ctr_axis"], fontproperties=fp)
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
     ax2.yaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=2))
     ax2.set_ylim(bottom=0)
@@ -131,9 +143,7 @@ def render_chart(report: KPIReport, *, title: str, locale: str) -> bytes:
         ax.legend(handles[0] + handles2[0], handles[1] + handles2[1], loc="upper center", prop=fp,
                   fontsize="small", ncol=4, frameon=False, bbox_to_anchor=(0.5, -0.12))
     fig.tight_layout()
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    return buf.getvalue()
+    return fig
 
 
 def _by_day(daily: pd.DataFrame | None) -> pd.DataFrame | None:

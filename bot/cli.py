@@ -60,12 +60,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dry-run", action="store_true", help="print what would happen, change nothing")
     sub.add_parser("scheduler", help="run the month-end scheduler alone (the `clock` process)")
     p = sub.add_parser("metrics", help="read ad-platform exports and print KPIs")
-    p.add_argument("files", nargs="+", help="export files (CSV, TSV, XLSX) or folders holding them")
-    p.add_argument("--preset", default="auto", help="the platform layout (default: auto-detect)")
-    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    from bot.metrics_cli import add_arguments
+
+    add_arguments(p)
     p = sub.add_parser("backup", help="copy the database safely while the bot runs")
     p.add_argument("path", help="where to write the copy")
     sub.add_parser("check", help="validate the configuration and exit")
+    sub.add_parser("workspaces", help="list the workspaces with data: served, or removed the app and when")
+    p = sub.add_parser("forget-workspace", help="delete everything stored for a workspace that removed the app")
+    p.add_argument("team", metavar="TEAM_ID", help="the workspace id (T…), as `feedsum workspaces` lists it")
+    p.add_argument("--yes", action="store_true", help="don't ask for confirmation")
     return parser
 
 
@@ -160,7 +164,8 @@ def _check(settings: Settings, args) -> int:
 def _metrics(settings: Settings, args) -> int:
     from bot import metrics_cli
 
-    return metrics_cli.run(_export_files(args.files), preset=args.preset, as_json=args.json)
+    args.files = _export_files(args.files)
+    return metrics_cli.run_args(args)
 
 
 EXPORT_SUFFIXES = (".csv", ".tsv", ".xlsx")
@@ -216,6 +221,76 @@ def _demo(settings: Settings, args) -> int:
     return run_demo(out, locale=args.locale)
 
 
+def _workspaces_of(settings: Settings, db, clock=utcnow):
+    """Who is served, without building the Slack app (no Slack call until a question needs one)."""
+    from handlers.app import web_client
+    from handlers.oauth import Workspaces, installation_store
+
+    return Workspaces(settings, db, default_client=web_client(settings) if settings.bot_token else None,
+                      store=installation_store(settings) if settings.oauth else None, make_client=web_client,
+                      clock=clock)
+
+
+def _describe_rows(rows: dict[str, int]) -> str:
+    return ", ".join(f"{table} {n}" for table, n in sorted(rows.items()))
+
+
+def _list_workspaces(settings: Settings, args) -> int:
+    from storage.db import open_db
+    from storage.workspaces import removals, team_data
+
+    db = open_db(settings.db_path)
+    workspaces, gone = _workspaces_of(settings, db), removals(db)
+    data = team_data(db)
+    if not data:
+        print(f"no workspace has data in {settings.db_path}")
+        return 0
+    for team in sorted(data):
+        with _talking_to_slack(settings):
+            how = workspaces.installed(team)
+        if how:
+            state = f"served ({how})"
+        elif team in gone:
+            state = f"removed the app {gone[team]['at'][:16].replace('T', ' ')} ({gone[team]['reason']})"
+        else:
+            state = "not installed"
+        print(f"{team}  {state}  {_describe_rows(data[team])}")
+    return 0
+
+
+def _forget_workspace(settings: Settings, args) -> int:
+    from storage.db import open_db
+    from storage.workspaces import forget_team, team_data
+
+    team = args.team.strip()
+    db = open_db(settings.db_path)
+    workspaces = _workspaces_of(settings, db)
+    with _talking_to_slack(settings):
+        how = workspaces.installed(team)
+    if how:
+        raise CliError(f"workspace {team} still has the app ({how}): remove the app there first "
+                       "(Slack: workspace settings → Manage apps), or its reports would be served again")
+    rows = team_data(db).get(team)
+    if not rows:
+        known = ", ".join(sorted(team_data(db))) or "none"
+        raise CliError(f"no data for workspace {team} in {settings.db_path} (workspaces with data: {known})")
+    print(f"workspace {team}: {_describe_rows(rows)}")
+    if not args.yes:
+        try:
+            answer = input(f"Type {team} to delete all of it for good: ").strip()
+        except EOFError:
+            answer = ""
+        if answer != team:
+            raise CliError("not confirmed: nothing deleted (type the workspace id, or pass --yes)")
+    deleted = forget_team(db, team)
+    if workspaces.store is not None:
+        workspaces.store.delete_all(enterprise_id=None, team_id=team)  # user installations, if any
+    log.info("forgot workspace %s: %s", team, _describe_rows(deleted))
+    print(f"deleted workspace {team}: {_describe_rows(deleted)}. Reports of it in {settings.config_path} "
+          "come back on the next start: remove them there too.")
+    return 0
+
+
 def sync_reports(core, reports: list[Report], team_id: str, now: datetime) -> None:
     """Make the database's file-managed reports match the config file."""
     from dataclasses import replace
@@ -238,12 +313,17 @@ def build(settings: Settings, *, clock=utcnow):
 
     if not settings.oauth:  # multi-workspace mode gets each workspace's token from its installation
         settings.require("SLACK_BOT_TOKEN")
+    if (settings.bot_token or "").startswith("xoxe."):
+        # A rotating token lasts 12 hours and only an installation's refresh token renews it.
+        log.warning("SLACK_BOT_TOKEN is a rotating token (xoxe.…): it stops working within 12 hours. "
+                    "Install the workspace through /slack/install (SLACK_CLIENT_ID/SECRET) so that feedsum "
+                    "refreshes it, or turn token rotation off for the app")
     reports = load_config(settings.config_path)
     db = open_db(settings.db_path)
     client = web_client(settings)
     with _talking_to_slack(settings):
         app, deps = create_app(settings, client, db, clock)
-        team_id = client.auth_test()["team_id"] if settings.bot_token else ""
+        team_id = deps.workspaces.default_team() or ""
     for i, r in enumerate(reports):
         if not (r.team_id or team_id):
             raise ConfigError(settings.config_path, f"reports[{i}].team_id",
@@ -260,7 +340,7 @@ def _run(settings: Settings, args) -> int:
     if not args.no_scheduler:
         from bot.runner import start_scheduler
 
-        scheduler = start_scheduler(deps.core, utcnow)
+        scheduler = start_scheduler(deps.core, utcnow, deps.workspaces.serves)
     try:
         if settings.app_token:
             from handlers.socket_mode import SocketModeHandler
@@ -275,7 +355,7 @@ def _run(settings: Settings, args) -> int:
             ready = threading.Event()
             port = args.port or settings.port
             try:
-                server = make_server(app, port=port, ready=ready)
+                server = make_server(app, port=port, ready=ready, guard=deps.guard)
             except OSError as exc:
                 raise CliError(f"cannot listen on port {port} ({exc.strerror or exc}): free it, or choose "
                                "another with --port or PORT") from None
@@ -299,7 +379,7 @@ def _tick(settings: Settings, args) -> int:
     if now.tzinfo is None:
         raise CliError(f"--now: {args.now!r} has no UTC offset; {example}")
     _app, deps = build(settings, clock=lambda: now)
-    for line in tick(deps.core, now, dry_run=args.dry_run):
+    for line in tick(deps.core, now, dry_run=args.dry_run, serves=deps.workspaces.serves):
         print(line)
     return 0
 
@@ -310,7 +390,7 @@ def _scheduler(settings: Settings, args) -> int:
     from bot.runner import start_scheduler
 
     _app, deps = build(settings)
-    scheduler = start_scheduler(deps.core, utcnow)
+    scheduler = start_scheduler(deps.core, utcnow, deps.workspaces.serves)
     try:
         while True:
             time.sleep(3600)
@@ -319,7 +399,8 @@ def _scheduler(settings: Settings, args) -> int:
 
 
 COMMANDS = {"demo": _demo, "run": _run, "tick": _tick, "scheduler": _scheduler, "metrics": _metrics,
-            "backup": _backup, "check": _check}
+            "backup": _backup, "check": _check, "workspaces": _list_workspaces,
+            "forget-workspace": _forget_workspace}
 
 
 if __name__ == "__main__":

@@ -129,6 +129,8 @@ class MetricSource:
     platform: str | None = None
     url: str | None = None  # SQL source: SQLAlchemy URL or SQLite path
     query: str | None = None
+    month: str | None = None  # "YYYY-MM": files a report that covers a period (not days) under this month
+    date_format: str | None = None  # "DMY", "MDY" or strftime: day/month order when the dates can't tell
 
 
 @dataclass(frozen=True)
@@ -366,9 +368,10 @@ def _parse_metrics(raw: Any, fail) -> tuple[MetricSource, ...]:
         where = f"metrics[{j}]"
         if not isinstance(m, dict):
             raise fail(where, "expected a table")
-        extra = set(m) - {"path", "preset", "columns", "platform", "url", "query"}
+        allowed = ("path", "preset", "columns", "platform", "url", "query", "month", "date_format")
+        extra = set(m) - set(allowed)
         if extra:
-            raise fail(f"{where}.{sorted(extra)[0]}", "unknown key (allowed: path, preset, columns, platform, url, query)")
+            raise fail(f"{where}.{sorted(extra)[0]}", f"unknown key (allowed: {', '.join(allowed)})")
         if bool(m.get("path")) == bool(m.get("url")):
             raise fail(where, 'give either path = "exports/*.csv" or url + query (an SQL source)')
         if m.get("url") and not m.get("query"):
@@ -376,8 +379,25 @@ def _parse_metrics(raw: Any, fail) -> tuple[MetricSource, ...]:
         columns = m.get("columns", {})
         if not isinstance(columns, dict) or not all(isinstance(v, str) for v in columns.values()):
             raise fail(f"{where}.columns", 'expected a table like { spend = "花费(元)" }')
+        platform = m.get("platform")
+        if platform is not None and (not isinstance(platform, str) or not platform.strip()):
+            raise fail(f"{where}.platform", 'expected the name to put on the rows, like "Pinterest"')
+        month = m.get("month")
+        if month is not None and (not isinstance(month, str) or not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month)):
+            raise fail(f"{where}.month", f'expected a month like "2026-11", got {month!r}')
+        date_format = m.get("date_format")
+        if date_format is not None:
+            from bot.exports import parse_date_format
+
+            try:
+                if not isinstance(date_format, str) or parse_date_format(date_format) == (None, None):
+                    raise ValueError(date_format)
+            except ValueError:
+                raise fail(f"{where}.date_format", 'expected "DMY" (day first), "MDY" (month first) or a strftime '
+                                                   f'pattern like "%d/%m/%Y", got {date_format!r}') from None
         out.append(MetricSource(path=m.get("path"), preset=m.get("preset", "auto"), columns=dict(columns),
-                                platform=m.get("platform"), url=m.get("url"), query=m.get("query")))
+                                platform=platform, url=m.get("url"), query=m.get("query"), month=month,
+                                date_format=date_format))
     return tuple(out)
 
 

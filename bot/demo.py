@@ -14,6 +14,7 @@ from bot import demo_content as content
 from bot import periods
 from bot.config import Settings, parse_reports
 from bot.fake_slack import FakeSlack
+from bot.i18n import t
 from bot.markdown import summary_markdown
 
 PERIOD = "2026-10"
@@ -47,27 +48,32 @@ def run_demo(out: Path, *, locale: str = "zh-CN", stream=None) -> int:
         for period in (periods.shift(PERIOD, -1), PERIOD):
             for name, data in content.exports(period).items():
                 outcome = core.import_upload(report, content.ADMIN, data, name, now)
-                print(f"0. imported {name}: {outcome.rows} rows, {outcome.dropped} total row(s) dropped", file=stream)
+                print(t(locale, "demo.imported", file=name, rows=outcome.rows, dropped=outcome.dropped), file=stream)
         opened = core.open(report, PERIOD, content.ADMIN, now)
-        print(f"1. opened {PERIOD}: {opened.sent} prompts sent by DM", file=stream)
+        print(t(locale, "demo.opened", period=PERIOD, sent=opened.sent), file=stream)
         for key, (user, text) in content.ANSWERS[locale].items():
-            if key == "data":  # the data owner starts from "Draft from data" and adds a line
+            when = now
+            if key == "data":
+                # The data owner writes once the month is over (its figures are final then),
+                # starting from "Draft from data" and adding a few lines.
                 from bot.draft import draft_data_section
 
-                kpi = core.summary(report, PERIOD, now).kpi
+                when = datetime(2026, 11, 2, 10, 0, tzinfo=tz)
+                kpi = core.summary(report, PERIOD, when).kpi
                 text = draft_data_section(kpi, locale, team_name=report.name) + "\n\n" + text
+                print(t(locale, "demo.drafted", name=content.USERS[user], when=f"{when:%Y-%m-%d %H:%M}"), file=stream)
             before = len(fake.posted())
-            result = core.submit(report, PERIOD, key, user, text, now, via="modal")
-            core.announce(report, PERIOD, result, user, now)
+            result = core.submit(report, PERIOD, key, user, text, when, via="modal")
+            core.announce(report, PERIOD, result, user, when)
             for m in fake.posted()[before:]:
                 if m["text"] and m["text"].startswith("🔎"):
-                    print(f"   claim check, privately to {content.USERS[user]}: {m['text']}", file=stream)
+                    print(t(locale, "demo.claims", name=content.USERS[user], text=m["text"]), file=stream)
         answered = len(content.ANSWERS[locale])
-        print(f"2. {answered} of {len(report.sections)} sections answered; one left open on purpose", file=stream)
+        print(t(locale, "demo.answered", answered=answered, total=len(report.sections)), file=stream)
         now = datetime(2026, 11, 3, 12, 0, tzinfo=tz)
         summary = core.compile(report, PERIOD, content.ADMIN, now)
         posted = fake.posted(report.channel)
-        print(f"3. compiled and posted: 1 channel message + {len(posted) - 1} thread replies", file=stream)
+        print(t(locale, "demo.posted", replies=len(posted) - 1), file=stream)
 
         names = lambda uid: content.USERS.get(uid, uid)  # noqa: E731
         markdown = summary_markdown(summary, names, kpi_lines=kpi_lines(summary))
@@ -81,15 +87,13 @@ def run_demo(out: Path, *, locale: str = "zh-CN", stream=None) -> int:
         print("\n" + markdown, file=stream)
         link = BUILDER + urllib.parse.quote(json.dumps({"blocks": posted[0]["blocks"]}, ensure_ascii=False))
         wrote = ", ".join(str(out / f) for f in ("summary.md", "blocks.json", "chart.png") if (out / f).exists())
-        print(f"Wrote {wrote}", file=stream)
-        print(f"Preview the channel message in Block Kit Builder:\n{link}", file=stream)
+        print(t(locale, "demo.wrote", files=wrote), file=stream)
+        print(t(locale, "demo.builder", link=link), file=stream)
     return 0
 
 
 def kpi_lines(summary) -> list[str]:
     """The KPI highlights as Markdown lines (the same fields the Slack post shows)."""
-    if summary.kpi is None:
-        return []
-    from handlers.render import kpi_fields
+    from handlers.render import kpi_markdown
 
-    return ["- " + field.replace("*", "**", 2).replace("\n", " — ") for field in kpi_fields(summary.kpi, summary.report.locale)]
+    return kpi_markdown(summary)

@@ -4,6 +4,9 @@ Every figure the draft writes is formatted with `bot.claims.fmt_kpi` and phrased
 `bot.claims.check_claims` reads it back and agrees with the same report; lines about
 targets, budget, campaigns and platforms use words the checker deliberately skips
 (目标/target, 预算/budget, 计划/campaign, 平台/platform) since they are not month totals.
+So does what a KPI covers when only some rows carry its counts ("仅统计腾讯广告平台，占消耗 17%：
+收入 … ÷ 消耗 …") and a change taken like for like over fewer platforms: each is a sentence of
+its own, after the month's figure.
 """
 
 from __future__ import annotations
@@ -11,7 +14,18 @@ from __future__ import annotations
 import re
 
 from bot.claims import fmt_kpi
-from bot.kpi import COST_KEYS, SHARE_KEYS, Attainment, KPIReport, clean_number
+from bot.i18n import join_list
+from bot.kpi import (
+    COST_KEYS,
+    NEEDS,
+    SHARE_KEYS,
+    Attainment,
+    Change,
+    Coverage,
+    KPIReport,
+    clean_number,
+)
+from bot.kpi_text import kpi_name, over_budget
 
 MAX_CHARS = 2900  # pre-filled into a Slack plain_text_input limited to 3000
 
@@ -36,13 +50,56 @@ def _roi_key(report: KPIReport) -> str:
 
 
 def _label(key: str, locale: str, report: KPIReport | None = None) -> str:
-    if key in ("roas", "profit_roi"):
-        if report is None or key == _roi_key(report):
-            return "ROI"
-        if key == "roas":
-            return "ROAS"
-        return "利润率" if _zh(locale) else "Profit ratio"
+    if key in ("roi", "roas", "profit_roi"):
+        return kpi_name(key, locale, report.roi_mode if report is not None else
+                        ("profit" if key == "profit_roi" else "revenue"))
     return (_LABELS_ZH if _zh(locale) else _LABELS_EN).get(key, key)
+
+
+def _sep(locale: str) -> str:
+    return "；" if _zh(locale) else "; "
+
+
+def _coverage_sentence(cov: Coverage | None, locale: str) -> str:
+    """What a KPI covers, naming the platforms (so the claim check reads it as a slice, not the
+    month's total), with the base counts of those rows: "仅统计腾讯广告平台，占消耗 17%：收入 … ÷ 消耗 …"."""
+    if cov is None:
+        return ""
+    zh = _zh(locale)
+    names = join_list([_clean(p, 20) for p in cov.platforms], "zh-CN" if zh else "en")
+    word = "platform" if len(cov.platforms) == 1 else "platforms"
+    basis = _label(cov.basis, locale) if cov.basis else ""
+    share = ""
+    if cov.share is not None and basis:
+        pct = cov.share * 100
+        share = "<1%" if pct < 1 else (f"{min(99, round(pct))}%" if pct < 99.5 else ">99%")
+        share = f"占{basis} {share}" if zh else f"{share} of {basis.lower()}"
+    if zh:
+        head = f"仅统计{names}平台" if cov.only else f"仅统计部分数据（{names}平台）"
+        text = head + (f"，{share}" if share else "")
+    else:
+        head = f"{names} {word} only" if cov.only else f"part of the data only ({names} {word})"
+        text = head + (f", {share}" if share else "")
+    keys = NEEDS[cov.key]
+    if len(keys) > 1:
+        sums = " ÷ ".join(f"{_label(k, locale) if zh else _label(k, locale).lower()} {fmt_kpi(k, cov.sums.get(k), locale)}"
+                          for k in keys)
+        text += f"：{sums}" if zh else f": {sums}"
+    return text
+
+
+def _scope_sentence(ch: Change, key: str, locale: str) -> str:
+    """A change against last month taken like for like over fewer platforms, or why there is none."""
+    zh = _zh(locale)
+    if not ch.comparable:
+        return "上月数据范围不同，不作环比" if zh else "not compared with last month, whose data covers other rows"
+    names = join_list([_clean(p, 20) for p in ch.scope or ()], "zh-CN" if zh else "en")
+    word = "platform" if len(ch.scope or ()) == 1 else "platforms"
+    change = _change_text(key, ch.current, ch.previous, locale) or ("无法比较" if zh else "not comparable")
+    prev = fmt_kpi(key, ch.previous, locale)
+    if zh:
+        return f"同口径（仅{names}平台）{change}（上月 {prev}）"
+    return f"like for like ({names} {word} only) {change} (last month {prev})"
 
 
 def _clean(name: str, limit: int = 30) -> str:
@@ -81,6 +138,12 @@ def _kpi_line(report: KPIReport, key: str, locale: str) -> str:
     if zh and key == "roas" and report.roi_mode == "revenue":
         value += f"（1:{cur:.2f}）"
     parts = [f"{label} {value}"]
+    ch = report.changes.get(key)
+    cov = report.coverage.get(key)
+    if ch is not None and (ch.scope or not ch.comparable):
+        # The two months cover different rows: the plain change would compare unlike things.
+        extra = [x for x in (_coverage_sentence(cov, locale), _scope_sentence(ch, key, locale)) if x]
+        return "• " + f"{label} {value}" + "".join(_sep(locale) + x for x in extra)
     change = _change_text(key, cur, prev, locale)
     if change:
         parts.append(change)
@@ -91,7 +154,9 @@ def _kpi_line(report: KPIReport, key: str, locale: str) -> str:
             tail = f"（上月 {fmt_kpi(key, prev, locale)}）" if zh else f" (last month {fmt_kpi(key, prev, locale)})"
     else:
         tail = ""
-    return "• " + ("，" if zh else ", ").join(parts) + tail
+    line = "• " + ("，" if zh else ", ").join(parts) + tail
+    covered = _coverage_sentence(cov, locale)
+    return line + (_sep(locale) + covered if covered else "")
 
 
 def _gap_text(a: Attainment, locale: str) -> str:
@@ -119,13 +184,15 @@ def _target_line(a: Attainment, report: KPIReport, locale: str) -> str:
     actual = fmt_kpi(a.key, clean_number(a.actual), locale)
     target = fmt_kpi(a.key, clean_number(a.target), locale)
     gap = _gap_text(a, locale)
+    covered = _coverage_sentence(a.coverage, locale)
+    covered = _sep(locale) + covered if covered else ""
     if zh:
         status = {True: "达成目标", False: "未达目标"}.get(a.met, "目标无法判断")
         extra = f"，{gap}" if gap else ""
-        return f"• {status}：{label} {actual}（目标 {target}{extra}）"
+        return f"• {status}：{label} {actual}（目标 {target}{extra}）{covered}"
     status = {True: "Target met", False: "Target missed"}.get(a.met, "Target not measurable")
     extra = f", {gap}" if gap else ""
-    return f"• {status}: {label} {actual} (target {target}{extra})"
+    return f"• {status}: {label} {actual} (target {target}{extra}){covered}"
 
 
 def _driver_line(d, locale: str) -> str:
@@ -152,12 +219,22 @@ def _pacing_line(report: KPIReport, locale: str) -> str:
     spent = fmt_kpi("spend", p.spent, locale)
     budget = fmt_kpi("spend", p.budget, locale)
     projected = fmt_kpi("spend", p.projected, locale)
+    if p.final:  # the month is over: what was spent, not a projection
+        if p.spent > p.budget:
+            return (f"• 预算 {budget}，本月最终消耗 {spent}，超出预算 {over_budget(p)}" if zh
+                    else f"• Budget {budget}: final spend {spent}, {over_budget(p)} over budget")
+        used = f"{p.share_spent * 100:.0f}%"
+        return (f"• 预算 {budget}，本月最终消耗 {spent}，使用预算 {used}" if zh
+                else f"• Budget {budget}: final spend {spent}, {used} of budget used")
+    # A projection is dated: the draft may be posted after the month it was made in has ended.
     if zh:
         status = {"on_track": "节奏正常", "over": "节奏偏快", "under": "节奏偏慢"}.get(p.status, p.status)
-        return (f"• 预算 {budget}，已消耗 {spent}（占预算 {p.share_spent * 100:.2f}%），"
+        when = f"截至 {p.as_of.month}月{p.as_of.day}日，" if p.as_of else ""
+        return (f"• 预算 {budget}，{when}已消耗 {spent}（占预算 {p.share_spent * 100:.2f}%），"
                 f"时间进度 {p.share_elapsed * 100:.2f}%，按当前节奏预计月底消耗 {projected}，{status}")
     status = {"on_track": "on track", "over": "running ahead", "under": "running behind"}.get(p.status, p.status)
-    return (f"• Budget {budget}: {spent} spent ({p.share_spent * 100:.2f}% of budget) with "
+    when = f"as of {p.as_of:%b} {p.as_of.day}, " if p.as_of else ""
+    return (f"• Budget {budget}: {when}{spent} spent ({p.share_spent * 100:.2f}% of budget) with "
             f"{p.share_elapsed * 100:.2f}% of the month elapsed, projected month-end spend "
             f"{projected}, {status}")
 
@@ -237,10 +314,12 @@ def missed_targets_text(report: KPIReport, locale: str) -> str:
         note = ""
         if a.key in COST_KEYS:
             note = "，越低越好" if zh else "; lower is better"
+        covered = _coverage_sentence(a.coverage, locale)
+        covered = _sep(locale) + covered if covered else ""
         if zh:
-            lines.append(f"• {label}：实际 {actual}，目标 {target}，{gap}{note}")
+            lines.append(f"• {label}：实际 {actual}，目标 {target}，{gap}{note}{covered}")
         else:
-            lines.append(f"• {label}: actual {actual} vs target {target} ({gap}{note})")
+            lines.append(f"• {label}: actual {actual} vs target {target} ({gap}{note}){covered}")
     if not lines:
         return "本月没有未达成的目标。" if zh else "No targets were missed this month."
     return "\n".join(lines)
@@ -257,15 +336,19 @@ def actuals_for_plan(report: KPIReport, locale: str) -> str:
         label = _label(a.key, locale, report)
         actual = fmt_kpi(a.key, clean_number(report.totals.get(a.key, a.actual)), locale)
         target = fmt_kpi(a.key, clean_number(a.target), locale)
-        lines.append(f"• {label}：本月实际 {actual}（本月目标 {target}）" if zh
-                     else f"• {label}: actual {actual} this month (target {target})")
+        covered = _coverage_sentence(a.coverage, locale)
+        covered = _sep(locale) + covered if covered else ""
+        lines.append(f"• {label}：本月实际 {actual}（本月目标 {target}）{covered}" if zh
+                     else f"• {label}: actual {actual} this month (target {target}){covered}")
     for key in (*_TOTAL_KEYS, *_RATIO_ORDER, _roi_key(report)):
         if key in seen or (key == "revenue" and clean_number(report.totals.get(key)) is None):
             continue
         label = _label(key, locale, report)
         actual = fmt_kpi(key, clean_number(report.totals.get(key)), locale)
-        lines.append(f"• {label}：本月实际 {actual}（未设目标）" if zh
-                     else f"• {label}: actual {actual} this month (no target)")
+        covered = _coverage_sentence(report.coverage.get(key), locale)
+        covered = _sep(locale) + covered if covered else ""
+        lines.append(f"• {label}：本月实际 {actual}（未设目标）{covered}" if zh
+                     else f"• {label}: actual {actual} this month (no target){covered}")
     return "\n".join(lines)
 
 

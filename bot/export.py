@@ -1,8 +1,13 @@
 """Exports of one report-month, free of Slack: Markdown, an XLSX workbook and a CSV of sections.
 
-Text that a spreadsheet would run as a formula (a cell starting with =, +, -, @, a tab or a
-carriage return) is neutralised with a leading apostrophe, in XLSX and CSV alike: section text is
-written by people and KPI platform/campaign names come from ad-platform exports.
+Times are in the report's time zone, marked with the offset ("2026-10-28 10:00 UTC+08:00"). KPIs are
+named as the report's `roi` setting names them, and one that covers only some rows says which.
+
+Section text is written by people and KPI platform/campaign names come from ad-platform exports,
+so no exported cell may run as a formula. In XLSX every text cell is stored as a typed string
+(with Excel's quote-prefix style on those starting like a formula), so `=HYPERLINK(…)` shows as
+written, continuation cells included. A CSV cell has no type: text that a spreadsheet would run
+as a formula (starting with =, +, -, @, a tab or a carriage return) gets a leading apostrophe.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from bot.markdown import summary_markdown
+from bot.markdown import local_stamp, summary_markdown
 from bot.workflow import Summary
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -38,8 +43,9 @@ def neutralise(value: Any) -> Any:
 
 
 def section_rows(summary: Summary, names: Callable[[str], str]) -> list[list[str]]:
-    """One row per section, in template order: key, title, authors, updated, text."""
-    return [[s.key, s.title, ", ".join(names(a) for a in s.authors), s.updated_at or "", s.text or ""]
+    """One row per section, in template order: key, title, authors, updated (local time), text."""
+    tz = summary.report.tz
+    return [[s.key, s.title, ", ".join(names(a) for a in s.authors), local_stamp(s.updated_at, tz), s.text or ""]
             for s in summary.sections]
 
 
@@ -57,8 +63,18 @@ def _number(value: Any) -> Any:
     try:
         f = float(value)
     except (TypeError, ValueError):
-        return neutralise(str(value)) if value is not None else None
+        return str(value) if value is not None else None
     return f if math.isfinite(f) else None
+
+
+def _as_text(ws) -> None:
+    """Every string cell of a sheet a typed text cell: openpyxl makes a formula of "=…" otherwise."""
+    for row in ws.iter_rows():
+        for cell in row:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"
+                if cell.value.startswith(FORMULA_START):
+                    cell.quotePrefix = True  # and Excel keeps it text when someone edits the cell
 
 
 def export_xlsx(summary: Summary, names: Callable[[str], str]) -> bytes:
@@ -71,17 +87,27 @@ def export_xlsx(summary: Summary, names: Callable[[str], str]) -> bytes:
     bold = Font(bold=True)
     kpi = summary.kpi
     if kpi is not None:
+        from bot.kpi import NEEDS
+        from bot.kpi_text import coverage_sums, coverage_text, kpi_label
+
+        loc, roi_mode = summary.report.locale, getattr(kpi, "roi_mode", summary.report.roi)
+        coverage = getattr(kpi, "coverage", None) or {}
         ws = wb.create_sheet("KPIs")
-        ws.append(["kpi", "value"])
+        ws.append(["kpi", "value", "name", "covers"])
         for key, value in (kpi.totals or {}).items():
-            ws.append([neutralise(str(key)), _number(value)])
+            cov = coverage.get(key)
+            covers = ""
+            if cov is not None:  # the value covers only these rows: say which, with their counts
+                sums = coverage_sums(cov, loc) if len(NEEDS.get(key, ())) > 1 else ""
+                covers = coverage_text(cov, loc) + ((f"（{sums}）" if loc == "zh-CN" else f" ({sums})") if sums else "")
+            ws.append([str(key), _number(value), kpi_label(str(key), loc, roi_mode), covers])
         ws = wb.create_sheet("Platforms")
         frame = kpi.by_platform
         if frame is not None:
             columns = [str(c) for c in frame.columns]
-            ws.append(["platform", *[neutralise(c) for c in columns]])
+            ws.append(["platform", *columns])
             for platform, row in frame.iterrows():
-                ws.append([neutralise(str(platform)), *[_number(v) for v in row.tolist()]])
+                ws.append([str(platform), *[_number(v) for v in row.tolist()]])
         for sheet in (wb["KPIs"], wb["Platforms"]):
             for cell in sheet[1]:
                 cell.font = bold
@@ -92,26 +118,30 @@ def export_xlsx(summary: Summary, names: Callable[[str], str]) -> bytes:
     for row in section_rows(summary, names):
         *head, text = row
         parts = [text[i:i + XLSX_CELL_MAX] for i in range(0, len(text), XLSX_CELL_MAX)] or [""]
-        ws.append([neutralise(c) for c in head] + [neutralise(parts[0])] + parts[1:])
+        ws.append(head + parts)
     for col, width in zip("ABCDE", (12, 24, 24, 22, 100), strict=True):
         ws.column_dimensions[col].width = width
     for row in ws.iter_rows(min_row=2, min_col=5, max_col=5):
         for cell in row:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
+    for sheet in wb.worksheets:
+        _as_text(sheet)
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
 
 
 def export_files(summary: Summary, names: Callable[[str], str], fmt: str | None,
-                 *, title: str) -> list[ExportFile]:
-    """The files `/feedsum export` sends: Markdown + XLSX by default, or the one format asked for."""
+                 *, title: str, kpi_lines: list[str] | None = None) -> list[ExportFile]:
+    """The files `/feedsum export` sends: Markdown + XLSX by default, or the one format asked for.
+
+    `kpi_lines` are the KPI highlights as Markdown lines (as posted), for the Markdown file."""
     stem = f"feedsum-{summary.report.id}-{summary.period}"
     wanted = [fmt] if fmt else ["md", "xlsx"]
     files = []
     for f in wanted:
         if f == "md":
-            files.append(ExportFile(f"{stem}.md", title, summary_markdown(summary, names).encode("utf-8")))
+            files.append(ExportFile(f"{stem}.md", title, summary_markdown(summary, names, kpi_lines=kpi_lines).encode("utf-8")))
         elif f == "xlsx":
             files.append(ExportFile(f"{stem}.xlsx", title, export_xlsx(summary, names)))
         elif f == "csv":

@@ -20,12 +20,18 @@ import io
 import os
 import re
 import sys
+import time
 import unicodedata
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from bot.i18n import Msg, t, text_of
+from bot.mrkdwn import plain
 
 CANONICAL_COLUMNS = [
     "date",
@@ -58,7 +64,13 @@ _TOTAL_RE = re.compile(
     re.IGNORECASE,
 )
 _DELETED_RE = re.compile(r"\s*[\[(](已删除|deleted)[\])]\s*$", re.IGNORECASE)
-_UNIT_RE = re.compile(r"\s*(?:\((元|万元|分|%|[A-Z]{3})\)|%)$")
+# A unit suffix: (元) (万元) (分) (%) %, or any currency code in () or [] — "Amount spent (IDR)",
+# "Spend [USD]", "Cost (CNY)" (ISO codes are upper case; "Clicks (all)" is not a unit).
+_UNIT_RE = re.compile(r"\s*(?:[(\[]\s*(元|万元|分|%|[A-Z]{3})\s*[)\]]|%)$")
+# "# of Impressions", "No. of clicks", "Number of conversions" name the measure itself.
+_COUNT_OF_RE = re.compile(r"^(?:#|no\.?|number)\s*of\s+")
+# English plurals fold into the singular for matching ("Impression" = "Impressions"); not "-ss".
+_PLURAL_RE = re.compile(r"(?<=[a-z]{3})(?<!s)s\b")
 _RANGE_RE = re.compile(r"^\s*(.+?)\s*(?:至|到|~|～|\s-\s|\s–\s|\s—\s)\s*(.+?)\s*$")
 
 
@@ -67,22 +79,23 @@ _RANGE_RE = re.compile(r"^\s*(.+?)\s*(?:至|到|~|～|\s-\s|\s–\s|\s—\s)\s*(
 
 @dataclass(frozen=True)
 class BadCell:
-    """One cell that could not be read: where it is and what was wrong."""
+    """One cell that could not be read: where it is and what was wrong (``problem``: str or Msg)."""
 
     row: int | None
     column: str | None
     value: str | None
     problem: str
 
-    def describe(self) -> str:
+    def describe(self, locale: str = "en") -> str:
         parts = []
         if self.row is not None:
-            parts.append(f"row {self.row}")
+            parts.append(t(locale, "read.row", row=self.row))
         if self.column is not None:
-            parts.append(f'column "{self.column}"')
-        where = ", ".join(parts)
-        what = self.problem if self.value is None else f'{self.problem}, got "{self.value}"'
-        return f"{where}: {what}" if where else what
+            parts.append(t(locale, "read.column", column=self.column))
+        where = t(locale, "read.sep").join(parts)
+        problem = text_of(self.problem, locale)
+        what = problem if self.value is None else t(locale, "read.got", problem=problem, value=self.value)
+        return t(locale, "read.file", file=where, what=what) if where else what
 
 
 class ExportError(Exception):
@@ -90,7 +103,9 @@ class ExportError(Exception):
 
     ``row`` is the 1-based row number a spreadsheet shows (None when not about one row);
     ``column`` the header as written in the file. When several rows are bad, ``bad`` lists them
-    all and the attributes describe the first; nothing of the file is imported.
+    all and the attributes describe the first; nothing of the file is imported. ``problem`` is a
+    :class:`~bot.i18n.Msg` (or plain text): ``text(locale)`` renders the whole message in a
+    report's locale, ``str()`` in English.
     """
 
     MAX_SHOWN = 5
@@ -104,6 +119,8 @@ class ExportError(Exception):
         column: str | None = None,
         value: str | None = None,
         bad: list[BadCell] | None = None,
+        key: str | None = None,
+        values: dict | None = None,
     ):
         self.file = file
         self.row = row
@@ -111,20 +128,24 @@ class ExportError(Exception):
         self.problem = problem
         self.value = value
         self.bad = bad or []
+        # A file over one of the size limits: the bot/i18n.py string saying so (problem is its English).
+        self.key, self.values = key, values or {}
+        if key:
+            self.problem = Msg(key, **self.values)
         super().__init__(str(self))
 
     def __str__(self) -> str:
+        return plain(self.text("en"))  # logs and the command line: what people read, not mrkdwn
+
+    def text(self, locale: str) -> str:
         if len(self.bad) > 1:
             rows = {b.row for b in self.bad}
-            shown = "; ".join(b.describe() for b in self.bad[: self.MAX_SHOWN])
+            shown = t(locale, "read.list_sep").join(b.describe(locale) for b in self.bad[: self.MAX_SHOWN])
             more = len(self.bad) - self.MAX_SHOWN
-            tail = f"; and {more} more" if more > 0 else ""
-            return (
-                f"{self.file}: {len(rows)} bad row{'s' if len(rows) != 1 else ''} "
-                f"({len(self.bad)} cells), nothing was imported. {shown}{tail}"
-            )
+            return t(locale, "read.bad_rows", file=self.file, rows=len(rows), s="s" if len(rows) != 1 else "",
+                     cells=len(self.bad), shown=shown, more=t(locale, "read.more", n=more) if more > 0 else "")
         cell = BadCell(self.row, self.column, self.value, self.problem)
-        return f"{self.file}, {cell.describe()}"
+        return t(locale, "read.cell", file=self.file, what=cell.describe(locale))
 
     @classmethod
     def from_bad(cls, file: str, bad: list[BadCell]) -> ExportError:
@@ -142,25 +163,28 @@ class ImportResult:
     preset: str
     file: str
     encoding: str
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[Msg] = field(default_factory=list)  # str-compatible; .text(locale)
 
 
 # --------------------------------------------------------------------------- presets
 
 
 def normalize_header(header: object) -> tuple[str, str | None]:
-    """Return (matching key, unit) of a header: NFKC, trimmed, unit suffix dropped, casefolded.
+    """Return (matching key, unit) of a header: NFKC, trimmed, unit suffix dropped, casefolded,
+    ``# of`` dropped and English plurals folded (``# of Impressions``, ``Impression`` and
+    ``Impressions`` share one key).
 
     NFKC folds full-width brackets (``花费（元）`` → ``花费(元)``) so both spellings match.
     """
     text = unicodedata.normalize("NFKC", "" if header is None else str(header))
-    text = re.sub(r"\s+", " ", text).strip().lstrip("\ufeff")
+    text = re.sub(r"[\s_]+", " ", text).strip().lstrip("\ufeff").strip()
     unit = None
     m = _UNIT_RE.search(text)
     if m and m.start() > 0:
         unit = m.group(1) or "%"
         text = text[: m.start()].rstrip()
-    return text.casefold(), unit
+    key = _COUNT_OF_RE.sub("", text.casefold())
+    return _PLURAL_RE.sub("", key), unit
 
 
 @dataclass(frozen=True)
@@ -180,6 +204,20 @@ class Preset:
         return {normalize_header(h)[0] for hs in self.fields.values() for h in hs}
 
 
+# Where a header alias comes from (docs/exports.md has the table). Headers match after
+# normalize_header(): case, plurals ("Impression" = "Impressions"), "# of", "_" and currency
+# suffixes ("Spend [USD]", "Cost (CNY)") do not matter, so those spellings need no entry here.
+# [zh-google] Google Ads zh-CN UI exports: the header aliases of a public Google Ads CSV importer,
+#   github.com/adsorgcn/AdsPilot plugins/traffic/google-ads/report_import.py (日期/天, 广告系列,
+#   广告组, 展示次数, 点击次数, 费用, 转化次数, 转化价值, 平均每次点击费用, 广告系列状态); Google's
+#   zh-CN CSVs write 展示次数/点击次数/点击率 (github.com/changyy/google-csv-helper README, AdSense).
+# [tiktok-api] TikTok's report download sample "Campaign ID,Campaign Name,Ad Group ID,Ad Group
+#   Name,Age,Gender,Cost,Impression,Click": ads.tiktok.com/marketing_api/docs?id=1740302808815618.
+# [ab-dataset] Kaggle A/B test campaign data: "Campaign Name;Date;Spend [USD];# of Impressions;
+#   Reach;# of Website Clicks;…;# of Purchase" (github.com/KaranThakkar3/AB-Testing README).
+# [fb-bidding] "Impression, Click, Purchase, Earning" (github.com/brkuzn/A-B-Test README).
+# [fb-conv] Facebook ad conversion data "Impressions, Clicks, Spent, Total_Conversion"
+#   (github.com/JorgeCCorroV/dbt-project-cook-unity models/stg_cookunity_conversions.sql).
 PRESETS: dict[str, Preset] = {
     p.name: p
     for p in [
@@ -187,21 +225,21 @@ PRESETS: dict[str, Preset] = {
             "google-ads",
             "Google Ads",
             {
-                "date": ("Day", "Date"),
+                "date": ("Day", "Date", "天", "日期"),  # [zh-google]
                 "account": ("Account", "Account name", "Customer name"),
-                "campaign": ("Campaign",),
-                "ad_group": ("Ad group",),
-                "campaign_id": ("Campaign ID",),
-                "impressions": ("Impr.", "Impressions"),
-                "clicks": ("Clicks",),
-                "spend": ("Cost",),
-                "conversions": ("Conversions",),
-                "revenue": ("Conv. value", "Total conv. value"),
-                "ctr": ("CTR",),
+                "campaign": ("Campaign", "广告系列"),  # [zh-google]
+                "ad_group": ("Ad group", "广告组"),  # [zh-google]
+                "campaign_id": ("Campaign ID", "广告系列 ID"),  # [zh-google]
+                "impressions": ("Impr.", "Impressions", "展示次数"),  # [zh-google]
+                "clicks": ("Clicks", "点击次数"),  # [zh-google]
+                "spend": ("Cost", "费用"),  # [zh-google]
+                "conversions": ("Conversions", "转化次数"),  # [zh-google]
+                "revenue": ("Conv. value", "Total conv. value", "转化价值"),  # [zh-google]
+                "ctr": ("CTR", "点击率"),  # [zh-google]
             },
             notes=("Campaign status", "Currency code", "Avg. CPC", "Conv. value / cost", "Avg. CPM",
                    "Budget type", "Cost / conv.", "Conv. rate", "Optimisation score",
-                   "Optimization score"),
+                   "Optimization score", "广告系列状态", "平均每次点击费用"),  # [zh-google]
         ),
         Preset(
             "meta",
@@ -307,8 +345,8 @@ PRESETS: dict[str, Preset] = {
                 "campaign": ("Campaign name", "推广系列名称", "广告系列名称"),
                 "ad_group": ("Ad group name", "广告组名称"),
                 "campaign_id": ("Campaign ID",),
-                "impressions": ("Impressions", "展示量"),
-                "clicks": ("Clicks (destination)", "Clicks", "点击量(目标页面)", "点击量"),
+                "impressions": ("Impressions", "Impression", "展示量"),  # Impression: [tiktok-api]
+                "clicks": ("Clicks (destination)", "Clicks", "Click", "点击量(目标页面)", "点击量"),  # [tiktok-api]
                 "spend": ("Cost", "消耗"),
                 "conversions": ("Conversions", "转化量", "转化数"),
                 "revenue": ("Total purchase value", "Purchase value"),
@@ -346,11 +384,14 @@ PRESETS: dict[str, Preset] = {
                 "campaign_id": ("campaign id", "计划ID", "推广计划ID", "项目ID"),
                 "impressions": ("impressions", "impr.", "impr", "展示", "展示数", "展示量", "展现", "展现数",
                                 "展现量", "曝光", "曝光量", "曝光次数", "曝光数"),
-                "clicks": ("clicks", "link clicks", "点击", "点击数", "点击量", "点击次数"),
-                "spend": ("spend", "cost", "amount spent", "消耗", "花费", "消费", "总花费", "费用"),
-                "conversions": ("conversions", "results", "转化", "转化数", "转化量", "目标转化量"),
+                "clicks": ("clicks", "link clicks", "点击", "点击数", "点击量", "点击次数",
+                           "website clicks"),  # [ab-dataset]
+                "spend": ("spend", "cost", "amount spent", "消耗", "花费", "消费", "总花费", "费用",
+                          "spent"),  # [fb-conv]
+                "conversions": ("conversions", "results", "转化", "转化数", "转化量", "目标转化量",
+                                "total conversion", "purchases"),  # [fb-conv], [ab-dataset], [fb-bidding]
                 "revenue": ("revenue", "conv. value", "conversion value", "收入", "销售额", "成交金额",
-                            "下单金额", "付费金额", "GMV"),
+                            "下单金额", "付费金额", "GMV", "earnings"),  # [fb-bidding]
                 "ctr": ("ctr", "点击率"),
             },
         ),
@@ -403,8 +444,12 @@ def _map_columns(keys: list[str], preset: Preset, overrides: dict[str, str] | No
     return mapping
 
 
+def _note_keys(preset: Preset) -> set[str]:
+    return {normalize_header(h)[0] for h in preset.notes}
+
+
 def _score(keys: list[str], preset: Preset) -> float:
-    known = preset.all_keys() | {normalize_header(h)[0] for h in preset.notes}
+    known = preset.all_keys() | _note_keys(preset)
     return sum(1.0 / _KEY_SPREAD.get(k, 1) for k in set(keys) if k in known)
 
 
@@ -431,6 +476,11 @@ def detect_preset(headers: list[str], overrides: dict[str, str] | None = None) -
         mapping = _map_columns(keys, p, overrides)
         if name == "generic" or not _usable(mapping) or _coverage(mapping) < floor:
             continue
+        # A platform's name goes on the rows only when the file is that platform's export: its own
+        # headers carry the measures (not the hand mapping) and one header only it writes is there.
+        if not _usable(_map_columns(keys, p, None)) or not any(_KEY_SPREAD.get(k) == 1 and k in p.all_keys()
+                                                               | _note_keys(p) for k in free):
+            continue
         s = _score(free, p)
         if s > best_score:
             best, best_score = name, s
@@ -448,6 +498,7 @@ class _Layout:
     headers: list[str]
     prefix_text: str
     complete: bool  # the prefix is the whole file
+    preamble: list[str] = field(default_factory=list)  # rows above the header, cells joined (title, period)
 
 
 def _decode_prefix(raw: bytes, complete: bool) -> tuple[str, str]:
@@ -487,35 +538,36 @@ def _looks_tabular(lines: list[str]) -> bool:
 
 def _sniff(raw: bytes, complete: bool, file: str, overrides: dict[str, str] | None) -> _Layout:
     if b"\x00" in raw[:4096] and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise ExportError(file, "this is not a CSV, TSV or XLSX file (binary content)")
+        raise ExportError(file, Msg("read.binary"))
     try:
         encoding, text = _decode_prefix(raw, complete)
     except UnicodeDecodeError:
-        raise ExportError(file, "the text encoding is not UTF-8, UTF-16 or GB18030") from None
+        raise ExportError(file, Msg("read.encoding")) from None
     lines = text.splitlines()
     if not complete and lines:
         lines = lines[:-1]  # the last line may be cut in the middle
     lines = lines[:MAX_HEADER_SCAN]
     extra = {normalize_header(h)[0] for h in (overrides or {}).values()}
     best: tuple[int, str, list[str]] | None = None
+    above: list[list[str]] = []
     for delim in ("\t", ",", ";"):
         rows = list(csv.reader(lines, delimiter=delim))
         for i, cells in enumerate(rows):
             if len(cells) > 1 and _is_header(cells, extra):
                 if best is None or i < best[0]:
-                    best = (i, delim, cells)
+                    best, above = (i, delim, cells), rows[:i]
                 break
     if best is None:
         first = next((ln for ln in lines if ln.strip()), "")
         if not _looks_tabular(lines):
-            raise ExportError(file, "no table found: the file has no rows with comma- or tab-separated columns")
-        raise ExportError(
-            file,
-            "unknown headers: no column looks like impressions, clicks or spend "
-            f"(first line: {first[:120]!r}); choose a preset or set [reports.metrics.columns]",
-        )
+            raise ExportError(file, Msg("read.no_table"))
+        raise ExportError(file, Msg("read.unknown_headers", first=repr(first[:120])))
     i, delim, cells = best
-    return _Layout(encoding, delim, i, cells, text, complete)
+    return _Layout(encoding, delim, i, cells, text, complete, _joined(above))
+
+
+def _joined(rows) -> list[str]:
+    return [" ".join(str(c).strip() for c in r if c is not None and str(c).strip()) for r in rows]
 
 
 # --------------------------------------------------------------------------- value parsing
@@ -560,80 +612,343 @@ def _to_number(values: pd.Series, column: str, row_of, bad: list[BadCell], check
         failed = parsed.isna() & ~missing
         failed_idx = failed.index[failed.to_numpy() & check[failed.index.to_numpy()]]
         for i in failed_idx[:50]:
-            bad.append(BadCell(row_of(i), column, str(obj[i]), "expected a number"))
+            bad.append(BadCell(row_of(i), column, str(obj[i]), Msg("read.number_expected")))
         if len(failed_idx) > 50:  # keep the count right without building thousands of objects
-            bad.extend(BadCell(row_of(i), column, None, "expected a number") for i in failed_idx[50:])
+            bad.extend(BadCell(row_of(i), column, None, Msg("read.number_expected")) for i in failed_idx[50:])
     return out
 
 
-_DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M",
-                 "%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M:%S", "%Y.%m.%d", "%Y年%m月%d日")
+# --------------------------------------------------------------------------- dates and periods
+
+# Vectorised first pass (the common ISO-like forms); every other form is read once per distinct value.
+_FAST_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y-%m-%d %H:%M")
+_TIME = r"(?:[ T,]+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s*[AaPp][Mm])?)?"
+# 2026-11-01, 2026/11/1, 2026.11.1, 2026年11月1日 (a time of day after it is ignored)
+_YMD_RE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?" + _TIME + "$")
+# 9/2/2025, 02/09/2025, 2.9.2025, 2-9-25: day and month order is decided per file (see _Dates.decide)
+_AB_RE = re.compile(r"^(\d{1,2})\s*([-/.])\s*(\d{1,2})\s*\2\s*(\d{4}|\d{2})" + _TIME + "$")
+_COMPACT_RE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+_SERIAL_RE = re.compile(r"^\d{5}(?:\.\d+)?$")
+_ISO_RANGE_RE = re.compile(r"(\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?)\s*(?:至|到|~|～|-|–|—)\s*"
+                           r"(\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?)")
+_ALL_TIME = frozenset({"all time", "所有时间", "全部时间"})
+DATE_ORDERS = ("DMY", "MDY", "YMD")
+FIX_CONTEXTS = ("cli", "config", "slack")
+_NAT = np.datetime64("NaT", "ns")
 
 
-def _parse_date_scalar(v: object) -> pd.Timestamp | None:
-    """One date cell: datetime, Excel serial, YYYYMMDD number, or text (ranges → start day)."""
-    if v is None or (isinstance(v, float) and np.isnan(v)):
+def parse_date_format(value: str | None) -> tuple[str | None, str | None]:
+    """(order, strftime pattern) of a source's ``date_format``.
+
+    ``"DMY"`` (day first), ``"MDY"`` (month first) or ``"YMD"``, with or without separators and
+    repeated letters (``"DD/MM/YYYY"`` is DMY); or a strftime pattern such as ``"%d.%m.%Y"``, whose
+    order also decides other day/month dates of the file. Raises ValueError for anything else.
+    """
+    if value is None or not str(value).strip():
+        return None, None
+    v = str(value).strip()
+    if "%" in v:
+        try:  # it must write a day and read it back as the same day
+            back = time.strptime(time.strftime(v, (2026, 11, 30, 23, 59, 0, 0, 334, -1)), v)
+        except ValueError:
+            raise ValueError(value) from None
+        if (back.tm_year, back.tm_mon, back.tm_mday) != (2026, 11, 30):
+            raise ValueError(value)
+        d, m = v.find("%d"), max(v.find("%m"), v.find("%b"), v.find("%B"))
+        return ("DMY" if d < m else "MDY"), v
+    letters = re.sub(r"(.)\1+", r"\1", re.sub(r"[^A-Za-z]", "", v).upper())
+    if letters in DATE_ORDERS:
+        return letters, None
+    raise ValueError(value)
+
+
+@dataclass(frozen=True)
+class MonthHint:
+    """A month a person named for a file: ``year`` None when they wrote only the month ("11月")."""
+
+    year: int | None
+    month: int
+
+    @classmethod
+    def parse(cls, value: str | MonthHint | None) -> MonthHint | None:
+        """``"YYYY-MM"`` (as on the CLI and in feedsum.toml); raises ValueError otherwise."""
+        if value is None or isinstance(value, MonthHint):
+            return value
+        m = re.fullmatch(r"\s*(\d{4})-(\d{1,2})\s*", str(value))
+        if not m or not 1 <= int(m.group(2)) <= 12:
+            raise ValueError(value)
+        return cls(int(m.group(1)), int(m.group(2)))
+
+    def resolve(self, start: pd.Timestamp | None, end: pd.Timestamp | None, today: date | None) -> tuple[int, int]:
+        """(year, month): a missing year is the one whose month lies in the period, else the
+        latest such month up to today."""
+        if self.year is not None:
+            return self.year, self.month
+        if start is not None and end is not None:
+            for year in range(end.year, start.year - 1, -1):
+                first = pd.Timestamp(year, self.month, 1)
+                if first <= end and first + pd.offsets.MonthEnd(0) >= start:
+                    return year, self.month
+        today = today or datetime.now(UTC).date()
+        return (today.year if self.month <= today.month else today.year - 1), self.month
+
+
+_MONTH_NAMES = {name: i for i, names in enumerate(
+    [("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"), ("may",), ("june", "jun"),
+     ("july", "jul"), ("august", "aug"), ("september", "sept", "sep"), ("october", "oct"),
+     ("november", "nov"), ("december", "dec")], start=1) for name in names}
+_ZH_MONTHS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10,
+              "十一": 11, "十二": 12}
+
+
+def month_from_text(text: str | None) -> MonthHint | None:
+    """The one month a message names ("11月", "十一月", "2026-11", "2026年11月", "November",
+    "Nov 2026"); None when it names none or several different ones."""
+    if not text:
         return None
-    if isinstance(v, pd.Timestamp | np.datetime64) or hasattr(v, "year"):
-        return pd.Timestamp(v).normalize()
-    if isinstance(v, int | float | np.integer | np.floating):
+    s = unicodedata.normalize("NFKC", text)
+    s = re.sub(r"<[^>]*>", " ", s)  # Slack mentions and links
+    found: set[MonthHint] = set()
+    for m in re.finditer(r"(?<!\d)(\d{4})\s*(?:[-/.]|年)\s*(\d{1,2})(?:\s*月)?(?![-/.]?\d)", s):
+        if 2000 <= int(m.group(1)) <= 2100 and 1 <= int(m.group(2)) <= 12:
+            found.add(MonthHint(int(m.group(1)), int(m.group(2))))
+    rest = re.sub(r"(?<!\d)\d{4}\s*(?:[-/.]|年)\s*\d{1,2}(?:\s*月)?", " ", s)
+    for m in re.finditer(r"(?<![\d.])(\d{1,2})\s*月份?", rest):
+        if 1 <= int(m.group(1)) <= 12:
+            found.add(MonthHint(None, int(m.group(1))))
+    for m in re.finditer(r"(十[一二]?|[一二三四五六七八九])月", rest):
+        found.add(MonthHint(None, _ZH_MONTHS[m.group(1)]))
+    for m in re.finditer(r"\b([A-Za-z]{3,9})\.?(?:\s+(\d{4})\b)?", rest):
+        word = m.group(1)
+        number = _MONTH_NAMES.get(word.casefold())
+        if number is None or (word.casefold() == "may" and word[0] != "M"):  # "may" is also a verb
+            continue
+        found.add(MonthHint(int(m.group(2)) if m.group(2) else None, number))
+    years = {h.month: h.year for h in found if h.year is not None}
+    months = {(years.get(h.month, h.year), h.month) for h in found}  # "11月" and "2026-11" agree
+    if len(months) != 1:
+        return None
+    year, month = months.pop()
+    return MonthHint(year, month)
+
+
+def date_order_from_text(text: str | None) -> str | None:
+    """"DMY" or "MDY" when a message states the day/month order with those letters."""
+    found = {m.upper() for m in re.findall(r"(?<![A-Za-z])(DMY|MDY)(?![A-Za-z])", text or "", re.IGNORECASE)}
+    return found.pop() if len(found) == 1 else None
+
+
+def _fix(context: str, what: str) -> Msg:
+    return Msg(f"read.fix.{what}.{context if context in FIX_CONTEXTS else 'cli'}")
+
+
+@dataclass
+class _Period:
+    """The period a report states about itself (Google's line 2): None bounds for "All time"."""
+
+    text: str
+    start: pd.Timestamp | None
+    end: pd.Timestamp | None
+
+
+class _Dates:
+    """Reads the dates of one file. Day/month order (9/2/2025 vs 02/09/2025) is one decision for
+    the whole file: a day above 12 settles it, the source's ``date_format`` states it, and when
+    neither does, the file is refused rather than guessed."""
+
+    def __init__(self, file: str, context: str, date_format: str | None):
+        try:
+            self.order, self.strftime = parse_date_format(date_format)
+        except ValueError:
+            raise ExportError(file, Msg("read.date_format_bad", value=str(date_format))) from None
+        self.given = self.order is not None
+        self.file, self.context = file, context
+
+    def expected(self) -> Msg:
+        if self.strftime:
+            return Msg("read.date_expected_as", format=self.strftime)
+        if self.order in ("DMY", "MDY"):
+            return Msg("read.date_expected_as", format={"DMY": "D/M/YYYY", "MDY": "M/D/YYYY"}[self.order])
+        return Msg("read.date_expected")
+
+    def decide(self, texts, column: str | None) -> None:
+        if self.given:
+            return
+        dmy = mdy = ambiguous = None
+        dots_only = True
+        for text in texts:
+            m = _AB_RE.match(text.strip())
+            if not m:
+                continue
+            a, b = int(m.group(1)), int(m.group(3))
+            dots_only &= m.group(2) == "."
+            if a > 12 >= b:
+                dmy = dmy or text
+            elif b > 12 >= a:
+                mdy = mdy or text
+            elif a != b and a <= 12 and b <= 12:
+                ambiguous = ambiguous or text
+        if dmy and mdy:
+            raise ExportError(self.file, Msg("read.date_order_mixed", dmy=dmy, mdy=mdy), column=column)
+        if dmy or mdy:
+            self.order = "DMY" if dmy else "MDY"
+        elif ambiguous:
+            if not dots_only:
+                raise ExportError(self.file, Msg("read.date_order", example=ambiguous, fix=_fix(self.context, "order")),
+                                  column=column)
+            self.order = "DMY"  # 2.9.2025: nobody writes month.day.year
+
+    def one(self, s: str) -> pd.Timestamp | None:
+        """One date written as text; None when it is not one."""
+        try:
+            m = _YMD_RE.match(s)
+            if m:
+                return pd.Timestamp(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+            m = _COMPACT_RE.match(s)
+            if m:
+                return pd.Timestamp(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+            if self.strftime:
+                try:
+                    return pd.Timestamp(pd.to_datetime(s, format=self.strftime)).normalize()
+                except (ValueError, TypeError):
+                    pass
+            m = _AB_RE.match(s)
+            if m:
+                a, b, y = int(m.group(1)), int(m.group(3)), int(m.group(4))
+                order = self.order or ("DMY" if a > 12 or a == b else "MDY" if b > 12 else None)
+                if order not in ("DMY", "MDY"):
+                    return None
+                day, month = (a, b) if order == "DMY" else (b, a)
+                return pd.Timestamp(y + 2000 if y < 100 else y, month, day)
+        except ValueError:  # 2026-02-30
+            return None
+        if _SERIAL_RE.match(s):  # an Excel serial written as text
+            return self.value(float(s))
+        if re.search(r"[A-Za-z]", s) and re.search(r"\d{4}", s) and re.search(r"(?<!\d)\d{1,2}(?!\d)", s):
+            try:  # "Nov 1, 2026", "1 November 2026": month names cannot be misread
+                return pd.Timestamp(pd.to_datetime(s)).normalize()
+            except (ValueError, TypeError, OverflowError):
+                return None
+        return None
+
+    def value(self, v: object) -> pd.Timestamp | None:
+        if isinstance(v, pd.Timestamp | np.datetime64) or hasattr(v, "year"):
+            return pd.Timestamp(v).normalize()
         x = float(v)
         if 19000101 <= x <= 21001231 and x.is_integer():
-            return _parse_date_scalar(str(int(x)))
+            return self.one(str(int(x)))
         if 1 <= x < 2958466:  # Excel serial day (1900 system; Lotus leap-year bug → 1899-12-30 origin)
             return (pd.Timestamp("1899-12-30") + pd.Timedelta(days=int(x))).normalize()
         return None
-    s = unicodedata.normalize("NFKC", str(v)).strip()
-    if not s or s.casefold() in _MISSING_SET:
-        return None
-    m = _RANGE_RE.match(s)
-    if m and any(ch.isdigit() for ch in m.group(1)):
-        start = _parse_date_scalar(m.group(1))
-        if start is not None:
-            return start
-    for fmt in _DATE_FORMATS:
-        try:
-            return pd.Timestamp(pd.to_datetime(s, format=fmt)).normalize()
-        except (ValueError, TypeError):
-            continue
-    if re.fullmatch(r"\d{5}(\.\d+)?", s):  # serial written as text
-        return _parse_date_scalar(float(s))
-    if re.search(r"[A-Za-z]", s):  # "Nov 1, 2026"
-        try:
-            return pd.Timestamp(pd.to_datetime(s)).normalize()
-        except (ValueError, TypeError):
+
+    def cell(self, v: object) -> tuple[pd.Timestamp, pd.Timestamp | None] | None:
+        """(first day, last day or None) of one date cell: a date, or a range like 2026-03-01至2026-03-31."""
+        if v is None or (isinstance(v, float) and np.isnan(v)):
             return None
-    return None
+        if not isinstance(v, str):
+            if isinstance(v, bool):
+                return None
+            got = self.value(v) if isinstance(v, int | float | np.integer | np.floating) or hasattr(v, "year") \
+                else None
+            return (got, None) if got is not None else None
+        s = unicodedata.normalize("NFKC", v).strip()
+        if not s or s.casefold() in _MISSING_SET:
+            return None
+        m = _RANGE_RE.match(s)
+        if m and any(ch.isdigit() for ch in m.group(1)):
+            first, last = self.one(m.group(1)), self.one(m.group(2))
+            if first is not None:
+                return first, (last if last is not None and last >= first else None)
+        got = self.one(s)
+        return (got, None) if got is not None else None
+
+    def unique(self, uniq) -> tuple[np.ndarray, np.ndarray]:
+        """First and last days (NaT: not a date / a single day) of distinct cell values."""
+        n = len(uniq)
+        start = pd.Series(pd.NaT, index=range(n), dtype="datetime64[ns]")
+        end = np.full(n, _NAT)
+        is_text = np.array([isinstance(u, str) for u in uniq], dtype=bool)
+        text = pd.Series(np.asarray(uniq, dtype=object)).where(is_text)
+        formats = ((self.strftime,) if self.strftime else ()) + _FAST_FORMATS
+        for fmt in formats:
+            todo = start.isna() & is_text
+            if not todo.any():
+                break
+            start[todo] = pd.to_datetime(text[todo].str.strip(), format=fmt, errors="coerce")
+        for i in np.flatnonzero(start.isna().to_numpy()):
+            got = self.cell(uniq[i])
+            if got is not None:
+                start.iat[i] = got[0]
+                if got[1] is not None:
+                    end[i] = np.datetime64(got[1], "ns")
+        return start.dt.normalize().to_numpy(dtype="datetime64[ns]"), end
+
+    def column(self, values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+        """First and last day of every cell of a date column."""
+        if pd.api.types.is_datetime64_any_dtype(values.dtype):
+            return values.dt.normalize().to_numpy(dtype="datetime64[ns]"), np.full(len(values), _NAT)
+        if not isinstance(values.dtype, pd.CategoricalDtype) and _sortable(values):
+            values = values.astype(object).astype("category")
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            start, end = self.unique(values.cat.categories)
+            codes = values.cat.codes.to_numpy()
+            return np.append(start, _NAT)[codes], np.append(end, _NAT)[codes]
+        obj = values.to_numpy(dtype=object)
+        memo: dict = {}
+        start, end = np.full(len(obj), _NAT), np.full(len(obj), _NAT)
+        for i, v in enumerate(obj):
+            key = (type(v), v) if v == v else None
+            if key not in memo:
+                memo[key] = self.cell(v)
+            got = memo[key]
+            if got is not None:
+                start[i] = np.datetime64(got[0], "ns")
+                if got[1] is not None:
+                    end[i] = np.datetime64(got[1], "ns")
+        return start, end
+
+    def period(self, lines: list[str]) -> _Period | None:
+        """The report period stated above the header (Google's line 2, 时间范围：…), if any."""
+        for text in _period_candidates(lines):
+            if text.casefold() in _ALL_TIME:
+                return _Period(text, None, None)
+            got = self.cell(text)
+            if got is not None and got[1] is not None:
+                return _Period(text, got[0], got[1])
+        return None
 
 
-def _parse_unique_dates(uniq: pd.Index) -> np.ndarray:
-    """Vectorised for the common formats; scalar fallback only for what is left."""
-    out = pd.Series(pd.NaT, index=range(len(uniq)), dtype="datetime64[ns]")
-    is_text = np.array([isinstance(u, str) for u in uniq], dtype=bool)
-    text = pd.Series(np.asarray(uniq, dtype=object)).where(is_text)
-    for fmt in _DATE_FORMATS[:4]:
-        todo = out.isna() & is_text
-        if not todo.any():
-            break
-        out[todo] = pd.to_datetime(text[todo].str.strip(), format=fmt, errors="coerce")
-    for i in np.flatnonzero(out.isna().to_numpy()):
-        ts = _parse_date_scalar(uniq[i])
-        if ts is not None:
-            out.iat[i] = ts
-    return out.dt.normalize().to_numpy(dtype="datetime64[ns]")
+def _period_candidates(lines: list[str]):
+    for line in lines:
+        s = unicodedata.normalize("NFKC", line).strip().strip('"').strip()
+        if not s:
+            continue
+        yield s
+        if re.search(r"[:：]", s):
+            yield re.split(r"[:：]", s, maxsplit=1)[1].strip()
+        m = _ISO_RANGE_RE.search(s)
+        if m:
+            yield m.group(0)
 
 
-def _to_date(values: pd.Series) -> pd.Series:
-    if pd.api.types.is_datetime64_any_dtype(values.dtype):
-        return values.dt.normalize().astype("datetime64[ns]")
-    if not isinstance(values.dtype, pd.CategoricalDtype):
-        values = values.astype(object).astype("category") if _sortable(values) else values
+def _period_sides(lines: list[str]) -> list[str]:
+    """Both ends of every range-looking preamble text: they take part in the day/month decision."""
+    out = []
+    for text in _period_candidates(lines):
+        m = _RANGE_RE.match(text)
+        if m:
+            out += [m.group(1), m.group(2)]
+    return out
+
+
+def _texts(values: pd.Series | None) -> list[str]:
+    if values is None:
+        return []
     if isinstance(values.dtype, pd.CategoricalDtype):
-        parsed = _parse_unique_dates(values.cat.categories)
-        parsed = np.append(parsed, np.datetime64("NaT", "ns"))
-        return pd.Series(parsed[values.cat.codes.to_numpy()], index=values.index)
-    obj = values.to_numpy(dtype=object)
-    return pd.Series([_parse_date_scalar(v) for v in obj], index=values.index, dtype="datetime64[ns]")
+        return [c for c in values.cat.categories if isinstance(c, str)]
+    if pd.api.types.is_datetime64_any_dtype(values.dtype) or pd.api.types.is_numeric_dtype(values.dtype):
+        return []
+    return [v for v in pd.unique(values.to_numpy(dtype=object)) if isinstance(v, str)]
 
 
 def _sortable(values: pd.Series) -> bool:
@@ -660,7 +975,7 @@ def _read_source(source: str | Path | bytes, name: str | None) -> tuple[str, byt
         return name or "<upload>", bytes(source), None
     path = Path(source)
     if not path.exists():
-        raise ExportError(name or str(path), "file not found")
+        raise ExportError(name or str(path), Msg("read.not_found"))
     return name or str(path), None, path
 
 
@@ -714,7 +1029,7 @@ def _read_csv_body(
             frame = pd.read_csv(src, **whole)
     except UnicodeDecodeError:
         if layout.encoding != "utf-8":
-            raise ExportError(file, f"the file is not valid {layout.encoding} text") from None
+            raise ExportError(file, Msg("read.bad_encoding", encoding=layout.encoding)) from None
         layout.encoding = "gb18030"  # the prefix was ASCII-only UTF-8, the rest is GB18030
         whole["encoding"] = "gb18030"
         frame = pd.read_csv(io.BytesIO(data) if data is not None else path, **whole)
@@ -724,7 +1039,7 @@ def _read_csv_body(
             return _read_short(data, path, layout, cols)
         m = re.search(r"line (\d+)", str(exc))
         row = layout.header_index + int(m.group(1)) + 1 if m else None
-        raise ExportError(file, f"the row does not fit the table ({exc})", row=row) from None
+        raise ExportError(file, Msg("read.row_misfit", error=str(exc)), row=row) from None
     # A column the C parser could not make numeric (¥, %, "abc") comes back as text; cleaned later.
     return frame
 
@@ -740,8 +1055,7 @@ def _check_row_widths(layout: _Layout, file: str) -> None:
     bad = []
     for i, cells in enumerate(csv.reader(lines, delimiter=layout.delimiter)):
         if i > layout.header_index and len(cells) > width and any(c.strip() for c in cells[width:]):
-            bad.append(BadCell(i + 1, None, cells[width],
-                               f"the row has {len(cells)} cells but the header has {width} (an unquoted comma?)"))
+            bad.append(BadCell(i + 1, None, cells[width], Msg("read.row_width", cells=len(cells), width=width)))
     if bad:
         raise ExportError.from_bad(file, bad)
 
@@ -780,33 +1094,100 @@ def _read_with_progress(src, size: int, layout: _Layout, kwargs: dict, file: str
     return pd.DataFrame(out)
 
 
-def _read_xlsx(data: bytes | None, path: Path | None, file: str, overrides) -> tuple[pd.DataFrame, _Layout, int]:
+@contextmanager
+def _open_xlsx(data: bytes | None, path: Path | None, file: str):
+    """The first sheet of a workbook that passed the size checks, opened read-only (streaming)."""
     from openpyxl import load_workbook
 
-    from bot.upload_guard import UploadRefused, check_xlsx_zip
+    from bot import upload_guard
 
-    try:  # the zip directory first: a zip bomb is refused before anything is inflated
-        check_xlsx_zip(data if data is not None else path, file)
-    except UploadRefused as exc:
-        raise ExportError(file, exc.reason) from None
+    source = data if data is not None else path
+    try:
+        upload_guard.check_xlsx_zip(source, file)  # the zip directory: nothing inflated yet
+        upload_guard.check_xlsx_parts(source, file)  # every part streamed once, before openpyxl
+    except upload_guard.UploadRefused as exc:
+        raise ExportError(file, exc.reason, key=exc.key, values=exc.values) from None
     try:
         wb = load_workbook(io.BytesIO(data) if data is not None else path, read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 - any openpyxl failure means "not a usable workbook"
-        raise ExportError(file, f"cannot open the Excel workbook ({exc})") from None
+        raise _workbook_error(file, exc) from None
     try:
-        ws = wb.worksheets[0]
-        rows = [list(r) for r in ws.iter_rows(values_only=True)]
+        if not wb.worksheets:
+            raise ExportError(file, "the Excel workbook has no sheet")
+        yield wb.worksheets[0]
     finally:
         wb.close()
+
+
+def _workbook_error(file: str, exc: Exception) -> ExportError:
+    from defusedxml import DefusedXmlException
+
+    from bot.upload_guard import over_limit
+
+    cause: BaseException | None = exc
+    while cause is not None and not isinstance(cause, DefusedXmlException):
+        cause = cause.__cause__ or cause.__context__  # openpyxl wraps it in a ValueError
+    if cause is not None:  # openpyxl parses with defusedxml once it is installed
+        refused = over_limit(file, "limit.xlsx_entities")
+        return ExportError(file, refused.reason, key=refused.key, values=refused.values)
+    return ExportError(file, Msg("read.xlsx_open", error=f"{type(exc).__name__}: {exc}"))
+
+
+def _xlsx_rows(ws, file: str, **bounds):
+    """openpyxl's rows of values, any failure inside it (broken XML, a missing shared string)
+    turned into an ExportError."""
+    rows = ws.iter_rows(values_only=True, **bounds)
+    try:
+        while True:
+            try:
+                cells = next(rows)
+            except StopIteration:
+                return
+            except Exception as exc:  # noqa: BLE001
+                raise _workbook_error(file, exc) from None
+            yield cells
+    finally:
+        rows.close()  # closes the sheet's stream inside the zip
+
+
+def _xlsx_header(ws, file: str, overrides) -> _Layout:
+    from bot import upload_guard
+
     extra = {normalize_header(h)[0] for h in (overrides or {}).values()}
-    for i, cells in enumerate(rows[:MAX_HEADER_SCAN]):
+    above: list[tuple] = []  # rows above the header (a title, the report's period)
+    for i, cells in enumerate(_xlsx_rows(ws, file, max_row=MAX_HEADER_SCAN, max_col=upload_guard.MAX_XLSX_COLUMNS)):
         texts = ["" if c is None else str(c) for c in cells]
         if _is_header(texts, extra):
-            width = len(texts)
-            body = [(r + [None] * width)[:width] for r in rows[i + 1 :]]
-            frame = pd.DataFrame(body, columns=range(width), dtype=object)
-            return frame, _Layout("xlsx", "", i, texts, "", True), i
-    raise ExportError(file, "unknown headers: no column looks like impressions, clicks or spend in the first sheet")
+            width = max(j for j, text in enumerate(texts) if text) + 1
+            return _Layout("xlsx", "", i, texts[:width], "", True, _joined(above))
+        above.append(cells)
+    raise ExportError(file, Msg("read.xlsx_headers"))
+
+
+def _xlsx_body(ws, layout: _Layout, mapping: dict[str, int], file: str) -> pd.DataFrame:
+    """Stream the data rows, keeping only the mapped columns (and the first, for total labels).
+
+    openpyxl pads each row to `max_col` and fills gaps between row numbers with empty rows, so
+    the cells it hands over (rows x header width) are counted here and reading stops past the
+    limit; cells right of the header are never materialised.
+    """
+    from bot import upload_guard
+    from bot.upload_guard import over_limit
+
+    width = len(layout.headers)
+    cols = sorted(set(mapping.values()) | {0})
+    kept: dict[int, list] = {c: [] for c in cols}
+    adds = [(c, kept[c].append) for c in cols]
+    max_rows = min(upload_guard.MAX_XLSX_ROWS, upload_guard.MAX_XLSX_CELLS // width)
+    for n, cells in enumerate(_xlsx_rows(ws, file, min_row=layout.header_index + 2, max_col=width), 1):
+        if n > max_rows:
+            refused = (over_limit(file, "limit.xlsx_rows", limit=f"{upload_guard.MAX_XLSX_ROWS:,}")
+                       if max_rows == upload_guard.MAX_XLSX_ROWS else
+                       over_limit(file, "limit.xlsx_cells", limit=f"{upload_guard.MAX_XLSX_CELLS:,}"))
+            raise ExportError(file, refused.reason, key=refused.key, values=refused.values)
+        for c, add in adds:
+            add(cells[c])
+    return pd.DataFrame({c: pd.Series(v, dtype=object) for c, v in kept.items()})
 
 
 def read_export(
@@ -817,6 +1198,10 @@ def read_export(
     columns: dict[str, str] | None = None,
     platform: str | None = None,
     progress: bool = False,
+    month: str | MonthHint | None = None,
+    date_format: str | None = None,
+    context: str = "cli",
+    today: date | None = None,
 ) -> ImportResult:
     """Read one ad-platform export (CSV, TSV or XLSX) into canonical rows.
 
@@ -825,25 +1210,41 @@ def read_export(
     platform from the headers. ``platform`` overrides the platform name written on every row.
     ``progress`` shows a tqdm bar on stderr for big files when stderr is a terminal.
 
+    ``month`` ("YYYY-MM" or a :class:`MonthHint`) files rows that cover more than a day — a report
+    without a day column dated by its stated period, a period spanning months, "All time" — under
+    that month; without it such a period must lie within one calendar month. ``date_format``
+    ("DMY", "MDY" or strftime) states the day/month order when the dates cannot tell. ``context``
+    ("cli", "config" or "slack") picks how error messages say to fix the file; ``today`` places
+    a month named without a year.
+
     Raises :class:`ExportError` (all or nothing) when the file or any data row cannot be read.
+    Messages and warnings are :class:`~bot.i18n.Msg`: ``.text(locale)`` gives the report's language.
     """
     file, data, path = _read_source(source, name)
     if preset not in PRESET_NAMES:
-        raise ExportError(file, f"unknown preset {preset!r}; choose one of {', '.join(PRESET_NAMES)}")
+        raise ExportError(file, Msg("read.unknown_preset", preset=repr(preset), names=", ".join(PRESET_NAMES)))
     bad_keys = set(columns or {}) - set(MAPPABLE_FIELDS)
     if bad_keys:
-        raise ExportError(file, f"unknown canonical column(s) in the mapping: {', '.join(sorted(bad_keys))}")
+        raise ExportError(file, Msg("read.unknown_fields", fields=", ".join(sorted(bad_keys))))
+    try:
+        hint = MonthHint.parse(month)
+    except ValueError:
+        raise ExportError(file, Msg("read.month_bad", value=str(month))) from None
+    dates = _Dates(file, context, date_format)
     raw, complete = _prefix(data, path)
     if not raw:
-        raise ExportError(file, "the file is empty")
+        raise ExportError(file, Msg("read.empty"))
 
     if raw[:4] == b"PK\x03\x04":
-        frame, layout, header_index = _read_xlsx(data, path, file, columns)
-        keys = [normalize_header(h)[0] for h in layout.headers]
-        units = [normalize_header(h)[1] for h in layout.headers]
-        chosen = detect_preset(layout.headers, columns) if preset == "auto" else preset
-        mapping = _map_columns(keys, PRESETS[chosen], columns)
-        _check_mapping(file, layout.headers, mapping, columns)
+        with _open_xlsx(data, path, file) as ws:
+            layout = _xlsx_header(ws, file, columns)
+            keys = [normalize_header(h)[0] for h in layout.headers]
+            units = [normalize_header(h)[1] for h in layout.headers]
+            chosen = detect_preset(layout.headers, columns) if preset == "auto" else preset
+            mapping = _map_columns(keys, PRESETS[chosen], columns)
+            _check_mapping(file, layout.headers, mapping, columns)
+            frame = _xlsx_body(ws, layout, mapping, file)
+        header_index = layout.header_index
     else:
         layout = _sniff(raw, complete, file, columns)
         keys = [normalize_header(h)[0] for h in layout.headers]
@@ -855,26 +1256,65 @@ def read_export(
         header_index = layout.header_index
 
     first_data_row = header_index + 2  # 1-based row of the first data row
-    result = _canonical(
-        frame, mapping, layout.headers, units, PRESETS[chosen], platform, file, first_data_row, columns
+    opts = _Options(hint, dates, context, today, layout.preamble)
+    rows, dropped, warnings = _canonical(
+        frame, mapping, layout.headers, units, PRESETS[chosen], platform, file, first_data_row, opts
     )
-    rows, dropped, warnings = result
-    if chosen == "generic" and preset == "auto":
-        warnings.insert(0, "platform not recognised from the headers; read with generic column names")
+    if chosen == "generic" and preset == "auto" and not platform:
+        warnings.insert(0, Msg("read.w.generic"))
+    warnings.extend(_measure_warnings(layout.headers, mapping, PRESETS[chosen]))
     return ImportResult(rows, dropped, chosen, file, layout.encoding, warnings)
+
+
+@dataclass
+class _Options:
+    month: MonthHint | None
+    dates: _Dates
+    context: str
+    today: date | None
+    preamble: list[str]
 
 
 def _check_mapping(file: str, headers: list[str], mapping: dict[str, int], overrides) -> None:
     keys = {normalize_header(h)[0] for h in headers}
     for fld, header in (overrides or {}).items():
         if normalize_header(header)[0] not in keys:
-            raise ExportError(file, f'the column mapping names "{header}" for {fld}, but the file has no such header',
-                              column=header)
+            raise ExportError(file, Msg("read.mapping_missing", header=header, field=fld), column=header)
     if not _usable(mapping):
         shown = ", ".join(h for h in headers if h)[:200]
-        raise ExportError(file, f"unknown headers: cannot find spend, impressions and clicks among: {shown}")
-    if "date" not in mapping:
-        raise ExportError(file, "no date column (Day, 日期, 时间…); export with a daily breakdown")
+        raise ExportError(file, Msg("read.no_measures", headers=shown))
+
+
+def _header_rows(frame: pd.DataFrame, headers: dict[int, str], measures: list[int]) -> np.ndarray:
+    """Rows that repeat the header (sheets pasted together): two or more cells equal to their
+    column's header. A repeated header puts text into the measure columns, so when the parser made
+    them all numeric there is none and nothing is compared (the fast path)."""
+    hits = np.zeros(len(frame), dtype=np.int8)
+    if all(i in frame.columns and pd.api.types.is_numeric_dtype(frame[i].dtype) for i in measures):
+        return hits >= 2
+    for i, header in headers.items():
+        if i not in frame.columns or not header.strip():
+            continue
+        values = frame[i]
+        if pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_datetime64_any_dtype(values.dtype):
+            continue
+        target = header.strip().casefold()
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            cats = pd.Series(values.cat.categories.astype(str))
+            same = np.append((cats.str.strip().str.casefold() == target).to_numpy(dtype=bool), False)
+            hits += same[values.cat.codes.to_numpy()]
+        else:
+            text = values.astype(object).where(values.notna(), "").astype(str)
+            hits += (text.str.strip().str.casefold() == target).to_numpy(dtype=np.int8)
+    return hits >= 2
+
+
+def _month_index(d: np.ndarray) -> np.ndarray:
+    return d.astype("datetime64[M]").astype(np.int64)
+
+
+def _span_text(start, end) -> str:
+    return f"{pd.Timestamp(start):%Y-%m-%d} – {pd.Timestamp(end):%Y-%m-%d}"
 
 
 def _canonical(
@@ -886,9 +1326,9 @@ def _canonical(
     platform: str | None,
     file: str,
     first_data_row: int,
-    overrides,
-) -> tuple[pd.DataFrame, int, list[str]]:
-    warnings: list[str] = []
+    opts: _Options,
+) -> tuple[pd.DataFrame, int, list[Msg]]:
+    warnings: list[Msg] = []
     frame = frame.reset_index(drop=True)
     n = len(frame)
     col = {f: frame[i] for f, i in mapping.items() if i in frame.columns}
@@ -897,17 +1337,23 @@ def _canonical(
     def row_of(i: int) -> int:
         return first_data_row + int(i)
 
+    def rows_text(mask: np.ndarray) -> str:
+        return ", ".join(str(row_of(i)) for i in np.flatnonzero(mask)[:3]) + ("…" if mask.sum() > 3 else "")
+
     # Blank lines are not data: ignore them without counting.
     blank = np.asarray(frame.isna().all(axis=1))
-    # Total/summary rows: first cell or a name cell says so.
+    # Sheets pasted together repeat their header row: not data, not totals.
+    read = {i: headers[i] for i in {0, *mapping.values()} if i < len(headers)}
+    header_rows = _header_rows(frame, read, [mapping[f] for f in NUM_FIELDS if f in mapping]) & ~blank
+    # Total/summary rows, anywhere in the file: first cell or a name cell says so.
     total = _labels(first, _TOTAL_RE)
     for f in ("campaign", "ad_group", "account"):
         if f in col:
             total |= _labels(col[f], _TOTAL_RE)
     if preset.name == "meta" and "campaign" in col:
         total |= np.asarray(col["campaign"].isna()) & ~blank  # the account summary row
-    total &= ~blank
-    keep = ~blank & ~total
+    total &= ~blank & ~header_rows
+    keep = ~blank & ~total & ~header_rows
 
     bad: list[BadCell] = []
     nums: dict[str, pd.Series] = {}
@@ -916,26 +1362,47 @@ def _canonical(
             nums[f] = _to_number(col[f], headers[mapping[f]], row_of, bad, keep)
             # "1e400" parses as infinity: refuse it rather than sum it into an infinite total.
             for i in np.flatnonzero(np.isinf(nums[f].to_numpy(dtype="float64", na_value=np.nan)) & keep)[:50]:
-                bad.append(BadCell(row_of(i), headers[mapping[f]], str(col[f].iat[i]), "the number is too large"))
-    dates = _to_date(col["date"])
+                bad.append(BadCell(row_of(i), headers[mapping[f]], str(col[f].iat[i]), Msg("read.too_large")))
     has_numbers = np.zeros(n, dtype=bool)
-    for s in nums.values():
-        has_numbers |= s.notna().to_numpy()
-    no_date = dates.isna().to_numpy()
-    # A row with neither a date nor any number is a note ("数据说明…"), not data.
-    notes = keep & no_date & ~has_numbers & ~np.asarray(col["date"].isna())
-    keep &= ~notes
-    bad_date = keep & no_date
-    date_header = headers[mapping["date"]]
-    raw_dates = col["date"].astype(object)
-    for i in np.flatnonzero(bad_date)[:50]:
-        v = raw_dates.iat[i]
-        if v is None or v != v:
-            bad.append(BadCell(row_of(i), date_header, None, "the date is missing"))
-        else:
-            bad.append(BadCell(row_of(i), date_header, str(v), "expected a date like 2026-03-31"))
-    if bad_date.sum() > 50:
-        bad.extend(BadCell(row_of(i), date_header, None, "expected a date") for i in np.flatnonzero(bad_date)[50:])
+    for v in nums.values():
+        has_numbers |= v.notna().to_numpy()
+
+    period: _Period | None = None
+    if "date" in col:
+        date_header = headers[mapping["date"]]
+        opts.dates.decide(_texts(col["date"]) + _texts(col.get("date_end")), date_header)
+        start, end = opts.dates.column(col["date"])
+        if "date_end" in col:  # Meta's "Reporting ends": the last day of each row
+            last = opts.dates.column(col["date_end"])[0]
+            end = np.where(np.isnat(last), end, last)
+        no_date = np.isnat(start)
+        # A row with neither a date nor any number is a note ("数据说明…"), not data.
+        notes = keep & no_date & ~has_numbers & ~np.asarray(col["date"].isna())
+        keep &= ~notes
+        bad_date = keep & no_date
+        raw_dates = col["date"].astype(object)
+        for i in np.flatnonzero(bad_date)[:50]:
+            v = raw_dates.iat[i]
+            if v is None or v != v:
+                bad.append(BadCell(row_of(i), date_header, None, Msg("read.date_missing")))
+            else:
+                bad.append(BadCell(row_of(i), date_header, str(v), opts.dates.expected()))
+        if bad_date.sum() > 50:
+            bad.extend(BadCell(row_of(i), date_header, None, opts.dates.expected())
+                       for i in np.flatnonzero(bad_date)[50:])
+    else:
+        # No day column: every row covers the period the report states above its header.
+        opts.dates.decide(_period_sides(opts.preamble), None)
+        period = opts.dates.period(opts.preamble)
+        if period is None and opts.month is None:
+            raise ExportError(file, Msg("read.no_date", fix=_fix(opts.context, "month")))
+        notes = keep & ~has_numbers
+        keep &= ~notes
+        if period is not None and period.start is not None:
+            start = np.full(n, np.datetime64(period.start, "ns"))
+            end = np.full(n, np.datetime64(period.end, "ns"))
+        else:  # "All time", or nothing stated: only the named month can place the rows
+            start, end = np.full(n, _NAT), np.full(n, _NAT)
     if bad:
         raise ExportError.from_bad(file, bad)
 
@@ -944,14 +1411,18 @@ def _canonical(
     total_count = int(total.sum() + notes.sum() + sums_row.sum())
     keep &= ~sums_row
     if notes.any():
-        shown = ", ".join(f"row {row_of(i)}" for i in np.flatnonzero(notes)[:3])
-        warnings.append(f"skipped {int(notes.sum())} row(s) without a date or numbers ({shown})")
+        warnings.append(Msg("read.w.notes", n=int(notes.sum()), rows=rows_text(notes)))
+    if header_rows.any():
+        warnings.append(Msg("read.w.headers", n=int(header_rows.sum()), rows=rows_text(header_rows)))
     if sums_row.any():
-        warnings.append(f"dropped row {row_of(int(np.flatnonzero(sums_row)[0]))}: it equals the sum of the other rows")
+        warnings.append(Msg("read.w.sum_row", row=row_of(int(np.flatnonzero(sums_row)[0]))))
 
     idx = np.flatnonzero(keep)
+    dated, more = _place(start[idx], end[idx], idx, period, "date" in col, opts, file, row_of,
+                         headers[mapping["date"]] if "date" in col else None, col.get("date"), col.get("date_end"))
+    warnings.extend(more)
     out = pd.DataFrame(index=pd.RangeIndex(len(idx)))
-    out["date"] = dates.to_numpy()[idx]
+    out["date"] = dated
     out["platform"] = pd.Series([platform or preset.platform] * len(idx), dtype="str") if len(idx) else pd.Series(
         [], dtype="str")
     for f in TEXT_FIELDS:
@@ -962,7 +1433,7 @@ def _canonical(
     if "campaign" not in col:
         fallback = out["ad_group"] if "ad_group" in col else out["account"]
         out["campaign"] = fallback.fillna("(all)").astype("str")
-        warnings.append("no campaign column: rows are grouped under " + ("ad groups" if "ad_group" in col else "(all)"))
+        warnings.append(Msg("read.w.no_campaign_groups" if "ad_group" in col else "read.w.no_campaign_all"))
     else:
         out["campaign"] = out["campaign"].fillna("(no name)")
 
@@ -977,24 +1448,156 @@ def _canonical(
     if "revenue" not in nums and "roas" in nums:
         roas = np.nan_to_num(nums["roas"].to_numpy()[idx], nan=0.0)
         out["revenue"] = roas * out["spend"].to_numpy()
-        warnings.append("revenue computed as ROAS × spend of each row")
+        warnings.append(Msg("read.w.roas"))
     spend_unit = units[mapping["spend"]] if "spend" in mapping else None
     if spend_unit == "分":
         out["spend"] = out["spend"] / 100.0
-        warnings.append("spend is in 分 (fen): converted to 元")
+        warnings.append(Msg("read.w.fen"))
     elif spend_unit == "万元":
         out["spend"] = out["spend"] * 10_000.0
-        warnings.append("spend is in 万元: converted to 元")
+        warnings.append(Msg("read.w.wan"))
     if masked:
-        warnings.append(f"{masked} empty or masked cell(s) (--, <5) counted as 0")
+        warnings.append(Msg("read.w.masked", n=masked))
     if len(idx) and preset.name == "meta" and "conversions" in mapping and headers[mapping["conversions"]].strip().casefold() == "results":
-        warnings.append("Meta 'Results' summed as conversions: results of different objectives are not comparable")
-    if "date_end" in col:
-        ends = _to_date(col["date_end"]).to_numpy()[idx]
-        if (~pd.isna(ends) & (ends != out["date"].to_numpy())).any():
-            warnings.append("some rows cover several days: each is dated by its first day")
+        warnings.append(Msg("read.w.meta_results"))
     warnings.extend(_cross_check(out, nums, idx, preset, headers, mapping))
     return out[CANONICAL_COLUMNS], total_count, warnings
+
+
+def _place(start: np.ndarray, end: np.ndarray, idx: np.ndarray, period: _Period | None, by_day: bool,
+           opts: _Options, file: str, row_of, date_header: str | None, raw_start, raw_end):
+    """The date each kept row is filed under, and what to tell about it.
+
+    A row covering several days (a range cell, Meta's starts/ends, or the whole file's stated
+    period) is filed under its first day when it lies within one calendar month; a period
+    spanning months or without bounds needs the month named, and is then filed under that month.
+    """
+    warnings: list[Msg] = []
+    single = np.isnat(end)
+    if by_day and single.all() and opts.month is None:  # a daily export: nothing to place (the fast path)
+        return start, warnings
+    end = np.where(single, start, end)
+    multi = end > start
+    unbounded = not by_day and (period is None or period.start is None)
+
+    def period_text(j: int) -> str:
+        if not by_day:
+            return period.text if period is not None else ""
+        a = raw_start.iat[idx[j]] if raw_start is not None else None
+        b = raw_end.iat[idx[j]] if raw_end is not None else None
+        if isinstance(a, str) and isinstance(b, str) and a.strip() != b.strip():
+            return f"{a.strip()} – {b.strip()}"
+        if isinstance(a, str) and _RANGE_RE.match(a.strip()):
+            return a.strip()
+        return _span_text(start[j], end[j])
+
+    where = {"row": row_of(idx[0]), "column": date_header} if by_day and len(idx) else {}
+    if opts.month is None:
+        if unbounded and len(idx):
+            raise ExportError(file, Msg("read.period_unbounded", period=period.text, fix=_fix(opts.context, "month")))
+        spans = multi & (_month_index(start) != _month_index(end))
+        if spans.any():
+            j = int(np.flatnonzero(spans)[0])
+            where = {"row": row_of(idx[j]), "column": date_header} if by_day else {}
+            raise ExportError(file, Msg("read.period_spans", period=period_text(j), fix=_fix(opts.context, "month")),
+                              **where)
+        dated = start
+    else:
+        bounded = multi & ~np.isnat(start)
+        lo = pd.Timestamp(start[bounded].min()) if bounded.any() else None
+        hi = pd.Timestamp(end[bounded].max()) if bounded.any() else None
+        year, month = opts.month.resolve(lo, hi, opts.today)
+        m0 = np.datetime64(f"{year:04d}-{month:02d}-01", "ns")
+        m1 = np.datetime64((pd.Timestamp(m0) + pd.offsets.MonthEnd(0)).date(), "ns")
+        named = f"{year:04d}-{month:02d}"
+        if unbounded:
+            dated = np.full(len(idx), m0)
+            if len(idx):
+                text = period.text if period is not None else Msg("read.period_none")
+                warnings.append(Msg("read.w.month", period=text, month=named))
+            return dated, warnings
+        outside = multi & ((start > m1) | (end < m0))
+        if outside.any():
+            j = int(np.flatnonzero(outside)[0])
+            raise ExportError(file, Msg("read.period_other_month", period=period_text(j), month=named),
+                              **({"row": row_of(idx[j]), "column": date_header} if by_day else {}))
+        moved = multi & ((start < m0) | (end > m1))
+        dated = np.where(moved, np.maximum(start, m0), start)
+        if moved.any():
+            warnings.append(Msg("read.w.month", period=period_text(int(np.flatnonzero(moved)[0])), month=named))
+    if warnings:  # filed under the named month: said already
+        return dated, warnings
+    if not by_day and period is not None and len(idx):
+        warnings.append(Msg("read.w.period", period=period.text, date=f"{pd.Timestamp(dated[0]):%Y-%m-%d}"))
+    elif multi.any():
+        warnings.append(Msg("read.w.multi_day"))
+    return dated, warnings
+
+
+# Words that make a header name a base measure, and words that make it something else (a ratio,
+# a unique count, a label). Checked only on columns the mapping did not use.
+_MEASURE_WORDS = {
+    "revenue": re.compile(r"revenue|\bconv(?:ersion)?s?\.? value|purchase value|\bearning|\bgmv\b|收入|金额|销售额|成交额"),
+    "conversions": re.compile(r"conversion|\bconv\b|\bresults?\b|purchase|转化|下单|激活"),
+    "impressions": re.compile(r"impression|\bimpr\b|展示|展现|曝光"),
+    "clicks": re.compile(r"click|点击"),
+    "spend": re.compile(r"\bspend\b|\bspent\b|\bcost\b|消耗|花费|消费|费用"),
+}
+_NOT_A_MEASURE = re.compile(
+    r"rate|率|\bper\b|/|%|\bcp[acmv]\b|\bctr\b|\bcvr\b|\broas\b|\broi\b|\bavg\b|average|平均|均价|单价|成本|人数|千次|"
+    r"reach|unique|frequency|share|indicator|\bid\b|status|\btype\b|budget|预算|出价|\bbid\b|currency|货币|"
+    r"name|名称|目标$"
+)
+# Which KPIs have no value without each base measure (CTR = clicks ÷ impressions, …).
+_KPIS_OF = {"impressions": ("ctr", "cpm"), "clicks": ("ctr", "cpc", "cvr"), "spend": ("cpc", "cpm", "cpa", "roas"),
+            "conversions": ("cvr", "cpa"), "revenue": ("roas",)}
+
+
+def _measure_keys() -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {f: set() for f in NUM_FIELDS}
+    for p in PRESETS.values():
+        for f in NUM_FIELDS:
+            out[f] |= set(p.keys(f))
+    return out
+
+
+_MEASURE_KEYS = _measure_keys()
+
+
+def _names_measure(header: str) -> str | None:
+    text = unicodedata.normalize("NFKC", header).casefold()
+    if not text.strip() or _NOT_A_MEASURE.search(text):
+        return None
+    key = normalize_header(header)[0]
+    for f in NUM_FIELDS:
+        if key in _MEASURE_KEYS[f]:
+            return f
+    return next((f for f, pattern in _MEASURE_WORDS.items() if pattern.search(text)), None)
+
+
+def _measure_warnings(headers: list[str], mapping: dict[str, int], preset: Preset) -> list[Msg]:
+    """Never a silent null: a column that looks like a base measure but was not read, and each
+    base measure the file lacks with the KPIs that therefore have no value."""
+    out: list[Msg] = []
+    used = set(mapping.values())
+    present = {f for f in NUM_FIELDS if f in mapping} | ({"revenue"} if "roas" in mapping else set())
+    notes = _note_keys(preset)
+    for i, header in enumerate(headers):
+        if i in used:
+            continue
+        f = _names_measure(header)
+        if f is None:
+            continue
+        if f not in present:
+            out.append(Msg("read.w.unused", column=header.strip(), measure=Msg(f"read.measure.{f}"), field=f))
+        elif normalize_header(header)[0] not in notes and f in mapping:
+            out.append(Msg("read.w.unused_alt", column=header.strip(), measure=Msg(f"read.measure.{f}"),
+                           used=headers[mapping[f]].strip()))
+    for f in NUM_FIELDS:
+        if f not in present:
+            out.append(Msg("read.w.missing", measure=Msg(f"read.measure.{f}"),
+                           kpis=tuple(Msg(f"read.kpi.{k}") for k in _KPIS_OF[f])))
+    return out
 
 
 def _sum_rows(nums: dict[str, pd.Series], keep: np.ndarray) -> np.ndarray:
@@ -1017,7 +1620,7 @@ def _sum_rows(nums: dict[str, pd.Series], keep: np.ndarray) -> np.ndarray:
     return flag
 
 
-def _cross_check(out, nums, idx, preset: Preset, headers, mapping) -> list[str]:
+def _cross_check(out, nums, idx, preset: Preset, headers, mapping) -> list[Msg]:
     """Compare the platform's CTR column with clicks / impressions on a sample of rows."""
     if "ctr" not in nums or "impressions" not in mapping or "clicks" not in mapping:
         return []
@@ -1031,10 +1634,8 @@ def _cross_check(out, nums, idx, preset: Preset, headers, mapping) -> list[str]:
     mine = clicks[ok] / impr[ok]
     off = np.abs(mine - ctr[ok]) > 0.02 * np.maximum(mine, 1e-4) + 0.0002
     if off.mean() > 0.5:
-        return [
-            f'the file\'s "{headers[mapping["ctr"]]}" does not match '
-            f'"{headers[mapping["clicks"]]}" / "{headers[mapping["impressions"]]}": check the column mapping'
-        ]
+        return [Msg("read.w.ctr_mismatch", ctr=headers[mapping["ctr"]], clicks=headers[mapping["clicks"]],
+                    impressions=headers[mapping["impressions"]])]
     return []
 
 

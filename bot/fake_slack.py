@@ -42,6 +42,9 @@ class Faults:
     hold: int | None = None
     hold_stored: bool = True
     bad_tokens: set[str] = field(default_factory=set)  # tokens auth.test answers invalid_auth for
+    # While this event is unset, chat.postMessage into a thread waits for it: a summary post is
+    # held open after its main message (to act while it is being posted).
+    hold_threads: threading.Event | None = None
 
 
 class FakeSlack:
@@ -53,7 +56,12 @@ class FakeSlack:
         self.responses: list[dict[str, Any]] = []  # bodies posted to response_urls
         self.uploads: dict[str, bytes] = {}
         self.oauth_codes: dict[str, str] = {}  # OAuth code -> the team that installs with it
-        self.tokens: dict[str, str] = {}  # bot token issued by oauth.v2.access -> its team
+        self.tokens: dict[str, str] = {}  # bot token -> its team (issued by oauth.v2.access, or first seen)
+        self.revoked: set[str] = set()  # tokens every method answers token_revoked for (the app was removed)
+        self.expired: set[str] = set()  # tokens every method answers token_expired for (rotation)
+        self.rotation = False  # token rotation enabled: installs hand out expiring tokens and refresh tokens
+        self.refresh_tokens: dict[str, str] = {}  # refresh token -> its team
+        self._issued = itertools.count(1)
         self.files: dict[str, dict[str, Any]] = {}
         self.downloads: list[dict[str, str]] = []  # headers of file downloads (auth is checked)
         self.faults = Faults()
@@ -105,7 +113,7 @@ class FakeSlack:
         """Every message posted (optionally to one channel), in order, threads included."""
         with self._lock:
             chans = [channel] if channel else list(self.messages)
-            out = [m for ch in chans for m in self.messages.get(ch, [])]
+            out = [m for ch in chans for m in self.messages.get(ch, []) if m.get("user") == BOT_USER]
         return sorted(out, key=lambda m: float(m["ts"]))
 
     def reset_calls(self) -> None:
@@ -120,6 +128,9 @@ class FakeSlack:
     def handle(self, method: str, params: dict[str, Any], headers: dict[str, str]) -> tuple[int, dict, dict]:
         if method == "chat.postMessage" and self.faults.delay:
             time.sleep(self.faults.delay)
+        hold_threads = self.faults.hold_threads
+        if method == "chat.postMessage" and hold_threads is not None and params.get("thread_ts"):
+            hold_threads.wait(timeout=30)
         f = self.faults
         if method == "chat.postMessage":
             with self._lock:
@@ -150,6 +161,13 @@ class FakeSlack:
                 self._posts += 1
                 if f.fail_after is not None and self._posts > f.fail_after:
                     return 500, {}, {"ok": False, "error": "fatal_error"}
+            bearer = (headers.get("Authorization") or headers.get("authorization") or "").removeprefix("Bearer ")
+            if bearer.startswith("xox"):
+                self.tokens.setdefault(bearer, self.team_id)
+                if bearer in self.revoked:
+                    return 200, {}, {"ok": False, "error": "token_revoked"}
+                if bearer in self.expired:
+                    return 200, {}, {"ok": False, "error": "token_expired"}
             target = params.get("users") or params.get("channel") or params.get("user")
             if target in f.user_errors and method in ("conversations.open", "chat.postMessage"):
                 return 200, {}, {"ok": False, "error": f.user_errors[target]}
@@ -177,17 +195,43 @@ class FakeSlack:
         return {"ok": True, "url": self.socket_url or self.url.replace("http", "ws", 1) + "/link"}
 
     def api_oauth_v2_access(self, p):
-        """The OAuth code exchange: a bot token for the team the code was issued to."""
-        code = p.get("code")
+        """The OAuth code exchange (a bot token for the team the code was issued to), and with
+        token rotation the refresh grant (a new expiring token for a refresh token)."""
         basic = (getattr(self, "_headers", {}).get("Authorization") or "").startswith("Basic ")
-        if not code or not (p.get("client_id") or basic):
+        if not (p.get("client_id") or basic):
+            return {"ok": False, "error": "invalid_client_id"}
+        if p.get("grant_type") == "refresh_token":
+            team = self.refresh_tokens.get(p.get("refresh_token") or "")
+            if team is None:
+                return {"ok": False, "error": "invalid_refresh_token"}
+            return {"ok": True, "app_id": "A0FEEDSUM", "token_type": "bot", "scope": "chat:write,commands",
+                    "team": {"id": team, "name": f"team {team}"}, "enterprise": None, "bot_user_id": BOT_USER,
+                    **self._issue(team)}
+        code = p.get("code")
+        if not code:
             return {"ok": False, "error": "invalid_code"}
         team = self.oauth_codes.get(code, self.team_id)
-        token = f"xoxb-{team.lower()}-installed"
-        self.tokens[token] = team
         return {"ok": True, "app_id": "A0FEEDSUM", "authed_user": {"id": "U0INSTALL"}, "scope": "chat:write,commands",
-                "token_type": "bot", "access_token": token, "bot_user_id": BOT_USER,
+                "token_type": "bot", "bot_user_id": BOT_USER, **self._issue(team),
                 "team": {"id": team, "name": f"team {team}"}, "enterprise": None, "is_enterprise_install": False}
+
+    def _issue(self, team: str) -> dict[str, Any]:
+        if not self.rotation:
+            token = f"xoxb-{team.lower()}-installed"
+            self.tokens[token] = team
+            self.revoked.discard(token)  # a new install: the same token string works again
+            return {"access_token": token}
+        n = next(self._issued)
+        token, refresh = f"xoxe.xoxb-{team.lower()}-{n}", f"xoxe-1-{team.lower()}-{n}"
+        self.tokens[token] = team
+        self.refresh_tokens[refresh] = team
+        return {"access_token": token, "refresh_token": refresh, "expires_in": 43200}
+
+    def revoke(self, team: str) -> None:
+        """The workspace removed the app: every token it had stops working."""
+        with self._lock:
+            self.revoked |= {token for token, t in self.tokens.items() if t == team}
+            self.refresh_tokens = {r: t for r, t in self.refresh_tokens.items() if t != team}
 
     def api_conversations_open(self, p):
         user = str(p.get("users", "")).split(",")[0]
@@ -221,7 +265,14 @@ class FakeSlack:
             msgs = [m for m in msgs if m["ts"] == p.get("ts") or m.get("thread_ts") == p.get("ts")]
         else:
             msgs = [m for m in msgs if not m.get("thread_ts")]
+        inclusive = str(p.get("inclusive", "")).lower() in ("1", "true")
+        if p.get("latest"):
+            msgs = [m for m in msgs if float(m["ts"]) < float(p["latest"]) or (inclusive and m["ts"] == p["latest"])]
+        if p.get("oldest"):
+            msgs = [m for m in msgs if float(m["ts"]) > float(p["oldest"]) or (inclusive and m["ts"] == p["oldest"])]
         msgs = sorted(msgs, key=lambda m: float(m["ts"]), reverse=not thread)
+        if p.get("limit"):
+            msgs = msgs[: int(p["limit"])]
         return {"ok": True, "messages": msgs, "has_more": False}
 
     def api_conversations_history(self, p):
@@ -242,13 +293,23 @@ class FakeSlack:
 
     api_views_publish = api_views_update = api_views_push = api_views_open
 
-    def add_file(self, file_id: str, name: str, data: bytes, user: str) -> None:
-        """Make a file "shared" by a user downloadable (files.info + url_private_download)."""
+    def add_file(self, file_id: str, name: str, data: bytes, user: str, *, channel: str | None = None,
+                 text: str | None = None) -> None:
+        """Make a file "shared" by a user downloadable (files.info + url_private_download); with a
+        channel, the user's message sharing it (and `text`) is in that channel's history and the
+        file's `shares` point at it, as Slack's files.info does."""
         with self._lock:
             self.uploads[file_id] = data
             self.files[file_id] = {"id": file_id, "name": name, "size": len(data), "user": user,
                                    "url_private_download": f"{self.url}/files/{file_id}",
                                    "url_private": f"{self.url}/files/{file_id}"}
+            if channel:
+                ts = self._next_ts()
+                self.messages.setdefault(channel, []).append(
+                    {"ts": ts, "channel": channel, "text": text or "", "user": user, "subtype": "file_share",
+                     "files": [{"id": file_id}], "thread_ts": None, "blocks": None, "metadata": None})
+                kind = "private" if channel[0] in "DG" else "public"
+                self.files[file_id]["shares"] = {kind: {channel: [{"ts": ts, "channel_name": channel}]}}
 
     def api_files_info(self, p):
         f = self.files.get(p.get("file"))

@@ -4,12 +4,19 @@ A ratio is never averaged across rows or taken from a platform's ratio column: b
 summed first, then divided. Each ratio uses only rows that have both of its base counts (a file
 without a conversions column neither adds conversions nor spend to CPA). A zero or missing
 denominator gives None ("no value", shown as —), never 0, inf or NaN.
+
+When only some rows carry a count (revenue from one platform only), the KPI says so: a `Coverage`
+names the rows it covers ("Tencent only, 17% of spend") with the base counts of those rows, so
+that figures shown beside it can match. Changes against last month compare like with like: when
+the two months cover different rows, the change is taken over the platforms covered in full in
+both months, or not at all.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import date
 
 import numpy as np
 import pandas as pd
@@ -36,6 +43,42 @@ _RATIOS = {
     "cpa": ("spend", "conversions", 1.0),
     "roas": ("revenue", "spend", 1.0),
 }
+# The base counts a row must carry for a KPI to count it.
+NEEDS: dict[str, tuple[str, ...]] = {
+    **{k: (k,) for k in BASE_KEYS},
+    **{name: (num, den) for name, (num, den, _) in _RATIOS.items()},
+    "profit_roi": ("revenue", "spend"),
+}
+# What a coverage share is measured in, most telling first.
+_SHARE_BASES = ("spend", "clicks", "impressions")
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """The rows a KPI covers when only some rows carry its base counts.
+
+    Present on a report only for KPIs that have a value and leave some active rows out (an
+    active row has any non-zero count). Example: ROAS when only Tencent reports revenue:
+    platforms=("腾讯广告",), share=0.17 of spend, sums={"revenue": 162_000, "spend": 72_300, …}.
+    """
+
+    key: str
+    platforms: tuple[str, ...]  # platforms with covered rows, largest share first
+    all_platforms: tuple[str, ...]  # every platform with active rows in the month
+    partial_platforms: tuple[str, ...]  # covered platforms with some rows left out
+    basis: str | None  # the base count `share` is of: "spend", else "clicks" or "impressions"
+    share: float | None  # covered part of `basis` over all active rows (0..1)
+    sums: dict[str, float | None]  # every base count summed over the covered rows only
+
+    @property
+    def only(self) -> bool:
+        """True when some platforms are left out entirely ("腾讯广告 only")."""
+        return len(self.platforms) < len(self.all_platforms)
+
+    @property
+    def full_platforms(self) -> tuple[str, ...]:
+        """Covered platforms none of whose active rows is left out."""
+        return tuple(p for p in self.platforms if p not in self.partial_platforms)
 
 
 @dataclass(frozen=True)
@@ -47,6 +90,10 @@ class Change:
     points: float | None  # current - previous, for SHARE_KEYS only (as fractions: 0.004 = 0.4 pp)
     direction: str  # "up" | "down" | "flat" | "n/a"
     good: bool | None  # whether the move is good news (cost KPIs: down is good)
+    # When the two months cover different rows: the platforms the change was taken over (both
+    # months restricted to them), or comparable=False when no platform is covered in both.
+    scope: tuple[str, ...] | None = None
+    comparable: bool = True
 
 
 @dataclass(frozen=True)
@@ -57,6 +104,7 @@ class Attainment:
     met: bool | None  # None when actual has no value
     gap: float | None  # actual - target (same units as the KPI)
     ratio: float | None  # actual / target
+    coverage: Coverage | None = None  # the actual covers only these rows (None: all of them)
 
 
 @dataclass(frozen=True)
@@ -74,12 +122,17 @@ class Driver:
 
 @dataclass(frozen=True)
 class Pacing:
+    """Spend against budget. While the month runs, a projection to its end; once it is over
+    (`final`), the month's spend as it is: projected == spent and status "over" or "within"."""
+
     budget: float
     spent: float
     share_spent: float  # spent / budget
     share_elapsed: float  # days elapsed / days in month at `as_of`
-    projected: float  # spend projected to month end at the current daily rate
-    status: str  # "on_track" | "over" | "under"
+    projected: float  # spend projected to month end at the current daily rate (final: spent)
+    status: str  # running: "on_track" | "over" | "under"; final: "over" | "within"
+    final: bool = False  # the month had ended at `as_of`
+    as_of: date | None = None  # the day the projection was made (today in the report's time zone)
 
 
 @dataclass
@@ -96,9 +149,15 @@ class KPIReport:
     drivers: list[Driver] = field(default_factory=list)
     pacing: Pacing | None = None
     roi_mode: str = "revenue"  # what "ROI" means: "revenue" (revenue/spend) or "profit"
+    coverage: dict[str, Coverage] = field(default_factory=dict)  # KPIs covering only some rows
+    previous_coverage: dict[str, Coverage] = field(default_factory=dict)
     # last month by platform and by campaign, so a sentence about one can be checked in both months
     previous_by_platform: pd.DataFrame | None = None
     previous_by_campaign: pd.DataFrame | None = None
+
+    @property
+    def roi_key(self) -> str:
+        return "roas" if self.roi_mode == "revenue" else "profit_roi"
 
     def roi(self) -> float | None:
         """The figure the team calls ROI, per the report's setting."""
@@ -169,13 +228,102 @@ def kpis(rows: pd.DataFrame) -> KPIs:
     return {k: clean_number(table[k].iloc[0]) for k in KPI_KEYS}
 
 
+def _bases(rows: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({k: rows[k].astype("float64") if k in rows else pd.Series(np.nan, index=rows.index)
+                         for k in BASE_KEYS}, index=rows.index)
+
+
+def _platforms(rows: pd.DataFrame) -> pd.Series:
+    if "platform" not in rows:
+        return pd.Series("—", index=rows.index)
+    return rows["platform"].astype(object).where(rows["platform"].notna(), "—").astype(str)
+
+
+def coverage(rows: pd.DataFrame | None, key: str) -> Coverage | None:
+    """Which rows `key` covers, or None when it covers every active row (or none at all)."""
+    return coverages(rows, {key: 1.0}).get(key)
+
+
+def coverages(rows: pd.DataFrame | None, values: KPIs | None) -> dict[str, Coverage]:
+    """Coverage of every KPI that has a value but leaves some active rows out."""
+    if rows is None or not len(rows) or not values:
+        return {}
+    base = _bases(rows)
+    present = base.notna()
+    active = (base.fillna(0) != 0).any(axis=1)
+    plat = None
+    out = {}
+    for key in KPI_KEYS:
+        if values.get(key) is None:
+            continue
+        covered = present[list(NEEDS[key])].all(axis=1)
+        left_out = active & ~covered
+        if not left_out.any() or not covered.any():
+            continue
+        if plat is None:
+            plat = _platforms(rows)
+        basis = next((b for b in _SHARE_BASES if base[b][left_out].fillna(0).abs().sum() > 0), None)
+        share = None
+        if basis is not None:
+            total = base[basis][active].sum()
+            share = float(base[basis][covered].sum() / total) if total else None
+        weight = base[basis].fillna(0) if basis else pd.Series(1.0, index=rows.index)
+        by_covered = weight[covered].groupby(plat[covered]).sum().sort_values(ascending=False, kind="stable")
+        platforms = tuple(str(p) for p in by_covered.index)
+        left = set(plat[left_out].unique())
+        out[key] = Coverage(
+            key=key, platforms=platforms,
+            all_platforms=tuple(sorted(set(plat[active].unique()) | set(platforms))),
+            partial_platforms=tuple(p for p in platforms if p in left),
+            basis=basis, share=share,
+            sums={k: clean_number(base[k][covered].sum(min_count=1)) for k in BASE_KEYS},
+        )
+    return out
+
+
+def _full_platforms(rows: pd.DataFrame, key: str, cov: Coverage | None) -> set[str]:
+    if cov is not None:
+        return set(cov.full_platforms)
+    covered = _bases(rows)[list(NEEDS[key])].notna().all(axis=1)
+    return set(_platforms(rows)[covered])
+
+
+def like_for_like(changes: dict[str, Change], rows: pd.DataFrame, previous_rows: pd.DataFrame | None,
+                  cov: dict[str, Coverage], prev_cov: dict[str, Coverage]) -> dict[str, Change]:
+    """Changes of KPIs whose two months cover different rows, retaken over the platforms covered
+    in full in both months; not comparable (direction "n/a") when there are none."""
+    if previous_rows is None:
+        return changes
+    out = dict(changes)
+    scoped_kpis: dict[frozenset, tuple[KPIs, KPIs]] = {}  # ROI, revenue and profit share one scope
+    for key, ch in changes.items():
+        c, p = cov.get(key), prev_cov.get(key)
+        if ch.current is None or ch.previous is None or (c is None and p is None):
+            continue
+        if c is not None and p is not None and set(c.platforms) == set(p.platforms) \
+                and not c.partial_platforms and not p.partial_platforms:
+            continue  # the same platforms, each in full, both months: like with like already
+        common = _full_platforms(rows, key, c) & _full_platforms(previous_rows, key, p)
+        if not common:
+            out[key] = Change(key, ch.current, ch.previous, None, None, "n/a", None, scope=(), comparable=False)
+            continue
+        scope = frozenset(common)
+        if scope not in scoped_kpis:
+            scoped_kpis[scope] = (kpis(rows[_platforms(rows).isin(common)]),
+                                  kpis(previous_rows[_platforms(previous_rows).isin(common)]))
+        cur, prev = scoped_kpis[scope]
+        scoped = compare({key: cur.get(key)}, {key: prev.get(key)}, keys=(key,))[key]
+        out[key] = replace(scoped, scope=tuple(sorted(common)))
+    return out
+
+
 # --------------------------------------------------------------------------- comparisons
 
 
-def compare(current: KPIs, previous: KPIs | None) -> dict[str, Change]:
+def compare(current: KPIs, previous: KPIs | None, keys: tuple[str, ...] = KPI_KEYS) -> dict[str, Change]:
     """A Change for every KPI key; ``direction="n/a"`` where either side has no value."""
     out = {}
-    for k in KPI_KEYS:
+    for k in keys:
         c = current.get(k)
         p = previous.get(k) if previous else None
         if c is None or p is None:
@@ -197,12 +345,15 @@ def compare(current: KPIs, previous: KPIs | None) -> dict[str, Change]:
     return out
 
 
-def attainment(totals: KPIs, targets: dict[str, float], roi_mode: str = "revenue") -> dict[str, Attainment]:
+def attainment(totals: KPIs, targets: dict[str, float], roi_mode: str = "revenue",
+               coverage: dict[str, Coverage] | None = None) -> dict[str, Attainment]:
     """Actual against target for each target key (KPI names, plus ``roi`` per `roi_mode`).
 
     Cost KPIs and ``spend`` (a budget-like ceiling) are met at or below the target; the others at
-    or above. Ratios are fractions (ctr=0.03).
+    or above. Ratios are fractions (ctr=0.03). An actual that covers only some rows carries its
+    `coverage`, so that the verdict can say so.
     """
+    coverage = coverage or {}
     out = {}
     for key, target in targets.items():
         src = ("roas" if roi_mode == "revenue" else "profit_roi") if key == "roi" else key
@@ -215,7 +366,7 @@ def attainment(totals: KPIs, targets: dict[str, float], roi_mode: str = "revenue
             continue
         met = actual <= target if (src in COST_KEYS or src == "spend") else actual >= target
         ratio = actual / target if target != 0 else None
-        out[key] = Attainment(key, target, actual, met, actual - target, ratio)
+        out[key] = Attainment(key, target, actual, met, actual - target, ratio, coverage.get(src))
     return out
 
 
@@ -250,15 +401,27 @@ def drivers(rows: pd.DataFrame, previous_rows: pd.DataFrame | None, limit: int =
     return out
 
 
-def pacing(period: str, spent: float | None, budget: float, as_of) -> Pacing:
-    """Budget pacing at `as_of` (a day of `period`; later days count as the month's end)."""
+def pacing(period: str, spent: float | None, budget: float, as_of, *, data_through=None) -> Pacing:
+    """Budget pacing on day `as_of` (today, in the report's time zone).
+
+    While the month runs, spend is projected to its end at the daily rate so far (over the days
+    elapsed, or over the days the data covers when it reaches further). From the day after the
+    month's last, nothing is projected: the result is final, the month's spend against budget.
+    """
     start = pd.Period(period, freq="M")
     days = start.days_in_month
-    day = pd.Timestamp(as_of)
+    day = pd.Timestamp(as_of).normalize()
     if day < start.start_time.normalize():
         raise ValueError(f"as_of {day.date()} is before {period}")
-    elapsed = days if day > start.end_time else day.day
     spent = spent or 0.0
+    if day > start.end_time:
+        return Pacing(budget, spent, spent / budget, 1.0, spent, "over" if spent > budget else "within",
+                      final=True, as_of=day.date())
+    elapsed = day.day
+    if data_through is not None:
+        through = pd.Timestamp(data_through).normalize()
+        if start.start_time <= through <= start.end_time:
+            elapsed = max(elapsed, through.day)
     projected = spent / elapsed * days
     if projected > budget * 1.05:
         status = "over"
@@ -266,7 +429,7 @@ def pacing(period: str, spent: float | None, budget: float, as_of) -> Pacing:
         status = "under"
     else:
         status = "on_track"
-    return Pacing(budget, spent, spent / budget, elapsed / days, projected, status)
+    return Pacing(budget, spent, spent / budget, elapsed / days, projected, status, as_of=day.date())
 
 
 # --------------------------------------------------------------------------- report
@@ -296,6 +459,8 @@ def build_report(
 
     `rows` may hold more than the month: only dates within `period` ("YYYY-MM") are used.
     `previous_rows` is the comparison period as given (usually last month; None = no comparison).
+    `as_of` is today in the report's time zone: pacing projects while the month runs and is
+    final after it (None: the last day in the data, as if the month were still running).
     Frames carry NaN where a KPI has no value; the KPIs dicts carry None.
     """
     if roi_mode not in ("revenue", "profit"):
@@ -317,23 +482,28 @@ def build_report(
 
     pace = None
     if budget is not None and budget > 0:
+        through = cur["date"].max() if len(cur) else None
         if as_of is None:
-            as_of = cur["date"].max() if len(cur) else pd.Period(period, freq="M").start_time
-        pace = pacing(period, totals["spend"], float(budget), as_of)
+            as_of = through if through is not None else pd.Period(period, freq="M").start_time
+        pace = pacing(period, totals["spend"], float(budget), as_of, data_through=through)
 
+    cov = coverages(cur, totals)
+    prev_cov = coverages(previous_rows, previous)
     return KPIReport(
         period=period,
         totals=totals,
         previous=previous,
-        changes=compare(totals, previous),
+        changes=like_for_like(compare(totals, previous), cur, previous_rows, cov, prev_cov),
         by_platform=by_platform,
         by_campaign=by_campaign,
         daily=daily,
         previous_daily=previous_daily,
-        attainment=attainment(totals, targets or {}, roi_mode),
+        attainment=attainment(totals, targets or {}, roi_mode, cov),
         drivers=drivers(cur, previous_rows),
         pacing=pace,
         roi_mode=roi_mode,
+        coverage=cov,
+        previous_coverage=prev_cov,
         previous_by_platform=previous_by_platform,
         previous_by_campaign=previous_by_campaign,
     )

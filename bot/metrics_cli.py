@@ -1,6 +1,7 @@
 """`feedsum metrics FILE...`: read ad exports and print monthly KPIs (table or JSON).
 
-Also runnable alone: ``python -m bot.metrics_cli FILE... [--preset NAME] [--json]``.
+Also runnable alone: ``python -m bot.metrics_cli FILE... [--preset NAME] [--json] [--month YYYY-MM]
+[--date-format DMY|MDY|STRFTIME] [--platform NAME] [--locale en|zh-CN]``.
 """
 
 from __future__ import annotations
@@ -8,13 +9,16 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import re
 import sys
 import unicodedata
+from typing import TYPE_CHECKING
 
-import pandas as pd
+from bot.i18n import text_of
 
-from bot.exports import PRESET_NAMES, ExportError, dedupe, read_export
-from bot.kpi import kpi_table, kpis
+if TYPE_CHECKING:
+    import pandas as pd
+# pandas and the readers are imported when a command runs: building the `feedsum` parser stays fast.
 
 # KPI keys of the JSON output, in order (ratios as fractions, null when undefined).
 JSON_KEYS = ("impressions", "clicks", "spend", "conversions", "revenue", "ctr", "cpc", "cpm", "cvr", "cpa", "roas")
@@ -69,6 +73,8 @@ def _pad(s: str, width: int, right: bool) -> str:
 
 
 def _table(rows: pd.DataFrame) -> str:
+    from bot.kpi import kpi_table
+
     months = rows["date"].dt.to_period("M").astype(str)
     data = rows.assign(month=months)
     per_platform = kpi_table(data, ["month", "platform"])
@@ -94,25 +100,36 @@ def run(
     out=None,
     *,
     columns: dict[str, str] | None = None,
+    month: str | None = None,
+    date_format: str | None = None,
+    platform: str | None = None,
+    locale: str = "en",
 ) -> int:
     """Read every file (later files replace earlier ones for the same day/platform/campaign)
     and print KPIs per month and platform; with `as_json` a JSON object instead.
 
-    `columns` is the config's ``[reports.metrics.columns]`` mapping (canonical name → header).
+    `columns` is the config's ``[reports.metrics.columns]`` mapping (canonical name → header);
+    `month` files reports that cover a period under that month, `date_format` states the
+    day/month order, `platform` names the platform of every row. Warnings and errors go to
+    stderr in `locale`.
 
     Returns the exit code: 0 on success, 2 when a file cannot be imported (message on stderr).
     """
+    from bot.exports import ExportError, dedupe, read_export
+    from bot.kpi import kpi_table, kpis
+
     out = out or sys.stdout  # looked up per call: the stream may be swapped after import
     frames, dropped = [], 0
     try:
         for p in paths:
-            res = read_export(p, preset=preset, columns=columns, progress=True)
+            res = read_export(p, preset=preset, columns=columns, progress=True, month=month,
+                              date_format=date_format, platform=platform, context="cli")
             for w in res.warnings:
-                print(f"{res.file}: {w}", file=sys.stderr)
+                print(f"{res.file}: {text_of(w, locale)}", file=sys.stderr)
             frames.append(res.rows)
             dropped += res.dropped
     except ExportError as exc:
-        print(f"feedsum metrics: {exc}", file=sys.stderr)
+        print(f"feedsum metrics: {exc.text(locale)}", file=sys.stderr)
         return 2
     rows = dedupe(frames)
 
@@ -132,14 +149,47 @@ def run(
     return 0
 
 
+def _month(value: str) -> str:
+    if not re.fullmatch(r"\d{4}-(0?[1-9]|1[0-2])", value.strip()):
+        raise argparse.ArgumentTypeError(f"{value!r} is not a month; write it as YYYY-MM, e.g. 2026-11")
+    return value
+
+
+def _date_format(value: str) -> str:
+    from bot.exports import parse_date_format
+
+    try:
+        parse_date_format(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r}: use DMY (day first), MDY (month first) or a strftime "
+                                         "pattern like %d/%m/%Y") from None
+    return value
+
+
+def add_arguments(ap: argparse.ArgumentParser) -> None:
+    """The options of `feedsum metrics` (shared by the `feedsum` CLI and this module)."""
+    ap.add_argument("files", nargs="+", help="CSV/TSV/XLSX exports, oldest snapshot first")
+    ap.add_argument("--preset", default="auto", help="google-ads, meta, oceanengine, tencent, baidu, kuaishou, "
+                                                     "tiktok, uc, generic or auto (default: from the headers)")
+    ap.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    ap.add_argument("--month", type=_month, metavar="YYYY-MM",
+                    help="file reports without a day column (or a period spanning months) under this month")
+    ap.add_argument("--date-format", type=_date_format, metavar="DMY|MDY|STRFTIME",
+                    help="day/month order of dates like 02/09/2025 when the file cannot tell")
+    ap.add_argument("--platform", help="platform name for every row (default: from the headers, else Other)")
+    ap.add_argument("--locale", choices=("en", "zh-CN"), default="en", help="language of warnings and errors")
+
+
+def run_args(args: argparse.Namespace) -> int:
+    return run(args.files, preset=args.preset, as_json=args.json, month=args.month, date_format=args.date_format,
+               platform=args.platform, locale=args.locale)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point; returns the exit code."""
     ap = argparse.ArgumentParser(prog="feedsum metrics", description="KPIs from ad-platform exports")
-    ap.add_argument("files", nargs="+", help="CSV/TSV/XLSX exports, oldest snapshot first")
-    ap.add_argument("--preset", default="auto", choices=PRESET_NAMES)
-    ap.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    args = ap.parse_args(argv)
-    return run(args.files, preset=args.preset, as_json=args.json)
+    add_arguments(ap)
+    return run_args(ap.parse_args(argv))
 
 
 if __name__ == "__main__":

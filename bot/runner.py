@@ -26,9 +26,14 @@ def _plan_id(report: Report) -> str:
     return f"{report.team_id}/{report.id}"
 
 
-def planned(core: Feedsum, now: datetime) -> tuple[list[Action], dict[str, Report]]:
-    """What the planner says is due now, across every workspace's reports."""
-    reports = {_plan_id(r): r for r in core.all_reports()}
+def planned(core: Feedsum, now: datetime, serves: Callable[[str], bool] | None = None
+            ) -> tuple[list[Action], dict[str, Report]]:
+    """What the planner says is due now, across the reports of every workspace served.
+
+    A workspace that removed the app (`serves` says no) is skipped quietly: its data stays, and
+    a new install brings its schedule back.
+    """
+    reports = {_plan_id(r): r for r in core.all_reports() if serves is None or serves(r.team_id)}
     plans = [ReportPlan(pid, r.timezone, r.calendar, Schedule.from_mapping(r.schedule), pull=bool(r.metrics))
              for pid, r in reports.items()]
     actions = due_actions(plans, lambda pid, period: core.period_state(reports[pid], period, now), now)
@@ -40,9 +45,10 @@ def describe(action: Action, report: Report) -> str:
     return f"{report.team_id}/{report.id} {action.period} {action.kind:<9} (scheduled {at})"
 
 
-def tick(core: Feedsum, now: datetime, *, dry_run: bool = False) -> list[str]:
+def tick(core: Feedsum, now: datetime, *, dry_run: bool = False,
+         serves: Callable[[str], bool] | None = None) -> list[str]:
     """One scheduler pass; returns a line per action (what was done, or would be)."""
-    actions, reports = planned(core, now)
+    actions, reports = planned(core, now, serves)
     lines = []
     for action in actions:
         report = reports[action.report_id]
@@ -82,14 +88,14 @@ def run_action(core: Feedsum, report: Report, action: Action, now: datetime) -> 
     return {"sent": "done", "done": "already done", "busy": "running elsewhere"}.get(outcome, outcome)
 
 
-def start_scheduler(core: Feedsum, clock: Callable[[], datetime]):
+def start_scheduler(core: Feedsum, clock: Callable[[], datetime], serves: Callable[[str], bool] | None = None):
     """An APScheduler 3 background scheduler that ticks every minute."""
     from apscheduler.events import EVENT_JOB_ERROR
     from apscheduler.schedulers.background import BackgroundScheduler
     from apscheduler.triggers.cron import CronTrigger
 
     scheduler = BackgroundScheduler(timezone="UTC")
-    scheduler.add_job(lambda: tick(core, clock()), CronTrigger(second=5), id="feedsum-tick",
+    scheduler.add_job(lambda: tick(core, clock(), serves=serves), CronTrigger(second=5), id="feedsum-tick",
                       replace_existing=True, max_instances=1, coalesce=True, misfire_grace_time=50)
     scheduler.add_listener(lambda ev: log.error("scheduler job failed: %s", ev.exception), EVENT_JOB_ERROR)
     scheduler.start()

@@ -8,6 +8,7 @@ and crashes. A claim holds a lease that this process renews while it works (bot/
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import logging
 import math
@@ -20,6 +21,7 @@ from typing import Any, Protocol
 from bot import periods
 from bot.config import Report
 from bot.leases import DEFAULT_SECONDS, Leases
+from bot.mrkdwn import md, mentions, storable
 from storage import repo
 
 log = logging.getLogger(__name__)
@@ -35,6 +37,18 @@ class Refused(Exception):
 
 class Busy(Refused):
     """Another process holds the claim on this work and is at it now (its lease is live)."""
+
+
+class Stale(Refused):
+    """A form saved against a revision that others have since changed (beyond adding to its end).
+
+    Nothing was saved; `current` is the section as it is now (saved by `by` at `when`, local
+    time), for the user to see before saving again.
+    """
+
+    def __init__(self, current: SectionState, by: str, when: str):
+        super().__init__("modal.stale", revision=current.revision, when=when)
+        self.current, self.by, self.when = current, by, when
 
 
 class DeliveryError(Exception):
@@ -84,6 +98,7 @@ class Summary:
     names: dict[str, str] = field(default_factory=dict)  # user id -> display name
     data_as_of: datetime | None = None  # when the month's data was last read (a pull or an upload)
     source_errors: list[dict[str, Any]] = field(default_factory=list)  # configured sources failing now
+    preview: bool = False  # built for `compile --preview`: data may still change before the post
 
     @property
     def done(self) -> int:
@@ -129,6 +144,27 @@ class SubmitResult:
     late: bool  # arrived after the summary was posted
 
 
+def merge_appended(base: str, current: str, mine: str) -> str | None:
+    """`mine` (an edit of `base`) followed by what others added to the end of `base` since it was
+    read, giving `current`; None when `current` changed `base` itself (that is a conflict)."""
+    if not current.startswith(base):
+        return None
+    added = current[len(base):].lstrip("\n")
+    if not added.strip():
+        return mine
+    sep = "" if not mine or mine.endswith("\n") else "\n"
+    return mine + sep + added
+
+
+def _already_posted(report: Report, period: str, prow: dict) -> Refused:
+    """The refusal for a period already posted: when in the report's time zone, and a link."""
+    when = prow.get("compiled_at")
+    shown = datetime.fromisoformat(when).astimezone(report.tz).strftime("%Y-%m-%d %H:%M") if when else "—"
+    channel, ts = prow.get("post_channel"), prow.get("post_ts")
+    link = f"https://slack.com/archives/{channel}/p{ts.replace('.', '')}" if channel and ts else ""
+    return Refused("refuse.already_posted", month=periods.label(period, report.locale), when=shown, link=link)
+
+
 def plan_of(report: Report):
     """The planner's view of a report (validated once per distinct schedule, then cached)."""
     return _plan(report.id, report.timezone, report.calendar, json.dumps(report.schedule, sort_keys=True, default=str))
@@ -166,7 +202,7 @@ class Feedsum:
 
     def require_admin(self, report: Report, user: str, what: str) -> None:
         if not self.is_admin(report, user):
-            raise Refused("refuse.not_admin", what=what, admins=", ".join(f"<@{a}>" for a in report.admins))
+            raise Refused("refuse.not_admin", what=what, admins=mentions(report.admins, ", "))
 
     def writers(self, report: Report, period: str, key: str,
                 handed: dict[tuple[str, str], str] | None = None) -> tuple[str, ...]:
@@ -301,8 +337,7 @@ class Feedsum:
         """Open a period and DM one prompt per section and owner (never twice)."""
         prow = repo.period_row(self.db, report.team_id, report.id, period)
         if prow and prow["state"] == "posted":
-            raise Refused("refuse.already_posted", month=periods.label(period, report.locale),
-                          when=prow["compiled_at"], link=prow["post_ts"] or "")
+            raise _already_posted(report, period, prow)
         repo.open_period(self.db, report.team_id, report.id, period, by=actor, due_at=due_at(report, period), now=now)
         self.pull(report, period, now)  # the prompts show the month's numbers from the first day
         summary = self.summary(report, period, now)
@@ -330,23 +365,64 @@ class Feedsum:
         return channel, ts
 
     def submit(self, report: Report, period: str, key: str, user: str, text: str, now: datetime, *,
-               via: str, append: bool = False, event_id: str | None = None) -> SubmitResult:
-        """Save a section's text; the caller tells the user, then calls announce()."""
+               via: str, append: bool = False, event_id: str | None = None, ts: str | None = None,
+               base_revision: int | None = None) -> SubmitResult:
+        """Save a section's text; the caller tells the user, then calls announce().
+
+        A thread reply is appended (`append`, ordered by its message `ts`). A form save names the
+        revision it started from (`base_revision`): if others saved since, it is merged when they
+        only added to the end of that revision (their additions stay after the form's text), and
+        refused with Stale otherwise. The check and the write are one transaction.
+        """
         section = report.section(key)
         if section is None:
             raise Refused("refuse.unknown_section", key=key, keys=", ".join(s.key for s in report.sections))
         writers = self.writers(report, period, key)
         if user not in writers and not self.is_admin(report, user):
-            raise Refused("refuse.not_owner", title=report.title(section),
-                          owners=", ".join(f"<@{o}>" for o in writers))
+            raise Refused("refuse.not_owner", title=report.title(section), owners=mentions(writers, ", "))
         prow = repo.period_row(self.db, report.team_id, report.id, period)
         if prow is None:
             raise Refused("refuse.not_open", month=periods.label(period, report.locale), period=period)
-        saved = repo.save_answer(self.db, report.team_id, report.id, period, key, text=text, author=user,
-                                 via=via, now=now, append=append, event_id=event_id)
+        mine = text = storable(text)
+        expected = base_revision
+        # The same submission sent twice (a double submit, a replay) is recognised by what it started
+        # from and what it says, and is not applied again.
+        form = None if base_revision is None else f"{base_revision}:{hashlib.sha256(mine.encode()).hexdigest()[:32]}"
+        for _ in range(20):  # another round only when someone else saved in between
+            try:
+                saved = repo.save_answer(self.db, report.team_id, report.id, period, key, text=text, author=user,
+                                         via=via, now=now, append=append, event_id=event_id, ts=ts,
+                                         expected_revision=expected, form=form)
+                break
+            except repo.StaleRevision as stale:
+                if repo.form_saved(self.db, report.team_id, report.id, period, key, form):
+                    saved = repo.Saved(revision=stale.revision, previous=None, text=stale.text, duplicate=True)
+                    break
+                merged = self._merged(report, period, key, base_revision, mine, stale.text)
+                if merged is None:
+                    raise self._stale(report, period, key, now) from None
+                text, expected = merged, stale.revision
+        else:
+            raise self._stale(report, period, key, now)
         summary = self.summary(report, period, now, with_metrics=False)
         state = next(s for s in summary.sections if s.key == key)
         return SubmitResult(section=state, saved=saved, late=summary.state == "posted")
+
+    def _merged(self, report: Report, period: str, key: str, base_revision: int, mine: str, current: str) -> str | None:
+        """A stale form's text merged with what was added since it was opened (None: a conflict)."""
+        if base_revision == 0:
+            base: str | None = ""
+        else:
+            base = next((r["text"] for r in repo.revisions_of(self.db, report.team_id, report.id, period, key)
+                         if r["revision"] == base_revision), None)
+        return None if base is None else merge_appended(base, current, mine)
+
+    def _stale(self, report: Report, period: str, key: str, now: datetime) -> Stale:
+        current = next(s for s in self.summary(report, period, now, with_metrics=False).sections if s.key == key)
+        revisions = repo.revisions_of(self.db, report.team_id, report.id, period, key)
+        when = (datetime.fromisoformat(current.updated_at).astimezone(report.tz).strftime("%m-%d %H:%M")
+                if current.updated_at else "")
+        return Stale(current, revisions[-1]["author"] if revisions else "", when)
 
     def announce(self, report: Report, period: str, result: SubmitResult, user: str, now: datetime) -> None:
         """After a save: show the receipt on every owner's prompt and update a posted summary.
@@ -357,7 +433,6 @@ class Feedsum:
             return
         summary = self.summary(report, period, now)
         state = next(s for s in summary.sections if s.key == result.section.key)
-        saved = result.saved
         rpt = summary.report
         wrong = [c for c in summary.checks.get(state.key, []) if c.ok is False]
         if wrong:
@@ -370,12 +445,29 @@ class Feedsum:
                 self.outbox.refresh_prompt(summary, state, p["owner"], p["channel"], p["ts"])
             except Exception:
                 log.exception("could not refresh the prompt of %s/%s", state.key, p["owner"])
-        if summary.state == "posted":
-            from bot.i18n import t
+        self.show_saved(summary, [state.key])
 
-            what = t(rpt.locale, "summary.what.edited" if saved.previous else "summary.what.added")
+    def show_saved(self, summary: Summary, keys: list[str] | None = None) -> None:
+        """Bring a posted summary up to date with the sections saved since it shows them.
+
+        Each revision is claimed before it is shown, so a save announced while the poster catches
+        up after posting is shown once, by whichever gets there first.
+        """
+        if summary.state != "posted":
+            return
+        from bot.i18n import t
+
+        rpt = summary.report
+        for state in summary.sections:
+            if not state.text or (keys is not None and state.key not in keys):
+                continue
+            before = repo.claim_shown(self.db, rpt.team_id, rpt.id, summary.period, state.key, state.revision)
+            if before is None:
+                continue
+            author = repo.revisions_of(self.db, rpt.team_id, rpt.id, summary.period, state.key)[-1]["author"]
+            what = t(rpt.locale, "summary.what.edited" if before else "summary.what.added")
             note = t(rpt.locale, "summary.updated", section=state.title, what=what,
-                     author=self.outbox.user_name(rpt.team_id, user), revision=saved.revision)
+                     author=self.outbox.user_name(rpt.team_id, author), revision=state.revision)
             try:
                 self.outbox.post_update(summary, note, state.key)
             except Exception:
@@ -389,11 +481,11 @@ class Feedsum:
         """
         prow = repo.period_row(self.db, report.team_id, report.id, period)
         if not preview and prow and prow["state"] == "posted":
-            raise Refused("refuse.already_posted", month=periods.label(period, report.locale),
-                          when=prow["compiled_at"], link=prow["post_ts"])
+            raise _already_posted(report, period, prow)
         self.pull(report, period, now)
         summary = self.summary(report, period, now)
         if preview:
+            summary.preview = True
             return summary
         outcome, result = self.once(report, period, "post", report.channel, now,
                                     lambda key, recovering: self._post(summary, key, recovering, actor, now))
@@ -401,11 +493,18 @@ class Feedsum:
             raise Refused("refuse.post_failed", error=result)
         if outcome == "busy":
             raise result if isinstance(result, Busy) else self._post_busy(report, period, result)
-        return self.summary(report, period, now)
+        current = self.summary(report, period, now)
+        if outcome == "sent":
+            # Saves made while the post was going out saw the period open and updated nothing:
+            # what they changed goes out now, as late updates. Later saves see it posted.
+            self.show_saved(current)
+        return current
 
     def _post(self, summary: Summary, key: str, recovering: bool, actor: str, now: datetime) -> tuple[str, str]:
         rpt = summary.report
         channel, ts = self.outbox.post_summary(summary, key, find=recovering)
+        repo.mark_shown(self.db, rpt.team_id, rpt.id, summary.period,
+                        {s.key: s.revision for s in summary.sections if s.text})
         # Marked posted before the claim is completed: a crash in between leaves a posted period
         # with an unfinished claim (harmless), never a finished claim on a period that says "open".
         repo.mark_posted(self.db, rpt.team_id, rpt.id, summary.period, channel=channel, ts=ts, by=actor, now=now)
@@ -469,7 +568,7 @@ class Feedsum:
         due = datetime.fromisoformat(prow["due_at"])
         sent = 0
         for owner, sections in self.pending_by_owner(report, period, now).items():
-            titles = join_list([f"*{s.title}*" for s in sections], report.locale)
+            titles = join_list([md("*{}*", s.title) for s in sections], report.locale)
             text = t(report.locale, "remind.last_call" if last_call else "remind.text",
                      name=report.name, month=periods.label(period, report.locale), sections=titles,
                      due=due.astimezone(report.tz).strftime("%Y-%m-%d %H:%M"))
@@ -498,7 +597,7 @@ class Feedsum:
         if section is None:
             raise Refused("refuse.unknown_section", key=key, keys=", ".join(s.key for s in report.sections))
         if user not in section.owners and not self.is_admin(report, user):
-            raise Refused("refuse.not_owner", title=report.title(section), owners=", ".join(f"<@{o}>" for o in section.owners))
+            raise Refused("refuse.not_owner", title=report.title(section), owners=mentions(section.owners, ", "))
         owner = user if user in section.owners else section.owners[0]
         repo.delegate(self.db, report.team_id, report.id, period, key, owner, to, now=now)
         if repo.period_row(self.db, report.team_id, report.id, period):
@@ -560,14 +659,14 @@ class Feedsum:
 
     def _tell_source_errors(self, report: Report, pulls: list, now: datetime) -> None:
         from bot.i18n import t
-        from bot.mrkdwn import escape
+        from bot.mrkdwn import Mrkdwn
 
         news = repo.note_source_errors(self.db, report.team_id, report.id,
                                        {p.source: p.error for p in pulls if p.error}, now=now)
         if not news:
             return
-        items = "\n".join(f"• `{escape(source)}`: {escape(error)}" for source, error in news.items())
-        text = t(report.locale, "sources.failing", name=escape(report.name), items=items)
+        items = Mrkdwn("\n").join(md("• `{}`: {}", source, error) for source, error in news.items())
+        text = t(report.locale, "sources.failing", name=report.name, items=items)
         for admin in report.admins:
             try:
                 self.outbox.send_dm(report.team_id, admin, text)
@@ -605,7 +704,7 @@ class Feedsum:
             raise Refused("refuse.unknown_section", key=key, keys=", ".join(s.key for s in report.sections))
         writers = self.writers(report, period, key)
         if user not in writers and not self.is_admin(report, user):
-            raise Refused("refuse.not_owner", title=report.title(section), owners=", ".join(f"<@{o}>" for o in writers))
+            raise Refused("refuse.not_owner", title=report.title(section), owners=mentions(writers, ", "))
         summary = self.summary(report, period, now, with_metrics=with_metrics)
         return summary, next(s for s in summary.sections if s.key == key)
 
@@ -635,9 +734,17 @@ class Feedsum:
         """The targets a month is judged against (standing ones, overridden by the month's)."""
         return self.data.targets(report, period) if self.data is not None else dict(report.targets)
 
-    def import_upload(self, report: Report, user: str, data: bytes, name: str, now: datetime):
-        """An export shared in Slack by an admin: imported all or nothing (ExportError otherwise)."""
+    def import_upload(self, report: Report, user: str, data: bytes, name: str, now: datetime,
+                      message: str | None = None):
+        """An export shared in Slack by an admin: imported all or nothing (ExportError otherwise).
+
+        The message it was shared with may name the month of a report that covers a period
+        ("11月", "2026-11", "November") and the day/month order of its dates ("DMY", "MDY")."""
+        from bot.exports import date_order_from_text, month_from_text
+
         self.require_admin(report, user, "import")
         if self.data is None:
             raise Refused("refuse.not_available", what="import")
-        return self.data.import_file(report, data, name=name, origin="slack", now=now)
+        return self.data.import_file(report, data, name=name, origin="slack", now=now,
+                                     month=month_from_text(message), date_format=date_order_from_text(message),
+                                     context="slack")

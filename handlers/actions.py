@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 
-from bot.workflow import Refused
+from bot.workflow import Refused, Stale
 from handlers import render
 from handlers.deps import Deps, team_of
 
@@ -13,8 +13,13 @@ log = logging.getLogger(__name__)
 
 
 
-def write_view(deps: Deps, report, period: str, key: str, user: str, *, draft: bool = False) -> dict:
-    """The Write/Edit modal of a section (with a fresh draft when asked); Refused if not theirs."""
+def write_view(deps: Deps, report, period: str, key: str, user: str, *, draft: bool = False,
+               stale: Stale | None = None, mine: str | None = None) -> dict:
+    """The Write/Edit modal of a section (with a fresh draft when asked); Refused if not theirs.
+
+    The modal carries the revision it starts from ("v"), so a save never overwrites a newer one
+    unseen. After a `stale` save it shows the newer text and keeps `mine` in the inputs.
+    """
     now = deps.clock()
     summary, section = deps.core.section_for_writing(report, period, key, user, now,
                                                      with_metrics=draft or key in ("data", "plan"))
@@ -23,10 +28,14 @@ def write_view(deps: Deps, report, period: str, key: str, user: str, *, draft: b
         from bot.draft import draft_data_section
 
         text = draft_data_section(summary.kpi, report.locale, team_name=report.name)
-    metadata = {"r": report.id, "p": period, "s": section.key}
+    shown = None
+    if stale is not None:
+        section, text = stale.current, mine
+        shown = (deps.outbox.user_name(report.team_id, stale.by), stale.when)
+    metadata = {"r": report.id, "p": period, "s": section.key, "v": section.revision}
     next_targets = deps.core.next_targets(report, period) if section.key == "plan" else None
     return render.write_modal(summary, section, metadata, text=text, next_targets=next_targets,
-                              suffix="_d" if text is not None else "")
+                              suffix="_d" if text is not None and stale is None else "", stale=shown)
 
 
 def register(app, deps: Deps) -> None:

@@ -13,7 +13,8 @@ from slack_sdk.errors import SlackApiError
 from bot import admin, periods
 from bot.export import FORMATS, export_files
 from bot.i18n import t
-from bot.mrkdwn import split_text
+from bot.kpi_text import kpi_label
+from bot.mrkdwn import md, mentions, plain, split_text
 from bot.workflow import Refused
 from handlers import admin_render, render
 from handlers.deps import Deps, ack_message, say
@@ -56,7 +57,7 @@ def owner(deps: Deps, cmd, report, period, user, *, ack, **_):
                                config_file=config_file(deps))
     section = updated.section(keys[0])
     say(ack, t(report.locale, "owner.done", section=updated.title(section),
-                users=" ".join(f"<@{o}>" for o in section.owners)))
+                users=mentions(section.owners)))
 
 
 def target(deps: Deps, cmd, report, period, user, *, ack, **_):
@@ -74,7 +75,8 @@ def target(deps: Deps, cmd, report, period, user, *, ack, **_):
     value, previous = admin.set_target(deps.core, report, kpi, text, period, user, deps.clock())
     kpi = kpi.lower()
     was = t(report.locale, "target.was", value=admin.format_kpi_value(kpi, previous)) if previous is not None else ""
-    say(ack, t(report.locale, "target.done", month=periods.label(period, report.locale), kpi=kpi,
+    say(ack, t(report.locale, "target.done", month=periods.label(period, report.locale),
+                kpi=kpi_label(kpi, report.locale, report.roi),
                 value=admin.format_kpi_value(kpi, value), was=was))
 
 
@@ -94,7 +96,8 @@ def export(deps: Deps, cmd, report, period, user, *, ack, respond, client, **_):
     def send():
         team = report.team_id
         title = render.title_of(summary)
-        files = export_files(summary, lambda u: deps.outbox.user_name(team, u), fmts[0] if fmts else None, title=title)
+        files = export_files(summary, lambda u: deps.outbox.user_name(team, u), fmts[0] if fmts else None,
+                             title=plain(title), kpi_lines=render.kpi_markdown(summary))
         month = periods.label(period, report.locale)
         try:
             dm = client.conversations_open(users=user)["channel"]["id"]
@@ -104,10 +107,11 @@ def export(deps: Deps, cmd, report, period, user, *, ack, respond, client, **_):
         except SlackApiError as exc:
             error = exc.response.get("error") or "error"
             log.warning("export DM to %s failed: %s", user, error)
-            md = next((f for f in files if f.filename.endswith(".md")), None)
             from bot.markdown import summary_markdown
 
-            text = md.content.decode("utf-8") if md else summary_markdown(summary, lambda u: deps.outbox.user_name(team, u))
+            # Shown in plain_text blocks, which show exactly what people typed: no Markdown escapes.
+            text = summary_markdown(summary, lambda u: deps.outbox.user_name(team, u), escaped=False,
+                                    kpi_lines=render.kpi_markdown(summary))
             # A response_url takes five messages of 50 blocks; the first says why the DM failed.
             chunks = split_text(text, 2900)
             groups = [chunks[i:i + 45] for i in range(0, len(chunks), 45)]
@@ -115,7 +119,7 @@ def export(deps: Deps, cmd, report, period, user, *, ack, respond, client, **_):
             head = t(report.locale, "export.failed", error=error)
             for i, group in enumerate(shown):
                 blocks = [{"type": "section", "text": {"type": "plain_text", "text": c}} for c in group]
-                respond(text=head if i == 0 else f"{title} ({i + 1}/{len(shown)})", response_type="ephemeral",
+                respond(text=head if i == 0 else md("{} ({}/{})", title, i + 1, len(shown)), response_type="ephemeral",
                         blocks=([{"type": "section", "text": {"type": "mrkdwn", "text": head}}] if i == 0 else []) + blocks,
                         replace_original=False)
             if len(groups) > len(shown):

@@ -38,8 +38,9 @@ from bot.admin import (
     format_kpi_value,
 )
 from bot.home import HomeState
-from bot.i18n import join_list, t
-from bot.mrkdwn import escape
+from bot.i18n import join_list, t, t_plain
+from bot.kpi_text import kpi_label
+from bot.mrkdwn import Mrkdwn, channel, escape, link, md, mentions
 from bot.templates import TEMPLATES, section_text
 from handlers.render import (
     _dicts,
@@ -119,7 +120,8 @@ def setup_modal(target: SetupTarget, form: SetupForm, *, locale: str, config_fil
         SectionBlock(text=_md(t(loc, "setup.targets"))),
     ]
     for kpi in SETUP_TARGETS:
-        blocks.append(InputBlock(block_id=f"target_{kpi}", optional=True, label=kpi.upper(),
+        label = kpi_label(kpi, loc, report.roi if report else "revenue")  # ROI or ROAS per the setting
+        blocks.append(InputBlock(block_id=f"target_{kpi}", optional=True, label=label,
                                  element=PlainTextInputElement(action_id="v", max_length=20,
                                                                initial_value=form.targets.get(kpi) or None)))
     blocks.append(InputBlock(block_id="budget", optional=True, label=t(loc, "setup.budget"),
@@ -137,11 +139,10 @@ def setup_modal(target: SetupTarget, form: SetupForm, *, locale: str, config_fil
 def _readonly_modal(target: SetupTarget, *, locale: str, config_file: str) -> dict[str, Any]:
     r = target.report
     loc = r.locale or locale
-    lines = [f"*{escape(r.name)}* · `{r.id}` · <#{r.channel}>",
+    lines = [md("*{}* · `{}` · {}", r.name, r.id, channel(r.channel)),
              f"{LOCALE_NAMES.get(r.locale, r.locale)} · {r.timezone} · {r.calendar}",
-             t(loc, "owners.admins", admins=" ".join(f"<@{a}>" for a in r.admins))]
-    owner_lines = [f"• *{escape(r.title(s))}* (`{s.key}`) — {' '.join(f'<@{o}>' for o in s.owners)}"
-                   for s in r.sections]
+             t(loc, "owners.admins", admins=mentions(r.admins))]
+    owner_lines = [md("• *{}* (`{}`) — {}", r.title(s), s.key, mentions(s.owners)) for s in r.sections]
     extra = []
     if r.schedule:
         extra.append(", ".join(f"{k} = {v}" for k, v in sorted(r.schedule.items())))
@@ -182,13 +183,12 @@ def setup_form(values: dict[str, Any]) -> SetupForm:
 def owners_message(report, *, config_file: str) -> tuple[str, list[dict[str, Any]]]:
     loc = report.locale
     head = t(loc, "owners.title", name=report.name)
-    lines = [f"• *{escape(report.title(s))}* (`{s.key}`) — {' '.join(f'<@{o}>' for o in s.owners)}"
-             for s in report.sections]
+    lines = [md("• *{}* (`{}`) — {}", report.title(s), s.key, mentions(s.owners)) for s in report.sections]
     managed = (t(loc, "owners.managed.config", file=config_file, id=report.id) if report.source == "config"
                else t(loc, "owners.managed.setup"))
-    blocks: list[Block] = [SectionBlock(text=_md(f"*{escape(head)}*"))]
+    blocks: list[Block] = [SectionBlock(text=_md(md("*{}*", head)))]
     blocks += [SectionBlock(text=_md(c)) for c in _line_chunks(lines)][:45]
-    blocks.append(ContextBlock(elements=[_md(t(loc, "owners.admins", admins=" ".join(f"<@{a}>" for a in report.admins))),
+    blocks.append(ContextBlock(elements=[_md(t(loc, "owners.admins", admins=mentions(report.admins))),
                                          _md(managed)]))
     return head, _dicts(blocks)
 
@@ -201,12 +201,12 @@ def history_message(report, rows: list[HistoryRow]) -> tuple[str, list[dict[str,
         line = t(loc, "history.line", month=periods.label(row.period, loc), state=t(loc, f"status.state.{row.state}"),
                  done=row.done, total=row.total)
         if row.post_channel and row.post_ts:
-            link = f"https://slack.com/archives/{row.post_channel}/p{row.post_ts.replace('.', '')}"
-            line += f" · <{link}|{t(loc, 'history.link')}>"
+            url = f"https://slack.com/archives/{row.post_channel}/p{row.post_ts.replace('.', '')}"
+            line = md("{} · {}", line, link(url, t_plain(loc, "history.link")))
         lines.append(line)
-    blocks: list[Block] = [SectionBlock(text=_md(f"*{escape(head)}*"))]
+    blocks: list[Block] = [SectionBlock(text=_md(md("*{}*", head)))]
     blocks += [SectionBlock(text=_md(c)) for c in _line_chunks(lines or [t(loc, "history.none")])][:48]
-    return f"{head}: " + "; ".join(lines[:12]), _dicts(blocks)
+    return md("{}: {}", head, Mrkdwn("; ").join(lines[:12])), _dicts(blocks)
 
 
 # --- App Home --------------------------------------------------------------------------------
@@ -239,11 +239,11 @@ def home_view(state: HomeState, *, locale: str) -> dict[str, Any]:
         rl = r.locale
         line = t(rl, "home.report.line", name=escape(r.name), month=periods.label(s.period, rl),
                  state=t(rl, f"status.state.{s.state}"), done=s.done, total=len(s.sections))
-        link = permalink(s)
-        if link:
-            line += f" · <{link}|{t(rl, 'history.link')}>"
+        url = permalink(s)
+        if url:
+            line = md("{} · {}", line, link(url, t_plain(rl, "history.link")))
         if s.data_as_of:
-            line += f" · 📊 {data_as_of(r, s.data_as_of)}"
+            line = md("{} · 📊 {}", line, data_as_of(r, s.data_as_of))
         blocks.append(SectionBlock(text=_md(line)))
         nxt = next_action_lines(r, rp.next_actions) or [t(rl, "home.next.none")]
         blocks.append(ContextBlock(elements=[_md(t(rl, "home.next", what=join_list(nxt, rl))[:3000])]))
@@ -253,12 +253,11 @@ def home_view(state: HomeState, *, locale: str) -> dict[str, Any]:
     lines = []
     for rec in state.recent:
         rl = rec.report.locale
-        title = t(rl, "summary.title", name=rec.report.name, month=periods.label(rec.period, rl))
+        title = t_plain(rl, "summary.title", name=rec.report.name, month=periods.label(rec.period, rl))
+        url = None
         if rec.post_channel and rec.post_ts:
-            link = f"https://slack.com/archives/{rec.post_channel}/p{rec.post_ts.replace('.', '')}"
-            lines.append(f"• <{link}|{escape(title)}>")
-        else:
-            lines.append(f"• {escape(title)}")
+            url = f"https://slack.com/archives/{rec.post_channel}/p{rec.post_ts.replace('.', '')}"
+        lines.append(md("• {}", link(url, title)))
     blocks += [SectionBlock(text=_md(c)) for c in _line_chunks(lines or [t(loc, "home.recent.none")])]
     assert len(blocks) <= VIEW_BLOCKS_MAX
     return View(type="home", blocks=blocks).to_dict()

@@ -9,7 +9,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot import admin
 from bot.home import home_state
-from bot.i18n import t
+from bot.i18n import t, t_plain
 from bot.workflow import Refused
 from handlers import admin_render
 from handlers.admin_commands import config_file
@@ -30,10 +30,10 @@ def register(app, deps: Deps) -> None:
             report = admin.save_setup(deps.core, team, meta.get("ch") or "", user, form, deps.clock(),
                                       report_id=meta.get("r"), config_file=config_file(deps))
         except admin.SetupInvalid as exc:
-            ack(response_action="errors", errors={k: t(locale, v)[:150] for k, v in exc.errors.items()})
+            ack(response_action="errors", errors={k: t_plain(locale, v)[:150] for k, v in exc.errors.items()})
             return
         except Refused as exc:
-            ack(response_action="errors", errors={"name": t(locale, exc.key, **exc.values)[:150]})
+            ack(response_action="errors", errors={"name": t_plain(locale, exc.key, **exc.values)[:150]})
             return
         ack()
 

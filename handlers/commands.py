@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from datetime import date
 
 from bot import periods
 from bot.commands import Command, parse
 from bot.i18n import t
+from bot.mrkdwn import as_mrkdwn, md, mention
 from bot.workflow import Refused
 from handlers import admin_commands, render
 from handlers.actions import write_view
@@ -25,11 +27,14 @@ def register(app, deps: Deps) -> None:
         report = None
         try:
             if cmd.name == "help":
+                locale = deps.default_locale
+                with contextlib.suppress(Refused):  # in a report's channel, in the report's language
+                    locale = deps.core.resolve_report(team, channel, user, cmd.report).locale
                 hint = None
                 if cmd.unknown:
-                    hint = t(deps.default_locale, "help.unknown", word=cmd.unknown,
-                             near=f"`/feedsum {cmd.suggestion}`" if cmd.suggestion else "`/feedsum help`")
-                ack_message(ack, render.help_message(deps.default_locale, hint=hint))
+                    hint = t(locale, "help.unknown", word=cmd.unknown,
+                             near=md("`/feedsum {}`", cmd.suggestion or "help"))
+                ack_message(ack, render.help_message(locale, hint=hint))
                 return
             if cmd.name in admin_commands.WITHOUT_REPORT:  # setup works where no report exists yet
                 HANDLERS[cmd.name](deps, cmd, None, None, user, ack=ack, respond=respond, client=client,
@@ -93,7 +98,7 @@ def _compile(deps: Deps, cmd, report, period, user, *, ack, respond, client, cha
         def preview():
             messages = deps.outbox.summary_messages(deps.core.compile(report, period, user, now, preview=True))
             for text, blocks in messages:  # ephemeral posts: a response_url would take only five
-                client.chat_postEphemeral(channel=channel, user=user, text=text, blocks=blocks)
+                client.chat_postEphemeral(channel=channel, user=user, text=as_mrkdwn(text), blocks=blocks)
 
         deps.later(preview, respond=respond, report=report)
         return
@@ -165,7 +170,7 @@ def _delegate(deps: Deps, cmd, report, period, user, *, ack, **_):
     if not keys or not users:
         raise Refused("refuse.delegate_usage")
     deps.core.delegate(report, period, keys[0], user, users[0], deps.clock())
-    say(ack, t(report.locale, "delegate.done", section=report.title(report.section(keys[0])), user=f"<@{users[0]}>"))
+    say(ack, t(report.locale, "delegate.done", section=report.title(report.section(keys[0])), user=mention(users[0])))
 
 
 def _targets(deps: Deps, cmd, report, period, user, *, ack, **_):

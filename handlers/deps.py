@@ -11,6 +11,7 @@ from typing import Any
 
 from bot.config import Report
 from bot.i18n import t
+from bot.mrkdwn import as_mrkdwn
 from bot.workflow import Feedsum, Refused
 
 log = logging.getLogger(__name__)
@@ -23,6 +24,8 @@ class Deps:
     clock: Callable[[], datetime]
     default_locale: str = "zh-CN"
     config_path: str = "feedsum.toml"  # where file-managed reports are changed (named in refusals)
+    workspaces: Any = None  # handlers.oauth.Workspaces: which workspaces are served, with which token
+    guard: Any = None  # handlers.server.RequestGuard for the HTTP endpoint (None in Socket Mode tests)
     # The app answers Slack as soon as a listener returns (process_before_response), so slow work
     # (fan-outs, posts, imports, Slack calls after a save) runs here, after the ack has gone out.
     workers: ThreadPoolExecutor = field(
@@ -53,13 +56,13 @@ class Deps:
 
 def say(ack, text: str) -> None:
     """An ephemeral plain-text reply as the ack itself."""
-    ack({"text": text, "response_type": "ephemeral"})
+    ack({"text": as_mrkdwn(text), "response_type": "ephemeral"})
 
 
 def ack_message(ack, message: tuple[str, list]) -> None:
     """An ephemeral Block Kit reply (fallback text, blocks) as the ack itself."""
     text, blocks = message
-    ack(text=text, blocks=blocks, response_type="ephemeral")
+    ack(text=as_mrkdwn(text), blocks=blocks, response_type="ephemeral")
 
 
 def team_of(body: dict) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from bot.i18n import t
-from bot.mrkdwn import escape
+from bot.mrkdwn import as_mrkdwn, from_slack, md
 from bot.workflow import Refused
 from handlers.admin_views import publish_home
 from handlers.deps import Deps
@@ -28,14 +28,16 @@ def register(app, deps: Deps) -> None:
             return
         report, period, key = found
         now = deps.clock()
+        # Stored as typed: Slack's escapes and <…> entities decoded once (output escapes again).
+        typed = from_slack(event["text"], lambda uid: deps.outbox.user_name(team, uid))
         try:
-            result = deps.core.submit(report, period, key, event["user"], event["text"], now, via="thread",
-                                      append=True, event_id=body.get("event_id"))
+            result = deps.core.submit(report, period, key, event["user"], typed, now, via="thread",
+                                      append=True, event_id=body.get("event_id"), ts=event.get("ts"))
         except (Refused, StorageError) as exc:
             if isinstance(exc, Refused):
                 text = deps.refusal(exc, report)
             else:
-                text = t(report.locale, "refuse.not_saved", error=exc) + "\n>>> " + escape(event["text"])
+                text = md("{}\n>>> {}", t(report.locale, "refuse.not_saved", error=exc), typed)
             client.chat_postMessage(channel=event["channel"], thread_ts=thread_ts, text=text)
             return
 
@@ -71,15 +73,15 @@ def register_files(app, deps: Deps) -> None:
 
         def reply(text: str) -> None:
             if is_dm:
-                client.chat_postMessage(channel=channel, text=text)
+                client.chat_postMessage(channel=channel, text=as_mrkdwn(text))
             else:
-                client.chat_postEphemeral(channel=channel, user=user, text=text)
+                client.chat_postEphemeral(channel=channel, user=user, text=as_mrkdwn(text))
 
         try:
             report = deps.core.resolve_report(team, None if is_dm else channel, user)
         except Refused:
             if is_dm:
-                reply(t(deps.default_locale, "import.no_report", file=escape(name)))
+                reply(t(deps.default_locale, "import.no_report", file=name))
             return  # a file in some other channel is none of our business
         loc = report.locale
         if not deps.core.is_admin(report, user):
@@ -90,18 +92,56 @@ def register_files(app, deps: Deps) -> None:
             check_upload(name, info.get("size"))  # before downloading anything
             data = _download(info.get("url_private_download") or info.get("url_private"), client.token, MAX_UPLOAD_BYTES)
             check_upload(name, len(data), data[:8192])
-            outcome = deps.core.import_upload(report, user, data, name, deps.clock())
-        except (ExportError, UploadRefused) as exc:
-            reply(t(loc, "import.failed", file=escape(name), error=escape(str(exc))))
+            outcome = deps.core.import_upload(report, user, data, name, deps.clock(),
+                                              message=_share_text(client, info, channel))
+        except ExportError as exc:
+            reply(t(loc, "import.failed", file=name, error=exc.text(loc)))
+            return
+        except UploadRefused as exc:  # a file over a limit is told in the report's language
+            error = t(loc, exc.key, **exc.values) if exc.key else str(exc)
+            reply(t(loc, "import.failed", file=name, error=error))
             return
         except Refused as exc:
-            reply(t(loc, "import.failed", file=escape(name), error=deps.refusal(exc, report)))
+            reply(t(loc, "import.failed", file=name, error=deps.refusal(exc, report)))
+            return
+        except StorageError as exc:  # the database refused a write: nothing of the file was kept
+            reply(t(loc, "import.failed", file=name, error=t(loc, "import.not_saved", error=str(exc))))
             return
         except OSError as exc:  # the download itself failed
             log.warning("could not download %s: %s", name, exc)
-            reply(t(loc, "import.failed", file=escape(name), error=t(loc, "import.download")))
+            reply(t(loc, "import.failed", file=name, error=t(loc, "import.download")))
+            return
+        except Exception:  # a bug or an exhausted machine: still an answer, never silence
+            log.exception("import of %s failed", name)
+            reply(t(loc, "import.failed", file=name, error=t(loc, "import.internal")))
             return
         reply(render.import_message(report, outcome))
+
+
+def _share_text(client, info: dict, channel: str | None) -> str | None:
+    """The text of the message the file was shared with (it may name the month), via the
+    file's `shares` and the channel's history; None when it cannot be read."""
+    from slack_sdk.errors import SlackApiError
+
+    for kind in ("public", "private"):
+        for share in ((info.get("shares") or {}).get(kind) or {}).get(channel or "", []):
+            ts, thread = share.get("ts"), share.get("thread_ts")
+            if not ts:
+                continue
+            try:
+                if thread and thread != ts:
+                    resp = client.conversations_replies(channel=channel, ts=thread, latest=ts, oldest=ts,
+                                                        inclusive=True, limit=2)
+                else:
+                    resp = client.conversations_history(channel=channel, latest=ts, oldest=ts, inclusive=True,
+                                                        limit=1)
+            except SlackApiError as exc:  # no history scope in this channel: import without it
+                log.info("cannot read the message sharing a file in %s: %s", channel, exc)
+                return None
+            for message in resp.get("messages") or []:
+                if message.get("ts") == ts:
+                    return message.get("text") or ""
+    return None
 
 
 def _download(url: str, token: str, limit: int) -> bytes:

@@ -15,6 +15,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.mrkdwn import as_mrkdwn, md, plain
 from bot.workflow import DeliveryError, SectionState, Summary
 from handlers import render
 
@@ -33,18 +34,30 @@ def _key_of(message: dict[str, Any]) -> str | None:
 
 
 class SlackOutbox:
-    def __init__(self, client_for: Callable[[str], WebClient]):
+    def __init__(self, client_for: Callable[[str], WebClient],
+                 on_token_revoked: Callable[[str, str], None] | None = None):
         self.client_for = client_for
+        # Told (team, token) when Slack says a workspace's token is revoked: the app was removed
+        # there, even if the app_uninstalled event never reached us.
+        self.on_token_revoked = on_token_revoked
         self._cache: dict[tuple[str, str, str], tuple[float, Any]] = {}
         self._lock = threading.Lock()
 
     # --- helpers ---------------------------------------------------------------------------
 
     def _call(self, team_id: str, method: str, **kwargs) -> dict[str, Any]:
+        # Message text is mrkdwn (and what notifications show): anybody's plain str is escaped here.
+        for field in ("text", "initial_comment"):
+            if field in kwargs:
+                kwargs[field] = as_mrkdwn(kwargs[field])
+        client = self.client_for(team_id)
         try:
-            return getattr(self.client_for(team_id), method)(**kwargs).data
+            return getattr(client, method)(**kwargs).data
         except SlackApiError as exc:
-            raise DeliveryError(exc.response.get("error") or "unknown_error") from exc
+            code = exc.response.get("error") or "unknown_error"
+            if code == "token_revoked" and self.on_token_revoked is not None:
+                self.on_token_revoked(team_id, client.token)
+            raise DeliveryError(code) from exc
 
     def _cached(self, team_id: str, kind: str, key: str, load: Callable[[], Any]) -> Any:
         with self._lock:
@@ -149,9 +162,10 @@ class SlackOutbox:
         if summary.kpi is not None:
             from bot.chart import render_chart
 
-            chart = render_chart(summary.kpi, title=render.title_of(summary), locale=summary.report.locale)
+            title = plain(render.title_of(summary))
+            chart = render_chart(summary.kpi, title=title, locale=summary.report.locale)
             self._call(team, "files_upload_v2", channel=channel, thread_ts=main_ts, content=chart,
-                       filename=f"feedsum-{summary.period}.png", title=render.title_of(summary))
+                       filename=f"feedsum-{summary.period}.png", title=title)
         return channel, main_ts
 
     def warn_claims(self, summary: Summary, section: SectionState, user: str, wrong: list) -> None:
@@ -171,4 +185,4 @@ class SlackOutbox:
             return
         for text, blocks in render.section_messages(summary, changed, self._names(team), note=note):
             self._call(team, "chat_postMessage", channel=summary.post_channel, thread_ts=summary.post_ts,
-                       text=f"{note} {text}", blocks=blocks)
+                       text=md("{} {}", note, text), blocks=blocks)

@@ -27,8 +27,22 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot import periods
-from bot.i18n import join_list, t
-from bot.mrkdwn import CHUNK, escape, preview, split_text
+from bot.i18n import join_list, t, t_plain, text_of
+from bot.kpi import NEEDS
+from bot.kpi_text import change_scope_text, coverage_sums, coverage_text, kpi_label, pacing_text
+from bot.mrkdwn import (
+    CHUNK,
+    Mrkdwn,
+    as_mrkdwn,
+    escape,
+    md,
+    mention,
+    mentions,
+    plain,
+    preview,
+    quote,
+    split_text,
+)
 from bot.workflow import SectionState, Summary
 
 MAX_BLOCKS = 45  # under the 50-block message limit, leaving room for a heading
@@ -39,7 +53,8 @@ Names = Callable[[str], str]
 
 
 def _md(text: str) -> MarkdownTextObject:
-    return MarkdownTextObject(text=text)
+    """Where text enters mrkdwn: safe Mrkdwn as it is, anyone's plain str escaped."""
+    return MarkdownTextObject(text=as_mrkdwn(text))
 
 
 def _dicts(blocks: list[Block]) -> list[dict[str, Any]]:
@@ -67,14 +82,15 @@ def data_as_of(report, at: datetime | None) -> str:
 def _fresh(summary: Summary) -> list[Block]:
     """A context line saying how fresh the numbers shown beside it are."""
     line = data_as_of(summary.report, summary.data_as_of)
-    return [ContextBlock(elements=[_md(f"📊 {line}")])] if line else []
+    return [ContextBlock(elements=[_md(md("📊 {}", line))])] if line else []
 
 
 def button_value(report_id: str, period: str, section: str) -> str:
     return json.dumps({"r": report_id, "p": period, "s": section}, separators=(",", ":"))
 
 
-def title_of(summary: Summary) -> str:
+def title_of(summary: Summary) -> Mrkdwn:
+    """The summary's title as mrkdwn; plain(title_of(…)) for headers, files and the chart."""
     r = summary.report
     return t(r.locale, "summary.title", name=r.name, month=periods.label(summary.period, r.locale))
 
@@ -87,22 +103,23 @@ def prompt_message(summary: Summary, section: SectionState, owner: str, names: N
     loc = r.locale
     month = periods.label(summary.period, loc)
     sec = r.section(section.key)
-    header = t(loc, "prompt.header", month=month, title=section.title)
+    header = t_plain(loc, "prompt.header", month=month, title=section.title)
+    intro = t(loc, "prompt.intro", name=r.name, due=local_time(summary.due_at, summary, loc))
     blocks: list[Block] = [
         HeaderBlock(text=PlainTextObject(text=header[:150])),
-        SectionBlock(text=_md(t(loc, "prompt.intro", name=escape(r.name), due=local_time(summary.due_at, summary, loc)))),
-        SectionBlock(text=_md("> " + escape(r.prompt(sec)).replace("\n", "\n> "))),
+        SectionBlock(text=_md(intro)),
+        SectionBlock(text=_md(quote(r.prompt(sec)))),
     ]
     blocks += _prompt_data(summary, section.key)
     others = [o for o in section.owners if o != owner]
     if others:
-        blocks.append(ContextBlock(elements=[_md(t(loc, "prompt.coowners", owners=" ".join(f"<@{o}>" for o in others)))]))
+        blocks.append(ContextBlock(elements=[_md(t(loc, "prompt.coowners", owners=mentions(others)))]))
     value = button_value(r.id, summary.period, section.key)
     if section.text:
         received = t(loc, "prompt.received", revision=section.revision,
                      when=local_time(section.updated_at, summary, loc),
                      author=join_list([names(a) for a in section.authors], loc))
-        blocks.append(SectionBlock(text=_md(f"{received}\n>{escape(preview(section.text))}")))
+        blocks.append(SectionBlock(text=_md(md("{}\n>{}", received, preview(section.text)))))
         button = ButtonElement(text=t(loc, "prompt.edit"), action_id="write", value=value)
     else:
         blocks.append(ContextBlock(elements=[_md(t(loc, "prompt.howto"))]))
@@ -114,7 +131,7 @@ def prompt_message(summary: Summary, section: SectionState, owner: str, names: N
     blocks.append(ActionsBlock(block_id="prompt_actions", elements=buttons))
     if summary.state == "posted":
         blocks.append(ContextBlock(elements=[_md(t(loc, "prompt.closed"))]))
-    return f"{header}: {t(loc, 'prompt.intro', name=r.name, due=local_time(summary.due_at, summary, loc))}", _dicts(blocks)
+    return md("{}: {}", header, intro), _dicts(blocks)
 
 
 def _prompt_data(summary: Summary, key: str) -> list[Block]:
@@ -123,19 +140,26 @@ def _prompt_data(summary: Summary, key: str) -> list[Block]:
     if kpi is None:
         return []
     loc = summary.report.locale
+    blocks: list[Block] = []
     if key == "data":
-        return [SectionBlock(text=_md(t(loc, "prompt.kpis")), fields=[_md(f) for f in kpi_fields(kpi, loc)])] + _fresh(summary)
-    if key == "lessons":
+        blocks = [SectionBlock(text=_md(t(loc, "prompt.kpis")), fields=[_md(f) for f in kpi_fields(kpi, loc)])]
+        if kpi.pacing is not None:
+            blocks.append(ContextBlock(elements=[_md(escape(pacing_text(kpi.pacing, loc)))]))
+    elif key == "lessons":
         from bot.draft import missed_targets_text
 
         missed = missed_targets_text(kpi, loc)
-        return ([SectionBlock(text=_md(c)) for c in _line_chunks([t(loc, "prompt.missed"), escape(missed)])]
-                + _fresh(summary)) if missed.strip() else []
-    if key == "plan":
+        if missed.strip():
+            blocks = [SectionBlock(text=_md(c)) for c in _line_chunks([t(loc, "prompt.missed"), escape(missed)])]
+    elif key == "plan":
         from bot.draft import actuals_for_plan
 
-        return [SectionBlock(text=_md(c)) for c in _line_chunks([t(loc, "prompt.actuals"), escape(actuals_for_plan(kpi, loc))])] + _fresh(summary)
-    return []
+        blocks = [SectionBlock(text=_md(c)) for c in _line_chunks([t(loc, "prompt.actuals"), escape(actuals_for_plan(kpi, loc))])]
+    if blocks:
+        blocks += _fresh(summary)
+    if blocks and summary.state != "posted":  # provisional before the post, never after it
+        blocks.append(ContextBlock(elements=[_md(t(loc, "kpi.provisional"))]))
+    return blocks
 
 
 # --- the modal -------------------------------------------------------------------------------
@@ -144,11 +168,14 @@ PLAN_TARGETS = ("ctr", "cvr", "cpa", "roas", "spend")
 
 
 def write_modal(summary: Summary, section: SectionState, metadata: dict[str, Any], *, text: str | None = None,
-                next_targets: dict[str, float] | None = None, suffix: str = "") -> dict[str, Any]:
+                next_targets: dict[str, float] | None = None, suffix: str = "",
+                stale: tuple[str, str] | None = None) -> dict[str, Any]:
     """A modal whose inputs hold the current text, in parts of at most 3,000 characters.
 
     `text` replaces the current text (a draft); `suffix` renames the inputs so that Slack shows
-    the new values on views.update instead of keeping what was typed before.
+    the new values on views.update instead of keeping what was typed before. `stale` = (who, when)
+    saved `section` after the form was opened: its text is shown above the inputs, which hold
+    `text` (what the user tried to save).
     """
     r = summary.report
     loc = r.locale
@@ -163,8 +190,10 @@ def write_modal(summary: Summary, section: SectionState, metadata: dict[str, Any
     if len(parts) < MODAL_PARTS_MAX and len(parts[-1]) > INPUT_MAX * 0.8:
         parts.append("")  # room to keep writing
     blocks: list[Block] = [
-        SectionBlock(text=_md(f"*{escape(section.title)}*\n{escape(r.prompt(r.section(section.key)))}")),
+        SectionBlock(text=_md(md("*{}*\n{}", section.title, r.prompt(r.section(section.key))))),
     ]
+    if stale is not None:
+        blocks += _stale_blocks(section, *stale, loc)
     for i, part in enumerate(parts[:MODAL_PARTS_MAX]):
         label = t(loc, "modal.text") if len(parts) == 1 else t(loc, "modal.part", i=i + 1)
         blocks.append(InputBlock(
@@ -188,17 +217,30 @@ def write_modal(summary: Summary, section: SectionState, metadata: dict[str, Any
     return view.to_dict()
 
 
+STALE_TEXT_BLOCKS = 20  # ≈56,000 characters: with 20 inputs and the targets, well within a modal's 100 blocks
+
+
+def _stale_blocks(section: SectionState, who: str, when: str, loc: str) -> list[Block]:
+    note = t(loc, "modal.stale.note", author=escape(who), revision=section.revision, when=when)
+    chunks = split_text(escape(section.text or ""), CHUNK)
+    blocks: list[Block] = [SectionBlock(text=_md(note))]
+    blocks += [SectionBlock(text=_md(c)) for c in chunks[:STALE_TEXT_BLOCKS]]
+    if len(chunks) > STALE_TEXT_BLOCKS:
+        blocks.append(ContextBlock(elements=[_md(t(loc, "modal.stale.more", chars=len(section.text or "")))]))
+    return blocks
+
+
 def _target_inputs(summary: Summary, current: dict[str, float]) -> list[Block]:
     from bot.claims import fmt_kpi
 
     loc = summary.report.locale
-    out: list[Block] = [SectionBlock(text=_md(f"*{t(loc, 'modal.targets')}*"))]
+    out: list[Block] = [SectionBlock(text=_md(md("*{}*", t(loc, "modal.targets"))))]
     for key in PLAN_TARGETS:
         value = current.get(key)
         shown = None if value is None else (f"{value * 100:g}%" if key in ("ctr", "cvr") else f"{value:g}")
         actual = summary.kpi.totals.get(key) if summary.kpi is not None else None
         hint = None if actual is None else ("本月实际 " if loc == "zh-CN" else "This month: ") + fmt_kpi(key, actual, loc)
-        label = kpi_label(key, loc) if key != "spend" else ("预算（消耗上限）" if loc == "zh-CN" else "Spend budget")
+        label = kpi_label(key, loc, summary.report.roi) if key != "spend" else ("预算（消耗上限）" if loc == "zh-CN" else "Spend budget")
         out.append(InputBlock(block_id=f"target_{key}", optional=True, label=label, hint=hint,
                               element=PlainTextInputElement(action_id="value", initial_value=shown, max_length=20)))
     return out
@@ -229,19 +271,19 @@ def summary_messages(summary: Summary, names: Names, *, kpi_blocks: list[dict] |
     loc = r.locale
     title = title_of(summary)
     main: list[Block] = []
-    if len(title) <= 150:
-        main.append(HeaderBlock(text=PlainTextObject(text=title)))
+    if len(plain(title)) <= 150:
+        main.append(HeaderBlock(text=PlainTextObject(text=plain(title))))
     else:
-        main.append(SectionBlock(text=_md(f"*{escape(title)}*")))
+        main.append(SectionBlock(text=_md(md("*{}*", title))))
     progress = t(loc, "summary.progress", done=summary.done, total=len(summary.sections))
-    main.append(ContextBlock(elements=[_md(f"{progress} · {summary.period}")]))
+    main.append(ContextBlock(elements=[_md(md("{} · {}", progress, summary.period))]))
     main_dicts = _dicts(main) + list(kpi_blocks or [])
     lines = []
     for s in summary.sections:
         if s.text:
-            lines.append(f"✅ *{escape(s.title)}* — {escape(preview(s.text, 90))}")
+            lines.append(md("✅ *{}* — {}", s.title, preview(s.text, 90)))
         else:
-            lines.append(f"⏳ *{escape(s.title)}* — {t(loc, 'summary.not_submitted')}")
+            lines.append(md("⏳ *{}* — {}", s.title, t(loc, "summary.not_submitted")))
     overview: list[Block] = [SectionBlock(text=_md(chunk)) for chunk in _line_chunks(lines)]
     missing = summary.missing
     overview.append(ContextBlock(elements=[_md(
@@ -249,7 +291,7 @@ def summary_messages(summary: Summary, names: Names, *, kpi_blocks: list[dict] |
         if missing else t(loc, "summary.all_in"))]))
     overview.append(ContextBlock(elements=[_md(t(loc, "summary.thread_hint"))]))
     main_dicts += _dicts(overview)
-    fallback = f"{title} — {progress}"
+    fallback = md("{} — {}", title, progress)
     messages: list[Message] = [(fallback, main_dicts)]
     for s in summary.sections:
         messages.extend(section_messages(summary, s, names))
@@ -261,10 +303,10 @@ def section_messages(summary: Summary, s: SectionState, names: Names, *, note: s
     loc = summary.report.locale
     head: list[Block] = []
     if note:
-        head.append(SectionBlock(text=_md(escape(note))))
-    head.append(SectionBlock(text=_md(f"*{escape(s.title)}*")))
+        head.append(SectionBlock(text=_md(note)))
+    head.append(SectionBlock(text=_md(md("*{}*", s.title))))
     if s.text:
-        by = t(loc, "summary.by", authors=escape(join_list([names(a) for a in s.authors], loc)),
+        by = t(loc, "summary.by", authors=join_list([names(a) for a in s.authors], loc),
                when=local_time(s.updated_at, summary, loc))
         head.append(ContextBlock(elements=[_md(by)]))
         body = [SectionBlock(text=_md(chunk)) for chunk in split_text(escape(s.text), CHUNK)]
@@ -274,20 +316,22 @@ def section_messages(summary: Summary, s: SectionState, names: Names, *, note: s
     groups = [blocks[i:i + MAX_BLOCKS] for i in range(0, len(blocks), MAX_BLOCKS)]
     out = []
     for i, group in enumerate(groups):
-        label = s.title if len(groups) == 1 else f"{s.title} {t(loc, 'summary.cont', i=i + 1, n=len(groups))}"
+        label = escape(s.title) if len(groups) == 1 else md("{} {}", s.title, t(loc, "summary.cont", i=i + 1, n=len(groups)))
         out.append((label, _dicts(group)))
     return out
 
 
-def _line_chunks(lines: list[str], limit: int = CHUNK) -> list[str]:
-    chunks, current = [], ""
+def _line_chunks(lines: list[str], limit: int = CHUNK) -> list[Mrkdwn]:
+    """Lines joined into chunks of at most `limit` characters (plain str lines are escaped)."""
+    chunks: list[Mrkdwn] = []
+    current = Mrkdwn("")
     for line in lines:
-        for piece in split_text(line, limit):
+        for piece in split_text(as_mrkdwn(line), limit):
             if current and len(current) + 1 + len(piece) > limit:
                 chunks.append(current)
                 current = piece
             else:
-                current = f"{current}\n{piece}" if current else piece
+                current = md("{}\n{}", current, piece) if current else piece
     if current:
         chunks.append(current)
     return chunks
@@ -306,7 +350,8 @@ def status_message(summary: Summary, *, away: dict[str, str], link: str | None,
              done=summary.done, total=len(summary.sections))
     lines = []
     for s in summary.sections:
-        owners = " ".join(f"<@{o}>" + (t(loc, "status.away", until=away[o]) if o in away else "") for o in s.owners)
+        owners = Mrkdwn(" ").join(mention(o) + (t(loc, "status.away", until=away[o]) if o in away else "")
+                                  for o in s.owners)
         if not s.text:
             st = t(loc, "status.pending")
         elif s.revision > 1:
@@ -315,33 +360,37 @@ def status_message(summary: Summary, *, away: dict[str, str], link: str | None,
         else:
             st = t(loc, "status.submitted", when=local_time(s.updated_at, summary, loc))
         mark = "✅" if s.text else "⏳"
-        lines.append(f"{mark} *{escape(s.title)}* · {owners} · {st}")
+        lines.append(md("{} *{}* · {} · {}", mark, s.title, owners, st))
     # The busiest view of all, so it is built as plain dicts rather than validated models; every
     # text goes through _line_chunks (≤ 2,800 characters) and there are far fewer than 50 blocks.
-    title = f"*{escape(t(loc, 'status.title', name=r.name, month=month))}*"
+    title = md("*{}*", t(loc, "status.title", name=r.name, month=month))
     data = data_as_of(r, summary.data_as_of) or (t(loc, "data.none") if r.metrics else "")
     if data:
-        head += f" · 📊 {data}"
+        head = md("{} · 📊 {}", head, data)
     if summary.source_errors:
-        head += "\n" + t(loc, "data.failing", n=len(summary.source_errors))
+        head = md("{}\n{}", head, t(loc, "data.failing", n=len(summary.source_errors)))
     blocks = [_section_dict(c) for c in _line_chunks([title, head] + lines)]
     if summary.failures:
         items = ", ".join(f"{f['recipient']} ({f['error']})" for f in summary.failures)
-        blocks += [_section_dict(c) for c in _line_chunks([t(loc, "status.failures", items=escape(items))])]
+        blocks += [_section_dict(c) for c in _line_chunks([t(loc, "status.failures", items=items)])]
     if summary.state == "posted":
         nxt = [t(loc, "status.next.posted", link=link or summary.post_ts)]
     elif summary.state == "none":
         nxt = [t(loc, "status.next.open")]
     else:
         nxt = [t(loc, "status.next.compile")]
-    nxt = (next_lines or []) + nxt
+    nxt = [escape(line) for line in next_lines or []] + nxt
     what = t(loc, "status.next", what=join_list(nxt, loc))
-    blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": c} for c in _line_chunks([what])[:10]]})
-    return f"{t(loc, 'status.title', name=r.name, month=month)} — {head}", blocks
+    blocks.append({"type": "context", "elements": [_mrkdwn_dict(c) for c in _line_chunks([what])[:10]]})
+    return md("{} — {}", t(loc, "status.title", name=r.name, month=month), head), blocks
+
+
+def _mrkdwn_dict(text: str) -> dict[str, Any]:
+    return {"type": "mrkdwn", "text": as_mrkdwn(text)}
 
 
 def _section_dict(text: str) -> dict[str, Any]:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+    return {"type": "section", "text": _mrkdwn_dict(text)}
 
 
 HELP = {
@@ -386,7 +435,7 @@ HELP = {
 
 def help_message(locale: str, *, hint: str | None = None) -> Message:
     rows = "\n".join(f"`/feedsum {cmd}` — {what}" for cmd, what in HELP.get(locale, HELP["en"]))
-    text = f"{hint}\n\n{rows}" if hint else rows
+    text = md("{}\n\n{}", hint, rows) if hint else rows
     return "feedsum help", _dicts([SectionBlock(text=_md(text))])
 
 
@@ -425,27 +474,16 @@ def away_modal(report, today) -> dict[str, Any]:
 # --- KPIs ------------------------------------------------------------------------------------
 
 HIGHLIGHT_KEYS = ("spend", "impressions", "clicks", "conversions", "ctr", "cpc", "cpm", "cvr", "cpa", "roi")
-KPI_LABELS = {
-    "spend": {"zh-CN": "消耗", "en": "Spend"}, "impressions": {"zh-CN": "展现", "en": "Impressions"},
-    "clicks": {"zh-CN": "点击", "en": "Clicks"}, "conversions": {"zh-CN": "转化", "en": "Conversions"},
-    "revenue": {"zh-CN": "收入", "en": "Revenue"},
-    "ctr": {"zh-CN": "点击率 CTR", "en": "CTR"}, "cpc": {"zh-CN": "点击单价 CPC", "en": "CPC"},
-    "cpm": {"zh-CN": "千次展现费用 CPM", "en": "CPM"}, "cvr": {"zh-CN": "转化率 CVR", "en": "CVR"},
-    "cpa": {"zh-CN": "转化成本 CPA", "en": "CPA"}, "roas": {"zh-CN": "ROI（收入÷消耗）", "en": "ROAS (revenue ÷ spend)"},
-    "profit_roi": {"zh-CN": "ROI（利润÷消耗）", "en": "ROI ((revenue − spend) ÷ spend)"},
-}
-
-
-def kpi_label(key: str, locale: str) -> str:
-    names = KPI_LABELS.get(key, {"en": key})
-    return names.get(locale) or names["en"]
 
 
 def _change(kpi, key: str, locale: str) -> str:
-    from bot.claims import fmt_kpi
-
     ch = kpi.changes.get(key)
-    if ch is None or ch.direction == "n/a":
+    if ch is None:
+        return ""
+    scope = change_scope_text(ch, locale)
+    if not ch.comparable:
+        return escape(scope)
+    if ch.direction == "n/a":
         return ""
     arrow = {"up": "↑", "down": "↓", "flat": "→"}[ch.direction]
     if ch.points is not None:
@@ -456,7 +494,8 @@ def _change(kpi, key: str, locale: str) -> str:
         return ""
     mark = "" if ch.good is None or ch.direction == "flat" else (" 🟢" if ch.good else " 🔴")
     vs = "环比" if locale == "zh-CN" else "MoM"
-    _ = fmt_kpi
+    if scope:  # the change is taken over fewer rows than the value: say which
+        mark += f"（{escape(scope)}）" if locale == "zh-CN" else f" ({escape(scope)})"
     return f"{arrow} {vs} {delta}{mark}"
 
 
@@ -474,16 +513,54 @@ def _target(kpi, key: str, locale: str) -> str:
 
 
 def kpi_fields(kpi, locale: str) -> list[str]:
-    """Up to ten "label / value / change / target" fields."""
+    """Up to ten "label / value / change / target" fields.
+
+    A KPI that covers only some rows says which, with the base counts of those rows beside it,
+    so that it never contradicts the totals in the other fields.
+    """
     from bot.claims import fmt_kpi
 
     fields = []
     for key in HIGHLIGHT_KEYS:
         k = ("roas" if kpi.roi_mode == "revenue" else "profit_roi") if key == "roi" else key
         value = fmt_kpi(k, kpi.totals.get(k), locale)
+        cov = kpi.coverage.get(k)
+        if cov is not None:
+            value += f" · {escape(coverage_text(cov, locale))}"
+            if len(NEEDS[k]) > 1:
+                value += f"\n{escape(coverage_sums(cov, locale))}"
         extra = " · ".join(x for x in (_change(kpi, k, locale), _target(kpi, k, locale)) if x)
-        fields.append(f"*{kpi_label(k, locale)}*\n{value}" + (f"\n{extra}" if extra else ""))
+        fields.append(f"*{kpi_label(k, locale, kpi.roi_mode)}*\n{value}" + (f"\n{extra}" if extra else ""))
     return fields
+
+
+def kpi_notes(summary: Summary) -> list[str]:
+    """The lines under the highlights: budget pacing, the provisional-data note (previews only:
+    once posted the data is final) and the claim check, as plain text."""
+    kpi = summary.kpi
+    loc = summary.report.locale
+    notes = []
+    if kpi is not None and kpi.pacing is not None:
+        notes.append(pacing_text(kpi.pacing, loc))
+    if kpi is not None and summary.preview:
+        notes.append(t(loc, "kpi.provisional"))
+    if summary.claims_line:
+        notes.append(f"🔎 {summary.claims_line}")
+    return notes
+
+
+def kpi_markdown(summary: Summary) -> list[str]:
+    """The KPI highlights and the pacing line as Markdown lines (the same text the post shows)."""
+    import html
+
+    kpi = summary.kpi
+    if kpi is None:
+        return []
+    loc = summary.report.locale
+    lines = ["- " + html.unescape(f).replace("*", "**", 2).replace("\n", " — ") for f in kpi_fields(kpi, loc)]
+    if kpi.pacing is not None:
+        lines += ["", pacing_text(kpi.pacing, loc)]
+    return lines
 
 
 def kpi_blocks(summary: Summary) -> list[dict[str, Any]]:
@@ -493,28 +570,21 @@ def kpi_blocks(summary: Summary) -> list[dict[str, Any]]:
         return []
     loc = summary.report.locale
     blocks: list[Block] = [SectionBlock(fields=[_md(f) for f in kpi_fields(kpi, loc)])]
-    notes = []
-    if kpi.pacing is not None:
-        p = kpi.pacing
-        word = {"on_track": ("预算进度正常", "on track"), "over": ("可能超预算", "heading over budget"),
-                "under": ("预算花不完", "heading under budget")}[p.status][0 if loc == "zh-CN" else 1]
-        notes.append(f"💰 {word}: {p.share_spent * 100:.0f}%")
-    notes.append(t(loc, "kpi.provisional"))
-    if summary.claims_line:
-        notes.append(f"🔎 {escape(summary.claims_line)}")
-    blocks.append(ContextBlock(elements=[_md(n) for n in notes]))
+    notes = kpi_notes(summary)
+    if notes:
+        blocks.append(ContextBlock(elements=[_md(escape(n)) for n in notes]))
     return _dicts(blocks)
 
 
 def claim_warning(summary: Summary, section: SectionState, wrong: list) -> Message:
     """A private note to the writer: figures that disagree with the data, and an Edit button."""
     loc = summary.report.locale
-    lines = [f"• {escape(c.message(loc))}" for c in wrong]
+    lines = [md("• {}", c.message(loc)) for c in wrong]
     head = t(loc, "claims.warning", title=section.title, n=len(wrong))
     fresh = data_as_of(summary.report, summary.data_as_of)
     if fresh:
-        head += f"\n📊 {fresh}"
-    text = head + "\n" + "\n".join(lines)
+        head = md("{}\n📊 {}", head, fresh)
+    text = Mrkdwn("\n").join([head, *lines])
     blocks: list[Block] = [SectionBlock(text=_md(c)) for c in _line_chunks([head] + lines)]
     blocks.append(ActionsBlock(elements=[ButtonElement(
         text=t(loc, "prompt.edit"), action_id="write", value=button_value(summary.report.id, summary.period, section.key))]))
@@ -530,12 +600,15 @@ def targets_message(report, period: str, targets: dict[str, float], kpi) -> Mess
     if not targets:
         text = t(loc, "targets.none", month=month)
         return text, _dicts([SectionBlock(text=_md(text))])
-    lines = [f"*{t(loc, 'targets.title', month=month)}*"]
+    lines = [md("*{}*", t(loc, "targets.title", month=month))]
     for key, value in targets.items():
-        label = kpi_label(key, loc) if key != "spend" else ("预算" if loc == "zh-CN" else "Spend budget")
+        label = kpi_label(key, loc, report.roi) if key != "spend" else ("预算" if loc == "zh-CN" else "Spend budget")
         line = f"• {label}: {fmt_kpi(key, value, loc)}"
         if kpi is not None and key in kpi.attainment:
-            line += f" — {fmt_kpi(key, kpi.totals.get(key), loc)} {_target(kpi, key, loc).split(' ', 1)[0]}"
+            a = kpi.attainment[key]
+            line += f" — {fmt_kpi(key, a.actual, loc)} {_target(kpi, key, loc).split(' ', 1)[0]}"
+            if a.coverage is not None:
+                line += f" ({escape(coverage_text(a.coverage, loc))})"
         lines.append(line)
     text = "\n".join(lines)
     return lines[0], _dicts([SectionBlock(text=_md(c)) for c in _line_chunks(lines)])
@@ -556,11 +629,20 @@ def import_message(report, outcome) -> str:
     for period, k in sorted(outcome.periods.items()):
         figures = _month_figures(k, loc)
         months.append(f"\n• {period}: {figures}")
-    text = t(loc, "import.done", file=escape(outcome.file), rows=outcome.rows, dropped=outcome.dropped,
+    text = t(loc, "import.done", file=outcome.file, rows=outcome.rows, dropped=outcome.dropped,
              months="".join(months))
     if outcome.new == 0 and outcome.rows:
-        text += "\n" + t(loc, "import.same")
+        text = md("{}\n{}", text, t(loc, "import.same"))
+    if outcome.warnings:  # never a silent null: what was skipped, guessed or has no value
+        shown = outcome.warnings[:IMPORT_WARNINGS_SHOWN]
+        text = md("{}\n{}", text, t(loc, "import.warnings")) + Mrkdwn("").join(
+            md("\n• {}", text_of(w, loc)) for w in shown)
+        if len(outcome.warnings) > len(shown):
+            text = md("{}\n{}", text, t(loc, "import.more_warnings", n=len(outcome.warnings) - len(shown)))
     return text
+
+
+IMPORT_WARNINGS_SHOWN = 12
 
 
 REFRESH_SOURCES_SHOWN = 25  # one response_url message; the rest are counted
@@ -573,15 +655,15 @@ def refresh_message(report, period: str, pulls: list, as_of: datetime | None) ->
                as_of=data_as_of(report, as_of) or t(loc, "data.none"))]
     for p in pulls[:REFRESH_SOURCES_SHOWN]:
         if p.error:
-            lines.append(f"• `{escape(p.source)}`: ⚠️ {escape(p.error)}")
+            lines.append(md("• `{}`: ⚠️ {}", p.source, p.error))
             continue
         o = p.outcome
-        line = f"• `{escape(p.source)}`: {t(loc, 'refresh.rows', rows=o.rows, dropped=o.dropped)}"
+        line = md("• `{}`: {}", p.source, t(loc, "refresh.rows", rows=o.rows, dropped=o.dropped))
         if o.new == 0 and o.rows:
-            line += f" · {t(loc, 'refresh.same')}"
+            line = md("{} · {}", line, t(loc, "refresh.same"))
         lines.append(line)
-        lines += [f"    {period_}: {_month_figures(k, loc)}" for period_, k in sorted(o.periods.items())]
-        lines += [f"    ⚠️ {escape(w)}" for w in o.warnings]
+        lines += [md("    {}: {}", period_, _month_figures(k, loc)) for period_, k in sorted(o.periods.items())]
+        lines += [md("    ⚠️ {}", text_of(w, loc)) for w in o.warnings]
     if len(pulls) > REFRESH_SOURCES_SHOWN:
         lines.append(t(loc, "refresh.more", n=len(pulls) - REFRESH_SOURCES_SHOWN))
-    return "\n".join(lines)
+    return Mrkdwn("\n").join(lines)

@@ -58,6 +58,12 @@ class _Client(SocketModeClient):
         if self.connections > 1:
             self.logger.info("Socket Mode: reconnected (connection #%d)", self.connections)
 
+    def connect_to_new_endpoint(self, force: bool = False):
+        session = self.current_session
+        if not force and session is not None and session is not self._last_session:
+            return  # a new session is already on its way (the close of the one it replaced got here)
+        super().connect_to_new_endpoint(force=force)
+
     def _monitor_current_session(self):
         session = self.current_session
         if session is not None and session is not self._last_session:

@@ -11,6 +11,8 @@ from typing import Any
 
 from slack_bolt import BoltResponse
 
+from bot.mrkdwn import storable
+
 log = logging.getLogger(__name__)
 
 
@@ -54,4 +56,22 @@ def reject_malformed(body, next, logger):  # noqa: A002 - Bolt passes `next` by 
     if why:
         logger.warning("malformed request refused: %s", why)
         return BoltResponse(status=400, body=why)
+    return next()
+
+
+def _storable(value: Any) -> Any:
+    if isinstance(value, str):
+        return storable(value)
+    if isinstance(value, dict):
+        for key, item in value.items():
+            value[key] = _storable(item)
+    elif isinstance(value, list):
+        value[:] = [_storable(item) for item in value]
+    return value
+
+
+def replace_unencodable(body, next):  # noqa: A002 - Bolt passes `next` by name
+    """JSON may carry lone surrogates ("\\ud800") that UTF-8 cannot encode: storing or sending
+    them would fail. Every string of the body is made storable (U+FFFD) before any listener."""
+    _storable(body)
     return next()

@@ -6,9 +6,11 @@ import json
 import logging
 from datetime import date
 
-from bot.i18n import t
-from bot.workflow import Refused
+from bot.i18n import t, t_plain
+from bot.mrkdwn import plain
+from bot.workflow import Refused, Stale
 from handlers import render
+from handlers.actions import write_view
 from handlers.admin_views import publish_home
 from handlers.deps import Deps, team_of
 from storage.db import StorageError
@@ -25,24 +27,29 @@ def register(app, deps: Deps) -> None:
         report = deps.core.report(team, meta.get("r", ""))
         first = next((k for k in view["state"]["values"] if k.startswith("part_")), "part_0")
         if report is None:
-            ack(response_action="errors", errors={first: t(deps.default_locale, "refuse.unknown_report", id=meta.get("r"))})
+            ack(response_action="errors", errors={first: t_plain(deps.default_locale, "refuse.unknown_report", id=meta.get("r"))})
             return
         text = render.modal_text(view["state"]["values"])
         if not text.strip():
             ack(response_action="errors", errors={first: t(report.locale, "modal.empty")})
             return
         now = deps.clock()
+        base = meta.get("v")  # the revision the form was opened at (forms opened before it existed: unchecked)
         try:
             targets = deps.core.parse_targets(render.modal_targets(view["state"]["values"]))  # check before saving
-            result = deps.core.submit(report, meta["p"], meta["s"], user, text, now, via="modal")
+            result = deps.core.submit(report, meta["p"], meta["s"], user, text, now, via="modal",
+                                      base_revision=base if isinstance(base, int) else None)
             if targets:
                 deps.core.set_next_targets(report, meta["p"], user, targets, now)
         except Refused as exc:
-            ack(response_action="errors", errors={exc.values.get("block", first): deps.refusal(exc, report)[:150]})
+            ack(response_action="errors", errors={exc.values.get("block", first): plain(deps.refusal(exc, report))[:150]})
+            if isinstance(exc, Stale):  # the form stays open: show the newer text beside theirs
+                deps.later(lambda stale=exc: client.views_update(view_id=view["id"], view=write_view(
+                    deps, report, meta["p"], meta["s"], user, stale=stale, mine=text)))
             return
         except StorageError as exc:
             log.error("answer not saved for %s/%s/%s: %s", report.id, meta["p"], meta["s"], exc)
-            ack(response_action="errors", errors={first: t(report.locale, "refuse.not_saved", error=str(exc))[:150]})
+            ack(response_action="errors", errors={first: t_plain(report.locale, "refuse.not_saved", error=str(exc))[:150]})
             return
         ack()
 

@@ -193,7 +193,7 @@ MIGRATIONS.append(m004_status_indexes)
 MIGRATIONS.append(m005_ledger_leases)
 
 
-def m005_data_freshness(conn: sqlite3.Connection) -> None:
+def m006_data_freshness(conn: sqlite3.Connection) -> None:
     # seen_at: when a snapshot's data was last read from its source (an unchanged file read again
     # adds no snapshot, but the data is then known to be current). source_errors: the error each
     # failing source last had, so admins are told once per distinct error, not on every pull.
@@ -209,7 +209,65 @@ def m005_data_freshness(conn: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS.append(m005_data_freshness)
+MIGRATIONS.append(m006_data_freshness)
+
+
+def m007_answer_order(conn: sqlite3.Connection) -> None:
+    # `replies`: the DM thread replies at the end of an answer's text, with their message ts, so a
+    # late-delivered earlier reply is put before later ones. `shown_revision`: the revision the
+    # posted summary shows, so a save made while it was being posted still reaches the channel
+    # (already posted periods show their answers, as their late edits were announced).
+    # `revisions.form`: which form submission (start revision + text) made a revision, so the
+    # same submission sent again is recognised and not applied twice.
+    _script(conn,
+        """
+        ALTER TABLE answers ADD COLUMN replies TEXT NOT NULL DEFAULT '[]';
+        ALTER TABLE answers ADD COLUMN shown_revision INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE revisions ADD COLUMN form TEXT;
+        UPDATE answers SET shown_revision = revision WHERE EXISTS (
+            SELECT 1 FROM periods p WHERE p.team_id = answers.team_id AND p.report_id = answers.report_id
+            AND p.period = answers.period AND p.state = 'posted');
+        """
+    )
+
+
+def m008_seen_requests(conn: sqlite3.Connection) -> None:
+    # Signed requests seen in the last five minutes (signature and timestamp), so that a captured
+    # request replayed to any process sharing this database acts only once.
+    _script(conn,
+        """
+        CREATE TABLE seen_requests (key TEXT PRIMARY KEY, stamp INTEGER NOT NULL);
+        CREATE INDEX seen_requests_stamp ON seen_requests (stamp);
+        """
+    )
+
+
+MIGRATIONS.append(m007_answer_order)
+MIGRATIONS.append(m008_seen_requests)
+
+
+def m009_snapshot_ready(conn: sqlite3.Connection) -> None:
+    # An import is inserted in chunks, each its own short transaction, so that other writers
+    # never wait for a whole file; the snapshot counts only once its last chunk is in (ready = 1).
+    _script(conn, "ALTER TABLE snapshots ADD COLUMN ready INTEGER NOT NULL DEFAULT 1")
+
+
+MIGRATIONS.append(m009_snapshot_ready)
+def m010_workspace_removals(conn: sqlite3.Connection) -> None:
+    # A workspace that removed the app (app_uninstalled / tokens_revoked): the scheduler stops
+    # serving it while its data stays. token_sha256 names SLACK_BOT_TOKEN when it was that
+    # workspace's token, so a restart with the same (dead) token still leaves it alone.
+    _script(conn,
+        """
+        CREATE TABLE workspace_removals (
+            team_id TEXT PRIMARY KEY, reason TEXT NOT NULL, token_sha256 TEXT, at TEXT NOT NULL
+        );
+        CREATE INDEX workspace_removals_token ON workspace_removals (token_sha256);
+        """
+    )
+
+
+MIGRATIONS.append(m010_workspace_removals)
 
 
 def migrate(db: sqlite_utils.Database) -> list[str]:

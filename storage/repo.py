@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -177,12 +178,51 @@ def answers_of(db, team_id: str, report_id: str, period: str) -> dict[str, dict[
     return {r["section"]: r for r in rows}
 
 
+class StaleRevision(Exception):
+    """The answer is no longer at the revision a save started from; nothing was written."""
+
+    def __init__(self, revision: int, text: str):
+        self.revision, self.text = revision, text
+        super().__init__(f"the answer is at revision {revision}")
+
+
+def _ts_key(ts: str) -> tuple[int, str]:
+    # Slack message ts: "<seconds>.<6 digits>", compared as numbers.
+    sec, _, frac = ts.partition(".")
+    return (int(sec) if sec.isdecimal() else 0, frac)
+
+
+def _joined(head: str, replies: list[list[str]]) -> str:
+    return "\n".join(([head] if head else []) + [text for _, text in replies])
+
+
+def _head(text: str, replies: list[list[str]]) -> str | None:
+    """The text before its trailing thread replies; None when it no longer ends with them."""
+    tail = "\n".join(r for _, r in replies)
+    if not replies or text == tail:
+        return "" if replies else text
+    return text[:-len(tail) - 1] if text.endswith("\n" + tail) else None
+
+
+def _still_at_end(text: str, replies: list[list[str]]) -> list[list[str]]:
+    """The replies that `text` still ends with (an edit in the form may have changed earlier ones):
+    the run that later replies are ordered into."""
+    while replies and _head(text, replies) is None:
+        replies = replies[1:]
+    return replies
+
+
 def save_answer(db, team_id: str, report_id: str, period: str, section: str, *, text: str, author: str,
-                via: str, now: datetime, append: bool = False, event_id: str | None = None) -> Saved:
+                via: str, now: datetime, append: bool = False, event_id: str | None = None,
+                ts: str | None = None, expected_revision: int | None = None, form: str | None = None) -> Saved:
     """Store a section's text, keeping the previous version as a revision.
 
-    `append` adds to the current text (DM thread replies); an `event_id` seen before makes the
-    call a no-op, so a retried Slack event is stored once.
+    `append` adds a DM thread reply; with its message `ts` it is put among the replies at the end
+    of the text in ts order (a late retry of an earlier reply lands before later ones), and a ts
+    already there is not added again. An `event_id` seen before makes the call a no-op, so a
+    retried Slack event is stored once. `expected_revision`: compare-and-set, the write happens
+    only if the answer is still at that revision (StaleRevision otherwise), in one transaction.
+    `form` identifies the form submission, recorded with the revision (see form_saved()).
     """
     with transaction(db) as conn:
         if event_id is not None:
@@ -192,27 +232,71 @@ def save_answer(db, team_id: str, report_id: str, period: str, section: str, *, 
                                    (team_id, report_id, period, section)).fetchone()
                 return Saved(revision=row[0] if row else 0, previous=None, text=row[1] if row else "", duplicate=True)
         old = conn.execute(
-            "SELECT text, authors, revision FROM answers WHERE team_id = ? AND report_id = ? AND period = ? AND section = ?",
+            "SELECT text, authors, revision, replies FROM answers "
+            "WHERE team_id = ? AND report_id = ? AND period = ? AND section = ?",
             (team_id, report_id, period, section),
         ).fetchone()
         previous = old[0] if old else None
-        new_text = f"{previous}\n{text}" if append and previous else text
+        current = old[2] if old else 0
+        if expected_revision is not None and expected_revision != current:
+            raise StaleRevision(current, previous or "")
+        replies = json.loads(old[3]) if old else []
+        if append and ts is not None:
+            if any(r_ts == ts for r_ts, _ in replies):
+                return Saved(revision=current, previous=None, text=previous or "", duplicate=True)
+            replies = _still_at_end(previous or "", replies)
+            head = _head(previous or "", replies)
+            replies = sorted([*replies, [ts, text]], key=lambda r: _ts_key(r[0]))
+            new_text = _joined(head, replies)
+        else:
+            new_text = f"{previous}\n{text}" if append and previous else text
+            replies = [] if append else _still_at_end(new_text, replies)
         authors = json.loads(old[1]) if old else []
         if author not in authors:
             authors.append(author)
-        revision = (old[2] if old else 0) + 1
+        revision = current + 1
         conn.execute(
-            "INSERT INTO answers (team_id, report_id, period, section, text, authors, revision, first_at, updated_at) "
-            "VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT DO UPDATE SET text = excluded.text, authors = excluded.authors, "
-            "revision = excluded.revision, updated_at = excluded.updated_at",
-            (team_id, report_id, period, section, new_text, json.dumps(authors), revision, _iso(now), _iso(now)),
+            "INSERT INTO answers (team_id, report_id, period, section, text, authors, revision, first_at, updated_at, "
+            "replies) VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO UPDATE SET text = excluded.text, "
+            "authors = excluded.authors, revision = excluded.revision, updated_at = excluded.updated_at, "
+            "replies = excluded.replies",
+            (team_id, report_id, period, section, new_text, json.dumps(authors), revision, _iso(now), _iso(now),
+             json.dumps(replies, ensure_ascii=False)),
         )
         conn.execute(
-            "INSERT INTO revisions (team_id, report_id, period, section, revision, text, author, via, created_at) "
-            "VALUES (?,?,?,?,?,?,?,?,?)",
-            (team_id, report_id, period, section, revision, new_text, author, via, _iso(now)),
+            "INSERT INTO revisions (team_id, report_id, period, section, revision, text, author, via, created_at, form) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?)",
+            (team_id, report_id, period, section, revision, new_text, author, via, _iso(now), form),
         )
         return Saved(revision=revision, previous=previous, text=new_text)
+
+
+def form_saved(db, team_id: str, report_id: str, period: str, section: str, form: str) -> bool:
+    """Whether a revision was made by this form submission already."""
+    return _row(db, "SELECT 1 AS x FROM revisions WHERE team_id = ? AND report_id = ? AND period = ? AND section = ? "
+                "AND form = ?", (team_id, report_id, period, section, form)) is not None
+
+
+def mark_shown(db, team_id: str, report_id: str, period: str, revisions: dict[str, int]) -> None:
+    """Record which revision of each section a summary post shows (never lowering it)."""
+    with transaction(db) as conn:
+        conn.executemany(
+            "UPDATE answers SET shown_revision = MAX(shown_revision, ?) "
+            "WHERE team_id = ? AND report_id = ? AND period = ? AND section = ?",
+            [(rev, team_id, report_id, period, key) for key, rev in revisions.items()])
+
+
+def claim_shown(db, team_id: str, report_id: str, period: str, section: str, revision: int) -> int | None:
+    """Claim showing `revision` of a section in the posted summary; returns the revision shown
+    before (0: none), or None when this or a later revision is claimed already."""
+    with transaction(db) as conn:
+        row = conn.execute("SELECT shown_revision FROM answers WHERE team_id = ? AND report_id = ? AND period = ? "
+                           "AND section = ?", (team_id, report_id, period, section)).fetchone()
+        if row is None or row[0] >= revision:
+            return None
+        conn.execute("UPDATE answers SET shown_revision = ? WHERE team_id = ? AND report_id = ? AND period = ? "
+                     "AND section = ?", (revision, team_id, report_id, period, section))
+        return row[0]
 
 
 def revisions_of(db, team_id: str, report_id: str, period: str, section: str) -> list[dict[str, Any]]:
@@ -403,29 +487,71 @@ METRIC_COLUMNS = ("date", "platform", "account", "campaign", "ad_group", "campai
                   "impressions", "clicks", "spend", "conversions", "revenue")
 
 
-def save_snapshot(db, team_id: str, report_id: str, period: str, *, source: str, file_hash: str,
-                  rows: list[tuple], dropped: int, now: datetime) -> tuple[int, bool]:
-    """Store one immutable import of a period's rows; (id, False) when that file was imported before."""
+def begin_snapshot(db, team_id: str, report_id: str, period: str, *, source: str, file_hash: str,
+                   rows: int, dropped: int, now: datetime) -> int | None:
+    """Start storing one immutable import of a period's rows; None when that file was imported
+    before. The snapshot stays invisible (ready = 0) until publish_snapshots()."""
     with transaction(db) as conn:
-        found = conn.execute("SELECT id FROM snapshots WHERE team_id = ? AND report_id = ? AND period = ? AND file_hash = ?",
-                             (team_id, report_id, period, file_hash)).fetchone()
+        found = conn.execute("SELECT id FROM snapshots WHERE team_id = ? AND report_id = ? AND period = ? "
+                             "AND file_hash = ? AND ready = 1", (team_id, report_id, period, file_hash)).fetchone()
         if found:
             conn.execute("UPDATE snapshots SET seen_at = ? WHERE id = ?", (_iso(now), found[0]))
-            return found[0], False
+            return None
+        # The real hash is set when it is published: a placeholder keeps the UNIQUE constraint
+        # from meeting a concurrent import of the same file until then.
         cur = conn.execute(
-            "INSERT INTO snapshots (team_id, report_id, period, source, file_hash, pulled_at, rows, dropped, seen_at) "
-            "VALUES (?,?,?,?,?,?,?,?,?)",
-            (team_id, report_id, period, source, file_hash, _iso(now), len(rows), dropped, _iso(now)))
-        sid = cur.lastrowid
+            "INSERT INTO snapshots (team_id, report_id, period, source, file_hash, pulled_at, rows, dropped, seen_at, "
+            "ready) VALUES (?,?,?,?,?,?,?,?,?,0)",
+            (team_id, report_id, period, source, f"pending:{uuid.uuid4().hex}", _iso(now), rows, dropped, _iso(now)))
+        return cur.lastrowid
+
+
+def add_snapshot_rows(db, snapshot_id: int, rows: list[tuple]) -> None:
+    """One chunk of a snapshot's rows, in its own short transaction."""
+    with transaction(db) as conn:
         conn.executemany(f"INSERT INTO metric_rows (snapshot_id, {', '.join(METRIC_COLUMNS)}) "
-                         f"VALUES ({', '.join('?' * (len(METRIC_COLUMNS) + 1))})", [(sid, *r) for r in rows])
-        return sid, True
+                         f"VALUES ({', '.join('?' * (len(METRIC_COLUMNS) + 1))})", [(snapshot_id, *r) for r in rows])
+
+
+def publish_snapshots(db, snapshot_ids: list[int], file_hash: str) -> list[int]:
+    """Make complete snapshots visible, all in one transaction. Returns the ids that were the
+    same file as one published meanwhile (by another import): those stay hidden, to discard."""
+    duplicates = []
+    with transaction(db) as conn:
+        for sid in snapshot_ids:
+            team_id, report_id, period = conn.execute(
+                "SELECT team_id, report_id, period FROM snapshots WHERE id = ?", (sid,)).fetchone()
+            if conn.execute("SELECT 1 FROM snapshots WHERE team_id = ? AND report_id = ? AND period = ? "
+                            "AND file_hash = ?", (team_id, report_id, period, file_hash)).fetchone():
+                duplicates.append(sid)
+            else:
+                conn.execute("UPDATE snapshots SET ready = 1, file_hash = ? WHERE id = ?", (file_hash, sid))
+    return duplicates
+
+
+def discard_snapshots(db, snapshot_ids: list[int], *, chunk: int = 5_000) -> None:
+    """Delete unpublished snapshots and their rows, a chunk of rows per transaction."""
+    for sid in snapshot_ids:
+        while True:
+            with transaction(db) as conn:
+                n = conn.execute("DELETE FROM metric_rows WHERE rowid IN (SELECT rowid FROM metric_rows "
+                                 "WHERE snapshot_id = ? LIMIT ?)", (sid, chunk)).rowcount
+            if n < chunk:
+                break
+        with transaction(db) as conn:
+            conn.execute("DELETE FROM snapshots WHERE id = ? AND ready = 0", (sid,))
+
+
+def unpublished_snapshots(db, before: datetime) -> list[int]:
+    """Snapshots an import started before `before` and never published (it failed or was killed)."""
+    rows = _rows(db, "SELECT id, pulled_at FROM snapshots WHERE ready = 0")
+    return [r["id"] for r in rows if datetime.fromisoformat(r["pulled_at"]) < before]
 
 
 def snapshots_of(db, team_id: str, report_id: str, period: str) -> list[dict[str, Any]]:
-    """A period's snapshots, oldest first (so that later ones win when combined)."""
-    return _rows(db, "SELECT * FROM snapshots WHERE team_id = ? AND report_id = ? AND period = ? ORDER BY pulled_at, id",
-                 (team_id, report_id, period))
+    """A period's published snapshots, oldest first (so that later ones win when combined)."""
+    return _rows(db, "SELECT * FROM snapshots WHERE team_id = ? AND report_id = ? AND period = ? AND ready = 1 "
+                     "ORDER BY pulled_at, id", (team_id, report_id, period))
 
 
 def snapshot_rows(db, snapshot_id: int) -> list[tuple]:
@@ -437,7 +563,7 @@ def snapshot_rows(db, snapshot_id: int) -> list[tuple]:
 def data_as_of(db, team_id: str, report_id: str, period: str) -> str | None:
     """When a period's data was last read from a source or an upload (ISO), None without data."""
     row = _row(db, "SELECT MAX(COALESCE(seen_at, pulled_at)) AS at FROM snapshots "
-                   "WHERE team_id = ? AND report_id = ? AND period = ?", (team_id, report_id, period))
+                   "WHERE team_id = ? AND report_id = ? AND period = ? AND ready = 1", (team_id, report_id, period))
     return row["at"] if row else None
 
 

@@ -30,7 +30,8 @@ NOW = datetime(2026, 12, 2, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 class World:
     """A feedsum core with the claim data imported; `check(text)` -> the checks of one sentence."""
 
-    def __init__(self, db_path: str | Path, locale: str = "zh-CN"):
+    def __init__(self, db_path: str | Path, locale: str = "zh-CN", *, no_revenue: tuple[str, ...] = ()):
+        """`no_revenue`: platforms whose export has no revenue column (ROAS then covers the others)."""
         from bot.cli import sync_reports
         from bot.config import parse_reports
         from bot.metrics import Metrics
@@ -53,6 +54,10 @@ class World:
         head, col = lines[0], lines[0].split(",").index("platform")
         for platform in dict.fromkeys(line.split(",")[col] for line in lines[1:]):
             part = "\n".join([head] + [line for line in lines[1:] if line.split(",")[col] == platform]) + "\n"
+            if platform in no_revenue:
+                part = "\n".join(",".join(cell for k, cell in enumerate(line.split(",")) if k != 7)
+                                 for line in part.splitlines()) + "\n"
+                assert head.split(",")[7] == "revenue"
             self.core.data.import_file(self.report, part.encode("utf-8"), name=f"claims-{platform}.csv",
                                        origin="test", now=NOW, platform=platform)
         t = TARGETS[PERIOD]

@@ -36,6 +36,7 @@ class Fixture:
     columns: dict[str, str] | None = None  # the config mapping the file needs
     encoding: str | None = None
     extra: dict = field(default_factory=dict)
+    options: dict = field(default_factory=dict)  # further read_export arguments it needs (month, date_format)
 
     def write(self, directory) -> str:
         """Save under `directory` and return the path (for CLI tests)."""
@@ -334,6 +335,189 @@ def mapped_csv() -> Fixture:
     return _fx("mapped.csv", _text([header] + body).encode("utf-8"), "generic", "Other", recs, 0, columns=columns)
 
 
+# --------------------------------------------------------------------------- periods instead of days
+
+
+def _campaign_rows(recs):
+    """Google's default campaign view: no Day segment, one row per campaign for the whole period."""
+    by = {}
+    for r in recs:
+        a = by.setdefault(r["campaign"], dict(r))
+        if a is not r:
+            for k in ("impressions", "clicks", "spend", "conversions", "revenue"):
+                a[k] += r[k]
+    return list(by.values())
+
+
+def google_campaign_report(period: str = "July 8, 2025 - July 31, 2025", *, first: dt.date = dt.date(2025, 7, 8),
+                           excel: bool = False, month: str | None = None, dated: dt.date | None = None,
+                           name: str = "google_campaigns.csv") -> Fixture:
+    """A Google Ads campaign report as downloaded by default: title, the period on line 2, no Day
+    column, ` --` cells, `Total:` rows. `excel` writes the "CSV (Excel)" variant (UTF-16LE, tabs)."""
+    recs = _campaign_rows(records(["Brand - Search", "Generic, Display", "Remarketing"], days=3, seed=13,
+                                  start=first))
+    header = ["Campaign status", "Campaign", "Budget", "Currency code", "Impr.", "Clicks", "CTR", "Avg. CPC",
+              "Cost", "Conversions", "Conv. value", "Cost / conv."]
+    rows = [header]
+    for r in recs:
+        r["spend"] = round(r["spend"], 2)
+        r["revenue"] = round(r["revenue"], 2)
+        rows.append(["Enabled", r["campaign"], "50.00", "USD", f"{r['impressions']:,}", f"{r['clicks']:,}",
+                     f"{r['clicks'] / r['impressions']:.2%}", " --", f"{r['spend']:,.2f}",
+                     f"{r['conversions']:,.2f}", f"{r['revenue']:,.2f}", " --"])
+    t = totals(recs)
+    for label in ("Total: Campaigns", "Total: Account"):
+        rows.append([label, "", "", "USD", f"{int(t['impressions']):,}", f"{int(t['clicks']):,}", " --", " --",
+                     f"{t['spend']:,.2f}", f"{t['conversions']:,.2f}", f"{t['revenue']:,.2f}", " --"])
+    day = dated or first
+    for r in recs:
+        r["date"] = day
+    if excel:
+        text = _text(rows, "\t", pre=["Campaign report", period])
+        data = b"\xff\xfe" + text.replace("\n", "\r\n").encode("utf-16-le")
+        return _fx(name.replace(".csv", "_excel.csv"), data, "google-ads", "Google Ads", recs, 2,
+                   encoding="utf-16", options={"month": month} if month else {})
+    text = _text(rows, ",", pre=["Campaign report", _line([period])])
+    return _fx(name, text.encode("utf-8"), "google-ads", "Google Ads", recs, 2,
+               options={"month": month} if month else {})
+
+
+def google_zh_report() -> Fixture:
+    """Google Ads with the zh-CN UI: 天, 广告系列, 展示次数, 点击次数, 费用, 转化次数, 转化价值."""
+    recs = records(["品牌词", "通用词"], days=3, seed=14, start=dt.date(2026, 11, 1))
+    header = ["广告系列状态", "广告系列", "天", "展示次数", "点击次数", "点击率", "平均每次点击费用", "费用", "转化次数",
+              "转化价值"]
+    body = [["已启用", r["campaign"], r["date"].isoformat(), f"{r['impressions']:,}", f"{r['clicks']:,}",
+             f"{r['clicks'] / r['impressions']:.2%}", " --", f"{r['spend']:,.2f}", str(r["conversions"]),
+             f"{r['revenue']:,.2f}"] for r in recs]
+    text = _text([header] + body, ",", pre=["广告系列报告", "2026年11月1日 - 2026年11月3日"])
+    return _fx("google_zh.csv", text.encode("utf-8"), "google-ads", "Google Ads", recs, 0)
+
+
+def chinese_period_report(period: str = "2026-11-01至2026-11-30", month: str | None = None) -> Fixture:
+    """A 巨量引擎 project report without a day column; its period stated above the header."""
+    recs = _campaign_rows(records(["拉新", "促活"], days=2, seed=32, start=dt.date(2026, 11, 1)))
+    header = ["项目名称", "消耗", "展示数", "点击数", "转化数"]
+    body = [[r["campaign"], f"{r['spend']:.2f}", r["impressions"], r["clicks"], r["conversions"]] for r in recs]
+    text = _text([header] + body, pre=[f"时间范围：{period}"])
+    for r in recs:
+        r["date"] = dt.date(2026, 11, 1)
+    return _fx("oceanengine_month.csv", text.encode("utf-8"), "oceanengine", "巨量引擎", recs, 0, revenue=False,
+               options={"month": month} if month else {})
+
+
+def meta_period(starts: str = "2026-11-01", ends: str = "2026-11-30") -> Fixture:
+    """Meta without a Day breakdown: each row covers Reporting starts … Reporting ends."""
+    recs = _campaign_rows(records(["Spring Sale", "Retargeting"], days=2, seed=22, start=dt.date(2026, 11, 1)))
+    header = ["Reporting starts", "Reporting ends", "Campaign name", "Impressions", "Link clicks", "Amount spent (USD)",
+              "Results"]
+    body = [[starts, ends, r["campaign"], r["impressions"], r["clicks"], f"{r['spend']:.2f}", r["conversions"]]
+            for r in recs]
+    for r in recs:
+        r["date"] = dt.date.fromisoformat(starts)
+    return _fx("meta_month.csv", _text([header] + body).encode("utf-8"), "meta", "Meta", recs, 0, revenue=False)
+
+
+# --------------------------------------------------------------------------- dates as spreadsheets write them
+
+DATE_STYLES = {  # how a re-saved file writes 2026-11-14
+    "iso": lambda d: d.isoformat(),
+    "ymd_slash": lambda d: f"{d.year}/{d.month}/{d.day}",
+    "compact": lambda d: d.strftime("%Y%m%d"),
+    "mdy": lambda d: f"{d.month}/{d.day}/{d.year}",
+    "dmy": lambda d: f"{d.day:02d}/{d.month:02d}/{d.year}",
+    "dmy_dot": lambda d: f"{d.day}.{d.month}.{d.year}",
+    "zh": lambda d: f"{d.year}年{d.month}月{d.day}日",
+    "serial": lambda d: str((d - dt.date(1899, 12, 30)).days),
+    "mdy_time": lambda d: f"{d.month}/{d.day}/{d.year} 0:00",
+}
+
+
+def dated_csv(style: str, days: int = 14, start: dt.date = dt.date(2026, 11, 1), **options) -> Fixture:
+    """A generic daily export whose dates are written in one spreadsheet style (days past the 12th
+    unless `days` is smaller, which leaves day and month order to the reader or the options)."""
+    recs = records(["A", "B"], days=days, seed=120, start=start)
+    header = ["Date", "Campaign", "Impressions", "Clicks", "Spend", "Conversions"]
+    body = [[DATE_STYLES[style](r["date"]), r["campaign"], r["impressions"], r["clicks"], f"{r['spend']:.2f}",
+             r["conversions"]] for r in recs]
+    return _fx(f"dates_{style}.csv", _text([header] + body).encode("utf-8"), "generic", "Other", recs, 0,
+               revenue=False, options=options)
+
+
+def dated_xlsx() -> Fixture:
+    """XLSX with dates as YYYYMMDD numbers, Excel serials and date cells in one column."""
+    from openpyxl import Workbook
+
+    recs = records(["X"], days=6, seed=121, start=dt.date(2026, 11, 10))
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["日期", "推广计划", "展现", "点击", "消费"])
+    for i, r in enumerate(recs):
+        d = r["date"]
+        cell = [int(d.strftime("%Y%m%d")), (d - dt.date(1899, 12, 30)).days, dt.datetime.combine(d, dt.time())][i % 3]
+        ws.append([cell, r["campaign"], r["impressions"], r["clicks"], r["spend"]])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return _fx("dates.xlsx", buf.getvalue(), "baidu", "百度", recs, 0, revenue=False, conversions=False)
+
+
+def ab_test_dataset() -> Fixture:
+    """The public A/B test campaign data as people download it: semicolons, D.M.YYYY dates,
+    `Spend [USD]`, `# of Impressions`, `# of Website Clicks`, `# of Purchase`."""
+    recs = records(["Control Campaign"], days=20, seed=122, start=dt.date(2019, 8, 1))
+    header = ["Campaign Name", "Date", "Spend [USD]", "# of Impressions", "Reach", "# of Website Clicks",
+              "# of Searches", "# of View Content", "# of Add to Cart", "# of Purchase"]
+    body = [[r["campaign"], f"{r['date'].day}.{r['date'].month:02d}.{r['date'].year}", int(r["spend"]),
+             r["impressions"], r["impressions"] // 2, r["clicks"], 10, 5, 3, r["conversions"]] for r in recs]
+    for r in recs:
+        r["spend"] = float(int(r["spend"]))
+    return _fx("control_group.csv", _text([header] + body, ";").encode("utf-8"), "generic", "Other", recs, 0,
+               revenue=False)
+
+
+# --------------------------------------------------------------------------- headers and layouts
+
+
+def tiktok_impression() -> Fixture:
+    """TikTok's report download with singular headers (`Impression`, `Click`) and a day column."""
+    recs = records(["TT_A", "TT_B"], days=3, seed=72, start=dt.date(2026, 11, 1))
+    header = ["Date", "Campaign Name", "Ad Group Name", "Cost", "Impression", "Click", "Conversions"]
+    body = [[r["date"].isoformat(), r["campaign"], "AG1", f"{r['spend']:.2f}", r["impressions"], r["clicks"],
+             r["conversions"]] for r in recs]
+    return _fx("tiktok_impression.csv", _text([header] + body).encode("utf-8"), "tiktok", "TikTok", recs, 0,
+               revenue=False)
+
+
+def pasted_pages() -> Fixture:
+    """Two report pages pasted into one sheet: each with its title, period, header and 总计 row."""
+    pages = [records(["信息流_通投"], days=3, seed=52), records(["信息流_定向"], days=3, seed=53,
+                                                                start=DAY0 + dt.timedelta(days=3))]
+    header = ["日期", "推广计划", "展现", "点击", "消费"]
+    lines: list[list] = []
+    for k, recs in enumerate(pages):
+        if k:
+            lines += [[], ["推广计划报告"], ["时间范围：2026-03-04至2026-03-06"], header]
+        lines += [[r["date"].isoformat(), r["campaign"], r["impressions"], r["clicks"], f"{r['spend']:.2f}"]
+                  for r in recs]
+        t = totals(recs)
+        lines.append(["总计", "", int(t["impressions"]), int(t["clicks"]), f"{t['spend']:.2f}"])
+    text = _text([header] + lines, pre=["推广计划报告", "时间范围：2026-03-01至2026-03-03"])
+    recs = pages[0] + pages[1]
+    # dropped: two 总计 rows and the second page's title and period lines
+    return _fx("pasted.csv", text.encode("utf-8"), "baidu", "百度", recs, 4, revenue=False, conversions=False)
+
+
+def pinterest_mapped() -> Fixture:
+    """Pinterest-style headers mapped by hand: no preset is this platform, so the label is Other."""
+    recs = records(["Pins_A", "Pins_B"], days=3, seed=131, start=dt.date(2026, 11, 1))
+    header = ["Date", "Campaign name", "Ad group name", "Campaign ID", "Impressions", "Pin clicks",
+              "Spend in account currency", "Total conversions"]
+    body = [[r["date"].isoformat(), r["campaign"], "AG", "1", r["impressions"], r["clicks"], f"{r['spend']:.2f}",
+             r["conversions"]] for r in recs]
+    return _fx("pinterest.csv", _text([header] + body).encode("utf-8"), "generic", "Other", recs, 0, revenue=False,
+               columns={"clicks": "Pin clicks", "spend": "Spend in account currency"})
+
+
 ALL_FIXTURES = {
     "google_ads_csv": google_ads_csv,
     "google_ads_csv_excel": google_ads_csv_excel,
@@ -351,4 +535,22 @@ ALL_FIXTURES = {
     "xlsx_export": xlsx_export,
     "sums_row_csv": sums_row_csv,
     "mapped_csv": mapped_csv,
+    "google_campaigns_in_month": google_campaign_report,
+    "google_campaigns_in_month_excel": lambda: google_campaign_report(excel=True),
+    "google_campaigns_spanning_named": lambda: google_campaign_report(
+        "27 January 2026 - 23 February 2026", first=dt.date(2026, 1, 27), month="2026-02", dated=dt.date(2026, 2, 1)),
+    "google_campaigns_spanning_named_excel": lambda: google_campaign_report(
+        "27 January 2026 - 23 February 2026", first=dt.date(2026, 1, 27), excel=True, month="2026-01"),
+    "google_all_time_named": lambda: google_campaign_report("All time", month="2026-11", dated=dt.date(2026, 11, 1)),
+    "google_zh": google_zh_report,
+    "chinese_period": chinese_period_report,
+    "meta_period": meta_period,
+    **{f"dates_{k}": (lambda k=k: dated_csv(k)) for k in DATE_STYLES},
+    "dates_ambiguous_stated": lambda: dated_csv("mdy", days=10, date_format="MDY"),
+    "dates_ambiguous_strftime": lambda: dated_csv("dmy", days=10, date_format="%d/%m/%Y"),
+    "dates_xlsx": dated_xlsx,
+    "ab_test_dataset": ab_test_dataset,
+    "tiktok_impression": tiktok_impression,
+    "pasted_pages": pasted_pages,
+    "pinterest_mapped": pinterest_mapped,
 }

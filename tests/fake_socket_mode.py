@@ -201,12 +201,17 @@ class FakeSocketMode:
         self._text(conn, env)
 
     def _requeue(self, conn: Conn) -> None:
-        """Envelopes a lost connection never acked go out again on the next one, as retries."""
-        for env in conn.unacked.values():
-            if env["envelope_id"] not in self.acks:
-                self._pending.append({**env, "retry_attempt": env["retry_attempt"] + 1,
-                                      "retry_reason": "timeout"})
+        """Envelopes a lost connection never acked go out again, as retries: on another live
+        connection if there is one, else on the next to open."""
+        retries = [{**env, "retry_attempt": env["retry_attempt"] + 1, "retry_reason": "timeout"}
+                   for env in conn.unacked.values() if env["envelope_id"] not in self.acks]
         conn.unacked.clear()
+        live = self.current
+        for env in retries:
+            if live is not None:
+                self._deliver(live, env)
+            else:
+                self._pending.append(env)
 
     def _kill(self, conn: Conn) -> None:
         if conn.closed:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import threading
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -60,6 +62,26 @@ class Reply:
         return json.loads(self.body) if self.body else {}
 
 
+class CountingPool(ThreadPoolExecutor):
+    """The app's worker pool, counting work in flight so a test can wait until the app is idle."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.busy = 0
+        self._busy_lock = threading.Lock()
+
+    def submit(self, fn, /, *args, **kwargs):
+        with self._busy_lock:
+            self.busy += 1
+        future = super().submit(fn, *args, **kwargs)
+        future.add_done_callback(self._done)
+        return future
+
+    def _done(self, _future):
+        with self._busy_lock:
+            self.busy -= 1
+
+
 class Harness:
     def __init__(self, tmp_path, clock: Clock, config: dict | None = None, fake: FakeSlack | None = None,
                  env: dict | None = None):
@@ -71,15 +93,23 @@ class Harness:
         self.db = open_db(self.settings.db_path)
         self.client = web_client(self.settings)
         self.app, self.deps = create_app(self.settings, self.client, self.db, clock)
+        self.deps.workers.shutdown()
+        self.deps.workers = CountingPool(max_workers=8, thread_name_prefix="feedsum-work")
         self.core = self.deps.core
         self.reports = parse_reports(config or CONFIG, file="test.toml")
         sync_reports(self.core, self.reports, self.fake.team_id, clock())
-        self.server = make_server(self.app, host="127.0.0.1", port=0, threads=8)
+        self.server = make_server(self.app, host="127.0.0.1", port=0, threads=8, guard=self.deps.guard)
         self.port = self.server.effective_port
         self._thread = threading.Thread(target=self._serve, daemon=True)
         self._thread.start()
         self.url = f"http://127.0.0.1:{self.port}"
         self.report = self.core.report(self.fake.team_id, "feed-ads") if config is None else None
+        self._triggers = itertools.count(1)
+
+    def trigger_id(self) -> str:
+        """Slack gives every command, click and submission its own trigger id, so no two signed
+        requests are byte-identical (the server refuses a replayed one)."""
+        return f"1337.{next(self._triggers)}.abcd"
 
     def _serve(self):
         with contextlib.suppress(OSError):  # the listening socket closed under the loop by close()
@@ -119,7 +149,7 @@ class Harness:
         form = {"token": "x", "team_id": team or self.fake.team_id, "team_domain": "demo", "channel_id": channel,
                 "channel_name": "ads", "user_id": user, "user_name": user.lower(), "command": "/feedsum",
                 "text": text, "api_app_id": "A0FEEDSUM", "response_url": f"{self.fake.url}/response/{user}",
-                "trigger_id": "1337.42.abcd"}
+                "trigger_id": self.trigger_id()}
         return self.post(urllib.parse.urlencode(form), content_type="application/x-www-form-urlencoded", **kw)
 
     def interactive(self, payload: dict, **kw) -> Reply:
@@ -130,7 +160,7 @@ class Harness:
         team = team or self.fake.team_id
         return self.interactive({
             "type": "block_actions", "user": {"id": user, "username": user.lower(), "team_id": team},
-            "team": {"id": team}, "api_app_id": "A0FEEDSUM", "trigger_id": "1337.42.abcd",
+            "team": {"id": team}, "api_app_id": "A0FEEDSUM", "trigger_id": self.trigger_id(),
             "container": {"type": "message", "channel_id": channel, "message_ts": "1.1"},
             "channel": {"id": channel}, "message": {"ts": "1.1", "text": ""},
             "response_url": f"{self.fake.url}/response/{user}",
@@ -142,7 +172,7 @@ class Harness:
         team = team or self.fake.team_id
         return self.interactive({
             "type": "view_submission", "user": {"id": user, "username": user.lower(), "team_id": team},
-            "team": {"id": team}, "api_app_id": "A0FEEDSUM", "trigger_id": "1337.42.abcd",
+            "team": {"id": team}, "api_app_id": "A0FEEDSUM", "trigger_id": self.trigger_id(),
             "view": {**view, "id": "V1", "state": {"values": values}, "hash": "h"},
         })
 
@@ -164,6 +194,10 @@ class Harness:
                 return result
             time.sleep(0.02)
         raise AssertionError("timed out waiting for the app")
+
+    def idle(self, timeout: float = 10.0) -> None:
+        """Wait until no work the app handed to its workers is queued or running."""
+        self.wait_for(lambda: self.deps.workers.busy == 0, timeout=timeout)
 
     def prompts(self) -> list[dict]:
         return [m for m in self.fake.posted() if m["channel"].startswith("D") and (m.get("metadata") or {}).get(

@@ -17,7 +17,16 @@ from bot import admin
 from bot.export import export_csv, export_xlsx, neutralise
 from handlers.render import button_value
 from storage import repo
-from tests.slack_harness import ADMIN, CHANNEL, OWNER_A, OWNER_B, STRANGER, modal_values
+from tests.slack_harness import (
+    ADMIN,
+    CHANNEL,
+    CONFIG,
+    OWNER_A,
+    OWNER_B,
+    STRANGER,
+    Harness,
+    modal_values,
+)
 
 PERIOD = "2026-11"
 NEW_CHANNEL = "C0NEWTEAM1"
@@ -304,8 +313,9 @@ def test_export_sends_markdown_and_xlsx_matching_the_stored_period(harness):
     assert rows[0] == ("key", "title", "authors", "updated", "text")
     assert [r[0] for r in rows[1:]] == [s.key for s in summary.sections]
     results = rows[1]
-    assert results[1] == "本月工作成果" and results[2] == OWNER_A and results[3] == summary.sections[0].updated_at
-    assert results[4] == "'" + summary.sections[0].text  # a formula is neutralised
+    assert results[1] == "本月工作成果" and results[2] == OWNER_A and results[3] == "2026-11-26 10:00 UTC+08:00"
+    assert results[4] == summary.sections[0].text  # as written: a typed text cell, never a formula
+    assert wb["Sections"]["E2"].data_type == "s"
     assert rows[2][4] == summary.sections[1].text
     assert rows[3][4] in (None, "")
     h.wait_for(lambda: "私信" in (h.fake.responses[-1].get("text") or ""))
@@ -364,10 +374,13 @@ def test_xlsx_with_kpis_has_kpi_and_platform_sheets_and_neutralises_names(harnes
     summary.kpi = FakeKPI()
     wb = openpyxl.load_workbook(io.BytesIO(export_xlsx(summary, lambda u: u)))
     assert wb.sheetnames == ["KPIs", "Platforms", "Sections"]
-    assert list(wb["KPIs"].iter_rows(values_only=True)) == [("kpi", "value"), ("spend", 1234.5), ("ctr", 0.021), ("cpa", None)]
+    assert list(wb["KPIs"].iter_rows(values_only=True)) == [
+        ("kpi", "value", "name", "covers"), ("spend", 1234.5, "消耗", None), ("ctr", 0.021, "点击率 CTR", None),
+        ("cpa", None, "转化成本 CPA", None)]
     platforms = list(wb["Platforms"].iter_rows(values_only=True))
     assert platforms[0] == ("platform", "spend", "ctr")
-    assert platforms[1] == ("巨量引擎", 1000.0, 0.02) and platforms[2][0] == "'=cmd|' /C calc'!A0"
+    assert platforms[1] == ("巨量引擎", 1000.0, 0.02) and platforms[2][0] == "=cmd|' /C calc'!A0"
+    assert wb["Platforms"]["A3"].data_type == "s"  # text, not a DDE formula
     csv_rows = list(csv.reader(io.StringIO(export_csv(summary, lambda u: u).decode("utf-8-sig"))))
     assert len(csv_rows) == 8
 
@@ -420,6 +433,19 @@ def test_help_lists_every_command_in_both_locales():
     for locale, rows in HELP.items():
         listed = {cmd.split()[0] for cmd, _ in rows}
         assert listed == set(COMMANDS), locale
+
+
+def test_help_in_a_report_channel_speaks_the_report_language(tmp_path, clock):
+    config = json.loads(json.dumps(CONFIG))
+    config["reports"][0]["locale"] = "en"
+    h = Harness(tmp_path, clock, config=config)
+    try:
+        text = json.dumps(h.command("help").json(), ensure_ascii=False)
+        assert "post the summary to the channel" in text and "汇总" not in text
+        text = json.dumps(h.command("halp").json(), ensure_ascii=False)
+        assert "There is no `halp` command" in text
+    finally:
+        h.close()
 
 
 def test_home_is_redrawn_after_a_save(harness):

@@ -55,3 +55,16 @@ def test_no_previous_month_and_no_global_state():
     rep.previous_daily = None
     assert chart.render_chart(rep, title="March", locale="en").startswith(PNG)
     assert dict(matplotlib.rcParams) == before
+
+
+@pytest.mark.parametrize("locale, spend, ctr", [("en", "Spend (¥)", "CTR (%)"), ("zh-CN", "消耗（元）", "点击率（%）")])
+def test_axes_carry_units(locale, spend, ctr):
+    assert (chart.LABELS["zh"]["spend_axis"], chart.LABELS["zh"]["ctr_axis"]) == ("消耗（元）", "点击率（%）")
+    if locale == "zh-CN" and chart.cjk_font() is None:
+        spend, ctr = "Spend (¥)", "CTR (%)"  # the English fallback carries the units too
+    fig = chart.chart_figure(_report(), title="March", locale=locale)
+    left, right = fig.axes
+    assert left.get_ylabel() == spend and right.get_ylabel() == ctr
+    assert left.get_xlabel() in ("Day of month", "日期(日)")
+    right.figure.canvas.draw()
+    assert all(t.get_text().endswith("%") for t in right.get_yticklabels() if t.get_text())

@@ -423,3 +423,15 @@ def test_blind_corpus_figures(world):
     for loc in ("zh-CN", "en"):
         assert stats[loc]["false_alarms"] == 0, problems
         assert stats[loc]["caught"] == stats[loc]["wrong"], problems
+
+
+def test_partly_covered_ratio_is_checked_against_the_covered_figure(tmp_path):
+    # 巨量引擎's export has no revenue: ROAS and revenue cover 腾讯广告 only (4.42, 64.15 万);
+    # revenue over all spend (1.63) is not the data's ROAS.
+    covered = World(tmp_path / "covered.db", no_revenue=("巨量引擎",))
+    kpi = covered.summary.kpi
+    assert round(kpi.totals["roas"], 2) == 4.42
+    assert not flagged(covered, "ROAS 4.42，收入 64.15 万元，消耗 39.42 万元。")
+    assert not flagged(covered, "Revenue came from Tencent Ads only: ¥641.5k at a ROAS of 4.42.")
+    assert flagged(covered, "ROAS 1.63。")
+    assert flagged(covered, "ROAS was 3.96.")

@@ -83,3 +83,30 @@ def test_settings_from_env():
     assert s.api_base_url == "http://127.0.0.1:9/api/" and s.port == 8080 and s.db_path == "./feedsum.db"
     with pytest.raises(ConfigError, match="environment: PORT"):
         Settings.from_env({"PORT": "http"})
+
+
+METRICS = GOOD + """
+[[reports.metrics]]
+path = "exports/*.csv"
+platform = "Pinterest"
+month = "2026-11"
+date_format = "DMY"
+"""
+
+
+def test_metric_sources_take_platform_month_and_date_format(tmp_path):
+    [report] = load_config(write(tmp_path, METRICS))
+    [source] = report.metrics
+    assert (source.platform, source.month, source.date_format) == ("Pinterest", "2026-11", "DMY")
+
+
+@pytest.mark.parametrize("change, key, words", [
+    (('month = "2026-11"', 'month = "Nov"'), "metrics[0].month", "2026-11"),
+    (('month = "2026-11"', 'month = "2026-13"'), "metrics[0].month", "2026-11"),
+    (('date_format = "DMY"', 'date_format = "banana"'), "metrics[0].date_format", "MDY"),
+    (('platform = "Pinterest"', 'platform = ""'), "metrics[0].platform", "name"),
+])
+def test_metric_source_errors(tmp_path, change, key, words):
+    with pytest.raises(ConfigError) as info:
+        load_config(write(tmp_path, METRICS.replace(*change)))
+    assert key in str(info.value) and words in str(info.value)

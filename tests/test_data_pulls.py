@@ -268,3 +268,17 @@ def test_planner_catches_up_a_missed_pull_once_and_never_once_due():
     # Posted: nothing.
     assert due_actions([plan], {("r1", PERIOD): POSTED, ("r1", "2026-10"): POSTED},
                        datetime(2026, 11, 30, 11, tzinfo=SH)) == []
+
+
+def test_refresh_answer_gives_warnings_and_refusals_in_the_reports_language(tmp_path, clock):
+    from tests.export_fixtures import chinese_period_report
+
+    h = sourced(tmp_path, clock)
+    try:
+        (tmp_path / "exports" / "oct-nov.csv").write_bytes(chinese_period_report("2026-10-20至2026-11-19").data)
+        h.command(f"refresh {PERIOD}")
+        text = answered(h, "exports/oct-nov.csv")
+        assert "没有收入列：ROI 无值（—）" in text  # nov.csv imported, with what it lacks
+        assert "2026-10-20至2026-11-19" in text and "跨了不止一个自然月" in text and 'month = "YYYY-MM"' in text
+    finally:
+        h.close()

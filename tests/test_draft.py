@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -221,3 +222,87 @@ def test_draft_passes_its_own_check(cur, prev, mode, locale):
     assert len(text) <= MAX_CHARS
     checks = _assert_self_consistent(report, text)
     assert len(checks) >= 4  # the figures really were read back (at least the four counts)
+
+
+# --- coverage, like-for-like changes, final pacing ------------------------------------------
+
+def _rows(month, *, ocean_revenue=False):
+    import numpy as np
+
+    recs = []
+    for day in (1, 2):
+        recs.append(dict(date=f"{month}-{day:02d}", platform="巨量引擎", campaign="o", impressions=100_000,
+                         clicks=1_000, spend=8_000.0, conversions=100.0, revenue=12_000.0 if ocean_revenue else np.nan))
+        recs.append(dict(date=f"{month}-{day:02d}", platform="腾讯广告", campaign="t", impressions=20_000,
+                         clicks=400, spend=2_000.0, conversions=20.0, revenue=5_000.0))
+    df = pd.DataFrame(recs)
+    df["date"] = pd.to_datetime(df["date"])
+    return df
+
+
+def _built(prev_ocean_revenue=False, **kw):
+    from bot.kpi import build_report
+
+    return build_report("2026-03", _rows("2026-03"), _rows("2026-02", ocean_revenue=prev_ocean_revenue),
+                        targets={"roi": 3.0}, **kw)
+
+
+def _self_check(report, text):
+    names = list(report.by_platform.index.astype(str))
+    checks = check_claims(text, report.totals, report.previous, roi_mode=report.roi_mode, scope_names=names)
+    bad = [c.message("en") for c in checks if c.ok is not True]
+    assert not bad, bad
+    return checks
+
+
+def test_draft_says_what_roi_and_revenue_cover():
+    report = _built()
+    zh = draft_data_section(report, "zh-CN")
+    assert "• 消耗 2.00万元" in zh  # every row
+    assert "收入 1.00万元，环比持平（上月 1.00万元）；仅统计腾讯广告平台，占消耗 20%" in zh
+    assert "ROI 2.50（1:2.50），环比持平（上月 2.50）；仅统计腾讯广告平台，占消耗 20%：收入 1.00万元 ÷ 消耗 4,000.00 元" in zh
+    assert "未达目标：ROI 2.50（目标 3.00，低于目标 0.50）；仅统计腾讯广告平台" in zh
+    en = draft_data_section(report, "en")
+    assert "ROI 2.50, flat MoM (last month 2.50); 腾讯广告 platform only, 20% of spend: revenue ¥10,000.00 ÷ spend ¥4,000.00" in en
+    for text in (zh, en):
+        _self_check(report, text)
+    assert "仅统计腾讯广告平台，占消耗 20%" in missed_targets_text(report, "zh-CN")
+    assert "腾讯广告 platform only" in actuals_for_plan(report, "en")
+
+
+def test_draft_changes_like_for_like_when_coverage_differs():
+    report = _built(prev_ocean_revenue=True)  # last month both platforms reported revenue
+    zh = draft_data_section(report, "zh-CN")
+    line = next(x for x in zh.splitlines() if x.startswith("• ROI"))
+    # Not 2.50 against last month's 1.70 (both platforms): Tencent against Tencent.
+    assert line == ("• ROI 2.50（1:2.50）；仅统计腾讯广告平台，占消耗 20%：收入 1.00万元 ÷ 消耗 4,000.00 元；"
+                    "同口径（仅腾讯广告平台）环比持平（上月 2.50）")
+    assert "1.70" not in zh
+    en = draft_data_section(report, "en")
+    assert "like for like (腾讯广告 platform only) flat MoM (last month 2.50)" in en
+    for text in (zh, en):
+        _self_check(report, text)
+
+
+@pytest.mark.parametrize("budget, zh_text, en_text", [
+    (18_000, "本月最终消耗 2.00万元，超出预算 11.1%", "final spend ¥20,000.00, 11.1% over budget"),
+    (21_500, "本月最终消耗 2.00万元，使用预算 93%", "final spend ¥20,000.00, 93% of budget used"),
+])
+def test_draft_pacing_after_the_month_is_final(budget, zh_text, en_text):
+    report = _built(budget=budget, as_of=pd.Timestamp("2026-04-02"))
+    zh, en = draft_data_section(report, "zh-CN"), draft_data_section(report, "en")
+    assert zh_text in zh and "预计" not in zh
+    assert en_text in en and "projected" not in en
+    running = _built(budget=budget, as_of=pd.Timestamp("2026-03-10"))
+    assert "截至 3月10日，已消耗 2.00万元" in draft_data_section(running, "zh-CN")
+    assert "as of Mar 10, ¥20,000.00 spent" in draft_data_section(running, "en")
+
+
+@pytest.mark.parametrize("mode, roas, profit", [("revenue", "ROI 2.50", "利润率 1.50"),
+                                                ("profit", "ROAS 2.50", "ROI 1.50")])
+def test_roi_name_follows_the_setting(mode, roas, profit):
+    report = _built(roi_mode=mode)
+    zh = draft_data_section(report, "zh-CN")
+    assert (roas if mode == "revenue" else profit) in zh
+    en = actuals_for_plan(report, "en")
+    assert ("• ROI: actual 2.50" if mode == "revenue" else "• ROI: actual 1.50") in en

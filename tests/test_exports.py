@@ -5,20 +5,22 @@ from __future__ import annotations
 import io
 import json
 import math
+import tracemalloc
 
 import pandas as pd
 import pytest
 
-from bot import metrics_cli
+from bot import metrics_cli, upload_guard
 from bot.exports import CANONICAL_COLUMNS, ExportError, dedupe, normalize_header, read_export
 from tests import export_fixtures as fx
+from tests import hostile_xlsx as hx
 from tests.export_fixtures import ALL_FIXTURES
 
 
 @pytest.mark.parametrize("key", sorted(ALL_FIXTURES))
 def test_fixture_truth(key):
     f = ALL_FIXTURES[key]()
-    res = read_export(f.data, name=f.name, columns=f.columns)
+    res = read_export(f.data, name=f.name, columns=f.columns, **f.options)
     rows = res.rows
     assert res.preset == f.preset
     assert list(rows.columns) == CANONICAL_COLUMNS
@@ -203,3 +205,355 @@ def test_progress_path_reads_in_chunks(tmp_path, monkeypatch):
     monkeypatch.setattr(exports, "_want_progress", lambda progress, size: True)
     chunked = read_export(path, progress=True).rows
     pd.testing.assert_frame_equal(plain, chunked)
+
+
+# --------------------------------------------------------------------------- periods instead of days
+
+
+def test_google_report_without_day_is_dated_by_its_in_month_period():
+    for f in (fx.google_campaign_report(), fx.google_campaign_report(excel=True)):
+        res = read_export(f.data, name=f.name)
+        assert set(res.rows["date"].dt.strftime("%Y-%m-%d")) == {"2025-07-08"}
+        assert any("July 8, 2025 - July 31, 2025" in w for w in res.warnings)
+
+
+@pytest.mark.parametrize("excel", [False, True])
+def test_period_spanning_months_is_refused_quoting_it_unless_the_month_is_named(excel):
+    period = "27 January 2026 - 23 February 2026"
+    f = fx.google_campaign_report(period, first=fx.dt.date(2026, 1, 27), excel=excel)
+    with pytest.raises(ExportError) as exc:
+        read_export(f.data, name=f.name)
+    msg = str(exc.value)
+    assert period in msg and "more than one calendar month" in msg and "--month YYYY-MM" in msg
+    with pytest.raises(ExportError) as exc:
+        read_export(f.data, name=f.name, context="config")
+    assert 'month = "YYYY-MM"' in str(exc.value)
+    with pytest.raises(ExportError) as exc:
+        read_export(f.data, name=f.name, context="slack")
+    zh = exc.value.text("zh-CN")
+    assert period in zh and "跨了不止一个自然月" in zh and "11月" in zh
+    res = read_export(f.data, name=f.name, month="2026-01")
+    assert set(res.rows["date"].dt.strftime("%Y-%m-%d")) == {"2026-01-27"}
+    res = read_export(f.data, name=f.name, month="2026-02")
+    assert set(res.rows["date"].dt.strftime("%Y-%m-%d")) == {"2026-02-01"}
+    assert any("filed under 2026-02" in w for w in res.warnings)
+
+
+def test_all_time_is_refused_and_a_month_elsewhere_too():
+    f = fx.google_campaign_report("All time")
+    with pytest.raises(ExportError, match='"All time"'):
+        read_export(f.data, name=f.name)
+    f = fx.google_campaign_report()  # July 2025
+    with pytest.raises(ExportError) as exc:
+        read_export(f.data, name=f.name, month="2026-11")
+    assert "July 8, 2025 - July 31, 2025" in str(exc.value) and "2026-11" in str(exc.value)
+
+
+def test_month_named_without_a_year_takes_the_periods_year():
+    from bot.exports import MonthHint
+
+    f = fx.google_campaign_report("27 January 2026 - 23 February 2026", first=fx.dt.date(2026, 1, 27))
+    res = read_export(f.data, name=f.name, month=MonthHint(None, 2))
+    assert set(res.rows["date"].dt.strftime("%Y-%m-%d")) == {"2026-02-01"}
+    f = fx.google_campaign_report("All time")
+    res = read_export(f.data, name=f.name, month=MonthHint(None, 12), today=fx.dt.date(2026, 11, 20))
+    assert set(res.rows["date"].dt.strftime("%Y-%m-%d")) == {"2025-12-01"}  # the latest December so far
+
+
+def test_no_date_and_no_period_needs_the_month():
+    text = b"campaign,impressions,clicks,spend\na,100,5,1.50\n"
+    with pytest.raises(ExportError, match="no date column") as exc:
+        read_export(text, name="x.csv")
+    assert "Day" in str(exc.value) and "--month" in str(exc.value)
+    res = read_export(text, name="x.csv", month="2026-11")
+    assert res.rows["date"].dt.strftime("%Y-%m-%d").tolist() == ["2026-11-01"]
+
+
+def test_chinese_period_and_meta_reporting_columns():
+    f = fx.chinese_period_report("2026-10-20至2026-11-19")
+    with pytest.raises(ExportError, match="2026-10-20至2026-11-19"):
+        read_export(f.data, name=f.name)
+    f = fx.meta_period("2026-10-15", "2026-11-14")
+    with pytest.raises(ExportError) as exc:
+        read_export(f.data, name=f.name)
+    e = exc.value
+    assert "2026-10-15 – 2026-11-14" in str(e) and e.row == 2 and e.column == "Reporting starts"
+    res = read_export(f.data, name=f.name, month="2026-11")
+    assert set(res.rows["date"].dt.strftime("%Y-%m-%d")) == {"2026-11-01"}
+
+
+def test_month_from_a_message():
+    from bot.exports import MonthHint, month_from_text
+
+    assert month_from_text("11月的数据 <@U123>") == MonthHint(None, 11)
+    assert month_from_text("十一月投放数据") == MonthHint(None, 11)
+    assert month_from_text("2026-11 export") == MonthHint(2026, 11)
+    assert month_from_text("2026年11月 报表，11月") == MonthHint(2026, 11)
+    assert month_from_text("November numbers") == MonthHint(None, 11)
+    assert month_from_text("Nov 2026 Google export") == MonthHint(2026, 11)
+    assert month_from_text("export for 2026-11-05") is None  # a date is not a month
+    assert month_from_text("10月和11月") is None  # two months: unsure, so none
+    assert month_from_text("we may need this") is None
+    assert month_from_text("") is None
+
+
+# --------------------------------------------------------------------------- dates in every form
+
+
+@pytest.mark.parametrize("style", sorted(fx.DATE_STYLES))
+def test_every_date_style_reads_the_same_days(style):
+    f = fx.dated_csv(style)
+    res = read_export(f.data, name=f.name)
+    days = sorted(set(res.rows["date"].dt.strftime("%Y-%m-%d")))
+    assert days[0] == "2026-11-01" and days[-1] == "2026-11-14" and len(days) == 14
+
+
+def test_ambiguous_day_month_order_is_refused_with_how_to_state_it():
+    f = fx.dated_csv("mdy", days=10)  # 11/1/2026 … 11/10/2026: could be 1–10 Nov or 11 Jan–Oct
+    with pytest.raises(ExportError) as exc:
+        read_export(f.data, name=f.name)
+    assert "day/month or month/day" in str(exc.value) and "--date-format DMY" in str(exc.value)
+    assert exc.value.column == "Date"
+    with pytest.raises(ExportError) as exc:
+        read_export(f.data, name=f.name, context="config")
+    assert 'date_format = "DMY"' in str(exc.value)
+    assert "日/月" in exc.value.text("zh-CN")
+    res = read_export(f.data, name=f.name, date_format="MDY")
+    assert sorted(set(res.rows["date"].dt.day)) == list(range(1, 11))
+    res = read_export(f.data, name=f.name, date_format="dd/mm/yyyy")
+    assert set(res.rows["date"].dt.day) == {11}
+
+
+def test_contradicting_orders_and_bad_formats_are_refused():
+    text = "Date,Campaign,Impressions,Clicks,Spend\n13/02/2026,a,1,1,1\n02/13/2026,a,1,1,1\n"
+    with pytest.raises(ExportError, match="contradict"):
+        read_export(text.encode(), name="mixed.csv")
+    with pytest.raises(ExportError, match="unknown date format"):
+        read_export(text.encode(), name="mixed.csv", date_format="banana")
+    with pytest.raises(ExportError, match="not a month"):
+        read_export(text.encode(), name="mixed.csv", month="Nov")
+
+
+def test_parse_date_format():
+    from bot.exports import parse_date_format
+
+    assert parse_date_format("DMY") == ("DMY", None)
+    assert parse_date_format("MM/DD/YYYY") == ("MDY", None)
+    assert parse_date_format("%d.%m.%Y") == ("DMY", "%d.%m.%Y")
+    assert parse_date_format(None) == (None, None)
+    with pytest.raises(ValueError):
+        parse_date_format("%Y")
+
+
+# --------------------------------------------------------------------------- headers, pages, labels
+
+
+def test_header_aliases_fold_units_counts_and_plurals():
+    assert normalize_header("Spend [USD]") == ("spend", "USD")
+    assert normalize_header("Cost (CNY)") == ("cost", "CNY")
+    assert normalize_header("# of Impressions")[0] == normalize_header("Impression")[0] == \
+        normalize_header("Impressions")[0]
+    assert normalize_header("Clicks (all)")[1] is None  # not a currency
+    text = "Date,Campaign,Spent,# of Impressions,Click,Total_Conversion,Earning\n2026-11-01,a,10.5,1000,20,2,30\n"
+    rows = read_export(text.encode(), name="a.csv").rows
+    assert rows[["spend", "impressions", "clicks", "conversions", "revenue"]].iloc[0].tolist() == [10.5, 1000, 20, 2, 30]
+
+
+def test_tiktok_singular_impression_is_read_and_nothing_is_silently_empty():
+    f = fx.tiktok_impression()
+    res = read_export(f.data, name=f.name)
+    assert res.rows["impressions"].sum() == f.totals["impressions"]
+    assert not any("impressions" in w for w in res.warnings)
+
+
+def test_unused_measure_columns_and_missing_measures_are_warnings():
+    text = "Date,Campaign,Impressions,Spend,Outbound clicks\n2026-11-01,a,1000,10,7\n"
+    res = read_export(text.encode(), name="o.csv")
+    assert res.rows["clicks"].isna().all()  # no value, not 0
+    w = [str(x) for x in res.warnings]
+    assert 'column "Outbound clicks" looks like clicks but was not used; to use it, set clicks = "Outbound clicks"' \
+        in " | ".join(w)
+    assert "no clicks column: CTR, CPC, CVR —" in w
+    assert "no conversions column: CVR, CPA —" in w
+    zh = [x.text("zh-CN") for x in res.warnings]
+    assert "没有点击列：点击率、点击单价、转化率 无值（—）" in zh
+
+
+def test_pasted_pages_drop_repeated_headers_and_every_total():
+    f = fx.pasted_pages()
+    res = read_export(f.data, name=f.name)
+    assert len(res.rows) == f.rows and res.rows["spend"].sum() == pytest.approx(f.totals["spend"])
+    assert any("repeated header" in w for w in res.warnings)
+
+
+def test_platform_comes_only_from_a_matched_preset_or_the_source():
+    f = fx.pinterest_mapped()  # Campaign name / Ad group name / Campaign ID are TikTok headers too
+    res = read_export(f.data, name=f.name, columns=f.columns)
+    assert set(res.rows["platform"]) == {"Other"}
+    res = read_export(f.data, name=f.name, columns=f.columns, platform="Pinterest")
+    assert set(res.rows["platform"]) == {"Pinterest"}
+    assert not any("not recognised" in w for w in res.warnings)
+    generic = b"date,campaign,impressions,clicks,spend\n2026-11-01,a,100,5,1\n"
+    assert set(read_export(generic, name="g.csv").rows["platform"]) == {"Other"}
+    # Microsoft Advertising writes Google's "Impr." too, but its measures are not all Google's.
+    bing = b"Day,Campaign name,Impr.,Clicks,Spend,Conv.\n2026-11-01,a,100,5,1,0\n"
+    assert set(read_export(bing, name="b.csv").rows["platform"]) == {"Other"}
+
+
+def test_errors_render_in_the_reports_locale():
+    f = fx.oceanengine_csv("utf-8")
+    text = f.data.decode("utf-8").replace(f.data.decode("utf-8").splitlines()[3].split(",")[3], "abc", 1)
+    with pytest.raises(ExportError) as exc:
+        read_export(text.encode(), name="nov.csv")
+    zh = exc.value.text("zh-CN")
+    assert zh.startswith("nov.csv，第 4 行，“消耗”列：应为数字，实际为“abc”")
+
+
+def test_cli_month_date_format_platform_and_localised_messages(tmp_path, capsys):
+    spanning = fx.google_campaign_report("27 January 2026 - 23 February 2026", first=fx.dt.date(2026, 1, 27))
+    path = spanning.write(tmp_path)
+    assert metrics_cli.main([path, "--json"]) == 2
+    err = capsys.readouterr().err
+    assert "27 January 2026 - 23 February 2026" in err and "--month YYYY-MM" in err and "Traceback" not in err
+    out = io.StringIO()
+    assert metrics_cli.run([path], as_json=True, out=out, month="2026-02") == 0
+    assert list(json.loads(out.getvalue())["months"]) == ["2026-02"]
+    assert "filed under 2026-02" in capsys.readouterr().err  # warnings on stderr
+
+    ambiguous = fx.dated_csv("dmy", days=10).write(tmp_path)
+    assert metrics_cli.main([ambiguous, "--locale", "zh-CN"]) == 2
+    assert "日/月" in capsys.readouterr().err
+    out = io.StringIO()
+    assert metrics_cli.run([ambiguous], as_json=True, out=out, date_format="DMY") == 0
+    assert list(json.loads(out.getvalue())["months"]) == ["2026-11"]
+
+    pins = fx.pinterest_mapped().write(tmp_path)
+    out = io.StringIO()
+    assert metrics_cli.run([pins], out=out, columns=fx.pinterest_mapped().columns, platform="Pinterest") == 0
+    assert "Pinterest" in out.getvalue() and "TikTok" not in out.getvalue()
+
+    from bot.cli import main as feedsum
+
+    assert feedsum(["metrics", path, "--month", "2026-01", "--json"]) == 0
+    assert '"2026-01"' in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        feedsum(["metrics", path, "--month", "January"])
+    assert "YYYY-MM" in capsys.readouterr().err
+
+
+def test_xlsx_without_a_day_column_is_dated_by_the_period_above_its_header():
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["项目报表"])
+    ws.append(["时间范围：2026-11-01至2026-11-30"])
+    ws.append(["项目名称", "消耗", "展示数", "点击数"])
+    ws.append(["拉新", 100.5, 10000, 120])
+    buf = io.BytesIO()
+    wb.save(buf)
+    res = read_export(buf.getvalue(), name="p.xlsx")
+    assert res.rows["date"].dt.strftime("%Y-%m-%d").tolist() == ["2026-11-01"]
+    assert res.rows["spend"].sum() == 100.5
+# --- XLSX within bounds: checked before openpyxl builds anything, and while streaming ---------
+
+def test_a_hand_built_workbook_reads():
+    res = read_export(hx.table(30), name="ok.xlsx")
+    assert len(res.rows) == 30 and res.rows["spend"].sum() == 300 and res.rows["clicks"].sum() == 600
+
+
+def test_xlsx_padded_to_16384_columns_is_refused_from_its_dimension():
+    data = hx.padded(300)  # every row also has a cell in column XFD; the sheet says A1:XFD301
+    assert len(data) < 10_000
+    with pytest.raises(ExportError) as err:
+        read_export(data, name="wide.xlsx")
+    assert err.value.key == "limit.xlsx_columns"
+    assert "16,384 columns" in str(err.value) and "1,000" in str(err.value)
+
+
+def test_xlsx_padded_cells_without_a_dimension_cost_only_the_table():
+    data = hx.padded(300, dimension=False)
+    tracemalloc.start()
+    try:
+        res = read_export(data, name="wide.xlsx")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert len(res.rows) == 300 and res.rows["clicks"].sum() == 6000
+    assert peak < 20 * 2**20, f"{peak / 2**20:.0f} MiB"  # not 300 rows x 16,384 cells
+
+
+@pytest.mark.parametrize("make", [hx.laughs_in_sheet, hx.laughs_in_strings], ids=["sheet", "strings"])
+def test_xlsx_entity_expansion_is_refused_clearly(make):
+    with pytest.raises(ExportError) as err:
+        read_export(make(), name="lol.xlsx")
+    assert err.value.key == "limit.xlsx_entities" and "entities" in str(err.value)
+
+
+@pytest.mark.parametrize("make", [hx.laughs_in_sheet, hx.laughs_in_strings], ids=["sheet", "strings"])
+def test_openpyxl_itself_refuses_entities_through_defusedxml(make, monkeypatch):
+    import openpyxl
+
+    assert openpyxl.DEFUSEDXML  # installed, so openpyxl parses every part with defusedxml
+    monkeypatch.setattr(upload_guard, "check_xlsx_parts", lambda source, name=None: None)
+    with pytest.raises(ExportError) as err:
+        read_export(make(), name="lol.xlsx")
+    assert err.value.key == "limit.xlsx_entities"
+
+
+def _strings(n: int) -> str:
+    return (f'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="{hx.MAIN}">'
+            + "<si><t>x</t></si>" * n + "</sst>")
+
+
+# (bound to lower, value, workbook, the limit named). Small bounds keep the files tiny.
+BOUND_CASES = {
+    "present cells": ("MAX_XLSX_CELLS", 500, lambda: hx.table(200), "limit.xlsx_cells"),
+    "rows padded by a gap": ("MAX_XLSX_CELLS", 10_000, lambda: hx.workbook(hx.sheet(
+        [hx.row(1, hx.HEADERS)] + hx.data_rows(3) + [hx.row(20_000, ["2026-11-30", "计划A", 1, 1, 1])])),
+        "limit.xlsx_cells"),
+    "cells claimed by the dimension": ("MAX_XLSX_CELLS", 1_000, lambda: hx.table(3, dimension="A1:E1000"),
+                                       "limit.xlsx_cells"),
+    "one row of many cells": ("MAX_XLSX_COLUMNS", 50, lambda: hx.workbook(hx.sheet(
+        [hx.row(1, hx.HEADERS), hx.row(2, ["2026-11-01", "计划A", 10, 1000, 20] + [1] * 60)])),
+        "limit.xlsx_row_cells"),
+    "rows": ("MAX_XLSX_ROWS", 100, lambda: hx.table(150), "limit.xlsx_rows"),
+    "shared strings": ("MAX_XLSX_SHARED_STRINGS", 10, lambda: hx.workbook(hx.sheet([hx.row(1, hx.HEADERS)]),
+                                                                         strings=_strings(20)),
+                       "limit.xlsx_strings"),
+    "elements outside rows": ("MAX_XLSX_PART_ELEMENTS", 1_000, lambda: hx.workbook(hx.sheet(
+        [hx.row(1, hx.HEADERS)] + ["<junk/>"] * 2_000)), "limit.xlsx_part_elements"),
+    "text outside rows": ("MAX_XLSX_PART_CHARS", 10_000, lambda: hx.workbook(hx.sheet(
+        [hx.row(1, hx.HEADERS), " " * 20_000])), "limit.xlsx_part_chars"),
+    "a long row": ("MAX_XLSX_ROW_CHARS", 10_000, lambda: hx.workbook(hx.sheet(
+        [hx.row(1, hx.HEADERS), hx.row(2, ["2026-11-01", "计" * 20_000, 10, 1000, 20])])), "limit.xlsx_row_chars"),
+    "a row of many elements": ("MAX_XLSX_ROW_ELEMENTS", 100, lambda: hx.workbook(hx.sheet(
+        [hx.row(1, hx.HEADERS), hx.row(2, ["2026-11-01", "计划A", 10, 1000, 20], "<x/>" * 200)])),
+        "limit.xlsx_row_elements"),
+}
+
+
+@pytest.mark.parametrize("case", list(BOUND_CASES))
+def test_xlsx_bounds_name_the_limit(case, monkeypatch):
+    name, value, make, key = BOUND_CASES[case]
+    data = make()
+    read_export(data, name="ok.xlsx")  # within the real bounds: read
+    monkeypatch.setattr(upload_guard, name, value)
+    with pytest.raises(ExportError) as err:
+        read_export(data, name="big.xlsx")
+    assert err.value.key == key, str(err.value)
+    assert f"{value:,}" in str(err.value) and str(err.value).startswith("big.xlsx")
+
+
+def test_a_workbook_with_broken_xml_is_an_export_error():
+    cut = hx.workbook(hx.sheet([hx.row(1, hx.HEADERS)])[:-30])  # the sheet's XML stops half-way
+    with pytest.raises(ExportError, match="Excel"):
+        read_export(cut, name="cut.xlsx")
+
+
+def test_cli_names_the_file_and_the_limit(tmp_path, capsys):
+    path = tmp_path / "wide.xlsx"
+    path.write_bytes(hx.padded(300))
+    assert metrics_cli.run([str(path)], out=io.StringIO()) == 2
+    err = capsys.readouterr().err
+    assert "wide.xlsx" in err and "1,000" in err and "Traceback" not in err

@@ -191,3 +191,61 @@ def test_escaped_text_reads_back_as_the_original(texts):
         body = "".join(b["text"]["text"] for _t, blocks in msgs for b in blocks[2:] if b["type"] == "section")
         assert body.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&") == s.text
         assert json.dumps(msgs)  # serialisable as sent
+
+
+# --- mrkdwn: report names, section titles and display names, on every surface ---------------
+
+def _hostile_report(name: str, title: str):
+    import dataclasses
+
+    sections = list(REPORT.sections)
+    first = dataclasses.replace(sections[0], title={REPORT.locale: title or "t"})
+    return dataclasses.replace(REPORT, name=name or "n", sections=(first, *sections[1:]))
+
+
+def _ours(text: str) -> str:
+    """Drop the bot's own mentions and links (owners, archive links); what is left came from users."""
+    text = re.sub(r"<@U0(?:ADMIN01|OWNERA1|OWNERB1)>", "", text)
+    return re.sub(r"<https://slack\.com/archives/[A-Z0-9]+/p\d+\|", "", text)
+
+
+@given(name=hostile_text, title=hostile_text, person=hostile_text, body=hostile_text)
+def test_names_titles_and_people_never_form_live_markup(name, title, person, body):
+    from bot.home import HomeState, Pending, Recent, ReportProgress
+    from bot.mrkdwn import plain
+    from handlers import admin_render
+
+    report = _hostile_report(name, title)
+    summary = _summary([body or "x"])
+    summary = Summary(report=report, period=summary.period, due_at=NOW, state="posted",
+                      sections=[SectionState(**{**s.__dict__, "title": report.title(report.sections[i])})
+                                for i, s in enumerate(summary.sections)],
+                      post_channel="C0REPORT1", post_ts="1800000000.000100")
+    names = lambda uid: person  # noqa: E731
+    out = list(render.summary_messages(summary, names))
+    for s in summary.sections:
+        out.append(render.prompt_message(summary, s, "U0OWNERA1", names))
+        out += render.section_messages(summary, s, names, note=f"{person} {title}")
+    out.append(render.status_message(summary, away={"U0OWNERB1": person}, link=render.permalink(summary),
+                                     next_lines=[person]))
+    out.append(admin_render.owners_message(report, config_file="f.toml"))
+    home = HomeState(user="U0OWNERA1", pending=[Pending(summary, summary.sections[0])],
+                     reports=[ReportProgress(summary, [])], recent=[Recent(report, "2026-11", "C0REPORT1", "1.2")])
+    out.append(("", admin_render.home_view(home, locale="zh-CN")["blocks"]))
+    for fallback, blocks in out:
+        for text in [fallback, *_mrkdwn(blocks)]:
+            assert not LIVE.search(_ours(text)), text
+    # Headers are plain_text: they show the name as typed, not entities.
+    header = out[0][1][0]
+    if header["type"] == "header":
+        assert header["text"]["text"] == plain(render.title_of(summary))
+        assert (name or "n") in header["text"]["text"]
+
+
+@given(text=hostile_text)
+def test_plain_undoes_escape_exactly(text):
+    from bot.mrkdwn import as_mrkdwn, escape, md, plain
+
+    assert plain(escape(text)) == text
+    assert escape(escape(text)) == escape(text)  # escaping safe text again changes nothing
+    assert as_mrkdwn(md("*{}*", text)) == "*" + escape(text) + "*"

@@ -148,3 +148,157 @@ def test_report_without_previous_and_no_revenue():
 def test_unknown_target_key():
     with pytest.raises(ValueError, match="unknown KPI target"):
         build_report("2026-03", _month(5, "2026-03"), None, targets={"ctrr": 0.1})
+
+
+# --- partial coverage, like-for-like changes, pacing ------------------------------------------
+
+def _two_platforms(month: str, *, tencent_revenue=True, ocean_revenue=False, ocean_conversions=True, scale=1.0):
+    """Ocean Engine spends 8,000 a day, Tencent 2,000; revenue and conversions only where asked."""
+    recs = []
+    for day in (1, 2):
+        recs.append({"date": f"{month}-{day:02d}", "campaign": "o", "platform": "巨量引擎", "impressions": 100_000,
+                     "clicks": 1_000, "spend": 8_000 * scale, "conversions": 100 if ocean_conversions else np.nan,
+                     "revenue": 12_000.0 * scale if ocean_revenue else np.nan})
+        recs.append({"date": f"{month}-{day:02d}", "campaign": "t", "platform": "腾讯广告", "impressions": 20_000,
+                     "clicks": 400, "spend": 2_000.0, "conversions": 20,
+                     "revenue": 5_000.0 if tencent_revenue else np.nan})
+    return frame(recs)
+
+
+def test_partial_revenue_coverage_names_the_rows_it_covers():
+    rep = build_report("2026-03", _two_platforms("2026-03"), None)
+    assert rep.totals["roas"] == pytest.approx(2.5)  # 10,000 / 4,000: Tencent's spend only
+    cov = rep.coverage["roas"]
+    assert cov.platforms == ("腾讯广告",) and cov.only and cov.all_platforms == ("巨量引擎", "腾讯广告")
+    assert cov.basis == "spend" and cov.share == pytest.approx(0.2)
+    assert cov.sums["revenue"] == 10_000 and cov.sums["spend"] == 4_000  # the same rows as the ratio
+    assert rep.coverage["revenue"].share == pytest.approx(0.2)
+    assert "profit_roi" in rep.coverage
+    for key in ("spend", "clicks", "ctr", "cpc", "cpm", "cvr", "cpa", "conversions"):
+        assert key not in rep.coverage, key  # every active row carries these
+
+
+def test_partial_conversions_coverage():
+    rep = build_report("2026-03", _two_platforms("2026-03", ocean_conversions=False), None,
+                       targets={"cpa": 50.0})
+    assert rep.totals["cpa"] == pytest.approx(4_000 / 40)
+    for key in ("conversions", "cvr", "cpa"):
+        assert rep.coverage[key].platforms == ("腾讯广告",), key
+    assert rep.coverage["cvr"].share == pytest.approx(0.2)  # of spend, the most telling basis
+    assert rep.attainment["cpa"].coverage is rep.coverage["cpa"]  # the verdict can say so
+    from bot.draft import draft_data_section
+    from handlers.render import kpi_fields
+
+    fields = kpi_fields(rep, "zh-CN")
+    cpa = next(f for f in fields if "CPA" in f)
+    assert cpa.startswith("*转化成本 CPA*\n100.00 元 · 仅腾讯广告，占消耗 20%\n消耗 4,000.00 元 ÷ 转化 40")
+    assert "❌" in cpa  # the verdict sits beside the rows it judged
+    conv = next(f for f in fields if f.startswith("*转化*"))
+    assert conv.startswith("*转化*\n40 · 仅腾讯广告，占消耗 20%")
+    assert "转化 40；仅统计腾讯广告平台，占消耗 20%" in draft_data_section(rep, "zh-CN")
+
+
+def test_coverage_within_one_platform_and_inactive_rows():
+    rows = _two_platforms("2026-03", ocean_revenue=True)
+    rows.loc[(rows["platform"] == "巨量引擎") & (rows["date"] == "2026-03-02"), "revenue"] = np.nan
+    zero = frame([{"date": "2026-03-03", "campaign": "o", "platform": "百度", "impressions": 0, "clicks": 0,
+                   "spend": 0, "conversions": 0}])  # no activity: not left out of anything
+    rep = build_report("2026-03", pd.concat([rows, zero]), None)
+    cov = rep.coverage["roas"]
+    assert set(cov.platforms) == {"巨量引擎", "腾讯广告"} and not cov.only
+    assert cov.partial_platforms == ("巨量引擎",) and cov.full_platforms == ("腾讯广告",)
+    assert cov.share == pytest.approx(12_000 / 20_000)
+    assert build_report("2026-03", _two_platforms("2026-03", ocean_revenue=True), None).coverage == {}
+
+
+def test_changes_compare_like_with_like():
+    # Last month both platforms reported revenue; this month only Tencent does.
+    prev = _two_platforms("2026-02", ocean_revenue=True)
+    rep = build_report("2026-03", _two_platforms("2026-03"), prev)
+    ch = rep.changes["roas"]
+    assert ch.scope == ("腾讯广告",) and ch.comparable
+    assert ch.previous == pytest.approx(2.5) and ch.direction == "flat"  # Tencent vs Tencent
+    assert rep.changes["revenue"].scope == ("腾讯广告",)
+    assert rep.changes["spend"].scope is None  # complete both months
+    # The same coverage both months: compared as is.
+    same = build_report("2026-03", _two_platforms("2026-03"), _two_platforms("2026-02"))
+    assert same.changes["roas"].scope is None and same.changes["roas"].direction == "flat"
+    # Nothing covered in full in both months: not compared at all.
+    other = build_report("2026-03", _two_platforms("2026-03"),
+                         _two_platforms("2026-02", tencent_revenue=False, ocean_revenue=True))
+    ch = other.changes["roas"]
+    assert not ch.comparable and ch.direction == "n/a" and ch.relative is None
+    # The highlights say so beside the value.
+    from handlers.render import kpi_fields
+
+    roi = next(f for f in kpi_fields(rep, "zh-CN") if f.startswith("*ROI"))
+    assert roi.endswith("\n→ 环比 +0.0%（同口径：仅腾讯广告）")
+    roi = next(f for f in kpi_fields(other, "en") if f.startswith("*ROI"))
+    assert "not compared: last month's data covers other rows" in roi
+
+
+@pytest.mark.parametrize("as_of, final", [("2026-03-10", False), ("2026-03-31", False), ("2026-04-02", True)])
+def test_pacing_projects_only_while_the_month_runs(as_of, final):
+    rows = _two_platforms("2026-03")  # 20,000 spent by March 2
+    rep = build_report("2026-03", rows, None, budget=100_000, as_of=pd.Timestamp(as_of))
+    p = rep.pacing
+    assert p.final is final and p.as_of == pd.Timestamp(as_of).date()
+    if final:
+        assert p.projected == 20_000 and p.status == "within" and p.share_spent == pytest.approx(0.2)
+    else:
+        day = pd.Timestamp(as_of).day
+        assert p.projected == pytest.approx(20_000 / day * 31) and p.share_elapsed == pytest.approx(day / 31)
+
+
+def test_pacing_after_the_month_over_and_under_budget():
+    from bot.kpi import pacing
+
+    over = pacing("2026-10", 426_400.0, 400_000.0, pd.Timestamp("2026-11-03"))
+    assert over.final and over.status == "over" and over.projected == 426_400.0
+    under = pacing("2026-10", 372_000.0, 400_000.0, pd.Timestamp("2026-11-01"))
+    assert under.final and under.status == "within" and under.share_spent == pytest.approx(0.93)
+    # During the month, data reaching further than today counts its days.
+    early = pacing("2026-10", 310_000.0, 400_000.0, pd.Timestamp("2026-10-28"), data_through=pd.Timestamp("2026-10-31"))
+    assert not early.final and early.projected == pytest.approx(310_000.0)
+
+
+@pytest.mark.parametrize("mode, locale, roas, profit", [
+    ("revenue", "zh-CN", "ROI（收入÷消耗）", "利润率（利润÷消耗）"),
+    ("revenue", "en", "ROI (revenue ÷ spend)", "Profit ratio ((revenue − spend) ÷ spend)"),
+    ("profit", "zh-CN", "ROAS（收入÷消耗）", "ROI（利润÷消耗）"),
+    ("profit", "en", "ROAS (revenue ÷ spend)", "ROI ((revenue − spend) ÷ spend)"),
+])
+def test_roi_setting_names_the_ratio_in_both_locales(mode, locale, roas, profit):
+    from bot.admin import SetupForm, SetupTarget
+    from bot.config import parse_reports
+    from bot.export import export_xlsx
+    from bot.kpi_text import kpi_label
+    from handlers.admin_render import setup_modal
+    from handlers.render import kpi_fields, targets_message
+
+    assert kpi_label("roas", locale, mode) == roas and kpi_label("profit_roi", locale, mode) == profit
+    assert kpi_label("roi", locale, mode) == (roas if mode == "revenue" else profit)
+    rep = build_report("2026-03", _two_platforms("2026-03"), None, roi_mode=mode, targets={"roas": 2.0})
+    roi = next(f for f in kpi_fields(rep, locale) if f.startswith("*RO"))
+    assert roi.startswith(f"*{roas if mode == 'revenue' else profit}*")
+    report = parse_reports({"reports": [{"id": "r", "name": "n", "channel": "C0123456789", "admins": ["U0A"],
+                                         "locale": locale, "roi": mode}]}, file="t.toml")[0]
+    _, blocks = targets_message(report, "2026-03", {"roas": 2.0}, rep)
+    assert f"• {roas}: 2.00" in str(blocks)
+    form = SetupForm(name="n", locale=locale, timezone="Asia/Shanghai", calendar="CN", admins=("U0A",),
+                     included=("data",), owners={})
+    modal = setup_modal(SetupTarget("edit", "C0123456789", report), form, locale=locale, config_file="t.toml")
+    assert any(b.get("block_id") == "target_roas" and b["label"]["text"] == roas for b in modal["blocks"])
+
+    class S:  # what the workbook reads from a Summary
+        kpi = rep
+        sections = []
+
+    S.report = report
+    import io
+
+    import openpyxl
+
+    wb = openpyxl.load_workbook(io.BytesIO(export_xlsx(S, lambda u: u)))
+    names = {r[0]: r[2] for r in wb["KPIs"].iter_rows(values_only=True)}
+    assert names["roas"] == roas and names["profit_roi"] == profit

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sqlite3
+import threading
 import time
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot.runner import tick
+from tests import hostile_xlsx as hx
 from tests.slack_harness import ADMIN, CHANNEL, CONFIG, OWNER_A, OWNER_B, Harness, modal_values
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -26,8 +29,9 @@ OCT = ("时间,广告组,展示数,点击数,点击率(%),总花费(元),转化�
        "2026-10-01,计划A,50000,1000,2.00,\"8,000.00\",100\n").encode("utf-8-sig")
 
 
-def share(h, name: str, data: bytes, user: str = ADMIN, channel: str = CHANNEL, file_id: str = "F1"):
-    h.fake.add_file(file_id, name, data, user)
+def share(h, name: str, data: bytes, user: str = ADMIN, channel: str = CHANNEL, file_id: str = "F1",
+          text: str | None = None):
+    h.fake.add_file(file_id, name, data, user, channel=channel, text=text)
     before = len(h.fake.calls_to("chat.postEphemeral")) + len(h.fake.calls_to("chat.postMessage"))
     r = h.event({"type": "file_shared", "file_id": file_id, "user_id": user, "channel_id": channel,
                  "file": {"id": file_id}, "event_ts": "1.1"}, event_id=f"Ev-{file_id}-{time.monotonic()}")
@@ -56,7 +60,7 @@ def test_bad_export_names_row_and_column_and_imports_nothing(harness):
     bad = NOV.decode("gb18030").replace('"9,000.00"', "abc").encode("utf-8")
     share(h, "broken.csv", bad)
     text = h.wait_for(lambda: [t for t in replies(h) if "broken.csv" in t])[0]
-    assert "row 3" in text and "总花费" in text and "abc" in text
+    assert "第 3 行" in text and "“总花费(元)”列" in text and "abc" in text  # in the report's locale
     assert h.core.summary(h.report, PERIOD, h.clock()).kpi is None
 
 
@@ -227,3 +231,287 @@ def test_non_tabular_and_oversized_files_are_refused_clearly(harness):
     h.event({"type": "file_shared", "file_id": "F10", "user_id": ADMIN, "channel_id": CHANNEL}, event_id="EvBig")
     text = h.wait_for(lambda: [t for t in replies(h) if "huge.csv" in t])[0]
     assert "50" in text and len(h.fake.downloads) == downloads
+
+
+# --- honest KPIs: coverage, pacing, provisional notes -----------------------------------------
+
+# Tencent reports revenue, Ocean Engine does not: ROI covers Tencent's 2,500 of 12,500 spent (20%).
+TENCENT_NOV = ("日期\t广告名称\t花费\t曝光次数\t点击次数\t点击率\t下单金额\t下单次数\n"
+               "2026/11/1\t朋友圈-年货节\t1000.00\t20000\t400\t2.00%\t4000.00\t20\n"
+               "2026/11/2\t朋友圈-年货节\t1500.00\t30000\t600\t2.00%\t6000.00\t30\n").encode("utf-8-sig")
+
+
+def _harness(tmp_path, clock, **report):
+    config = json.loads(json.dumps(CONFIG))
+    config["reports"][0].update(report)
+    h = Harness(tmp_path, clock, config=config)
+    h.report = h.core.report(h.fake.team_id, "feed-ads")
+    h.core.data.import_file(h.report, NOV, name="nov.csv", origin="test", now=h.clock())
+    h.core.data.import_file(h.report, TENCENT_NOV, name="tencent.tsv", origin="test", now=h.clock())
+    return h
+
+
+def _main_post(h) -> str:
+    h.command(f"compile {PERIOD}")
+    main = h.wait_for(lambda: h.fake.posted(CHANNEL))[0]
+    return json.dumps(main["blocks"], ensure_ascii=False)
+
+
+def _roi_field(h) -> str:
+    main = h.fake.posted(CHANNEL)[0]
+    fields = next(b for b in main["blocks"] if b.get("fields"))["fields"]
+    return next(f["text"] for f in fields if f["text"].startswith("*RO"))
+
+
+def test_posted_roi_says_which_rows_it_covers(tmp_path, clock):
+    clock.now = datetime(2026, 12, 2, 12, 0, tzinfo=SH)
+    h = _harness(tmp_path, clock)
+    try:
+        h.core.open(h.report, PERIOD, ADMIN, h.clock())
+        _main_post(h)
+        roi = _roi_field(h)
+        assert roi.startswith("*ROI（收入÷消耗）*\n4.00 · 仅腾讯广告，占消耗 20%")
+        assert "收入 1.00万元 ÷ 消耗 2,500.00 元" in roi  # the same rows as the ratio, not 1.25万 spent
+    finally:
+        h.close()
+
+
+def test_en_report_with_profit_roi_names_revenue_over_spend_roas(tmp_path, clock):
+    h = _harness(tmp_path, clock, locale="en", roi="profit")
+    try:
+        kpi = h.core.summary(h.report, PERIOD, h.clock()).kpi
+        from handlers.render import kpi_fields
+
+        roi = next(f for f in kpi_fields(kpi, "en") if f.startswith("*RO"))
+        assert roi.startswith("*ROI ((revenue − spend) ÷ spend)*\n3.00 · 腾讯广告 only, 20% of spend")
+        assert "Revenue ¥10,000.00 ÷ spend ¥2,500.00" in roi
+        modal = h.core.summary(h.report, PERIOD, h.clock())
+        from handlers.render import _target_inputs
+
+        labels = [b.to_dict()["label"]["text"] for b in _target_inputs(modal, {}) if hasattr(b, "label")]
+        assert "ROAS (revenue ÷ spend)" in labels
+    finally:
+        h.close()
+
+
+def test_provisional_note_in_prompt_and_preview_never_in_the_post(tmp_path, clock):
+    h = _harness(tmp_path, clock, budget=20_000)
+    note = "转化数据可能仍在回传"
+    try:
+        h.command(f"open {PERIOD}")
+        prompt = h.wait_for(lambda: [m for m in h.prompts() if m["metadata"]["event_payload"]["key"].endswith("|data:U0OWNERB1")])[0]
+        text = json.dumps(prompt["blocks"], ensure_ascii=False)
+        assert note in text and "预计月底消耗" in text  # Nov 26: the month still runs
+        h.command(f"compile {PERIOD} --preview")
+        preview = h.wait_for(lambda: [c for c in h.fake.calls_to("chat.postEphemeral") if "blocks" in c.params
+                                      and "预计月底消耗" in json.dumps(c.params["blocks"], ensure_ascii=False)])
+        assert note in json.dumps(preview[0].params["blocks"], ensure_ascii=False)
+        clock.now = datetime(2026, 12, 2, 12, 0, tzinfo=SH)  # due: the month is over
+        posted = _main_post(h)
+        assert note not in posted and "预计" not in posted
+        assert "本月消耗 1.25万元，使用预算 62%（预算 2.00万元）" in posted
+        assert note not in json.dumps(h.fake.posted(CHANNEL), ensure_ascii=False)
+    finally:
+        h.close()
+
+
+def test_posted_pacing_after_the_month_says_how_far_over_budget(tmp_path, clock):
+    clock.now = datetime(2026, 12, 2, 12, 0, tzinfo=SH)
+    h = _harness(tmp_path, clock, budget=10_000, locale="en")
+    try:
+        h.core.open(h.report, PERIOD, ADMIN, h.clock())
+        posted = _main_post(h)
+        assert "Spend ¥12,500.00: 25.0% over budget (¥10,000.00)" in posted
+        assert "projected" not in posted and "heading" not in posted
+    finally:
+        h.close()
+
+
+def test_exports_show_local_times_and_what_each_kpi_covers(tmp_path):
+    import csv
+    import io
+    from datetime import UTC
+
+    import openpyxl
+
+    from tests.slack_harness import Clock, modal_values
+
+    clock = Clock(datetime(2026, 12, 2, 4, 0, tzinfo=UTC))  # the bot's clock runs in UTC: 12:00 in Shanghai
+    h = _harness(tmp_path, clock, budget=10_000)
+    try:
+        h.core.open(h.report, PERIOD, ADMIN, h.clock())
+        modal = h.modal_for("results", OWNER_A, PERIOD)
+        h.submit_view(modal, modal_values(modal, "上线 3 条计划"), OWNER_A)
+        _main_post(h)
+        # The post (and its chart upload) is done before any export is asked for.
+        h.wait_for(lambda: h.core.summary(h.report, PERIOD, h.clock(), with_metrics=False).state == "posted")
+
+        def export(fmt, _):
+            before = len(h.fake.calls_to("files.completeUploadExternal"))
+            h.command(f"export {PERIOD} {fmt}", user=OWNER_A)
+            h.wait_for(lambda: len(h.fake.calls_to("files.completeUploadExternal")) > before)
+            files = h.fake.calls_to("files.completeUploadExternal")[-1].params["files"]
+            files = json.loads(files) if isinstance(files, str) else files
+            return h.fake.uploads[files[0]["id"]]
+
+        rows = list(csv.reader(io.StringIO(export("csv", 0).decode("utf-8-sig"))))
+        assert rows[1][0] == "results" and rows[1][3] == "2026-12-02 12:00 UTC+08:00"
+        md = export("md", 1).decode("utf-8")
+        assert "更新于 2026-12-02 12:00 UTC+08:00" in md and "04:00" not in md
+        assert "- **ROI（收入÷消耗）** — 4.00 · 仅腾讯广告，占消耗 20% — 收入 1.00万元 ÷ 消耗 2,500.00 元" in md
+        assert "本月消耗 1.25万元，超出预算 25.0%" in md and "转化数据可能仍在回传" not in md
+        wb = openpyxl.load_workbook(io.BytesIO(export("xlsx", 2)))
+        kpis = {r[0]: r for r in wb["KPIs"].iter_rows(values_only=True)}
+        assert kpis["roas"][1:] == (4.0, "ROI（收入÷消耗）", "仅腾讯广告，占消耗 20%（收入 1.00万元 ÷ 消耗 2,500.00 元）")
+        assert kpis["spend"][3] is None  # every row
+        assert next(wb["Sections"].iter_rows(min_row=2, values_only=True))[3] == "2026-12-02 12:00 UTC+08:00"
+    finally:
+        h.close()
+
+
+def test_already_posted_refusal_shows_local_time_and_a_link(tmp_path):
+    from datetime import UTC
+
+    from tests.slack_harness import Clock
+
+    h = _harness(tmp_path, Clock(datetime(2026, 12, 2, 4, 0, tzinfo=UTC)))
+    try:
+        h.core.open(h.report, PERIOD, ADMIN, h.clock())
+        _main_post(h)
+        h.wait_for(lambda: h.core.summary(h.report, PERIOD, h.clock(), with_metrics=False).state == "posted")
+        h.command(f"compile {PERIOD}")
+        text = h.wait_for(lambda: [x["text"] for x in h.fake.responses if "已于" in (x.get("text") or "")])[0]
+        assert "已于 2026-12-02 12:00 发布" in text and "https://slack.com/archives/" in text
+    finally:
+        h.close()
+
+
+def test_a_period_report_is_filed_under_the_month_named_in_the_sharing_message(harness):
+    from tests.export_fixtures import chinese_period_report
+
+    h = harness
+    data = chinese_period_report("2026-10-20至2026-11-19").data
+    share(h, "month.csv", data, file_id="F21")
+    text = h.wait_for(lambda: [t for t in replies(h) if "month.csv" in t])[0]
+    # Refused in the report's language, quoting the period and saying how to fix it from Slack.
+    assert "2026-10-20至2026-11-19" in text and "跨了不止一个自然月" in text and "在消息里写明月份" in text
+    assert h.core.summary(h.report, PERIOD, h.clock()).kpi is None
+    share(h, "month.csv", data, file_id="F22", text="<@U0BOTUSER> 11月的巨量数据")
+    text = h.wait_for(lambda: [t for t in replies(h) if "month.csv" in t and "已导入" in t])[0]
+    assert "2026-11" in text and "记入 2026-11" in text
+    kpi = h.core.summary(h.report, PERIOD, h.clock()).kpi
+    assert kpi is not None and kpi.totals["clicks"] > 0
+
+
+def test_the_import_answer_names_unused_columns_and_missing_measures(harness):
+    h = harness
+    data = "日期,推广计划,展现,消费,出站点击\n2026-11-03,A,1000,20.5,7\n".encode()
+    share(h, "noclicks.csv", data, file_id="F23")
+    text = h.wait_for(lambda: [t for t in replies(h) if "noclicks.csv" in t])[0]
+    assert "已导入" in text and "请注意" in text
+    assert "“出站点击”列像是点击，但没有被读取" in text
+    assert "没有点击列：点击率、点击单价、转化率 无值（—）" in text
+
+
+def test_a_configured_source_names_the_month_and_the_platform(tmp_path, clock):
+    from bot.config import parse_reports
+    from tests.export_fixtures import google_campaign_report, pinterest_mapped
+
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    google_campaign_report("27 October 2026 - 23 November 2026", first=date(2026, 10, 27)).write(exports)
+    (tmp_path / "pins").mkdir()
+    pinterest_mapped().write(tmp_path / "pins")
+    config = json.loads(json.dumps(CONFIG))
+    config["reports"][0]["metrics"] = [
+        {"path": "exports/*.csv", "month": "2026-11"},
+        {"path": "pins/*.csv", "platform": "Pinterest",
+         "columns": {"clicks": "Pin clicks", "spend": "Spend in account currency"}}]
+    h = Harness(tmp_path, clock, config=config)
+    try:
+        [report] = parse_reports(config, file=str(tmp_path / "feedsum.toml"), base_dir=str(tmp_path))
+        report = dataclasses.replace(report, team_id=h.fake.team_id)
+        pulls = h.core.data.pull(report, PERIOD, h.clock())
+        assert [p.error for p in pulls] == [None, None]
+        outcomes = [p.outcome for p in pulls]
+        assert [sorted(o.periods) for o in outcomes] == [["2026-11"], ["2026-11"]]
+        assert any("2026-11" in w for w in outcomes[0].warnings)
+        rows = h.core.data.rows(report, PERIOD)
+        assert set(rows["platform"]) == {"Google Ads", "Pinterest"}
+        no_month = {"path": "exports/*.csv"}  # the same report, the month not named
+        [report] = parse_reports({**config, "reports": [{**config["reports"][0], "metrics": [no_month]}]},
+                                 file=str(tmp_path / "feedsum.toml"), base_dir=str(tmp_path))
+        [pull] = h.core.data.pull(report, PERIOD, h.clock())
+        assert "月" in pull.error and 'month = "YYYY-MM"' in pull.error  # in the report's locale
+        assert "27 October 2026 - 23 November 2026" in pull.error
+    finally:
+        h.close()
+# --- files within bounds, imports in chunks ------------------------------------------------------
+
+def big_csv(n: int) -> bytes:
+    """`n` rows of November: 100 impressions, 2 clicks, 1.00 spend each."""
+    lines = ["时间,广告组,展示数,点击数,总花费(元)"]
+    lines += [f"2026-11-{i % 30 + 1:02d},计划{i % 40},100,2,1.00" for i in range(n)]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def test_hostile_workbooks_are_answered_in_the_reports_language(harness):
+    h = harness
+    share(h, "wide.xlsx", hx.padded(300), file_id="FW")  # 16,384 columns claimed in a few KB
+    text = h.wait_for(lambda: [t for t in replies(h) if "wide.xlsx" in t])[0]
+    assert "无法导入" in text and "16,384 列" in text and "1,000 列" in text
+    share(h, "lol.xlsx", hx.laughs_in_sheet(), file_id="FL")  # billion laughs
+    text = h.wait_for(lambda: [t for t in replies(h) if "lol.xlsx" in t])[0]
+    assert "无法导入" in text and "XML 实体" in text
+    assert h.core.summary(h.report, PERIOD, h.clock()).kpi is None
+
+
+def test_an_import_that_fails_half_way_keeps_nothing_and_says_so(harness, monkeypatch):
+    from bot import metrics
+
+    h = harness
+    monkeypatch.setattr(metrics, "IMPORT_CHUNK_ROWS", 200, raising=False)
+    pages = h.db.conn.execute("PRAGMA page_count").fetchone()[0]
+    h.db.conn.execute(f"PRAGMA max_page_count = {pages + 8}")  # the disk fills up after a few chunks
+    try:
+        share(h, "big.csv", big_csv(3000))
+        text = h.wait_for(lambda: [t for t in replies(h) if "big.csv" in t])[0]
+    finally:
+        h.db.conn.execute("PRAGMA max_page_count = 1073741823")
+    assert "无法导入" in text and "没有导入任何数据" in text
+    counts = h.db.conn.execute("SELECT (SELECT COUNT(*) FROM snapshots), (SELECT COUNT(*) FROM metric_rows)").fetchone()
+    assert counts == (0, 0)  # the chunks that went in were deleted again
+    assert h.core.summary(h.report, PERIOD, h.clock()).kpi is None
+    share(h, "big.csv", big_csv(3000), file_id="F2")  # with room again the same file goes in whole
+    h.wait_for(lambda: [t for t in replies(h) if "big.csv" in t and "3000" in t])
+    assert h.core.summary(h.report, PERIOD, h.clock()).kpi.totals["clicks"] == 6000
+
+
+def test_people_keep_writing_while_a_big_import_is_half_way(harness, monkeypatch):
+    """The database is not held for the whole import, and a half-inserted file never counts."""
+    from bot import metrics
+    from storage import repo
+
+    h = harness
+    monkeypatch.setattr(metrics, "IMPORT_CHUNK_ROWS", 100)
+    h.core.open(h.report, PERIOD, ADMIN, h.clock())
+    insert, half_way, go_on = repo.add_snapshot_rows, threading.Event(), threading.Event()
+
+    def insert_then_hold(db, sid, rows):
+        insert(db, sid, rows)
+        if not half_way.is_set():  # hold the import after its first chunk
+            half_way.set()
+            assert go_on.wait(10)
+
+    monkeypatch.setattr(repo, "add_snapshot_rows", insert_then_hold)
+    share(h, "big.csv", big_csv(1000))
+    assert half_way.wait(10)
+    try:
+        modal = h.modal_for("results", OWNER_A, PERIOD)  # Write opens the form
+        assert h.submit_view(modal, modal_values(modal, "写到一半也能保存"), OWNER_A).body == ""
+        summary = h.core.summary(h.report, PERIOD, h.clock())
+        assert summary.sections[0].text == "写到一半也能保存" and summary.kpi is None  # 100 of 1,000 rows: not counted
+    finally:
+        go_on.set()
+    h.wait_for(lambda: [t for t in replies(h) if "big.csv" in t])
+    assert h.core.summary(h.report, PERIOD, h.clock()).kpi.totals["clicks"] == 2000

@@ -6,11 +6,13 @@ API, except where a test names the core or storage directly.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import logging
 import os
 import shutil
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -20,7 +22,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import zipfile
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -228,6 +230,53 @@ def test_open_killed_half_way_is_finished_by_the_next_open_without_duplicates(tm
         assert len(keys) == 6 and len(set(keys)) == 6
 
 
+KILLED_IMPORT = """
+import os, signal, sys
+from datetime import datetime
+from bot import metrics
+from bot.cli import build
+from bot.config import Settings
+from storage import repo
+now = datetime.fromisoformat(sys.argv[1])
+metrics.IMPORT_CHUNK_ROWS = 100
+insert = repo.add_snapshot_rows
+def insert_then_die(db, sid, rows):
+    insert(db, sid, rows)
+    os.kill(os.getpid(), signal.SIGKILL)  # between two chunks
+repo.add_snapshot_rows = insert_then_die
+_app, deps = build(Settings.from_env(os.environ), clock=lambda: now)
+report = deps.core.all_reports()[0]
+deps.core.import_upload(report, "U0ADMIN01", open(sys.argv[2], "rb").read(), "nov.csv", now)
+"""
+
+
+def test_an_import_killed_half_way_never_counts_and_is_cleaned_up(tmp_path):
+    from tests.test_metrics_slack import big_csv
+    from tests.test_runner import OPEN, cli_env
+
+    with FakeSlack() as fake:
+        env = cli_env(tmp_path, fake)
+        export = tmp_path / "nov.csv"
+        export.write_bytes(big_csv(1000))
+        killed = subprocess.run([sys.executable, "-c", KILLED_IMPORT, OPEN.isoformat(), str(export)],
+                                env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60)
+        assert killed.returncode == -9, killed.stderr
+        db = open_db(tmp_path / "f.db")
+        count = "SELECT (SELECT COUNT(*) FROM snapshots WHERE ready = 0), (SELECT COUNT(*) FROM metric_rows)"
+        assert db.conn.execute(count).fetchone() == (1, 100)  # what the dead process left behind
+        assert repo.snapshots_of(db, fake.team_id, "feed-ads", PERIOD) == []  # and it does not count
+        later = OPEN + timedelta(hours=2)  # the next import, in a running bot, an hour or more later
+        from bot.cli import build
+        from bot.config import Settings
+
+        _app, deps = build(Settings.from_env(env), clock=lambda: later)
+        out = deps.core.import_upload(deps.core.all_reports()[0], ADMIN, export.read_bytes(), "nov.csv", later)
+        deps.workers.shutdown(wait=True)
+        assert (out.rows, out.new) == (1000, 1)
+        assert db.conn.execute(count).fetchone() == (0, 1000)  # the leftovers are gone
+        assert len(repo.snapshots_of(db, fake.team_id, "feed-ads", PERIOD)) == 1
+
+
 def test_a_busy_database_is_waited_for_not_failed(harness):
     """Another connection holds the write lock for 1.5 s: the save waits (busy_timeout) and succeeds."""
     h = harness
@@ -308,7 +357,8 @@ def test_a_failed_write_of_a_thread_reply_posts_the_text_back(harness):
     h = harness
     open_period(h)
     p = next(m for m in h.prompts() if m["metadata"]["event_payload"]["key"].endswith("|data:U0OWNERB1"))
-    reply = "数据部分 <!channel> " + "很长的内容 " * 3000
+    typed = "数据部分 <!channel> " + "很长的内容 " * 3000
+    reply = typed.replace("<", "&lt;").replace(">", "&gt;")  # as Slack sends what was typed
     ev = {"type": "message", "channel_type": "im", "channel": p["channel"], "user": OWNER_B, "text": reply,
           "ts": "1800000000.000100", "thread_ts": p["ts"]}
     _fill_disk(h)
@@ -322,7 +372,7 @@ def test_a_failed_write_of_a_thread_reply_posts_the_text_back(harness):
     assert h.core.summary(h.report, PERIOD, h.clock()).sections[1].text is None
     # The event id was not burnt: Slack's retry of the same event is saved now.
     assert h.event(ev, event_id="EvFull", headers={"X-Slack-Retry-Num": "1"}).status == 200
-    h.wait_for(lambda: h.core.summary(h.report, PERIOD, h.clock()).sections[1].text == reply)
+    h.wait_for(lambda: h.core.summary(h.report, PERIOD, h.clock()).sections[1].text == typed)
 
 
 def test_transaction_rolls_back_everything_on_a_failed_write(tmp_path):
@@ -338,6 +388,207 @@ def test_transaction_rolls_back_everything_on_a_failed_write(tmp_path):
     assert db.conn.execute("SELECT COUNT(*) FROM seen_events").fetchone()[0] == 0
     repo.event_seen(db, "b", now)  # the connection is usable afterwards
     assert not db.conn.in_transaction
+
+
+# --- 2b. Edits that never overwrite (#11) ----------------------------------------------------
+
+def _prompt_of(h, section: str, owner: str) -> dict:
+    return next(m for m in h.prompts() if m["metadata"]["event_payload"]["key"].endswith(f"|{section}:{owner}"))
+
+
+def _reply(h, section: str, owner: str, text: str, ts: str, event_id: str, retry: int = 0):
+    p = _prompt_of(h, section, owner)
+    ev = {"type": "message", "channel_type": "im", "channel": p["channel"], "user": owner, "text": text,
+          "ts": ts, "thread_ts": p["ts"]}
+    headers = {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"} if retry else None
+    return h.event(ev, event_id=event_id, headers=headers)
+
+
+def _text_of(h, key: str) -> str | None:
+    sections = h.core.summary(h.report, PERIOD, h.clock(), with_metrics=False).sections
+    return next(s for s in sections if s.key == key).text
+
+
+def _save(h, modal: dict, text: str, user: str):
+    return h.submit_view(modal, modal_values(modal, text), user)
+
+
+def _view(call) -> dict:
+    view = call.params["view"]
+    return json.loads(view) if isinstance(view, str) else view
+
+
+def test_two_coowners_adding_to_a_section_at_once_keep_both_additions(harness):
+    h = harness
+    open_period(h)
+    base = "本月复盘：素材疲劳。"
+    assert _save(h, h.modal_for("lessons", OWNER_A, PERIOD), base, OWNER_A).body == ""
+    modal_a, modal_b = h.modal_for("lessons", OWNER_A, PERIOD), h.modal_for("lessons", OWNER_B, PERIOD)
+    go, replies = threading.Barrier(2), {}
+
+    def save(user, modal, text):
+        go.wait()
+        replies[user] = _save(h, modal, text, user)
+
+    threads = [threading.Thread(target=save, args=(OWNER_A, modal_a, base + "\nA：定向过窄。")),
+               threading.Thread(target=save, args=(OWNER_B, modal_b, base + "\nB：出价偏低。"))]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert all(r.status == 200 and r.body == "" for r in replies.values())  # both forms close
+    text = _text_of(h, "lessons")
+    assert text.count(base) == 1 and "A：定向过窄。" in text and "B：出价偏低。" in text
+    revs = repo.revisions_of(h.db, h.report.team_id, "feed-ads", PERIOD, "lessons")
+    assert [r["revision"] for r in revs] == [1, 2, 3] and revs[-1]["text"] == text
+
+
+def test_a_rewrite_against_an_older_revision_is_refused_with_the_current_text_shown(harness):
+    h = harness
+    open_period(h)
+    assert _save(h, h.modal_for("lessons", OWNER_A, PERIOD), "初稿", OWNER_A).body == ""
+    modal_a, modal_b = h.modal_for("lessons", OWNER_A, PERIOD), h.modal_for("lessons", OWNER_B, PERIOD)
+    assert _save(h, modal_a, "A 重写的版本", OWNER_A).body == ""
+    before = len(h.fake.calls_to("views.update"))
+    r = _save(h, modal_b, "B 重写的版本", OWNER_B)
+    assert r.status == 200 and r.json()["response_action"] == "errors"  # the form stays open
+    assert "第 2 版" in json.dumps(r.json()["errors"], ensure_ascii=False)
+    assert _text_of(h, "lessons") == "A 重写的版本"  # never silently applied
+    # The form is updated in place: the current text shown, B's own text kept in the inputs.
+    call = h.wait_for(lambda: h.fake.calls_to("views.update")[before:])[-1]
+    assert call.params["view_id"] == "V1"
+    view = _view(call)
+    shown = json.dumps(view["blocks"], ensure_ascii=False)
+    assert "A 重写的版本" in shown and "B 重写的版本" in shown
+    # Saving that form again is a choice made with the current text in sight: it is applied.
+    assert _save(h, view, "B 看过 A 的版本后重写", OWNER_B).body == ""
+    assert _text_of(h, "lessons") == "B 看过 A 的版本后重写"
+    # The stale form, submitted again (or replayed), is still refused.
+    assert _save(h, modal_b, "B 重写的版本", OWNER_B).json()["response_action"] == "errors"
+    assert _text_of(h, "lessons") == "B 看过 A 的版本后重写"
+
+
+def test_a_thread_reply_is_not_wiped_by_a_form_opened_before_it(harness):
+    h = harness
+    open_period(h)
+    assert _save(h, h.modal_for("data", OWNER_B, PERIOD), "点击率 2.1%。", OWNER_B).body == ""
+    modal = h.modal_for("data", OWNER_B, PERIOD)  # opened, then left open
+    assert _reply(h, "data", OWNER_B, "补充：转化率 3%。", "1800000000.000100", "EvR1").status == 200
+    h.wait_for(lambda: h.fake.calls_to("reactions.add"))  # the bot confirmed it with ✅
+    assert _save(h, modal, "点击率 2.1%（已核对）。", OWNER_B).body == ""
+    assert _text_of(h, "data") == "点击率 2.1%（已核对）。\n补充：转化率 3%。"
+    # The same form sent again (a double submit, a replay), before and after another reply: its
+    # text is in already, nothing is added twice.
+    assert _save(h, modal, "点击率 2.1%（已核对）。", OWNER_B).body == ""
+    assert _reply(h, "data", OWNER_B, "再补充。", "1800000000.000200", "EvR2").status == 200
+    assert _save(h, modal, "点击率 2.1%（已核对）。", OWNER_B).body == ""
+    assert _text_of(h, "data") == "点击率 2.1%（已核对）。\n补充：转化率 3%。\n再补充。"
+    assert len(repo.revisions_of(h.db, h.report.team_id, "feed-ads", PERIOD, "data")) == 4
+
+
+def test_thread_replies_are_ordered_by_message_time_not_arrival(harness):
+    h = harness
+    open_period(h)
+    assert _reply(h, "data", OWNER_B, "SECOND", "1800000000.000200", "EvSecond").status == 200
+    # Slack's retry of an earlier reply (its first delivery timed out) arrives after the later one.
+    assert _reply(h, "data", OWNER_B, "FIRST", "1800000000.000100", "EvFirst", retry=1).status == 200
+    assert _text_of(h, "data") == "FIRST\nSECOND"
+    assert _reply(h, "data", OWNER_B, "FIRST", "1800000000.000100", "EvFirst", retry=2).status == 200
+    assert _reply(h, "data", OWNER_B, "THIRD", "1800000000.000300", "EvThird").status == 200
+    assert _text_of(h, "data") == "FIRST\nSECOND\nTHIRD"  # a retry is stored once
+    # An edit of the top of the text in the form keeps the replies' order for later retries.
+    modal = h.modal_for("data", OWNER_B, PERIOD)
+    assert _save(h, modal, "FIRST!\nSECOND\nTHIRD", OWNER_B).body == ""
+    assert _reply(h, "data", OWNER_B, "2.5", "1800000000.000250", "EvTwoAndAHalf", retry=1).status == 200
+    assert _text_of(h, "data") == "FIRST!\nSECOND\n2.5\nTHIRD"
+    h.idle()
+    assert len(h.fake.calls_to("reactions.add")) == 4
+
+
+def test_a_thread_reply_is_stored_as_typed_and_escaped_once_on_output(harness):
+    h = harness
+    open_period(h)
+    # What Slack sends when someone types:  CTR <2% & CPA > 45, a link with a label, @a person,
+    # #a channel, @channel and an e-mail address.
+    sent = ("CTR &lt;2% &amp; CPA &gt; 45 见 <https://ads.example.com/r?id=1&amp;m=11|报表> "
+            "<@U0ADMIN01> <#C0REPORT1|ads> <!channel> <mailto:a@example.com|a@example.com> &amp;lt;")
+    assert _reply(h, "data", OWNER_B, sent, "1800000000.000100", "EvEsc").status == 200
+    text = _text_of(h, "data")
+    assert text == ("CTR <2% & CPA > 45 见 报表 (https://ads.example.com/r?id=1&m=11) "
+                    "@U0ADMIN01 #ads @channel a@example.com &lt;")
+    # Escaped exactly once wherever it is shown: the prompt receipt and the posted summary.
+    receipt = json.dumps([c.params for c in h.wait_for(lambda: h.fake.calls_to("chat.update"))], ensure_ascii=False)
+    assert "CTR &lt;2% &amp; CPA &gt; 45" in receipt and "&amp;lt;2%" not in receipt
+    h.command(f"compile {PERIOD}")
+    wait_response(h, "已发布")
+    posted = json.dumps([(m["text"], m["blocks"]) for m in h.fake.posted(CHANNEL)], ensure_ascii=False)
+    assert "CTR &lt;2% &amp; CPA &gt; 45 见 报表 (https://ads.example.com/r?id=1&amp;m=11)" in posted
+    assert "a@example.com &amp;lt;" in posted and "&amp;lt;2%" not in posted
+    for live in ("<!channel>", "<@U0ADMIN01>", "<#C0REPORT1", "<https://", "<mailto:"):
+        assert live not in posted
+    # The form shows it back as typed (plain text input).
+    modal = h.modal_for("data", OWNER_B, PERIOD)
+    assert modal["blocks"][1]["element"]["initial_value"] == text
+
+
+def test_a_lone_surrogate_is_stored_and_the_owner_answered(harness):
+    h = harness
+    open_period(h)
+    r = _save(h, h.modal_for("results", OWNER_A, PERIOD), "上线\ud800完成", OWNER_A)
+    assert r.status == 200 and r.body == ""  # the form closes: saved
+    assert _text_of(h, "results") == "上线\ufffd完成"
+    assert _reply(h, "data", OWNER_B, "点击\udfff率", "1800000000.000100", "EvSurrogate").status == 200
+    assert _text_of(h, "data") == "点击\ufffd率"
+    h.wait_for(lambda: [c for c in h.fake.calls_to("reactions.add") if c.params["timestamp"] == "1800000000.000100"])
+
+
+def test_a_save_while_the_summary_is_being_posted_reaches_the_channel(harness):
+    h = harness
+    open_period(h)
+    assert _save(h, h.modal_for("results", OWNER_A, PERIOD), "上线 12 条计划。", OWNER_A).body == ""
+    held = h.fake.faults.hold_threads = threading.Event()
+    h.command(f"compile {PERIOD}")
+    h.wait_for(lambda: h.fake.posted(CHANNEL))  # the main message is out; its thread is held
+    assert _save(h, h.modal_for("market", OWNER_A, PERIOD), "竞品加大短视频投放。", OWNER_A).body == ""
+    assert _reply(h, "data", OWNER_B, "CTR 2.1%", "1800000000.000100", "EvDuring").status == 200
+    assert h.core.summary(h.report, PERIOD, h.clock()).state == "open"  # both saved mid-post
+    held.set()
+    wait_response(h, "已发布")
+    h.idle()
+    main = h.fake.posted(CHANNEL)[0]
+    assert "3/7" in json.dumps(main["blocks"], ensure_ascii=False)  # updated in place
+    everything = json.dumps([m["blocks"] for m in h.fake.posted(CHANNEL)], ensure_ascii=False)
+    assert everything.count("竞品加大短视频投放。") == 1 + 1 and everything.count("CTR 2.1%") == 1 + 1
+    # A later edit is one more update, not a repeat of these.
+    n = len(h.fake.posted(CHANNEL))
+    assert _save(h, h.modal_for("team", ADMIN, PERIOD), "分工不变。", ADMIN).body == ""
+    h.idle()
+    assert len(h.fake.posted(CHANNEL)) == n + 1
+
+
+def test_an_existing_database_keeps_its_answers_and_knows_what_posted_summaries_show(tmp_path):
+    from storage import db as storage_db
+
+    path = tmp_path / "old.db"
+    old = storage_db.connect(path)
+    upgrade = storage_db.MIGRATIONS[storage_db.MIGRATIONS.index(storage_db.m007_answer_order):]
+    del storage_db.MIGRATIONS[-len(upgrade):]
+    try:
+        storage_db.migrate(old)  # the schema before this change
+    finally:
+        storage_db.MIGRATIONS.extend(upgrade)
+    now = datetime(2026, 12, 2, 12, tzinfo=SH)
+    for period, state in (("2026-10", "posted"), ("2026-11", "open")):
+        old.conn.execute("INSERT INTO periods (team_id, report_id, period, state) VALUES ('T', 'r', ?, ?)", (period, state))
+        old.conn.execute("INSERT INTO answers (team_id, report_id, period, section, text, authors, revision, first_at, "
+                         "updated_at) VALUES ('T', 'r', ?, 's', 'x', '[]', 3, ?, ?)", (period, now.isoformat(), now.isoformat()))
+    old.conn.close()
+    db = open_db(path)
+    assert repo.claim_shown(db, "T", "r", "2026-10", "s", 3) is None  # the post shows revision 3
+    assert repo.claim_shown(db, "T", "r", "2026-11", "s", 3) == 0  # nothing posted yet
+    saved = repo.save_answer(db, "T", "r", "2026-10", "s", text="y", author="U", via="thread", now=now,
+                             append=True, ts="1800000000.000100")
+    assert saved.revision == 4 and saved.text == "x\ny"
 
 
 # --- 3. Hostile and broken input -------------------------------------------------------------
@@ -513,6 +764,96 @@ def test_a_huge_body_is_refused_with_413_before_parsing(harness):
     r = harness.post("payload=" + "x" * (1024 * 1024 + 1), content_type="application/x-www-form-urlencoded")
     assert r.status == 413
     assert harness.get("/healthz").status == 200
+
+
+# --- slow clients (slow-loris) -------------------------------------------------------------------
+
+SLOW_REQUEST = b"POST /slack/events HTTP/1.1\r\nHost: feedsum\r\nContent-Type: application/json\r\n"
+
+
+def _get_within(url: str, seconds: float) -> int:
+    with urllib.request.urlopen(url, timeout=seconds) as resp:
+        return resp.status
+
+
+def test_slow_connections_leave_health_checks_and_slack_answered(harness):
+    """120 connections each sending a request's headers a byte at a time (never idle, never done)."""
+    h = harness
+    slow: list[socket.socket] = []
+    try:
+        for _ in range(120):
+            s = socket.create_connection(("127.0.0.1", h.port), timeout=5)
+            s.sendall(SLOW_REQUEST[:1])
+            slow.append(s)
+        for i in range(1, 4):  # three rounds: every connection sends its next byte, then we ask
+            for s in slow:
+                s.sendall(SLOW_REQUEST[i:i + 1])
+            t0 = time.monotonic()
+            assert _get_within(h.url + "/healthz", 5) == 200
+            r = h.command("help")
+            assert r.status == 200 and "/feedsum" in r.body and time.monotonic() - t0 < 5
+    finally:
+        for s in slow:
+            s.close()
+
+
+def test_a_request_that_never_finishes_arriving_is_cut_off(harness):
+    """Past the deadline a trickling connection is closed; a whole request still gets through."""
+    from handlers.server import make_server
+
+    server = make_server(harness.app, host="127.0.0.1", port=0, threads=2, request_deadline=1, cleanup_interval=1)
+    threading.Thread(target=server.run, daemon=True).start()
+    url = f"http://127.0.0.1:{server.effective_port}"
+    s = socket.create_connection(("127.0.0.1", server.effective_port), timeout=5)
+    try:
+        deadline = time.monotonic() + 6
+        closed = False
+        for byte in SLOW_REQUEST * 100:
+            try:
+                s.sendall(bytes([byte]))
+                s.settimeout(0.2)
+                closed = s.recv(1) == b""
+            except TimeoutError:
+                pass
+            except OSError:  # reset by the server
+                closed = True
+            if closed or time.monotonic() > deadline:
+                break
+        assert closed, "the trickling connection was still open"
+        assert _get_within(url + "/healthz", 5) == 200
+    finally:
+        s.close()
+        server.close()
+
+
+def test_at_the_connection_limit_new_clients_wait_only_until_the_deadline(harness, monkeypatch):
+    """waitress stops accepting at its limit (new connections queue in the backlog); trickling
+    connections past the deadline are closed, and the queued health check is then answered."""
+    from handlers import server as http
+
+    monkeypatch.setattr(http, "CONNECTION_LIMIT", 5)
+    server = http.make_server(harness.app, host="127.0.0.1", port=0, threads=2, request_deadline=1,
+                              cleanup_interval=1)
+    threading.Thread(target=server.run, daemon=True).start()
+    slow = [socket.create_connection(("127.0.0.1", server.effective_port), timeout=5) for _ in range(5)]
+    stop = threading.Event()
+
+    def trickle():
+        for byte in SLOW_REQUEST * 100:
+            for s in slow:
+                with contextlib.suppress(OSError):  # closed by the server: that is the point
+                    s.sendall(bytes([byte]))
+            if stop.wait(0.1):
+                return
+
+    threading.Thread(target=trickle, daemon=True).start()
+    try:
+        assert _get_within(f"http://127.0.0.1:{server.effective_port}/healthz", 8) == 200
+    finally:
+        stop.set()
+        for s in slow:
+            s.close()
+        server.close()
 
 
 # --- uploads -------------------------------------------------------------------------------------

@@ -1,10 +1,10 @@
 from __future__ import annotations
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.commands import parse
-from bot.mrkdwn import escape, split_text
+from bot.mrkdwn import escape, from_slack, split_text, storable
 from bot.periods import PeriodError, default_period, label, parse_period, shift
 
 
@@ -45,3 +45,72 @@ def test_periods():
     from datetime import UTC, datetime
     assert default_period(datetime(2026, 12, 2, tzinfo=UTC)) == "2026-11"
     assert default_period(datetime(2026, 11, 28, tzinfo=UTC)) == "2026-11"
+
+
+# --- text on the way in: decoded once, storable ----------------------------------------------------
+
+@given(st.text())
+def test_slack_escaping_is_undone_exactly_once(text):
+    # A reply is escaped by Slack (& < > only, no entity can appear); decoding gives it back.
+    assert from_slack(escape(text)) == storable(text)
+
+
+def test_slack_entities_keep_an_inert_readable_form():
+    names = {"U0ALICE01": "alice"}.get
+    cases = {
+        "<@U0ALICE01>": "@alice", "<@U0BOB0001>": "@U0BOB0001", "<@U0BOB0001|bob>": "@bob",
+        "<#C0ADS0001|ads>": "#ads", "<#C0ADS0001>": "#C0ADS0001",
+        "<!channel> <!here> <!everyone>": "@channel @here @everyone",
+        "<!subteam^S0TEAM001|@ads-team>": "@ads-team", "<!subteam^S0TEAM001>": "@S0TEAM001",
+        "<!date^1392734382^{date_num}|2014-02-18>": "2014-02-18",
+        "<https://x.example/a?b=1&amp;c=2|报表>": "报表 (https://x.example/a?b=1&c=2)",
+        "<https://x.example/>": "https://x.example/", "<http://x.example|x.example>": "x.example",
+        "<mailto:a@x.example|a@x.example>": "a@x.example",
+        "a &amp;lt; b": "a &lt; b", "&lt;@U0ALICE01&gt;": "<@U0ALICE01>",
+    }
+    for sent, typed in cases.items():
+        assert from_slack(sent, names) == typed, sent
+    assert from_slack("<@U0ALICE01>", lambda uid: 1 / 0) == "@U0ALICE01"  # a failed lookup keeps the id
+
+
+def test_storable_replaces_only_what_utf8_cannot_encode():
+    assert storable("上线\ud800完成\udfff") == "上线\ufffd完成\ufffd"
+    assert storable("\ud83d\ude00") == "😀"  # a pair that arrived split is joined
+    assert storable("普通 text 😀") == "普通 text 😀"
+    storable("x\ud800").encode("utf-8")
+
+
+def test_a_form_edit_is_merged_only_with_additions_at_the_end():
+    from bot.workflow import merge_appended
+
+    assert merge_appended("base", "base\nreply", "base edited") == "base edited\nreply"
+    assert merge_appended("", "reply", "mine") == "mine\nreply"
+    assert merge_appended("base", "base", "mine") == "mine"
+    assert merge_appended("base", "base\n\nmore\nlines", "mine\n") == "mine\nmore\nlines"
+    assert merge_appended("base", "changed base\nreply", "mine") is None
+    assert merge_appended("base", "", "mine") is None
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.permutations(range(6)), st.sampled_from([None, 2, 4]))
+def test_thread_replies_end_up_in_message_order_whatever_the_arrival(order, edit_after):
+    from datetime import UTC, datetime
+
+    from storage import repo
+    from storage.db import open_db
+
+    db, now = open_db(":memory:"), datetime(2026, 11, 26, tzinfo=UTC)
+    head = "form text"
+    repo.save_answer(db, "T", "r", "p", "s", text=head, author="U", via="modal", now=now)
+    for n, i in enumerate(order):
+        repo.save_answer(db, "T", "r", "p", "s", text=f"reply {i}", author="U", via="thread", now=now,
+                         append=True, ts=f"1800000000.{i:06d}")
+        repo.save_answer(db, "T", "r", "p", "s", text=f"reply {i}", author="U", via="thread", now=now,
+                         append=True, ts=f"1800000000.{i:06d}")  # delivered twice: stored once
+        if n == edit_after:  # the form rewrites the top; later replies still find their place
+            text = repo.answers_of(db, "T", "r", "p")["s"]["text"]
+            head = "FORM TEXT"
+            repo.save_answer(db, "T", "r", "p", "s", text=text.replace("form text", head), author="U",
+                             via="modal", now=now)
+    text = repo.answers_of(db, "T", "r", "p")["s"]["text"]
+    assert text == "\n".join([head] + [f"reply {i}" for i in range(6)])
