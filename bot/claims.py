@@ -251,7 +251,7 @@ _UP_NOUNS = ("higher", "more", "increase", "rise", "gain", "growth", "jump", "up
 _TRAILING_DIR_RE = re.compile(
     r"\s*(?:MoM\s+|month[\s-]over[\s-]month\s+)?(?:的\s*)?(higher|lower|more|less|increase|rise|gain|growth|jump|uplift|lift|"
     r"climb|improvement|decrease|decline|drop|fall|dip|reduction|slide|增长|增幅|涨幅|提升|上涨|升幅|下降|下滑|降幅|跌幅|改善|优化)"
-    r"(?![A-Za-z])", re.I)
+    r"(?![A-Za-z])(?!\s*(?:了|by|of)?\s*[+\-−]?[¥￥$]?\d)", re.I)  # "0.98% 提升 0.07 个百分点": that word is the next figure's
 # "翻倍", "nearly doubled": a change by a factor (as a relative change: doubled = +100%)
 _MULTIPLES = ((r"doubled|翻倍|翻了一番|翻番|翻了一倍|增长了?一倍", 1.0), (r"tripled|翻了两倍|增长了?两倍", 2.0),
               (r"quadrupled|翻了两番", 3.0), (r"halved|减半|腰斩|cut in half", -0.5))
@@ -1596,7 +1596,7 @@ class _Parser:
             trailing = text[n.end:min(n.end + 24, nums[i + 1].start if i + 1 < len(nums) else len(text))]
             direction = _direction(lead, key)
             if direction is None:  # "a 12% increase", "12% 的增长"
-                t = _TRAILING_DIR_RE.match(trailing)
+                t = _TRAILING_DIR_RE.match(text, n.end, min(self.s1, n.end + 30))
                 if t:
                     word = t.group(1).lower()
                     if word in ("improvement", "改善", "优化"):
@@ -1655,6 +1655,10 @@ class _Parser:
             if n.unit == "pct" and key in BASE_KEYS and _SHARE_WORD_RE.search(text, self.c0, n.start):
                 self.value(key, n, snip, share=True)  # "…贡献 50.7 万，占 32.5%"
                 continue
+            if n.unit == "pct" and key == "spend" and not n.sign and not direction and any(
+                    e.kind == "target" and e.budget and self.s0 <= e.start < n.start for e in self.events):
+                self.value(key, n, snip)  # "预算 40 万，使用 98.5%": the budget's share spent
+                continue
             if (carried and not self.subject_before(n)) or (have_value and not self.new_subject(lead_from, n)):
                 continue  # a second bare figure has an unclear subject
             have_value = self.value(key, n, snip, approx=approx)
@@ -1690,6 +1694,10 @@ class _Parser:
             return True
         if n.unit == "pct" and key in BASE_KEYS and (share or _SHARE_WORD_RE.search(self.text, self.c0, n.start)):
             self.share(key, n, snip, month, approx, parts)
+            return True
+        if n.unit == "pct" and key == "spend" and not n.sign and any(
+                e.kind == "target" and e.budget and self.s0 <= e.start < n.start for e in self.events):
+            self.target(key, n, snip, ("target", "share", True))  # "预算 40 万，使用 98.5%"
             return True
         if not self._level_ok(key, n):
             return False

@@ -693,3 +693,26 @@ CORPUS += [
     _e(EN, 'CTR hovered around 1%.', 'ok'),
     _e(EN, 'CPM of roughly ¥24.', 'ok'),
 ]
+
+# Whole sections as a writer posts them: many sentences, paragraphs, platforms, campaigns and a day.
+CORPUS += [
+    _e(ZH, "11 月整体表现稳中有升。全月消耗 39.42 万元（预算 40 万，使用 98.5%），带来转化 8,221 个，CPA 47.95 元，"
+           "低于 50 元的目标；ROI 3.96，高于 3.0 的目标。\n点击率 1.00%，较 10 月的 0.93% 提升 0.07 个百分点，但仍未达到"
+           " 1.10% 的目标。\n\n分平台看：巨量引擎消耗 24.90 万，CPA 55.64 元；腾讯广告消耗 14.52 万，CPA 38.76 元，转化率"
+           " 5.94%。\n分计划看：QQ浏览器拉新依旧最稳，CPA 25.59 元，ROI 5.96；抖音-拉新-B 表现最差，CPA 63.29 元，环比上升"
+           " 2.2%。微信朋友圈-品牌以品牌曝光为主，CTR 0.71%，ROI 2.24。\n双十一当天消耗 1.29 万元，CPA 48.99 元，与月均基本"
+           "持平。\n\n下月计划：CPA 目标 45 元，预算 45 万，重点放量 QQ浏览器拉新。", "ok"),
+    _e(EN, "November recap. We spent ¥394,194 (98.5% of the ¥400k budget) and drove 8,221 conversions at a CPA of "
+           "¥47.95, under the ¥50 target. ROAS was 3.96 against a 3.0 target.\nCTR improved to 1.00% from 0.93% in "
+           "October but missed the 1.10% goal. CVR slipped to 5.02% (October: 5.10%).\n\nBy platform: Ocean Engine "
+           "spent ¥249k at a CPA of ¥55.64; Tencent Ads spent ¥145k at ¥38.76, with a 5.94% CVR.\nQQ浏览器拉新 stayed "
+           "our most efficient campaign (CPA ¥25.59, ROAS 5.96). 抖音-拉新-B was the weakest: CPA ¥63.29, up 2.2% MoM. "
+           "The 微信朋友圈-品牌 campaign is mainly about reach; its CTR was 0.71% and ROAS 2.24.\nOn Nov 11 we spent "
+           "¥12,934 at a CPA of ¥48.99, close to the monthly average.\n\nNext month: CPA target ¥45, budget ¥450k, "
+           "scale QQ浏览器拉新.", "ok"),
+    _e(ZH, "全月消耗 39.42 万元（预算 40 万，使用 96.5%）。", "wrong", "98.5% of the budget"),
+    _e(ZH, "点击率 1.00%，较 10 月的 0.98% 提升 0.07 个百分点。", "wrong", "October 0.93%"),
+    _e(ZH, "分平台看：巨量引擎消耗 26.90 万，CPA 55.64 元；腾讯广告消耗 14.52 万。", "wrong", "巨量引擎 24.90万"),
+    _e(EN, "By platform: Ocean Engine spent ¥249k at a CPA of ¥55.64; Tencent Ads spent ¥145k at ¥36.76.", "wrong",
+       "Tencent Ads CPA ¥38.76; a known miss: 'at ¥36.76' names no KPI"),
+]
