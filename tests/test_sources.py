@@ -391,3 +391,19 @@ def test_secret_key_is_checked_at_start():
 def test_source_labels_and_metric_source_defaults():
     assert MetricSource(api="meta", account="act_1").label == "meta:act_1"
     assert MetricSource(path="x/*.csv").label == "x/*.csv"
+
+
+def test_two_accounts_with_a_same_named_campaign_both_count_and_the_api_replaces_older_exports(tmp_path, google):
+    google.customers["2223334444"] = Customer(name="Acme HK", currency="USD", time_zone="America/New_York",
+                                              campaigns={"333": "品牌词"},
+                                              rows=[("2026-11-01", "333", 700, 70, 7_000_000, 1.0, 20.0)])
+    m = metrics_for(tmp_path, google.env())
+    # An export imported by hand before the API was set up: same day and campaign, no ids.
+    csv = "Day,Campaign,Impr.,Clicks,Cost\n2026-11-01,品牌词,999,99,99.00\n".encode()
+    report = report_with(google_source(google), google_source(google, account="222-333-4444"))
+    m.import_file(report, csv, name="old.csv", origin="slack", now=NOW, preset="google-ads")
+    m.pull(report, "2026-11", NOW)
+    rows = m.rows(report, "2026-11")
+    brand = rows[(rows["campaign"] == "品牌词") & (rows["date"] == "2026-11-01")]
+    assert sorted(brand["clicks"]) == [70, 100]  # both accounts' rows; the older export gave way
+
