@@ -220,13 +220,30 @@ class Metrics:
         if not len(rows):
             return None
         previous = self.rows(report, periods.shift(period, -1))
+        (rows, previous), mixed = self._one_currency(report, [rows, previous])
         targets = self.targets(report, period)
         budget = targets.pop("spend", None) or report.budget
         first, _last = periods.bounds(period)
         today = now.astimezone(report.tz).date()
         as_of = today if first <= today else None  # after the month: pacing is final
-        return build_report(period, rows, previous if len(previous) else None, targets=targets, budget=budget,
-                            as_of=as_of, roi_mode=report.roi)
+        built = build_report(period, rows, previous if len(previous) else None, targets=targets, budget=budget,
+                             as_of=as_of, roi_mode=report.roi)
+        built.mixed_currencies = mixed
+        return built
+
+    def _one_currency(self, report: Report, frames: list[pd.DataFrame]):
+        """Accounts' amounts in the report's currency, or refused when they can't be (bot/kpi.py)."""
+        from bot.kpi import one_currency
+        from storage import sources as source_store
+
+        currency_of = source_store.account_currencies(self.db, report.team_id, report.id)
+        if not currency_of:
+            return frames, ()
+        return one_currency(frames, currency_of, report.currency, report.currency_rates)
+
+    def mixed_currencies(self, report: Report, period: str) -> tuple[str, ...]:
+        """The currencies that keep the month's amounts from being added up (empty: none)."""
+        return self._one_currency(report, [self.rows(report, period)])[1]
 
 
 ERROR_CHARS = 500  # a driver's message may quote the whole query; admins need the start of it
