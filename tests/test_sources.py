@@ -407,3 +407,12 @@ def test_two_accounts_with_a_same_named_campaign_both_count_and_the_api_replaces
     brand = rows[(rows["campaign"] == "品牌词") & (rows["date"] == "2026-11-01")]
     assert sorted(brand["clicks"]) == [70, 100]  # both accounts' rows; the older export gave way
 
+
+
+def test_reports_with_an_api_source_are_pulled_every_business_day_of_the_month():
+    from bot.schedule import ReportPlan, timeline
+
+    window = timeline(ReportPlan("r", "Asia/Shanghai", "CN", pull=True), "2026-12").pulls
+    daily = timeline(ReportPlan("r", "Asia/Shanghai", "CN", pull=True, pull_daily=True), "2026-12").pulls
+    assert window[0].date() == date(2026, 12, 29) and daily[0].date() == date(2026, 12, 1)
+    assert daily[-len(window):] == window

@@ -10,6 +10,7 @@ import pytest
 
 from bot.cli import sync_reports
 from bot.config import parse_reports
+from bot.runner import tick
 from bot.sources.pulling import ApiKit
 from tests.fake_ads.google import Customer, FakeGoogleAds
 from tests.fake_ads.meta import AdAccount, FakeMeta
@@ -58,11 +59,10 @@ def test_the_post_carries_the_platforms_kpis_and_a_backfill_updates_it(tmp_path,
         # Late conversions for November arrive in December; the daily pull of December's period
         # reaches back into November through the backfill window.
         google.customers["1234567890"].rows[1] = ("2026-11-20", "222", 50_000, 500, 250_000_000_000, 16.0, 8_000.0)
-        h.clock.now = datetime(2026, 12, 8, 10, 0, tzinfo=SH)
+        h.clock.now = datetime(2026, 12, 8, 10, 0, 30, tzinfo=SH)
         updates = len(h.fake.calls_to("chat.update"))
-        h.command("refresh 2026-12")
-        answered(h, "google-ads:123-456-7890")
-        h.idle()
+        lines = tick(h.core, h.clock.now)  # December's daily pull
+        assert any("2026-12 pull" in line for line in lines), lines
         redrawn = [c for c in h.fake.calls_to("chat.update")[updates:] if c.params["ts"] == main["ts"]]
         assert redrawn and "66" in blocks_text(redrawn[-1].params["blocks"])  # 60 conversions became 66
         notes = [m["text"] for m in h.fake.posted(CHANNEL) if m.get("thread_ts") == main["ts"] and "📊" in (m["text"] or "")]
