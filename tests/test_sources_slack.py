@@ -128,3 +128,63 @@ def test_accounts_in_two_currencies_are_not_added_up_without_rates(tmp_path, clo
             assert kpi.totals["spend"] == pytest.approx(750_000 + 7_000) and not kpi.mixed_currencies
         finally:
             h.close()
+
+
+# --- the command line --------------------------------------------------------------------------
+
+def _toml(fake, extra: str = "") -> str:
+    return f'''[[reports]]
+id = "feed-ads"
+name = "信息流投放组"
+channel = "C0REPORT1"
+admins = ["U0ADMIN01"]
+
+[[reports.metrics]]
+api = "google-ads"
+account = "123-456-7890"
+credentials = "env:GOOGLE_ADS"
+base_url = "{fake.url}"
+token_url = "{fake.url}/token"
+{extra}'''
+
+
+def test_sources_check_prints_what_each_account_sees_and_never_a_secret(tmp_path, capsys, monkeypatch, google):
+    from bot.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "feedsum.toml").write_text(_toml(google), encoding="utf-8")
+    for k, v in google.env().items():
+        monkeypatch.setenv(k, v)
+    assert main(["sources", "check"]) == 0
+    out = capsys.readouterr().out
+    assert 'feed-ads  google-ads:123-456-7890  OK  "Acme 搜索" · CNY · Asia/Shanghai · 2 campaigns' in out
+    monkeypatch.setenv("GOOGLE_ADS_REFRESH_TOKEN", "1//not-it")
+    assert main(["sources", "check"]) == 2
+    captured = capsys.readouterr()
+    assert "FAILED" in captured.out and "invalid_grant" in captured.out and "1 source(s) failed" in captured.err
+    assert not any(secret in captured.out + captured.err for secret in ("1//not-it", "csecret", "devtoken", "ya29"))
+    assert not (tmp_path / "feedsum.db").exists()  # a check stores nothing
+
+
+def test_feedsum_pull_pulls_now_with_a_progress_bar(tmp_path, clock, capsys, google):
+    from argparse import Namespace
+
+    from bot import sources_cli
+
+    h = api_harness(tmp_path, clock, google.env(), google_source(google))
+    try:
+        code = sources_cli.pull(h.settings, Namespace(report="feed-ads", month="2026-11"),
+                                build=lambda settings, clock: (h.app, h.deps), clock=h.clock)
+        captured = capsys.readouterr()
+        assert code == 0 and "google-ads:123-456-7890: 2 rows, new data" in captured.out
+        assert "feed-ads 2026-11" in captured.err  # tqdm's bar on stderr
+        assert h.core.summary(h.report, PERIOD, h.clock()).kpi.totals["clicks"] == 1_500
+        assert sources_cli.listing(h.settings, Namespace(report=None)) == 0
+        listed = capsys.readouterr().out
+        assert "google-ads:123-456-7890  Acme 搜索 · CNY · Asia/Shanghai  last pull 2026-11-26" in listed
+        assert "2 rows  ok" in listed
+        with pytest.raises(Exception, match="--month"):
+            sources_cli.pull(h.settings, Namespace(report=None, month="November"),
+                             build=lambda settings, clock: (h.app, h.deps), clock=h.clock)
+    finally:
+        h.close()
