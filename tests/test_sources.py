@@ -10,7 +10,6 @@ from cryptography.fernet import Fernet
 
 from bot.config import ConfigError, MetricSource, parse_reports
 from bot.metrics import Metrics
-from bot.sources.base import AuthError, RateLimitError, ResponseError
 from bot.sources.pulling import ApiKit, pull_ranges
 from storage import repo
 from storage import sources as store
@@ -416,3 +415,16 @@ def test_reports_with_an_api_source_are_pulled_every_business_day_of_the_month()
     daily = timeline(ReportPlan("r", "Asia/Shanghai", "CN", pull=True, pull_daily=True), "2026-12").pulls
     assert window[0].date() == date(2026, 12, 29) and daily[0].date() == date(2026, 12, 1)
     assert daily[-len(window):] == window
+
+
+def test_meta_check_sees_the_account_campaigns_and_the_action_types_to_choose_from(meta):
+    source = meta_source(meta)
+    source.pop("conversion_action")
+    report = report_with(source)
+    meta.accounts["act_555"].rows.append(("2026-12-01", "c1", "Retargeting", 10, 1, 1.0,
+                                          {"lead": 1, "link_click": 1}, {}))
+    account = ApiKit(env=META_ENV, sleep=Sleeps()).client(None, report, report.metrics[0], NOW).check()
+    assert (account.name, account.currency, account.timezone, account.campaigns) == (
+        "Acme Shop", "USD", "America/Los_Angeles", 2)
+    [note] = account.notes
+    assert note.endswith("action types of the last 7 days: lead, link_click")

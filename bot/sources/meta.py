@@ -36,7 +36,7 @@ POLL_FIRST, POLL_MAX, POLL_BUDGET = 2.0, 15.0, 600.0  # async job polling (secon
 LEVELS = {"campaign": "campaign", "adgroup": "adset"}
 
 
-class TooMuchData(Exception):
+class TooMuchData(ApiError):
     """The synchronous call was refused for its size; the same query runs as an async job."""
 
 
@@ -96,7 +96,7 @@ class Meta(Client):
         if code in THROTTLE_CODES or code in BUC_CODES:
             return Verdict("throttled", wait=self._regain_seconds(resp), message=f"rate-limited ({shown})")
         if (code, sub) == TOO_MUCH_DATA:
-            raise TooMuchData(shown)
+            raise TooMuchData(f"{self.name}: {what}: Meta refused the amount of data ({shown})")
         if error.get("is_transient") or code in (1, 2) or resp.status_code >= 500:
             return Verdict("retry", message=shown)
         if code == 100 and ("field" in message.lower() or "param" in message.lower()):
