@@ -204,10 +204,12 @@ class Metrics:
 
     # --- reading ---------------------------------------------------------------------------
 
-    def rows(self, report: Report, period: str) -> pd.DataFrame:
-        """The period's rows: its snapshots combined, newest winning."""
+    def rows(self, report: Report, period: str, upto: int | None = None) -> pd.DataFrame:
+        """The period's rows: its snapshots combined, newest winning (`upto`: as they were when
+        this snapshot id was the newest)."""
         frames = [_frame(repo.snapshot_rows(self.db, s["id"]))
-                  for s in repo.snapshots_of(self.db, report.team_id, report.id, period)]
+                  for s in repo.snapshots_of(self.db, report.team_id, report.id, period)
+                  if upto is None or s["id"] <= upto]
         return dedupe(frames) if frames else empty_rows()
 
     def targets(self, report: Report, period: str) -> dict[str, float]:

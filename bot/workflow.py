@@ -713,20 +713,18 @@ class Feedsum:
             {"source": p.source, "kind": kinds.get(p.source, "file"), "error": p.error,
              "rows": p.outcome.rows if p.outcome is not None else None} for p in pulls], now=now)
 
-    def _posted_totals(self, report: Report, period: str) -> dict[str, dict]:
-        """The totals of posted months a pull may change: the period and the three before it (a
-        backfill window reaches back up to 90 days)."""
-        from bot.kpi import kpis
-
+    def _posted_totals(self, report: Report, period: str) -> dict[str, int]:
+        """Posted months a pull may change (the period and the three before it: a backfill window
+        reaches back up to 90 days), each with its newest snapshot id now."""
         out = {}
         for back in range(4):
             p = periods.shift(period, -back)
             prow = repo.period_row(self.db, report.team_id, report.id, p)
             if prow and prow["state"] == "posted":
-                out[p] = kpis(self.data.rows(report, p))
+                out[p] = max((s["id"] for s in repo.snapshots_of(self.db, report.team_id, report.id, p)), default=0)
         return out
 
-    def _show_data_updates(self, report: Report, before: dict[str, dict], now: datetime) -> None:
+    def _show_data_updates(self, report: Report, before: dict[str, int], now: datetime) -> None:
         """Update posted summaries whose figures a pull changed, through the late-update path: the
         main message is redrawn and a thread note says what changed (once per new state)."""
         from bot.claims import fmt_kpi
@@ -735,8 +733,10 @@ class Feedsum:
         from bot.kpi_text import kpi_label
 
         loc = report.locale
-        for p, old in before.items():
-            new = kpis(self.data.rows(report, p))
+        for p, newest in before.items():
+            if max((s["id"] for s in repo.snapshots_of(self.db, report.team_id, report.id, p)), default=0) == newest:
+                continue  # no new snapshot: nothing changed
+            old, new = kpis(self.data.rows(report, p, upto=newest)), kpis(self.data.rows(report, p))
             changed = [k for k in DATA_UPDATE_KEYS if not _same(old.get(k), new.get(k))]
             if not changed:
                 continue
