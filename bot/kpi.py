@@ -154,6 +154,9 @@ class KPIReport:
     # Currencies of accounts whose amounts were not added up (no rates given): spend and revenue
     # are then left without a value rather than mixed.
     mixed_currencies: tuple[str, ...] = ()
+    # last month by platform and by campaign, so a sentence about one can be checked in both months
+    previous_by_platform: pd.DataFrame | None = None
+    previous_by_campaign: pd.DataFrame | None = None
 
     @property
     def roi_key(self) -> str:
@@ -476,6 +479,9 @@ def build_report(
     by_campaign = by_campaign.reset_index(drop=True)
     daily = kpi_table(cur, "date")
     previous_daily = kpi_table(previous_rows, "date") if previous_rows is not None else None
+    has_prev = previous_rows is not None and len(previous_rows)
+    previous_by_platform = kpi_table(previous_rows, "platform") if has_prev else None
+    previous_by_campaign = kpi_table(previous_rows, ["platform", "campaign"]).reset_index() if has_prev else None
 
     pace = None
     if budget is not None and budget > 0:
@@ -501,6 +507,8 @@ def build_report(
         roi_mode=roi_mode,
         coverage=cov,
         previous_coverage=prev_cov,
+        previous_by_platform=previous_by_platform,
+        previous_by_campaign=previous_by_campaign,
     )
 
 
