@@ -145,6 +145,9 @@ def _prompt_data(summary: Summary, key: str) -> list[Block]:
         blocks = [SectionBlock(text=_md(t(loc, "prompt.kpis")), fields=[_md(f) for f in kpi_fields(kpi, loc)])]
         if kpi.pacing is not None:
             blocks.append(ContextBlock(elements=[_md(escape(pacing_text(kpi.pacing, loc)))]))
+        if kpi.mixed_currencies:
+            blocks.append(ContextBlock(elements=[_md(t(loc, "kpi.mixed_currencies",
+                                                       codes="、".join(kpi.mixed_currencies)))]))
     elif key == "lessons":
         from bot.draft import missed_targets_text
 

@@ -271,6 +271,9 @@ def test_meta_pages_filters_the_conversion_action_and_keeps_the_token_out_of_url
     assert first["time_increment"] == "1" and first["level"] == "campaign"
     assert '"since": "2026-11-01"' in first["time_range"] and '"until": "2026-11-30"' in first["time_range"]
     assert store.states(m.db, TEAM, "feed-ads")["meta:act_555"]["timezone"] == "America/Los_Angeles"
+    # 2026-12-02 10:00 in Shanghai is still 1 December in Los Angeles: the backfill ends there.
+    m.pull(report_with(meta_source(meta, backfill_days=3)), "2026-12", NOW)
+    assert '"until": "2026-12-01"' in meta.seen("/insights")[-1].query["time_range"]
 
 
 def test_meta_without_a_conversion_action_leaves_conversions_empty(tmp_path, meta):

@@ -116,6 +116,10 @@ def test_accounts_in_two_currencies_are_not_added_up_without_rates(tmp_path, clo
             assert kpi.totals["spend"] is None and kpi.totals["clicks"] == 1_600
             assert kpi.mixed_currencies == ("CNY", "USD")
             assert len([t for t in dm_texts(h, ADMIN) if "currency_rates" in t]) == 1
+            h.command(f"open {PERIOD}")
+            h.idle()
+            prompt = next(m for m in h.prompts() if m["metadata"]["event_payload"]["key"].endswith("|data:U0OWNERB1"))
+            assert "账户币种不同（CNY、USD）" in blocks_text(prompt)
             listing = blocks_text(h.command("sources").json()["blocks"])
             assert "USD" in listing and "currency_rates" in listing
 
