@@ -25,6 +25,7 @@ from bot import periods
 from bot.config import MetricSource, Report
 from bot.exports import CANONICAL_COLUMNS, ExportError, MonthHint, dedupe, empty_rows, read_export
 from bot.kpi import KPIReport, KPIs, build_report, kpis
+from bot.sources.base import ApiError
 from storage import repo
 
 log = logging.getLogger(__name__)
@@ -63,8 +64,11 @@ class SourcePull:
 class Metrics:
     """Imports and KPI reports for the core; pandas stays in here."""
 
-    def __init__(self, db):
+    def __init__(self, db, api=None):
+        from bot.sources.pulling import ApiKit
+
         self.db = db
+        self.api = api or ApiKit()  # how ad platforms' APIs are reached (bot/sources/)
 
     # --- imports ---------------------------------------------------------------------------
 
@@ -130,10 +134,11 @@ class Metrics:
         return self.import_frame(report, result.rows, name=name, origin=origin, digest=digest.hexdigest(),
                                  dropped=result.dropped, now=now, warnings=result.warnings)
 
-    def pull(self, report: Report, period: str, now: datetime) -> list[SourcePull]:
-        """Import every configured source again (files matching the globs, SQL queries).
+    def pull(self, report: Report, period: str, now: datetime, progress=None) -> list[SourcePull]:
+        """Import every configured source again (files matching the globs, SQL queries, APIs).
 
-        A source that fails is reported in its SourcePull; the others still import.
+        A source that fails is reported in its SourcePull; the others still import. `progress` is
+        called with each configured source's label once it is done.
         """
         from bot.i18n import t_plain  # an error is data (stored, logged): escaped where it is shown
 
@@ -149,10 +154,20 @@ class Metrics:
                     pulls.append(_pull_one(report, label, lambda p=path, n=label, s=source: self.import_file(
                         report, Path(p), name=n, origin="file", now=now, preset=s.preset, columns=s.columns,
                         platform=s.platform, month=s.month, date_format=s.date_format, context="config")))
+            elif source.api:
+                pulls.append(_pull_one(report, source.label, lambda s=source: self.import_api(report, s, period, now)))
             else:
                 pulls.append(_pull_one(report, redact_url(source.url or ""),
                                        lambda s=source: self.import_sql(report, s, period, now)))
+            if progress is not None:
+                progress(source.label)
         return pulls
+
+    def import_api(self, report: Report, source: MetricSource, period: str, now: datetime) -> ImportOutcome:
+        """Pull an ad platform's reporting API for the period and its backfill window."""
+        from bot.sources.pulling import import_api
+
+        return import_api(self, report, source, period, now, self.api)[0]
 
     def as_of(self, report: Report, period: str) -> datetime | None:
         """When the period's data was last read (a pull or an upload); None without data."""
@@ -189,10 +204,12 @@ class Metrics:
 
     # --- reading ---------------------------------------------------------------------------
 
-    def rows(self, report: Report, period: str) -> pd.DataFrame:
-        """The period's rows: its snapshots combined, newest winning."""
+    def rows(self, report: Report, period: str, upto: int | None = None) -> pd.DataFrame:
+        """The period's rows: its snapshots combined, newest winning (`upto`: as they were when
+        this snapshot id was the newest)."""
         frames = [_frame(repo.snapshot_rows(self.db, s["id"]))
-                  for s in repo.snapshots_of(self.db, report.team_id, report.id, period)]
+                  for s in repo.snapshots_of(self.db, report.team_id, report.id, period)
+                  if upto is None or s["id"] <= upto]
         return dedupe(frames) if frames else empty_rows()
 
     def targets(self, report: Report, period: str) -> dict[str, float]:
@@ -205,13 +222,30 @@ class Metrics:
         if not len(rows):
             return None
         previous = self.rows(report, periods.shift(period, -1))
+        (rows, previous), mixed = self._one_currency(report, [rows, previous])
         targets = self.targets(report, period)
         budget = targets.pop("spend", None) or report.budget
         first, _last = periods.bounds(period)
         today = now.astimezone(report.tz).date()
         as_of = today if first <= today else None  # after the month: pacing is final
-        return build_report(period, rows, previous if len(previous) else None, targets=targets, budget=budget,
-                            as_of=as_of, roi_mode=report.roi)
+        built = build_report(period, rows, previous if len(previous) else None, targets=targets, budget=budget,
+                             as_of=as_of, roi_mode=report.roi)
+        built.mixed_currencies = mixed
+        return built
+
+    def _one_currency(self, report: Report, frames: list[pd.DataFrame]):
+        """Accounts' amounts in the report's currency, or refused when they can't be (bot/kpi.py)."""
+        from bot.kpi import one_currency
+        from storage import sources as source_store
+
+        currency_of = source_store.account_currencies(self.db, report.team_id, report.id)
+        if not currency_of:
+            return frames, ()
+        return one_currency(frames, currency_of, report.currency, report.currency_rates)
+
+    def mixed_currencies(self, report: Report, period: str) -> tuple[str, ...]:
+        """The currencies that keep the month's amounts from being added up (empty: none)."""
+        return self._one_currency(report, [self.rows(report, period)])[1]
 
 
 ERROR_CHARS = 500  # a driver's message may quote the whole query; admins need the start of it
@@ -220,7 +254,7 @@ ERROR_CHARS = 500  # a driver's message may quote the whole query; admins need t
 def _pull_one(report: Report, label: str, load) -> SourcePull:
     try:
         return SourcePull(label, outcome=load())
-    except (SourceError, ExportError, OSError) as exc:
+    except (SourceError, ExportError, OSError, ApiError) as exc:
         log.warning("data source %s of %s/%s: %s", label, report.team_id, report.id, exc)
         error = exc.text(report.locale) if isinstance(exc, ExportError) else str(exc)
         return SourcePull(label, error=error if len(error) <= ERROR_CHARS else error[:ERROR_CHARS - 1] + "…")
