@@ -269,6 +269,27 @@ def test_closed_port_is_a_clear_error_in_english(tmp_path, clock, postgres):
     assert "Connection refused" in message and "pw-9f8e" not in message
 
 
+def test_a_server_that_never_answers_gives_up_after_the_connect_timeout(tmp_path, postgres, monkeypatch):
+    """A host that takes the connection but never speaks (a hung server, a black-holing firewall)
+    must not hold the pull, and the scheduler with it, for the kernel's TCP timeout."""
+    import socket
+    import time
+
+    import bot.metrics as metrics
+
+    monkeypatch.setattr(metrics, "CONNECT_TIMEOUT_SECONDS", 2)  # libpq's smallest
+    with socket.socket() as mute:
+        mute.bind(("127.0.0.1", 0))
+        mute.listen(8)  # the kernel completes the handshake; nobody ever reads or answers
+        url = f"postgresql+psycopg://ads:pw@127.0.0.1:{mute.getsockname()[1]}/warehouse"
+        started = time.monotonic()
+        with pytest.raises(SourceError) as err:
+            Metrics(_db(tmp_path)).import_sql(_report(tmp_path, "en"), MetricSource(url=url, query=QUERY), PERIOD,
+                                              _now())
+        assert time.monotonic() - started < 10
+    assert "cannot connect" in str(err.value) and "timeout" in str(err.value).lower()
+
+
 def test_wrong_password_never_shows_the_password(tmp_path, postgres):
     url = postgres.url("postgres").replace("s3cret-pw", "not-the-pw")
     with pytest.raises(SourceError) as err:
