@@ -368,10 +368,10 @@ def _engine(report: Report, url: str):
     parsed = sqlalchemy.engine.make_url(url)
     backend = parsed.get_backend_name()
     connect_args: dict[str, object] = {}
-    if backend in ("duckdb", "sqlite") and parsed.database and parsed.database != ":memory:" \
-            and not Path(parsed.database).is_absolute() and not parsed.database.startswith("file:"):
+    local = backend in ("duckdb", "sqlite") and parsed.database and ":" not in parsed.database  # not :memory:, md:, file:
+    if local and not Path(parsed.database).is_absolute():
         parsed = parsed.set(database=str(Path(report.base_dir) / parsed.database))
-    if backend == "duckdb" and parsed.database not in (None, "", ":memory:") and "access_mode" not in parsed.query:
+    if local and backend == "duckdb" and "access_mode" not in parsed.query:
         connect_args["read_only"] = True
     if backend == "postgresql" and "connect_timeout" not in parsed.query:
         connect_args["connect_timeout"] = CONNECT_TIMEOUT_SECONDS
