@@ -114,14 +114,14 @@ def child_fetch(url: str, query: str) -> dict:
     _warm(url)
     start = time.perf_counter()
     engine = sqlalchemy.create_engine(url)
-    sums, rows = [], 0
+    groups, rows = None, 0
     with engine.connect() as conn:
         conn = conn.execution_options(stream_results=True, max_row_buffer=50_000)
         params = {"start": "2026-11-01", "end": "2026-11-30"}
         for chunk in pd.read_sql_query(sqlalchemy.text(query), conn, params=params, chunksize=50_000):
             rows += len(chunk)
-            sums.append(chunk.groupby(["date", "platform", "campaign"]).sum(min_count=1))
-    groups = pd.concat(sums).groupby(level=[0, 1, 2]).sum(min_count=1)
+            part = chunk.groupby(["date", "platform", "campaign"]).sum(min_count=1)
+            groups = part if groups is None else pd.concat([groups, part]).groupby(level=[0, 1, 2]).sum(min_count=1)
     seconds = time.perf_counter() - start
     engine.dispose()
     return {"seconds": seconds, "rows": rows, "groups": len(groups), "peak_mib": _peak_mib(),
@@ -142,6 +142,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, default=10_000_000)
     parser.add_argument("--no-raw-import", action="store_true", help="skip feedsum storing the raw rows")
+    parser.add_argument("--engine", choices=("postgresql", "duckdb"), action="append",
+                        help="only this engine (repeatable); default both")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -161,6 +163,8 @@ def main() -> None:
     engines = {"postgresql": server.create_database("ads"), "duckdb": f"duckdb:///{work / 'ads.duckdb'}"}
     try:
         for engine, url in engines.items():
+            if args.engine and engine not in args.engine:
+                continue
             made = run_child("generate", url, engine, str(n))
             print(f"\n{engine}: {n:,} rows generated in the engine in {made['seconds']:.1f} s")
             results = {"feedsum, aggregated in the engine": run_child("feedsum", url, AGGREGATED),
