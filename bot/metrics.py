@@ -375,7 +375,10 @@ def _engine(report: Report, url: str):
         connect_args["read_only"] = True
     if backend == "postgresql" and "connect_timeout" not in parsed.query:
         connect_args["connect_timeout"] = CONNECT_TIMEOUT_SECONDS
-    return sqlalchemy.create_engine(parsed, poolclass=NullPool, connect_args=connect_args)
+    engine = sqlalchemy.create_engine(parsed, poolclass=NullPool, connect_args=connect_args)
+    if backend == "duckdb":  # its progress bar would be drawn on the bot's stdout during a long query
+        sqlalchemy.event.listen(engine, "connect", lambda dbapi, _record: dbapi.execute("SET enable_progress_bar = false"))
+    return engine
 
 
 def _sql_error(report: Report, key: str, url: str, exc: BaseException) -> SourceError:

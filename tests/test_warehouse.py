@@ -178,10 +178,12 @@ def test_duckdb_source_scheduled_pull_gives_the_months_kpis(tmp_path, clock):
         h.close()
 
 
-def test_duckdb_file_relative_to_the_config_opens_read_only(tmp_path, clock):
+def test_duckdb_file_relative_to_the_config_opens_read_only_and_quiet(tmp_path, clock):
+    """Read-only, and without DuckDB's progress bar (drawn on stdout for a query over 2 s)."""
     duck_ads(tmp_path / "warehouse.duckdb", n=500)
     h = harness_with(tmp_path, clock, "duckdb:///warehouse.duckdb",
-                     query=QUERY.replace("GROUP BY", "AND current_setting('access_mode') = 'read_only' GROUP BY"))
+                     query=QUERY.replace("GROUP BY", "AND current_setting('access_mode') = 'read_only' "
+                                                     "AND NOT current_setting('enable_progress_bar') GROUP BY"))
     try:
         [pull] = h.core.pull(h.report, PERIOD, h.clock())
         assert pull.error is None and pull.outcome.rows == truth(500)["rows"]
