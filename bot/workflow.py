@@ -92,6 +92,7 @@ class Summary:
     post_ts: str | None = None
     kpi: Any = None  # bot.kpi.KPIReport when metrics exist
     claims_line: str | None = None
+    claim_data: Any = None  # bot.claims.ClaimData: the KPI report's slices and targets, built once
     checks: dict[str, list] = field(default_factory=dict)  # section key -> figures checked in it
     failures: list[dict[str, Any]] = field(default_factory=list)
     names: dict[str, str] = field(default_factory=dict)  # user id -> display name
@@ -279,12 +280,11 @@ class Feedsum:
         kpi = summary.kpi
         if kpi is None:
             return []
-        from bot.claims import check_claims
+        from bot.claims import check_claims, claim_data
 
-        names = list(kpi.by_platform.index.astype(str))
-        if "campaign" in kpi.by_campaign.columns:
-            names += list(kpi.by_campaign["campaign"].astype(str))
-        return check_claims(text, kpi.totals, kpi.previous, roi_mode=summary.report.roi, scope_names=names)
+        if summary.claim_data is None:
+            summary.claim_data = claim_data(kpi)
+        return check_claims(text, kpi.totals, kpi.previous, roi_mode=kpi.roi_mode, data=summary.claim_data)
 
     # --- exactly-once delivery -------------------------------------------------------------
 
