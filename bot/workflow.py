@@ -123,6 +123,9 @@ class Outbox(Protocol):
     def is_workspace_admin(self, team_id: str, user: str) -> bool: ...
 
 
+# Sections written about next month: their figures are plans and targets, not this month's data.
+FUTURE_SECTIONS = frozenset({"plan"})
+
 # Sections whose prompts show the month's numbers (handlers/render.py `_prompt_data`): redrawn when
 # a pull brings new data.
 DATA_SECTIONS = frozenset({"data", "lessons", "plan"})
@@ -267,7 +270,7 @@ class Feedsum:
                 summary.source_errors = repo.source_errors(self.db, report.team_id, report.id)
         if with_metrics and self.data is not None:
             summary.kpi = self.data.report(report, period, now)
-            summary.checks = {s.key: self.check_claims(summary, s.text) for s in sections if s.text}
+            summary.checks = {s.key: self.check_claims(summary, s.text, s.key) for s in sections if s.text}
             checks = [c for found in summary.checks.values() for c in found]
             if checks:
                 from bot.claims import summary_line
@@ -275,8 +278,9 @@ class Feedsum:
                 summary.claims_line = summary_line(checks, report.locale)
         return summary
 
-    def check_claims(self, summary: Summary, text: str) -> list:
-        """Figures in `text` compared with the month's data (none without a KPI report)."""
+    def check_claims(self, summary: Summary, text: str, section: str | None = None) -> list:
+        """Figures in `text` compared with the month's data (none without a KPI report). The plan
+        section is about next month: only sentences naming a month in the data are checked."""
         kpi = summary.kpi
         if kpi is None:
             return []
@@ -284,7 +288,8 @@ class Feedsum:
 
         if summary.claim_data is None:
             summary.claim_data = claim_data(kpi)
-        return check_claims(text, kpi.totals, kpi.previous, roi_mode=kpi.roi_mode, data=summary.claim_data)
+        return check_claims(text, kpi.totals, kpi.previous, roi_mode=kpi.roi_mode, data=summary.claim_data,
+                            future=section in FUTURE_SECTIONS)
 
     # --- exactly-once delivery -------------------------------------------------------------
 
