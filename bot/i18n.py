@@ -412,6 +412,13 @@ STRINGS: dict[str, dict[str, str]] = {
                              "en": "⚠️ Accounts use different currencies ({codes}): spend, revenue and the KPIs built on them are not "
                                    "added up until an admin sets currency_rates"},
     "source.unexpected": {"zh-CN": "读取失败（{kind}），详见 feedsum 日志", "en": "could not be read ({kind}); see feedsum's log"},
+    "source.sql_connect": {"zh-CN": "SQL 数据源 {source} 连接失败（上次拉取的数据保持不变）：{error}",
+                           "en": "SQL source {source}: cannot connect (the data of the last pull stays): {error}"},
+    "source.sql_query": {"zh-CN": "SQL 数据源 {source} 查询出错（上次拉取的数据保持不变）：{error}",
+                         "en": "SQL source {source}: the query failed (the data of the last pull stays): {error}"},
+    "source.sql_driver": {"zh-CN": "SQL 数据源 {source}：没有安装 {dialect}:// 的驱动（例如 BigQuery 需要 `pip install sqlalchemy-bigquery`）：{error}",
+                          "en": "SQL source {source}: no driver for {dialect}:// is installed (BigQuery, for one, needs "
+                                "`pip install sqlalchemy-bigquery`): {error}"},
 }
 
 
