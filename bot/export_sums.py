@@ -414,6 +414,7 @@ class _Plan:
     preset: ex.Preset
     sum_fields: list[str]  # measures of the sums-row test, in read_export's order
     name_field: str | None  # the column campaigns are named from (by_campaign)
+    by_id: bool  # campaigns also told apart by their id (by_campaign, with a campaign ID column)
     cross_check: bool
     first_data_row: int
 
@@ -423,7 +424,7 @@ class _Fold:
 
     def __init__(self, plan: _Plan):
         self.plan = plan
-        self.dates, self.ends, self.names = _Globals(), _Globals(), _Globals()
+        self.dates, self.ends, self.names, self.ids = _Globals(), _Globals(), _Globals(), _Globals()
         self.parts: list[pd.DataFrame] = []
         self.totals = 0
         self.kept = 0
@@ -483,9 +484,11 @@ class _Fold:
         end = self.ends.codes(texts[mapping["date_end"]]) if "date_end" in mapping else np.full(n, -1)
         idx = np.flatnonzero(keep)
         self.kept += len(idx)
-        key = [date[idx], end[idx], has_numbers[idx].astype(np.int64)]
+        key = {"date": date[idx], "end": end[idx], "has": has_numbers[idx].astype(np.int64)}
         if plan.name_field is not None:
-            key.append(self.names.codes(texts[mapping[plan.name_field]])[idx])
+            key["name"] = self.names.codes(texts[mapping[plan.name_field]])[idx]
+        if plan.by_id:
+            key["cid"] = self.ids.codes(texts[mapping["campaign_id"]])[idx]
         self.parts.append(_group(key, base + idx, self._values(nums), idx))
         # Rows without any number: notes when their date cell is not a date (decided at the end).
         quiet = ~has_numbers[idx]
@@ -534,15 +537,15 @@ class _Fold:
         self.pool = pool
 
 
-def _group(key: list[np.ndarray], first: np.ndarray, values: dict[str, np.ndarray], idx: np.ndarray | None):
+def _group(key: dict[str, np.ndarray], first: np.ndarray, values: dict[str, np.ndarray], idx: np.ndarray | None):
     """Rows summed per distinct key: the key columns, ``first`` (smallest row), ``_rows`` (count),
     each value summed (NaN as 0) and ``_nan_<value>`` (how many were NaN). ``idx`` picks rows of
     ``values`` (None: already picked, and ``values`` hold sums and counts to add up)."""
-    codes = _codes(key)
+    codes = _codes(list(key.values()))
     k = int(codes.max()) + 1 if len(codes) else 0
     # pd.factorize numbers keys in order of first appearance: a new code is a new running maximum.
     starts = np.flatnonzero(np.diff(np.maximum.accumulate(codes), prepend=-1) > 0)
-    out = {name: col[starts] for name, col in zip(("date", "end", "has", "name"), key, strict=False)}
+    out = {name: col[starts] for name, col in key.items()}
     if idx is None:
         lowest = np.full(k, np.iinfo(np.int64).max)
         np.minimum.at(lowest, codes, first)
@@ -599,7 +602,8 @@ def _stream(file, data, path, size, *, preset, columns, platform, progress, mont
     numeric = {i for f, i in mapping.items() if f in ex._METRIC_FIELDS or f == "ctr"}
     text_cols = {mapping[f] for f in ("date", "date_end", *ex.TEXT_FIELDS) if f in mapping} | {0}
     name_field = next((f for f in ("campaign", "ad_group", "account") if f in mapping), None) if by_campaign else None
-    plan = _Plan(file, layout, mapping, ex.PRESETS[chosen], [f for f in _SUM_FIELDS if f in mapping], name_field,
+    by_id = by_campaign and "campaign_id" in mapping
+    plan = _Plan(file, layout, mapping, ex.PRESETS[chosen], [f for f in _SUM_FIELDS if f in mapping], name_field, by_id,
                  "ctr" in mapping and "impressions" in mapping and "clicks" in mapping, layout.header_index + 2)
     cols = sorted(set(mapping.values()) | {0})
     # Dictionary-encoded: the columns whose values are looked up across blocks (dates, and names
@@ -607,6 +611,8 @@ def _stream(file, data, path, size, *, preset, columns, platform, progress, mont
     dict_cols = {mapping[f] for f in ("date", "date_end") if f in mapping} - numeric
     if name_field is not None:
         dict_cols.add(mapping[name_field])
+    if by_id:
+        dict_cols.add(mapping["campaign_id"])
     plain = _plain_columns(layout, numeric)
     codec = _byte_codec(layout.encoding, raw)
 
@@ -666,12 +672,12 @@ def _finish(fold: _Fold, opts: ex._Options, units, chosen: str, preset: str, pla
     plan, mapping, headers = fold.plan, fold.plan.mapping, layout.headers
     file = plan.file
     warnings: list[Msg] = []
-    key_names = ["date", "end", "has"] + (["name"] if plan.name_field else [])
+    key_names = ["date", "end", "has"] + ["name"] * (plan.name_field is not None) + ["cid"] * plan.by_id
     if not fold.kept:
         raise _Exact("no data rows")  # nothing to sum; read_export words what it finds
     parts = {c: np.concatenate([p[c] for p in fold.parts]) for c in fold.parts[0]}
     values = {c: v for c, v in parts.items() if c not in key_names and c != "first"}
-    groups = pd.DataFrame(_group([parts[c] for c in key_names], parts["first"], values, None))
+    groups = pd.DataFrame(_group({c: parts[c] for c in key_names}, parts["first"], values, None))
     groups = groups[groups["_rows"] > 0].sort_values("first", kind="stable").reset_index(drop=True)
     date_id = groups["date"].to_numpy(dtype=np.int64)
     has = groups["has"].to_numpy(dtype=bool)
@@ -740,6 +746,11 @@ def _finish(fold: _Fold, opts: ex._Options, units, chosen: str, preset: str, pla
         out["campaign"] = "(all)"
     else:
         out["campaign"] = ""  # one file alone: campaigns are not needed apart
+    if plan.by_id:  # the id snapshots are told apart by, where rows carry one
+        ids = np.array([ex._clean_name(v) for v in fold.ids.values] + [None], dtype=object)
+        out["campaign_id"] = ids[groups["cid"].to_numpy(dtype=np.int64)]
+    else:
+        out["campaign_id"] = None
     if "campaign" not in mapping:
         warnings.append(Msg("read.w.no_campaign_groups" if "ad_group" in mapping else "read.w.no_campaign_all"))
     masked = 0
