@@ -15,6 +15,7 @@ quote after spaces) stops the streamed read, and read_export itself reads the fi
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import sys
 from dataclasses import dataclass, field
@@ -86,7 +87,7 @@ def sum_export(source, *, name: str | None = None, preset: str = "auto", columns
     """
     file, data, path = ex._read_source(source, name)
     size = len(data) if data is not None else (os.path.getsize(path) if path is not None and path.exists() else 0)
-    if size > MIN_BYTES:
+    if size > MIN_BYTES and importlib.util.find_spec("pyarrow") is not None:
         try:
             return _stream(file, data, path, size, preset=preset, columns=columns, platform=platform,
                            progress=progress, month=month, date_format=date_format, context=context, today=today,
