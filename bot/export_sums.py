@@ -2,9 +2,9 @@
 
 :func:`bot.exports.read_export` builds one canonical row per data row (the import into the
 database needs them). The command line only needs base counts summed per month and platform, so
-here a big CSV is read by Arrow's multi-threaded reader in blocks (only the mapped columns, text
-columns dictionary-encoded, numbers parsed in C) and each block is folded into sums per distinct
-date cell before the next is read: 10 million rows never sit in memory at once.
+here a big CSV is read by Arrow's multi-threaded reader in blocks (only the mapped columns,
+numbers parsed in C, a thread parsing ahead) and each block is folded into sums per distinct date
+cell before the next is read: 10 million rows never sit in memory at once.
 
 The answer must be the one read_export gives. Each step below mirrors one of its rules, on
 distinct values where it can; whatever would make read_export refuse the file or pick rows by
@@ -66,7 +66,7 @@ class _Exact(Exception):
 class Sums:
     """Base counts of one export summed per day (and campaign when asked), with what
     read_export would have said about the file. ``rows`` has the canonical columns but
-    ``account``/``ad_group``/``campaign_id`` and one ``_rows`` column: data rows summed in each."""
+    ``account``/``ad_group``, and one ``_rows`` column: the data rows summed in each."""
 
     rows: pd.DataFrame
     dropped: int
@@ -104,13 +104,20 @@ def sum_export(source, *, name: str | None = None, preset: str = "auto", columns
 
 
 class _Body:
-    """The file as Arrow reads it, watched for a quote after spaces at the start of a cell
-    (pandas' skipinitialspace makes that a quoted cell, Arrow text)."""
+    """The file as Arrow reads it: UTF-8, transcoded here from GB18030 or UTF-16 a megabyte at a
+    time (Arrow's own transcoding holds several 16 MB buffers), and watched for a quote after
+    spaces at the start of a cell (pandas' skipinitialspace makes that a quoted cell, Arrow text)."""
 
-    def __init__(self, fh, delimiter: str, codec: str):
+    CHUNK = 1 << 20
+
+    def __init__(self, fh, delimiter: str, encoding: str):
+        import codecs
+
         self._fh = fh
-        self._space, self._quote = " ".encode(codec), '"'.encode(codec)
-        self._leads = {c.encode(codec) for c in (delimiter, "\n", "\r")}
+        self._decoder = (None if encoding in ("utf-8", "utf-8-sig")  # a BOM sits on the skipped first line
+                         else codecs.getincrementaldecoder(encoding)())
+        self._space, self._quote = b" ", b'"'
+        self._leads = {c.encode() for c in (delimiter, "\n", "\r")}
         self._tail = b""
         self.quote_after_space = False
         self.closed = False
@@ -118,8 +125,17 @@ class _Body:
     def readable(self) -> bool:
         return True
 
+    def _next(self, n: int) -> bytes:
+        if self._decoder is None:
+            return self._fh.read(n)
+        while True:  # an incomplete character at the end of a chunk decodes to nothing yet
+            raw = self._fh.read(min(n, self.CHUNK) if n and n > 0 else self.CHUNK)
+            out = self._decoder.decode(raw, final=not raw).encode("utf-8")
+            if out or not raw:
+                return out
+
     def read(self, n: int = -1) -> bytes:
-        chunk = self._fh.read(n)
+        chunk = self._next(n)
         if chunk and not self.quote_after_space:
             self.quote_after_space = self._starts_quoted(self._tail + chunk[:64]) or self._starts_quoted(chunk)
             self._tail = chunk[-64:]
@@ -139,17 +155,6 @@ class _Body:
 
     def close(self) -> None:
         self.closed = True
-
-
-def _arrow_encoding(encoding: str) -> str:
-    # A UTF-8 BOM sits on the first line, which is skipped with the header and whatever is above it.
-    return "utf8" if encoding in ("utf-8", "utf-8-sig") else encoding
-
-
-def _byte_codec(encoding: str, raw: bytes) -> str:
-    if encoding == "utf-16":
-        return "utf-16-be" if raw.startswith(b"\xfe\xff") else "utf-16-le"
-    return "utf-8" if encoding == "utf-8-sig" else encoding
 
 
 def _plain_columns(layout: ex._Layout, indices: set[int]) -> dict[int, bool]:
@@ -188,7 +193,7 @@ def _batches(src_factory, layout: ex._Layout, cols: list[int], text_cols: set[in
         src_factory(),
         memory_pool=_pool(),
         read_options=pcsv.ReadOptions(column_names=names, skip_rows=layout.header_index + 1,
-                                      encoding=_arrow_encoding(layout.encoding), block_size=BLOCK_BYTES,
+                                      encoding="utf8", block_size=BLOCK_BYTES,
                                       use_threads=True),
         parse_options=pcsv.ParseOptions(delimiter=layout.delimiter, quote_char='"', double_quote=True,
                                         escape_char=False, newlines_in_values=False, ignore_empty_lines=False,
@@ -215,20 +220,23 @@ def _ahead(reader, depth: int = 4):
     stop = threading.Event()
     done = object()
 
+    def put(item) -> bool:
+        while not stop.is_set():  # the caller may have stopped listening
+            try:
+                batches.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
     def work() -> None:
         try:
             for batch in reader:
-                while not stop.is_set():
-                    try:
-                        batches.put(batch, timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
+                if not put(batch):
                     return
-            batches.put(done)
+            put(done)
         except BaseException as exc:  # noqa: BLE001 - handed to the caller, which raises it
-            batches.put(exc)
+            put(exc)
 
     thread = threading.Thread(target=work, name="feedsum-csv", daemon=True)
     thread.start()
@@ -253,8 +261,8 @@ def _re2_literal(text: str) -> str:
 
 
 class _Text:
-    """A dictionary-encoded column of one block, cells as pandas would hold them. Work is per
-    dictionary entry, with anchored RE2 prefilters (cheap) before any Python."""
+    """A text column of one block, cells as pandas would hold them. Work is per dictionary entry
+    (per row when read as plain text), with anchored RE2 prefilters (cheap) before any Python."""
 
     def __init__(self, arr):
         import pyarrow as pa
@@ -615,7 +623,6 @@ def _stream(file, data, path, size, *, preset, columns, platform, progress, mont
     if by_id:
         dict_cols.add(mapping["campaign_id"])
     plain = _plain_columns(layout, numeric)
-    codec = _byte_codec(layout.encoding, raw)
 
     bar = None
     if ex._want_progress(progress, size):
@@ -633,7 +640,7 @@ def _stream(file, data, path, size, *, preset, columns, platform, progress, mont
 
             def source():
                 fh = io.BytesIO(data) if data is not None else open(path, "rb")  # noqa: SIM115 - Arrow closes it
-                body = _Body(fh, layout.delimiter, codec)
+                body = _Body(fh, layout.delimiter, layout.encoding)
                 bodies.append(body)
                 return pa.PythonFile(body, mode="r")
 
@@ -657,7 +664,7 @@ def _stream(file, data, path, size, *, preset, columns, platform, progress, mont
                     b._fh.close()
         if any(b.quote_after_space for b in bodies):
             raise _Exact("a quote after spaces")
-    except (pa.ArrowException, UnicodeDecodeError, ValueError) as exc:
+    except (pa.ArrowException, UnicodeDecodeError, ValueError, OSError) as exc:
         raise _Exact(str(exc)) from None
     finally:
         if bar is not None:
