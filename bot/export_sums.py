@@ -34,8 +34,9 @@ _SUM_FIELDS = ("impressions", "clicks", "spend")  # the measures read_export's s
 _NA = frozenset(ex.MISSING_TOKENS)  # pandas' na_values: exact, after leading spaces
 # Python's str.isspace() characters, for RE2 (whose \s is ASCII only).
 _WS = r"[\s\x{1c}-\x{1f}\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}]"
-# Anchored (cheap) prefilters, confirmed in Python: every _TOTAL_RE match starts like this.
-_TOTAL_HINT = rf"^(?:{_WS}|(?i:total|no data)|总计|合计|汇总|暂无数据)"
+# Every _TOTAL_RE match starts with one of these characters (a cheap prefilter, confirmed in Python).
+_TOTAL_FIRST = sorted(set("tTnN总合汇暂 \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2028\u2029\u202f\u205f\u3000")
+                      | {chr(c) for c in range(0x2000, 0x200B)})
 _JUNK = r"[,\s¥￥$€\x{00a0}\x{3000}]|%$"  # ex._NUMBER_JUNK_RE in RE2 (a subset: leftovers fail the cast)
 _MASKED = r"^<\s*\d+$"
 
@@ -167,7 +168,8 @@ def _plain_columns(layout: ex._Layout, indices: set[int]) -> dict[int, bool]:
     lines = layout.prefix_text.splitlines()
     lines = lines if layout.complete else lines[:-1]
     plain = dict.fromkeys(indices, True)
-    for cells in list(csv.reader(lines, delimiter=layout.delimiter))[layout.header_index + 1:]:
+    body = lines[layout.header_index + 1:layout.header_index + 501]  # a guess: wrong costs a second read
+    for cells in csv.reader(body, delimiter=layout.delimiter):
         for i in indices:
             if plain[i] and i < len(cells) and cells[i] not in _NA and not plain_number.match(cells[i]):
                 plain[i] = False
@@ -271,7 +273,8 @@ class _Text:
         arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
         if pa.types.is_dictionary(arr.type):
             self.dictionary = arr.dictionary
-            codes = pc.fill_null(arr.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+            codes = (arr.indices.to_numpy().astype(np.int64) if arr.indices.null_count == 0
+                     else pc.fill_null(arr.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64))
         else:  # read as plain text (cheaper when nearly every value differs): one entry per row
             self.dictionary = arr
             codes = np.where(pc.is_null(arr).to_numpy(zero_copy_only=False), -1, np.arange(len(arr)))
@@ -299,10 +302,12 @@ class _Text:
         """A per-dictionary-entry boolean spread to the rows (NA rows: False)."""
         return np.append(hit, False)[self.codes]
 
-    def _confirm(self, prefilter: str, test) -> np.ndarray:
+    def _confirm(self, prefilter, test) -> np.ndarray:
         import pyarrow.compute as pc
 
-        maybe = pc.match_substring_regex(self.dictionary, prefilter).to_numpy(zero_copy_only=False)
+        if isinstance(prefilter, str):
+            prefilter = pc.match_substring_regex(self.dictionary, prefilter)
+        maybe = prefilter.to_numpy(zero_copy_only=False)
         hit = np.zeros(len(maybe), dtype=bool)
         if maybe.any():
             values = self.values()
@@ -311,7 +316,12 @@ class _Text:
         return self.per_value(hit)
 
     def matches(self, pattern) -> np.ndarray:
-        return self._confirm(_TOTAL_HINT, lambda v: bool(pattern.match(v)))
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        first = pc.utf8_slice_codeunits(self.dictionary, 0, 1)
+        maybe = pc.fill_null(pc.is_in(first, value_set=pa.array(_TOTAL_FIRST, pa.string())), False)
+        return self._confirm(maybe, lambda v: bool(pattern.match(v)))
 
     def equals_header(self, header: str) -> np.ndarray:
         """Cells equal to the header (read_export: stripped and casefolded). Exact spellings up to
@@ -529,7 +539,8 @@ class _Fold:
             return
         top: set[int] = set()
         for c, f in enumerate(self.plan.sum_fields):
-            v = np.nan_to_num(nums[f][idx])
+            v = nums[f][idx]
+            v = np.where(np.isnan(v), 0.0, v)  # kept rows hold no infinity (refused above)
             if v.min() < 0:  # the largest-rows shortcut below needs counts that cannot be negative
                 raise _Exact("a negative count")
             self.sum_total[c] += v.sum()
