@@ -158,22 +158,39 @@ class _Body:
         self.closed = True
 
 
-def _plain_columns(layout: ex._Layout, indices: set[int]) -> dict[int, bool]:
-    """Which number columns hold only plain numbers or missing-value tokens in the prefix: Arrow
-    parses those as float64 directly; the others are read as text and cleaned."""
+def _sample(layout: ex._Layout) -> list[list[str]]:
+    """Up to 500 data rows of the prefix, to guess how to read each column (a wrong guess costs
+    time, never the answer)."""
     import csv
+
+    lines = layout.prefix_text.splitlines()
+    lines = lines if layout.complete else lines[:-1]
+    return list(csv.reader(lines[layout.header_index + 1:layout.header_index + 501], delimiter=layout.delimiter))
+
+
+def _plain_columns(rows: list[list[str]], indices: set[int]) -> dict[int, bool]:
+    """Which number columns hold only plain numbers or missing-value tokens in the sample: Arrow
+    parses those as float64 directly (a cell further down that is not: the file is read again);
+    the others are read as text and cleaned."""
     import re
 
     plain_number = re.compile(r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$")
-    lines = layout.prefix_text.splitlines()
-    lines = lines if layout.complete else lines[:-1]
     plain = dict.fromkeys(indices, True)
-    body = lines[layout.header_index + 1:layout.header_index + 501]  # a guess: wrong costs a second read
-    for cells in csv.reader(body, delimiter=layout.delimiter):
+    for cells in rows:
         for i in indices:
             if plain[i] and i < len(cells) and cells[i] not in _NA and not plain_number.match(cells[i]):
                 plain[i] = False
     return plain
+
+
+def _repetitive(rows: list[list[str]], indices: set[int]) -> set[int]:
+    """Text columns whose sample values repeat a lot: dictionary-encoded, checks run per value."""
+    out = set()
+    for i in indices:
+        values = [cells[i] for cells in rows if i < len(cells)]
+        if values and len(set(values)) * 5 <= len(values):
+            out.add(i)
+    return out
 
 
 def _batches(src_factory, layout: ex._Layout, cols: list[int], text_cols: set[int], dict_cols: set[int],
@@ -277,20 +294,24 @@ class _Text:
                      else pc.fill_null(arr.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64))
         else:  # read as plain text (cheaper when nearly every value differs): one entry per row
             self.dictionary = arr
-            codes = np.where(pc.is_null(arr).to_numpy(zero_copy_only=False), -1, np.arange(len(arr)))
+            codes = None
         # Arrow already made the exact missing-value tokens null; pandas also skips leading spaces.
         spaced = pc.starts_with(self.dictionary, " ").to_numpy(zero_copy_only=False)
+        na = np.zeros(len(self.dictionary), dtype=bool)
         if spaced.any():
             values = self.dictionary.to_pylist()
-            na = np.zeros(len(values), dtype=bool)
             for j in np.flatnonzero(spaced):
                 values[j] = values[j].lstrip(" ")
                 na[j] = values[j] in _NA
             self.dictionary = pa.array(values, pa.string())
+        if codes is None:
+            self.codes = None
+            self.na = pc.is_null(arr).to_numpy(zero_copy_only=False) | na
+        else:
             live = codes >= 0
             codes[live] = np.where(na, -1, np.arange(len(na)))[codes[live]]
-        self.codes = codes  # -1: NA
-        self.na = codes < 0
+            self.codes = codes  # -1: NA
+            self.na = codes < 0
         self._values = None
 
     def values(self) -> list:
@@ -300,6 +321,8 @@ class _Text:
 
     def per_value(self, hit: np.ndarray) -> np.ndarray:
         """A per-dictionary-entry boolean spread to the rows (NA rows: False)."""
+        if self.codes is None:
+            return hit & ~self.na
         return np.append(hit, False)[self.codes]
 
     def _confirm(self, prefilter, test) -> np.ndarray:
@@ -563,28 +586,29 @@ def _group(key: dict[str, np.ndarray], first: np.ndarray, values: dict[str, np.n
     ``values`` (None: already picked, and ``values`` hold sums and counts to add up)."""
     codes = _codes(list(key.values()))
     k = int(codes.max()) + 1 if len(codes) else 0
-    # pd.factorize numbers keys in order of first appearance: a new code is a new running maximum.
-    starts = np.flatnonzero(np.diff(np.maximum.accumulate(codes), prepend=-1) > 0)
-    out = {name: col[starts] for name, col in key.items()}
+    at = np.full(k, len(codes))
+    np.minimum.at(at, codes, np.arange(len(codes)))  # each group's first row here
+    present = np.flatnonzero(at < len(codes))
+    out = {name: col[at[present]] for name, col in key.items()}
     if idx is None:
         lowest = np.full(k, np.iinfo(np.int64).max)
         np.minimum.at(lowest, codes, first)
-        out["first"] = lowest
+        out["first"] = lowest[present]
         for name, col in values.items():
-            out[name] = np.bincount(codes, weights=col, minlength=k)
+            out[name] = np.bincount(codes, weights=col, minlength=k)[present]
         return out
-    out["first"] = first[starts]
-    out["_rows"] = np.bincount(codes, minlength=k).astype(np.float64)
+    out["first"] = first[at[present]]
+    out["_rows"] = np.bincount(codes, minlength=k)[present].astype(np.float64)
     for name, v in values.items():
         v = v[idx]
         nan = np.isnan(v)
-        out[name] = np.bincount(codes, weights=np.where(nan, 0.0, v), minlength=k)
-        out[f"_nan_{name}"] = np.bincount(codes, weights=nan, minlength=k)
+        out[name] = np.bincount(codes, weights=np.where(nan, 0.0, v), minlength=k)[present]
+        out[f"_nan_{name}"] = np.bincount(codes, weights=nan, minlength=k)[present]
     return out
 
 
 def _codes(key: list[np.ndarray]) -> np.ndarray:
-    """One int code per distinct combination of the key columns, in order of first appearance."""
+    """A small non-negative int per distinct combination of the key columns."""
     combined = np.zeros(len(key[0]), dtype=np.int64)
     for col in key:
         col = col.astype(np.int64) + 1  # ids start at -1 (NA)
@@ -592,7 +616,9 @@ def _codes(key: list[np.ndarray]) -> np.ndarray:
         if combined.max(initial=0) >= (1 << 62) // max(width, 1):  # too wide: renumber first
             combined = pd.factorize(combined)[0].astype(np.int64)
         combined = combined * width + col
-    return pd.factorize(combined)[0].astype(np.int64)
+    if len(combined) and combined.max() > 4 * len(combined) + 4096:  # sparse: renumber
+        combined = pd.factorize(combined)[0].astype(np.int64)
+    return combined
 
 
 # --------------------------------------------------------------------------- the whole file
@@ -633,7 +659,9 @@ def _stream(file, data, path, size, *, preset, columns, platform, progress, mont
         dict_cols.add(mapping[name_field])
     if by_id:
         dict_cols.add(mapping["campaign_id"])
-    plain = _plain_columns(layout, numeric)
+    sample = _sample(layout)
+    plain = _plain_columns(sample, numeric)
+    dict_cols |= _repetitive(sample, text_cols - numeric)
 
     bar = None
     if ex._want_progress(progress, size):
