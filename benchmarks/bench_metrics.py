@@ -269,8 +269,8 @@ LAYOUTS = {
 # --------------------------------------------------------------------------- measuring (parent)
 
 
-def measure(cmd: list[str], pty: bool = False) -> tuple[float, int, str]:
-    """Wall seconds, peak RSS (bytes) and stderr of one child process."""
+def measure(cmd: list[str], pty: bool = False) -> tuple[float, int, str, float]:
+    """Wall seconds, peak RSS (bytes), stderr and CPU seconds (user + system) of one child process."""
     if pty:
         import pty as ptys
 
@@ -307,7 +307,7 @@ def measure(cmd: list[str], pty: bool = False) -> tuple[float, int, str]:
     if code != 0:
         raise SystemExit(f"{' '.join(cmd)} failed ({code}):\n{err}")
     rss = usage.ru_maxrss * (1 if sys.platform == "darwin" else 1024)  # Linux reports KiB
-    return wall, rss, err
+    return wall, rss, err, usage.ru_utime + usage.ru_stime
 
 
 def _generate(path: Path, layout: str, rows: int) -> dict:
@@ -341,7 +341,7 @@ def main(argv: list[str] | None = None) -> int:
     print(_versions(), f"| {os.cpu_count()} CPUs | load average {os.getloadavg()[0]:.2f} at start")
     ok = True
     print(f"{'layout':18s} {'MB':>6s} {'feedsum s':>9s} {'read_csv s':>10s} {'time x':>6s} "
-          f"{'feedsum MiB':>11s} {'read_csv MiB':>12s} {'mem x':>5s}")
+          f"{'feedsum MiB':>11s} {'read_csv MiB':>12s} {'mem x':>5s}  {'CPU s (feedsum/read_csv)':>24s}")
     for name in args.layouts.split(","):
         path = tmp / f"{name}.csv"
         kwargs = _generate(path, name, args.rows)
@@ -350,22 +350,25 @@ def main(argv: list[str] | None = None) -> int:
         base = [sys.executable, "-c", f"import pandas as pd; pd.read_csv({call})"]
         runs = {"ours": [], "base": []}
         for _ in range(args.repeat):  # interleaved so both see the same cache/CPU conditions
-            runs["base"].append(measure(base)[:2])
-            runs["ours"].append(measure(ours)[:2])
-        (tw, tr), (bw, br) = [(min(w for w, _ in runs[k]), max(r for _, r in runs[k])) for k in ("ours", "base")]
+            for side, cmd in (("base", base), ("ours", ours)):
+                wall, rss, _, cpu = measure(cmd)
+                runs[side].append((wall, rss, cpu))
+        (tw, tr, tc), (bw, br, bc) = [(min(r[0] for r in runs[k]), max(r[1] for r in runs[k]), min(r[2] for r in runs[k]))
+                                      for k in ("ours", "base")]
         t_ratio, m_ratio = tw / bw, tr / br
         ok &= t_ratio <= TIME_TARGET and m_ratio <= MEM_TARGET
         print(f"{name:18s} {path.stat().st_size / 1e6:6.1f} {tw:9.2f} {bw:10.2f} {t_ratio:6.2f} "
-              f"{tr / 2**20:11.1f} {br / 2**20:12.1f} {m_ratio:5.2f}", flush=True)
+              f"{tr / 2**20:11.1f} {br / 2**20:12.1f} {m_ratio:5.2f}  {tc:11.2f} / {bc:4.2f} ({tc / bc:.2f})",
+              flush=True)
         if not args.keep:
             path.unlink()
     if args.big:
         path = tmp / "oceanengine-big.csv"
         _generate(path, "oceanengine", args.big)
-        wall, rss, err = measure([sys.executable, "-m", "bot.metrics_cli", "--json", str(path)], pty=True)
+        wall, rss, err, cpu = measure([sys.executable, "-m", "bot.metrics_cli", "--json", str(path)], pty=True)
         bar = "%|" in err and "rows/s" in err
         ok &= rss <= BIG_MEM_TARGET and bar
-        print(f"big: {args.big:,} rows, {path.stat().st_size / 1e6:.0f} MB: wall {wall:.1f} s, "
+        print(f"big: {args.big:,} rows, {path.stat().st_size / 1e6:.0f} MB: wall {wall:.1f} s (CPU {cpu:.1f} s), "
               f"peak {rss / 2**20:.0f} MiB (target <= {BIG_MEM_TARGET / 2**20:.0f}), progress bar drawn: {bar}")
         if not args.keep:
             path.unlink()

@@ -391,7 +391,7 @@ def _numbers(arr, header: str, base: int, first_data_row: int, keep: np.ndarray)
     import pyarrow.compute as pc
 
     if pa.types.is_floating(arr.type):
-        v = arr.to_numpy(zero_copy_only=False).astype("float64")
+        v = arr.to_numpy(zero_copy_only=False).astype(np.float64, copy=False)
         return v, np.isnan(v)
     if pa.types.is_dictionary(arr.type):  # the first column (read as text for total labels): per value
         codes = pc.fill_null(arr.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
@@ -416,7 +416,7 @@ def _numbers(arr, header: str, base: int, first_data_row: int, keep: np.ndarray)
     if pc.any(percent).as_py():  # one trailing % goes, as read_export's cleaning does
         plain = pc.if_else(percent, pc.utf8_slice_codeunits(plain, 0, -1), plain)
     try:  # a failed cast costs a lot more than the checks above: try once
-        v = pc.cast(plain, pa.float64()).to_numpy(zero_copy_only=False).astype("float64")
+        v = pc.cast(plain, pa.float64()).to_numpy(zero_copy_only=False).astype(np.float64, copy=False)
     except pa.ArrowInvalid:
         v = None
     if v is not None:
@@ -432,7 +432,7 @@ def _numbers(arr, header: str, base: int, first_data_row: int, keep: np.ndarray)
     na = raw_na.to_numpy(zero_copy_only=False)
     try:
         v = pc.cast(pc.if_else(missing, None, pc.replace_substring_regex(s, _JUNK, "")), pa.float64())
-        v = v.to_numpy(zero_copy_only=False).astype("float64")
+        v = v.to_numpy(zero_copy_only=False).astype(np.float64, copy=False)
         if (np.isnan(v) & ~missing.to_numpy(zero_copy_only=False)).any():
             raise _Exact("NaN written as a number")
         return v, na
@@ -611,7 +611,7 @@ def _codes(key: list[np.ndarray]) -> np.ndarray:
     """A small non-negative int per distinct combination of the key columns."""
     combined = np.zeros(len(key[0]), dtype=np.int64)
     for col in key:
-        col = col.astype(np.int64) + 1  # ids start at -1 (NA)
+        col = col.astype(np.int64, copy=False) + 1  # ids start at -1 (NA)
         width = int(col.max()) + 1 if len(col) else 1
         if combined.max(initial=0) >= (1 << 62) // max(width, 1):  # too wide: renumber first
             combined = pd.factorize(combined)[0].astype(np.int64)
