@@ -272,9 +272,8 @@ LAYOUTS = {
 def measure(cmd: list[str], pty: bool = False) -> tuple[float, int, str, float]:
     """Wall seconds, peak RSS (bytes), stderr and CPU seconds (user + system) of one child process."""
     if pty:
-        import pty as ptys
-
         import fcntl
+        import pty as ptys
         import struct
         import termios
 

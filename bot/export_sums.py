@@ -515,7 +515,7 @@ class _Fold:
             total |= texts[mapping["campaign"]].na & ~blank
         total &= ~blank
         keep = ~blank & ~total
-        for f, v in nums.items():
+        for v in nums.values():
             if (np.isinf(v) & keep).any():
                 raise _Exact("a number too large")
         self.totals += int(total.sum())
@@ -673,16 +673,15 @@ def _stream(file, data, path, size, *, preset, columns, platform, progress, mont
         bar = tqdm(total=est, unit="rows", unit_scale=True, desc=os.path.basename(file), file=sys.stderr, leave=False)
     import pyarrow as pa
 
+    bodies: list[_Body] = []
+
+    def source():
+        fh = io.BytesIO(data) if data is not None else open(path, "rb")  # noqa: SIM115 - closed below
+        bodies.append(_Body(fh, layout.delimiter, layout.encoding))
+        return pa.PythonFile(bodies[-1], mode="r")
+
     try:
         for attempt in range(2):
-            bodies: list[_Body] = []
-
-            def source():
-                fh = io.BytesIO(data) if data is not None else open(path, "rb")  # noqa: SIM115 - Arrow closes it
-                body = _Body(fh, layout.delimiter, layout.encoding)
-                bodies.append(body)
-                return pa.PythonFile(body, mode="r")
-
             fold = _Fold(plan)
             try:
                 for batch in _batches(source, layout, cols, text_cols, dict_cols, plain):
@@ -701,7 +700,7 @@ def _stream(file, data, path, size, *, preset, columns, platform, progress, mont
             finally:
                 for b in bodies:
                     b._fh.close()
-        if any(b.quote_after_space for b in bodies):
+        if bodies[-1].quote_after_space:
             raise _Exact("a quote after spaces")
     except (pa.ArrowException, UnicodeDecodeError, ValueError, OSError) as exc:
         raise _Exact(str(exc)) from None
