@@ -14,7 +14,7 @@ import re
 PLATFORMS: dict[str, str | None] = {
     "google-ads": "bot.sources.google_ads:GoogleAds",
     "meta": "bot.sources.meta:Meta",
-    "tiktok": None,
+    "tiktok": "bot.sources.tiktok:TikTok",
     "oceanengine": None,
     "tencent": None,
 }
@@ -23,6 +23,7 @@ PLATFORMS: dict[str, str | None] = {
 ACCOUNT_IDS: dict[str, tuple[re.Pattern, str]] = {
     "google-ads": (re.compile(r"^\d{3}-?\d{3}-?\d{4}$"), 'a customer id like "123-456-7890"'),
     "meta": (re.compile(r"^(act_)?\d{1,20}$"), 'an ad account id like "act_1234567890" or "1234567890"'),
+    "tiktok": (re.compile(r"^\d{1,20}$"), 'an advertiser id like "7012345678901234567"'),
 }
 
 
