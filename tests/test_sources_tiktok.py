@@ -259,3 +259,73 @@ def test_tiktok_without_the_secret_names_the_variable(tmp_path, tiktok):
     [pull] = Metrics(open_db(tmp_path / "x.db"), api=ApiKit(env={}, sleep=Sleeps())).pull(
         report_with(source(tiktok)), "2026-11", NOW)
     assert pull.error == f'{NAME}: TIKTOK_ACCESS_TOKEN is not set (credentials = "env:TIKTOK")'
+
+
+# --- end to end: Slack and the command line ------------------------------------------------------
+
+@pytest.fixture
+def tiktok_cn():
+    """An advertiser billed in CNY in Shanghai, as the Slack tests' report is."""
+    fake = FakeTikTok()
+    fake.advertisers[ADV] = Advertiser(name="Acme 抖音海外", currency="CNY", timezone="Asia/Shanghai", rows=[
+        ("2026-11-03", "1801", "短视频-拉新", 400_000, 4_000, 30_000.0, 80, 90_000.0, 0.0),
+        ("2026-11-20", "1802", "直播-转化", 100_000, 1_000, 20_000.0, 20, 40_000.0, 5_000.0)])
+    with fake:
+        yield fake
+
+
+def test_tiktok_kpis_reach_the_post_and_a_revoked_token_is_told_to_the_admins_once(tmp_path, clock, tiktok_cn):
+    from tests.slack_harness import ADMIN, CHANNEL
+    from tests.test_data_pulls import answered, blocks_text, dm_texts
+    from tests.test_sources_slack import api_harness
+
+    h = api_harness(tmp_path, clock, tiktok_cn.env(), source(tiktok_cn))
+    try:
+        h.command("compile 2026-11")
+        answered(h, "已发布")
+        post = blocks_text(h.fake.posted(CHANNEL)[0])
+        assert "5.00万元" in post and "1.00%" in post  # spend from TikTok; CTR 5,000 / 500,000
+        kpi = h.core.summary(h.report, "2026-11", h.clock()).kpi
+        assert kpi.totals["conversions"] == 100 and kpi.totals["revenue"] == pytest.approx(135_000.0)
+
+        tiktok_cn.tokens = {"tt-new-token"}  # the advertiser took the authorization back
+        for _ in range(2):
+            before = len(h.fake.responses)
+            h.command("refresh 2026-11")
+            answered(h, "40105", before)
+        told = [t for t in dm_texts(h, ADMIN) if f"tiktok:{ADV}" in t]
+        assert len(told) == 1 and "TIKTOK_ACCESS_TOKEN" in told[0] and "tt-long-term-token" not in told[0]
+        assert h.core.summary(h.report, "2026-11", h.clock()).kpi.totals["spend"] == 50_000.0  # the last good data
+
+        listing = blocks_text(h.command("sources").json()["blocks"])
+        assert "Acme 抖音海外" in listing and "CNY" in listing and "Asia/Shanghai" in listing and "40105" in listing
+    finally:
+        h.close()
+
+
+def test_tiktok_sources_check_prints_what_the_advertiser_sees_and_never_the_token(tmp_path, capsys, monkeypatch,
+                                                                                   tiktok_cn):
+    from bot.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "feedsum.toml").write_text(f'''[[reports]]
+id = "feed-ads"
+name = "信息流投放组"
+channel = "C0REPORT1"
+admins = ["U0ADMIN01"]
+
+[[reports.metrics]]
+api = "tiktok"
+account = "{ADV}"
+credentials = "env:TIKTOK"
+base_url = "{tiktok_cn.url}"
+''', encoding="utf-8")
+    monkeypatch.setenv("TIKTOK_ACCESS_TOKEN", "tt-long-term-token")
+    assert main(["sources", "check"]) == 0
+    out = capsys.readouterr().out
+    assert f'feed-ads  tiktok:{ADV}  OK  "Acme 抖音海外" · CNY · Asia/Shanghai · 2 campaigns' in out
+    monkeypatch.setenv("TIKTOK_ACCESS_TOKEN", "tt-stale")
+    assert main(["sources", "check"]) == 2
+    captured = capsys.readouterr()
+    assert "FAILED" in captured.out and "40105" in captured.out and "TIKTOK_ACCESS_TOKEN" in captured.out
+    assert "tt-stale" not in captured.out + captured.err
