@@ -152,6 +152,29 @@ def test_tiktok_refused_token_is_read_again_once_then_one_clear_error(tmp_path, 
                                                                                         "tt-long-term-token"]
 
 
+@pytest.mark.parametrize(("code", "message"), [(40102, "Access token has expired."), (40104, "Access token is empty.")])
+def test_tiktok_every_token_refusal_is_one_clear_error(tmp_path, tiktok, code, message):
+    tiktok.fail("/advertiser/info/", Reply(200, envelope(code, message)))
+    [pull] = metrics_for(tmp_path, tiktok.env()).pull(report_with(source(tiktok)), "2026-11", NOW)
+    assert pull.error.startswith(f"{NAME}: TikTok refused the access token (code {code}: {message})")
+    assert "set TIKTOK_ACCESS_TOKEN" in pull.error
+
+
+def test_tiktok_page_count_is_worked_out_when_total_page_is_left_out(tmp_path, tiktok):
+    original = tiktok.route
+
+    def without_total_page(req):
+        reply = original(req)
+        if "report/integrated" in req.path:
+            reply.body["data"]["page_info"].pop("total_page")
+        return reply
+
+    tiktok.route = without_total_page
+    m = metrics_for(tmp_path, tiktok.env())
+    [pull] = m.pull(report_with(source(tiktok, backfill_days=0)), "2026-11", NOW)
+    assert pull.error is None and pull.outcome.rows == 4 and len(reports(tiktok)) == 2
+
+
 @pytest.mark.parametrize(("reply", "wait"), [
     (Reply(200, envelope(40100, "Too many requests. Please retry in some time.")), 5.0),  # QPS/QPM: back off
     (Reply(429, b"", {"Retry-After": "7"}), 7.0),  # an HTTP 429 says how long

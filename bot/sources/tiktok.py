@@ -29,7 +29,7 @@ from bot.sources.base import Account, AuthError, Client, ResponseError, Verdict,
 log = logging.getLogger(__name__)
 
 THROTTLE_CODES = {40100}  # too many requests (QPS / QPM / QPD of the app or the endpoint)
-TOKEN_CODES = {40104, 40105}  # access token empty; incorrect or revoked
+TOKEN_CODES = {40102, 40104, 40105}  # access token expired; empty; incorrect or revoked
 PERMISSION_CODES = {40001}  # the token's user has no access to the advertiser
 PARAM_CODES = {40002}  # a parameter TikTok no longer takes: an API change
 MAX_DAYS = 30  # a report with stat_time_day spans at most 30 days
@@ -186,8 +186,8 @@ class TikTok(Client):
             if not isinstance(items, list):
                 raise self.malformed(what, "data.list", "is missing" if items is None else "is not a list")
             rows += [self._row(item, key, what) for item in items]
-            total = (data.get("page_info") or {}).get("total_page") if isinstance(data.get("page_info"), dict) else None
-            if not isinstance(total, int) or isinstance(total, bool):
+            total = _total_pages(data.get("page_info"))
+            if total is None:
                 raise self.malformed(what, "page_info.total_page")
             if page >= total or not items:
                 return rows
@@ -233,6 +233,18 @@ def _int(value: Any) -> int | None:
         return value
     if isinstance(value, str) and value.strip().lstrip("-").isdigit():
         return int(value)
+    return None
+
+
+def _total_pages(info: Any) -> int | None:
+    """`page_info.total_page`, else worked out from `total_number` and `page_size`."""
+    if not isinstance(info, dict):
+        return None
+    total, count, size = (_int(info.get(k)) for k in ("total_page", "total_number", "page_size"))
+    if total is not None:
+        return total
+    if count is not None and size:
+        return -(-count // size)
     return None
 
 
