@@ -151,8 +151,8 @@ class TikTok(Client):
         account = self.account()
         data = self.request("GET", f"{self.root}/campaign/get/", what="campaigns",
                             params={"advertiser_id": self.advertiser, "page_size": 1})
-        total = ((data or {}).get("page_info") or {}).get("total_number") if isinstance(data, dict) else None
-        account.campaigns = int(total) if isinstance(total, int) else None
+        info = data.get("page_info") if isinstance(data, dict) else None
+        account.campaigns = _int(info.get("total_number")) if isinstance(info, dict) else None
         return account
 
     def fetch(self, since: date, until: date, account: Account) -> list[dict[str, Any]]:
