@@ -414,3 +414,22 @@ def test_date_spans_cover_the_range_in_bounded_pieces():
     assert date_spans(date(2026, 10, 1), date(2026, 12, 2), 30) == [
         (date(2026, 10, 1), date(2026, 10, 30)), (date(2026, 10, 31), date(2026, 11, 29)),
         (date(2026, 11, 30), date(2026, 12, 2))]
+
+
+def test_the_post_carries_tencent_kpis_in_yuan(tmp_path, clock):
+    from tests.slack_harness import CHANNEL
+    from tests.test_data_pulls import answered, blocks_text
+    from tests.test_sources_slack import PERIOD, api_harness
+
+    with FakeTencent() as fake:
+        fake.accounts[TX] = Account(name="Acme 腾讯", adgroups={"9001": "朋友圈-拉新", "9002": "公众号-品牌"}, rows=[
+            ("2026-11-01", "9001", 100_000, 1_000, 50_000_000, 50),  # 500,000 元 in 分
+            ("2026-11-20", "9002", 50_000, 500, 25_000_000, 10)])
+        h = api_harness(tmp_path, clock, fake.env(), tx_source(fake))
+        try:
+            h.command(f"compile {PERIOD}")
+            answered(h, "已发布")
+            post = blocks_text(h.fake.posted(CHANNEL)[0])
+            assert "75.00万元" in post and "1.00%" in post  # spend from 分, CTR from the API's counts
+        finally:
+            h.close()
