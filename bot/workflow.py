@@ -14,7 +14,7 @@ import logging
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 class Refused(Exception):
     """An action the user may not take, or that makes no sense now; `key` is an i18n string."""
 
-    def __init__(self, key: str, **values: Any):
+    def __init__(self, key: str, /, **values: Any):  # positional-only: a value may be called `key`
         self.key, self.values = key, values
         super().__init__(key)
 
@@ -164,6 +164,16 @@ def _already_posted(report: Report, period: str, prow: dict) -> Refused:
     return Refused("refuse.already_posted", month=periods.label(period, report.locale), when=shown, link=link)
 
 
+def period_sections(report: Report, stored: str | None) -> Report:
+    """The report as one period sees it. `stored` is the period's own section list (JSON keys,
+    storage m011): a period opened before the template gained sections keeps the ones it had,
+    restricted to those the report still has; None (every later period) follows the report."""
+    if not stored:
+        return report
+    keys = set(json.loads(stored))
+    return replace(report, sections=tuple(s for s in report.sections if s.key in keys))
+
+
 def plan_of(report: Report):
     """The planner's view of a report (validated once per distinct schedule, then cached)."""
     return _plan(report.id, report.timezone, report.calendar, json.dumps(report.schedule, sort_keys=True, default=str))
@@ -239,9 +249,15 @@ class Feedsum:
             raise Refused("refuse.no_report")
         raise Refused("refuse.which_report", ids=", ".join(r.id for r in mine))
 
+    def for_period(self, report: Report, period: str) -> Report:
+        """The report with the sections this period has (see `period_sections`)."""
+        prow = repo.period_row(self.db, report.team_id, report.id, period)
+        return period_sections(report, prow["sections"] if prow else None)
+
     def summary(self, report: Report, period: str, now: datetime, *, with_metrics: bool = True) -> Summary:
         """The current state of a report-month, as every view renders it."""
         prow = repo.period_row(self.db, report.team_id, report.id, period)
+        report = period_sections(report, prow["sections"] if prow else None)
         answers = repo.answers_of(self.db, report.team_id, report.id, period)
         handed = repo.delegations_of(self.db, report.team_id, report.id, period)
         sections = []
@@ -374,6 +390,7 @@ class Feedsum:
         only added to the end of that revision (their additions stay after the form's text), and
         refused with Stale otherwise. The check and the write are one transaction.
         """
+        report = self.for_period(report, period)
         section = report.section(key)
         if section is None:
             raise Refused("refuse.unknown_section", key=key, keys=", ".join(s.key for s in report.sections))
@@ -593,6 +610,7 @@ class Feedsum:
 
     def delegate(self, report: Report, period: str, key: str, user: str, to: str, now: datetime) -> None:
         """Hand a section to someone for one period; they get the prompt if it is open."""
+        report = self.for_period(report, period)
         section = report.section(key)
         if section is None:
             raise Refused("refuse.unknown_section", key=key, keys=", ".join(s.key for s in report.sections))
@@ -620,7 +638,8 @@ class Feedsum:
         """
         from bot.schedule import PeriodState
 
-        state, done, answered = repo.period_progress(self.db, report.team_id, report.id, period)
+        state, done, answered, own = repo.period_progress(self.db, report.team_id, report.id, period)
+        report = period_sections(report, own)
         if state is None:
             created = self._created_at(report)
             if created and due_at(report, period) < datetime.fromisoformat(created):
@@ -699,6 +718,7 @@ class Feedsum:
     def section_for_writing(self, report: Report, period: str, key: str, user: str, now: datetime, *,
                             with_metrics: bool = False) -> tuple[Summary, SectionState]:
         """The state a Write/Edit modal starts from, after checking the user may write it."""
+        report = self.for_period(report, period)
         section = report.section(key)
         if section is None:
             raise Refused("refuse.unknown_section", key=key, keys=", ".join(s.key for s in report.sections))
