@@ -329,9 +329,6 @@ def test_rates(metric: str, counts: list[tuple[float, float] | None]) -> MetricT
         return MetricTest(metric, "insufficient", method, reason="no_successes", **lead)
     if min(min(ni * pooled, ni * (1 - pooled)) for ni in n) < MIN_EXPECTED:
         return MetricTest(metric, "insufficient", method, reason="expected", **lead, **settle)
-    if rates[best] == rates[second]:
-        stat, p = (0.0, 1.0) if k == 2 else chi_square(s, n)
-        return MetricTest(metric, "no_difference", method, statistic=stat, p_value=p, **lead)
     if k == 2:
         z, p = two_proportion_z(s[best], n[best], s[second], n[second])
         outcome = "winner" if p < ALPHA else "no_difference"

@@ -151,6 +151,7 @@ class KPIReport:
     roi_mode: str = "revenue"  # what "ROI" means: "revenue" (revenue/spend) or "profit"
     coverage: dict[str, Coverage] = field(default_factory=dict)  # KPIs covering only some rows
     previous_coverage: dict[str, Coverage] = field(default_factory=dict)
+    rows: pd.DataFrame | None = None  # the month's canonical rows (A/B comparisons read them)
 
     @property
     def roi_key(self) -> str:
@@ -498,4 +499,5 @@ def build_report(
         roi_mode=roi_mode,
         coverage=cov,
         previous_coverage=prev_cov,
+        rows=cur,
     )

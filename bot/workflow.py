@@ -98,6 +98,8 @@ class Summary:
     data_as_of: datetime | None = None  # when the month's data was last read (a pull or an upload)
     source_errors: list[dict[str, Any]] = field(default_factory=list)  # configured sources failing now
     preview: bool = False  # built for `compile --preview`: data may still change before the post
+    comparisons: list = field(default_factory=list)  # bot.abtest.Comparison saved in the optimise section
+    ab_proposals: list = field(default_factory=list)  # variant groups whose names differ by A/B, v1/v2, …
 
     @property
     def done(self) -> int:
@@ -282,6 +284,10 @@ class Feedsum:
                 summary.source_errors = repo.source_errors(self.db, report.team_id, report.id)
         if with_metrics and self.data is not None:
             summary.kpi = self.data.report(report, period, now)
+            if summary.kpi is not None:
+                from bot.optimise import for_summary
+
+                summary.comparisons, summary.ab_proposals = for_summary(self, report, period, summary.kpi.rows)
             summary.checks = {s.key: self.check_claims(summary, s.text) for s in sections if s.text}
             checks = [c for found in summary.checks.values() for c in found]
             if checks:
