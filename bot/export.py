@@ -111,8 +111,9 @@ def export_xlsx(summary: Summary, names: Callable[[str], str]) -> bytes:
         for sheet in (wb["KPIs"], wb["Platforms"]):
             for cell in sheet[1]:
                 cell.font = bold
-    if summary.comparisons:
-        _comparisons_sheet(wb.create_sheet("A-B"), summary.comparisons, summary.report.locale, bold)
+    comparisons = getattr(summary, "comparisons", None)  # a Summary-like object may not carry them
+    if comparisons:
+        _comparisons_sheet(wb.create_sheet("A-B"), comparisons, summary.report.locale, bold)
     ws = wb.create_sheet("Sections")
     ws.append(list(SECTION_COLUMNS))
     for cell in ws[1]:

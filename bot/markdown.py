@@ -80,7 +80,7 @@ def summary_markdown(summary: Summary, names: Callable[[str], str], *, kpi_lines
             out.append(t_plain(loc, "summary.not_submitted"))
         out.append("")
         if s.key == "optimise":
-            out += comparisons_markdown(summary.comparisons, loc, inline)
+            out += comparisons_markdown(getattr(summary, "comparisons", None) or [], loc, inline)
     return "\n".join(out).rstrip() + "\n"
 
 
