@@ -333,9 +333,13 @@ def build(settings: Settings, *, clock=utcnow):
 
 
 def _run(settings: Settings, args) -> int:
+    import signal
     import threading
 
     app, deps = build(settings)
+    # A platform's stop (SIGTERM) ends the server like Ctrl-C does, through the `finally` below:
+    # work already acknowledged to users (fan-outs, posts, modals) is finished before exiting.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     scheduler = None
     if not args.no_scheduler:
         from bot.runner import start_scheduler
@@ -365,6 +369,8 @@ def _run(settings: Settings, args) -> int:
     finally:
         if scheduler:
             scheduler.shutdown(wait=False)
+        log.info("feedsum: finishing the work already acknowledged, then stopping")
+        deps.shutdown(wait=True)
     return 0
 
 

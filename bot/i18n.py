@@ -327,6 +327,18 @@ STRINGS: dict[str, dict[str, str]] = {
                         "en": "⚠️ feedsum could not deliver some messages ({name} · {month}): {items}"},
     "error.generic": {"zh-CN": "出错了，没有任何更改。请稍后再试；如果一直出错，请联系管理员。",
                       "en": "Something went wrong and nothing was changed. Please try again; tell an admin if it persists."},
+    "error.sorry": {"zh-CN": "抱歉，feedsum 出了点问题，这次没能完成。请稍后再试；如需帮助，请把错误编号 `{id}` 告诉管理员。",
+                    "en": "Sorry, something went wrong in feedsum and this did not complete. Please try again; "
+                          "if you ask an admin for help, quote error id `{id}`."},
+    "error.sorry_saved": {"zh-CN": "已保存。但保存之后的步骤出了问题（提醒消息或已发布的总结可能暂未更新）。如需帮助，请把错误编号 `{id}` 告诉管理员。",
+                          "en": "Saved. Something went wrong in what follows a save (a prompt or the posted summary may "
+                                "not show it yet); if you ask an admin for help, quote error id `{id}`."},
+    "error.title": {"zh-CN": "出错了", "en": "Something went wrong"},
+    "error.close": {"zh-CN": "返回", "en": "Back"},
+    "modal.slow": {"zh-CN": "Slack 响应太慢，表单没能及时打开。请点下面的按钮再试一次。",
+                   "en": "Slack answered too slowly and the form could not open in time. Use the button to try again."},
+    "modal.try_again": {"zh-CN": "再试一次", "en": "Try again"},
+    "setup.not_saved": {"zh-CN": "⚠️ 设置没有保存：{error}", "en": "⚠️ The settings were not saved: {error}"},
     # report administration: setup, owners, targets, history, export, App Home
     "refuse.config_managed": {
         "zh-CN": "报告 `{id}` 由配置文件管理，请在 `{file}` 中修改（`[[reports]]` 里 id = \"{id}\"），然后重启 feedsum。",

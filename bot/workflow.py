@@ -39,6 +39,12 @@ class Busy(Refused):
     """Another process holds the claim on this work and is at it now (its lease is live)."""
 
 
+class NeedsLookup(Exception):
+    """A decision needs the chat platform (is this person a workspace admin?) and the caller is
+    answering from local data only: a listener's ack must never wait on Slack. Raised before
+    anything is changed, so the caller can acknowledge and decide again afterwards."""
+
+
 class Stale(Refused):
     """A form saved against a revision that others have since changed (beyond adding to its end).
 
@@ -92,6 +98,7 @@ class Summary:
     post_ts: str | None = None
     kpi: Any = None  # bot.kpi.KPIReport when metrics exist
     claims_line: str | None = None
+    claim_data: Any = None  # bot.claims.ClaimData: the KPI report's slices and targets, built once
     checks: dict[str, list] = field(default_factory=dict)  # section key -> figures checked in it
     failures: list[dict[str, Any]] = field(default_factory=list)
     names: dict[str, str] = field(default_factory=dict)  # user id -> display name
@@ -121,8 +128,12 @@ class Outbox(Protocol):
     def send_dm(self, team_id: str, user: str, text: str, key: str | None = None) -> tuple[str, str]: ...
     def user_name(self, team_id: str, user: str) -> str: ...
     def warn_claims(self, summary: Summary, section: SectionState, user: str, wrong: list) -> None: ...
+    # May raise NeedsLookup when the caller answers from local data only and the answer is not known.
     def is_workspace_admin(self, team_id: str, user: str) -> bool: ...
 
+
+# Sections written about next month: their figures are plans and targets, not this month's data.
+FUTURE_SECTIONS = frozenset({"plan"})
 
 # Sections whose prompts show the month's numbers (handlers/render.py `_prompt_data`): redrawn when
 # a pull brings new data.
@@ -288,7 +299,7 @@ class Feedsum:
                 from bot.optimise import for_summary
 
                 summary.comparisons, summary.ab_proposals = for_summary(self, report, period, summary.kpi.rows)
-            summary.checks = {s.key: self.check_claims(summary, s.text) for s in sections if s.text}
+            summary.checks = {s.key: self.check_claims(summary, s.text, s.key) for s in sections if s.text}
             checks = [c for found in summary.checks.values() for c in found]
             if checks:
                 from bot.claims import summary_line
@@ -296,17 +307,18 @@ class Feedsum:
                 summary.claims_line = summary_line(checks, report.locale)
         return summary
 
-    def check_claims(self, summary: Summary, text: str) -> list:
-        """Figures in `text` compared with the month's data (none without a KPI report)."""
+    def check_claims(self, summary: Summary, text: str, section: str | None = None) -> list:
+        """Figures in `text` compared with the month's data (none without a KPI report). The plan
+        section is about next month: only sentences naming a month in the data are checked."""
         kpi = summary.kpi
         if kpi is None:
             return []
-        from bot.claims import check_claims
+        from bot.claims import check_claims, claim_data
 
-        names = list(kpi.by_platform.index.astype(str))
-        if "campaign" in kpi.by_campaign.columns:
-            names += list(kpi.by_campaign["campaign"].astype(str))
-        return check_claims(text, kpi.totals, kpi.previous, roi_mode=summary.report.roi, scope_names=names)
+        if summary.claim_data is None:
+            summary.claim_data = claim_data(kpi)
+        return check_claims(text, kpi.totals, kpi.previous, roi_mode=kpi.roi_mode, data=summary.claim_data,
+                            future=section in FUTURE_SECTIONS)
 
     # --- exactly-once delivery -------------------------------------------------------------
 
@@ -396,13 +408,7 @@ class Feedsum:
         only added to the end of that revision (their additions stay after the form's text), and
         refused with Stale otherwise. The check and the write are one transaction.
         """
-        report = self.for_period(report, period)
-        section = report.section(key)
-        if section is None:
-            raise Refused("refuse.unknown_section", key=key, keys=", ".join(s.key for s in report.sections))
-        writers = self.writers(report, period, key)
-        if user not in writers and not self.is_admin(report, user):
-            raise Refused("refuse.not_owner", title=report.title(section), owners=mentions(writers, ", "))
+        self.require_writer(report, period, key, user)
         prow = repo.period_row(self.db, report.team_id, report.id, period)
         if prow is None:
             raise Refused("refuse.not_open", month=periods.label(period, report.locale), period=period)
@@ -614,8 +620,9 @@ class Feedsum:
             owners = {o for s in report.sections for o in self.writers(report, period, s.key, handed)}
         return {user: until for user, until in repo.away_of(self.db, report.team_id, owners).items() if until >= today}
 
-    def delegate(self, report: Report, period: str, key: str, user: str, to: str, now: datetime) -> None:
-        """Hand a section to someone for one period; they get the prompt if it is open."""
+    def delegate(self, report: Report, period: str, key: str, user: str, to: str, now: datetime) -> bool:
+        """Hand a section to someone for one period; True when it is open and they need its prompt
+        (`prompt_delegate`, which talks to Slack: after the user has been answered)."""
         report = self.for_period(report, period)
         section = report.section(key)
         if section is None:
@@ -624,11 +631,14 @@ class Feedsum:
             raise Refused("refuse.not_owner", title=report.title(section), owners=mentions(section.owners, ", "))
         owner = user if user in section.owners else section.owners[0]
         repo.delegate(self.db, report.team_id, report.id, period, key, owner, to, now=now)
-        if repo.period_row(self.db, report.team_id, report.id, period):
-            summary = self.summary(report, period, now, with_metrics=False)
-            state = next(s for s in summary.sections if s.key == key)
-            self.once(report, period, "prompt", f"{key}:{to}", now,
-                      lambda k, rec: self._send_prompt(summary, state, to, k, rec, now))
+        return repo.period_row(self.db, report.team_id, report.id, period) is not None
+
+    def prompt_delegate(self, report: Report, period: str, key: str, to: str, now: datetime) -> None:
+        """The prompt of a section handed over while its period is open (never twice)."""
+        summary = self.summary(report, period, now, with_metrics=False)
+        state = next(s for s in summary.sections if s.key == key)
+        self.once(report, period, "prompt", f"{key}:{to}", now,
+                  lambda k, rec: self._send_prompt(summary, state, to, k, rec, now))
 
     def next_actions(self, report: Report, period: str, now: datetime, limit: int = 3) -> list[Any]:
         """Upcoming scheduled actions for the period, for status displays."""
@@ -721,9 +731,9 @@ class Feedsum:
         report = self.report(team_id, p["report_id"])
         return (report, p["period"], p["section"]) if report else None
 
-    def section_for_writing(self, report: Report, period: str, key: str, user: str, now: datetime, *,
-                            with_metrics: bool = False) -> tuple[Summary, SectionState]:
-        """The state a Write/Edit modal starts from, after checking the user may write it."""
+    def require_writer(self, report: Report, period: str, key: str, user: str):
+        """The section `key`, when `user` may write it this period (an owner, a delegate or an
+        admin); Refused otherwise."""
         report = self.for_period(report, period)
         section = report.section(key)
         if section is None:
@@ -731,6 +741,12 @@ class Feedsum:
         writers = self.writers(report, period, key)
         if user not in writers and not self.is_admin(report, user):
             raise Refused("refuse.not_owner", title=report.title(section), owners=mentions(writers, ", "))
+        return section
+
+    def section_for_writing(self, report: Report, period: str, key: str, user: str, now: datetime, *,
+                            with_metrics: bool = False) -> tuple[Summary, SectionState]:
+        """The state a Write/Edit modal starts from, after checking the user may write it."""
+        self.require_writer(report, period, key, user)
         summary = self.summary(report, period, now, with_metrics=with_metrics)
         return summary, next(s for s in summary.sections if s.key == key)
 

@@ -15,7 +15,7 @@ import re
 from bot.optimise import MAX_COMPARISONS, form, month_rows, search
 from handlers import render
 from handlers.actions import write_view
-from handlers.deps import Deps, team_of
+from handlers.deps import Deps, team_of, tell_user
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +71,7 @@ def register(app, deps: Deps) -> None:
                                suffix=suffix, base=meta.get("v"))
             client.views_update(view_id=view["id"], hash=view.get("hash"), view=built)
 
-        deps.later(work, report=report)
+        deps.later(work, tell=tell_user(deps, body, None), report=report, urgent=True)
 
     def keep_pending(state) -> bool:
         if len(state["pk"]) < 2 or len(state["ab"]) >= MAX_COMPARISONS:
@@ -129,20 +129,19 @@ def register(app, deps: Deps) -> None:
     @app.action(OPEN)
     def open_with_proposal(ack, body, client, respond):
         """A proposal on the optimise prompt: the form opens with those variants compared."""
-        ack()  # the trigger id must reach views.open within ~3 s of the click: nothing slow before it
-        value = json.loads(body["actions"][0]["value"])
+        ack()
+        action = body["actions"][0]
+        value = json.loads(action["value"])
         report = deps.core.report(team_of(body), value.get("r", ""))
         if report is None:
             return
-        from bot.workflow import Refused
+        picks = [i for i in value.get("pk") or [] if isinstance(i, str)]
 
-        try:
-            view = write_view(deps, report, value["p"], value["s"], body["user"]["id"],
-                              ab={"pk": [i for i in value.get("pk") or [] if isinstance(i, str)], "n": 1})
-        except Refused as exc:
-            respond(text=deps.refusal(exc, report), response_type="ephemeral", replace_original=False)
-            return
-        client.views_open(trigger_id=body["trigger_id"], view=view)
+        def view():  # Refused (not theirs): told
+            return write_view(deps, report, value["p"], value["s"], body["user"]["id"], ab={"pk": picks, "n": 1})
+
+        deps.open_modal(client, body["trigger_id"], view, tell=tell_user(deps, body, respond), report=report,
+                        retry=(action["action_id"], action["value"]))
 
     @app.options("ab_pick")
     def variant_options(ack, body):

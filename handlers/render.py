@@ -768,3 +768,20 @@ def refresh_message(report, period: str, pulls: list, as_of: datetime | None) ->
     if len(pulls) > REFRESH_SOURCES_SHOWN:
         lines.append(t(loc, "refresh.more", n=len(pulls) - REFRESH_SOURCES_SHOWN))
     return Mrkdwn("\n").join(lines)
+
+
+def retry_message(locale: str, action_id: str, value: str) -> Message:
+    """Slack was too slow to open a form for a click: say so, with a button that tries again."""
+    text = t(locale, "modal.slow")
+    return text, _dicts([
+        SectionBlock(text=_md(text)),
+        ActionsBlock(elements=[ButtonElement(text=t(locale, "modal.try_again"), action_id=action_id, value=value,
+                                             style="primary")]),
+    ])
+
+
+def apology_view(locale: str, text: str) -> dict[str, Any]:
+    """A small modal pushed over a form whose submission crashed: the form stays underneath."""
+    return View(type="modal", title=PlainTextObject(text=t_plain(locale, "error.title")),
+                close=PlainTextObject(text=t_plain(locale, "error.close")),
+                blocks=[SectionBlock(text=_md(text))]).to_dict()

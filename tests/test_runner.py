@@ -142,8 +142,8 @@ def test_away_and_delegate_commands(harness):
     h.wait_for(lambda: any(k.endswith("|data:U0HELPER1") for k in keys_of(h.prompts())))
     # The delegate may now write it; the status names them.
     h.core.submit(h.report, PERIOD, "data", "U0HELPER1", "written by the helper", OPEN, via="test")
-    r = h.command("delegate data <@U0HELPER1>", user="U0STRANGE")
-    assert "不能" in r.json()["text"] or "belongs" in r.json()["text"]
+    told = h.answer("delegate data <@U0HELPER1>", user="U0STRANGE")
+    assert "不能" in told["text"] or "belongs" in told["text"]
 
 
 def test_away_button_opens_a_date_form(harness):
@@ -211,7 +211,9 @@ def test_a_sender_killed_half_way_is_finished_by_the_other_once_its_lease_runs_o
 
     with FakeSlack() as fake:
         env = cli_env(tmp_path, fake, lease=1)
-        _app, deps = build(Settings.from_env(env))  # the other process, already running
+        # The other process, already running (its clock at the scheduled instant: the real date must
+        # not decide which month the report starts from).
+        _app, deps = build(Settings.from_env(env), clock=lambda: OPEN)
         other = deps.core
         fake.faults.hold = 3  # the 3rd prompt reaches Slack; its answer never comes back
         proc = run_tick(env, OPEN, tmp_path)

@@ -349,6 +349,7 @@ def test_an_expired_rotating_token_is_refreshed_once_then_used(oauth_harness):
     assert new != old and refreshed.bot_token_expires_at > time.time() + 3600
     assert h.command(f"status {PERIOD}", channel=B_CHANNEL, team=TEAM_B).status == 200
     assert h.command("setup", user=ADMIN, channel=B_CHANNEL, team=TEAM_B).status == 200
+    h.wait_for(lambda: h.fake.calls_to("views.open"))  # the form opens right after the ack
     grants = [c for c in h.fake.calls_to("oauth.v2.access") if c.params.get("grant_type") == "refresh_token"]
     assert len(grants) == 1
     assert f"Bearer {old}" not in tokens_used(h)
@@ -441,7 +442,9 @@ def test_forgetting_a_workspace_deletes_its_rows_in_every_table_and_nothing_else
         repo.claim(db, team, "r", PERIOD, "prompt", "U1", now=now, wall=now.timestamp())
         repo.set_away(db, team, "U1", "2026-12-01", now=now)
         repo.delegate(db, team, "r", PERIOD, "results", "U1", "U2", now=now)
-        repo.save_snapshot(db, team, "r", PERIOD, source="s", file_hash="h", rows=[row], dropped=0, now=now)
+        sid = repo.begin_snapshot(db, team, "r", PERIOD, source="s", file_hash="h", rows=1, dropped=0, now=now)
+        repo.add_snapshot_rows(db, sid, [row])
+        repo.publish_snapshots(db, [sid], "h")
         repo.note_source_errors(db, team, "r", {"s": "boom"}, now=now)
         repo.set_targets(db, team, "r", PERIOD, {"ctr": 0.01}, by="U1", now=now)
     record_removal(db, "T0GONE", "app_uninstalled", token_sha256=None, now=now)
