@@ -232,3 +232,66 @@ def test_variant_keys_round_trip_and_have_short_ids():
     assert VariantKey("campaign", "p", "c").id != VariantKey("ad_group", "p", "c", "c").id
     with pytest.raises(ValueError):
         VariantKey.from_dict({"level": "creative", "platform": "p", "campaign": "c"})
+
+
+# --- in words ------------------------------------------------------------------------------------
+
+def _say(variants, locale, **kw):
+    from bot.abtest_text import comparison_text
+
+    return comparison_text(compare(rows_of(variants, **kw), keys(*variants)), locale)
+
+
+def test_a_clear_winner_in_plain_words():
+    zh = _say({"素材A": (100_000, 2_000, 100, 5_000.0), "素材B": (100_000, 2_600, 130, 5_200.0)}, "zh-CN")
+    assert zh.splitlines()[0] == "A/B 对比：素材A 对 素材B"
+    assert "- 素材A：展现 10.0万 · 点击 2,000 · 转化 100 · 点击率 2.00% · 转化率 5.00% · 转化成本 50.00 元" in zh
+    assert ("- 点击率：素材B 领先——素材B 2.60%，素材A 2.00%，高 30.0%（+0.60 个百分点），"
+            "在 95% 置信水平下显著（p < 0.001）。") in zh
+    assert "- 转化率：没有差别，均为 5.00%。" in zh
+    assert "- 转化成本（未做显著性检验）：素材B 最低，40.00 元，素材A 为 50.00 元。" in zh
+    en = _say({"Variant A": (100_000, 2_000, 100, 5_000.0), "Variant B": (100_000, 2_600, 130, 5_200.0)}, "en")
+    assert ("CTR: Variant B is ahead — Variant B 2.60% vs Variant A 2.00%, 30.0% higher (+0.60 pp); "
+            "significant at 95% (p < 0.001).") in en
+
+
+def test_no_winner_from_noise_in_plain_words():
+    en = _say({"v1": (10_000, 200, 20, 100.0), "v2": (10_000, 230, 20, 100.0)}, "en")
+    assert "CTR: v2 is ahead — v2 2.30% vs v1 2.00%, 15.0% higher (+0.30 pp) — but not significantly at 95% " \
+           "(p = 0.144): neither can be called better yet." in en
+    assert "At 80% power, about 53,000 more impressions across v2 and v1 (≈37,000 per variant) would settle it." in en
+    zh = _say({"v1": (10_000, 200, 20, 100.0), "v2": (10_000, 230, 20, 100.0)}, "zh-CN")
+    assert "但在 95% 置信水平下不显著（p = 0.144），还不能说哪个更好。" in zh
+    assert "大约还需共 5.3万 次展现（每个版本约 3.7万 次）才能判定" in zh
+    for text in (en, zh):
+        assert "significant at 95% (p" not in text and "在 95% 置信水平下显著" not in text
+    tie = _say({"A": (1_000, 200, 20, 1.0), "B": (1_000, 201, 20, 1.0)}, "en", days=1)
+    assert "far beyond this month's volume: the gap may be too small to matter" in tie
+
+
+def test_too_little_data_and_zero_conversions_in_plain_words():
+    small = _say({"A": (20, 2, 0, 10.0), "B": (25, 6, 1, 10.0)}, "zh-CN", days=1)
+    assert "点击率：数据太少，暂不判定：A、B 的展现不足 30 次；目前 B 24.00%，A 10.00%" in small
+    assert "领先" not in small and "显著" not in small.replace("未做显著性检验", "")
+    en = _say({"A": (10_000, 500, 0, 100.0), "B": (10_000, 520, 0, 100.0)}, "en")
+    assert "CVR: too little data to call it: no conversions yet." in en and "CPA —" in en
+    zero = _say({"A": (50_000, 1_000, 0, 100.0), "B": (50_000, 1_000, 20, 100.0)}, "zh-CN")
+    assert "转化率：B 领先——B 2.00%，A 0.00%，高 2.00 个百分点，在 95% 置信水平下显著" in zero
+
+
+def test_three_variants_in_plain_words():
+    text = _say({"版本一": (40_000, 800, 40, 1.0), "版本二": (40_000, 1_000, 50, 1.0), "版本三": (40_000, 820, 41, 1.0)},
+                "zh-CN")
+    assert "点击率：版本二 领先其余所有版本——版本二 2.50%，版本三 2.05%" in text and "Holm 校正" in text
+    text = _say({"A": (40_000, 800, 0, 1.0), "B": (40_000, 1_000, 0, 1.0), "C": (40_000, 980, 0, 1.0)}, "en")
+    assert "CTR: B leads (2.50%), significantly ahead of A but not of C (95%, Holm-corrected)." in text
+
+
+def test_the_table_aligns_wide_characters():
+    from bot.abtest_text import text_table, width
+
+    c = compare(rows_of({"素材A": (100_000, 2_000, 100, 5_000.0), "很长很长很长的素材名称B": (1_000, 20, 1, 50.0)}),
+                keys("素材A", "很长很长很长的素材名称B"))
+    lines = text_table(c, "zh-CN").splitlines()
+    assert len({width(line) for line in lines}) == 1  # every line as wide: columns line up
+    assert "…" in lines[2] and width(lines[2].split("  ")[0]) <= 18
