@@ -121,20 +121,20 @@ def _frame(rows: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _figures(key: VariantKey, sums: pd.Series | None) -> VariantFigures:
+_SUMMED = ["impressions", "clicks", "conversions", "spend", "ctr_n", "ctr_d", "cvr_n", "cvr_d", "cpa_n", "cpa_d"]
+
+
+def _figures(key: VariantKey, sums) -> VariantFigures:
+    """A variant's figures from its summed columns (in `_SUMMED` order; None: no rows)."""
     if sums is None:
         return VariantFigures(key, None, None, None, None, None, None, None)
-    g = {k: _num(v) for k, v in sums.items()}
-    ctr_n, ctr_d, cvr_n, cvr_d = g["ctr_n"], g["ctr_d"], g["cvr_n"], g["cvr_d"]
+    impressions, clicks, conversions, spend, ctr_n, ctr_d, cvr_n, cvr_d, cpa_n, cpa_d = (_num(v) for v in sums)
     return VariantFigures(
-        key, g["impressions"], g["clicks"], g["conversions"], g["spend"],
-        ctr=_ratio(ctr_n, ctr_d), cvr=_ratio(cvr_n, cvr_d), cpa=_ratio(g["cpa_n"], g["cpa_d"]),
+        key, impressions, clicks, conversions, spend,
+        ctr=_ratio(ctr_n, ctr_d), cvr=_ratio(cvr_n, cvr_d), cpa=_ratio(cpa_n, cpa_d),
         ctr_counts=(ctr_n, ctr_d) if ctr_n is not None and ctr_d is not None else None,
         cvr_counts=(cvr_n, cvr_d) if cvr_n is not None and cvr_d is not None else None,
     )
-
-
-_SUMMED = ["impressions", "clicks", "conversions", "spend", "ctr_n", "ctr_d", "cvr_n", "cvr_d", "cpa_n", "cpa_d"]
 
 
 def _grouped(frame: pd.DataFrame, level: str) -> pd.DataFrame:
@@ -152,7 +152,8 @@ def catalogue(rows: pd.DataFrame) -> list[VariantFigures]:
     for level in LEVELS:
         grouped = _grouped(frame, level)
         figs = []
-        for idx, sums in grouped.iterrows():
+        # Plain tuples, not iterrows(): a big account has tens of thousands of ad groups.
+        for idx, sums in zip(grouped.index, grouped[_SUMMED].itertuples(index=False, name=None), strict=True):
             idx = idx if isinstance(idx, tuple) else (idx,)
             key = VariantKey(level, str(idx[0]), str(idx[1]), str(idx[2]) if level == "ad_group" else None)
             figs.append(_figures(key, sums))
@@ -169,7 +170,7 @@ def figures_of(rows: pd.DataFrame, keys: list[VariantKey]) -> list[VariantFigure
     for k in keys:
         idx = (k.platform, k.campaign) + ((k.ad_group,) if k.level == "ad_group" else ())
         table = grouped[k.level]
-        out.append(_figures(k, table.loc[idx] if idx in table.index else None))
+        out.append(_figures(k, table.loc[idx, _SUMMED].tolist() if idx in table.index else None))
     return out
 
 

@@ -14,7 +14,15 @@ from dataclasses import dataclass
 import pandas as pd
 
 from bot import periods
-from bot.abtest import MAX_VARIANTS, Comparison, VariantFigures, VariantKey, catalogue, compare, propose
+from bot.abtest import (
+    MAX_VARIANTS,
+    Comparison,
+    VariantFigures,
+    VariantKey,
+    catalogue,
+    compare,
+    propose,
+)
 from bot.config import Report
 from storage import repo
 

@@ -137,7 +137,7 @@ FUTURE_SECTIONS = frozenset({"plan"})
 
 # Sections whose prompts show the month's numbers (handlers/render.py `_prompt_data`): redrawn when
 # a pull brings new data.
-DATA_SECTIONS = frozenset({"data", "lessons", "plan"})
+DATA_SECTIONS = frozenset({"data", "lessons", "plan", "optimise"})
 
 
 @dataclass(frozen=True)

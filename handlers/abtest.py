@@ -29,6 +29,14 @@ def _suffix(values: dict) -> str:
     return part[len("part_") + len(part[5:].split("_")[0]):]
 
 
+def _typed(view: dict, values: dict) -> str:
+    """What the form's text inputs hold: their state, else (no state sent) what they were drawn with."""
+    if any(k.startswith("part_") for k in values):
+        return render.modal_text(values)
+    return "".join(b.get("element", {}).get("initial_value") or "" for b in view.get("blocks") or []
+                   if isinstance(b, dict) and str(b.get("block_id", "")).startswith("part_"))
+
+
 def appended(typed: str, addition: str) -> str:
     """`addition` after what is typed, as its own paragraph; once only (a double click adds it once)."""
     if addition in typed:
@@ -51,7 +59,7 @@ def register(app, deps: Deps) -> None:
             return
         user = body["user"]["id"]
         values = view.get("state", {}).get("values", {})
-        typed = render.modal_text(values)
+        typed = _typed(view, values)
         state = {"ab": [list(c) for c in meta.get("ab") or [] if isinstance(c, list)],
                  "pk": list(meta.get("pk") or []), "n": int(meta.get("n") or 0)}
         insert = change(state)
