@@ -9,6 +9,9 @@ as it is when shown, so a comparison follows late conversions like every other K
 
 from __future__ import annotations
 
+import threading
+import weakref
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import pandas as pd
@@ -53,17 +56,48 @@ class AbForm:
         return len(self.chosen) >= MAX_COMPARISONS
 
 
-def month_rows(core, report: Report, period: str) -> pd.DataFrame | None:
-    """The period's rows dated within the month, or None without data."""
+# The month's rows and variants, per database, by the snapshots they were read from (snapshots
+# never change, so the same ids mean the same data): a search as the owner types, and each click
+# in the form, reads them again otherwise.
+_CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_CACHED = 3
+_lock = threading.Lock()
+
+
+def _month(core, report: Report, period: str) -> tuple[pd.DataFrame, list[VariantFigures]] | None:
     if core.data is None:
         return None
-    rows = core.data.rows(report, period)
-    if not len(rows):
+    snaps = tuple(s["id"] for s in repo.snapshots_of(core.db, report.team_id, report.id, period))
+    if not snaps:
         return None
+    key = (report.team_id, report.id, period, snaps)
+    with _lock:
+        cache = _CACHE.setdefault(core.db, OrderedDict())
+        if key in cache:
+            cache.move_to_end(key)
+            return cache[key]
+    rows = core.data.rows(report, period)
     first, last = periods.bounds(period)
     day = pd.to_datetime(rows["date"]).dt.date
     rows = rows[(day >= first) & (day <= last)]
-    return rows if len(rows) else None
+    found = (rows, catalogue(rows)) if len(rows) else None
+    with _lock:
+        cache[key] = found
+        while len(cache) > _CACHED:
+            cache.popitem(last=False)
+    return found
+
+
+def month_rows(core, report: Report, period: str) -> pd.DataFrame | None:
+    """The period's rows dated within the month, or None without data."""
+    found = _month(core, report, period)
+    return found[0] if found else None
+
+
+def month_catalogue(core, report: Report, period: str) -> list[VariantFigures] | None:
+    """Every campaign and ad group of the month with its figures (see abtest.catalogue)."""
+    found = _month(core, report, period)
+    return found[1] if found else None
 
 
 def stored(core, report: Report, period: str) -> list[list[VariantKey]]:
@@ -107,10 +141,10 @@ def form(core, report: Report, period: str, *, chosen: list[list[str]] | None = 
     """The A/B part of the form (None without data this month). `chosen` are the comparisons
     the form holds, as ids (None: the stored ones, as the form first opens); `picks` the
     variants picked for a new one."""
-    rows = month_rows(core, report, period)
-    if rows is None:
+    found = _month(core, report, period)
+    if found is None:
         return None
-    cat = catalogue(rows)
+    rows, cat = found
     saved = stored(core, report, period)
     known = _known(cat, saved)
     groups = saved if chosen is None else [_resolve(ids, known) for ids in chosen if isinstance(ids, list)]
@@ -129,22 +163,22 @@ def form(core, report: Report, period: str, *, chosen: list[list[str]] | None = 
 def save(core, report: Report, period: str, user: str, chosen: list[list[str]], picks: list[str], now) -> bool:
     """Store the comparisons a saved form holds (a pending one with two or more variants too);
     returns True when they changed. Ids the month's data no longer knows are dropped."""
-    rows = month_rows(core, report, period)
     saved = stored(core, report, period)
-    known = _known(catalogue(rows) if rows is not None else [], saved)
+    known = _known(month_catalogue(core, report, period) or [], saved)
     groups = _distinct([_resolve(ids, known) for ids in chosen if isinstance(ids, list)] + [_resolve(picks, known)])
     return repo.set_comparisons(core.db, report.team_id, report.id, period,
                                 [[k.to_dict() for k in g] for g in groups], by=user, now=now)
 
 
-def for_summary(core, report: Report, period: str, rows: pd.DataFrame | None
-                ) -> tuple[list[Comparison], list[tuple[VariantKey, ...]]]:
-    """The period's stored comparisons over `rows`, and proposals for its prompt."""
-    if rows is None or not len(rows) or report.section(SECTION) is None:
+def for_summary(core, report: Report, period: str) -> tuple[list[Comparison], list[tuple[VariantKey, ...]]]:
+    """The period's stored comparisons over the month's data, and proposals for its prompt."""
+    found = _month(core, report, period) if report.section(SECTION) is not None else None
+    if found is None:
         return [], []
+    rows, cat = found
     groups = _distinct(stored(core, report, period))
     taken = [set(g) for g in groups]
-    return [compare(rows, g) for g in groups], [p for p in propose(catalogue(rows)) if set(p) not in taken]
+    return [compare(rows, g) for g in groups], [p for p in propose(cat) if set(p) not in taken]
 
 
 def search(cat: list[VariantFigures], query: str, limit: int = SEARCH_RESULTS) -> list[VariantFigures]:

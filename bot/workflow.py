@@ -298,7 +298,7 @@ class Feedsum:
             if summary.kpi is not None:
                 from bot.optimise import for_summary
 
-                summary.comparisons, summary.ab_proposals = for_summary(self, report, period, summary.kpi.rows)
+                summary.comparisons, summary.ab_proposals = for_summary(self, report, period)
             summary.checks = {s.key: self.check_claims(summary, s.text, s.key) for s in sections if s.text}
             checks = [c for found in summary.checks.values() for c in found]
             if checks:

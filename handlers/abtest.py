@@ -12,7 +12,7 @@ import json
 import logging
 import re
 
-from bot.optimise import MAX_COMPARISONS, form, month_rows, search
+from bot.optimise import MAX_COMPARISONS, form, month_catalogue, search
 from handlers import render
 from handlers.actions import write_view
 from handlers.deps import Deps, team_of, tell_user
@@ -157,12 +157,10 @@ def register(app, deps: Deps) -> None:
         The answer is the ack itself, so it is worked out before it (from the database only)."""
         meta = json.loads((body.get("view") or {}).get("private_metadata") or "{}")
         report = deps.core.report(team_of(body), meta.get("r", ""))
-        rows = month_rows(deps.core, report, meta.get("p", "")) if report is not None else None
-        if rows is None:
+        cat = month_catalogue(deps.core, report, meta.get("p", "")) if report is not None else None
+        if not cat:
             ack(options=[])
             return
-        from bot.abtest import catalogue
-
-        found = search(catalogue(rows), body.get("value") or "")
+        found = search(cat, body.get("value") or "")
         groups = render.variant_option_groups(found, report.locale)
         ack(option_groups=[g.to_dict() for g in groups])

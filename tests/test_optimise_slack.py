@@ -193,6 +193,12 @@ def test_no_data_says_so_and_other_sections_are_untouched(h):
     assert repo.comparisons_of(h.db, h.fake.team_id, "feed-ads", PERIOD) == []
     results = h.modal_for("results", OWNER_B, PERIOD)
     assert "ab_pick" not in blocks_text(results) and "ab" not in json.loads(results["private_metadata"])
+    # Data arrives: the next form has the month's variants (and a later import its new ones).
+    h.core.data.import_file(h.report, CSV, name="nov.csv", origin="test", now=h.clock())
+    assert "素材A" in blocks_text(h.modal_for("optimise", OWNER_A, PERIOD))
+    more = "时间,项目名称,单元名称,展示数,点击数,消耗,转化数\n2026-11-03,新品首发,新品-视频,1000,10,50,1\n"
+    h.core.data.import_file(h.report, more.encode(), name="nov-2.csv", origin="test", now=h.clock())
+    assert "新品-视频" in blocks_text(h.modal_for("optimise", OWNER_A, PERIOD))
 
 
 def test_exports_include_the_comparisons(h):
