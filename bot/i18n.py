@@ -461,13 +461,14 @@ def _template(locale: str, key: str) -> str:
     return entry.get(locale) or entry["en"]
 
 
-def t(locale: str, key: str, **values: object) -> Mrkdwn:
-    """The string `key` in `locale` (falling back to English) as safe mrkdwn, values escaped."""
+def t(locale: str, key: str, /, **values: object) -> Mrkdwn:
+    """The string `key` in `locale` (falling back to English) as safe mrkdwn, values escaped.
+    (`locale` and `key` are positional-only: a template may have a value called {key}.)"""
     template = _template(locale, key)
     return md(template, **values) if values else Mrkdwn(template)
 
 
-def t_plain(locale: str, key: str, **values: object) -> str:
+def t_plain(locale: str, key: str, /, **values: object) -> str:
     """The string `key` with `values` as they are: for plain_text fields, files and logs."""
     template = _template(locale, key)
     return template.format(**values) if values else template
@@ -488,7 +489,7 @@ class Msg(str):
 
     Values may themselves be Msg (rendered in the same locale) or tuples of Msg (joined)."""
 
-    def __new__(cls, key: str, **values: object) -> Msg:
+    def __new__(cls, key: str, /, **values: object) -> Msg:
         # As a plain str (logs, the command line) it is what people read, not escaped mrkdwn.
         self = super().__new__(cls, plain(_render("en", key, values)))
         self.key = key

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -108,3 +109,9 @@ def test_a_new_database_has_no_frozen_periods(tmp_path):
     repo.open_period(db, "T1", "dflt", "2026-11", by="U0ADMIN01", due_at=NOW, now=NOW)
     core = Feedsum(db, outbox=None)
     assert [s.key for s in core.summary(default, "2026-11", NOW, with_metrics=False).sections] == NEW_KEYS
+
+
+def test_an_unknown_section_is_refused_with_the_sections_there_are(harness):
+    reply = harness.command("write nosuch 2026-11", user="U0OWNERA1")
+    text = json.dumps(reply.json(), ensure_ascii=False)
+    assert "没有「nosuch」这个部分" in text and "results, data" in text
