@@ -157,7 +157,12 @@ def register(app, deps: Deps) -> None:
         The answer is the ack itself, so it is worked out before it (from the database only)."""
         meta = json.loads((body.get("view") or {}).get("private_metadata") or "{}")
         report = deps.core.report(team_of(body), meta.get("r", ""))
-        cat = month_catalogue(deps.core, report, meta.get("p", "")) if report is not None else None
+        period, user = meta.get("p", ""), (body.get("user") or {}).get("id")
+        # The month's names only to those who may write the section (known locally: no Slack call
+        # before this ack, which is the answer).
+        if report is not None and not (report.is_admin(user) or user in deps.core.writers(report, period, "optimise")):
+            report = None
+        cat = month_catalogue(deps.core, report, period) if report is not None else None
         if not cat:
             ack(options=[])
             return

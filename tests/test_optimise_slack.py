@@ -179,6 +179,10 @@ def test_a_big_month_searches_variants_as_the_owner_types(h):
                        "team": {"id": h.fake.team_id}, "api_app_id": "A0FEEDSUM", "action_id": "ab_pick",
                        "block_id": "ab_pick_0", "value": "", "view": {**modal, "id": "V42"}})
     assert sum(len(g["options"]) for g in r.json()["option_groups"]) == 100
+    r = h.interactive({"type": "block_suggestion", "user": {"id": OWNER_B, "team_id": h.fake.team_id},
+                       "team": {"id": h.fake.team_id}, "api_app_id": "A0FEEDSUM", "action_id": "ab_pick",
+                       "block_id": "ab_pick_0", "value": "", "view": {**modal, "id": "V42"}})
+    assert r.json() == {"options": []}  # not theirs to write: no names
     # The proposal found the pair among 141 campaigns.
     assert "对比 计划007-素材A / 计划007-素材B" in blocks_text(modal)
 
