@@ -63,6 +63,9 @@ def build_parser() -> argparse.ArgumentParser:
     from bot.metrics_cli import add_arguments
 
     add_arguments(p)
+    from bot.sources_cli import add_arguments as add_source_arguments
+
+    add_source_arguments(sub)
     p = sub.add_parser("backup", help="copy the database safely while the bot runs")
     p.add_argument("path", help="where to write the copy")
     sub.add_parser("check", help="validate the configuration and exit")
@@ -404,7 +407,22 @@ def _scheduler(settings: Settings, args) -> int:
         scheduler.shutdown(wait=False)
 
 
-COMMANDS = {"demo": _demo, "run": _run, "tick": _tick, "scheduler": _scheduler, "metrics": _metrics,
+def _sources(settings: Settings, args) -> int:
+    from bot import sources_cli
+    from bot.sources.pulling import ApiKit
+
+    if args.action == "check":
+        return sources_cli.check(settings, args, kit=ApiKit(secret_key=settings.secret_key))
+    return sources_cli.listing(settings, args)
+
+
+def _pull(settings: Settings, args) -> int:
+    from bot import sources_cli
+
+    return sources_cli.pull(settings, args)
+
+
+COMMANDS = {"sources": _sources, "pull": _pull, "demo": _demo, "run": _run, "tick": _tick, "scheduler": _scheduler, "metrics": _metrics,
             "backup": _backup, "check": _check, "workspaces": _list_workspaces,
             "forget-workspace": _forget_workspace}
 

@@ -4,7 +4,7 @@ The `feed-ads` template follows the usual shape of an in-feed ads monthly review
 what was delivered, what the numbers say, what was learned, what to fix, what comes next, how the
 work was optimised (A/B tests), who does what, the market, and the feedback heard.
 `optimise` and `feedback` came later: a period opened before feedsum had them keeps the sections
-it was opened with (recorded by migration m011), so reports on the default set gain them from
+it was opened with (recorded by migration m012), so reports on the default set gain them from
 the next period on.
 """
 

@@ -13,6 +13,7 @@ from slack_sdk.http_retry import RateLimitErrorRetryHandler
 from bot.config import Settings
 from bot.i18n import t
 from bot.metrics import Metrics
+from bot.sources.pulling import ApiKit
 from bot.workflow import Feedsum
 from handlers import abtest, actions, admin_views, commands, events, oauth, render, views
 from handlers.deps import Deps, tell_user
@@ -40,7 +41,8 @@ def create_app(settings: Settings, client: WebClient, db, clock: Callable[[], da
     if oauth_mode:
         workspaces.default_team()  # known before any event names it (one auth.test, as in token mode)
     outbox = SlackOutbox(workspaces.client_for, on_token_revoked=workspaces.token_revoked)
-    core = core or Feedsum(db, outbox, data=Metrics(db), lease_seconds=settings.lease_seconds)
+    core = core or Feedsum(db, outbox, data=Metrics(db, api=ApiKit(secret_key=settings.secret_key)),
+                           lease_seconds=settings.lease_seconds)
     # In OAuth mode Bolt's own client carries no token: every request gets its workspace's from
     # `workspaces` (Bolt would otherwise log that SLACK_BOT_TOKEN is ignored, which it is not).
     app_client = (WebClient(base_url=client.base_url, timeout=client.timeout,

@@ -143,6 +143,14 @@ def _refresh(deps: Deps, cmd, report, period, user, *, ack, respond, **_):
     deps.later(pull, respond=respond, report=report)
 
 
+def _sources(deps: Deps, cmd, report, period, user, *, ack, **_):
+    """`/feedsum sources`: each configured source with its last pull, rows and state (admins)."""
+    deps.core.require_admin(report, user, "sources")
+    if not report.metrics:
+        raise Refused("refuse.no_sources", file=deps.config_path)
+    ack_message(ack, render.sources_message(report, deps.core.source_states(report)))
+
+
 def _write(deps: Deps, cmd, report, period, user, *, ack, respond, client, body, **_):
     """`/feedsum write <section> [YYYY-MM]`: the same form as the prompt's Write button."""
     keys = [a for a in cmd.args if not a[:1].isdigit()]
@@ -190,6 +198,7 @@ def _targets(deps: Deps, cmd, report, period, user, *, ack, **_):
 
 HANDLERS = {
     "status": _status, "open": _open, "compile": _compile, "remind": _remind, "write": _write, "refresh": _refresh,
+    "sources": _sources,
     "away": _away, "delegate": _delegate, "targets": _targets,
     "target": admin_commands.target, "history": admin_commands.history, "export": admin_commands.export,
     "owners": admin_commands.owners, "owner": admin_commands.owner, "setup": admin_commands.setup,

@@ -48,7 +48,7 @@ def _store(db, report):
 def upgraded(tmp_path, monkeypatch):
     """A database that ran feedsum before the template had optimise/feedback, then upgraded."""
     default, listed = _reports()
-    before = [m for m in dbmod.MIGRATIONS if m.__name__ < "m011"]
+    before = [m for m in dbmod.MIGRATIONS if m.__name__ < "m012"]
     monkeypatch.setattr(dbmod, "MIGRATIONS", before)
     db = dbmod.open_db(tmp_path / "f.db")
     old_default = replace(default, sections=tuple(s for s in default.sections if s.key in OLD_KEYS))
@@ -60,7 +60,7 @@ def upgraded(tmp_path, monkeypatch):
     for key in OLD_KEYS:
         repo.save_answer(db, "T1", "dflt", "2026-11", key, text="x", author="U0ADMIN01", via="test", now=NOW)
     monkeypatch.undo()
-    assert "m011_optimise" in dbmod.migrate(db)
+    assert "m012_optimise" in dbmod.migrate(db)
     _store(db, default)  # the config file is read again at start-up: now nine sections by default
     return Feedsum(db, outbox=None), default, listed
 
