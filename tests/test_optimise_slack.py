@@ -226,3 +226,26 @@ def test_exports_include_the_comparisons(h):
     assert rows[0][:4] == ["comparison", "variant", "level", "platform"]
     assert rows[1][1] == "素材A" and rows[1][6] == 100_000 and rows[2][1] == "素材B"
     assert any("素材B 领先" in str(v) for r in rows for v in r)
+
+
+def test_a_full_form_stays_within_block_kit_limits(h):
+    from bot.optimise import MAX_COMPARISONS, month_catalogue
+    from handlers.actions import write_view
+
+    long = "很长的计划名称" * 30
+    lines = ["时间,项目名称,单元名称,展示数,点击数,消耗,转化数"]
+    for c in range(MAX_COMPARISONS):
+        lines += [f"2026-11-01,{long}{c},素材{v},{10_000 + i},{100 + 7 * i},100,{5 + i}" for i, v in enumerate("ABCDEF")]
+    h.core.data.import_file(h.report, "\n".join(lines).encode(), name="wide.csv", origin="test", now=h.clock())
+    h.core.open(h.report, PERIOD, ADMIN, h.clock())
+    cat = [f for f in month_catalogue(h.core, h.report, PERIOD) if f.key.level == "ad_group"]
+    groups = [[f.key.id for f in cat if f.key.campaign == f"{long}{c}"] for c in range(MAX_COMPARISONS)]
+    assert all(len(g) == 6 for g in groups)
+    view = write_view(h.deps, h.report, PERIOD, "optimise", OWNER_A, ab={"ab": groups, "pk": groups[0][:2]},
+                      text="很" * 58_000)  # 20 inputs of text, too
+    assert len(view["blocks"]) <= 100 and len(view["private_metadata"]) <= 3000
+    assert len(json.loads(view["private_metadata"])["ab"]) == MAX_COMPARISONS
+    for b in view["blocks"]:
+        assert len((b.get("text") or {}).get("text", "")) <= 3000
+    assert not any(e.get("action_id") == "ab_pick" for b in view["blocks"] if b["type"] == "actions"
+                   for e in b["elements"])  # full: no picker, a note instead
