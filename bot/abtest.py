@@ -432,16 +432,15 @@ def propose(variants: list[VariantFigures], limit: int = MAX_PROPOSALS) -> list[
         if ident not in found or volume > found[ident][0]:
             found[ident] = (volume, keys)
     ranked = sorted(found.values(), key=lambda item: -item[0])
-    # A campaign pair whose ad groups carry the same names is one proposal, not two.
-    out: list[tuple[VariantKey, ...]] = []
-    seen_names: set[tuple] = set()
-    for _, keys in ranked:
-        names = (keys[0].platform, tuple(k.name for k in keys))
-        if names in seen_names:
-            continue
-        seen_names.add(names)
-        out.append(keys)
-    return out[:limit]
+    return [keys for _, keys in ranked[:limit]]
+
+
+def group_label(keys: list[VariantKey] | tuple[VariantKey, ...]) -> str:
+    """A group of variants in a few words: "素材A / 素材B · 春季拉新" for ad groups of one campaign."""
+    text = " / ".join(labels(keys))
+    if all(k.level == "ad_group" for k in keys) and len({k.campaign for k in keys}) == 1:
+        text += f" · {keys[0].campaign}"
+    return text
 
 
 def labels(keys: list[VariantKey] | tuple[VariantKey, ...]) -> list[str]:

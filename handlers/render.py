@@ -32,7 +32,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot import periods
-from bot.abtest import labels
+from bot.abtest import group_label
 from bot.i18n import join_list, t, t_plain, text_of
 from bot.kpi import NEEDS
 from bot.kpi_text import change_scope_text, coverage_sums, coverage_text, kpi_label, pacing_text
@@ -167,7 +167,7 @@ def _prompt_data(summary: Summary, key: str) -> list[Block]:
     elif key == "optimise" and summary.ab_proposals:
         blocks = [SectionBlock(text=_md(t(loc, "ab.prompt.proposals"))),
                   ActionsBlock(block_id="ab_proposals", elements=[ButtonElement(
-                      text=_button_text(t_plain(loc, "ab.form.compare", names=" / ".join(labels(keys)))),
+                      text=_button_text(t_plain(loc, "ab.form.compare", names=group_label(keys))),
                       action_id=f"ab_open_{i}", value=json.dumps(
                           {"r": summary.report.id, "p": summary.period, "s": key, "pk": [k.id for k in keys]},
                           separators=(",", ":")))
@@ -313,7 +313,7 @@ def _ab_blocks(summary: Summary, ab, counter: int) -> list[Block]:
     if ab.proposals:
         blocks.append(SectionBlock(text=_md(t(loc, "ab.form.proposals"))))
         blocks.append(ActionsBlock(block_id="ab_proposals", elements=[ButtonElement(
-            text=_button_text(t_plain(loc, "ab.form.compare", names=" / ".join(labels(keys)))),
+            text=_button_text(t_plain(loc, "ab.form.compare", names=group_label(keys))),
             action_id=f"ab_propose_{i}", value=",".join(k.id for k in keys)) for i, keys in enumerate(ab.proposals)]))
     return blocks + _fresh(summary)
 

@@ -295,3 +295,13 @@ def test_the_table_aligns_wide_characters():
     lines = text_table(c, "zh-CN").splitlines()
     assert len({width(line) for line in lines}) == 1  # every line as wide: columns line up
     assert "…" in lines[2] and width(lines[2].split("  ")[0]) <= 18
+
+
+def test_ad_group_proposals_of_different_campaigns_are_told_apart():
+    from bot.abtest import group_label
+
+    rows = pd.concat([rows_of({"素材A": (5_000, 50, 1, 1.0), "素材B": (5_000, 60, 1, 1.0)}, campaign="计划甲"),
+                      rows_of({"素材A": (9_000, 50, 1, 1.0), "素材B": (9_000, 60, 1, 1.0)}, campaign="计划乙")])
+    found = propose(catalogue(rows))
+    assert [group_label(p) for p in found] == ["素材A / 素材B · 计划乙", "素材A / 素材B · 计划甲"]
+    assert group_label(keys("v1", "v2")) == "v1 / v2"

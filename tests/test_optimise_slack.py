@@ -120,7 +120,7 @@ def test_a_proposal_on_the_prompt_opens_the_form_with_the_comparison(h):
                                  if m["metadata"]["event_payload"]["key"].endswith(f"|optimise:{OWNER_A}")])[0]
     button = next(e for b in prompt["blocks"] if b["type"] == "actions" for e in b["elements"]
                   if e["action_id"].startswith("ab_open_"))
-    assert button["text"]["text"] == "对比 素材A / 素材B"
+    assert button["text"]["text"] == "对比 素材A / 素材B · 春季拉新"
     before = len(h.fake.calls_to("views.open"))
     r = h.interactive({"type": "block_actions", "user": {"id": OWNER_A, "team_id": h.fake.team_id},
                        "team": {"id": h.fake.team_id}, "trigger_id": h.trigger_id(), "api_app_id": "A0FEEDSUM",
