@@ -48,8 +48,8 @@ def register(app, deps: Deps) -> None:
     def redraw(body, client, change):
         """Apply `change(state)` to the form's A/B state and redraw the form after the ack.
 
-        `change` may return ("insert", index or "p"): that comparison's text is appended to what
-        is typed, in inputs renamed so that Slack shows the new text."""
+        `change` may return a comparison to insert (its index, or the ids of the variants just
+        kept): its text is appended to what is typed, in inputs renamed so that Slack shows it."""
         view = body.get("view")
         if not isinstance(view, dict):  # these buttons live in the optimise form only
             return
@@ -70,7 +70,10 @@ def register(app, deps: Deps) -> None:
             if insert is not None and ab is not None:
                 from bot.abtest_text import comparison_text
 
-                index = len(ab.chosen) - 1 if insert == "p" else int(insert)
+                if isinstance(insert, list):  # the picked variants, just kept (or kept before)
+                    index = next((i for i, c in enumerate(ab.chosen) if {k.id for k in c.keys} == set(insert)), -1)
+                else:
+                    index = int(insert)
                 if 0 <= index < len(ab.chosen):
                     text = appended(typed, comparison_text(ab.chosen[index], report.locale))
                     suffix = f"_i{state['n']}"
@@ -129,7 +132,8 @@ def register(app, deps: Deps) -> None:
 
         def change(state):
             if value == "p":
-                return "p" if keep_pending(state) else None
+                picked = list(state["pk"])
+                return picked if keep_pending(state) else None
             return value if value.isdigit() else None
 
         redraw(body, client, change)

@@ -133,6 +133,17 @@ def test_a_proposal_on_the_prompt_opens_the_form_with_the_comparison(h):
     assert "素材B 领先" in blocks_text(modal)  # click one: the comparison; click two: Insert into text
     view = in_modal(h, modal, {"action_id": "ab_insert", "type": "button", "value": "p"}, typed="")
     assert part_of(view)[1].startswith("A/B 对比：素材A 对 素材B")
+    # Picking the same pair again and inserting it inserts that comparison, kept once.
+    brand = VariantKey("campaign", "巨量引擎", "品牌")
+    spring = VariantKey("campaign", "巨量引擎", "春季拉新")
+    view = in_modal(h, view, {"action_id": "ab_pick", "type": "multi_static_select",
+                              "selected_options": [{"value": spring.id}, {"value": brand.id}]}, typed="")
+    view = in_modal(h, view, {"action_id": "ab_keep", "type": "button", "value": "p"}, typed="")
+    view = in_modal(h, view, {"action_id": "ab_pick", "type": "multi_static_select",
+                              "selected_options": [{"value": B.id}, {"value": A.id}]}, typed="")
+    view = in_modal(h, view, {"action_id": "ab_insert", "type": "button", "value": "p"}, typed="mine")
+    assert json.loads(view["private_metadata"])["ab"] == [[A.id, B.id], [spring.id, brand.id]]
+    assert part_of(view)[1].startswith("mine\n\nA/B 对比：素材A 对 素材B")
 
 
 def test_keep_remove_and_the_stored_comparisons_reopen(h):
