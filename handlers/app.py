@@ -30,6 +30,10 @@ def web_client(settings: Settings, token: str | None = None) -> WebClient:
     return client
 
 
+def _not_token_unused(record: logging.LogRecord) -> bool:
+    return "`token` will be unused" not in record.getMessage()
+
+
 def create_app(settings: Settings, client: WebClient, db, clock: Callable[[], datetime], *,
                core: Feedsum | None = None, default_locale: str = "zh-CN") -> tuple[App, Deps]:
     """Build the Bolt app and the core it shares with the scheduler and CLI."""
@@ -47,6 +51,9 @@ def create_app(settings: Settings, client: WebClient, db, clock: Callable[[], da
     # `workspaces` (Bolt would otherwise log that SLACK_BOT_TOKEN is ignored, which it is not).
     app_client = (WebClient(base_url=client.base_url, timeout=client.timeout,
                             retry_handlers=list(client.retry_handlers)) if oauth_mode else client)
+    # Bolt reads SLACK_BOT_TOKEN by itself and warns that it is unused when given a client, on
+    # every start; the client carries that very token, so the warning only misleads operators.
+    logging.getLogger("slack_bolt.App").addFilter(_not_token_unused)
     app = App(client=app_client, signing_secret=settings.signing_secret or "unused-in-socket-mode",
               token_verification_enabled=True, request_verification_enabled=bool(settings.signing_secret),
               ignoring_self_events_enabled=True, oauth_settings=oauth_mode,
