@@ -142,8 +142,13 @@ def _slack_error(exc: Exception, settings: Settings) -> CliError | None:
 
 
 @contextlib.contextmanager
-def _talking_to_slack(settings: Settings):
-    """Turn Slack start-up errors into one-line answers; anything else passes through."""
+def _talking_to_slack(settings: Settings, *, quiet: bool = True):
+    """Turn Slack start-up errors into one-line answers; anything else passes through. slack_sdk's
+    own log lines about the same failure (its retries) are held back: the answer says it all."""
+    sdk = logging.getLogger("slack_sdk.web.base_client")
+    level = sdk.level
+    if quiet and not log.isEnabledFor(logging.DEBUG):
+        sdk.setLevel(logging.CRITICAL)
     try:
         yield
     except Exception as exc:
@@ -151,6 +156,8 @@ def _talking_to_slack(settings: Settings):
         if err is None:
             raise
         raise err from exc
+    finally:
+        sdk.setLevel(level)
 
 
 def _check(settings: Settings, args) -> int:
@@ -353,7 +360,7 @@ def _run(settings: Settings, args) -> int:
             from handlers.socket_mode import SocketModeHandler
 
             log.info("feedsum: Socket Mode")
-            with _talking_to_slack(settings):
+            with _talking_to_slack(settings, quiet=False):  # it runs for good: its logs matter
                 SocketModeHandler(app, settings.app_token).start()
         else:
             from handlers.server import make_server

@@ -15,7 +15,7 @@ from bot.i18n import t
 from bot.metrics import Metrics
 from bot.sources.pulling import ApiKit
 from bot.workflow import Feedsum
-from handlers import actions, admin_views, commands, events, oauth, render, views
+from handlers import abtest, actions, admin_views, commands, events, oauth, render, views
 from handlers.deps import Deps, tell_user
 from handlers.hooks import HooksPolicy, response_url_guard
 from handlers.outbox import SlackOutbox
@@ -28,6 +28,10 @@ def web_client(settings: Settings, token: str | None = None) -> WebClient:
     client = WebClient(token=token or settings.bot_token, base_url=settings.api_base_url, timeout=30)
     client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=5))
     return client
+
+
+def _not_token_unused(record: logging.LogRecord) -> bool:
+    return "`token` will be unused" not in record.getMessage()
 
 
 def create_app(settings: Settings, client: WebClient, db, clock: Callable[[], datetime], *,
@@ -47,6 +51,9 @@ def create_app(settings: Settings, client: WebClient, db, clock: Callable[[], da
     # `workspaces` (Bolt would otherwise log that SLACK_BOT_TOKEN is ignored, which it is not).
     app_client = (WebClient(base_url=client.base_url, timeout=client.timeout,
                             retry_handlers=list(client.retry_handlers)) if oauth_mode else client)
+    # Bolt reads SLACK_BOT_TOKEN by itself and warns that it is unused when given a client, on
+    # every start; the client carries that very token, so the warning only misleads operators.
+    logging.getLogger("slack_bolt.App").addFilter(_not_token_unused)
     app = App(client=app_client, signing_secret=settings.signing_secret or "unused-in-socket-mode",
               token_verification_enabled=True, request_verification_enabled=bool(settings.signing_secret),
               ignoring_self_events_enabled=True, oauth_settings=oauth_mode,
@@ -66,7 +73,7 @@ def create_app(settings: Settings, client: WebClient, db, clock: Callable[[], da
     app.use(response_url_guard(hooks))  # before any listener can respond()
     app.use(reject_malformed)  # 400 for bodies missing what listeners rely on (before any listener)
     app.use(replace_unencodable)  # any text can be stored: lone surrogates become U+FFFD
-    for module in (commands, actions, views, events, admin_views, oauth):
+    for module in (commands, actions, abtest, views, events, admin_views, oauth):
         module.register(app, deps)
     events.register_files(app, deps)
 
