@@ -32,6 +32,63 @@ STRINGS: dict[str, dict[str, str]] = {
     "prompt.received": {"zh-CN": "✅ 已收到（第 {revision} 版，{when}，{author}）", "en": "✅ Received (revision {revision}, {when}, {author})"},
     "prompt.coowners": {"zh-CN": "共同撰写：{owners}", "en": "Co-written with {owners}"},
     "prompt.closed": {"zh-CN": "总结已发布；修改会同步更新已发布的总结。", "en": "The summary is posted; edits update it in place."},
+    # A/B comparisons (bot/abtest_text.py): plain text, as it is inserted into a section's text.
+    "ab.heading": {"zh-CN": "A/B 对比：{names}", "en": "A/B comparison: {names}"},
+    "ab.vs": {"zh-CN": " 对 ", "en": " vs "},
+    "ab.variant": {"zh-CN": "{name}：展现 {impressions} · 点击 {clicks} · 转化 {conversions} · 点击率 {ctr} · 转化率 {cvr} · 转化成本 {cpa}",
+                   "en": "{name}: impressions {impressions} · clicks {clicks} · conversions {conversions} · CTR {ctr} · CVR {cvr} · CPA {cpa}"},
+    "ab.metric.ctr": {"zh-CN": "点击率", "en": "CTR"},
+    "ab.metric.cvr": {"zh-CN": "转化率", "en": "CVR"},
+    "ab.trials.ctr": {"zh-CN": "展现", "en": "impressions"},
+    "ab.trials.cvr": {"zh-CN": "点击", "en": "clicks"},
+    "ab.successes.ctr": {"zh-CN": "点击", "en": "clicks"},
+    "ab.successes.cvr": {"zh-CN": "转化", "en": "conversions"},
+    "ab.lead": {"zh-CN": "{best} {best_rate}，{other} {other_rate}，高 {diff}", "en": "{best} {best_rate} vs {other} {other_rate}, {diff}"},
+    "ab.diff": {"zh-CN": "{rel}（+{pp} 个百分点）", "en": "{rel} higher (+{pp} pp)"},
+    "ab.diff.pp": {"zh-CN": "{pp} 个百分点", "en": "{pp} pp higher"},
+    "ab.winner": {"zh-CN": "{metric}：{best} 领先——{lead}，在 95% 置信水平下显著（p {p}）。",
+                  "en": "{metric}: {best} is ahead — {lead}; significant at 95% (p {p})."},
+    "ab.not_significant": {"zh-CN": "{metric}：{best} 暂时领先——{lead}，但在 95% 置信水平下不显著（p {p}），还不能说哪个更好。",
+                           "en": "{metric}: {best} is ahead — {lead} — but not significantly at 95% (p {p}): neither can be called better yet."},
+    "ab.same": {"zh-CN": "{metric}：没有差别，均为 {rate}。", "en": "{metric}: no difference, all at {rate}."},
+    "ab.multi.winner": {"zh-CN": "{metric}：{best} 领先其余所有版本——{lead}，在 95% 置信水平下显著（卡方检验 p {p}，两两比较经 Holm 校正）。",
+                        "en": "{metric}: {best} is ahead of every other variant — {lead}; significant at 95% (chi-square p {p}, pairs Holm-corrected)."},
+    "ab.multi.partial": {"zh-CN": "{metric}：{best} 领先（{best_rate}），显著高于 {beaten}，但与 {close} 的差距不显著（95% 置信水平，Holm 校正）。",
+                         "en": "{metric}: {best} leads ({best_rate}), significantly ahead of {beaten} but not of {close} (95%, Holm-corrected)."},
+    "ab.multi.none": {"zh-CN": "{metric}：{best} 暂时领先——{lead}，但各版本之间的差异在 95% 置信水平下不显著（卡方检验 p {p}）。",
+                      "en": "{metric}: {best} leads — {lead} — but the variants do not differ significantly at 95% (chi-square p {p})."},
+    "ab.settle": {"zh-CN": "按 80% 的检验把握估算，{best} 和 {other} 大约还需共 {more} 次{unit}（每个版本约 {needed} 次）才能判定。",
+                  "en": "At 80% power, about {more} more {unit} across {best} and {other} (≈{needed} per variant) would settle it."},
+    "ab.settle.far": {"zh-CN": "按 80% 的检验把握估算，每个版本约需 {needed} 次{unit}，远超本月的量：这点差距可能小到不值得追。",
+                      "en": "At 80% power it would take ≈{needed} {unit} per variant, far beyond this month's volume: the gap may be too small to matter."},
+    "ab.too_little": {"zh-CN": "{metric}：数据太少，暂不判定：{why}。", "en": "{metric}: too little data to call it: {why}."},
+    "ab.why.no_trials": {"zh-CN": "{names} 没有{unit}", "en": "{names} had no {unit}"},
+    "ab.why.few_trials": {"zh-CN": "{names} 的{unit}不足 {min} 次", "en": "{names} had fewer than {min} {unit}"},
+    "ab.why.no_successes": {"zh-CN": "还没有{successes}", "en": "no {successes} yet"},
+    "ab.why.expected": {"zh-CN": "{successes}太少，每个版本预期至少要有 5 次", "en": "too few {successes}: at least 5 expected per variant are needed"},
+    "ab.so_far": {"zh-CN": "目前 {lead}", "en": "so far {lead}"},
+    "ab.no_data": {"zh-CN": "{metric}：数据中没有{successes}，无法比较。", "en": "{metric}: the data has no {successes}, so it can't be compared."},
+    "ab.cpa": {"zh-CN": "转化成本（未做显著性检验）：{best} 最低，{best_cpa}，{other} 为 {other_cpa}。",
+               "en": "CPA (not tested): lowest for {best} at {best_cpa}, vs {other_cpa} for {other}."},
+    "ab.table.header": {"zh-CN": "版本|展现|点击|转化|点击率|转化率|转化成本", "en": "Variant|Impr.|Clicks|Conv.|CTR|CVR|CPA"},
+    "ab.form.title": {"zh-CN": "*A/B 对比*", "en": "*A/B comparisons*"},
+    "ab.form.hint": {"zh-CN": "从本月数据里选两个或更多计划或广告组：feedsum 算出各自的展现、点击、转化、点击率、转化率和转化成本，并判断差异是否显著。点「插入正文」把结论加到上面的正文末尾，可以再改。对比随本部分一起保存，并显示在总结里。",
+                     "en": "Pick two or more campaigns or ad groups from this month's data: feedsum shows each one's impressions, clicks, conversions, CTR, CVR and CPA, and whether the differences are significant. Insert into text adds the verdict to the end of the text above, to edit as you like. Comparisons are saved with the section and shown in the summary."},
+    "ab.form.pick": {"zh-CN": "选择计划或广告组…", "en": "Pick campaigns or ad groups…"},
+    "ab.form.search": {"zh-CN": "输入名称搜索计划或广告组…", "en": "Type to search campaigns or ad groups…"},
+    "ab.form.campaigns": {"zh-CN": "计划", "en": "Campaigns"},
+    "ab.form.ad_groups": {"zh-CN": "广告组", "en": "Ad groups"},
+    "ab.form.impressions": {"zh-CN": "展现 {n}", "en": "{n} impr."},
+    "ab.form.insert": {"zh-CN": "插入正文", "en": "Insert into text"},
+    "ab.form.keep": {"zh-CN": "保留对比", "en": "Keep comparison"},
+    "ab.form.remove": {"zh-CN": "移除", "en": "Remove"},
+    "ab.form.pick_more": {"zh-CN": "再选一个就能对比。", "en": "Pick one more to compare."},
+    "ab.form.proposals": {"zh-CN": "名称只差一个版本标记（A/B、v1/v2、素材1/素材2…）的组合：", "en": "Names that differ only by a variant marker (A/B, v1/v2, …):"},
+    "ab.form.compare": {"zh-CN": "对比 {names}", "en": "Compare {names}"},
+    "ab.form.full": {"zh-CN": "最多 {n} 组对比；移除一组后可以再加。", "en": "Up to {n} comparisons: remove one to add another."},
+    "ab.form.no_data": {"zh-CN": "本月还没有投放数据，暂时无法做 A/B 对比。", "en": "No ad data for this month yet, so there is nothing to compare."},
+    "ab.prompt.proposals": {"zh-CN": "本月数据里可做 A/B 对比的组合（名称只差一个版本标记）：", "en": "Possible A/B comparisons in this month's data (names that differ only by a variant marker):"},
+    "ab.prompt.hint": {"zh-CN": "在「撰写」表单里可以任选计划或广告组做对比。", "en": "The Write form compares any campaigns or ad groups you pick."},
     "modal.title": {"zh-CN": "撰写总结", "en": "Write section"},
     "modal.submit": {"zh-CN": "保存", "en": "Save"},
     "modal.close": {"zh-CN": "取消", "en": "Cancel"},
@@ -427,13 +484,14 @@ def _template(locale: str, key: str) -> str:
     return entry.get(locale) or entry["en"]
 
 
-def t(locale: str, key: str, **values: object) -> Mrkdwn:
-    """The string `key` in `locale` (falling back to English) as safe mrkdwn, values escaped."""
+def t(locale: str, key: str, /, **values: object) -> Mrkdwn:
+    """The string `key` in `locale` (falling back to English) as safe mrkdwn, values escaped.
+    (`locale` and `key` are positional-only: a template may have a value called {key}.)"""
     template = _template(locale, key)
     return md(template, **values) if values else Mrkdwn(template)
 
 
-def t_plain(locale: str, key: str, **values: object) -> str:
+def t_plain(locale: str, key: str, /, **values: object) -> str:
     """The string `key` with `values` as they are: for plain_text fields, files and logs."""
     template = _template(locale, key)
     return template.format(**values) if values else template
@@ -454,7 +512,7 @@ class Msg(str):
 
     Values may themselves be Msg (rendered in the same locale) or tuples of Msg (joined)."""
 
-    def __new__(cls, key: str, **values: object) -> Msg:
+    def __new__(cls, key: str, /, **values: object) -> Msg:
         # As a plain str (logs, the command line) it is what people read, not escaped mrkdwn.
         self = super().__new__(cls, plain(_render("en", key, values)))
         self.key = key

@@ -157,6 +157,7 @@ class KPIReport:
     # last month by platform and by campaign, so a sentence about one can be checked in both months
     previous_by_platform: pd.DataFrame | None = None
     previous_by_campaign: pd.DataFrame | None = None
+    rows: pd.DataFrame | None = None  # the month's canonical rows (A/B comparisons read them)
 
     @property
     def roi_key(self) -> str:
@@ -509,6 +510,7 @@ def build_report(
         previous_coverage=prev_cov,
         previous_by_platform=previous_by_platform,
         previous_by_campaign=previous_by_campaign,
+        rows=cur,
     )
 
 

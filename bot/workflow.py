@@ -14,7 +14,7 @@ import logging
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 class Refused(Exception):
     """An action the user may not take, or that makes no sense now; `key` is an i18n string."""
 
-    def __init__(self, key: str, **values: Any):
+    def __init__(self, key: str, /, **values: Any):  # positional-only: a value may be called `key`
         self.key, self.values = key, values
         super().__init__(key)
 
@@ -105,6 +105,8 @@ class Summary:
     data_as_of: datetime | None = None  # when the month's data was last read (a pull or an upload)
     source_errors: list[dict[str, Any]] = field(default_factory=list)  # configured sources failing now
     preview: bool = False  # built for `compile --preview`: data may still change before the post
+    comparisons: list = field(default_factory=list)  # bot.abtest.Comparison saved in the optimise section
+    ab_proposals: list = field(default_factory=list)  # variant groups whose names differ by A/B, v1/v2, …
 
     @property
     def done(self) -> int:
@@ -135,7 +137,7 @@ FUTURE_SECTIONS = frozenset({"plan"})
 
 # Sections whose prompts show the month's numbers (handlers/render.py `_prompt_data`): redrawn when
 # a pull brings new data.
-DATA_SECTIONS = frozenset({"data", "lessons", "plan"})
+DATA_SECTIONS = frozenset({"data", "lessons", "plan", "optimise"})
 # The totals whose change a posted summary is updated for (late conversions change the last two).
 DATA_UPDATE_KEYS = ("spend", "impressions", "clicks", "conversions", "revenue")
 CURRENCY_SOURCE = "currency_rates"  # how a currency mix is named among failing sources
@@ -182,6 +184,16 @@ def _already_posted(report: Report, period: str, prow: dict) -> Refused:
     channel, ts = prow.get("post_channel"), prow.get("post_ts")
     link = f"https://slack.com/archives/{channel}/p{ts.replace('.', '')}" if channel and ts else ""
     return Refused("refuse.already_posted", month=periods.label(period, report.locale), when=shown, link=link)
+
+
+def period_sections(report: Report, stored: str | None) -> Report:
+    """The report as one period sees it. `stored` is the period's own section list (JSON keys,
+    storage m012): a period opened before the template gained sections keeps the ones it had,
+    restricted to those the report still has; None (every later period) follows the report."""
+    if not stored:
+        return report
+    keys = set(json.loads(stored))
+    return replace(report, sections=tuple(s for s in report.sections if s.key in keys))
 
 
 def plan_of(report: Report):
@@ -259,9 +271,15 @@ class Feedsum:
             raise Refused("refuse.no_report")
         raise Refused("refuse.which_report", ids=", ".join(r.id for r in mine))
 
+    def for_period(self, report: Report, period: str) -> Report:
+        """The report with the sections this period has (see `period_sections`)."""
+        prow = repo.period_row(self.db, report.team_id, report.id, period)
+        return period_sections(report, prow["sections"] if prow else None)
+
     def summary(self, report: Report, period: str, now: datetime, *, with_metrics: bool = True) -> Summary:
         """The current state of a report-month, as every view renders it."""
         prow = repo.period_row(self.db, report.team_id, report.id, period)
+        report = period_sections(report, prow["sections"] if prow else None)
         answers = repo.answers_of(self.db, report.team_id, report.id, period)
         handed = repo.delegations_of(self.db, report.team_id, report.id, period)
         sections = []
@@ -286,6 +304,10 @@ class Feedsum:
                 summary.source_errors = repo.source_errors(self.db, report.team_id, report.id)
         if with_metrics and self.data is not None:
             summary.kpi = self.data.report(report, period, now)
+            if summary.kpi is not None:
+                from bot.optimise import for_summary
+
+                summary.comparisons, summary.ab_proposals = for_summary(self, report, period)
             summary.checks = {s.key: self.check_claims(summary, s.text, s.key) for s in sections if s.text}
             checks = [c for found in summary.checks.values() for c in found]
             if checks:
@@ -610,6 +632,7 @@ class Feedsum:
     def delegate(self, report: Report, period: str, key: str, user: str, to: str, now: datetime) -> bool:
         """Hand a section to someone for one period; True when it is open and they need its prompt
         (`prompt_delegate`, which talks to Slack: after the user has been answered)."""
+        report = self.for_period(report, period)
         section = report.section(key)
         if section is None:
             raise Refused("refuse.unknown_section", key=key, keys=", ".join(s.key for s in report.sections))
@@ -640,7 +663,8 @@ class Feedsum:
         """
         from bot.schedule import PeriodState
 
-        state, done, answered = repo.period_progress(self.db, report.team_id, report.id, period)
+        state, done, answered, own = repo.period_progress(self.db, report.team_id, report.id, period)
+        report = period_sections(report, own)
         if state is None:
             created = self._created_at(report)
             if created and due_at(report, period) < datetime.fromisoformat(created):
@@ -815,6 +839,7 @@ class Feedsum:
     def require_writer(self, report: Report, period: str, key: str, user: str):
         """The section `key`, when `user` may write it this period (an owner, a delegate or an
         admin); Refused otherwise."""
+        report = self.for_period(report, period)
         section = report.section(key)
         if section is None:
             raise Refused("refuse.unknown_section", key=key, keys=", ".join(s.key for s in report.sections))

@@ -14,16 +14,20 @@ log = logging.getLogger(__name__)
 
 
 def write_view(deps: Deps, report, period: str, key: str, user: str, *, draft: bool = False,
-               stale: Stale | None = None, mine: str | None = None) -> dict:
+               stale: Stale | None = None, mine: str | None = None, ab: dict | None = None,
+               ab_form=None, text: str | None = None, suffix: str | None = None, base: int | None = None) -> dict:
     """The Write/Edit modal of a section (with a fresh draft when asked); Refused if not theirs.
 
     The modal carries the revision it starts from ("v"), so a save never overwrites a newer one
     unseen. After a `stale` save it shows the newer text and keeps `mine` in the inputs.
+    The optimise form also carries its A/B comparisons: `ab` is the state an open form holds
+    ({"ab": comparisons as ids, "pk": picked ids, "n": picker resets}; None: the saved ones),
+    `ab_form` that state already worked out. An open form being redrawn keeps its `base`
+    revision and gets `text` in inputs renamed with `suffix`.
     """
     now = deps.clock()
     summary, section = deps.core.section_for_writing(report, period, key, user, now,
                                                      with_metrics=draft or key in ("data", "plan"))
-    text = None
     if draft and summary.kpi is not None:
         from bot.draft import draft_data_section
 
@@ -32,10 +36,20 @@ def write_view(deps: Deps, report, period: str, key: str, user: str, *, draft: b
     if stale is not None:
         section, text = stale.current, mine
         shown = (deps.outbox.user_name(report.team_id, stale.by), stale.when)
-    metadata = {"r": report.id, "p": period, "s": section.key, "v": section.revision}
+    metadata = {"r": report.id, "p": period, "s": section.key, "v": section.revision if base is None else base}
+    if section.key == "optimise":
+        from bot.optimise import form
+
+        state = ab or {}
+        ab_form = ab_form or form(deps.core, report, period, chosen=state.get("ab"), picks=state.get("pk"))
+        if ab_form is not None:
+            metadata.update(ab=[[k.id for k in c.keys] for c in ab_form.chosen], pk=[k.id for k in ab_form.picks],
+                            n=state.get("n", 0))
     next_targets = deps.core.next_targets(report, period) if section.key == "plan" else None
+    if suffix is None:
+        suffix = "_d" if text is not None and stale is None else ""
     return render.write_modal(summary, section, metadata, text=text, next_targets=next_targets,
-                              suffix="_d" if text is not None and stale is None else "", stale=shown)
+                              suffix=suffix, stale=shown, ab=ab_form)
 
 
 def register(app, deps: Deps) -> None:

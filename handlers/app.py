@@ -15,7 +15,7 @@ from bot.i18n import t
 from bot.metrics import Metrics
 from bot.sources.pulling import ApiKit
 from bot.workflow import Feedsum
-from handlers import actions, admin_views, commands, events, oauth, render, views
+from handlers import abtest, actions, admin_views, commands, events, oauth, render, views
 from handlers.deps import Deps, tell_user
 from handlers.hooks import HooksPolicy, response_url_guard
 from handlers.outbox import SlackOutbox
@@ -73,7 +73,7 @@ def create_app(settings: Settings, client: WebClient, db, clock: Callable[[], da
     app.use(response_url_guard(hooks))  # before any listener can respond()
     app.use(reject_malformed)  # 400 for bodies missing what listeners rely on (before any listener)
     app.use(replace_unencodable)  # any text can be stored: lone surrogates become U+FFFD
-    for module in (commands, actions, views, events, admin_views, oauth):
+    for module in (commands, actions, abtest, views, events, admin_views, oauth):
         module.register(app, deps)
     events.register_files(app, deps)
 

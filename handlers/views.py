@@ -57,7 +57,8 @@ def register(app, deps: Deps) -> None:
             ack(response_action="errors", errors={exc.values.get("block", first): plain(deps.refusal(exc, report))[:150]})
             if isinstance(exc, Stale):  # the form stays open: show the newer text beside theirs
                 deps.later(lambda stale=exc: client.views_update(view_id=view["id"], view=write_view(
-                    deps, report, meta["p"], meta["s"], user, stale=stale, mine=text)),
+                    deps, report, meta["p"], meta["s"], user, stale=stale, mine=text,
+                    ab=meta if "ab" in meta else None)),
                     tell=tell_user(deps, body, None), report=report)
             return
         except StorageError as exc:
@@ -67,6 +68,10 @@ def register(app, deps: Deps) -> None:
         ack()
 
         def after_save():
+            if "ab" in meta:  # the optimise form: the A/B comparisons it holds are saved with it
+                from bot.optimise import save
+
+                save(deps.core, report, meta["p"], user, meta["ab"], meta.get("pk") or [], now)
             deps.core.announce(report, meta["p"], result, user, now)
             publish_home(deps, client, team, user)  # the section leaves their pending list
 

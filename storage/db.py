@@ -293,6 +293,32 @@ def m011_api_sources(conn: sqlite3.Connection) -> None:
 MIGRATIONS.append(m011_api_sources)
 
 
+def m012_optimise(conn: sqlite3.Connection) -> None:
+    # periods.sections: the section keys a period is limited to (JSON list), NULL for "the report's
+    # sections as they are". Periods that exist now keep the sections they had, so the template's
+    # new optimise/feedback sections reach reports on the default set from the next period on, and
+    # never appear as "not submitted" in a month that was collected without them.
+    # comparisons: the A/B comparisons chosen in a period's optimise section, in order; `variants`
+    # is a JSON list of {level, platform, campaign, ad_group}; figures are computed from the data.
+    _script(conn,
+        """
+        ALTER TABLE periods ADD COLUMN sections TEXT;
+        UPDATE periods SET sections = (
+            SELECT json_group_array(json_extract(s.value, '$.key'))
+            FROM reports r, json_each(r.data, '$.sections') s
+            WHERE r.team_id = periods.team_id AND r.id = periods.report_id);
+        CREATE TABLE comparisons (
+            team_id TEXT NOT NULL, report_id TEXT NOT NULL, period TEXT NOT NULL,
+            position INTEGER NOT NULL, variants TEXT NOT NULL, saved_by TEXT NOT NULL, saved_at TEXT NOT NULL,
+            PRIMARY KEY (team_id, report_id, period, position)
+        );
+        """
+    )
+
+
+MIGRATIONS.append(m012_optimise)
+
+
 def migrate(db: sqlite_utils.Database) -> list[str]:
     """Apply pending migrations in order, each in its own transaction; returns the names applied."""
     applied: list[str] = []

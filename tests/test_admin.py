@@ -110,7 +110,7 @@ def test_setup_creates_a_report_that_open_then_uses(harness):
     assert tz_block["element"]["initial_value"] == "Europe/Berlin"
     assert [b.get("block_id") for b in updated["blocks"]] == [b.get("block_id") for b in modal["blocks"]]
     owner_blocks = [b for b in modal["blocks"] if b.get("block_id", "").startswith("owner_")]
-    assert [b["element"]["type"] for b in owner_blocks] == ["multi_users_select"] * 7
+    assert [b["element"]["type"] for b in owner_blocks] == ["multi_users_select"] * 9
     r = h.submit_view(modal, setup_values(
         included=("results", "data", "plan"), owners={"results": [OWNER_A], "data": [OWNER_B, OWNER_A]},
         targets={"ctr": "3%", "roas": "2.5"}, budget="200,000", open_time="09:30"), STRANGER)

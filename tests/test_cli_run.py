@@ -76,6 +76,6 @@ def test_run_serves_health_and_signed_commands(tmp_path):
             proc.terminate()
             output = proc.communicate(timeout=30)[0]
         assert proc.returncode == 0, output
-        assert len([m for m in fake.posted() if m["channel"] == "D0ADMIN01"]) == 7  # one prompt per section
+        assert len([m for m in fake.posted() if m["channel"] == "D0ADMIN01"]) == 9  # one prompt per section
         assert any("2026" in (r.get("text") or "") for r in fake.responses), output
         assert "xoxb-run" not in output and "run-secret" not in output
