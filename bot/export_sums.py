@@ -34,9 +34,10 @@ _SUM_FIELDS = ("impressions", "clicks", "spend")  # the measures read_export's s
 _NA = frozenset(ex.MISSING_TOKENS)  # pandas' na_values: exact, after leading spaces
 # Python's str.isspace() characters, for RE2 (whose \s is ASCII only).
 _WS = r"[\s\x{1c}-\x{1f}\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}]"
-# Every _TOTAL_RE match starts with one of these characters (a cheap prefilter, confirmed in Python).
-_TOTAL_FIRST = sorted(set("tTnN总合汇暂 \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2028\u2029\u202f\u205f\u3000")
-                      | {chr(c) for c in range(0x2000, 0x200B)})
+# Every _TOTAL_RE match starts with whitespace or one of these (a cheap prefilter, confirmed in Python).
+_TOTAL_STARTS = ("total", "no data", "总计", "合计", "汇总", "暂无数据")
+_SPACES = sorted(set(" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2028\u2029\u202f\u205f\u3000")
+                 | {chr(c) for c in range(0x2000, 0x200B)})  # what Python's str.isspace() accepts
 _JUNK = r"[,\s¥￥$€\x{00a0}\x{3000}]|%$"  # ex._NUMBER_JUNK_RE in RE2 (a subset: leftovers fail the cast)
 _MASKED = r"^<\s*\d+$"
 
@@ -342,9 +343,11 @@ class _Text:
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        first = pc.utf8_slice_codeunits(self.dictionary, 0, 1)
-        maybe = pc.fill_null(pc.is_in(first, value_set=pa.array(_TOTAL_FIRST, pa.string())), False)
-        return self._confirm(maybe, lambda v: bool(pattern.match(v)))
+        head = pc.utf8_lower(pc.utf8_slice_codeunits(self.dictionary, 0, 7))
+        maybe = pc.is_in(pc.utf8_slice_codeunits(head, 0, 1), value_set=pa.array(_SPACES, pa.string()))
+        for start in _TOTAL_STARTS:
+            maybe = pc.or_(maybe, pc.starts_with(head, start))
+        return self._confirm(pc.fill_null(maybe, False), lambda v: bool(pattern.match(v)))
 
     def equals_header(self, header: str) -> np.ndarray:
         """Cells equal to the header (read_export: stripped and casefolded). Exact spellings up to

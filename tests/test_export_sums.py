@@ -101,6 +101,9 @@ def test_streamed_sums_equal_on_generated_exports(rows, order, lang, delim, enco
     # A note line and a blank line at the end, a masked count, a `合计` label in a name cell.
     "日期,计划名称,展示数,点击数,消耗,转化数\n" + "2026-03-01,计划A,1000,10,5.5,<5\n" * 300
     + ",合计,300000,3000,1650,\n\n数据说明：以上数据仅供参考,,,,,\n",
+    # Total labels spelled other ways, in a name column.
+    "date,campaign,impressions,clicks,spend\n" + "2026-03-01,Tt_a,1,1,2\n" * 300
+    + "--,  TOTAL: account,3,3,3\n,No data available.,,,\n2026-03-01,Totals,9,9,9\n",
     # Quoted thousands, a quote after a space, short and long rows.
     'date,campaign,impressions,clicks,spend\n' + '2026-03-01,"a, b","1,000",1,2\n' * 300 + '2026-03-02, "c",1,1,2\n',
     "date,campaign,impressions,clicks,spend\n" + "2026-03-01,a,1,1,2\n" * 300 + "2026-03-02,b,1\n",
