@@ -130,11 +130,16 @@ class _Body:
     def _next(self, n: int) -> bytes:
         if self._decoder is None:
             return self._fh.read(n)
-        while True:  # an incomplete character at the end of a chunk decodes to nothing yet
-            raw = self._fh.read(min(n, self.CHUNK) if n and n > 0 else self.CHUNK)
+        want = min(n, BLOCK_BYTES) if n and n > 0 else BLOCK_BYTES
+        parts, size = [], 0
+        while size < want:  # fill Arrow's block: short reads would make many small blocks
+            raw = self._fh.read(min(want - size, self.CHUNK))
             out = self._decoder.decode(raw, final=not raw).encode("utf-8")
-            if out or not raw:
-                return out
+            parts.append(out)
+            size += len(out)
+            if not raw:
+                break
+        return b"".join(parts)
 
     def read(self, n: int = -1) -> bytes:
         chunk = self._next(n)
@@ -214,7 +219,7 @@ def _batches(src_factory, layout: ex._Layout, cols: list[int], text_cols: set[in
         memory_pool=_pool(),
         read_options=pcsv.ReadOptions(column_names=names, skip_rows=layout.header_index + 1,
                                       encoding="utf8", block_size=BLOCK_BYTES,
-                                      use_threads=True),
+                                      use_threads=False),
         parse_options=pcsv.ParseOptions(delimiter=layout.delimiter, quote_char='"', double_quote=True,
                                         escape_char=False, newlines_in_values=False, ignore_empty_lines=False,
                                         invalid_row_handler=on_invalid),
