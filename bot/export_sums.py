@@ -29,6 +29,7 @@ from bot.i18n import Msg
 BLOCK_BYTES = 2 << 20  # Arrow's block (~20,000 rows): its read-ahead holds a few dozen of them
 MIN_BYTES = ex.PREFIX_BYTES  # a file the sniffer saw whole is read the exact way (it is small)
 _SAMPLE = 5000  # rows read_export's CTR cross-check looks at
+_MERGE_EVERY = 64  # blocks' sums merged into one table this often
 _TOP = 8  # largest rows kept per measure to find an unlabelled sums row without keeping all rows
 _SUM_FIELDS = ("impressions", "clicks", "spend")  # the measures read_export's sums-row test compares
 _NA = frozenset(ex.MISSING_TOKENS)  # pandas' na_values: exact, after leading spaces
@@ -540,6 +541,8 @@ class _Fold:
         if plan.by_id:
             key["cid"] = self.ids.codes(texts[mapping["campaign_id"]])[idx]
         self.parts.append(_group(key, base + idx, self._values(nums), idx))
+        if len(self.parts) >= _MERGE_EVERY:  # a 10-million-row file: one table of sums, not hundreds
+            self.parts = [_merge(self.parts, list(key))]
         # Rows without any number: notes when their date cell is not a date (decided at the end).
         quiet = ~has_numbers[idx]
         if quiet.any():
@@ -613,6 +616,13 @@ def _group(key: dict[str, np.ndarray], first: np.ndarray, values: dict[str, np.n
         out[name] = np.bincount(codes, weights=np.where(nan, 0.0, v), minlength=k)[present]
         out[f"_nan_{name}"] = np.bincount(codes, weights=nan, minlength=k)[present]
     return out
+
+
+def _merge(parts: list[dict[str, np.ndarray]], key_names: list[str]) -> dict[str, np.ndarray]:
+    """Several blocks' sums as one: summed again per key, the smallest first row kept."""
+    joined = {c: np.concatenate([p[c] for p in parts]) for c in parts[0]}
+    values = {c: v for c, v in joined.items() if c not in key_names and c != "first"}
+    return _group({c: joined[c] for c in key_names}, joined["first"], values, None)
 
 
 def _codes(key: list[np.ndarray]) -> np.ndarray:
@@ -729,9 +739,7 @@ def _finish(fold: _Fold, opts: ex._Options, units, chosen: str, preset: str, pla
     key_names = ["date", "end", "has"] + ["name"] * (plan.name_field is not None) + ["cid"] * plan.by_id
     if not fold.kept:
         raise _Exact("no data rows")  # nothing to sum; read_export words what it finds
-    parts = {c: np.concatenate([p[c] for p in fold.parts]) for c in fold.parts[0]}
-    values = {c: v for c, v in parts.items() if c not in key_names and c != "first"}
-    groups = pd.DataFrame(_group({c: parts[c] for c in key_names}, parts["first"], values, None))
+    groups = pd.DataFrame(_merge(fold.parts, key_names))
     groups = groups[groups["_rows"] > 0].sort_values("first", kind="stable").reset_index(drop=True)
     date_id = groups["date"].to_numpy(dtype=np.int64)
     has = groups["has"].to_numpy(dtype=bool)

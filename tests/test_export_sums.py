@@ -37,6 +37,7 @@ def streamed(monkeypatch):
     """Small files through the streamed path, in small blocks."""
     monkeypatch.setattr(export_sums, "MIN_BYTES", 0)
     monkeypatch.setattr(export_sums, "BLOCK_BYTES", 2048)
+    monkeypatch.setattr(export_sums, "_MERGE_EVERY", 3)  # sums of blocks merged along the way too
 
 
 def _by_day(rows: pd.DataFrame, counts: pd.Series | None = None) -> pd.DataFrame:
@@ -88,6 +89,7 @@ def test_streamed_sums_equal_on_generated_exports(rows, order, lang, delim, enco
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(export_sums, "MIN_BYTES", 0)
         mp.setattr(export_sums, "BLOCK_BYTES", 1024)
+        mp.setattr(export_sums, "_MERGE_EVERY", 2)
         assert _same(data, "export.csv" if delim == "," else "export.tsv").streamed
 
 
