@@ -25,6 +25,7 @@ def run_demo(out: Path, *, locale: str = "zh-CN", stream=None) -> int:
     """Run the month and write summary.md and blocks.json to `out`; returns an exit code."""
     from bot.cli import sync_reports
     from handlers.app import create_app, web_client
+    from handlers.ratelimit import Limits
     from storage.db import open_db
 
     stream = stream or sys.stdout
@@ -38,7 +39,7 @@ def run_demo(out: Path, *, locale: str = "zh-CN", stream=None) -> int:
         now = datetime(2026, 10, 28, 10, 0, tzinfo=tz)
         clock = lambda: now  # noqa: E731 - the demo's time stands still at each step
         db = open_db(settings.db_path)
-        _app, deps = create_app(settings, web_client(settings), db, clock)
+        _app, deps = create_app(settings, web_client(settings), db, clock, limits=Limits(speed=0))  # no real Slack
         core = deps.core
         reports = parse_reports(content.config(locale), file="demo config")
         sync_reports(core, reports, fake.team_id, now)
