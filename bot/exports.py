@@ -1033,7 +1033,7 @@ def _read_csv_body(
         layout.encoding = "gb18030"  # the prefix was ASCII-only UTF-8, the rest is GB18030
         whole["encoding"] = "gb18030"
         frame = pd.read_csv(io.BytesIO(data) if data is not None else path, **whole)
-    except (pd.errors.ParserError, ValueError) as exc:
+    except (pd.errors.ParserError, ValueError, IndexError) as exc:  # IndexError: pandas on some mangled rows
         if "Too many columns specified" in str(exc):
             # Every row is shorter than the header (e.g. only "No data available."): tiny file.
             return _read_short(data, path, layout, cols)

@@ -151,6 +151,9 @@ class KPIReport:
     roi_mode: str = "revenue"  # what "ROI" means: "revenue" (revenue/spend) or "profit"
     coverage: dict[str, Coverage] = field(default_factory=dict)  # KPIs covering only some rows
     previous_coverage: dict[str, Coverage] = field(default_factory=dict)
+    # last month by platform and by campaign, so a sentence about one can be checked in both months
+    previous_by_platform: pd.DataFrame | None = None
+    previous_by_campaign: pd.DataFrame | None = None
 
     @property
     def roi_key(self) -> str:
@@ -473,6 +476,9 @@ def build_report(
     by_campaign = by_campaign.reset_index(drop=True)
     daily = kpi_table(cur, "date")
     previous_daily = kpi_table(previous_rows, "date") if previous_rows is not None else None
+    has_prev = previous_rows is not None and len(previous_rows)
+    previous_by_platform = kpi_table(previous_rows, "platform") if has_prev else None
+    previous_by_campaign = kpi_table(previous_rows, ["platform", "campaign"]).reset_index() if has_prev else None
 
     pace = None
     if budget is not None and budget > 0:
@@ -498,4 +504,6 @@ def build_report(
         roi_mode=roi_mode,
         coverage=cov,
         previous_coverage=prev_cov,
+        previous_by_platform=previous_by_platform,
+        previous_by_campaign=previous_by_campaign,
     )

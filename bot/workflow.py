@@ -94,6 +94,7 @@ class Summary:
     post_ts: str | None = None
     kpi: Any = None  # bot.kpi.KPIReport when metrics exist
     claims_line: str | None = None
+    claim_data: Any = None  # bot.claims.ClaimData: the KPI report's slices and targets, built once
     checks: dict[str, list] = field(default_factory=dict)  # section key -> figures checked in it
     failures: list[dict[str, Any]] = field(default_factory=list)
     names: dict[str, str] = field(default_factory=dict)  # user id -> display name
@@ -311,12 +312,11 @@ class Feedsum:
         kpi = summary.kpi
         if kpi is None:
             return []
-        from bot.claims import check_claims
+        from bot.claims import check_claims, claim_data
 
-        names = list(kpi.by_platform.index.astype(str))
-        if "campaign" in kpi.by_campaign.columns:
-            names += list(kpi.by_campaign["campaign"].astype(str))
-        return check_claims(text, kpi.totals, kpi.previous, roi_mode=summary.report.roi, scope_names=names)
+        if summary.claim_data is None:
+            summary.claim_data = claim_data(kpi)
+        return check_claims(text, kpi.totals, kpi.previous, roi_mode=kpi.roi_mode, data=summary.claim_data)
 
     # --- exactly-once delivery -------------------------------------------------------------
 
@@ -428,12 +428,7 @@ class Feedsum:
         only added to the end of that revision (their additions stay after the form's text), and
         refused with Stale otherwise. The check and the write are one transaction.
         """
-        section = report.section(key)
-        if section is None:
-            raise Refused("refuse.unknown_section", key=key, keys=", ".join(s.key for s in report.sections))
-        writers = self.writers(report, period, key)
-        if user not in writers and not self.is_admin(report, user):
-            raise Refused("refuse.not_owner", title=report.title(section), owners=mentions(writers, ", "))
+        self.require_writer(report, period, key, user)
         prow = repo.period_row(self.db, report.team_id, report.id, period)
         if prow is None:
             raise Refused("refuse.not_open", month=periods.label(period, report.locale), period=period)
@@ -752,15 +747,21 @@ class Feedsum:
         report = self.report(team_id, p["report_id"])
         return (report, p["period"], p["section"]) if report else None
 
-    def section_for_writing(self, report: Report, period: str, key: str, user: str, now: datetime, *,
-                            with_metrics: bool = False) -> tuple[Summary, SectionState]:
-        """The state a Write/Edit modal starts from, after checking the user may write it."""
+    def require_writer(self, report: Report, period: str, key: str, user: str):
+        """The section `key`, when `user` may write it this period (an owner, a delegate or an
+        admin); Refused otherwise."""
         section = report.section(key)
         if section is None:
             raise Refused("refuse.unknown_section", key=key, keys=", ".join(s.key for s in report.sections))
         writers = self.writers(report, period, key)
         if user not in writers and not self.is_admin(report, user):
             raise Refused("refuse.not_owner", title=report.title(section), owners=mentions(writers, ", "))
+        return section
+
+    def section_for_writing(self, report: Report, period: str, key: str, user: str, now: datetime, *,
+                            with_metrics: bool = False) -> tuple[Summary, SectionState]:
+        """The state a Write/Edit modal starts from, after checking the user may write it."""
+        self.require_writer(report, period, key, user)
         summary = self.summary(report, period, now, with_metrics=with_metrics)
         return summary, next(s for s in summary.sections if s.key == key)
 

@@ -83,7 +83,13 @@ class _Client(SocketModeClient):
 
     def close(self) -> None:
         self.closed = True
+        self.auto_reconnect_enabled = False
         self.watchdog.shutdown()
+        session = self.current_session
+        if session is not None and session.sock is not None:
+            # Wake the reader at once: closing the socket from this thread would leave it waiting
+            # in select() until its next timeout.
+            session.sock.abort()
         self.message_queue.put(None)  # wake the message loop now rather than after its 1 s poll
         super().close()
 

@@ -124,7 +124,7 @@ CORPUS: list[tuple[str, list[tuple[str, str, bool | None]]]] = [
     ("抖音 CTR 3.1%，表现最好。", []),
     ("5月12日单日消耗 8,000 元。", []),
     ("The team shipped 12 creatives in 4 weeks.", []),
-    ("CTR 和 CVR 分别为 2.6%、9.1%。", []),
+    ("CTR 和 CVR 分别为 2.6%、9.1%。", [("ctr", "value", F), ("cvr", "value", F)]),
     ("预算 20 万元，已花费 61.75%。", []),
     ("点击率最高的一天达到 3.1%。", []),
     ("整体表现稳定，团队配合良好。", []),

@@ -211,8 +211,9 @@ def test_a_sender_killed_half_way_is_finished_by_the_other_once_its_lease_runs_o
 
     with FakeSlack() as fake:
         env = cli_env(tmp_path, fake, lease=1)
-        # the other process, already running (it first saw the report the day before the open)
-        _app, deps = build(Settings.from_env(env), clock=lambda: OPEN - timedelta(days=1))
+        # The other process, already running (its clock at the scheduled instant: the real date must
+        # not decide which month the report starts from).
+        _app, deps = build(Settings.from_env(env), clock=lambda: OPEN)
         other = deps.core
         fake.faults.hold = 3  # the 3rd prompt reaches Slack; its answer never comes back
         proc = run_tick(env, OPEN, tmp_path)
