@@ -49,7 +49,7 @@ def create_app(settings: Settings, client: WebClient, db, clock: Callable[[], da
     outbox = SlackOutbox(workspaces.client_for, on_token_revoked=workspaces.token_revoked, limiter=limiter,
                          db=db, clock=clock)
     # Fan-outs (prompts, reminders) run on a few threads, each send as soon as its buckets allow.
-    pacer = Pacer(limiter, outbox.known_dm)
+    pacer = Pacer(limiter, outbox.known_dm, outbox.dm_channel)
     core = core or Feedsum(db, outbox, data=Metrics(db), lease_seconds=settings.lease_seconds, fanout=pacer)
     # In OAuth mode Bolt's own client carries no token: every request gets its workspace's from
     # `workspaces` (Bolt would otherwise log that SLACK_BOT_TOKEN is ignored, which it is not).

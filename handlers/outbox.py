@@ -83,7 +83,8 @@ class SlackOutbox:
             hit = self._clients.get(team_id)
         if hit and hit[0] is given:
             return hit[1]
-        own = WebClient(token=given.token, base_url=given.base_url, timeout=given.timeout, logger=given.logger,
+        own = WebClient(token=given.token, base_url=given.base_url, timeout=given.timeout, ssl=given.ssl,
+                        proxy=given.proxy, headers=given.headers, logger=given.logger,
                         retry_handlers=[h for h in given.retry_handlers if not isinstance(h, RateLimitErrorRetryHandler)])
         with self._lock:
             self._clients[team_id] = (given, own)
@@ -98,21 +99,29 @@ class SlackOutbox:
         api = API_METHODS.get(method) or (method.replace("_", ".", 1),)
         channel = kwargs.get("channel")
         for _ in range(RATE_LIMIT_TRIES):
-            self.limiter.acquire(team_id, api, channel)
+            taken = self.limiter.acquire(team_id, api, channel)
             try:
-                return getattr(client, method)(**kwargs).data
+                data = getattr(client, method)(**kwargs).data
             except SlackApiError as exc:
                 if exc.response.status_code == 429:
-                    # Only the method (in this workspace) that got the 429 waits.
+                    # Slack did not count the call; only the method (in this workspace) that got
+                    # the 429 waits.
+                    self.limiter.give_back(taken)
                     limited = (exc.response.api_url or "").rsplit("/", 1)[-1] or api[0]
                     self.limiter.pause(team_id, limited, _retry_after(exc))
                     if self.limiter.deferring:  # a paced fan-out job: the pacer runs it again later
                         raise DeliveryError(RATE_LIMITED) from exc
                     continue
+                self.limiter.settle(taken)
                 code = exc.response.get("error") or "unknown_error"
                 if code == "token_revoked" and self.on_token_revoked is not None:
                     self.on_token_revoked(team_id, client.token)
                 raise DeliveryError(code) from exc
+            except BaseException:
+                self.limiter.settle(taken)  # no answer: it may have arrived, count it
+                raise
+            self.limiter.settle(taken)
+            return data
         raise DeliveryError(RATE_LIMITED)
 
     def _cached(self, team_id: str, kind: str, key: str, load: Callable[[], Any]) -> Any:

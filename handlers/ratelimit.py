@@ -14,9 +14,8 @@ messages a minute per workspace. `Retry-After` is obeyed for exactly the bucket 
 method in one workspace); the others keep going.
 
 The buckets are GCRA token buckets (pure arithmetic on the times they are given, so tests use a
-fake clock). Each keeps half a token back (`Limits.margin`): a call scheduled right on time may
-reach Slack a little early or late relative to the previous one, and the margin absorbs that
-jitter instead of turning it into a 429.
+fake clock). A call counts from when its answer came back, the latest it can have reached Slack,
+so that network delays never make calls arrive closer together than Slack allows.
 
 `Limits.speed` scales time for benchmarks and tests against the fake Web API (bot/fake_slack.py,
 which applies the same factor): at speed 10 every limit is ten times higher and a `Retry-After:
@@ -35,7 +34,7 @@ from dataclasses import dataclass, field
 
 # Requests per minute by tier, as published (each is a floor: "50+ per minute").
 TIER_PER_MINUTE = {1: 1, 2: 20, 3: 50, 4: 100}
-# Bursts are not published: a few seconds' worth, at least 2 so that the margin leaves one.
+# Bursts are not published: a few seconds' worth.
 TIER_BURST = {1: 2, 2: 3, 3: 5, 4: 10}
 # The tier of each method feedsum calls (from each method's reference page). Unlisted: Tier 2,
 # the most common and a safe guess.
@@ -66,7 +65,6 @@ class Limits:
     """The limits feedsum paces itself to, and the clock speed they run at."""
 
     speed: float = 1.0  # 0: no pacing (Retry-After still obeyed)
-    margin: float = 0.5  # tokens each bucket keeps back against network jitter
     tiers: dict[str, int] = field(default_factory=lambda: dict(METHOD_TIER))
 
     @property
@@ -97,30 +95,43 @@ class Limits:
 class Bucket:
     """One limit: `rate` calls a second, up to `burst` at once (GCRA, times in seconds).
 
-    `tat` is the theoretical arrival time of the next call if calls came exactly at the rate; a
-    call may go as long as that is at most `tolerance` ahead of now. A pause (Retry-After) only
-    stops calls: the bucket fills meanwhile, as Slack's does.
+    Slack counts a call when it arrives, which the sender only knows to be between sending it and
+    getting the answer. So a call counts from its answer (`settle`), the latest it can have
+    arrived, and calls still waiting for theirs (`in_flight`) are taken to arrive just before the
+    next one: whatever the network does in between, no call reaches Slack sooner than its bucket
+    allows. `tat` is the theoretical arrival time of the next call at the rate; a call may go
+    while that is at most `tolerance` (the burst) ahead of now. A pause (Retry-After) only stops
+    calls: the bucket fills meanwhile, as Slack's does.
     """
 
-    __slots__ = ("interval", "tolerance", "tat", "paused_until")
+    __slots__ = ("interval", "tolerance", "tat", "in_flight", "paused_until")
 
-    def __init__(self, rate: Rate, margin: float = 0.0):
+    def __init__(self, rate: Rate):
         self.interval = 60.0 / rate.per_minute
-        self.tolerance = max(rate.burst - 1 - margin, 0.0) * self.interval
+        self.tolerance = (rate.burst - 1) * self.interval
         self.tat = -math.inf
+        self.in_flight = 0
         self.paused_until = -math.inf
 
     def ready_at(self) -> float:
-        """The earliest time a call may go (in the past: now)."""
-        return max(self.paused_until, self.tat - self.tolerance)
+        """The earliest time a call may go (in the past: now; infinite: once an answer is back)."""
+        ahead = self.in_flight * self.interval
+        if ahead > self.tolerance:
+            return math.inf  # a whole burst is on its way already
+        return max(self.paused_until, self.tat + ahead - self.tolerance)
 
-    def take(self, at: float) -> None:
-        """A call goes at `at` (not before ready_at)."""
-        self.tat = max(self.tat, at) + self.interval
+    def take(self) -> None:
+        """A call goes now (not before ready_at)."""
+        self.in_flight += 1
+
+    def settle(self, answered_at: float) -> None:
+        """Its answer came back: it counts as having arrived then."""
+        self.in_flight -= 1
+        self.tat = max(self.tat, answered_at) + self.interval
 
     def give_back(self) -> None:
-        """A taken call that was never made."""
-        self.tat -= self.interval
+        """A call taken but never made, or not counted by Slack (answered 429)."""
+        self.in_flight -= 1
 
     def pause(self, until: float) -> None:
         self.paused_until = max(self.paused_until, until)
@@ -143,7 +154,7 @@ class Limiter:
         self.sleep = sleep
         self._buckets: dict[Key, Bucket] = {}
         self._paused: dict[Key, float] = {}  # pauses when pacing is off (no buckets)
-        self._lock = threading.Lock()
+        self._lock = threading.Condition()  # notified when an answer frees room
         self._local = threading.local()
 
     # --- buckets ---------------------------------------------------------------------------
@@ -161,7 +172,7 @@ class Limiter:
         bucket = self._buckets.get(key)
         if bucket is None:
             rate = self.limits.workspace(key[1]) if len(key) == 2 else self.limits.channel(key[1])
-            bucket = self._buckets[key] = Bucket(rate, self.limits.margin)
+            bucket = self._buckets[key] = Bucket(rate)
         return bucket
 
     def _ready_at(self, keys: Iterable[Key]) -> float:
@@ -174,22 +185,33 @@ class Limiter:
         with self._lock:
             return self._ready_at(keys)
 
-    def reserve(self, keys: Iterable[Key]) -> dict[Key, float]:
-        """Take a call's place in each bucket at the earliest common time; {key: that time}."""
+    def try_take(self, keys: Iterable[Key]) -> tuple[Key, ...] | None:
+        """Count a call in each bucket if it may go now; its keys, else None."""
         keys = tuple(keys)
         with self._lock:
-            at = max(self._ready_at(keys), self.clock())
+            if self._ready_at(keys) > self.clock():
+                return None
             if self.limits.paced:
                 for k in keys:
-                    self._bucket(k).take(at)
-        return {k: at for k in keys}
+                    self._bucket(k).take()
+        return keys
 
-    def give_back(self, reservation: dict[Key, float]) -> None:
-        if not self.limits.paced:
-            return
+    def settle(self, taken: Iterable[Key]) -> None:
+        """The calls' answers came back (any answer but a 429)."""
         with self._lock:
-            for k in reservation:
-                self._bucket(k).give_back()
+            if self.limits.paced:
+                now = self.clock()
+                for k in taken:
+                    self._bucket(k).settle(now)
+            self._lock.notify_all()
+
+    def give_back(self, taken: Iterable[Key]) -> None:
+        """Calls that were not made, or that Slack did not count (a 429)."""
+        with self._lock:
+            if self.limits.paced:
+                for k in taken:
+                    self._bucket(k).give_back()
+            self._lock.notify_all()
 
     def pause(self, team: str, method: str, retry_after: float) -> None:
         """Slack answered 429 for `method` in `team`: that bucket waits `retry_after` (Slack
@@ -204,22 +226,34 @@ class Limiter:
 
     # --- calls -----------------------------------------------------------------------------
 
-    def acquire(self, team: str, method: str | Iterable[str], channel: str | None = None) -> None:
-        """Wait until a call may go, and count it. Inside `prepaid`, places already reserved
-        for this thread's job are used first."""
+    def acquire(self, team: str, method: str | Iterable[str], channel: str | None = None) -> tuple[Key, ...]:
+        """Wait until a call may go and count it; returns its keys, to `settle` when the answer
+        comes back (or `give_back` on a 429). Inside `prepaid`, places taken for this thread's job
+        when it was handed out are used first."""
         keys = self.keys(team, method, channel)
-        prepaid = getattr(self._local, "prepaid", None) or {}
-        mine = {k: prepaid.pop(k) for k in keys if k in prepaid}
-        rest = [k for k in keys if k not in mine]
-        at = max([*mine.values(), *self.reserve(rest).values()], default=self.clock())
-        while (wait := at - self.clock()) > 0:
-            self.sleep(wait)
+        prepaid = getattr(self._local, "prepaid", None) or set()
+        mine = tuple(k for k in keys if k in prepaid)
+        prepaid.difference_update(mine)
+        rest = tuple(k for k in keys if k not in mine)
+        while True:
+            with self._lock:
+                at = self._ready_at(rest)
+                now = self.clock()
+                if at <= now:
+                    if self.limits.paced:
+                        for k in rest:
+                            self._bucket(k).take()
+                    return mine + rest
+                if at == math.inf:
+                    self._lock.wait(timeout=1.0)  # until an answer frees room
+                    continue
+            self.sleep(at - now)
 
     @contextmanager
-    def prepaid(self, reservation: dict[Key, float]) -> Iterator[None]:
-        """Run a paced job (Pacer): its first calls use `reservation`; what it does not use is
-        given back; a 429 inside it is handed back to the pacer (`deferring`) instead of waited out."""
-        self._local.prepaid = dict(reservation)
+    def prepaid(self, taken: Iterable[Key]) -> Iterator[None]:
+        """Run a paced job (Pacer): its first calls use the places `taken` for it; those it does
+        not use are given back; a 429 inside it is handed back to the pacer (`deferring`)."""
+        self._local.prepaid = set(taken)
         try:
             yield
         finally:
