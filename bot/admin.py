@@ -18,7 +18,7 @@ from bot.config import CHANNEL_ID, LOCALES, REPORT_ID, TARGET_KEYS, Report, Sect
 from bot.metrics import RATIO_TARGETS
 from bot.metrics import parse_target as parse_kpi_value
 from bot.templates import TEMPLATES, section_text
-from bot.workflow import Feedsum, Refused, Summary
+from bot.workflow import Feedsum, Refused, Summary, period_sections
 from storage import admin as store
 from storage import repo
 
@@ -276,11 +276,13 @@ def set_target(core: Feedsum, report: Report, kpi: str, text: str, period: str, 
 
 def history(core: Feedsum, report: Report) -> list[HistoryRow]:
     """Every period of a report, newest first, with completion and where it was posted."""
-    keys = {s.key for s in report.sections}
     answered = store.answered_sections_by_period(core.db, report.team_id, report.id)
-    return [HistoryRow(period=p["period"], state=p["state"], done=len(answered.get(p["period"], set()) & keys),
-                       total=len(keys), post_channel=p["post_channel"], post_ts=p["post_ts"])
-            for p in repo.periods_of(core.db, report.team_id, report.id)]
+    rows = []
+    for p in repo.periods_of(core.db, report.team_id, report.id):
+        keys = {s.key for s in period_sections(report, p.get("sections")).sections}
+        rows.append(HistoryRow(period=p["period"], state=p["state"], done=len(answered.get(p["period"], set()) & keys),
+                               total=len(keys), post_channel=p["post_channel"], post_ts=p["post_ts"]))
+    return rows
 
 
 def may_read_text(core: Feedsum, report: Report, period: str, user: str, state: str) -> bool:

@@ -149,6 +149,14 @@ _SKIP_WORDS = (
     "weekend", "weekends", "weekday", "weekdays", "first half", "second half", "mid-month", "midmonth",
     "first week", "last week", "final week", "peak day", "single day",
 )
+# "超出预算 6.6%": a budget with a word saying by how much it was missed (not the share spent).
+_OVER_UNDER_RE = re.compile(r"(?:超出|超过|超支|超|高出|低于|少于|节省|节约|剩余|结余|(?<![A-Za-z])(?:over|under|above|below)(?![A-Za-z]))\s*(?:了|the\s+)?\s*$", re.I)
+# Words that make what follows in the paragraph next month's ("下月重点：…。目标 CPA 55 元"), and
+# words that bring a sentence back to a month the data has ("本月 CPA 53 元", "10 月…").
+_FUTURE_RE = re.compile(r"下个?月|下季度|下一?阶段|明年|(?<![A-Za-z])next (?:month|quarter|year)(?![A-Za-z])", re.I)
+_NOW_RE = re.compile(r"本月|这个月|当月|本期|(?<![A-Za-z])this month(?![A-Za-z])", re.I)
+
+
 _SKIP_RE = re.compile(
     _alt(_SKIP_WORDS)
     + r"|(?:双\s*(?:11|十一)|Singles'? Day|Double 11)(?!\s*(?:当天|当日|那天|单日|这一天|itself))"
@@ -980,7 +988,9 @@ def _paren_spans(text: str, s0: int, s1: int) -> list[tuple[int, int]]:
 
 
 class _Parser:
-    def __init__(self, text: str, roi_mode: str, world: _World) -> None:
+    def __init__(self, text: str, roi_mode: str, world: _World, *, future: bool = False) -> None:
+        self.future = future  # the text is about next month unless a sentence names a month we have
+        self.para_future = future
         self.original = text
         self.text = _fold(text)
         self.masked = _mask(self.text)
@@ -1010,7 +1020,12 @@ class _Parser:
         for s_start, s_end in _sentences(text):
             if re.search(r"\n\s*\n", text[prev_end:s_start]):
                 self.para_part, self.para_month = "none", False  # a new paragraph
+                self.para_future = self.future
             prev_end = s_end
+            if _FUTURE_RE.search(text, s_start, s_end):
+                self.para_future = True  # a plan: the rest of the paragraph is next month's too
+            if self.para_future and not (_NOW_RE.search(text, s_start, s_end) or _MONTH_RE.search(text, s_start, s_end)):
+                continue
             if skip_re.search(text, s_start, s_end):
                 continue
             self.s0, self.s1 = s_start, s_end
@@ -1336,6 +1351,8 @@ class _Parser:
                 return kind, "share", e.budget  # "CTR 达标率 91%"
             if re.fullmatch(r"\s*的\s*", between) and n.unit in ("pct", "x"):
                 return kind, "share", e.budget  # "完成目标的 91%", "是目标的 1.32 倍"
+            if e.budget and n.unit == "pct" and _OVER_UNDER_RE.search(text, self.c0, e.start):
+                return "other", None, True  # "超出预算 6.6%", "1.5% under budget": by how much, unchecked
             if _FILLER_RE.match(between):
                 relation = _relation(text[self.c0:e.start])
                 if n.unit == "x" or (n.unit == "pct" and (e.budget or key_is_money(text, self.c0, e.start))):
@@ -1875,16 +1892,18 @@ def _en_month(name: str | None) -> int:
 
 
 def find_claims(text: str, *, roi_mode: str = "revenue", scope_names: Iterable[str] = (),
-                data: ClaimData | None = None) -> list[Claim]:
+                data: ClaimData | None = None, future: bool = False) -> list[Claim]:
     """Numeric KPI statements in `text` (zh-CN or en), in reading order.
 
     `roi_mode` says what "ROI"/投产比 means ("revenue" -> roas, "profit" -> profit_roi).
     `data` names the platforms, campaigns and days a figure may be about, and the month
     ("10 月" is the previous month when `data.period` is 2026-11). Sentences about
     forecasts, competitors, benchmarks, bids or parts of the month are skipped, and so are
-    figures about a part not in `data` (any of `scope_names` included).
+    figures about a part not in `data` (any of `scope_names` included). A paragraph that turns to
+    next month ("下月重点：…") is next month's to its end; with `future` (a plan section) the whole
+    text is, except sentences that name this month or another month in the data.
     """
-    claims = _Parser(text, roi_mode, _World(data, scope_names)).run(_SKIP_RE)
+    claims = _Parser(text, roi_mode, _World(data, scope_names), future=future).run(_SKIP_RE)
     return sorted(claims, key=lambda c: c.span)
 
 
@@ -1916,6 +1935,7 @@ def check_claims(
     roi_mode: str = "revenue",
     scope_names: Iterable[str] = (),
     data: ClaimData | None = None,
+    future: bool = False,
 ) -> list[ClaimCheck]:
     """Find the claims in `text` and check each against the KPIs it is about: this month's
     and last month's totals, and with `data` each platform's, campaign's and day's figures
@@ -1926,7 +1946,7 @@ def check_claims(
     accepted as either a relative change or 0.4 percentage points (writers use both).
     """
     checks = [check_claim(c, current, previous, data) for c in find_claims(
-        text, roi_mode=roi_mode, scope_names=scope_names, data=data)]
+        text, roi_mode=roi_mode, scope_names=scope_names, data=data, future=future)]
     return [c for c in checks if c.reason != "no_target"]  # no target on record: nothing to say
 
 

@@ -63,6 +63,9 @@ def build_parser() -> argparse.ArgumentParser:
     from bot.metrics_cli import add_arguments
 
     add_arguments(p)
+    from bot.sources_cli import add_arguments as add_source_arguments
+
+    add_source_arguments(sub)
     p = sub.add_parser("backup", help="copy the database safely while the bot runs")
     p.add_argument("path", help="where to write the copy")
     sub.add_parser("check", help="validate the configuration and exit")
@@ -139,8 +142,13 @@ def _slack_error(exc: Exception, settings: Settings) -> CliError | None:
 
 
 @contextlib.contextmanager
-def _talking_to_slack(settings: Settings):
-    """Turn Slack start-up errors into one-line answers; anything else passes through."""
+def _talking_to_slack(settings: Settings, *, quiet: bool = True):
+    """Turn Slack start-up errors into one-line answers; anything else passes through. slack_sdk's
+    own log lines about the same failure (its retries) are held back: the answer says it all."""
+    sdk = logging.getLogger("slack_sdk.web.base_client")
+    level = sdk.level
+    if quiet and not log.isEnabledFor(logging.DEBUG):
+        sdk.setLevel(logging.CRITICAL)
     try:
         yield
     except Exception as exc:
@@ -148,6 +156,8 @@ def _talking_to_slack(settings: Settings):
         if err is None:
             raise
         raise err from exc
+    finally:
+        sdk.setLevel(level)
 
 
 def _check(settings: Settings, args) -> int:
@@ -333,9 +343,13 @@ def build(settings: Settings, *, clock=utcnow):
 
 
 def _run(settings: Settings, args) -> int:
+    import signal
     import threading
 
     app, deps = build(settings)
+    # A platform's stop (SIGTERM) ends the server like Ctrl-C does, through the `finally` below:
+    # work already acknowledged to users (fan-outs, posts, modals) is finished before exiting.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     scheduler = None
     if not args.no_scheduler:
         from bot.runner import start_scheduler
@@ -346,7 +360,7 @@ def _run(settings: Settings, args) -> int:
             from handlers.socket_mode import SocketModeHandler
 
             log.info("feedsum: Socket Mode")
-            with _talking_to_slack(settings):
+            with _talking_to_slack(settings, quiet=False):  # it runs for good: its logs matter
                 SocketModeHandler(app, settings.app_token).start()
         else:
             from handlers.server import make_server
@@ -365,6 +379,8 @@ def _run(settings: Settings, args) -> int:
     finally:
         if scheduler:
             scheduler.shutdown(wait=False)
+        log.info("feedsum: finishing the work already acknowledged, then stopping")
+        deps.shutdown(wait=True)
     return 0
 
 
@@ -398,7 +414,22 @@ def _scheduler(settings: Settings, args) -> int:
         scheduler.shutdown(wait=False)
 
 
-COMMANDS = {"demo": _demo, "run": _run, "tick": _tick, "scheduler": _scheduler, "metrics": _metrics,
+def _sources(settings: Settings, args) -> int:
+    from bot import sources_cli
+    from bot.sources.pulling import ApiKit
+
+    if args.action == "check":
+        return sources_cli.check(settings, args, kit=ApiKit(secret_key=settings.secret_key))
+    return sources_cli.listing(settings, args)
+
+
+def _pull(settings: Settings, args) -> int:
+    from bot import sources_cli
+
+    return sources_cli.pull(settings, args)
+
+
+COMMANDS = {"sources": _sources, "pull": _pull, "demo": _demo, "run": _run, "tick": _tick, "scheduler": _scheduler, "metrics": _metrics,
             "backup": _backup, "check": _check, "workspaces": _list_workspaces,
             "forget-workspace": _forget_workspace}
 

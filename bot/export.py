@@ -111,6 +111,9 @@ def export_xlsx(summary: Summary, names: Callable[[str], str]) -> bytes:
         for sheet in (wb["KPIs"], wb["Platforms"]):
             for cell in sheet[1]:
                 cell.font = bold
+    comparisons = getattr(summary, "comparisons", None)  # a Summary-like object may not carry them
+    if comparisons:
+        _comparisons_sheet(wb.create_sheet("A-B"), comparisons, summary.report.locale, bold)
     ws = wb.create_sheet("Sections")
     ws.append(list(SECTION_COLUMNS))
     for cell in ws[1]:
@@ -129,6 +132,27 @@ def export_xlsx(summary: Summary, names: Callable[[str], str]) -> bytes:
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+AB_COLUMNS = ("comparison", "variant", "level", "platform", "campaign", "ad_group", "impressions", "clicks",
+              "conversions", "spend", "ctr", "cvr", "cpa", "verdicts")
+
+
+def _comparisons_sheet(ws, comparisons: list, locale: str, bold) -> None:
+    """One row per variant of each A/B comparison; the verdicts beside its first variant."""
+    from bot.abtest import labels
+    from bot.abtest_text import heading, verdict_lines
+
+    ws.append(list(AB_COLUMNS))
+    for cell in ws[1]:
+        cell.font = bold
+    for n, c in enumerate(comparisons, start=1):
+        verdicts = "\n".join([heading(c, locale), *verdict_lines(c, locale)])
+        for i, (name, v) in enumerate(zip(labels(c.keys), c.variants, strict=True)):
+            k = v.key
+            ws.append([n, name, k.level, k.platform, k.campaign, k.ad_group or "",
+                       *[_number(x) for x in (v.impressions, v.clicks, v.conversions, v.spend, v.ctr, v.cvr, v.cpa)],
+                       verdicts if i == 0 else ""])
 
 
 def export_files(summary: Summary, names: Callable[[str], str], fmt: str | None,

@@ -751,6 +751,12 @@ class _Period:
     end: pd.Timestamp | None
 
 
+def _plausible(ts: pd.Timestamp | None) -> pd.Timestamp | None:
+    """A date an ad report can carry: ad platforms began in the 1990s; a year like 1310 is a typo
+    or a mangled cell, and would not even fit pandas' nanosecond dates."""
+    return ts if ts is not None and 1990 <= ts.year <= 2199 else None
+
+
 class _Dates:
     """Reads the dates of one file. Day/month order (9/2/2025 vs 02/09/2025) is one decision for
     the whole file: a day above 12 settles it, the source's ``date_format`` states it, and when
@@ -799,7 +805,10 @@ class _Dates:
             self.order = "DMY"  # 2.9.2025: nobody writes month.day.year
 
     def one(self, s: str) -> pd.Timestamp | None:
-        """One date written as text; None when it is not one."""
+        """One date written as text; None when it is not one (or not a plausible report date)."""
+        return _plausible(self._one(s))
+
+    def _one(self, s: str) -> pd.Timestamp | None:
         try:
             m = _YMD_RE.match(s)
             if m:
@@ -833,7 +842,10 @@ class _Dates:
 
     def value(self, v: object) -> pd.Timestamp | None:
         if isinstance(v, pd.Timestamp | np.datetime64) or hasattr(v, "year"):
-            return pd.Timestamp(v).normalize()
+            try:
+                return _plausible(pd.Timestamp(v).normalize())
+            except (ValueError, OverflowError):  # out of pandas' range
+                return None
         x = float(v)
         if 19000101 <= x <= 21001231 and x.is_integer():
             return self.one(str(int(x)))
@@ -874,7 +886,10 @@ class _Dates:
             todo = start.isna() & is_text
             if not todo.any():
                 break
-            start[todo] = pd.to_datetime(text[todo].str.strip(), format=fmt, errors="coerce")
+            parsed = pd.to_datetime(text[todo].str.strip(), format=fmt, errors="coerce")
+            # Implausible years (a typo like 1310) are not dates, and would not fit nanoseconds.
+            parsed = parsed.where((parsed.dt.year >= 1990) & (parsed.dt.year <= 2199))
+            start[todo] = parsed.astype("datetime64[ns]")
         for i in np.flatnonzero(start.isna().to_numpy()):
             got = self.cell(uniq[i])
             if got is not None:
@@ -1643,7 +1658,8 @@ def _cross_check(out, nums, idx, preset: Preset, headers, mapping) -> list[Msg]:
 
 
 def dedupe(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    """Combine snapshots ordered oldest → newest; for a (date, platform, campaign) the newest wins.
+    """Combine snapshots ordered oldest → newest; for a (date, platform, campaign) the newest wins
+    (a campaign known by its id where both rows carry one).
 
     All rows of that key from the newest snapshot holding it are kept (a campaign may have several
     ad-group rows a day); rows of the same key in older snapshots are discarded, so re-importing
@@ -1658,8 +1674,19 @@ def dedupe(frames: list[pd.DataFrame]) -> pd.DataFrame:
         [f.assign(_snap=i) for i, f in enumerate(frames)], ignore_index=True
     )
     key = ["date", "platform", "campaign"]
-    newest = combined.groupby(key, sort=False, dropna=False)["_snap"].transform("max")
-    return combined[combined["_snap"] == newest].drop(columns="_snap").reset_index(drop=True)
+    # The same campaign is the same campaign id where both rows carry one (two accounts may each
+    # have a "Brand" campaign; a renamed campaign keeps its id), else the same name.
+    snap = combined["_snap"]
+    has_id = combined["campaign_id"].notna() & (combined["campaign_id"].astype(str) != "")
+    by_name = combined.groupby(key, sort=False, dropna=False)["_snap"]
+    newest = by_name.transform("max")
+    if not has_id.any():
+        return combined[snap == newest].drop(columns="_snap").reset_index(drop=True)
+    newest_without_id = snap.where(~has_id, -1).groupby([combined[k] for k in key], sort=False,
+                                                         dropna=False).transform("max")
+    newest_of_id = combined.groupby(["date", "platform", "campaign_id"], sort=False, dropna=False)["_snap"].transform("max")
+    keep = (has_id & (snap >= newest_of_id) & (snap >= newest_without_id)) | (~has_id & (snap == newest))
+    return combined[keep].drop(columns="_snap").reset_index(drop=True)
 
 
 _EMPTY_DTYPES = {

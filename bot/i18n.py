@@ -32,6 +32,63 @@ STRINGS: dict[str, dict[str, str]] = {
     "prompt.received": {"zh-CN": "✅ 已收到（第 {revision} 版，{when}，{author}）", "en": "✅ Received (revision {revision}, {when}, {author})"},
     "prompt.coowners": {"zh-CN": "共同撰写：{owners}", "en": "Co-written with {owners}"},
     "prompt.closed": {"zh-CN": "总结已发布；修改会同步更新已发布的总结。", "en": "The summary is posted; edits update it in place."},
+    # A/B comparisons (bot/abtest_text.py): plain text, as it is inserted into a section's text.
+    "ab.heading": {"zh-CN": "A/B 对比：{names}", "en": "A/B comparison: {names}"},
+    "ab.vs": {"zh-CN": " 对 ", "en": " vs "},
+    "ab.variant": {"zh-CN": "{name}：展现 {impressions} · 点击 {clicks} · 转化 {conversions} · 点击率 {ctr} · 转化率 {cvr} · 转化成本 {cpa}",
+                   "en": "{name}: impressions {impressions} · clicks {clicks} · conversions {conversions} · CTR {ctr} · CVR {cvr} · CPA {cpa}"},
+    "ab.metric.ctr": {"zh-CN": "点击率", "en": "CTR"},
+    "ab.metric.cvr": {"zh-CN": "转化率", "en": "CVR"},
+    "ab.trials.ctr": {"zh-CN": "展现", "en": "impressions"},
+    "ab.trials.cvr": {"zh-CN": "点击", "en": "clicks"},
+    "ab.successes.ctr": {"zh-CN": "点击", "en": "clicks"},
+    "ab.successes.cvr": {"zh-CN": "转化", "en": "conversions"},
+    "ab.lead": {"zh-CN": "{best} {best_rate}，{other} {other_rate}，高 {diff}", "en": "{best} {best_rate} vs {other} {other_rate}, {diff}"},
+    "ab.diff": {"zh-CN": "{rel}（+{pp} 个百分点）", "en": "{rel} higher (+{pp} pp)"},
+    "ab.diff.pp": {"zh-CN": "{pp} 个百分点", "en": "{pp} pp higher"},
+    "ab.winner": {"zh-CN": "{metric}：{best} 领先——{lead}，在 95% 置信水平下显著（p {p}）。",
+                  "en": "{metric}: {best} is ahead — {lead}; significant at 95% (p {p})."},
+    "ab.not_significant": {"zh-CN": "{metric}：{best} 暂时领先——{lead}，但在 95% 置信水平下不显著（p {p}），还不能说哪个更好。",
+                           "en": "{metric}: {best} is ahead — {lead} — but not significantly at 95% (p {p}): neither can be called better yet."},
+    "ab.same": {"zh-CN": "{metric}：没有差别，均为 {rate}。", "en": "{metric}: no difference, all at {rate}."},
+    "ab.multi.winner": {"zh-CN": "{metric}：{best} 领先其余所有版本——{lead}，在 95% 置信水平下显著（卡方检验 p {p}，两两比较经 Holm 校正）。",
+                        "en": "{metric}: {best} is ahead of every other variant — {lead}; significant at 95% (chi-square p {p}, pairs Holm-corrected)."},
+    "ab.multi.partial": {"zh-CN": "{metric}：{best} 领先（{best_rate}），显著高于 {beaten}，但与 {close} 的差距不显著（95% 置信水平，Holm 校正）。",
+                         "en": "{metric}: {best} leads ({best_rate}), significantly ahead of {beaten} but not of {close} (95%, Holm-corrected)."},
+    "ab.multi.none": {"zh-CN": "{metric}：{best} 暂时领先——{lead}，但各版本之间的差异在 95% 置信水平下不显著（卡方检验 p {p}）。",
+                      "en": "{metric}: {best} leads — {lead} — but the variants do not differ significantly at 95% (chi-square p {p})."},
+    "ab.settle": {"zh-CN": "按 80% 的检验把握估算，{best} 和 {other} 大约还需共 {more} 次{unit}（每个版本约 {needed} 次）才能判定。",
+                  "en": "At 80% power, about {more} more {unit} across {best} and {other} (≈{needed} per variant) would settle it."},
+    "ab.settle.far": {"zh-CN": "按 80% 的检验把握估算，每个版本约需 {needed} 次{unit}，远超本月的量：这点差距可能小到不值得追。",
+                      "en": "At 80% power it would take ≈{needed} {unit} per variant, far beyond this month's volume: the gap may be too small to matter."},
+    "ab.too_little": {"zh-CN": "{metric}：数据太少，暂不判定：{why}。", "en": "{metric}: too little data to call it: {why}."},
+    "ab.why.no_trials": {"zh-CN": "{names} 没有{unit}", "en": "{names} had no {unit}"},
+    "ab.why.few_trials": {"zh-CN": "{names} 的{unit}不足 {min} 次", "en": "{names} had fewer than {min} {unit}"},
+    "ab.why.no_successes": {"zh-CN": "还没有{successes}", "en": "no {successes} yet"},
+    "ab.why.expected": {"zh-CN": "{successes}太少，每个版本预期至少要有 5 次", "en": "too few {successes}: at least 5 expected per variant are needed"},
+    "ab.so_far": {"zh-CN": "目前 {lead}", "en": "so far {lead}"},
+    "ab.no_data": {"zh-CN": "{metric}：数据中没有{successes}，无法比较。", "en": "{metric}: the data has no {successes}, so it can't be compared."},
+    "ab.cpa": {"zh-CN": "转化成本（未做显著性检验）：{best} 最低，{best_cpa}，{other} 为 {other_cpa}。",
+               "en": "CPA (not tested): lowest for {best} at {best_cpa}, vs {other_cpa} for {other}."},
+    "ab.table.header": {"zh-CN": "版本|展现|点击|转化|点击率|转化率|转化成本", "en": "Variant|Impr.|Clicks|Conv.|CTR|CVR|CPA"},
+    "ab.form.title": {"zh-CN": "*A/B 对比*", "en": "*A/B comparisons*"},
+    "ab.form.hint": {"zh-CN": "从本月数据里选两个或更多计划或广告组：feedsum 算出各自的展现、点击、转化、点击率、转化率和转化成本，并判断差异是否显著。点「插入正文」把结论加到上面的正文末尾，可以再改。对比随本部分一起保存，并显示在总结里。",
+                     "en": "Pick two or more campaigns or ad groups from this month's data: feedsum shows each one's impressions, clicks, conversions, CTR, CVR and CPA, and whether the differences are significant. Insert into text adds the verdict to the end of the text above, to edit as you like. Comparisons are saved with the section and shown in the summary."},
+    "ab.form.pick": {"zh-CN": "选择计划或广告组…", "en": "Pick campaigns or ad groups…"},
+    "ab.form.search": {"zh-CN": "输入名称搜索计划或广告组…", "en": "Type to search campaigns or ad groups…"},
+    "ab.form.campaigns": {"zh-CN": "计划", "en": "Campaigns"},
+    "ab.form.ad_groups": {"zh-CN": "广告组", "en": "Ad groups"},
+    "ab.form.impressions": {"zh-CN": "展现 {n}", "en": "{n} impr."},
+    "ab.form.insert": {"zh-CN": "插入正文", "en": "Insert into text"},
+    "ab.form.keep": {"zh-CN": "保留对比", "en": "Keep comparison"},
+    "ab.form.remove": {"zh-CN": "移除", "en": "Remove"},
+    "ab.form.pick_more": {"zh-CN": "再选一个就能对比。", "en": "Pick one more to compare."},
+    "ab.form.proposals": {"zh-CN": "名称只差一个版本标记（A/B、v1/v2、素材1/素材2…）的组合：", "en": "Names that differ only by a variant marker (A/B, v1/v2, …):"},
+    "ab.form.compare": {"zh-CN": "对比 {names}", "en": "Compare {names}"},
+    "ab.form.full": {"zh-CN": "最多 {n} 组对比；移除一组后可以再加。", "en": "Up to {n} comparisons: remove one to add another."},
+    "ab.form.no_data": {"zh-CN": "本月还没有投放数据，暂时无法做 A/B 对比。", "en": "No ad data for this month yet, so there is nothing to compare."},
+    "ab.prompt.proposals": {"zh-CN": "本月数据里可做 A/B 对比的组合（名称只差一个版本标记）：", "en": "Possible A/B comparisons in this month's data (names that differ only by a variant marker):"},
+    "ab.prompt.hint": {"zh-CN": "在「撰写」表单里可以任选计划或广告组做对比。", "en": "The Write form compares any campaigns or ad groups you pick."},
     "modal.title": {"zh-CN": "撰写总结", "en": "Write section"},
     "modal.submit": {"zh-CN": "保存", "en": "Save"},
     "modal.close": {"zh-CN": "取消", "en": "Cancel"},
@@ -270,6 +327,18 @@ STRINGS: dict[str, dict[str, str]] = {
                         "en": "⚠️ feedsum could not deliver some messages ({name} · {month}): {items}"},
     "error.generic": {"zh-CN": "出错了，没有任何更改。请稍后再试；如果一直出错，请联系管理员。",
                       "en": "Something went wrong and nothing was changed. Please try again; tell an admin if it persists."},
+    "error.sorry": {"zh-CN": "抱歉，feedsum 出了点问题，这次没能完成。请稍后再试；如需帮助，请把错误编号 `{id}` 告诉管理员。",
+                    "en": "Sorry, something went wrong in feedsum and this did not complete. Please try again; "
+                          "if you ask an admin for help, quote error id `{id}`."},
+    "error.sorry_saved": {"zh-CN": "已保存。但保存之后的步骤出了问题（提醒消息或已发布的总结可能暂未更新）。如需帮助，请把错误编号 `{id}` 告诉管理员。",
+                          "en": "Saved. Something went wrong in what follows a save (a prompt or the posted summary may "
+                                "not show it yet); if you ask an admin for help, quote error id `{id}`."},
+    "error.title": {"zh-CN": "出错了", "en": "Something went wrong"},
+    "error.close": {"zh-CN": "返回", "en": "Back"},
+    "modal.slow": {"zh-CN": "Slack 响应太慢，表单没能及时打开。请点下面的按钮再试一次。",
+                   "en": "Slack answered too slowly and the form could not open in time. Use the button to try again."},
+    "modal.try_again": {"zh-CN": "再试一次", "en": "Try again"},
+    "setup.not_saved": {"zh-CN": "⚠️ 设置没有保存：{error}", "en": "⚠️ The settings were not saved: {error}"},
     # report administration: setup, owners, targets, history, export, App Home
     "refuse.config_managed": {
         "zh-CN": "报告 `{id}` 由配置文件管理，请在 `{file}` 中修改（`[[reports]]` 里 id = \"{id}\"），然后重启 feedsum。",
@@ -383,7 +452,30 @@ STRINGS: dict[str, dict[str, str]] = {
                         "en": "⚠️ Data sources of *{name}* could not be pulled (the others still import):\n{items}\n"
                               "Once fixed, `/feedsum refresh` pulls again; the same error is not told twice."},
     "source.no_files": {"zh-CN": "没有文件匹配 {pattern}", "en": "no file matches {pattern}"},
+    "summary.data_updated": {"zh-CN": "📊 {month}的数据有更新（平台回传的转化等）：{changes}。上面的汇总已按最新数据更新。",
+                             "en": "📊 The {month} data changed (late conversions and other platform updates): {changes}. "
+                                   "The summary above shows the latest figures."},
+    "sources.state_title": {"zh-CN": "📥 *{name}* 的数据源：", "en": "📥 Data sources of *{name}*:"},
+    "sources.state_never": {"zh-CN": "还没有拉取过", "en": "not pulled yet"},
+    "sources.state_pulled": {"zh-CN": "上次拉取 {when} · {rows} 行", "en": "last pulled {when} · {rows} rows"},
+    "sources.state_ok": {"zh-CN": "✅ 正常", "en": "✅ working"},
+    "sources.state_failing": {"zh-CN": "⚠️ 自 {since} 起失败：{error}（保留上次成功拉取的数据）",
+                        "en": "⚠️ failing since {since}: {error} (the last good data is kept)"},
+    "source.mixed_currencies": {"zh-CN": "账户币种不同（{codes}），消耗和收入未合计：在 feedsum.toml 的报告里设置 currency（合计所用币种）和 currency_rates（每种外币折合多少 currency，例如 USD = 7.1）",
+                                "en": "accounts use different currencies ({codes}), so spend and revenue are not added up: set currency "
+                                      "(the currency of totals) and currency_rates (units of it per unit of each other one, e.g. USD = 7.1) "
+                                      "on the report in feedsum.toml"},
+    "kpi.mixed_currencies": {"zh-CN": "⚠️ 账户币种不同（{codes}），消耗、收入及相关指标未合计；管理员设置 currency_rates 后显示",
+                             "en": "⚠️ Accounts use different currencies ({codes}): spend, revenue and the KPIs built on them are not "
+                                   "added up until an admin sets currency_rates"},
     "source.unexpected": {"zh-CN": "读取失败（{kind}），详见 feedsum 日志", "en": "could not be read ({kind}); see feedsum's log"},
+    "source.sql_connect": {"zh-CN": "SQL 数据源 {source} 连接失败（上次拉取的数据保持不变）：{error}",
+                           "en": "SQL source {source}: cannot connect (the data of the last pull stays): {error}"},
+    "source.sql_query": {"zh-CN": "SQL 数据源 {source} 查询出错（上次拉取的数据保持不变）：{error}",
+                         "en": "SQL source {source}: the query failed (the data of the last pull stays): {error}"},
+    "source.sql_driver": {"zh-CN": "SQL 数据源 {source}：没有安装 {dialect}:// 的驱动（例如 BigQuery 需要 `pip install sqlalchemy-bigquery`）：{error}",
+                          "en": "SQL source {source}: no driver for {dialect}:// is installed (BigQuery, for one, needs "
+                                "`pip install sqlalchemy-bigquery`): {error}"},
 }
 
 
@@ -392,13 +484,14 @@ def _template(locale: str, key: str) -> str:
     return entry.get(locale) or entry["en"]
 
 
-def t(locale: str, key: str, **values: object) -> Mrkdwn:
-    """The string `key` in `locale` (falling back to English) as safe mrkdwn, values escaped."""
+def t(locale: str, key: str, /, **values: object) -> Mrkdwn:
+    """The string `key` in `locale` (falling back to English) as safe mrkdwn, values escaped.
+    (`locale` and `key` are positional-only: a template may have a value called {key}.)"""
     template = _template(locale, key)
     return md(template, **values) if values else Mrkdwn(template)
 
 
-def t_plain(locale: str, key: str, **values: object) -> str:
+def t_plain(locale: str, key: str, /, **values: object) -> str:
     """The string `key` with `values` as they are: for plain_text fields, files and logs."""
     template = _template(locale, key)
     return template.format(**values) if values else template
@@ -419,7 +512,7 @@ class Msg(str):
 
     Values may themselves be Msg (rendered in the same locale) or tuples of Msg (joined)."""
 
-    def __new__(cls, key: str, **values: object) -> Msg:
+    def __new__(cls, key: str, /, **values: object) -> Msg:
         # As a plain str (logs, the command line) it is what people read, not escaped mrkdwn.
         self = super().__new__(cls, plain(_render("en", key, values)))
         self.key = key

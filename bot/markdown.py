@@ -79,4 +79,20 @@ def summary_markdown(summary: Summary, names: Callable[[str], str], *, kpi_lines
         else:
             out.append(t_plain(loc, "summary.not_submitted"))
         out.append("")
+        if s.key == "optimise":
+            out += comparisons_markdown(getattr(summary, "comparisons", None) or [], loc, inline)
     return "\n".join(out).rstrip() + "\n"
+
+
+def comparisons_markdown(comparisons: list, locale: str, inline: Callable[[str], str] = md_inline) -> list[str]:
+    """A/B comparisons as Markdown: a bold heading, a table of the figures, the verdicts."""
+    from bot.abtest_text import heading, table_rows, verdict_lines
+
+    out: list[str] = []
+    for c in comparisons:
+        rows = [[inline(cell).replace("|", "\\|") for cell in row] for row in table_rows(c, locale)]
+        out += [f"**{inline(heading(c, locale))}**", "", "| " + " | ".join(rows[0]) + " |",
+                "|" + "|".join(["---"] + ["---:"] * (len(rows[0]) - 1)) + "|"]
+        out += ["| " + " | ".join(row) + " |" for row in rows[1:]]
+        out += [""] + [f"- {inline(v)}" for v in verdict_lines(c, locale)] + [""]
+    return out

@@ -170,13 +170,17 @@ class Schedule:
 class ReportPlan:
     """One report's scheduling inputs.  ``timezone`` is an IANA name and
     ``calendar`` a country code or "none"; both are validated here.  ``pull``:
-    the report has data sources to pull each business day of the window."""
+    the report has data sources to pull each business day of the window;
+    ``pull_daily``: from the month's first business day instead (an ad
+    platform's API is cheap to ask, and its backfill window reaches last
+    month's late conversions after that summary is posted)."""
 
     report_id: str
     timezone: str
     calendar: str
     schedule: Schedule = field(default_factory=Schedule)
     pull: bool = False
+    pull_daily: bool = False
 
     def __post_init__(self) -> None:
         try:
@@ -335,7 +339,8 @@ def timeline(plan: ReportPlan, period: str) -> Timeline:
 
     pulls: list[datetime] = []
     if plan.pull:
-        for d in workdays.business_days_between(open_day, due_day, cal):
+        first = date(year, month, 1) if plan.pull_daily else open_day
+        for d in workdays.business_days_between(first, due_day, cal):
             p = _at(d, s.open_time, tz)
             if _utc(p) < _utc(due_at):
                 pulls.append(p)

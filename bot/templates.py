@@ -1,7 +1,11 @@
 """Built-in summary templates: section keys in order, with titles and writing guidance.
 
 The `feed-ads` template follows the usual shape of an in-feed ads monthly review:
-what was delivered, what the numbers say, what was learned, what to fix, what comes next.
+what was delivered, what the numbers say, what was learned, what to fix, what comes next, how the
+work was optimised (A/B tests), who does what, the market, and the feedback heard.
+`optimise` and `feedback` came later: a period opened before feedsum had them keeps the sections
+it was opened with (recorded by migration m012), so reports on the default set gain them from
+the next period on.
 """
 
 from __future__ import annotations
@@ -56,6 +60,17 @@ FEED_ADS: dict[str, dict[str, dict[str, str]]] = {
             "ROI, budget). Keep targets specific and time-bound, and say what they are based on.",
         },
     },
+    "optimise": {
+        "title": {"zh-CN": "优化与 A/B 测试", "en": "Optimisation and A/B tests"},
+        "prompt": {
+            "zh-CN": "本月持续做了哪些优化：测试了什么（文案、素材、定向、出价、投放时段），各版本结果如何对比，"
+            "最后采用了哪一版、推广到了哪些计划。可在表单里挑选本月数据中的计划或广告组，插入带显著性判断的对比结论。",
+            "en": "What you kept improving this month: what was tested (copy, creatives, targeting, bids, "
+            "timing), how the versions compared, and which one was adopted and rolled out where. In the "
+            "form you can pick campaigns or ad groups from this month's data and insert the comparison "
+            "with its significance verdict.",
+        },
+    },
     "team": {
         "title": {"zh-CN": "团队目标与分工", "en": "Team goals and owners"},
         "prompt": {
@@ -72,6 +87,16 @@ FEED_ADS: dict[str, dict[str, dict[str, str]]] = {
             "以及这些对我们下月投放的影响。",
             "en": "Changes in the industry and on the platforms this month (policy, traffic prices, new "
             "products), what competitors ran and how, and what that means for next month.",
+        },
+    },
+    "feedback": {
+        "title": {"zh-CN": "反馈与调整", "en": "Feedback and what changes"},
+        "prompt": {
+            "zh-CN": "本月听到的反馈：团队内部（协作、流程、工具）和用户（评论、客服、调研、落地页行为）各说了什么、"
+            "反映出什么问题，我们因此要改什么、由谁负责、从何时起生效。",
+            "en": "Feedback heard this month, from the team (collaboration, process, tools) and from users "
+            "(comments, support, surveys, landing-page behaviour): what it points to, and what we change "
+            "because of it, who owns the change and from when.",
         },
     },
 }

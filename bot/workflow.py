@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_EXCEPTION, Future, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -32,13 +32,19 @@ log = logging.getLogger(__name__)
 class Refused(Exception):
     """An action the user may not take, or that makes no sense now; `key` is an i18n string."""
 
-    def __init__(self, key: str, **values: Any):
+    def __init__(self, key: str, /, **values: Any):  # positional-only: a value may be called `key`
         self.key, self.values = key, values
         super().__init__(key)
 
 
 class Busy(Refused):
     """Another process holds the claim on this work and is at it now (its lease is live)."""
+
+
+class NeedsLookup(Exception):
+    """A decision needs the chat platform (is this person a workspace admin?) and the caller is
+    answering from local data only: a listener's ack must never wait on Slack. Raised before
+    anything is changed, so the caller can acknowledge and decide again afterwards."""
 
 
 class Stale(Refused):
@@ -101,6 +107,8 @@ class Summary:
     data_as_of: datetime | None = None  # when the month's data was last read (a pull or an upload)
     source_errors: list[dict[str, Any]] = field(default_factory=list)  # configured sources failing now
     preview: bool = False  # built for `compile --preview`: data may still change before the post
+    comparisons: list = field(default_factory=list)  # bot.abtest.Comparison saved in the optimise section
+    ab_proposals: list = field(default_factory=list)  # variant groups whose names differ by A/B, v1/v2, …
 
     @property
     def done(self) -> int:
@@ -122,6 +130,7 @@ class Outbox(Protocol):
     def send_dm(self, team_id: str, user: str, text: str, key: str | None = None) -> tuple[str, str]: ...
     def user_name(self, team_id: str, user: str) -> str: ...
     def warn_claims(self, summary: Summary, section: SectionState, user: str, wrong: list) -> None: ...
+    # May raise NeedsLookup when the caller answers from local data only and the answer is not known.
     def is_workspace_admin(self, team_id: str, user: str) -> bool: ...
 
 
@@ -153,9 +162,21 @@ class InlineFanout:
 # reports the scheduler works on together.
 PULLS_AT_ONCE = 2
 
+# Sections written about next month: their figures are plans and targets, not this month's data.
+FUTURE_SECTIONS = frozenset({"plan"})
+
 # Sections whose prompts show the month's numbers (handlers/render.py `_prompt_data`): redrawn when
 # a pull brings new data.
-DATA_SECTIONS = frozenset({"data", "lessons", "plan"})
+DATA_SECTIONS = frozenset({"data", "lessons", "plan", "optimise"})
+# The totals whose change a posted summary is updated for (late conversions change the last two).
+DATA_UPDATE_KEYS = ("spend", "impressions", "clicks", "conversions", "revenue")
+CURRENCY_SOURCE = "currency_rates"  # how a currency mix is named among failing sources
+
+
+def _same(a: float | None, b: float | None) -> bool:
+    if a is None or b is None:
+        return a is b
+    return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-6)
 
 
 @dataclass(frozen=True)
@@ -193,6 +214,16 @@ def _already_posted(report: Report, period: str, prow: dict) -> Refused:
     channel, ts = prow.get("post_channel"), prow.get("post_ts")
     link = f"https://slack.com/archives/{channel}/p{ts.replace('.', '')}" if channel and ts else ""
     return Refused("refuse.already_posted", month=periods.label(period, report.locale), when=shown, link=link)
+
+
+def period_sections(report: Report, stored: str | None) -> Report:
+    """The report as one period sees it. `stored` is the period's own section list (JSON keys,
+    storage m012): a period opened before the template gained sections keeps the ones it had,
+    restricted to those the report still has; None (every later period) follows the report."""
+    if not stored:
+        return report
+    keys = set(json.loads(stored))
+    return replace(report, sections=tuple(s for s in report.sections if s.key in keys))
 
 
 def plan_of(report: Report):
@@ -272,9 +303,15 @@ class Feedsum:
             raise Refused("refuse.no_report")
         raise Refused("refuse.which_report", ids=", ".join(r.id for r in mine))
 
+    def for_period(self, report: Report, period: str) -> Report:
+        """The report with the sections this period has (see `period_sections`)."""
+        prow = repo.period_row(self.db, report.team_id, report.id, period)
+        return period_sections(report, prow["sections"] if prow else None)
+
     def summary(self, report: Report, period: str, now: datetime, *, with_metrics: bool = True) -> Summary:
         """The current state of a report-month, as every view renders it."""
         prow = repo.period_row(self.db, report.team_id, report.id, period)
+        report = period_sections(report, prow["sections"] if prow else None)
         answers = repo.answers_of(self.db, report.team_id, report.id, period)
         handed = repo.delegations_of(self.db, report.team_id, report.id, period)
         sections = []
@@ -299,7 +336,11 @@ class Feedsum:
                 summary.source_errors = repo.source_errors(self.db, report.team_id, report.id)
         if with_metrics and self.data is not None:
             summary.kpi = self.data.report(report, period, now)
-            summary.checks = {s.key: self.check_claims(summary, s.text) for s in sections if s.text}
+            if summary.kpi is not None:
+                from bot.optimise import for_summary
+
+                summary.comparisons, summary.ab_proposals = for_summary(self, report, period)
+            summary.checks = {s.key: self.check_claims(summary, s.text, s.key) for s in sections if s.text}
             checks = [c for found in summary.checks.values() for c in found]
             if checks:
                 from bot.claims import summary_line
@@ -307,8 +348,9 @@ class Feedsum:
                 summary.claims_line = summary_line(checks, report.locale)
         return summary
 
-    def check_claims(self, summary: Summary, text: str) -> list:
-        """Figures in `text` compared with the month's data (none without a KPI report)."""
+    def check_claims(self, summary: Summary, text: str, section: str | None = None) -> list:
+        """Figures in `text` compared with the month's data (none without a KPI report). The plan
+        section is about next month: only sentences naming a month in the data are checked."""
         kpi = summary.kpi
         if kpi is None:
             return []
@@ -316,7 +358,8 @@ class Feedsum:
 
         if summary.claim_data is None:
             summary.claim_data = claim_data(kpi)
-        return check_claims(text, kpi.totals, kpi.previous, roi_mode=kpi.roi_mode, data=summary.claim_data)
+        return check_claims(text, kpi.totals, kpi.previous, roi_mode=kpi.roi_mode, data=summary.claim_data,
+                            future=section in FUTURE_SECTIONS)
 
     # --- exactly-once delivery -------------------------------------------------------------
 
@@ -641,8 +684,10 @@ class Feedsum:
             owners = {o for s in report.sections for o in self.writers(report, period, s.key, handed)}
         return {user: until for user, until in repo.away_of(self.db, report.team_id, owners).items() if until >= today}
 
-    def delegate(self, report: Report, period: str, key: str, user: str, to: str, now: datetime) -> None:
-        """Hand a section to someone for one period; they get the prompt if it is open."""
+    def delegate(self, report: Report, period: str, key: str, user: str, to: str, now: datetime) -> bool:
+        """Hand a section to someone for one period; True when it is open and they need its prompt
+        (`prompt_delegate`, which talks to Slack: after the user has been answered)."""
+        report = self.for_period(report, period)
         section = report.section(key)
         if section is None:
             raise Refused("refuse.unknown_section", key=key, keys=", ".join(s.key for s in report.sections))
@@ -650,11 +695,14 @@ class Feedsum:
             raise Refused("refuse.not_owner", title=report.title(section), owners=mentions(section.owners, ", "))
         owner = user if user in section.owners else section.owners[0]
         repo.delegate(self.db, report.team_id, report.id, period, key, owner, to, now=now)
-        if repo.period_row(self.db, report.team_id, report.id, period):
-            summary = self.summary(report, period, now, with_metrics=False)
-            state = next(s for s in summary.sections if s.key == key)
-            self.once(report, period, "prompt", f"{key}:{to}", now,
-                      lambda k, rec: self._send_prompt(summary, state, to, k, rec, now))
+        return repo.period_row(self.db, report.team_id, report.id, period) is not None
+
+    def prompt_delegate(self, report: Report, period: str, key: str, to: str, now: datetime) -> None:
+        """The prompt of a section handed over while its period is open (never twice)."""
+        summary = self.summary(report, period, now, with_metrics=False)
+        state = next(s for s in summary.sections if s.key == key)
+        self.once(report, period, "prompt", f"{key}:{to}", now,
+                  lambda k, rec: self._send_prompt(summary, state, to, k, rec, now))
 
     def next_actions(self, report: Report, period: str, now: datetime, limit: int = 3) -> list[Any]:
         """Upcoming scheduled actions for the period, for status displays."""
@@ -670,7 +718,8 @@ class Feedsum:
         """
         from bot.schedule import PeriodState
 
-        state, done, answered = repo.period_progress(self.db, report.team_id, report.id, period)
+        state, done, answered, own = repo.period_progress(self.db, report.team_id, report.id, period)
+        report = period_sections(report, own)
         if state is None:
             created = self._created_at(report)
             if created and due_at(report, period) < datetime.fromisoformat(created):
@@ -693,20 +742,116 @@ class Feedsum:
     def all_reports(self) -> list[Report]:
         return [Report.from_dict(d) for d in repo.reports_data(self.db)]
 
-    def pull(self, report: Report, period: str, now: datetime) -> list:
+    def pull(self, report: Report, period: str, now: datetime, progress: Callable[[str], None] | None = None) -> list:
         """Pull the report's configured sources (a no-op without any); returns a SourcePull each.
 
         Admins hear of a failing source once per distinct error; prompts showing numbers are
-        redrawn when the pull brought new data. Slow (files, SQL): never run inside an ack.
+        redrawn when the pull brought new data, and a posted summary whose month the pull changed
+        (conversions backfilled by an API source's window) is updated with a note of what changed.
+        Accounts in several currencies without `currency_rates` count as a failing source.
+        Slow (files, SQL, APIs): never run inside an ack.
         """
         if self.data is None or not report.metrics:
             return []
+        from bot.i18n import t_plain
+        from bot.metrics import SourcePull
+
+        before = self._posted_totals(report, period)
         with self._pulls:
-            pulls = self.data.pull(report, period, now)
+            pulls = self.data.pull(report, period, now, progress=progress)
+        self._record_pulls(report, pulls, now)
+        mixed = self.data.mixed_currencies(report, period)
+        if mixed:
+            pulls.append(SourcePull(CURRENCY_SOURCE, error=t_plain(report.locale, "source.mixed_currencies",
+                                                                   codes=", ".join(mixed))))
         self._tell_source_errors(report, pulls, now)
         if any(p.outcome is not None and p.outcome.new for p in pulls):
             self._redraw_data_prompts(report, period, now)
+            self._show_data_updates(report, before, now)
         return pulls
+
+    def source_states(self, report: Report) -> list[dict[str, Any]]:
+        """Each configured source (each file of a glob) with its last pull, rows and state, for
+        `/feedsum sources`; failing ones carry `error` and `since`."""
+        import fnmatch
+
+        from bot.metrics import redact_url
+        from storage import sources as source_store
+
+        states = source_store.states(self.db, report.team_id, report.id)
+        errors = {e["source"]: e for e in repo.source_errors(self.db, report.team_id, report.id)}
+        out: list[dict[str, Any]] = []
+        for source in report.metrics:
+            if source.path:
+                found = [st for label, st in sorted(states.items())
+                         if st["kind"] == "file" and fnmatch.fnmatch(label, source.path)]
+                found = found or ([states[source.path]] if source.path in states else [])
+                entries = found or [{"source": source.path, "kind": "file"}]
+            else:
+                label = source.label if source.api else redact_url(source.url or "")
+                entries = [states.get(label) or {"source": label, "kind": "api" if source.api else "sql"}]
+            for entry in entries:
+                err = errors.get(entry["source"])
+                out.append({**entry, "error": err["error"] if err else None, "since": err["since"] if err else None})
+        if CURRENCY_SOURCE in errors:
+            e = errors[CURRENCY_SOURCE]
+            out.append({"source": CURRENCY_SOURCE, "kind": "currency", "error": e["error"], "since": e["since"]})
+        return out
+
+    def _record_pulls(self, report: Report, pulls: list, now: datetime) -> None:
+        """Each source's last pull, for `/feedsum sources`."""
+        from bot.metrics import redact_url
+        from storage import sources as source_store
+
+        kinds = {s.label: "api" for s in report.metrics if s.api}
+        kinds.update({redact_url(s.url): "sql" for s in report.metrics if s.url})
+        source_store.record_pulls(self.db, report.team_id, report.id, [
+            {"source": p.source, "kind": kinds.get(p.source, "file"), "error": p.error,
+             "rows": p.outcome.rows if p.outcome is not None else None} for p in pulls], now=now)
+
+    def _posted_totals(self, report: Report, period: str) -> dict[str, int]:
+        """Posted months a pull may change (the period and the three before it: a backfill window
+        reaches back up to 90 days), each with its newest snapshot id now."""
+        out = {}
+        for back in range(4):
+            p = periods.shift(period, -back)
+            prow = repo.period_row(self.db, report.team_id, report.id, p)
+            if prow and prow["state"] == "posted":
+                out[p] = max((s["id"] for s in repo.snapshots_of(self.db, report.team_id, report.id, p)), default=0)
+        return out
+
+    def _show_data_updates(self, report: Report, before: dict[str, int], now: datetime) -> None:
+        """Update posted summaries whose figures a pull changed, through the late-update path: the
+        main message is redrawn and a thread note says what changed (once per new state)."""
+        from bot.claims import fmt_kpi
+        from bot.i18n import t
+        from bot.kpi import kpis
+        from bot.kpi_text import kpi_label
+
+        loc = report.locale
+        for p, newest in before.items():
+            if max((s["id"] for s in repo.snapshots_of(self.db, report.team_id, report.id, p)), default=0) == newest:
+                continue  # no new snapshot: nothing changed
+            old, new = kpis(self.data.rows(report, p, upto=newest)), kpis(self.data.rows(report, p))
+            changed = [k for k in DATA_UPDATE_KEYS if not _same(old.get(k), new.get(k))]
+            if not changed:
+                continue
+            changes = "；".join(f"{kpi_label(k, loc, report.roi)} {fmt_kpi(k, old.get(k), loc)} → {fmt_kpi(k, new.get(k), loc)}"
+                               for k in changed) if loc == "zh-CN" else "; ".join(
+                f"{kpi_label(k, loc, report.roi)} {fmt_kpi(k, old.get(k), loc)} → {fmt_kpi(k, new.get(k), loc)}"
+                for k in changed)
+            note = t(loc, "summary.data_updated", month=periods.label(p, loc), changes=changes)
+            state = hashlib.sha256(json.dumps({k: new.get(k) for k in DATA_UPDATE_KEYS}, default=str).encode())
+            summary = self.summary(report, p, now)
+
+            def send(key: str, recovering: bool, summary=summary, note=note):
+                if not recovering:  # a crash mid-way may have posted the note: never twice
+                    self.outbox.post_update(summary, note)
+
+            try:
+                self.once(report, p, f"data:{state.hexdigest()[:16]}", report.channel, now, send)
+            except Exception:
+                log.exception("could not update the posted summary of %s/%s with new data", report.id, p)
 
     def _tell_source_errors(self, report: Report, pulls: list, now: datetime) -> None:
         from bot.i18n import t
@@ -750,6 +895,7 @@ class Feedsum:
     def require_writer(self, report: Report, period: str, key: str, user: str):
         """The section `key`, when `user` may write it this period (an owner, a delegate or an
         admin); Refused otherwise."""
+        report = self.for_period(report, period)
         section = report.section(key)
         if section is None:
             raise Refused("refuse.unknown_section", key=key, keys=", ".join(s.key for s in report.sections))

@@ -17,16 +17,22 @@ from slack_sdk.models.blocks import (
     ButtonElement,
     ContextBlock,
     DatePickerElement,
+    DividerBlock,
+    ExternalDataMultiSelectElement,
     HeaderBlock,
     InputBlock,
     MarkdownTextObject,
+    Option,
+    OptionGroup,
     PlainTextInputElement,
     PlainTextObject,
     SectionBlock,
+    StaticMultiSelectElement,
 )
 from slack_sdk.models.views import View
 
 from bot import periods
+from bot.abtest import group_label
 from bot.i18n import join_list, t, t_plain, text_of
 from bot.kpi import NEEDS
 from bot.kpi_text import change_scope_text, coverage_sums, coverage_text, kpi_label, pacing_text
@@ -145,6 +151,9 @@ def _prompt_data(summary: Summary, key: str) -> list[Block]:
         blocks = [SectionBlock(text=_md(t(loc, "prompt.kpis")), fields=[_md(f) for f in kpi_fields(kpi, loc)])]
         if kpi.pacing is not None:
             blocks.append(ContextBlock(elements=[_md(escape(pacing_text(kpi.pacing, loc)))]))
+        if kpi.mixed_currencies:
+            blocks.append(ContextBlock(elements=[_md(t(loc, "kpi.mixed_currencies",
+                                                       codes="、".join(kpi.mixed_currencies)))]))
     elif key == "lessons":
         from bot.draft import missed_targets_text
 
@@ -155,6 +164,15 @@ def _prompt_data(summary: Summary, key: str) -> list[Block]:
         from bot.draft import actuals_for_plan
 
         blocks = [SectionBlock(text=_md(c)) for c in _line_chunks([t(loc, "prompt.actuals"), escape(actuals_for_plan(kpi, loc))])]
+    elif key == "optimise" and summary.ab_proposals:
+        blocks = [SectionBlock(text=_md(t(loc, "ab.prompt.proposals"))),
+                  ActionsBlock(block_id="ab_proposals", elements=[ButtonElement(
+                      text=_button_text(t_plain(loc, "ab.form.compare", names=group_label(keys))),
+                      action_id=f"ab_open_{i}", value=json.dumps(
+                          {"r": summary.report.id, "p": summary.period, "s": key, "pk": [k.id for k in keys]},
+                          separators=(",", ":")))
+                      for i, keys in enumerate(summary.ab_proposals)]),
+                  ContextBlock(elements=[_md(t(loc, "ab.prompt.hint"))])]
     if blocks:
         blocks += _fresh(summary)
     if blocks and summary.state != "posted":  # provisional before the post, never after it
@@ -169,13 +187,14 @@ PLAN_TARGETS = ("ctr", "cvr", "cpa", "roas", "spend")
 
 def write_modal(summary: Summary, section: SectionState, metadata: dict[str, Any], *, text: str | None = None,
                 next_targets: dict[str, float] | None = None, suffix: str = "",
-                stale: tuple[str, str] | None = None) -> dict[str, Any]:
+                stale: tuple[str, str] | None = None, ab: Any = None) -> dict[str, Any]:
     """A modal whose inputs hold the current text, in parts of at most 3,000 characters.
 
     `text` replaces the current text (a draft); `suffix` renames the inputs so that Slack shows
     the new values on views.update instead of keeping what was typed before. `stale` = (who, when)
     saved `section` after the form was opened: its text is shown above the inputs, which hold
-    `text` (what the user tried to save).
+    `text` (what the user tried to save). `ab` (bot.optimise.AbForm) adds the A/B comparisons
+    to the optimise form.
     """
     r = summary.report
     loc = r.locale
@@ -211,10 +230,92 @@ def write_modal(summary: Summary, section: SectionState, metadata: dict[str, Any
         blocks += _target_inputs(summary, next_targets or {})
         if summary.kpi is not None:
             blocks += _fresh(summary)
+    if section.key == "optimise":
+        blocks += _ab_blocks(summary, ab, metadata.get("n", 0))
     view = View(type="modal", callback_id="write_section", title=t(loc, "modal.title"),
                 submit=t(loc, "modal.submit"), close=t(loc, "modal.close"), blocks=blocks,
                 private_metadata=json.dumps(metadata, separators=(",", ":")))
     return view.to_dict()
+
+
+def _button_text(text: str) -> str:
+    return text if len(text) <= 75 else text[:74] + "…"
+
+
+def comparison_blocks(comparison, locale: str) -> list[Block]:
+    """One A/B comparison: its heading, the figures as a monospaced table, the verdicts."""
+    from bot.abtest_text import heading, text_table, verdict_lines
+
+    lines = [md("*{}*", heading(comparison, locale)), md("```{}```", text_table(comparison, locale))]
+    lines += [md("• {}", v) for v in verdict_lines(comparison, locale)]
+    return [SectionBlock(text=_md(c)) for c in _line_chunks(lines)]
+
+
+def _option(f, loc: str) -> Option:
+    from bot.abtest_text import count
+
+    k = f.key
+    where = f"{k.platform} · {k.campaign}" if k.level == "ad_group" else k.platform
+    desc = f"{where} · {t_plain(loc, 'ab.form.impressions', n=count(f.impressions, loc))}"
+    return Option(value=k.id, text=PlainTextObject(text=_clip(k.name, 75)), description=PlainTextObject(text=_clip(desc, 75)))
+
+
+def _clip(text: str, n: int) -> str:
+    return text if len(text) <= n else text[:n - 1] + "…"
+
+
+def variant_option_groups(variants: list, loc: str) -> list[OptionGroup]:
+    """Variants as option groups, campaigns then ad groups (each at most 100 options)."""
+    groups = []
+    for level, label in (("campaign", "ab.form.campaigns"), ("ad_group", "ab.form.ad_groups")):
+        options = [_option(f, loc) for f in variants if f.key.level == level][:100]
+        if options:
+            groups.append(OptionGroup(label=t_plain(loc, label), options=options))
+    return groups
+
+
+def _ab_blocks(summary: Summary, ab, counter: int) -> list[Block]:
+    """The A/B part of the optimise form: kept comparisons, the picker, its comparison, proposals."""
+    from bot.abtest import MAX_VARIANTS
+    from bot.optimise import MAX_COMPARISONS
+
+    loc = summary.report.locale
+    blocks: list[Block] = [DividerBlock(), SectionBlock(text=_md(md("{}\n{}", t(loc, "ab.form.title"),
+                                                                        t(loc, "ab.form.hint"))))]
+    if ab is None:
+        return blocks + [ContextBlock(elements=[_md(t(loc, "ab.form.no_data"))])]
+    for i, c in enumerate(ab.chosen):
+        blocks += comparison_blocks(c, loc)
+        blocks.append(ActionsBlock(block_id=f"ab_actions_{i}", elements=[
+            ButtonElement(text=t_plain(loc, "ab.form.insert"), action_id="ab_insert", value=str(i), style="primary"),
+            ButtonElement(text=t_plain(loc, "ab.form.remove"), action_id="ab_remove", value=str(i))]))
+    if ab.full:
+        return blocks + [ContextBlock(elements=[_md(t(loc, "ab.form.full", n=MAX_COMPARISONS))])] + _fresh(summary)
+    picked = [f for f in ab.catalogue if f.key in ab.picks]
+    initial = [_option(f, loc) for f in picked] or None
+    if ab.external:
+        select = ExternalDataMultiSelectElement(action_id="ab_pick", placeholder=t_plain(loc, "ab.form.search"),
+                                                min_query_length=0, initial_options=initial,
+                                                max_selected_items=MAX_VARIANTS)
+    else:
+        select = StaticMultiSelectElement(action_id="ab_pick", placeholder=t_plain(loc, "ab.form.pick"),
+                                          option_groups=variant_option_groups(ab.catalogue, loc),
+                                          initial_options=initial, max_selected_items=MAX_VARIANTS)
+    # A new block id after a comparison is kept or proposed: Slack keeps a select's state by block id.
+    blocks.append(ActionsBlock(block_id=f"ab_pick_{counter}", elements=[select]))
+    if ab.pending is not None:
+        blocks += comparison_blocks(ab.pending, loc)
+        blocks.append(ActionsBlock(block_id="ab_pending", elements=[
+            ButtonElement(text=t_plain(loc, "ab.form.insert"), action_id="ab_insert", value="p", style="primary"),
+            ButtonElement(text=t_plain(loc, "ab.form.keep"), action_id="ab_keep", value="p")]))
+    elif len(ab.picks) == 1:
+        blocks.append(ContextBlock(elements=[_md(t(loc, "ab.form.pick_more"))]))
+    if ab.proposals:
+        blocks.append(SectionBlock(text=_md(t(loc, "ab.form.proposals"))))
+        blocks.append(ActionsBlock(block_id="ab_proposals", elements=[ButtonElement(
+            text=_button_text(t_plain(loc, "ab.form.compare", names=group_label(keys))),
+            action_id=f"ab_propose_{i}", value=",".join(k.id for k in keys)) for i, keys in enumerate(ab.proposals)]))
+    return blocks + _fresh(summary)
 
 
 STALE_TEXT_BLOCKS = 20  # ≈56,000 characters: with 20 inputs and the targets, well within a modal's 100 blocks
@@ -312,6 +413,9 @@ def section_messages(summary: Summary, s: SectionState, names: Names, *, note: s
         body = [SectionBlock(text=_md(chunk)) for chunk in split_text(escape(s.text), CHUNK)]
     else:
         body = [SectionBlock(text=_md(t(loc, "summary.not_submitted")))]
+    if s.key == "optimise":
+        for comparison in summary.comparisons:
+            body += comparison_blocks(comparison, loc)
     blocks = head + body
     groups = [blocks[i:i + MAX_BLOCKS] for i in range(0, len(blocks), MAX_BLOCKS)]
     out = []
@@ -400,6 +504,7 @@ HELP = {
         ("compile [YYYY-MM] [--preview]", "（管理员）汇总并发布到频道；--preview 只给你看"),
         ("remind", "（管理员）现在提醒还没提交的人"),
         ("refresh [YYYY-MM]", "（管理员）重新拉取配置的数据源，按数据源回复行数和每月合计"),
+        ("sources", "（管理员）列出各数据源：上次拉取、行数、状态，广告平台账户的名称、币种和时区"),
         ("write <部分>", "打开某个部分的撰写表单"),
         ("away until YYYY-MM-DD", "休假期间不再收到提醒"),
         ("delegate <部分> @某人", "把本期的某个部分交给别人写"),
@@ -418,6 +523,7 @@ HELP = {
         ("compile [YYYY-MM] [--preview]", "(admins) post the summary to the channel; --preview shows only you"),
         ("remind", "(admins) remind everyone who still owes a section, now"),
         ("refresh [YYYY-MM]", "(admins) pull the configured data sources now; rows and monthly totals per source"),
+        ("sources", "(admins) each data source's last pull, rows and state; an ad account's name, currency and time zone"),
         ("write <section>", "open the form for a section"),
         ("away until YYYY-MM-DD", "no reminders while you are away"),
         ("delegate <section> @someone", "hand a section to someone for this period"),
@@ -542,6 +648,8 @@ def kpi_notes(summary: Summary) -> list[str]:
     notes = []
     if kpi is not None and kpi.pacing is not None:
         notes.append(pacing_text(kpi.pacing, loc))
+    if kpi is not None and kpi.mixed_currencies:
+        notes.append(t_plain(loc, "kpi.mixed_currencies", codes="、".join(kpi.mixed_currencies)))
     if kpi is not None and summary.preview:
         notes.append(t(loc, "kpi.provisional"))
     if summary.claims_line:
@@ -560,6 +668,8 @@ def kpi_markdown(summary: Summary) -> list[str]:
     lines = ["- " + html.unescape(f).replace("*", "**", 2).replace("\n", " — ") for f in kpi_fields(kpi, loc)]
     if kpi.pacing is not None:
         lines += ["", pacing_text(kpi.pacing, loc)]
+    if kpi.mixed_currencies:
+        lines += ["", t_plain(loc, "kpi.mixed_currencies", codes="、".join(kpi.mixed_currencies))]
     return lines
 
 
@@ -667,3 +777,52 @@ def refresh_message(report, period: str, pulls: list, as_of: datetime | None) ->
     if len(pulls) > REFRESH_SOURCES_SHOWN:
         lines.append(t(loc, "refresh.more", n=len(pulls) - REFRESH_SOURCES_SHOWN))
     return Mrkdwn("\n").join(lines)
+
+
+def retry_message(locale: str, action_id: str, value: str) -> Message:
+    """Slack was too slow to open a form for a click: say so, with a button that tries again."""
+    text = t(locale, "modal.slow")
+    return text, _dicts([
+        SectionBlock(text=_md(text)),
+        ActionsBlock(elements=[ButtonElement(text=t(locale, "modal.try_again"), action_id=action_id, value=value,
+                                             style="primary")]),
+    ])
+
+
+def apology_view(locale: str, text: str) -> dict[str, Any]:
+    """A small modal pushed over a form whose submission crashed: the form stays underneath."""
+    return View(type="modal", title=PlainTextObject(text=t_plain(locale, "error.title")),
+                close=PlainTextObject(text=t_plain(locale, "error.close")),
+                blocks=[SectionBlock(text=_md(text))]).to_dict()
+
+
+SOURCES_SHOWN = 40  # one ephemeral message; the rest are counted
+
+
+def sources_message(report, states: list[dict[str, Any]]) -> Message:
+    """`/feedsum sources`: per source, what it is, its last pull and rows, and whether it works."""
+    loc = report.locale
+
+    def when(iso: str | None) -> str:
+        return datetime.fromisoformat(iso).astimezone(report.tz).strftime("%m-%d %H:%M") if iso else "—"
+
+    lines = [t(loc, "sources.state_title", name=report.name)]
+    for st in states[:SOURCES_SHOWN]:
+        what = [x for x in (st.get("platform"), st.get("account_name"), st.get("currency"), st.get("timezone")) if x]
+        line = md("• `{}`", st["source"])
+        if what:
+            line = md("{} {}", line, " · ".join(str(x) for x in what))
+        if st.get("kind") == "currency":
+            line = md("{}: ⚠️ {}", line, st["error"])
+        elif not st.get("last_pull_at"):
+            line = md("{} — {}", line, t(loc, "sources.state_never"))
+        else:
+            line = md("{} — {}", line, t(loc, "sources.state_pulled", when=when(st["last_pull_at"]),
+                                         rows=st["rows"] if st.get("rows") is not None else "—"))
+            line = md("{} · {}", line, t(loc, "sources.state_failing", since=when(st["since"]), error=st["error"])
+                      if st.get("error") else t(loc, "sources.state_ok"))
+        lines.append(line)
+    if len(states) > SOURCES_SHOWN:
+        lines.append(t(loc, "refresh.more", n=len(states) - SOURCES_SHOWN))
+    text = Mrkdwn("\n").join(lines)
+    return text, _dicts([SectionBlock(text=_md(c)) for c in _line_chunks(lines)])

@@ -60,6 +60,13 @@ class _Client(SocketModeClient):
 
     def connect_to_new_endpoint(self, force: bool = False):
         session = self.current_session
+        if force and session is self._last_session and session is not None and session.sock is not None:
+            # Slack asked us to move (a "disconnect" message). Closing the connection politely from
+            # this thread would leave its reader waiting in select() for seconds; dropping it wakes
+            # the reader, whose close callback opens the next connection at once. Envelopes not yet
+            # acked come again on the new one (and are answered once, see SocketModeHandler).
+            session.sock.abort()
+            return
         if not force and session is not None and session is not self._last_session:
             return  # a new session is already on its way (the close of the one it replaced got here)
         super().connect_to_new_endpoint(force=force)

@@ -32,7 +32,7 @@ def problem(body: Any) -> str | None:
         missing = [k for k in ("team_id", "user_id", "command") if not _str(body, k)]
         return f"command without {', '.join(missing)}" if missing else None
     kind = body.get("type")
-    if kind in ("block_actions", "view_submission", "view_closed"):
+    if kind in ("block_actions", "view_submission", "view_closed", "block_suggestion"):
         if not _str(body, "user", "id"):
             return f"{kind} without user.id"
         if not (_str(body, "team", "id") or _str(body, "user", "team_id")):
@@ -41,7 +41,7 @@ def problem(body: Any) -> str | None:
             actions = body.get("actions")
             if not isinstance(actions, list) or not actions or not all(isinstance(a, dict) for a in actions):
                 return "block_actions without actions"
-        else:
+        elif kind != "block_suggestion":
             view = body.get("view")
             if not isinstance(view, dict) or not isinstance((view.get("state") or {}).get("values", {}), dict):
                 return f"{kind} without a view"

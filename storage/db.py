@@ -270,6 +270,55 @@ def m010_workspace_removals(conn: sqlite3.Connection) -> None:
 MIGRATIONS.append(m010_workspace_removals)
 
 
+def m011_api_sources(conn: sqlite3.Connection) -> None:
+    # source_state: each configured source's last pull (rows, outcome) and, for an ad platform's
+    # API, what the account is (name, currency, time zone): `/feedsum sources` lists it, and the
+    # currencies keep accounts of different currencies from being added up unconverted.
+    # api_tokens: tokens a platform hands out and rotates, Fernet-encrypted (never in clear text).
+    _script(conn,
+        """
+        CREATE TABLE source_state (
+            team_id TEXT NOT NULL, report_id TEXT NOT NULL, source TEXT NOT NULL, kind TEXT NOT NULL,
+            last_pull_at TEXT, last_ok_at TEXT, rows INTEGER, error TEXT,
+            platform TEXT, account TEXT, account_name TEXT, currency TEXT, timezone TEXT, campaigns INTEGER,
+            PRIMARY KEY (team_id, report_id, source)
+        );
+        CREATE TABLE api_tokens (
+            name TEXT PRIMARY KEY, token TEXT NOT NULL, expires_at TEXT, updated_at TEXT NOT NULL
+        );
+        """
+    )
+
+
+MIGRATIONS.append(m011_api_sources)
+
+
+def m012_optimise(conn: sqlite3.Connection) -> None:
+    # periods.sections: the section keys a period is limited to (JSON list), NULL for "the report's
+    # sections as they are". Periods that exist now keep the sections they had, so the template's
+    # new optimise/feedback sections reach reports on the default set from the next period on, and
+    # never appear as "not submitted" in a month that was collected without them.
+    # comparisons: the A/B comparisons chosen in a period's optimise section, in order; `variants`
+    # is a JSON list of {level, platform, campaign, ad_group}; figures are computed from the data.
+    _script(conn,
+        """
+        ALTER TABLE periods ADD COLUMN sections TEXT;
+        UPDATE periods SET sections = (
+            SELECT json_group_array(json_extract(s.value, '$.key'))
+            FROM reports r, json_each(r.data, '$.sections') s
+            WHERE r.team_id = periods.team_id AND r.id = periods.report_id);
+        CREATE TABLE comparisons (
+            team_id TEXT NOT NULL, report_id TEXT NOT NULL, period TEXT NOT NULL,
+            position INTEGER NOT NULL, variants TEXT NOT NULL, saved_by TEXT NOT NULL, saved_at TEXT NOT NULL,
+            PRIMARY KEY (team_id, report_id, period, position)
+        );
+        """
+    )
+
+
+MIGRATIONS.append(m012_optimise)
+
+
 def migrate(db: sqlite_utils.Database) -> list[str]:
     """Apply pending migrations in order, each in its own transaction; returns the names applied."""
     applied: list[str] = []
@@ -371,7 +420,7 @@ def backup_file(source: str | Path, dest: str | Path) -> dict[str, int]:
         tmp.unlink(missing_ok=True)
 
 
-def m011_dm_channels(conn: sqlite3.Connection) -> None:
+def m013_dm_channels(conn: sqlite3.Connection) -> None:
     # The DM channel between the bot and each person, as conversations.open answered: it never
     # changes, so a fan-out opens each person's DM once, not once per process or per month.
     _script(conn,
@@ -384,4 +433,4 @@ def m011_dm_channels(conn: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS.append(m011_dm_channels)
+MIGRATIONS.append(m013_dm_channels)

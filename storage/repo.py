@@ -405,17 +405,21 @@ def ledger_entries(db, team_id: str, report_id: str, period: str, *, state: str 
     return _rows(db, sql + " ORDER BY claimed_at", params)
 
 
-def period_progress(db, team_id: str, report_id: str, period: str) -> tuple[str | None, set[str], set[str]]:
-    """(period state or None, scheduled actions done, sections answered) in one round trip."""
+def period_progress(db, team_id: str, report_id: str, period: str
+                    ) -> tuple[str | None, set[str], set[str], str | None]:
+    """(period state or None, scheduled actions done, sections answered, the period's own section
+    list as stored — JSON, None when it follows the report) in one round trip."""
     key = (team_id, report_id, period)
     with db.lock:
-        state, done, answered = db.conn.execute(
+        state, done, answered, sections = db.conn.execute(
             "SELECT (SELECT state FROM periods WHERE team_id = ? AND report_id = ? AND period = ?), "
             "(SELECT group_concat(action, char(31)) FROM ledger WHERE team_id = ? AND report_id = ? AND period = ? "
             " AND recipient = '*' AND state = 'done'), "
-            "(SELECT group_concat(section, char(31)) FROM answers WHERE team_id = ? AND report_id = ? AND period = ?)",
-            key * 3).fetchone()
-    return state, set(done.split("\x1f")) if done else set(), set(answered.split("\x1f")) if answered else set()
+            "(SELECT group_concat(section, char(31)) FROM answers WHERE team_id = ? AND report_id = ? AND period = ?), "
+            "(SELECT sections FROM periods WHERE team_id = ? AND report_id = ? AND period = ?)",
+            key * 4).fetchone()
+    return (state, set(done.split("\x1f")) if done else set(), set(answered.split("\x1f")) if answered else set(),
+            sections)
 
 
 def unnotified_failures(db, team_id: str, report_id: str, period: str) -> list[dict[str, Any]]:
@@ -529,6 +533,26 @@ def publish_snapshots(db, snapshot_ids: list[int], file_hash: str) -> list[int]:
     return duplicates
 
 
+def publish_streamed_snapshots(db, rows: dict[int, int], file_hash: str, *, now: datetime) -> list[int]:
+    """Publish snapshots written as their rows arrived (`rows`: id -> row count), all in one
+    transaction. One whose period already has a snapshot with this hash stays hidden (returned,
+    to discard) and the existing one is marked as seen now: the source was read, unchanged."""
+    duplicates = []
+    with transaction(db) as conn:
+        for sid, count in rows.items():
+            team_id, report_id, period = conn.execute(
+                "SELECT team_id, report_id, period FROM snapshots WHERE id = ?", (sid,)).fetchone()
+            found = conn.execute("SELECT id FROM snapshots WHERE team_id = ? AND report_id = ? AND period = ? "
+                                 "AND file_hash = ?", (team_id, report_id, period, file_hash)).fetchone()
+            if found:
+                conn.execute("UPDATE snapshots SET seen_at = ? WHERE id = ?", (_iso(now), found[0]))
+                duplicates.append(sid)
+            else:
+                conn.execute("UPDATE snapshots SET ready = 1, file_hash = ?, rows = ? WHERE id = ?",
+                             (file_hash, count, sid))
+    return duplicates
+
+
 def discard_snapshots(db, snapshot_ids: list[int], *, chunk: int = 5_000) -> None:
     """Delete unpublished snapshots and their rows, a chunk of rows per transaction."""
     for sid in snapshot_ids:
@@ -614,3 +638,30 @@ def set_targets(db, team_id: str, report_id: str, period: str, values: dict[str,
                                   (team_id, report_id, period)).fetchall())
         if before != after:
             _audit(conn, team_id, by, "targets.set", f"{report_id}/{period}", before, after, now)
+
+
+# --- A/B comparisons ---------------------------------------------------------------------------
+
+def comparisons_of(db, team_id: str, report_id: str, period: str) -> list[list[dict[str, Any]]]:
+    """The comparisons chosen for a period, in order: each a list of variant dicts."""
+    rows = _rows(db, "SELECT variants FROM comparisons WHERE team_id = ? AND report_id = ? AND period = ? "
+                 "ORDER BY position", (team_id, report_id, period))
+    return [json.loads(r["variants"]) for r in rows]
+
+
+def set_comparisons(db, team_id: str, report_id: str, period: str, comparisons: list[list[dict[str, Any]]], *,
+                    by: str, now: datetime) -> bool:
+    """Replace a period's comparisons (audited when they change); returns True when they did."""
+    with transaction(db) as conn:
+        where = (team_id, report_id, period)
+        before = [json.loads(r[0]) for r in conn.execute(
+            "SELECT variants FROM comparisons WHERE team_id = ? AND report_id = ? AND period = ? ORDER BY position",
+            where)]
+        if before == comparisons:
+            return False
+        conn.execute("DELETE FROM comparisons WHERE team_id = ? AND report_id = ? AND period = ?", where)
+        conn.executemany("INSERT INTO comparisons VALUES (?,?,?,?,?,?,?)",
+                         [(*where, i, json.dumps(c, ensure_ascii=False, sort_keys=True), by, _iso(now))
+                          for i, c in enumerate(comparisons)])
+        _audit(conn, team_id, by, "comparisons.set", f"{report_id}/{period}", before, comparisons, now)
+        return True

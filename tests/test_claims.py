@@ -435,3 +435,21 @@ def test_partly_covered_ratio_is_checked_against_the_covered_figure(tmp_path):
     assert not flagged(covered, "Revenue came from Tencent Ads only: ¥641.5k at a ROAS of 4.42.")
     assert flagged(covered, "ROAS 1.63。")
     assert flagged(covered, "ROAS was 3.96.")
+
+
+@pytest.mark.parametrize("text", [
+    # A plan: "下月…：" heads the paragraph, and what follows is next month's, not this month's.
+    "下月重点：年货节投放。目标点击率 1.3%，转化成本 55 元以内，预算 45 万。",
+    "Next month: the New Year sale. Targets: CTR 1.3%, CPA under 55, budget 450k.",
+    # Over or under the budget by a share: 394,193.88 of 400,000 is 1.5% under.
+    "预算 40 万元，本月消耗 39.42 万元，低于预算 1.5%。",
+    "Spend was ¥394,194, 1.5% under the ¥400,000 budget.",
+])
+def test_never_a_false_alarm(world, text):
+    assert not flagged(world, text), [c.message("en") for c in world.check(text)]
+
+
+def test_a_plan_section_is_about_next_month_unless_a_sentence_names_this_one(world):
+    plan = "目标点击率 1.3%，转化成本 55 元以内。\n\n本月 CPA 53.3 元。下月压到 45 元。"
+    checks = world.core.check_claims(world.summary, plan, section="plan")
+    assert [c.claim.text for c in checks if c.ok is False] == ["CPA 53.3 元"]  # this month's, named

@@ -40,7 +40,8 @@ def test_good_config_loads(tmp_path):
 
 def test_default_sections_are_the_whole_template_owned_by_admins():
     [r] = parse_reports({"reports": [{"id": "a", "name": "A", "channel": "C0123", "admins": ["U0AAA"]}]}, file="f.toml")
-    assert [s.key for s in r.sections] == ["results", "data", "lessons", "solutions", "plan", "team", "market"]
+    assert [s.key for s in r.sections] == ["results", "data", "lessons", "solutions", "plan", "optimise", "team",
+                                          "market", "feedback"]
     assert all(s.owners == ("U0AAA",) for s in r.sections)
 
 

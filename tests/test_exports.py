@@ -557,3 +557,11 @@ def test_cli_names_the_file_and_the_limit(tmp_path, capsys):
     assert metrics_cli.run([str(path)], out=io.StringIO()) == 2
     err = capsys.readouterr().err
     assert "wide.xlsx" in err and "1,000" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("cell", ["1310-01-01", "13100101", "2026-13-01"])
+def test_an_impossible_date_is_a_bad_cell_not_a_crash(cell):
+    body = f"date,impressions,clicks,spend\n{cell},100,1,2\n2026-11-02,100,1,2\n".encode()
+    with pytest.raises(ExportError) as err:
+        read_export(body, name="x.csv")
+    assert err.value.row == 2 and err.value.column == "date"
