@@ -1,7 +1,7 @@
 """Pacing Web API calls to Slack's published rate limits: per workspace, per method, per channel.
 
-What Slack publishes (https://docs.slack.dev/apis/web-api/rate-limits and the method pages,
-checked 2026-12): limits are evaluated "per API method per app per workspace", in per-minute
+What Slack publishes (https://docs.slack.dev/apis/web-api/rate-limits and the method pages such
+as https://docs.slack.dev/reference/methods/chat.postMessage, checked 2026-12): limits are evaluated "per API method per app per workspace", in per-minute
 windows, by tier — Tier 1 "1+ per minute", Tier 2 "20+", Tier 3 "50+" ("sporadic bursts are
 welcome"), Tier 4 "100+" ("generous burst behavior"). chat.postMessage is special: it "will
 generally allow an app to post 1 message per second to a specific channel" with "short bursts >1
@@ -37,7 +37,9 @@ TIER_PER_MINUTE = {1: 1, 2: 20, 3: 50, 4: 100}
 # Bursts are not published: a few seconds' worth.
 TIER_BURST = {1: 2, 2: 3, 3: 5, 4: 10}
 # The tier of each method feedsum calls (from each method's reference page). Unlisted: Tier 2,
-# the most common and a safe guess.
+# the most common and a safe guess. (Since 2025, commercially distributed apps outside the
+# Marketplace get 1 conversations.history/replies a minute; feedsum reads history only to recover
+# a send interrupted by a crash.)
 METHOD_TIER = {
     "chat.update": 3, "chat.postEphemeral": 4, "chat.getPermalink": 4,
     "conversations.open": 3, "conversations.history": 3, "conversations.replies": 3,
