@@ -143,6 +143,8 @@ _SKIP_WORDS = (
     # costs that are not ad spend
     "production", "agency", "salary", "salaries", "labor", "labour", "制作费", "人力成本", "服务费", "代理费",
     "日预算", "daily budget",
+    # how much more data an A/B test needs: a count of trials to come, not one that happened
+    "检验把握", "才能判定", "样本量", "统计功效", "sample size", "statistical power",
     "周末", "工作日", "上旬", "中旬", "下旬", "月初", "月中", "月底", "月末", "上半月", "下半月", "前半月",
     "后半月", "前两周", "后两周", "前三周", "最后一周", "首周", "本周", "上周", "大促", "618", "双12", "黑五",
     "Black Friday",
@@ -284,6 +286,44 @@ _QUALIFIER_RE = re.compile(
     re.I,
 )
 
+# A/B tests: "素材B 的点击率显著高于素材A", "the difference is not significant".
+_SIG_NEUTRAL_RE = re.compile(r"显著性(?:检验|水平)|显著水平|(?<![A-Za-z])(?:significance (?:level|test)|tests? (?:of|for) "
+                             r"significance)(?![A-Za-z])", re.I)
+_SIG_NEG_RE = re.compile(
+    r"(?:不|没有?|并不|并无|无|未(?:达到?)?|不具有?|不够|谈不上)\s*(?:统计(?:学)?上?的?)?\s*显著"
+    r"|(?:(?<![A-Za-z])(?:not|never|no|without|non-?|in)|n't)[\s-]*(?:(?:statistically|stat\.?)\s+)?significan\w*"
+    r"|(?<![A-Za-z])(?:not|n't|never|fail(?:ed|s)? to|did not|didn't)\s+(?:reach|achieve|hit)\s+(?:statistical\s+)?significance",
+    re.I)
+_SIG_POS_RE = re.compile(r"显著|明显(?=\s*(?:地)?\s*(?:更|高于|低于|优于|好于|差于|领先|胜出|落后|不如))"
+                         r"|(?<![A-Za-z])significan\w*", re.I)
+# Not a statement about the result: a question, a hedge, a test still running.
+_SIG_HEDGE_RE = re.compile(r"是否|有没有|接近显著|边缘显著|趋于显著|有待|待验证|尚待|[?？]|(?<![A-Za-z])(?:whether|marginal(?:ly)?|"
+                           r"borderline|approaching|nearly|almost|might|may|possibly|trend(?:ing)? towards?)(?![A-Za-z])",
+                           re.I)
+# Which way a comparison goes: the subject ahead ("高于", "outperformed") or behind ("低于", "trailed").
+_AHEAD_RE = re.compile(r"高于|优于|好于|胜过|胜于|超过|领先|胜出|跑赢|(?:显著|明显|更)\s*(?:地)?\s*(?:更)?\s*(?:高|好|优|多)(?!于)"
+                       r"|(?<![A-Za-z])(?:higher|better|outperform\w*|beat|beats|ahead|won|wins|greater|more|"
+                       r"exceed\w*|superior)(?![A-Za-z])", re.I)
+_BEHIND_RE = re.compile(r"低于|差于|不如|落后|输给|跑输|(?:显著|明显|更)\s*(?:地)?\s*(?:更)?\s*(?:低|差|少)(?!于)"
+                        r"|(?<![A-Za-z])(?:lower|worse|underperform\w*|behind|trail\w*|lost|fewer|less|inferior)(?![A-Za-z])",
+                        re.I)
+# "A/B 测试", "A/B/C": the name of the method, not variants.
+_AB_PAIR_RE = re.compile(r"(?<![A-Za-z0-9])[A-Ha-h](?:\s*/\s*[A-Ha-h])+(?![A-Za-z0-9])")
+# A variant named by its letter alone: "B 的点击率显著高于 A", "version B", "B 组".
+_LETTER_RE = re.compile(r"(?<![A-Za-z0-9])([A-H])(?![A-Za-z0-9])")
+# "A significant lift…": the article, not variant A
+_ARTICLE_RE = re.compile(r"A\s+(?!(?:had|has|was|is|got|won|beat|beats|outperformed|showed|delivered|saw|drove|"
+                         r"performed|converted|did|came|led|leads|trailed|scored|reached)(?![A-Za-z]))[a-z]")
+# a gap between two variants ("高 40%", "40% higher"), as opposed to a change over the month
+_COMPARATIVE_RE = re.compile(r"(?<![A-Za-z])(?:higher|lower|more|less|greater|smaller)(?![A-Za-z])|(?<![提升])[高低](?!于)")
+_CHANGE_VERB_RE = re.compile(r"提升|提高|增长|增加|上升|上涨|回升|下降|下滑|下跌|减少|降低|回落|(?<![A-Za-z])(?:rose|rise|rising|"
+                             r"increased?|grew|fell|dropped|declined|decreased|up|down|improved|jumped)(?![A-Za-z])", re.I)
+# Before a variant that is what the subject is compared with: "高于 A", "than A", "与 A 的差距".
+_OBJECT_BEFORE_RE = re.compile(r"(?:比|较|相比|相较|对比|高于|低于|优于|好于|差于|胜过|不如|超过|领先|落后|与|和|跟|同|及|、|对"
+                               r"|(?<![A-Za-z])(?:vs\.?|versus|than|over|against|between|and|with|from|beat|beats|"
+                               r"outperformed|outperforms|trailed|trails))\s*(?:the\s+|于\s*)?$", re.I)
+_SUBCLAUSE_RE = re.compile(r"[，；：:;]|,(?!\d{3}(?!\d))|——|—|–|\s-\s")
+
 # Months and days.
 _EN_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
               "October", "November", "December")
@@ -407,6 +447,9 @@ class ClaimData:
     # KPIs whose two months cover different rows (revenue from one platform only): the month
     # totals to compare like with like (bot/kpi.py), or None when no rows are comparable.
     like_for_like: Mapping[str, tuple[float | None, float | None] | None] = field(default_factory=dict)
+    # The month's campaigns and ad groups as A/B variants (AbData), for sentences that compare
+    # them ("素材B 的点击率显著高于素材A"); None without the month's rows.
+    ab: AbData | None = None
 
 
 @dataclass(frozen=True)
@@ -436,6 +479,10 @@ class Claim:
     bound: str | None = None  # value claims: "min" ("超过 39 万") or "max" ("50 元以内")
     relation: str | None = None  # target claims: "above" | "below" | "better" | "worse" | "met"
     approx: bool = False  # "约 40 万", "about ¥400k": one rounding step of slack
+    # significance claims: the variants compared (the subject first; `direction` "up": it leads
+    # them, "down": they lead it, None: they differ) and every variant the passage compares
+    variants: tuple[Part, ...] = ()
+    among: tuple[Part, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -450,12 +497,21 @@ class ClaimCheck:
     previous: float | None = None
     interpretation: str | None = None  # "relative" | "points" | "absolute" for change claims
     scope: Scope = Scope()
+    detail: object = None  # significance claims: (Comparison, metric) the verdict was read from
 
     def message(self, locale: str = "zh-CN") -> str:
         """One line for the user, e.g. “CTR 提升 12%”: the data gives +8.1% (2.10% → 2.27%)."""
         zh = _is_zh(locale)
         c = self.claim
         quote = f"“{c.text}”"
+        if c.kind == "significance" and self.detail is not None:
+            from bot.abtest_text import metric_verdict
+            from bot.i18n import t_plain
+
+            comparison, metric = self.detail
+            verdict = metric_verdict(getattr(comparison, metric), comparison, "zh-CN" if zh else "en")
+            loc = "zh-CN" if zh else "en"
+            return t_plain(loc, "claims.ab.ok" if self.ok else "claims.ab.wrong", quote=quote, verdict=verdict)
         if self.ok is None:
             why = {
                 "no_previous": ("没有上月数据", "no previous month to compare with"),
@@ -824,18 +880,24 @@ class _Ev:
 class _World:
     """The names, months and days a sentence may refer to, from the data."""
 
-    def __init__(self, data: ClaimData | None, scope_names: Iterable[str]):
+    def __init__(self, data: ClaimData | None, scope_names: Iterable[str], text: str = ""):
         self.data = data
+        self.ab = data.ab if data else None
         self.period = data.period if data else None
         self.names: list[tuple[str, Part | None, set[int], set[int]]] = []
         self.platform_campaigns: dict[str, set[str]] = {}
         self.days: dict[str, str] = {}  # YYYY-MM-DD -> "current" | "previous"
         seen: set[str] = set()
+        written = _name_tokens(_fold(text))[0]
         if data:
             for month, table in (("current", data.current), ("previous", data.previous)):
                 for kind, name in table:
                     if kind == "day":
                         self.days.setdefault(name, month)
+                        continue
+                    # An account may have tens of thousands of ad groups: only those the text names
+                    # (whole names only, see candidates) are worth looking for.
+                    if kind == "ad_group" and _name_tokens(name)[0] not in written:
                         continue
                     self._name(name, (kind, name), seen)
             for camp, plat in data.campaigns.items():
@@ -898,6 +960,8 @@ class _World:
             if norm == frag:
                 exact.append(part)
                 continue
+            if part is not None and part[0] == "ad_group":
+                continue  # ad groups are named in full: their names are short and generic ("素材A", "通投")
             i = norm.find(frag)
             while i >= 0:
                 if len(frag) >= 3 or i in starts or i + len(frag) in ends:
@@ -905,8 +969,8 @@ class _World:
                     break
                 i = norm.find(frag, i + 1)
         if exact:
-            plats = [p for p in exact if p and p[0] == "platform"]
-            return frozenset([plats[0] if plats else exact[0]])
+            rank = {"platform": 0, "campaign": 1}  # then ad groups: a campaign of the same name wins
+            return frozenset([min(exact, key=lambda p: rank.get(p[0], 2) if p else 1)])
         if not hits:
             return "skip"
         return frozenset(hits)
@@ -1003,6 +1067,8 @@ class _Parser:
         self.parens: list[tuple[int, int]] = []
         self.para_part: object = "none"  # "none" (nothing named), a Part, or None (unknown part)
         self.para_month: str | None | bool = False  # False: nothing named
+        self.para_variants: list[Part] = []  # campaigns and ad groups the paragraph has named
+        self.variants_compared = False  # the sentence names two or more campaigns or ad groups
 
     def snippet(self, a: int, b: int, label: str | None = None) -> str:
         s = self.original[a:b].strip(" ，,：:（()）")
@@ -1021,6 +1087,7 @@ class _Parser:
             if re.search(r"\n\s*\n", text[prev_end:s_start]):
                 self.para_part, self.para_month = "none", False  # a new paragraph
                 self.para_future = self.future
+                self.para_variants = []
             prev_end = s_end
             if _FUTURE_RE.search(text, s_start, s_end):
                 self.para_future = True  # a plan: the rest of the paragraph is next month's too
@@ -1034,12 +1101,17 @@ class _Parser:
             self.events = self.sentence_events(s_start, s_end)
             if self.stretch:
                 continue
+            named = [e.value for e in self.events if e.kind == "part" and isinstance(e.value, tuple)
+                     and e.value[0] in ("campaign", "ad_group")]
+            self.variants_compared = len(set(named)) >= 2
             if not self.lists(s_start, s_end):
                 carry: tuple[str, int] | None = None  # (key, mention start) from an earlier clause
                 for c_start, c_end in _clauses(text, s_start, s_end):
                     self.c0, self.c1 = c_start, c_end
                     carry = self.clause(c_start, c_end, carry)
+            self.significance(s_start, s_end)
             self.carry_context()
+            self.para_variants = list(dict.fromkeys(self.para_variants + named))
         return self.claims
 
     def kpi_mentions(self, start: int, end: int) -> list[tuple[int, int, str]]:
@@ -1660,6 +1732,10 @@ class _Parser:
                 self.value(key, n, snip, month="previous", direction=rel_dir)
                 continue
             if direction or signed_change or marker:
+                if self.variants_compared and not marker and not yoy:
+                    near = lead[-12:] + " " + trailing[:16]
+                    if not direction or (_COMPARATIVE_RE.search(near) and not _CHANGE_VERB_RE.search(near)):
+                        continue  # "素材B 1.40%，素材A 1.00%，高 40%（+0.40 个百分点）": the gap between them
                 self.change(key, n, direction, snip, yoy)
                 continue
             attached = next((e for e in self.events if e.attached == n.start and self._is_month(e)), None)
@@ -1679,6 +1755,83 @@ class _Parser:
             if (carried and not self.subject_before(n)) or (have_value and not self.new_subject(lead_from, n)):
                 continue  # a second bare figure has an unclear subject
             have_value = self.value(key, n, snip, approx=approx)
+
+    # --- A/B tests: "素材B 的点击率显著高于素材A" ----------------------------------------------
+
+    def variant_mentions(self, s0: int, s1: int) -> list[tuple[int, int, Part]] | None:
+        """The campaigns and ad groups a sentence names, in order, a letter alone ("B 的点击率…高于 A")
+        standing for the variant of that letter in the family of one named nearby, or in the only
+        family of lettered names in the data; None when a letter names nothing for sure."""
+        ab, text = self.world.ab, self.text
+        found = [(e.start, e.end, e.value) for e in self.events if e.kind == "part" and isinstance(e.value, tuple)
+                 and e.value in ab.variants]
+        taken = [(e.start, e.end) for e in self.events] + [(a, b) for a, b, _ in self.kpi_mentions(s0, s1)]
+        taken += [m.span() for m in _AB_PAIR_RE.finditer(text, s0, s1)]
+        letters = []
+        for m in _LETTER_RE.finditer(text, s0, s1):
+            if any(a <= m.start() < b for a, b in taken) or (m.group(1) == "A" and _ARTICLE_RE.match(text, m.start())):
+                continue
+            letters.append((m.start(), m.end(), m.group(1).lower()))
+        if letters:
+            context = found[0][2] if found else (self.para_variants[-1] if self.para_variants else None)
+            family = None if context is not None else ab.lettered({x for *_, x in letters})
+            for a, b, x in letters:
+                part = ab.sibling(context, x) if context is not None else (family or {}).get(x)
+                if part is None:
+                    return None
+                found.append((a, b, part))
+        return sorted(found)
+
+    def significance(self, s0: int, s1: int) -> None:
+        """Claims about an A/B test's result ("显著", "not significant", "明显更高") between variants the
+        sentence names (or the family of the one it names); nothing when they are unclear."""
+        ab, text = self.world.ab, self.text
+        if ab is None:
+            return
+        body = _SIG_NEUTRAL_RE.sub(lambda m: " " * len(m.group(0)), text[s0:s1])
+        if not _SIG_POS_RE.search(body) or _SIG_HEDGE_RE.search(body):
+            return
+        mentions = self.variant_mentions(s0, s1)
+        if not mentions:
+            return
+        named = list(dict.fromkeys(p for *_, p in mentions))
+        among = tuple(dict.fromkeys(named + self.para_variants))
+        pos = s0
+        for piece in [*_SUBCLAUSE_RE.finditer(body), None]:
+            a, b = pos, (s0 + piece.start() if piece else s1)
+            pos = s0 + piece.end() if piece else s1
+            sub = body[a - s0:b - s0]
+            negated = bool(_SIG_NEG_RE.search(sub))
+            if not negated and not _SIG_POS_RE.search(sub):
+                continue
+            inside = [(x, p, bool(_OBJECT_BEFORE_RE.search(text[max(a, x - 10):x]))) for x, _, p in mentions if a <= x < b]
+            before = [(x, p, bool(_OBJECT_BEFORE_RE.search(text[max(s0, x - 10):x]))) for x, _, p in mentions if x < a]
+            subject = next((p for _, p, obj in inside if not obj), None) \
+                or next((p for _, p, obj in before if not obj), None) or (inside[0][1] if inside else None)
+            if subject is None:
+                continue
+            objects = [p for _, p, _ in inside if p != subject] or [p for p in named if p != subject] \
+                or list(ab.others(subject))
+            objects = list(dict.fromkeys(objects))
+            if not objects:
+                continue
+            window = text[s0:b]
+            ahead = [m.end() for m in _AHEAD_RE.finditer(window)]
+            behind = [m.end() for m in _BEHIND_RE.finditer(window)]
+            direction = None
+            if ahead or behind:
+                direction = "up" if max(ahead, default=-1) > max(behind, default=-1) else "down"
+            keys = [k for _, _, k in self.kpi_mentions(a, b)] or [k for _, _, k in self.kpi_mentions(s0, a)]
+            tested = list(dict.fromkeys(k for k in keys if k in ("ctr", "cvr")))
+            if keys and not tested:
+                continue  # CPA, spend…: not what the test compares
+            inside_keys = any(True for _ in self.kpi_mentions(a, b))
+            readings = tested if inside_keys or len(tested) == 1 else [""]
+            for kpi in readings or [""]:
+                self.claims.append(Claim(
+                    kpi=kpi, kind="significance", value=0.0 if negated else 1.0, previous=None, direction=direction,
+                    span=(a, b), text=self.snippet(s0, s1), variants=(subject, *objects), among=among,
+                ))
 
     # --- claims -----------------------------------------------------------------------------
 
@@ -1903,7 +2056,7 @@ def find_claims(text: str, *, roi_mode: str = "revenue", scope_names: Iterable[s
     next month ("下月重点：…") is next month's to its end; with `future` (a plan section) the whole
     text is, except sentences that name this month or another month in the data.
     """
-    claims = _Parser(text, roi_mode, _World(data, scope_names), future=future).run(_SKIP_RE)
+    claims = _Parser(text, roi_mode, _World(data, scope_names, text), future=future).run(_SKIP_RE)
     return sorted(claims, key=lambda c: c.span)
 
 
@@ -1947,12 +2100,13 @@ def check_claims(
     """
     checks = [check_claim(c, current, previous, data) for c in find_claims(
         text, roi_mode=roi_mode, scope_names=scope_names, data=data, future=future)]
-    return [c for c in checks if c.reason != "no_target"]  # no target on record: nothing to say
+    # no target on record, or an A/B claim on rows without the counts: nothing to say
+    return [c for c in checks if c.reason != "no_target" and not (c.claim.kind == "significance" and c.ok is None)]
 
 
 def claim_data(report: KPIReport) -> ClaimData:
     """Slices and targets of a KPI report, in the form the checker reads them."""
-    from bot.kpi import KPI_KEYS, clean_number
+    from bot.kpi import KPI_KEYS, clean_number, kpi_table
 
     def rows(frame, kind: str, name_of) -> dict[Part, KPIs]:
         out: dict[Part, KPIs] = {}
@@ -1978,11 +2132,49 @@ def claim_data(report: KPIReport) -> ClaimData:
     def days(frame) -> dict[Part, KPIs]:
         return rows(frame, "day", lambda i, r: str(i)[:10])
 
+    def ad_groups(frames) -> list[dict[Part, tuple[str, str, KPIs]]]:
+        """Each month's ad groups by name, (platform, campaign, KPIs); a name that is also a
+        campaign's or platform's, or that two campaigns' ad groups share, is left out."""
+        tables = []
+        for frame in frames:
+            if frame is None or not len(frame) or "ad_group" not in frame.columns:
+                tables.append(None)
+                continue
+            named = frame["ad_group"].notna() & frame["platform"].notna() & frame["campaign"].notna()
+            part = frame[named & (frame["ad_group"].astype(str).str.strip() != "")]
+            tables.append(kpi_table(part, ["platform", "campaign", "ad_group"]).reset_index() if len(part) else None)
+        owners: dict[str, set] = {}
+        for t in tables:
+            for plat, camp, group in (zip(t["platform"], t["campaign"], t["ad_group"], strict=True)
+                                      if t is not None else ()):
+                owners.setdefault(str(group), set()).add((str(plat), str(camp)))
+        taken = {name for kind, name in (*cur_c, *prev_c)} | {str(p) for p in report.by_platform.index}
+        out = []
+        for t in tables:
+            found: dict[Part, tuple[str, str, KPIs]] = {}
+            for r in (t.to_dict("records") if t is not None else ()):
+                name = str(r["ad_group"])
+                if len(owners[name]) == 1 and name not in taken:
+                    found[("ad_group", name)] = (str(r["platform"]), str(r["campaign"]),
+                                                 {k: clean_number(r.get(k)) for k in KPI_KEYS})
+            out.append(found)
+        return out
+
     cur_c, owners = campaigns(report.by_campaign)
     prev_c, prev_owners = campaigns(getattr(report, "previous_by_campaign", None))
-    current = {**rows(report.by_platform, "platform", lambda i, r: i), **cur_c, **days(report.daily)}
+    cur_g, prev_g = ad_groups([getattr(report, "rows", None), getattr(report, "previous_rows", None)])
+    current = {**rows(report.by_platform, "platform", lambda i, r: i), **cur_c, **days(report.daily),
+               **{p: v[2] for p, v in cur_g.items()}}
     previous = {**rows(getattr(report, "previous_by_platform", None), "platform", lambda i, r: i), **prev_c,
-                **days(report.previous_daily)}
+                **days(report.previous_daily), **{p: v[2] for p, v in prev_g.items()}}
+    ab = None
+    month_rows = getattr(report, "rows", None)
+    if month_rows is not None and len(month_rows):
+        from bot.abtest import VariantKey
+
+        variants: dict[Part, object] = {p: VariantKey("campaign", owners[p[1]], p[1]) for p in cur_c if p[1] in owners}
+        variants.update({p: VariantKey("ad_group", plat, camp, p[1]) for p, (plat, camp, _) in cur_g.items()})
+        ab = AbData(month_rows, variants)
     targets: dict[str, float] = {}
     for key, att in (report.attainment or {}).items():
         kpi = ("roas" if report.roi_mode == "revenue" else "profit_roi") if key == "roi" else key
@@ -1992,7 +2184,53 @@ def claim_data(report: KPIReport) -> ClaimData:
     like = {k: ((ch.current, ch.previous) if getattr(ch, "comparable", True) else None)
             for k, ch in (report.changes or {}).items() if getattr(ch, "scope", None) is not None}
     return ClaimData(period=report.period, current=current, previous=previous,
-                     campaigns={**prev_owners, **owners}, targets=targets, like_for_like=like)
+                     campaigns={**prev_owners, **owners}, targets=targets, like_for_like=like, ab=ab)
+
+
+class AbData:
+    """The month's campaigns and ad groups as A/B variants: which part is which variant
+    (bot.abtest.VariantKey), the families their names make (素材A/素材B, v1/v2) and their
+    comparisons over the month's rows (bot.abtest.compare, the test the optimise form shows)."""
+
+    def __init__(self, rows, variants: Mapping[Part, object]):
+        self.rows = rows
+        self.variants = dict(variants)
+        self._part_of = {k: p for p, k in self.variants.items()}
+        self._families: list[tuple[str, dict[str, Part]]] | None = None
+        self._compared: dict[tuple[Part, ...], object] = {}
+
+    def families(self) -> list[tuple[str, dict[str, Part]]]:
+        """(marker kind, {marker value: part}) for each family of names that differ by a marker."""
+        if self._families is None:
+            from bot.abtest import families
+
+            found = families(list(self.variants.values()))
+            self._families = [(kind, {v: self._part_of[k] for v, k in members.items()})
+                              for (_scope, kind, _stem), members in found.items()]
+        return self._families
+
+    def sibling(self, part: Part, letter: str) -> Part | None:
+        """The variant named like `part` but with the letter `letter` ("a"…): 素材B → 素材A."""
+        hits = {m.get(letter) for kind, m in self.families() if kind == "letter" and part in m.values()}
+        hits.discard(None)
+        return hits.pop() if len(hits) == 1 else None
+
+    def others(self, part: Part) -> tuple[Part, ...]:
+        """The rest of the one family `part` belongs to (nothing when it is in none, or several)."""
+        found = [m for _, m in self.families() if part in m.values()]
+        return tuple(p for p in found[0].values() if p != part) if len(found) == 1 else ()
+
+    def lettered(self, letters: set[str]) -> dict[str, Part] | None:
+        """The family of letter-marked names holding every letter of `letters`, when only one does."""
+        found = {tuple(sorted(m.items())) for kind, m in self.families() if kind == "letter" and letters <= set(m)}
+        return dict(found.pop()) if len(found) == 1 else None
+
+    def compare(self, parts: tuple[Part, ...]):
+        if parts not in self._compared:
+            from bot.abtest import compare
+
+            self._compared[parts] = compare(self.rows, [self.variants[p] for p in parts])
+        return self._compared[parts]
 
 
 def check_report(text: str, report: KPIReport, *, scope_names: Iterable[str] = ()) -> list[ClaimCheck]:
@@ -2017,6 +2255,8 @@ def _kpis_of(scope: Scope, current: KPIs, previous: KPIs | None,
 def check_claim(c: Claim, current: KPIs, previous: KPIs | None, data: ClaimData | None = None) -> ClaimCheck:
     """Check one claim (see check_claims): it holds when one of its readings does, and is wrong
     only when every reading can be checked and none holds."""
+    if c.kind == "significance":
+        return _check_significance(c, data)
     results = []
     for scope in c.scopes or (Scope(),):
         cur, prev = _kpis_of(scope, current, previous, data)
@@ -2040,6 +2280,55 @@ def check_claim(c: Claim, current: KPIs, previous: KPIs | None, data: ClaimData 
         return good[0]
     unknown = [r for r in results if r.ok is None]
     return unknown[0] if unknown else results[0]
+
+
+def _check_significance(c: Claim, data: ClaimData | None) -> ClaimCheck:
+    """A claim about an A/B test against the test the optimise form runs (bot/abtest.py): the
+    subject against each variant it is compared with, per rate (CTR, CVR, or either when the
+    sentence names neither). "Significant" holds when the test is, at 95%, with the leader the
+    sentence says; "not significant" is wrong only when the test is significant even with the
+    p-value Bonferroni-corrected for every variant the passage compares (never stricter than
+    what the form said about a group)."""
+    from bot.abtest import ALPHA
+
+    ab = data.ab if data else None
+    if ab is None or len(c.variants) < 2 or any(p not in ab.variants for p in c.variants):
+        return ClaimCheck(c, None, None, "no_data")
+    subject, objects = c.variants[0], c.variants[1:]
+    k = max(len(c.among), len(c.variants))
+    readings = []  # (holds, comparison, metric)
+    for metric in ([c.kpi] if c.kpi in ("ctr", "cvr") else ["ctr", "cvr"]):
+        if c.direction is None and len(c.variants) > 2:  # "三个版本的差异显著"
+            comparison = ab.compare(c.variants)
+            test = getattr(comparison, metric)
+            if test.outcome in ("no_data", "insufficient") and not c.value:
+                continue
+            significant = test.p_value is not None and test.p_value < ALPHA
+            readings.append((significant == bool(c.value), comparison, metric))
+            continue
+        results = []
+        for other in objects:
+            comparison = ab.compare((subject, other))
+            test = getattr(comparison, metric)
+            if test.outcome == "no_data":
+                results = []
+                break
+            claimed_leader = {"up": 0, "down": 1}.get(c.direction or "")
+            leader_ok = claimed_leader is None or test.best == claimed_leader
+            if c.value:
+                holds = test.outcome == "winner" and leader_ok
+            else:
+                strict = test.outcome == "winner" and test.p_value is not None and test.p_value * (k - 1) < ALPHA
+                holds = not (strict and leader_ok)
+            results.append((holds, comparison))
+        if results:
+            bad = next((r for r in results if not r[0]), None)
+            readings.append((bad is None, (bad or results[0])[1], metric))
+    if not readings:
+        return ClaimCheck(c, None, None, "no_data")
+    holds, comparison, metric = next((r for r in readings if r[0]), readings[0])
+    p = getattr(comparison, metric).p_value
+    return ClaimCheck(c, holds, p, "" if holds else "significance", detail=(comparison, metric))
 
 
 def _check_reading(c: Claim, scope: Scope, current: KPIs | None, previous: KPIs | None,

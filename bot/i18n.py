@@ -161,6 +161,8 @@ STRINGS: dict[str, dict[str, str]] = {
                             "en": "💰 Spend {spent}: {used} of budget used ({budget})"},
     "claims.warning": {"zh-CN": "🔎 「{title}」里有 {n} 个数字和数据不一致（仅你可见，不影响提交）：",
                        "en": "🔎 {n} figure(s) in “{title}” disagree with the data (only you see this; your answer is saved):"},
+    "claims.ab.wrong": {"zh-CN": "{quote}：与检验结果不符——{verdict}", "en": "{quote}: the test says otherwise — {verdict}"},
+    "claims.ab.ok": {"zh-CN": "{quote}：与检验结果一致——{verdict}", "en": "{quote}: agrees with the test — {verdict}"},
     "prompt.kpis": {"zh-CN": "本月数据（写作时参考）：", "en": "This month's numbers, to write with:"},
     "prompt.missed": {"zh-CN": "未达成的目标，请说明原因：", "en": "Missed targets — please explain each:"},
     "prompt.actuals": {"zh-CN": "本月实际值（设定下月目标时参考）：", "en": "This month's actuals, for setting next month's targets:"},
