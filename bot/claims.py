@@ -290,12 +290,20 @@ _QUALIFIER_RE = re.compile(
 _SIG_NEUTRAL_RE = re.compile(r"显著性(?:检验|水平)|显著水平|(?<![A-Za-z])(?:significance (?:level|test)|tests? (?:of|for) "
                              r"significance)(?![A-Za-z])", re.I)
 _SIG_NEG_RE = re.compile(
-    r"(?:不|没有?|并不|并无|无|未(?:达到?)?|不具有?|不够|谈不上)\s*(?:统计(?:学)?上?的?)?\s*显著"
-    r"|(?:(?<![A-Za-z])(?:not|never|no|without|non-?|in)|n't)[\s-]*(?:(?:statistically|stat\.?)\s+)?significan\w*"
+    r"(?:不|没有?|并不|并无|无|未|不具有?|不够|谈不上)\s*(?:达到|呈现|表现出|出现|产生|体现出?)?\s*(?:统计(?:学)?上?的?)?\s*显著"
+    r"|(?<![A-Za-z])(?:in|non-?)significan\w*"
+    r"|(?:(?<![A-Za-z])(?:not|never|no|without)|n't)\s+(?:[A-Za-z.]+\s+){0,2}?significan\w*"
     r"|(?<![A-Za-z])(?:not|n't|never|fail(?:ed|s)? to|did not|didn't)\s+(?:reach|achieve|hit)\s+(?:statistical\s+)?significance",
     re.I)
+# ("a significant share of spend" is a large share: only a difference, lift or lead is a test's result)
 _SIG_POS_RE = re.compile(r"显著|明显(?=\s*(?:地)?\s*(?:更|高于|低于|优于|好于|差于|领先|胜出|落后|不如))"
-                         r"|(?<![A-Za-z])significan\w*", re.I)
+                         r"|(?<![A-Za-z])(?:significantly|significance|(?:(?:is|was|were|are|be|been|not|n't|statistically)\s+)"
+                         r"significant|significant(?=\s*(?:differences?|lifts?|uplifts?|gaps?|leads?|winner|effects?|results?|"
+                         r"at\b|[(,.;:]|$)))", re.I)
+# A p-value stated: "p < 0.05", "p 值为 0.23", "(p=0.003)": below 0.05 says significant, above not.
+_P_RE = re.compile(r"(?<![A-Za-z])[pP]\s*(?:值|-?values?)?\s*(?P<op>[<>=≤≥＜＞]|为|是|of|was|is)\s*(?P<v>0?\.\d+|1(?:\.0+)?)(?!\d)")
+# "差异", "difference": the sentence compares variants even when it names only one ("素材B 的差异显著")
+_DIFF_RE = re.compile(r"差异|差距|区别|(?<![A-Za-z])(?:differen\w*|gap|lead|lift|uplift|winner)(?![A-Za-z])", re.I)
 # Not a statement about the result: a question, a hedge, a test still running.
 _SIG_HEDGE_RE = re.compile(r"是否|有没有|接近显著|边缘显著|趋于显著|有待|待验证|尚待|[?？]|(?<![A-Za-z])(?:whether|marginal(?:ly)?|"
                            r"borderline|approaching|nearly|almost|might|may|possibly|trend(?:ing)? towards?)(?![A-Za-z])",
@@ -312,8 +320,11 @@ _AB_PAIR_RE = re.compile(r"(?<![A-Za-z0-9])[A-Ha-h](?:\s*/\s*[A-Ha-h])+(?![A-Za-
 # A variant named by its letter alone: "B 的点击率显著高于 A", "version B", "B 组".
 _LETTER_RE = re.compile(r"(?<![A-Za-z0-9])([A-H])(?![A-Za-z0-9])")
 # "A significant lift…": the article, not variant A
-_ARTICLE_RE = re.compile(r"A\s+(?!(?:had|has|was|is|got|won|beat|beats|outperformed|showed|delivered|saw|drove|"
-                         r"performed|converted|did|came|led|leads|trailed|scored|reached)(?![A-Za-z]))[a-z]")
+_ARTICLE_RE = re.compile(r"A\s+(?:(?!(?:had|has|was|is|got|won|beat|beats|outperformed|showed|delivered|saw|drove|"
+                         r"performed|converted|did|came|led|leads|trailed|scored|reached)(?![A-Za-z]))[a-z]"
+                         r"|[A-Z]{2,5}s?\s+of(?![A-Za-z])|[+\-]?[¥$￥]?\d)")
+# "C 端", "A 股", "E-commerce": a letter that is not a variant
+_LETTER_NOT_RE = re.compile(r"\s*(?:端|股|轮|级|类|档|型|站|-[A-Za-z])")
 # a gap between two variants ("高 40%", "40% higher"), as opposed to a change over the month
 _COMPARATIVE_RE = re.compile(r"(?<![A-Za-z])(?:higher|lower|more|less|greater|smaller)(?![A-Za-z])|(?<![提升])[高低](?!于)")
 _CHANGE_VERB_RE = re.compile(r"提升|提高|增长|增加|上升|上涨|回升|下降|下滑|下跌|减少|降低|回落|(?<![A-Za-z])(?:rose|rise|rising|"
@@ -321,8 +332,9 @@ _CHANGE_VERB_RE = re.compile(r"提升|提高|增长|增加|上升|上涨|回升|
 # Before a variant that is what the subject is compared with: "高于 A", "than A", "与 A 的差距".
 _OBJECT_BEFORE_RE = re.compile(r"(?:比|较|相比|相较|对比|高于|低于|优于|好于|差于|胜过|不如|超过|领先|落后|与|和|跟|同|及|、|对"
                                r"|(?<![A-Za-z])(?:vs\.?|versus|than|over|against|between|and|with|from|beat|beats|"
-                               r"outperformed|outperforms|trailed|trails))\s*(?:the\s+|于\s*)?$", re.I)
-_SUBCLAUSE_RE = re.compile(r"[，；：:;]|,(?!\d{3}(?!\d))|——|—|–|\s-\s")
+                               r"outperformed|outperforms|trailed|trails|(?:ahead|short) of|behind))\s*(?:the\s+|于\s*)?$", re.I)
+_SUBCLAUSE_RE = re.compile(r"[，；：:;]|,(?!\d{3}(?!\d))|——|—|–|\s-\s|但|然而|不过|(?<![A-Za-z])(?:but|whereas|while)(?![A-Za-z])",
+                            re.I)
 
 # Months and days.
 _EN_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
@@ -875,6 +887,7 @@ class _Ev:
     share: bool = False  # "达成率", "budget utilisation": the figure is actual / target
     cands: frozenset | None = None  # for a piece of a name: the parts whose names hold it
     framing: bool = False  # its clause has no figure ("10 月份，…", "In October, …"): it frames the rest
+    letter: bool = False  # a variant named by its letter alone ("B 的点击率…")
 
 
 class _World:
@@ -1191,6 +1204,24 @@ class _Parser:
             got = world.resolve(_name_tokens(canon)[0])
             evs.append(_Ev(m.start(), m.end(), "part", None if got == "skip" else got))
             taken.append((m.start(), m.end()))
+        if world.ab is not None:
+            # "B 的点击率 1.40%", "variant B": a variant by its letter, as the sentence or paragraph
+            # names its family (or the data has one family of lettered names); otherwise unknown.
+            pairs = [m.span() for m in _AB_PAIR_RE.finditer(text, s0, s1)]
+            letters = [m for m in _LETTER_RE.finditer(text, s0, s1)
+                       if free(m.start(), m.end()) and not any(a <= m.start() < b for a, b in pairs)
+                       and not (m.group(1) == "A" and _ARTICLE_RE.match(text, m.start()))
+                       and not _LETTER_NOT_RE.match(text, m.end())]
+            if letters:
+                near = [e.value for e in evs if e.kind == "part" and isinstance(e.value, tuple)
+                        and e.value in world.ab.variants]
+                context = near[0] if near else (self.para_variants[-1] if self.para_variants else None)
+                family = None if context else world.ab.lettered({m.group(1).lower() for m in letters})
+                for m in letters:
+                    x = m.group(1).lower()
+                    part = world.ab.sibling(context, x) if context else (family or {}).get(x)
+                    evs.append(_Ev(m.start(), m.end(), "part", part, letter=True))
+                    taken.append((m.start(), m.end()))
         for e in evs:
             if e.kind == "part" and _EXCEPT_BEFORE_RE.search(text[max(s0, e.start - 12):e.start]):
                 e.value = None  # "除微信朋友圈-品牌外": the others
@@ -1758,29 +1789,13 @@ class _Parser:
 
     # --- A/B tests: "素材B 的点击率显著高于素材A" ----------------------------------------------
 
-    def variant_mentions(self, s0: int, s1: int) -> list[tuple[int, int, Part]] | None:
-        """The campaigns and ad groups a sentence names, in order, a letter alone ("B 的点击率…高于 A")
-        standing for the variant of that letter in the family of one named nearby, or in the only
-        family of lettered names in the data; None when a letter names nothing for sure."""
-        ab, text = self.world.ab, self.text
-        found = [(e.start, e.end, e.value) for e in self.events if e.kind == "part" and isinstance(e.value, tuple)
-                 and e.value in ab.variants]
-        taken = [(e.start, e.end) for e in self.events] + [(a, b) for a, b, _ in self.kpi_mentions(s0, s1)]
-        taken += [m.span() for m in _AB_PAIR_RE.finditer(text, s0, s1)]
-        letters = []
-        for m in _LETTER_RE.finditer(text, s0, s1):
-            if any(a <= m.start() < b for a, b in taken) or (m.group(1) == "A" and _ARTICLE_RE.match(text, m.start())):
-                continue
-            letters.append((m.start(), m.end(), m.group(1).lower()))
-        if letters:
-            context = found[0][2] if found else (self.para_variants[-1] if self.para_variants else None)
-            family = None if context is not None else ab.lettered({x for *_, x in letters})
-            for a, b, x in letters:
-                part = ab.sibling(context, x) if context is not None else (family or {}).get(x)
-                if part is None:
-                    return None
-                found.append((a, b, part))
-        return sorted(found)
+    def variant_mentions(self) -> list[tuple[int, int, Part]] | None:
+        """The campaigns and ad groups the sentence names, in order (letters as resolved in
+        sentence_events); None when a letter names no variant for sure."""
+        if any(e.letter and e.value is None for e in self.events):
+            return None
+        return [(e.start, e.end, e.value) for e in self.events if e.kind == "part" and isinstance(e.value, tuple)
+                and e.value in self.world.ab.variants]
 
     def significance(self, s0: int, s1: int) -> None:
         """Claims about an A/B test's result ("显著", "not significant", "明显更高") between variants the
@@ -1789,13 +1804,21 @@ class _Parser:
         if ab is None:
             return
         body = _SIG_NEUTRAL_RE.sub(lambda m: " " * len(m.group(0)), text[s0:s1])
-        if not _SIG_POS_RE.search(body) or _SIG_HEDGE_RE.search(body):
+        if not (_SIG_POS_RE.search(body) or _SIG_NEG_RE.search(body) or _P_RE.search(body)) \
+                or _SIG_HEDGE_RE.search(body):
             return
-        mentions = self.variant_mentions(s0, s1)
+        lead_in = re.match(r"\s*(?:[-•·*]\s+|\d{1,2}[.)、]\s*)", text[s0:s1])  # a list item's marker
+        quote = self.snippet(s0 + (lead_in.end() if lead_in else 0), s1)
+        mentions = self.variant_mentions()
+        if mentions is None:
+            return
+        if not mentions and len(self.para_variants) == 2:  # "… A 和 B。差异不显著。": the two just named
+            mentions = [(s0, s0, p) for p in self.para_variants]
         if not mentions:
             return
         named = list(dict.fromkeys(p for *_, p in mentions))
         among = tuple(dict.fromkeys(named + self.para_variants))
+        pairs = [m.span() for m in _AB_PAIR_RE.finditer(text, s0, s1)]
         pos = s0
         for piece in [*_SUBCLAUSE_RE.finditer(body), None]:
             a, b = pos, (s0 + piece.start() if piece else s1)
@@ -1803,17 +1826,29 @@ class _Parser:
             sub = body[a - s0:b - s0]
             negated = bool(_SIG_NEG_RE.search(sub))
             if not negated and not _SIG_POS_RE.search(sub):
-                continue
-            inside = [(x, p, bool(_OBJECT_BEFORE_RE.search(text[max(a, x - 10):x]))) for x, _, p in mentions if a <= x < b]
-            before = [(x, p, bool(_OBJECT_BEFORE_RE.search(text[max(s0, x - 10):x]))) for x, _, p in mentions if x < a]
+                pm = _P_RE.search(sub)
+                if pm is None:
+                    continue
+                op, v = pm.group("op"), float(pm.group("v"))
+                if op in "<＜≤" and v <= 0.05:
+                    negated = False  # "p < 0.05"
+                elif (op in ">＞≥" and v >= 0.05) or (op not in "<＜≤>＞≥" and v >= 0.05):
+                    negated = True  # "p > 0.05", "p = 0.23"
+                elif op not in "<＜≤>＞≥":
+                    negated = False  # "p = 0.003"
+                else:
+                    continue
+
+            def role(x: int, end: int) -> bool:
+                """Compared with, not the subject: "高于 A", "than A", or "素材A/B 测试" (the pair)."""
+                return bool(_OBJECT_BEFORE_RE.search(text[max(s0, x - 10):x])) or any(
+                    pa <= end - 1 < pb for pa, pb in pairs)
+
+            inside = [(x, p, role(x, e)) for x, e, p in mentions if a <= x < b]
+            before = [(x, p, role(x, e)) for x, e, p in mentions if x < a]
             subject = next((p for _, p, obj in inside if not obj), None) \
                 or next((p for _, p, obj in before if not obj), None) or (inside[0][1] if inside else None)
             if subject is None:
-                continue
-            objects = [p for _, p, _ in inside if p != subject] or [p for p in named if p != subject] \
-                or list(ab.others(subject))
-            objects = list(dict.fromkeys(objects))
-            if not objects:
                 continue
             window = text[s0:b]
             ahead = [m.end() for m in _AHEAD_RE.finditer(window)]
@@ -1821,6 +1856,12 @@ class _Parser:
             direction = None
             if ahead or behind:
                 direction = "up" if max(ahead, default=-1) > max(behind, default=-1) else "down"
+            objects = [p for _, p, _ in inside if p != subject] or [p for p in named if p != subject]
+            if not objects and (direction or _DIFF_RE.search(window)):
+                objects = list(ab.others(subject))  # "素材B 的点击率显著更高": than the rest of its family
+            objects = list(dict.fromkeys(objects))
+            if not objects:
+                continue  # "素材B 上线后点击率显著提升": a change over time, not a comparison
             keys = [k for _, _, k in self.kpi_mentions(a, b)] or [k for _, _, k in self.kpi_mentions(s0, a)]
             tested = list(dict.fromkeys(k for k in keys if k in ("ctr", "cvr")))
             if keys and not tested:
@@ -1830,7 +1871,7 @@ class _Parser:
             for kpi in readings or [""]:
                 self.claims.append(Claim(
                     kpi=kpi, kind="significance", value=0.0 if negated else 1.0, previous=None, direction=direction,
-                    span=(a, b), text=self.snippet(s0, s1), variants=(subject, *objects), among=among,
+                    span=(a, b), text=quote, variants=(subject, *objects), among=among,
                 ))
 
     # --- claims -----------------------------------------------------------------------------
@@ -2070,7 +2111,7 @@ def _close(stated: float, actual: float, step: float, *, slack: float = 0.55) ->
     if abs(stated - actual) <= step * slack + eps:
         return True
     # Truncation ("2.27" for 2.2789) is a rounding habit, not a wrong figure.
-    return abs(stated) <= abs(actual) + eps and abs(actual) - abs(stated) < step + eps and \
+    return abs(stated) <= abs(actual) + eps and abs(actual) - abs(stated) < step - eps and \
         (stated == 0 or (stated > 0) == (actual > 0))
 
 

@@ -5,7 +5,7 @@ The data of tests/claims_data.py is imported as a snapshot through the real impo
 Feedsum.check_claims against the November summary. A sentence is flagged when any figure in it
 is found wrong.
 
-    python -m tests.claims_eval            # figures for every corpus that exists, both languages
+    python -m tests.claims_eval            # figures for every corpus (the A/B one on its own data)
     python -m tests.claims_eval -v         # ... and every miss and false alarm
 """
 
@@ -112,6 +112,7 @@ def table(name: str, stats: dict) -> str:
 
 
 def corpora() -> dict[str, list[dict]]:
+    """The corpora checked against tests/claims_data.py (see `ab_corpus` for the A/B one)."""
     out = {}
     try:
         from claims_corpus_data import CORPUS as own
@@ -128,10 +129,24 @@ def corpora() -> dict[str, list[dict]]:
     return out
 
 
+def ab_corpus():
+    """The A/B corpus and the data it is checked against (tests/claims_ab_data.py)."""
+    try:
+        import claims_ab_data as data
+        from claims_corpus_ab import CORPUS
+    except ImportError:  # pragma: no cover
+        from tests import claims_ab_data as data
+        from tests.claims_corpus_ab import CORPUS
+    return CORPUS, data
+
+
 def main(argv: list[str]) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         world = World(Path(tmp) / "claims.db")
-        for name, corpus in corpora().items():
+        ab, ab_data = ab_corpus()
+        runs = [(name, corpus, world) for name, corpus in corpora().items()]
+        runs.append(("A/B (tests/claims_corpus_ab.py)", ab, World(Path(tmp) / "ab.db", data=ab_data)))
+        for name, corpus, world in runs:
             stats, problems = score(corpus, world)
             print(table(name, stats))
             print()
