@@ -228,6 +228,7 @@ _ALIAS_RE = re.compile(_alt(a for aliases in _PLATFORM_ALIASES.values() for a in
 _GENERIC_FRAGMENTS = {"广告", "推广", "投放", "营销", "信息流", "计划", "活动", "效果", "平台", "账户", "转化", "campaign",
                       "ads", "ad"}
 _NAME_SEPARATORS = " \t-_–—·•/|()（）[]【】「」《》<>'\"‘’“”.,:：+&"
+_SEPARATORS_GONE = str.maketrans("", "", _NAME_SEPARATORS + "\n\r\f\v\u3000\xa0")
 
 # Comparisons with some other figure (a target, a threshold): the number is not the KPI's.
 _BLOCK_RE = re.compile(
@@ -901,18 +902,17 @@ class _World:
         self.platform_campaigns: dict[str, set[str]] = {}
         self.days: dict[str, str] = {}  # YYYY-MM-DD -> "current" | "previous"
         seen: set[str] = set()
-        written = _name_tokens(_fold(text))[0]
+        written = _fold(text).lower().translate(_SEPARATORS_GONE)
         if data:
             for month, table in (("current", data.current), ("previous", data.previous)):
                 for kind, name in table:
                     if kind == "day":
                         self.days.setdefault(name, month)
                         continue
-                    # An account may have tens of thousands of ad groups: only those the text names
-                    # (whole names only, see candidates) are worth looking for.
-                    if kind == "ad_group" and _name_tokens(name)[0] not in written:
-                        continue
                     self._name(name, (kind, name), seen)
+            if data.ab is not None:  # ad groups the text names (whole names only, see candidates)
+                for name in data.ab.group_names(written):
+                    self._name(name, ("ad_group", name), seen)
             for camp, plat in data.campaigns.items():
                 self.platform_campaigns.setdefault(plat, set()).add(camp)
         for s in scope_names:
@@ -1214,7 +1214,7 @@ class _Parser:
                        and not _LETTER_NOT_RE.match(text, m.end())]
             if letters:
                 near = [e.value for e in evs if e.kind == "part" and isinstance(e.value, tuple)
-                        and e.value in world.ab.variants]
+                        and world.ab.key(e.value) is not None]
                 context = near[0] if near else (self.para_variants[-1] if self.para_variants else None)
                 family = None if context else world.ab.lettered({m.group(1).lower() for m in letters})
                 for m in letters:
@@ -1795,7 +1795,7 @@ class _Parser:
         if any(e.letter and e.value is None for e in self.events):
             return None
         return [(e.start, e.end, e.value) for e in self.events if e.kind == "part" and isinstance(e.value, tuple)
-                and e.value in self.world.ab.variants]
+                and self.world.ab.key(e.value) is not None]
 
     def significance(self, s0: int, s1: int) -> None:
         """Claims about an A/B test's result ("显著", "not significant", "明显更高") between variants the
@@ -2173,49 +2173,19 @@ def claim_data(report: KPIReport) -> ClaimData:
     def days(frame) -> dict[Part, KPIs]:
         return rows(frame, "day", lambda i, r: str(i)[:10])
 
-    def ad_groups(frames) -> list[dict[Part, tuple[str, str, KPIs]]]:
-        """Each month's ad groups by name, (platform, campaign, KPIs); a name that is also a
-        campaign's or platform's, or that two campaigns' ad groups share, is left out."""
-        tables = []
-        for frame in frames:
-            if frame is None or not len(frame) or "ad_group" not in frame.columns:
-                tables.append(None)
-                continue
-            named = frame["ad_group"].notna() & frame["platform"].notna() & frame["campaign"].notna()
-            part = frame[named & (frame["ad_group"].astype(str).str.strip() != "")]
-            tables.append(kpi_table(part, ["platform", "campaign", "ad_group"]).reset_index() if len(part) else None)
-        owners: dict[str, set] = {}
-        for t in tables:
-            for plat, camp, group in (zip(t["platform"], t["campaign"], t["ad_group"], strict=True)
-                                      if t is not None else ()):
-                owners.setdefault(str(group), set()).add((str(plat), str(camp)))
-        taken = {name for kind, name in (*cur_c, *prev_c)} | {str(p) for p in report.by_platform.index}
-        out = []
-        for t in tables:
-            found: dict[Part, tuple[str, str, KPIs]] = {}
-            for r in (t.to_dict("records") if t is not None else ()):
-                name = str(r["ad_group"])
-                if len(owners[name]) == 1 and name not in taken:
-                    found[("ad_group", name)] = (str(r["platform"]), str(r["campaign"]),
-                                                 {k: clean_number(r.get(k)) for k in KPI_KEYS})
-            out.append(found)
-        return out
-
     cur_c, owners = campaigns(report.by_campaign)
     prev_c, prev_owners = campaigns(getattr(report, "previous_by_campaign", None))
-    cur_g, prev_g = ad_groups([getattr(report, "rows", None), getattr(report, "previous_rows", None)])
-    current = {**rows(report.by_platform, "platform", lambda i, r: i), **cur_c, **days(report.daily),
-               **{p: v[2] for p, v in cur_g.items()}}
+    current = {**rows(report.by_platform, "platform", lambda i, r: i), **cur_c, **days(report.daily)}
     previous = {**rows(getattr(report, "previous_by_platform", None), "platform", lambda i, r: i), **prev_c,
-                **days(report.previous_daily), **{p: v[2] for p, v in prev_g.items()}}
+                **days(report.previous_daily)}
     ab = None
     month_rows = getattr(report, "rows", None)
     if month_rows is not None and len(month_rows):
         from bot.abtest import VariantKey
 
-        variants: dict[Part, object] = {p: VariantKey("campaign", owners[p[1]], p[1]) for p in cur_c if p[1] in owners}
-        variants.update({p: VariantKey("ad_group", plat, camp, p[1]) for p, (plat, camp, _) in cur_g.items()})
-        ab = AbData(month_rows, variants)
+        taken = {name for kind, name in (*current, *previous) if kind in ("platform", "campaign")}
+        variants = {p: VariantKey("campaign", owners[p[1]], p[1]) for p in cur_c if p[1] in owners}
+        ab = AbData(month_rows, getattr(report, "previous_rows", None), variants, taken)
     targets: dict[str, float] = {}
     for key, att in (report.attainment or {}).items():
         kpi = ("roas" if report.roi_mode == "revenue" else "profit_roi") if key == "roi" else key
@@ -2230,47 +2200,131 @@ def claim_data(report: KPIReport) -> ClaimData:
 
 class AbData:
     """The month's campaigns and ad groups as A/B variants: which part is which variant
-    (bot.abtest.VariantKey), the families their names make (素材A/素材B, v1/v2) and their
-    comparisons over the month's rows (bot.abtest.compare, the test the optimise form shows)."""
+    (bot.abtest.VariantKey), the families their names make (素材A/素材B, v1/v2), their figures and
+    comparisons (bot.abtest.compare, the test the optimise form shows).
 
-    def __init__(self, rows, variants: Mapping[Part, object]):
+    Ad groups are looked up by name when a text names them (an account may have tens of thousands).
+    A name two campaigns' ad groups share, or that a campaign or platform also has, is nobody's in
+    particular and left out."""
+
+    def __init__(self, rows, previous_rows, campaigns: Mapping[Part, object], taken: set[str]):
         self.rows = rows
-        self.variants = dict(variants)
-        self._part_of = {k: p for p, k in self.variants.items()}
-        self._families: list[tuple[str, dict[str, Part]]] | None = None
+        self._months = {"current": rows, "previous": previous_rows}
+        self._campaigns = dict(campaigns)  # ("campaign", name) -> VariantKey
+        self._taken = taken
+        self._names: list[tuple[str, str]] | None = None  # (normalised, name) of every ad group
+        self._groups: dict[str, object] = {}  # ad group name -> VariantKey, or None when ambiguous
+        self._kpis: dict[tuple[Part, str], KPIs | None] = {}
+        self._families: dict[tuple, list[tuple[str, dict[str, Part]]]] = {}
         self._compared: dict[tuple[Part, ...], object] = {}
 
-    def families(self) -> list[tuple[str, dict[str, Part]]]:
-        """(marker kind, {marker value: part}) for each family of names that differ by a marker."""
-        if self._families is None:
+    def _frames(self) -> list:
+        return [f for f in self._months.values() if f is not None and len(f) and "ad_group" in f.columns]
+
+    def _resolve(self, names) -> None:
+        """Who owns each of `names` (a set of ad group names), in both months at once."""
+        from bot.abtest import VariantKey
+
+        todo = {n for n in names if n not in self._groups}
+        if not todo:
+            return
+        owners: dict[str, set] = {n: set() for n in todo}
+        for f in self._frames():
+            sel = f[f["ad_group"].isin(todo)][["platform", "campaign", "ad_group"]].dropna().drop_duplicates()
+            for plat, camp, group in sel.itertuples(index=False, name=None):
+                owners[str(group)].add((str(plat), str(camp)))
+        for name, found in owners.items():
+            ok = len(found) == 1 and name not in self._taken and name.strip() != ""
+            self._groups[name] = VariantKey("ad_group", *found.pop(), name) if ok else None
+
+    def group_names(self, written: str) -> list[str]:
+        """The ad groups (of one campaign each) whose names the text holds (`written`: lower case,
+        separators removed)."""
+        if self._names is None:
+            found: set[str] = set()
+            for f in self._frames():
+                found.update(str(x) for x in f["ad_group"].dropna().unique())
+            self._names = [(n.lower().translate(_SEPARATORS_GONE), n) for n in sorted(found)]
+        hits = [n for norm, n in self._names if len(norm) >= 2 and norm in written]
+        self._resolve(hits)
+        return [n for n in hits if self._groups[n] is not None]
+
+    def key(self, part: Part):
+        """The variant a campaign or ad group part is (None: not one, or not one for sure)."""
+        if part[0] == "campaign":
+            return self._campaigns.get(part)
+        if part[0] != "ad_group":
+            return None
+        self._resolve({part[1]})
+        return self._groups[part[1]]
+
+    def kpis(self, part: Part, month: str) -> KPIs | None:
+        """An ad group's KPIs in "current" or "previous" (None without rows)."""
+        if (part, month) not in self._kpis:
+            from bot.kpi import kpis
+
+            k, f = self.key(part), self._months.get(month)
+            found = None
+            if k is not None and f is not None and len(f) and "ad_group" in f.columns:
+                sel = f[f["ad_group"] == k.ad_group]
+                sel = sel[(sel["campaign"] == k.campaign) & (sel["platform"] == k.platform)]
+                found = kpis(sel) if len(sel) else None
+            self._kpis[(part, month)] = found
+        return self._kpis[(part, month)]
+
+    def _part(self, key) -> Part:
+        return ("campaign", key.campaign) if key.level == "campaign" else ("ad_group", key.ad_group)
+
+    def _family_groups(self, scope: tuple | None) -> list[tuple[str, dict[str, Part]]]:
+        """The families among a platform's campaigns or a campaign's ad groups (None: everywhere)."""
+        if scope not in self._families:
             from bot.abtest import families
 
-            found = families(list(self.variants.values()))
-            self._families = [(kind, {v: self._part_of[k] for v, k in members.items()})
-                              for (_scope, kind, _stem), members in found.items()]
-        return self._families
+            keys = [k for k in self._campaigns.values() if scope is None or scope == ("campaign", k.platform, "")]
+            f = self.rows
+            if scope is None or scope[0] == "ad_group":
+                if scope is not None:
+                    f = f[(f["campaign"] == scope[2]) & (f["platform"] == scope[1])]
+                if "ad_group" in f.columns:
+                    names = {str(x) for x in f["ad_group"].dropna().unique()}
+                    self._resolve(names)
+                    keys += [k for k in (self._groups[n] for n in sorted(names)) if k is not None
+                             and (scope is None or (k.platform, k.campaign) == scope[1:])]
+            self._families[scope] = [(kind, {v: self._part(k) for v, k in m.items()})
+                                     for (_scope, kind, _stem), m in families(keys).items()]
+        return self._families[scope]
+
+    def _families_of(self, part: Part) -> list[tuple[str, dict[str, Part]]]:
+        k = self.key(part)
+        if k is None:
+            return []
+        scope = (k.level, k.platform, k.campaign if k.level == "ad_group" else "")
+        return [(kind, m) for kind, m in self._family_groups(scope) if part in m.values()]
 
     def sibling(self, part: Part, letter: str) -> Part | None:
         """The variant named like `part` but with the letter `letter` ("a"…): 素材B → 素材A."""
-        hits = {m.get(letter) for kind, m in self.families() if kind == "letter" and part in m.values()}
+        hits = {m.get(letter) for kind, m in self._families_of(part) if kind == "letter"}
         hits.discard(None)
         return hits.pop() if len(hits) == 1 else None
 
     def others(self, part: Part) -> tuple[Part, ...]:
         """The rest of the one family `part` belongs to (nothing when it is in none, or several)."""
-        found = [m for _, m in self.families() if part in m.values()]
+        found = [m for _, m in self._families_of(part)]
         return tuple(p for p in found[0].values() if p != part) if len(found) == 1 else ()
 
     def lettered(self, letters: set[str]) -> dict[str, Part] | None:
         """The family of letter-marked names holding every letter of `letters`, when only one does."""
-        found = {tuple(sorted(m.items())) for kind, m in self.families() if kind == "letter" and letters <= set(m)}
+        found = {tuple(sorted(m.items())) for kind, m in self._family_groups(None)
+                 if kind == "letter" and letters <= set(m)}
         return dict(found.pop()) if len(found) == 1 else None
 
     def compare(self, parts: tuple[Part, ...]):
         if parts not in self._compared:
             from bot.abtest import compare
 
-            self._compared[parts] = compare(self.rows, [self.variants[p] for p in parts])
+            keys = [self.key(p) for p in parts]
+            rows = self.rows[self.rows["campaign"].isin({k.campaign for k in keys})]  # the rest can't count
+            self._compared[parts] = compare(rows, keys)
         return self._compared[parts]
 
 
@@ -2290,6 +2344,8 @@ def _kpis_of(scope: Scope, current: KPIs, previous: KPIs | None,
     if scope.part[0] == "day":
         table = data.current if scope.month == "current" else data.previous
         return (table.get(scope.part), None) if scope.month == "current" else (None, table.get(scope.part))
+    if scope.part[0] == "ad_group":
+        return (data.ab.kpis(scope.part, "current"), data.ab.kpis(scope.part, "previous")) if data.ab else (None, None)
     return data.current.get(scope.part), data.previous.get(scope.part)
 
 
@@ -2333,7 +2389,7 @@ def _check_significance(c: Claim, data: ClaimData | None) -> ClaimCheck:
     from bot.abtest import ALPHA
 
     ab = data.ab if data else None
-    if ab is None or len(c.variants) < 2 or any(p not in ab.variants for p in c.variants):
+    if ab is None or len(c.variants) < 2 or any(ab.key(p) is None for p in c.variants):
         return ClaimCheck(c, None, None, "no_data")
     subject, objects = c.variants[0], c.variants[1:]
     k = max(len(c.among), len(c.variants))

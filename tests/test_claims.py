@@ -541,3 +541,16 @@ def test_unsure_which_variants_says_nothing():
                  "B 的点击率显著高于 A。", "通投 点击率 1.00%。"):
         assert not [c for c in check_report(text, report) if c.ok is False], text
     assert [c.ok for c in check_report("通投 点击率 1.20%。", report)] == [False]  # the campaign's
+
+
+@pytest.mark.parametrize("locale", ["zh-CN", "en"])
+def test_an_inserted_comparison_of_campaigns_passes_its_own_check(world, locale):
+    """The same with tests/claims_data.py's campaigns (both rates significant, months before too)."""
+    from bot.abtest import compare_named
+    from bot.abtest_text import comparison_text
+
+    for names in (["抖音-拉新-A", "抖音-拉新-B"], ["QQ浏览器拉新", "微信朋友圈-品牌", "抖音-拉新-B"]):
+        text = comparison_text(compare_named(world.summary.kpi.rows, names), locale)
+        checks = world.check(text)
+        assert not [c.message(locale) for c in checks if c.ok is False], text
+        assert sum(c.claim.kind == "significance" for c in checks) >= 2, text
