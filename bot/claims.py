@@ -1082,6 +1082,7 @@ class _Parser:
         self.para_month: str | None | bool = False  # False: nothing named
         self.para_variants: list[Part] = []  # campaigns and ad groups the paragraph has named
         self.variants_compared = False  # the sentence names two or more campaigns or ad groups
+        self.last_sentence: tuple[int, int, list | None] = (0, 0, None)  # and the variants it named
 
     def snippet(self, a: int, b: int, label: str | None = None) -> str:
         s = self.original[a:b].strip(" ，,：:（()）")
@@ -1125,6 +1126,7 @@ class _Parser:
             self.significance(s_start, s_end)
             self.carry_context()
             self.para_variants = list(dict.fromkeys(self.para_variants + named))
+            self.last_sentence = (s_start, s_end, self.variant_mentions() if self.world.ab else None)
         return self.claims
 
     def kpi_mentions(self, start: int, end: int) -> list[tuple[int, int, str]]:
@@ -1812,7 +1814,11 @@ class _Parser:
         mentions = self.variant_mentions()
         if mentions is None:
             return
-        if not mentions and len(self.para_variants) == 2:  # "… A 和 B。差异不显著。": the two just named
+        start = s0  # where what the sentence says begins: "…X 1.40% vs Y 1.00%; significant at 95%"
+        l0, l1, last = self.last_sentence
+        if not mentions and last and re.fullmatch(r"\s*[;；]\s*", text[l1:s0 + 1]):
+            mentions, start = last, l0  # the same line, after a semicolon: the same comparison
+        elif not mentions and len(self.para_variants) == 2:  # "… A 和 B。差异不显著。": the two just named
             mentions = [(s0, s0, p) for p in self.para_variants]
         if not mentions:
             return
@@ -1841,7 +1847,7 @@ class _Parser:
 
             def role(x: int, end: int) -> bool:
                 """Compared with, not the subject: "高于 A", "than A", or "素材A/B 测试" (the pair)."""
-                return bool(_OBJECT_BEFORE_RE.search(text[max(s0, x - 10):x])) or any(
+                return bool(_OBJECT_BEFORE_RE.search(text[max(start, x - 10):x])) or any(
                     pa <= end - 1 < pb for pa, pb in pairs)
 
             inside = [(x, p, role(x, e)) for x, e, p in mentions if a <= x < b]
@@ -1850,7 +1856,7 @@ class _Parser:
                 or next((p for _, p, obj in before if not obj), None) or (inside[0][1] if inside else None)
             if subject is None:
                 continue
-            window = text[s0:b]
+            window = text[start:b]
             ahead = [m.end() for m in _AHEAD_RE.finditer(window)]
             behind = [m.end() for m in _BEHIND_RE.finditer(window)]
             direction = None
