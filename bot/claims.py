@@ -292,12 +292,14 @@ _SIG_NEUTRAL_RE = re.compile(r"显著性(?:检验|水平)|显著水平|(?<![A-Za
                              r"significance)(?![A-Za-z])", re.I)
 _SIG_NEG_RE = re.compile(
     r"(?:不|没有?|并不|并无|无|未|不具有?|不够|谈不上)\s*(?:达到|呈现|表现出|出现|产生|体现出?)?\s*(?:统计(?:学)?上?的?)?\s*显著"
+    r"|(?:不|没有?|并无|无)\s*(?:显著的?)?统计(?:学)?(?:上的)?(?:意义|差异)"
     r"|(?<![A-Za-z])(?:in|non-?)significan\w*"
     r"|(?:(?<![A-Za-z])(?:not|never|no|without)|n't)\s+(?:[A-Za-z.]+\s+){0,2}?significan\w*"
     r"|(?<![A-Za-z])(?:not|n't|never|fail(?:ed|s)? to|did not|didn't)\s+(?:reach|achieve|hit)\s+(?:statistical\s+)?significance",
     re.I)
 # ("a significant share of spend" is a large share: only a difference, lift or lead is a test's result)
-_SIG_POS_RE = re.compile(r"显著|明显(?=\s*(?:地)?\s*(?:更|高于|低于|优于|好于|差于|领先|胜出|落后|不如))"
+_SIG_POS_RE = re.compile(r"显著|明显(?=\s*(?:地)?\s*(?:更|高于|低于|优于|好于|差于|领先|胜出|落后|不如))|统计(?:学)?(?:上的)?(?:意义|差异)"
+                         r"|95\s*%\s*(?:的\s*)?(?:confidence|置信)|置信(?:水平|度)"
                          r"|(?<![A-Za-z])(?:significantly|significance|(?:(?:is|was|were|are|be|been|not|n't|statistically)\s+)"
                          r"significant|significant(?=\s*(?:differences?|lifts?|uplifts?|gaps?|leads?|winner|effects?|results?|"
                          r"at\b|[(,.;:]|$)))", re.I)
@@ -2016,6 +2018,8 @@ class _Parser:
     def from_to(self, key, n1: _Num, n2: _Num, direction, a, b, label=None) -> None:
         if not self._units(key, n1, n2):
             return
+        if self.variants_compared and not _MONTH_RE.search(self.text, self.s0, self.s1):
+            return  # "from 素材A to 素材B (1.00% → 1.40%)": one variant to the other, not a month to the next
         named1, m1 = self.explicit_month(n1)
         named2, m2 = self.explicit_month(n2, n1.end)
         if (named1 and m1 != "previous") or (named2 and m2 != "current"):

@@ -110,4 +110,25 @@ CORPUS: list[dict] = [
     _e(EN, "Variant B is significantly ahead on CPA.", "ok", "CPA is not tested"),
     _e(EN, "The new creative won significantly.", "ok", "no variant named"),
     _e(EN, "We'll check whether Variant B is significantly better.", "ok", "a plan"),
+    # ---- written after the checker passed everything above, in phrasings it had not seen: its first
+    # run judged 16 of 18 right (missed "won … at 95% confidence"; a false alarm on "from 素材A to
+    # 素材B (1.00% → 1.40%)" read as a change over the month); both kinds fixed since
+    _e(ZH, "素材B 的点击率为 1.40%，显著优于素材A 的 1.00%。", "ok"),
+    _e(ZH, "素材B 的点击率比素材A 显著提升了 0.4 个百分点。", "ok"),
+    _e(ZH, "素材B 胜出，点击率 1.40% 对 1.00%，p<0.001。", "ok"),
+    _e(ZH, "素材B 胜出，转化率 5.12% 对 5.00%，差异显著。", "wrong", "CVR p ≈ 0.82"),
+    _e(ZH, "两个素材（素材A、素材B）的转化率没有统计学差异。", "ok"),
+    _e(ZH, "素材A、素材B 点击率差异具有统计学意义。", "ok"),
+    _e(ZH, "Video B 在点击率上略高于 Video A，但未达到显著水平。", "ok"),
+    _e(ZH, "Video B 在转化率上显著领先 Video A。", "wrong", "Video A is ahead"),
+    _e(ZH, "品牌-Variant B 的转化率 4.23%，较品牌-Variant A 的 4.00% 显著提高。", "wrong", "p ≈ 0.84"),
+    _e(ZH, "素材B 的点击率 1.40%，素材A 1.00%，B 显著更好。", "ok"),
+    _e(ZH, "Video A 的点击率 2.10%。", "wrong", "2.00%"),
+    _e(ZH, "品牌-Variant B 的 CTR 显著更高（1.23% vs 1.20%）。", "wrong", "p ≈ 0.665"),
+    _e(EN, "The lift in CTR from 素材A to 素材B (1.00% → 1.40%) is statistically significant.", "ok"),
+    _e(EN, "素材B beat 素材A on CTR with p < 0.001, but CVR was a wash (p = 0.82).", "ok"),
+    _e(EN, "Variant B won the CTR test against Variant A at 95% confidence.", "wrong", "p ≈ 0.665"),
+    _e(EN, "There was no significant difference in CVR between Video A and Video B.", "wrong", "p < 0.001"),
+    _e(EN, "Video A's 10.00% CVR was significantly above Video B's 5.98%.", "ok"),
+    _e(EN, "Video B CTR 2.05%, Video A 2.00%; no significant difference.", "ok"),
 ]
