@@ -30,11 +30,14 @@ def _chosen(reports: list[Report], wanted: str | None, where: str) -> list[Repor
 
 def check(settings: Settings, args, *, kit=None, out=None) -> int:
     """Every API source asked what it can see: account, currency, time zone, campaigns. Secrets
-    are never printed; nothing is stored (tokens minted here stay in memory)."""
+    are never printed; nothing is stored (tokens minted here stay in memory), except the rotated
+    tokens of 巨量引擎 and 腾讯广告, which must be kept for the bot."""
     out = out or sys.stdout
     from bot.cli import CliError
+    from bot.sources import client_class
     from bot.sources.base import ApiError
     from bot.sources.pulling import ApiKit
+    from storage.db import open_db
 
     kit = kit or ApiKit()
     reports = _chosen(load_config(settings.config_path, must_exist=True), args.report, settings.config_path)
@@ -42,6 +45,7 @@ def check(settings: Settings, args, *, kit=None, out=None) -> int:
         raise CliError(f"no report in {settings.config_path} has [[reports.metrics]] sources")
     failed = 0
     now = datetime.now().astimezone()
+    db = None
     for report in reports:
         for source in report.metrics:
             head = f"{report.id}  {source.label}"
@@ -50,7 +54,11 @@ def check(settings: Settings, args, *, kit=None, out=None) -> int:
                 print(f"{head}  ({kind}: read by `feedsum pull`, nothing to sign in to)", file=out)
                 continue
             try:
-                account = kit.client(None, report, source, now).check()
+                if getattr(client_class(source.api), "rotates_tokens", False) and db is None:
+                    # A platform that replaces its refresh token at each refresh: the new one must be
+                    # kept (encrypted) where the bot finds it, or the next pull could not sign in.
+                    db = open_db(settings.db_path)
+                account = kit.client(db, report, source, now).check()
             except ApiError as exc:
                 failed += 1
                 print(f"{head}  FAILED  {exc}", file=out)

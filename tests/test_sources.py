@@ -84,10 +84,13 @@ def test_api_source_config_names_file_key_and_problem(change, key, words):
     assert err.value.key == f"reports[0].{key}" and words in err.value.problem and err.value.file == "feedsum.toml"
 
 
-def test_platforms_not_built_yet_are_refused_by_name_and_currency_rates_need_a_currency():
+def test_platforms_not_built_yet_are_refused_by_name_and_currency_rates_need_a_currency(monkeypatch):
+    from bot.sources import PLATFORMS
+
+    monkeypatch.setitem(PLATFORMS, "snapchat", None)  # named, not built yet
     with pytest.raises(ConfigError) as err:
-        report_with({"api": "tiktok", "account": "1", "credentials": "env:TT"})
-    assert "not supported by this version" in err.value.problem and "google-ads, meta" in err.value.problem
+        report_with({"api": "snapchat", "account": "1", "credentials": "env:TT"})
+    assert "not supported by this version" in err.value.problem and "google-ads, meta, tiktok" in err.value.problem
     with pytest.raises(ConfigError) as err:
         report_with(currency_rates={"USD": 7.1})
     assert err.value.key == "reports[0].currency"

@@ -14,15 +14,18 @@ import re
 PLATFORMS: dict[str, str | None] = {
     "google-ads": "bot.sources.google_ads:GoogleAds",
     "meta": "bot.sources.meta:Meta",
-    "tiktok": None,
-    "oceanengine": None,
-    "tencent": None,
+    "tiktok": "bot.sources.tiktok:TikTok",
+    "oceanengine": "bot.sources.oceanengine:OceanEngine",
+    "tencent": "bot.sources.tencent:Tencent",
 }
 
 # What an account id looks like on each platform (checked when the config is read).
 ACCOUNT_IDS: dict[str, tuple[re.Pattern, str]] = {
     "google-ads": (re.compile(r"^\d{3}-?\d{3}-?\d{4}$"), 'a customer id like "123-456-7890"'),
     "meta": (re.compile(r"^(act_)?\d{1,20}$"), 'an ad account id like "act_1234567890" or "1234567890"'),
+    "tiktok": (re.compile(r"^\d{1,20}$"), 'an advertiser id like "7012345678901234567"'),
+    "oceanengine": (re.compile(r"^\d{1,20}$"), 'an advertiser id (digits) like "1760312345678901"'),
+    "tencent": (re.compile(r"^\d{1,20}$"), 'an account id (digits) like "25610"'),
 }
 
 

@@ -119,6 +119,11 @@ class Client:
         """The auth headers of a call; `force`: the token was refused, get a new one now."""
         raise NotImplementedError
 
+    def auth_params(self) -> dict[str, str]:
+        """Query parameters that sign a call, for platforms that take the token in the URL (腾讯广告);
+        asked after `authorize` at every attempt."""
+        return {}
+
     def judge(self, resp: requests.Response, what: str) -> Verdict:
         raise NotImplementedError
 
@@ -145,8 +150,9 @@ class Client:
         refreshed = False
         for attempt in range(MAX_ATTEMPTS):
             sent = {**(self.authorize() if auth else {}), **(headers or {})}
+            query = {**(params or {}), **self.auth_params()} if auth else params
             try:
-                resp = self.session.request(method, url, params=params, json=json, data=data, headers=sent,
+                resp = self.session.request(method, url, params=query, json=json, data=data, headers=sent,
                                             timeout=self.ctx.timeout, allow_redirects=False)
             except (requests.ConnectionError, requests.Timeout) as exc:
                 self.pause(self.backoff * 2 ** attempt, f"{what}: no answer ({type(exc).__name__})")
