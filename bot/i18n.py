@@ -435,8 +435,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "demo.posted": {"zh-CN": "3. 已汇总发布：1 条频道消息 + {replies} 条话题回复",
                     "en": "3. compiled and posted: 1 channel message + {replies} thread replies"},
     "demo.wrote": {"zh-CN": "已写出 {files}", "en": "Wrote {files}"},
-    "demo.builder": {"zh-CN": "在 Block Kit Builder 中预览频道消息：\n{link}",
-                     "en": "Preview the channel message in Block Kit Builder:\n{link}"},
+    "demo.builder": {"zh-CN": "在 Block Kit Builder 中预览这 {n} 条消息（频道消息 #0 与各条话题回复，每条一个链接）：",
+                     "en": "Preview the {n} messages in Block Kit Builder (the channel message #0 and each thread reply, one link each):"},
     "home.more": {"zh-CN": "……还有 {n} 项，见 `/feedsum status`。", "en": "…and {n} more; see `/feedsum status`."},
     # configured data sources: pulls, freshness, failures
     "data.as_of": {"zh-CN": "数据更新于 {when}", "en": "Data as of {when}"},
