@@ -2157,7 +2157,7 @@ def check_claims(
 
 def claim_data(report: KPIReport) -> ClaimData:
     """Slices and targets of a KPI report, in the form the checker reads them."""
-    from bot.kpi import KPI_KEYS, clean_number, kpi_table
+    from bot.kpi import KPI_KEYS, clean_number
 
     def rows(frame, kind: str, name_of) -> dict[Part, KPIs]:
         out: dict[Part, KPIs] = {}

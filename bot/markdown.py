@@ -81,7 +81,7 @@ def _as_posted(text: str) -> str:
         if bullet:
             line = bullet.group(1) + "- " + line[bullet.end():]
         kind = "item" if _ITEM.match(line) else "quote" if _QUOTE.match(line) else "text"
-        if prev != "blank" and (prev != kind or kind == "item" and prev != "item"):
+        if prev != "blank" and prev != kind:
             out.append("")  # a list or quote starts or ends here: not a continuation of the last line
         elif prev == kind and kind != "item":
             out[-1] += "  "  # the next line of a paragraph or quote: a hard line break
