@@ -903,6 +903,7 @@ class _World:
         self.names: list[tuple[str, Part | None, set[int], set[int]]] = []
         self.platform_campaigns: dict[str, set[str]] = {}
         self.days: dict[str, str] = {}  # YYYY-MM-DD -> "current" | "previous"
+        self.written: set[str] = set()  # the parts' names as written in the data
         seen: set[str] = set()
         written = _fold(text).lower().translate(_SEPARATORS_GONE)
         if data:
@@ -928,6 +929,16 @@ class _World:
             return
         seen.add(norm)
         self.names.append((norm, part, starts, ends))
+        if part is not None:
+            self.written.add(_fold(name))
+
+    def without_names(self, sentence: str) -> str:
+        """The sentence with the data's names blanked out: "双十一预热-短视频A" names a campaign, not
+        the Singles' Day stretch of the month that the skip words look for."""
+        for name in self.written:
+            if name in sentence:
+                sentence = sentence.replace(name, " " * len(name))
+        return sentence
 
     # --- months -----------------------------------------------------------------------------
 
@@ -1105,11 +1116,12 @@ class _Parser:
                 self.para_future = self.future
                 self.para_variants = []
             prev_end = s_end
-            if _FUTURE_RE.search(text, s_start, s_end):
+            own = self.world.without_names(text[s_start:s_end])  # its own words, not the data's names
+            if _FUTURE_RE.search(own):
                 self.para_future = True  # a plan: the rest of the paragraph is next month's too
-            if self.para_future and not (_NOW_RE.search(text, s_start, s_end) or _MONTH_RE.search(text, s_start, s_end)):
+            if self.para_future and not (_NOW_RE.search(own) or _MONTH_RE.search(own)):
                 continue
-            if skip_re.search(text, s_start, s_end):
+            if skip_re.search(own):
                 continue
             self.s0, self.s1 = s_start, s_end
             self.parens = _paren_spans(text, s_start, s_end)

@@ -37,6 +37,7 @@ def md_inline(text: str) -> str:
 def md_block(text: str) -> str:
     """Section text as written, minus what would change the document around it, laid out the way
     Slack shows it (see `_as_posted`)."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = text.replace("\\", "\\\\").replace("&", "&amp;").replace("<", "&lt;")
     text = text.replace("[", "\\[").replace("]", "\\]")
     text = _HEADING.sub(r"\1\\\2", text)

@@ -554,3 +554,22 @@ def test_an_inserted_comparison_of_campaigns_passes_its_own_check(world, locale)
         checks = world.check(text)
         assert not [c.message(locale) for c in checks if c.ok is False], text
         assert sum(c.claim.kind == "significance" for c in checks) >= 2, text
+
+
+def test_a_name_holding_a_skip_word_is_still_a_name():
+    """"双十一预热-短视频A" is a campaign, not the Singles' Day stretch of the month (never checked)."""
+    import pandas as pd
+
+    from bot.claims import check_report
+    from bot.kpi import build_report
+
+    rows = pd.DataFrame([{"date": pd.Timestamp(2026, 11, d), "platform": "巨量引擎", "account": None, "campaign": name,
+                          "ad_group": None, "impressions": 10_000, "clicks": clicks, "conversions": 5, "spend": 100.0,
+                          "revenue": None}
+                         for d in (1, 2) for name, clicks in (("双十一预热-短视频A", 100), ("双十一预热-短视频B", 150))])
+    report = build_report("2026-11", rows, None)
+    assert [c.ok for c in check_report("双十一预热-短视频A 点击率 1.00%。", report)] == [True]
+    assert [c.ok for c in check_report("双十一预热-短视频B 点击率 1.00%。", report)] == [False]
+    assert check_report("双十一期间点击率 1.00%。", report) == []  # the stretch of days still isn't
+    [sig] = check_report("双十一预热-短视频B 的点击率显著高于双十一预热-短视频A。", report)
+    assert sig.ok is True and sig.claim.kind == "significance"
