@@ -1849,15 +1849,13 @@ class _Parser:
                 pm = _P_RE.search(sub)
                 if pm is None:
                     continue
-                op, v = pm.group("op"), float(pm.group("v"))
-                if op in "<＜≤" and v <= 0.05:
-                    negated = False  # "p < 0.05"
-                elif (op in ">＞≥" and v >= 0.05) or (op not in "<＜≤>＞≥" and v >= 0.05):
+                below, above, v = pm.group("op") in "<＜≤", pm.group("op") in ">＞≥", float(pm.group("v"))
+                if below and v <= 0.05 or not (below or above) and v < 0.05:
+                    negated = False  # "p < 0.05", "p = 0.003"
+                elif not below and v >= 0.05:
                     negated = True  # "p > 0.05", "p = 0.23"
-                elif op not in "<＜≤>＞≥":
-                    negated = False  # "p = 0.003"
                 else:
-                    continue
+                    continue  # "p < 0.2", "p > 0.01": which side of 0.05?
 
             def role(x: int, end: int) -> bool:
                 """Compared with, not the subject: "高于 A", "than A", or "素材A/B 测试" (the pair)."""
@@ -1882,13 +1880,14 @@ class _Parser:
             objects = list(dict.fromkeys(objects))
             if not objects:
                 continue  # "素材B 上线后点击率显著提升": a change over time, not a comparison
-            keys = [k for _, _, k in self.kpi_mentions(a, b)] or [k for _, _, k in self.kpi_mentions(s0, a)]
+            own = [k for _, _, k in self.kpi_mentions(a, b)]
+            keys = own or [k for _, _, k in self.kpi_mentions(start, a)]
             tested = list(dict.fromkeys(k for k in keys if k in ("ctr", "cvr")))
             if keys and not tested:
                 continue  # CPA, spend…: not what the test compares
-            inside_keys = any(True for _ in self.kpi_mentions(a, b))
-            readings = tested if inside_keys or len(tested) == 1 else [""]
-            for kpi in readings or [""]:
+            # the clause's own rates each; one named before it; several before it, or none: either
+            readings = tested if own or len(tested) == 1 else [""]
+            for kpi in readings:
                 self.claims.append(Claim(
                     kpi=kpi, kind="significance", value=0.0 if negated else 1.0, previous=None, direction=direction,
                     span=(a, b), text=quote, variants=(subject, *objects), among=among,
