@@ -1,25 +1,38 @@
-"""A fan-out of ~1,000 prompts through Slack rate limiting, against its floor.
+"""Prompt fan-outs against a fake Web API that enforces Slack's published rate limits, each
+measured against its floor: the time those limits themselves require.
 
-    python benchmarks/bench_fanout.py                       # 143 owners x 7 sections = 1,001 prompts
-    python benchmarks/bench_fanout.py --owners 14 --every 25   # ~100 prompts, quick
+    python benchmarks/bench_fanout.py                     # both scenarios, without and with 429s
+    python benchmarks/bench_fanout.py --scenario one      # 1 workspace: 143 owners x 7 sections
+    python benchmarks/bench_fanout.py --scenario many     # 100 workspaces x 10 owners x 5 sections
+    python benchmarks/bench_fanout.py --scenario one --owners 20 --speed 10   # quick
 
-Two runs of `Feedsum.open` on fresh databases and fake Web APIs (real HTTP, slack_sdk WebClient
-with feedsum's RateLimitErrorRetryHandler(max_retry_count=5)):
+A whole feedsum (the same app as production: outbox, rate limiter, pacer; OAuth installations
+for the many-workspace scenario, each with its own bot token) runs one scheduler pass (`tick`)
+at the open instant, against bot/fake_slack.py enforcing, per workspace and per channel, the
+limits handlers/ratelimit.py paces to (its own token buckets, not the app's code). With
+`--inject-every N` the fake also answers every Nth call of a method in a workspace that the
+limits let through with 429 and `Retry-After: R`, and holds that method there for R.
 
-1. no faults: T0 = the fan-out's own time;
-2. every Nth write call (chat.postMessage, conversations.open, …) answers HTTP 429 with
-   `Retry-After: R`: T = total time.
+Time is scaled so that a run takes a minute or two: `--speed S` makes every limit S times higher
+(and a Retry-After S times shorter) in both the fake and the app. The defaults keep the machine's
+own work small next to the limits: S = 2 for one workspace (floor ≈ 97 s), S = 0.1 for 100
+workspaces (floor ≈ 80 s; at S = 1 that fan-out needs ~700 calls a second, more than this
+2-core machine serves through a Python fake in the same process).
 
-Floor: the fan-out is sequential and every 429 must be waited out before that call can be made
-again, so no client can do better than  T_floor = T0 + N429 x R  (N429 = 429s answered, counted
-by the fake). Reported: T / T_floor, and exactly-once (distinct ledger keys in Slack = messages
-in Slack = prompts). slack_sdk's handler sleeps R + random.random() (jitter in [0, 1) s), so the
-expected ratio is about (T0 + 1.5 N429 R') / (T0 + N429 R) with R'=R+0.5 on average.
+The floor is computed from the limits: for each bucket, the earliest times its calls can go
+(its burst at once, then its rate; with injected 429s, every Nth call that passes waits out
+Retry-After while the bucket refills), assuming no time for anything else. A workspace needs at
+least max(its chat.postMessage calls through the workspace bucket, its last conversations.open
+plus that person's prompts through one DM channel's bucket); workspaces have separate limits, so
+the floor of many is that of the slowest. Exactly once: every prompt's ledger key is in Slack
+once (distinct keys = messages = prompts), the ledger says done for each, and each DM was opened
+once.
 """
 
 from __future__ import annotations
 
 import argparse
+import collections
 import json
 import logging
 import sys
@@ -31,56 +44,143 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.slack_harness import ADMIN, CONFIG, Clock, Harness  # noqa: E402
+from bot.runner import tick  # noqa: E402
+from handlers import ratelimit  # noqa: E402
+from handlers.ratelimit import Limits  # noqa: E402
+from storage import repo  # noqa: E402
+from tests.rate_limits import install, published  # noqa: E402
+from tests.slack_harness import CONFIG, Clock, Harness  # noqa: E402
 
-WRITES = {"chat.postMessage", "chat.update", "conversations.open", "views.open", "views.publish",
-          "chat.postEphemeral", "reactions.add"}
+SH = ZoneInfo("Asia/Shanghai")
+OPEN = datetime(2026, 11, 26, 10, 0, 30, tzinfo=SH)  # the scheduled open of 2026-11
+PERIOD = "2026-11"
+SECTIONS = [s["key"] for s in CONFIG["reports"][0]["sections"]]
 
 
-def config(owners: int) -> dict:
-    c = json.loads(json.dumps(CONFIG))
-    ids = [f"U0F{i:06d}" for i in range(owners)]
-    for sec in c["reports"][0]["sections"]:
-        sec["owners"] = ids
-    return c
+def report(team: str | None, index: int, owners: int, sections: int) -> dict:
+    tag = f"{index:03d}"
+    people = [f"U{tag}X{i:04d}" for i in range(owners)]  # distinct per workspace: DM ids too
+    r = {"id": f"ads-{tag}", "name": f"投放组 {tag}", "channel": f"C0R{tag}", "admins": [f"U{tag}ADMIN"],
+         "timezone": "Asia/Shanghai", "locale": "zh-CN", "calendar": "CN",
+         "sections": [{"key": k, "owners": people} for k in SECTIONS[:sections]]}
+    if team:
+        r["team_id"] = team
+    return r
 
 
-def run(owners: int, every: int, retry_after: int) -> dict:
-    clock = Clock(datetime(2026, 11, 26, 10, tzinfo=ZoneInfo("Asia/Shanghai")))
-    h = Harness(Path(tempfile.mkdtemp(prefix="bench-fanout-")), clock, config=config(owners))
+# --- the floor -------------------------------------------------------------------------------
+
+def bucket_times(n: int, per_minute: float, burst: float, speed: float, inject_every: int = 0,
+                 retry_after: float = 0.0) -> list[float]:
+    """The earliest times n calls can get through one bucket (real seconds from the start)."""
+    rate = per_minute * speed / 60.0
+    level, t, passed, out = float(burst), 0.0, 0, []
+    while len(out) < n:
+        if level < 1:
+            t += (1 - level) / rate
+            level = 1.0
+        passed += 1
+        if inject_every and passed % inject_every == 0:
+            pause = retry_after / speed
+            t += pause
+            level = min(burst, level + pause * rate)
+            continue
+        level -= 1
+        out.append(t)
+    return out
+
+
+def floor_seconds(owners: int, sections: int, speed: float, inject_every: int, retry_after: float) -> dict:
+    post_per_minute, post_burst = ratelimit.POST_WORKSPACE
+    tier = ratelimit.METHOD_TIER["conversations.open"]
+    posts = bucket_times(owners * sections, post_per_minute, post_burst, speed, inject_every, retry_after)
+    opens = bucket_times(owners, ratelimit.TIER_PER_MINUTE[tier], ratelimit.TIER_BURST[tier], speed,
+                         inject_every, retry_after)
+    one_channel = bucket_times(sections, *ratelimit.POST_CHANNEL, speed)
+    parts = {"chat.postMessage per workspace": posts[-1], "last DM opened + its prompts": opens[-1] + one_channel[-1]}
+    return {"floor": max(parts.values()), "parts": parts}
+
+
+# --- a run -----------------------------------------------------------------------------------
+
+def run(scenario: str, *, workspaces: int, owners: int, sections: int, speed: float, inject_every: int,
+        retry_after: int) -> dict:
+    clock = Clock(datetime(2026, 11, 26, 10, tzinfo=SH))
+    if scenario == "one":
+        teams = [None]
+        env = None
+    else:
+        teams = [f"T0WS{i:04d}" for i in range(workspaces)]
+        env = {"SLACK_CLIENT_ID": "111.222", "SLACK_CLIENT_SECRET": "shh"}
+    config = {"reports": [report(team, i, owners, sections) for i, team in enumerate(teams)]}
+    h = Harness(Path(tempfile.mkdtemp(prefix="bench-fanout-")), clock, config=config, env=env,
+                limits=Limits(speed=speed))
     try:
-        report = h.core.report(h.fake.team_id, "feed-ads")
-        h.fake.faults.rate_limit_every = every
-        h.fake.faults.retry_after = retry_after
+        for team in teams:
+            if team:
+                install(h, team)
+        teams = [team or h.fake.team_id for team in teams]
+        h.fake.enforce(published(speed, inject_every=inject_every, retry_after=retry_after))
         t0 = time.monotonic()
-        result = h.core.open(report, "2026-11", ADMIN, clock())
+        lines = tick(h.core, OPEN)
         elapsed = time.monotonic() - t0
-        calls = h.fake.calls
-        n429 = sum(1 for i, c in enumerate(calls) if every and (i + 1) % every == 0 and c.method in WRITES)
-        keys = [m["metadata"]["event_payload"]["key"] for m in h.fake.posted() if m.get("metadata")]
-        return {"prompts": owners * len(report.sections), "sent": result.sent, "failed": result.failed,
-                "messages": len(h.fake.posted()), "distinct_keys": len(set(keys)), "n429": n429,
-                "calls": len(calls), "seconds": elapsed}
+        prompts = len(teams) * owners * sections
+        posted = h.fake.posted()
+        keys = [m["metadata"]["event_payload"]["key"] for m in posted if m.get("metadata")]
+        done = sum(e["state"] == "done" for i, team in enumerate(teams)
+                   for e in repo.ledger_entries(h.db, team, f"ads-{i:03d}", PERIOD) if e["action"] == "prompt")
+        limited = collections.Counter(why for _, _, why in h.fake.limited)
+        opens = len(h.fake.calls_to("conversations.open")) - sum(1 for _, m, _ in h.fake.limited
+                                                                  if m == "conversations.open")
+        floor = floor_seconds(owners, sections, speed, inject_every, retry_after)
+        return {"scenario": scenario, "workspaces": len(teams), "prompts": prompts, "messages": len(posted),
+                "distinct_keys": len(set(keys)), "ledger_done": done, "dm_opens": len(teams) * owners,
+                "dm_opened": opens, "injected": limited["injected"], "limit_429": limited["limit"],
+                "paused_429": limited["paused"], "ticked": sum(line.startswith("done:") for line in lines),
+                "seconds": elapsed, "floor": floor["floor"], "floor_parts": floor["parts"],
+                "ratio": elapsed / floor["floor"], "speed": speed, "inject_every": inject_every}
     finally:
         h.close()
 
 
+def show(r: dict) -> str:
+    ok = r["messages"] == r["distinct_keys"] == r["ledger_done"] == r["prompts"] and r["dm_opened"] == r["dm_opens"]
+    faults = f"429 every {r['inject_every']}th" if r["inject_every"] else "no injected 429s"
+    return (f"{r['scenario']:4} {r['workspaces']:3} ws  {faults:18} speed {r['speed']:<4} prompts {r['prompts']:5}  "
+            f"in Slack {r['messages']:5} distinct {r['distinct_keys']:5} done {r['ledger_done']:5}  "
+            f"DMs opened {r['dm_opened']}/{r['dm_opens']}  429s: injected {r['injected']}, "
+            f"over a limit {r['limit_429']}, during a pause {r['paused_429']}  "
+            f"time {r['seconds']:.1f} s  floor {r['floor']:.1f} s  ratio {r['ratio']:.3f}  "
+            f"{'exactly once' if ok else 'NOT EXACTLY ONCE'}")
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--owners", type=int, default=143, help="owners of each of the 7 sections")
-    ap.add_argument("--every", type=int, default=10, help="every Nth write call answers 429")
-    ap.add_argument("--retry-after", type=int, default=1)
+    ap.add_argument("--scenario", choices=("one", "many", "both"), default="both")
+    ap.add_argument("--workspaces", type=int, default=100, help="workspaces in the 'many' scenario")
+    ap.add_argument("--owners", type=int, help="owners per report (default 143 for one, 10 for many)")
+    ap.add_argument("--sections", type=int, help="sections per report (default 7 for one, 5 for many)")
+    ap.add_argument("--speed", type=float, help="time scale of the limits (default 2 for one, 0.1 for many)")
+    ap.add_argument("--inject-every", type=int, default=10, help="every Nth call that passes answers 429")
+    ap.add_argument("--retry-after", type=int, default=1, help="Retry-After of an injected 429 (Slack seconds)")
+    ap.add_argument("--only", choices=("clean", "faults"), help="run only without or only with injected 429s")
+    ap.add_argument("--json", action="store_true", help="print the results as JSON too")
     args = ap.parse_args(argv)
     logging.disable(logging.WARNING)
-    clean = run(args.owners, 0, args.retry_after)
-    faulty = run(args.owners, args.every, args.retry_after)
-    floor = clean["seconds"] + faulty["n429"] * args.retry_after
-    for name, r in (("no faults", clean), (f"429 every {args.every}th write", faulty)):
-        print(f"{name:24} prompts={r['prompts']} sent={r['sent']} failed={r['failed']} messages={r['messages']} "
-              f"distinct={r['distinct_keys']} 429s={r['n429']} calls={r['calls']} time={r['seconds']:.1f} s")
-    ok = faulty["messages"] == faulty["distinct_keys"] == faulty["prompts"] == faulty["sent"]
-    print(f"floor = T0 {clean['seconds']:.1f} s + {faulty['n429']} x {args.retry_after} s = {floor:.1f} s; "
-          f"measured {faulty['seconds']:.1f} s; ratio {faulty['seconds'] / floor:.2f}; exactly once: {ok}")
+    defaults = {"one": (143, 7, 2.0), "many": (10, 5, 0.1)}
+    results, ok = [], True
+    for scenario in (("one", "many") if args.scenario == "both" else (args.scenario,)):
+        owners, sections, speed = defaults[scenario]
+        for inject in ((0,) if args.only == "clean" else (args.inject_every,) if args.only == "faults"
+                       else (0, args.inject_every)):
+            r = run(scenario, workspaces=args.workspaces, owners=args.owners or owners,
+                    sections=args.sections or sections, speed=args.speed or speed, inject_every=inject,
+                    retry_after=args.retry_after)
+            print(show(r), flush=True)
+            results.append(r)
+            ok &= r["messages"] == r["distinct_keys"] == r["ledger_done"] == r["prompts"]
+    if args.json:
+        print(json.dumps(results, indent=2))
     return 0 if ok else 1
 
 

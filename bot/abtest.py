@@ -408,26 +408,30 @@ def _markers(name: str) -> list[tuple[str, str, str]]:
     return out
 
 
+def families(keys: list[VariantKey]) -> dict[tuple, dict[str, VariantKey]]:
+    """Variants whose names differ only by a variant marker, among campaigns of one platform or
+    ad groups of one campaign: {(scope, kind, stem): {marker value: key}} ("a"/"b" for letters,
+    "1"/"2" for numbers, "0"/"1" for control/treatment), two or more members each. The first key
+    with a value wins, so list the likeliest first."""
+    groups: dict[tuple, dict[str, VariantKey]] = {}
+    for k in keys:
+        scope = (k.level, k.platform, k.campaign if k.level == "ad_group" else "")
+        for kind, value, stem in _markers(k.name):
+            groups.setdefault((scope, kind, stem), {}).setdefault(value, k)
+    return {g: members for g, members in groups.items() if len(members) >= 2}
+
+
 def propose(variants: list[VariantFigures], limit: int = MAX_PROPOSALS) -> list[tuple[VariantKey, ...]]:
     """Groups of variants whose names differ only by a variant marker (素材A/素材B, v1/v2,
     版本一/版本二, Variant A/Variant B, 对照组/实验组), among campaigns of one platform or ad
     groups of one campaign; the groups with most impressions first. Variants without impressions
     are left out (nothing to compare)."""
-    groups: dict[tuple, dict[str, VariantFigures]] = {}
-    for f in variants:
-        if not f.impressions:
-            continue
-        k = f.key
-        scope = (k.level, k.platform, k.campaign if k.level == "ad_group" else "")
-        for kind, value, stem in _markers(k.name):
-            groups.setdefault((scope, kind, stem), {}).setdefault(value, f)
+    shown = {f.key: f for f in variants if f.impressions}
     found: dict[frozenset, tuple[float, tuple[VariantKey, ...]]] = {}
-    for members in groups.values():
-        if len(members) < 2:
-            continue
+    for (_scope, _kind, _stem), members in families(list(shown)).items():
         chosen = [members[v] for v in sorted(members, key=lambda v: (len(v), v))][:MAX_VARIANTS]
-        keys = tuple(f.key for f in chosen)
-        volume = sum(f.impressions or 0 for f in chosen)
+        keys = tuple(chosen)
+        volume = sum(shown[k].impressions or 0 for k in chosen)
         ident = frozenset(keys)
         if ident not in found or volume > found[ident][0]:
             found[ident] = (volume, keys)

@@ -143,6 +143,8 @@ _SKIP_WORDS = (
     # costs that are not ad spend
     "production", "agency", "salary", "salaries", "labor", "labour", "制作费", "人力成本", "服务费", "代理费",
     "日预算", "daily budget",
+    # how much more data an A/B test needs: a count of trials to come, not one that happened
+    "检验把握", "才能判定", "样本量", "统计功效", "sample size", "statistical power",
     "周末", "工作日", "上旬", "中旬", "下旬", "月初", "月中", "月底", "月末", "上半月", "下半月", "前半月",
     "后半月", "前两周", "后两周", "前三周", "最后一周", "首周", "本周", "上周", "大促", "618", "双12", "黑五",
     "Black Friday",
@@ -226,6 +228,7 @@ _ALIAS_RE = re.compile(_alt(a for aliases in _PLATFORM_ALIASES.values() for a in
 _GENERIC_FRAGMENTS = {"广告", "推广", "投放", "营销", "信息流", "计划", "活动", "效果", "平台", "账户", "转化", "campaign",
                       "ads", "ad"}
 _NAME_SEPARATORS = " \t-_–—·•/|()（）[]【】「」《》<>'\"‘’“”.,:：+&"
+_SEPARATORS_GONE = str.maketrans("", "", _NAME_SEPARATORS + "\n\r\f\v\u3000\xa0")
 
 # Comparisons with some other figure (a target, a threshold): the number is not the KPI's.
 _BLOCK_RE = re.compile(
@@ -283,6 +286,58 @@ _QUALIFIER_RE = re.compile(
     r"最高|最低|峰值|日均|平均每天|每日|每天|周均|(?<![A-Za-z])(?:peak|peaked|highest|lowest|max|min|daily|per day|a day)(?![A-Za-z])",
     re.I,
 )
+
+# A/B tests: "素材B 的点击率显著高于素材A", "the difference is not significant".
+_SIG_NEUTRAL_RE = re.compile(r"显著性(?:检验|水平)|显著水平|(?<![A-Za-z])(?:significance (?:level|test)|tests? (?:of|for) "
+                             r"significance)(?![A-Za-z])", re.I)
+_SIG_NEG_RE = re.compile(
+    r"(?:不|没有?|并不|并无|无|未|不具有?|不够|谈不上)\s*(?:达到|呈现|表现出|出现|产生|体现出?)?\s*(?:统计(?:学)?上?的?)?\s*显著"
+    r"|(?:不|没有?|并无|无)\s*(?:显著的?)?统计(?:学)?(?:上的)?(?:意义|差异)"
+    r"|(?<![A-Za-z])(?:in|non-?)significan\w*"
+    r"|(?:(?<![A-Za-z])(?:not|never|no|without)|n't)\s+(?:[A-Za-z.]+\s+){0,2}?significan\w*"
+    r"|(?<![A-Za-z])(?:not|n't|never|fail(?:ed|s)? to|did not|didn't)\s+(?:reach|achieve|hit)\s+(?:statistical\s+)?significance",
+    re.I)
+# ("a significant share of spend" is a large share: only a difference, lift or lead is a test's result)
+_SIG_POS_RE = re.compile(r"显著|明显(?=\s*(?:地)?\s*(?:更|高于|低于|优于|好于|差于|领先|胜出|落后|不如))|统计(?:学)?(?:上的)?(?:意义|差异)"
+                         r"|95\s*%\s*(?:的\s*)?(?:confidence|置信)|置信(?:水平|度)"
+                         r"|(?<![A-Za-z])(?:significantly|significance|(?:(?:is|was|were|are|be|been|not|n't|statistically)\s+)"
+                         r"significant|significant(?=\s*(?:differences?|lifts?|uplifts?|gaps?|leads?|winner|effects?|results?|"
+                         r"at\b|[(,.;:]|$)))", re.I)
+# A p-value stated: "p < 0.05", "p 值为 0.23", "(p=0.003)": below 0.05 says significant, above not.
+_P_RE = re.compile(r"(?<![A-Za-z])[pP]\s*(?:值|-?values?)?\s*(?P<op>[<>=≤≥＜＞]|为|是|of|was|is)\s*(?P<v>0?\.\d+|1(?:\.0+)?)(?!\d)")
+# "差异", "difference": the sentence compares variants even when it names only one ("素材B 的差异显著")
+_DIFF_RE = re.compile(r"差异|差距|区别|(?<![A-Za-z])(?:differen\w*|gap|lead|lift|uplift|winner)(?![A-Za-z])", re.I)
+# Not a statement about the result: a question, a hedge, a test still running.
+_SIG_HEDGE_RE = re.compile(r"是否|有没有|接近显著|边缘显著|趋于显著|有待|待验证|尚待|[?？]|(?<![A-Za-z])(?:whether|marginal(?:ly)?|"
+                           r"borderline|approaching|nearly|almost|might|may|possibly|trend(?:ing)? towards?)(?![A-Za-z])",
+                           re.I)
+# Which way a comparison goes: the subject ahead ("高于", "outperformed") or behind ("低于", "trailed").
+_AHEAD_RE = re.compile(r"高于|优于|好于|胜过|胜于|超过|领先|胜出|跑赢|(?:显著|明显|更)\s*(?:地)?\s*(?:更)?\s*(?:高|好|优|多)(?!于)"
+                       r"|(?<![A-Za-z])(?:higher|better|outperform\w*|beat|beats|ahead|won|wins|greater|more|"
+                       r"exceed\w*|superior)(?![A-Za-z])", re.I)
+_BEHIND_RE = re.compile(r"低于|差于|不如|落后|输给|跑输|(?:显著|明显|更)\s*(?:地)?\s*(?:更)?\s*(?:低|差|少)(?!于)"
+                        r"|(?<![A-Za-z])(?:lower|worse|underperform\w*|behind|trail\w*|lost|fewer|less|inferior)(?![A-Za-z])",
+                        re.I)
+# "A/B 测试", "A/B/C": the name of the method, not variants.
+_AB_PAIR_RE = re.compile(r"(?<![A-Za-z0-9])[A-Ha-h](?:\s*/\s*[A-Ha-h])+(?![A-Za-z0-9])")
+# A variant named by its letter alone: "B 的点击率显著高于 A", "version B", "B 组".
+_LETTER_RE = re.compile(r"(?<![A-Za-z0-9])([A-H])(?![A-Za-z0-9])")
+# "A significant lift…": the article, not variant A
+_ARTICLE_RE = re.compile(r"A\s+(?:(?!(?:had|has|was|is|got|won|beat|beats|outperformed|showed|delivered|saw|drove|"
+                         r"performed|converted|did|came|led|leads|trailed|scored|reached)(?![A-Za-z]))[a-z]"
+                         r"|[A-Z]{2,5}s?\s+of(?![A-Za-z])|[+\-]?[¥$￥]?\d)")
+# "C 端", "A 股", "E-commerce": a letter that is not a variant
+_LETTER_NOT_RE = re.compile(r"\s*(?:端|股|轮|级|类|档|型|站|-[A-Za-z])")
+# a gap between two variants ("高 40%", "40% higher"), as opposed to a change over the month
+_COMPARATIVE_RE = re.compile(r"(?<![A-Za-z])(?:higher|lower|more|less|greater|smaller)(?![A-Za-z])|(?<![提升])[高低](?!于)")
+_CHANGE_VERB_RE = re.compile(r"提升|提高|增长|增加|上升|上涨|回升|下降|下滑|下跌|减少|降低|回落|(?<![A-Za-z])(?:rose|rise|rising|"
+                             r"increased?|grew|fell|dropped|declined|decreased|up|down|improved|jumped)(?![A-Za-z])", re.I)
+# Before a variant that is what the subject is compared with: "高于 A", "than A", "与 A 的差距".
+_OBJECT_BEFORE_RE = re.compile(r"(?:比|较|相比|相较|对比|高于|低于|优于|好于|差于|胜过|不如|超过|领先|落后|与|和|跟|同|及|、|对"
+                               r"|(?<![A-Za-z])(?:vs\.?|versus|than|over|against|between|and|with|from|beat|beats|"
+                               r"outperformed|outperforms|trailed|trails|(?:ahead|short) of|behind))\s*(?:the\s+|于\s*)?$", re.I)
+_SUBCLAUSE_RE = re.compile(r"[，；：:;]|,(?!\d{3}(?!\d))|——|—|–|\s-\s|但|然而|不过|(?<![A-Za-z])(?:but|whereas|while)(?![A-Za-z])",
+                            re.I)
 
 # Months and days.
 _EN_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
@@ -407,6 +462,9 @@ class ClaimData:
     # KPIs whose two months cover different rows (revenue from one platform only): the month
     # totals to compare like with like (bot/kpi.py), or None when no rows are comparable.
     like_for_like: Mapping[str, tuple[float | None, float | None] | None] = field(default_factory=dict)
+    # The month's campaigns and ad groups as A/B variants (AbData), for sentences that compare
+    # them ("素材B 的点击率显著高于素材A"); None without the month's rows.
+    ab: AbData | None = None
 
 
 @dataclass(frozen=True)
@@ -436,6 +494,10 @@ class Claim:
     bound: str | None = None  # value claims: "min" ("超过 39 万") or "max" ("50 元以内")
     relation: str | None = None  # target claims: "above" | "below" | "better" | "worse" | "met"
     approx: bool = False  # "约 40 万", "about ¥400k": one rounding step of slack
+    # significance claims: the variants compared (the subject first; `direction` "up": it leads
+    # them, "down": they lead it, None: they differ) and every variant the passage compares
+    variants: tuple[Part, ...] = ()
+    among: tuple[Part, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -450,12 +512,21 @@ class ClaimCheck:
     previous: float | None = None
     interpretation: str | None = None  # "relative" | "points" | "absolute" for change claims
     scope: Scope = Scope()
+    detail: object = None  # significance claims: (Comparison, metric) the verdict was read from
 
     def message(self, locale: str = "zh-CN") -> str:
         """One line for the user, e.g. “CTR 提升 12%”: the data gives +8.1% (2.10% → 2.27%)."""
         zh = _is_zh(locale)
         c = self.claim
         quote = f"“{c.text}”"
+        if c.kind == "significance" and self.detail is not None:
+            from bot.abtest_text import metric_verdict
+            from bot.i18n import t_plain
+
+            comparison, metric = self.detail
+            verdict = metric_verdict(getattr(comparison, metric), comparison, "zh-CN" if zh else "en")
+            loc = "zh-CN" if zh else "en"
+            return t_plain(loc, "claims.ab.ok" if self.ok else "claims.ab.wrong", quote=quote, verdict=verdict)
         if self.ok is None:
             why = {
                 "no_previous": ("没有上月数据", "no previous month to compare with"),
@@ -819,18 +890,22 @@ class _Ev:
     share: bool = False  # "达成率", "budget utilisation": the figure is actual / target
     cands: frozenset | None = None  # for a piece of a name: the parts whose names hold it
     framing: bool = False  # its clause has no figure ("10 月份，…", "In October, …"): it frames the rest
+    letter: bool = False  # a variant named by its letter alone ("B 的点击率…")
 
 
 class _World:
     """The names, months and days a sentence may refer to, from the data."""
 
-    def __init__(self, data: ClaimData | None, scope_names: Iterable[str]):
+    def __init__(self, data: ClaimData | None, scope_names: Iterable[str], text: str = ""):
         self.data = data
+        self.ab = data.ab if data else None
         self.period = data.period if data else None
         self.names: list[tuple[str, Part | None, set[int], set[int]]] = []
         self.platform_campaigns: dict[str, set[str]] = {}
         self.days: dict[str, str] = {}  # YYYY-MM-DD -> "current" | "previous"
+        self.written: set[str] = set()  # the parts' names as written in the data
         seen: set[str] = set()
+        written = _fold(text).lower().translate(_SEPARATORS_GONE)
         if data:
             for month, table in (("current", data.current), ("previous", data.previous)):
                 for kind, name in table:
@@ -838,6 +913,9 @@ class _World:
                         self.days.setdefault(name, month)
                         continue
                     self._name(name, (kind, name), seen)
+            if data.ab is not None:  # ad groups the text names (whole names only, see candidates)
+                for name in data.ab.group_names(written):
+                    self._name(name, ("ad_group", name), seen)
             for camp, plat in data.campaigns.items():
                 self.platform_campaigns.setdefault(plat, set()).add(camp)
         for s in scope_names:
@@ -851,6 +929,16 @@ class _World:
             return
         seen.add(norm)
         self.names.append((norm, part, starts, ends))
+        if part is not None:
+            self.written.add(_fold(name))
+
+    def without_names(self, sentence: str) -> str:
+        """The sentence with the data's names blanked out: "双十一预热-短视频A" names a campaign, not
+        the Singles' Day stretch of the month that the skip words look for."""
+        for name in self.written:
+            if name in sentence:
+                sentence = sentence.replace(name, " " * len(name))
+        return sentence
 
     # --- months -----------------------------------------------------------------------------
 
@@ -898,6 +986,8 @@ class _World:
             if norm == frag:
                 exact.append(part)
                 continue
+            if part is not None and part[0] == "ad_group":
+                continue  # ad groups are named in full: their names are short and generic ("素材A", "通投")
             i = norm.find(frag)
             while i >= 0:
                 if len(frag) >= 3 or i in starts or i + len(frag) in ends:
@@ -905,8 +995,8 @@ class _World:
                     break
                 i = norm.find(frag, i + 1)
         if exact:
-            plats = [p for p in exact if p and p[0] == "platform"]
-            return frozenset([plats[0] if plats else exact[0]])
+            rank = {"platform": 0, "campaign": 1}  # then ad groups: a campaign of the same name wins
+            return frozenset([min(exact, key=lambda p: rank.get(p[0], 2) if p else 1)])
         if not hits:
             return "skip"
         return frozenset(hits)
@@ -1003,6 +1093,9 @@ class _Parser:
         self.parens: list[tuple[int, int]] = []
         self.para_part: object = "none"  # "none" (nothing named), a Part, or None (unknown part)
         self.para_month: str | None | bool = False  # False: nothing named
+        self.para_variants: list[Part] = []  # campaigns and ad groups the paragraph has named
+        self.variants_compared = False  # the sentence names two or more campaigns or ad groups
+        self.last_sentence: tuple[int, int, list | None] = (0, 0, None)  # and the variants it named
 
     def snippet(self, a: int, b: int, label: str | None = None) -> str:
         s = self.original[a:b].strip(" ，,：:（()）")
@@ -1021,12 +1114,14 @@ class _Parser:
             if re.search(r"\n\s*\n", text[prev_end:s_start]):
                 self.para_part, self.para_month = "none", False  # a new paragraph
                 self.para_future = self.future
+                self.para_variants = []
             prev_end = s_end
-            if _FUTURE_RE.search(text, s_start, s_end):
+            own = self.world.without_names(text[s_start:s_end])  # its own words, not the data's names
+            if _FUTURE_RE.search(own):
                 self.para_future = True  # a plan: the rest of the paragraph is next month's too
-            if self.para_future and not (_NOW_RE.search(text, s_start, s_end) or _MONTH_RE.search(text, s_start, s_end)):
+            if self.para_future and not (_NOW_RE.search(own) or _MONTH_RE.search(own)):
                 continue
-            if skip_re.search(text, s_start, s_end):
+            if skip_re.search(own):
                 continue
             self.s0, self.s1 = s_start, s_end
             self.parens = _paren_spans(text, s_start, s_end)
@@ -1034,12 +1129,18 @@ class _Parser:
             self.events = self.sentence_events(s_start, s_end)
             if self.stretch:
                 continue
+            named = [e.value for e in self.events if e.kind == "part" and isinstance(e.value, tuple)
+                     and e.value[0] in ("campaign", "ad_group")]
+            self.variants_compared = len(set(named)) >= 2
             if not self.lists(s_start, s_end):
                 carry: tuple[str, int] | None = None  # (key, mention start) from an earlier clause
                 for c_start, c_end in _clauses(text, s_start, s_end):
                     self.c0, self.c1 = c_start, c_end
                     carry = self.clause(c_start, c_end, carry)
+            self.significance(s_start, s_end)
             self.carry_context()
+            self.para_variants = list(dict.fromkeys(self.para_variants + named))
+            self.last_sentence = (s_start, s_end, self.variant_mentions() if self.world.ab else None)
         return self.claims
 
     def kpi_mentions(self, start: int, end: int) -> list[tuple[int, int, str]]:
@@ -1119,6 +1220,24 @@ class _Parser:
             got = world.resolve(_name_tokens(canon)[0])
             evs.append(_Ev(m.start(), m.end(), "part", None if got == "skip" else got))
             taken.append((m.start(), m.end()))
+        if world.ab is not None:
+            # "B 的点击率 1.40%", "variant B": a variant by its letter, as the sentence or paragraph
+            # names its family (or the data has one family of lettered names); otherwise unknown.
+            pairs = [m.span() for m in _AB_PAIR_RE.finditer(text, s0, s1)]
+            letters = [m for m in _LETTER_RE.finditer(text, s0, s1)
+                       if free(m.start(), m.end()) and not any(a <= m.start() < b for a, b in pairs)
+                       and not (m.group(1) == "A" and _ARTICLE_RE.match(text, m.start()))
+                       and not _LETTER_NOT_RE.match(text, m.end())]
+            if letters:
+                near = [e.value for e in evs if e.kind == "part" and isinstance(e.value, tuple)
+                        and world.ab.key(e.value) is not None]
+                context = near[0] if near else (self.para_variants[-1] if self.para_variants else None)
+                family = None if context else world.ab.lettered({m.group(1).lower() for m in letters})
+                for m in letters:
+                    x = m.group(1).lower()
+                    part = world.ab.sibling(context, x) if context else (family or {}).get(x)
+                    evs.append(_Ev(m.start(), m.end(), "part", part, letter=True))
+                    taken.append((m.start(), m.end()))
         for e in evs:
             if e.kind == "part" and _EXCEPT_BEFORE_RE.search(text[max(s0, e.start - 12):e.start]):
                 e.value = None  # "除微信朋友圈-品牌外": the others
@@ -1660,6 +1779,10 @@ class _Parser:
                 self.value(key, n, snip, month="previous", direction=rel_dir)
                 continue
             if direction or signed_change or marker:
+                if self.variants_compared and not marker and not yoy:
+                    near = lead[-12:] + " " + trailing[:16]
+                    if not direction or (_COMPARATIVE_RE.search(near) and not _CHANGE_VERB_RE.search(near)):
+                        continue  # "素材B 1.40%，素材A 1.00%，高 40%（+0.40 个百分点）": the gap between them
                 self.change(key, n, direction, snip, yoy)
                 continue
             attached = next((e for e in self.events if e.attached == n.start and self._is_month(e)), None)
@@ -1679,6 +1802,96 @@ class _Parser:
             if (carried and not self.subject_before(n)) or (have_value and not self.new_subject(lead_from, n)):
                 continue  # a second bare figure has an unclear subject
             have_value = self.value(key, n, snip, approx=approx)
+
+    # --- A/B tests: "素材B 的点击率显著高于素材A" ----------------------------------------------
+
+    def variant_mentions(self) -> list[tuple[int, int, Part]] | None:
+        """The campaigns and ad groups the sentence names, in order (letters as resolved in
+        sentence_events); None when a letter names no variant for sure."""
+        if any(e.letter and e.value is None for e in self.events):
+            return None
+        return [(e.start, e.end, e.value) for e in self.events if e.kind == "part" and isinstance(e.value, tuple)
+                and self.world.ab.key(e.value) is not None]
+
+    def significance(self, s0: int, s1: int) -> None:
+        """Claims about an A/B test's result ("显著", "not significant", "明显更高") between variants the
+        sentence names (or the family of the one it names); nothing when they are unclear."""
+        ab, text = self.world.ab, self.text
+        if ab is None:
+            return
+        body = _SIG_NEUTRAL_RE.sub(lambda m: " " * len(m.group(0)), text[s0:s1])
+        if not (_SIG_POS_RE.search(body) or _SIG_NEG_RE.search(body) or _P_RE.search(body)) \
+                or _SIG_HEDGE_RE.search(body):
+            return
+        lead_in = re.match(r"\s*(?:[-•·*]\s+|\d{1,2}[.)、]\s*)", text[s0:s1])  # a list item's marker
+        quote = self.snippet(s0 + (lead_in.end() if lead_in else 0), s1)
+        mentions = self.variant_mentions()
+        if mentions is None:
+            return
+        start = s0  # where what the sentence says begins: "…X 1.40% vs Y 1.00%; significant at 95%"
+        l0, l1, last = self.last_sentence
+        if not mentions and last and re.fullmatch(r"\s*[;；]\s*", text[l1:s0 + 1]):
+            mentions, start = last, l0  # the same line, after a semicolon: the same comparison
+        elif not mentions and len(self.para_variants) == 2:  # "… A 和 B。差异不显著。": the two just named
+            mentions = [(s0, s0, p) for p in self.para_variants]
+        if not mentions:
+            return
+        named = list(dict.fromkeys(p for *_, p in mentions))
+        among = tuple(dict.fromkeys(named + self.para_variants))
+        pairs = [m.span() for m in _AB_PAIR_RE.finditer(text, s0, s1)]
+        pos = s0
+        for piece in [*_SUBCLAUSE_RE.finditer(body), None]:
+            a, b = pos, (s0 + piece.start() if piece else s1)
+            pos = s0 + piece.end() if piece else s1
+            sub = body[a - s0:b - s0]
+            negated = bool(_SIG_NEG_RE.search(sub))
+            if not negated and not _SIG_POS_RE.search(sub):
+                pm = _P_RE.search(sub)
+                if pm is None:
+                    continue
+                below, above, v = pm.group("op") in "<＜≤", pm.group("op") in ">＞≥", float(pm.group("v"))
+                if below and v <= 0.05 or not (below or above) and v < 0.05:
+                    negated = False  # "p < 0.05", "p = 0.003"
+                elif not below and v >= 0.05:
+                    negated = True  # "p > 0.05", "p = 0.23"
+                else:
+                    continue  # "p < 0.2", "p > 0.01": which side of 0.05?
+
+            def role(x: int, end: int) -> bool:
+                """Compared with, not the subject: "高于 A", "than A", or "素材A/B 测试" (the pair)."""
+                return bool(_OBJECT_BEFORE_RE.search(text[max(start, x - 10):x])) or any(
+                    pa <= end - 1 < pb for pa, pb in pairs)
+
+            inside = [(x, p, role(x, e)) for x, e, p in mentions if a <= x < b]
+            before = [(x, p, role(x, e)) for x, e, p in mentions if x < a]
+            subject = next((p for _, p, obj in inside if not obj), None) \
+                or next((p for _, p, obj in before if not obj), None) or (inside[0][1] if inside else None)
+            if subject is None:
+                continue
+            window = text[start:b]
+            ahead = [m.end() for m in _AHEAD_RE.finditer(window)]
+            behind = [m.end() for m in _BEHIND_RE.finditer(window)]
+            direction = None
+            if ahead or behind:
+                direction = "up" if max(ahead, default=-1) > max(behind, default=-1) else "down"
+            objects = [p for _, p, _ in inside if p != subject] or [p for p in named if p != subject]
+            if not objects and (direction or _DIFF_RE.search(window)):
+                objects = list(ab.others(subject))  # "素材B 的点击率显著更高": than the rest of its family
+            objects = list(dict.fromkeys(objects))
+            if not objects:
+                continue  # "素材B 上线后点击率显著提升": a change over time, not a comparison
+            own = [k for _, _, k in self.kpi_mentions(a, b)]
+            keys = own or [k for _, _, k in self.kpi_mentions(start, a)]
+            tested = list(dict.fromkeys(k for k in keys if k in ("ctr", "cvr")))
+            if keys and not tested:
+                continue  # CPA, spend…: not what the test compares
+            # the clause's own rates each; one named before it; several before it, or none: either
+            readings = tested if own or len(tested) == 1 else [""]
+            for kpi in readings:
+                self.claims.append(Claim(
+                    kpi=kpi, kind="significance", value=0.0 if negated else 1.0, previous=None, direction=direction,
+                    span=(a, b), text=quote, variants=(subject, *objects), among=among,
+                ))
 
     # --- claims -----------------------------------------------------------------------------
 
@@ -1816,6 +2029,8 @@ class _Parser:
     def from_to(self, key, n1: _Num, n2: _Num, direction, a, b, label=None) -> None:
         if not self._units(key, n1, n2):
             return
+        if self.variants_compared and not _MONTH_RE.search(self.text, self.s0, self.s1):
+            return  # "from 素材A to 素材B (1.00% → 1.40%)": one variant to the other, not a month to the next
         named1, m1 = self.explicit_month(n1)
         named2, m2 = self.explicit_month(n2, n1.end)
         if (named1 and m1 != "previous") or (named2 and m2 != "current"):
@@ -1903,7 +2118,7 @@ def find_claims(text: str, *, roi_mode: str = "revenue", scope_names: Iterable[s
     next month ("下月重点：…") is next month's to its end; with `future` (a plan section) the whole
     text is, except sentences that name this month or another month in the data.
     """
-    claims = _Parser(text, roi_mode, _World(data, scope_names), future=future).run(_SKIP_RE)
+    claims = _Parser(text, roi_mode, _World(data, scope_names, text), future=future).run(_SKIP_RE)
     return sorted(claims, key=lambda c: c.span)
 
 
@@ -1917,7 +2132,7 @@ def _close(stated: float, actual: float, step: float, *, slack: float = 0.55) ->
     if abs(stated - actual) <= step * slack + eps:
         return True
     # Truncation ("2.27" for 2.2789) is a rounding habit, not a wrong figure.
-    return abs(stated) <= abs(actual) + eps and abs(actual) - abs(stated) < step + eps and \
+    return abs(stated) <= abs(actual) + eps and abs(actual) - abs(stated) < step - eps and \
         (stated == 0 or (stated > 0) == (actual > 0))
 
 
@@ -1947,7 +2162,8 @@ def check_claims(
     """
     checks = [check_claim(c, current, previous, data) for c in find_claims(
         text, roi_mode=roi_mode, scope_names=scope_names, data=data, future=future)]
-    return [c for c in checks if c.reason != "no_target"]  # no target on record: nothing to say
+    # no target on record, or an A/B claim on rows without the counts: nothing to say
+    return [c for c in checks if c.reason != "no_target" and not (c.claim.kind == "significance" and c.ok is None)]
 
 
 def claim_data(report: KPIReport) -> ClaimData:
@@ -1983,6 +2199,14 @@ def claim_data(report: KPIReport) -> ClaimData:
     current = {**rows(report.by_platform, "platform", lambda i, r: i), **cur_c, **days(report.daily)}
     previous = {**rows(getattr(report, "previous_by_platform", None), "platform", lambda i, r: i), **prev_c,
                 **days(report.previous_daily)}
+    ab = None
+    month_rows = getattr(report, "rows", None)
+    if month_rows is not None and len(month_rows):
+        from bot.abtest import VariantKey
+
+        taken = {name for kind, name in (*current, *previous) if kind in ("platform", "campaign")}
+        variants = {p: VariantKey("campaign", owners[p[1]], p[1]) for p in cur_c if p[1] in owners}
+        ab = AbData(month_rows, getattr(report, "previous_rows", None), variants, taken)
     targets: dict[str, float] = {}
     for key, att in (report.attainment or {}).items():
         kpi = ("roas" if report.roi_mode == "revenue" else "profit_roi") if key == "roi" else key
@@ -1992,7 +2216,137 @@ def claim_data(report: KPIReport) -> ClaimData:
     like = {k: ((ch.current, ch.previous) if getattr(ch, "comparable", True) else None)
             for k, ch in (report.changes or {}).items() if getattr(ch, "scope", None) is not None}
     return ClaimData(period=report.period, current=current, previous=previous,
-                     campaigns={**prev_owners, **owners}, targets=targets, like_for_like=like)
+                     campaigns={**prev_owners, **owners}, targets=targets, like_for_like=like, ab=ab)
+
+
+class AbData:
+    """The month's campaigns and ad groups as A/B variants: which part is which variant
+    (bot.abtest.VariantKey), the families their names make (素材A/素材B, v1/v2), their figures and
+    comparisons (bot.abtest.compare, the test the optimise form shows).
+
+    Ad groups are looked up by name when a text names them (an account may have tens of thousands).
+    A name two campaigns' ad groups share, or that a campaign or platform also has, is nobody's in
+    particular and left out."""
+
+    def __init__(self, rows, previous_rows, campaigns: Mapping[Part, object], taken: set[str]):
+        self.rows = rows
+        self._months = {"current": rows, "previous": previous_rows}
+        self._campaigns = dict(campaigns)  # ("campaign", name) -> VariantKey
+        self._taken = taken
+        self._names: list[tuple[str, str]] | None = None  # (normalised, name) of every ad group
+        self._groups: dict[str, object] = {}  # ad group name -> VariantKey, or None when ambiguous
+        self._kpis: dict[tuple[Part, str], KPIs | None] = {}
+        self._families: dict[tuple, list[tuple[str, dict[str, Part]]]] = {}
+        self._compared: dict[tuple[Part, ...], object] = {}
+
+    def _frames(self) -> list:
+        return [f for f in self._months.values() if f is not None and len(f) and "ad_group" in f.columns]
+
+    def _resolve(self, names) -> None:
+        """Who owns each of `names` (a set of ad group names), in both months at once."""
+        from bot.abtest import VariantKey
+
+        todo = {n for n in names if n not in self._groups}
+        if not todo:
+            return
+        owners: dict[str, set] = {n: set() for n in todo}
+        for f in self._frames():
+            sel = f[f["ad_group"].isin(todo)][["platform", "campaign", "ad_group"]].dropna().drop_duplicates()
+            for plat, camp, group in sel.itertuples(index=False, name=None):
+                owners[str(group)].add((str(plat), str(camp)))
+        for name, found in owners.items():
+            ok = len(found) == 1 and name not in self._taken and name.strip() != ""
+            self._groups[name] = VariantKey("ad_group", *found.pop(), name) if ok else None
+
+    def group_names(self, written: str) -> list[str]:
+        """The ad groups (of one campaign each) whose names the text holds (`written`: lower case,
+        separators removed)."""
+        if self._names is None:
+            found: set[str] = set()
+            for f in self._frames():
+                found.update(str(x) for x in f["ad_group"].dropna().unique())
+            self._names = [(n.lower().translate(_SEPARATORS_GONE), n) for n in sorted(found)]
+        hits = [n for norm, n in self._names if len(norm) >= 2 and norm in written]
+        self._resolve(hits)
+        return [n for n in hits if self._groups[n] is not None]
+
+    def key(self, part: Part):
+        """The variant a campaign or ad group part is (None: not one, or not one for sure)."""
+        if part[0] == "campaign":
+            return self._campaigns.get(part)
+        if part[0] != "ad_group":
+            return None
+        self._resolve({part[1]})
+        return self._groups[part[1]]
+
+    def kpis(self, part: Part, month: str) -> KPIs | None:
+        """An ad group's KPIs in "current" or "previous" (None without rows)."""
+        if (part, month) not in self._kpis:
+            from bot.kpi import kpis
+
+            k, f = self.key(part), self._months.get(month)
+            found = None
+            if k is not None and f is not None and len(f) and "ad_group" in f.columns:
+                sel = f[f["ad_group"] == k.ad_group]
+                sel = sel[(sel["campaign"] == k.campaign) & (sel["platform"] == k.platform)]
+                found = kpis(sel) if len(sel) else None
+            self._kpis[(part, month)] = found
+        return self._kpis[(part, month)]
+
+    def _part(self, key) -> Part:
+        return ("campaign", key.campaign) if key.level == "campaign" else ("ad_group", key.ad_group)
+
+    def _family_groups(self, scope: tuple | None) -> list[tuple[str, dict[str, Part]]]:
+        """The families among a platform's campaigns or a campaign's ad groups (None: everywhere)."""
+        if scope not in self._families:
+            from bot.abtest import families
+
+            keys = [k for k in self._campaigns.values() if scope is None or scope == ("campaign", k.platform, "")]
+            f = self.rows
+            if scope is None or scope[0] == "ad_group":
+                if scope is not None:
+                    f = f[(f["campaign"] == scope[2]) & (f["platform"] == scope[1])]
+                if "ad_group" in f.columns:
+                    names = {str(x) for x in f["ad_group"].dropna().unique()}
+                    self._resolve(names)
+                    keys += [k for k in (self._groups[n] for n in sorted(names)) if k is not None
+                             and (scope is None or (k.platform, k.campaign) == scope[1:])]
+            self._families[scope] = [(kind, {v: self._part(k) for v, k in m.items()})
+                                     for (_scope, kind, _stem), m in families(keys).items()]
+        return self._families[scope]
+
+    def _families_of(self, part: Part) -> list[tuple[str, dict[str, Part]]]:
+        k = self.key(part)
+        if k is None:
+            return []
+        scope = (k.level, k.platform, k.campaign if k.level == "ad_group" else "")
+        return [(kind, m) for kind, m in self._family_groups(scope) if part in m.values()]
+
+    def sibling(self, part: Part, letter: str) -> Part | None:
+        """The variant named like `part` but with the letter `letter` ("a"…): 素材B → 素材A."""
+        hits = {m.get(letter) for kind, m in self._families_of(part) if kind == "letter"}
+        hits.discard(None)
+        return hits.pop() if len(hits) == 1 else None
+
+    def others(self, part: Part) -> tuple[Part, ...]:
+        """The rest of the one family `part` belongs to (nothing when it is in none, or several)."""
+        found = [m for _, m in self._families_of(part)]
+        return tuple(p for p in found[0].values() if p != part) if len(found) == 1 else ()
+
+    def lettered(self, letters: set[str]) -> dict[str, Part] | None:
+        """The family of letter-marked names holding every letter of `letters`, when only one does."""
+        found = {tuple(sorted(m.items())) for kind, m in self._family_groups(None)
+                 if kind == "letter" and letters <= set(m)}
+        return dict(found.pop()) if len(found) == 1 else None
+
+    def compare(self, parts: tuple[Part, ...]):
+        if parts not in self._compared:
+            from bot.abtest import compare
+
+            keys = [self.key(p) for p in parts]
+            rows = self.rows[self.rows["campaign"].isin({k.campaign for k in keys})]  # the rest can't count
+            self._compared[parts] = compare(rows, keys)
+        return self._compared[parts]
 
 
 def check_report(text: str, report: KPIReport, *, scope_names: Iterable[str] = ()) -> list[ClaimCheck]:
@@ -2011,12 +2365,16 @@ def _kpis_of(scope: Scope, current: KPIs, previous: KPIs | None,
     if scope.part[0] == "day":
         table = data.current if scope.month == "current" else data.previous
         return (table.get(scope.part), None) if scope.month == "current" else (None, table.get(scope.part))
+    if scope.part[0] == "ad_group":
+        return (data.ab.kpis(scope.part, "current"), data.ab.kpis(scope.part, "previous")) if data.ab else (None, None)
     return data.current.get(scope.part), data.previous.get(scope.part)
 
 
 def check_claim(c: Claim, current: KPIs, previous: KPIs | None, data: ClaimData | None = None) -> ClaimCheck:
     """Check one claim (see check_claims): it holds when one of its readings does, and is wrong
     only when every reading can be checked and none holds."""
+    if c.kind == "significance":
+        return _check_significance(c, data)
     results = []
     for scope in c.scopes or (Scope(),):
         cur, prev = _kpis_of(scope, current, previous, data)
@@ -2040,6 +2398,55 @@ def check_claim(c: Claim, current: KPIs, previous: KPIs | None, data: ClaimData 
         return good[0]
     unknown = [r for r in results if r.ok is None]
     return unknown[0] if unknown else results[0]
+
+
+def _check_significance(c: Claim, data: ClaimData | None) -> ClaimCheck:
+    """A claim about an A/B test against the test the optimise form runs (bot/abtest.py): the
+    subject against each variant it is compared with, per rate (CTR, CVR, or either when the
+    sentence names neither). "Significant" holds when the test is, at 95%, with the leader the
+    sentence says; "not significant" is wrong only when the test is significant even with the
+    p-value Bonferroni-corrected for every variant the passage compares (never stricter than
+    what the form said about a group)."""
+    from bot.abtest import ALPHA
+
+    ab = data.ab if data else None
+    if ab is None or len(c.variants) < 2 or any(ab.key(p) is None for p in c.variants):
+        return ClaimCheck(c, None, None, "no_data")
+    subject, objects = c.variants[0], c.variants[1:]
+    k = max(len(c.among), len(c.variants))
+    readings = []  # (holds, comparison, metric)
+    for metric in ([c.kpi] if c.kpi in ("ctr", "cvr") else ["ctr", "cvr"]):
+        if c.direction is None and len(c.variants) > 2:  # "三个版本的差异显著"
+            comparison = ab.compare(c.variants)
+            test = getattr(comparison, metric)
+            if test.outcome in ("no_data", "insufficient") and not c.value:
+                continue
+            significant = test.p_value is not None and test.p_value < ALPHA
+            readings.append((significant == bool(c.value), comparison, metric))
+            continue
+        results = []
+        for other in objects:
+            comparison = ab.compare((subject, other))
+            test = getattr(comparison, metric)
+            if test.outcome == "no_data":
+                results = []
+                break
+            claimed_leader = {"up": 0, "down": 1}.get(c.direction or "")
+            leader_ok = claimed_leader is None or test.best == claimed_leader
+            if c.value:
+                holds = test.outcome == "winner" and leader_ok
+            else:
+                strict = test.outcome == "winner" and test.p_value is not None and test.p_value * (k - 1) < ALPHA
+                holds = not (strict and leader_ok)
+            results.append((holds, comparison))
+        if results:
+            bad = next((r for r in results if not r[0]), None)
+            readings.append((bad is None, (bad or results[0])[1], metric))
+    if not readings:
+        return ClaimCheck(c, None, None, "no_data")
+    holds, comparison, metric = next((r for r in readings if r[0]), readings[0])
+    p = getattr(comparison, metric).p_value
+    return ClaimCheck(c, holds, p, "" if holds else "significance", detail=(comparison, metric))
 
 
 def _check_reading(c: Claim, scope: Scope, current: KPIs | None, previous: KPIs | None,

@@ -25,6 +25,7 @@ def run_demo(out: Path, *, locale: str = "zh-CN", stream=None) -> int:
     """Run the month and write summary.md and blocks.json to `out`; returns an exit code."""
     from bot.cli import sync_reports
     from handlers.app import create_app, web_client
+    from handlers.ratelimit import Limits
     from storage.db import open_db
 
     stream = stream or sys.stdout
@@ -38,7 +39,7 @@ def run_demo(out: Path, *, locale: str = "zh-CN", stream=None) -> int:
         now = datetime(2026, 10, 28, 10, 0, tzinfo=tz)
         clock = lambda: now  # noqa: E731 - the demo's time stands still at each step
         db = open_db(settings.db_path)
-        _app, deps = create_app(settings, web_client(settings), db, clock)
+        _app, deps = create_app(settings, web_client(settings), db, clock, limits=Limits(speed=0))  # no real Slack
         core = deps.core
         reports = parse_reports(content.config(locale), file="demo config")
         sync_reports(core, reports, fake.team_id, now)
@@ -62,8 +63,15 @@ def run_demo(out: Path, *, locale: str = "zh-CN", stream=None) -> int:
                 kpi = core.summary(report, PERIOD, when).kpi
                 text = draft_data_section(kpi, locale, team_name=report.name) + "\n\n" + text
                 print(t(locale, "demo.drafted", name=content.USERS[user], when=f"{when:%Y-%m-%d %H:%M}"), file=stream)
+            chosen = None
+            if key == "optimise":
+                text, chosen = insert_comparison(core, report, text)
             before = len(fake.posted())
             result = core.submit(report, PERIOD, key, user, text, when, via="modal")
+            if chosen:  # the form's save keeps the comparisons it holds
+                from bot.optimise import save
+
+                save(core, report, PERIOD, user, chosen, [], when)
             core.announce(report, PERIOD, result, user, when)
             for m in fake.posted()[before:]:
                 if m["text"] and m["text"].startswith("🔎"):
@@ -85,11 +93,55 @@ def run_demo(out: Path, *, locale: str = "zh-CN", stream=None) -> int:
         messages = [{"text": m["text"], "blocks": m["blocks"], "thread_ts": m["thread_ts"]} for m in posted]
         (out / "blocks.json").write_text(json.dumps(messages, ensure_ascii=False, indent=2), encoding="utf-8")
         print("\n" + markdown, file=stream)
-        link = BUILDER + urllib.parse.quote(json.dumps({"blocks": posted[0]["blocks"]}, ensure_ascii=False))
         wrote = ", ".join(str(out / f) for f in ("summary.md", "blocks.json", "chart.png") if (out / f).exists())
         print(t(locale, "demo.wrote", files=wrote), file=stream)
-        print(t(locale, "demo.builder", link=link), file=stream)
+        print(t(locale, "demo.builder", n=len(messages)), file=stream)
+        for label, link in builder_links(messages):
+            print(f"{label}: {link}", file=stream)
     return 0
+
+
+def insert_comparison(core, report, text: str) -> tuple[str, list[list[str]]]:
+    """The optimise answer with an A/B verdict inserted the way the form's buttons do it: the
+    first pair feedsum proposes from the month's campaign names, compared (bot.optimise.form)
+    and appended to the text (handlers.abtest.appended). Returns the text and the comparison kept."""
+    from bot.abtest_text import comparison_text
+    from bot.optimise import form
+    from handlers.abtest import appended
+
+    proposed = form(core, report, PERIOD, chosen=[])
+    if proposed is None or not proposed.proposals:
+        return text, []
+    chosen = [[k.id for k in proposed.proposals[0]]]
+    ab = form(core, report, PERIOD, chosen=chosen)
+    return appended(text, comparison_text(ab.chosen[0], report.locale)), chosen
+
+
+LINK_MAX = 7_000  # characters per Builder link: well under the ~8,000 browsers and the Builder take
+
+
+def builder_links(messages: list[dict], limit: int = LINK_MAX) -> list[tuple[str, str]]:
+    """A Block Kit Builder link for each message (the channel message, then each thread reply),
+    labelled with the message's text; a message too long for one link is shown over several,
+    whole blocks each (a single block longer than `limit` still gets its own link)."""
+    out = []
+    for i, m in enumerate(messages):
+        label = ("#0 " if i == 0 else f"#{i} ") + (m["text"] or "")[:40]
+        groups: list[list[dict]] = []
+        for block in m["blocks"]:
+            if groups and len(_link(groups[-1] + [block])) <= limit:
+                groups[-1].append(block)
+            else:
+                groups.append([block])
+        for j, group in enumerate(groups):
+            out.append((label + (f" ({j + 1}/{len(groups)})" if len(groups) > 1 else ""), _link(group)))
+    return out
+
+
+def _link(blocks: list[dict]) -> str:
+    # Compact JSON; ":" and "," may stay as they are in a URL fragment (RFC 3986), the rest is escaped.
+    payload = json.dumps({"blocks": blocks}, ensure_ascii=False, separators=(",", ":"))
+    return BUILDER + urllib.parse.quote(payload, safe=":,")
 
 
 def kpi_lines(summary) -> list[str]:

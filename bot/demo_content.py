@@ -22,8 +22,10 @@ def config(locale: str) -> dict:
             {"key": "lessons", "owners": [ANNA, BO]},
             {"key": "solutions", "owners": [CHEN]},
             {"key": "plan", "owners": [ADMIN]},
+            {"key": "optimise", "owners": [BO]},
             {"key": "team", "owners": [ADMIN]},
             {"key": "market", "owners": [CHEN]},
+            {"key": "feedback", "owners": [ANNA]},
         ],
     }]}
 
@@ -44,8 +46,16 @@ ANSWERS = {
                             "3. 素材每周淘汰点击率最低的 20%。"),
         "plan": (ADMIN, "下月重点：年货节投放。目标点击率 1.3%，转化成本 55 元以内，预算 45 万。"
                         "新增快手磁力引擎测试账户。"),
+        # The demo inserts the A/B comparison of the proposed 短视频A/B pair after this text, as
+        # the optimise form's "Insert into text" does (bot/demo.py).
+        "optimise": (BO, "「双十一预热」两版短视频做了 A/B 测试：短视频A 前 3 秒出价格，短视频B 先讲卖点，同期投放。\n"
+                         "• 结论以下方对比为准，不看单日数字；\n"
+                         "• 胜出的开头下月用到常规拉新计划，没分出胜负就延长一周再看。"),
         # "team" is left unanswered, to show how a missing section is named.
         "market": (CHEN, "竞品 A 在巨量引擎加大了直播间投放；平台对医疗类素材审核收紧，需要提前准备合规文案。"),
+        "feedback": (ANNA, "团队：设计反映素材排期太紧 → 从下月起文案每周二前定稿（负责人：陈晨）。\n"
+                           "用户：评论区多次问到价格和发货时间 → 落地页首屏加上价格与发货说明（负责人：安娜，12 月 1 日起）。\n"
+                           "客服：百度线索表单的电话空号偏多 → 表单加短信验证，先在百度试一周。"),
     },
     "en": {
         "results": (ANNA, "• Launched 6 Ocean Engine pre-sale campaigns and 3 Tencent Moments campaigns.\n"
@@ -63,8 +73,19 @@ ANSWERS = {
                             "3. Retire the weakest 20% of creatives by CTR every week."),
         "plan": (ADMIN, "Focus: the New Year sale. Targets: CTR 1.3%, CPA under 55, budget 450k. "
                         "Start a Kuaishou test account."),
+        "optimise": (BO, "A/B test of the two pre-sale videos: 短视频A shows the price in the first 3 seconds, "
+                         "短视频B opens with the product's selling points; both ran over the same days.\n"
+                         "• The comparison below is what counts, not single days;\n"
+                         "• The winning opening goes into the regular acquisition campaign next month; "
+                         "with no clear winner we run it a week longer."),
         "market": (CHEN, "Competitor A moved budget into live-stream ads on Ocean Engine; the platform tightened "
                          "reviews of health-related creatives, so prepare compliant copy early."),
+        "feedback": (ANNA, "Team: design says creative deadlines are too tight → copy is final by Tuesday each week "
+                           "from next month (owner: Chen).\n"
+                           "Users: comments keep asking about price and delivery → the landing page shows both on "
+                           "its first screen (owner: Anna, from Dec 1).\n"
+                           "Support: many Baidu leads left dead numbers → an SMS check on the form, tried on Baidu "
+                           "for a week first."),
     },
 }
 

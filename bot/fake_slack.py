@@ -3,13 +3,16 @@
 Used by `feedsum demo` (no Slack account needed) and by the tests. It keeps messages per
 channel (with threads and metadata) so that recovery after a crash can be exercised, and it can
 inject faults: rate limiting with Retry-After, per-recipient errors, failures after N calls, a
-latency on every Web API call (Slack from far away) and errors from named methods.
+latency on every Web API call (Slack from far away) and errors from named methods. With
+`enforce(Enforcement(...))` it also enforces rate limits as Slack does: per method per
+workspace (the bot token's team) and per channel, answering 429 with Retry-After.
 """
 
 from __future__ import annotations
 
 import itertools
 import json
+import math
 import threading
 import time
 import urllib.parse
@@ -50,6 +53,52 @@ class Faults:
     # While this event is unset, chat.postMessage into a thread waits for it: a summary post is
     # held open after its main message (to act while it is being posted).
     hold_threads: threading.Event | None = None
+    # (team, method) -> Retry-After: every such call answers 429 while the entry is here.
+    rate_limited: dict[tuple[str, str], int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Limit:
+    per_minute: float
+    burst: float
+
+
+@dataclass
+class Enforcement:
+    """Rate limits to enforce, as token buckets (not the app's code: an independent check).
+
+    `workspace`: method -> its limit in each workspace; `channel`: method -> its limit in each
+    channel of a workspace. `speed` scales time as the app's `Limits.speed` does: limits `speed`
+    times higher, and a `Retry-After: R` lasts R / speed real seconds. `inject_every`: every Nth
+    call of a method in a workspace that its limits let through is answered 429 anyway with
+    `Retry-After: inject_retry_after`, and that method waits that long in that workspace (calls
+    before then are answered 429 too); the bucket fills meanwhile.
+    """
+
+    workspace: dict[str, Limit]
+    channel: dict[str, Limit] = field(default_factory=dict)
+    speed: float = 1.0
+    inject_every: int = 0
+    inject_retry_after: int = 1
+
+
+class _Bucket:
+    def __init__(self, limit: Limit, speed: float, now: float):
+        self.rate = limit.per_minute * speed / 60.0  # tokens per real second
+        self.burst = limit.burst
+        self.level = limit.burst
+        self.at = now
+        self.paused_until = -math.inf
+
+    def refill(self, now: float) -> None:
+        self.level = min(self.burst, self.level + (now - self.at) * self.rate)
+        self.at = now
+
+
+class _Server(ThreadingHTTPServer):
+    # socketserver's backlog of 5 drops connections beyond it when many calls start at once (a
+    # paced fan-out over many workspaces), and the client's TCP retries them a second later.
+    request_queue_size = 256
 
 
 class FakeSlack:
@@ -71,6 +120,10 @@ class FakeSlack:
         self.files: dict[str, dict[str, Any]] = {}
         self.downloads: list[dict[str, str]] = []  # headers of file downloads (auth is checked)
         self.faults = Faults()
+        self.enforcement: Enforcement | None = None
+        self.limited: list[tuple[str, str, str]] = []  # (team, method, why) of every enforced 429
+        self._buckets: dict[tuple, _Bucket] = {}
+        self._passed: dict[tuple[str, str], int] = {}  # calls the limits let through, per (team, method)
         self.socket_url: str | None = None  # what apps.connections.open hands out (a fake Socket Mode server)
         self._lock = threading.RLock()
         self._ts = itertools.count(1)
@@ -79,7 +132,7 @@ class FakeSlack:
         self._arrived = 0
         self.held = threading.Event()
         self.release = threading.Event()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.server = _Server(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
         # A short poll interval: shutdown() waits up to one interval, once per test.
         self._thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.02},
@@ -126,6 +179,45 @@ class FakeSlack:
         with self._lock:
             self.calls.clear()
 
+    def enforce(self, enforcement: Enforcement | None) -> None:
+        """Enforce these rate limits from now on (None: none), with fresh buckets."""
+        with self._lock:
+            self.enforcement = enforcement
+            self._buckets.clear()
+            self._passed.clear()
+            self.limited.clear()
+
+    def _over_limit(self, team: str, method: str, channel: str | None) -> int | None:
+        """Retry-After (Slack seconds) if this call is over a limit, else None (and it counts)."""
+        e = self.enforcement
+        now = time.monotonic()
+        keyed = []
+        if method in e.workspace:
+            keyed.append(((team, method), e.workspace[method]))
+        if channel and method in e.channel:
+            keyed.append(((team, method, channel), e.channel[method]))
+        if not keyed:
+            return None
+        buckets = [self._buckets.setdefault(key, _Bucket(limit, e.speed, now)) for key, limit in keyed]
+        for b in buckets:
+            b.refill(now)
+        paused = max(b.paused_until for b in buckets)
+        if paused > now:
+            self.limited.append((team, method, "paused"))
+            return max(1, math.ceil((paused - now) * e.speed))
+        short = [(1 - b.level) / b.rate for b in buckets if b.level < 1]
+        if short:
+            self.limited.append((team, method, "limit"))
+            return max(1, math.ceil(max(short) * e.speed))
+        n = self._passed[(team, method)] = self._passed.get((team, method), 0) + 1
+        if e.inject_every and n % e.inject_every == 0:
+            buckets[0].paused_until = now + e.inject_retry_after / e.speed
+            self.limited.append((team, method, "injected"))
+            return e.inject_retry_after
+        for b in buckets:
+            b.level -= 1
+        return None
+
     # --- the API ---------------------------------------------------------------------------
 
     def _next_ts(self) -> str:
@@ -169,13 +261,20 @@ class FakeSlack:
                       "chat.postEphemeral", "reactions.add"}
             if f.rate_limit_every and method in writes and n % f.rate_limit_every == 0:
                 return 429, {"Retry-After": str(f.retry_after)}, {"ok": False, "error": "ratelimited"}
+            bearer = (headers.get("Authorization") or headers.get("authorization") or "").removeprefix("Bearer ")
+            team = self.tokens.get(bearer, self.team_id)
+            if (team, method) in f.rate_limited:
+                return 429, {"Retry-After": str(f.rate_limited[(team, method)])}, {"ok": False, "error": "ratelimited"}
+            if self.enforcement is not None and bearer.startswith("xox"):
+                wait = self._over_limit(team, method, params.get("channel") if method == "chat.postMessage" else None)
+                if wait is not None:
+                    return 429, {"Retry-After": str(wait)}, {"ok": False, "error": "ratelimited"}
             if method in f.method_errors:
                 return 200, {}, {"ok": False, "error": f.method_errors[method]}
             if method == "chat.postMessage":
                 self._posts += 1
                 if f.fail_after is not None and self._posts > f.fail_after:
                     return 500, {}, {"ok": False, "error": "fatal_error"}
-            bearer = (headers.get("Authorization") or headers.get("authorization") or "").removeprefix("Bearer ")
             if bearer.startswith("xox"):
                 self.tokens.setdefault(bearer, self.team_id)
                 if bearer in self.revoked:

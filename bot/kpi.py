@@ -158,6 +158,7 @@ class KPIReport:
     previous_by_platform: pd.DataFrame | None = None
     previous_by_campaign: pd.DataFrame | None = None
     rows: pd.DataFrame | None = None  # the month's canonical rows (A/B comparisons read them)
+    previous_rows: pd.DataFrame | None = None  # last month's (ad groups' figures are checked in both)
 
     @property
     def roi_key(self) -> str:
@@ -511,6 +512,7 @@ def build_report(
         previous_by_platform=previous_by_platform,
         previous_by_campaign=previous_by_campaign,
         rows=cur,
+        previous_rows=previous_rows if has_prev else None,
     )
 
 

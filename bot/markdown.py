@@ -1,8 +1,13 @@
-"""The summary as Markdown: for the demo, exports and archives.
+"""The summary as Markdown (CommonMark): for the demo, exports and archives.
+
+It reads like the Slack post: the KPI highlights as a list, the budget and claim-check lines, each
+section's text with its line breaks, and the A/B comparisons of the optimise section as lists.
 
 Everything people typed is escaped for Markdown viewers: names, titles and display names are
 shown literally; section text keeps its own formatting (lists, emphasis, quotes) but can form no
-HTML, no link and no heading that would pass for one of the summary's sections.
+HTML, no link and no heading that would pass for one of the summary's sections. Slack shows every
+line of a message on its own line and "•" lines as a list, so section text is written that way:
+a leading •/·/・ becomes a list item, and lines of a paragraph end in a hard break.
 """
 
 from __future__ import annotations
@@ -30,11 +35,62 @@ def md_inline(text: str) -> str:
 
 
 def md_block(text: str) -> str:
-    """Section text as written, minus what would change the document around it."""
+    """Section text as written, minus what would change the document around it, laid out the way
+    Slack shows it (see `_as_posted`)."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = text.replace("\\", "\\\\").replace("&", "&amp;").replace("<", "&lt;")
     text = text.replace("[", "\\[").replace("]", "\\]")
     text = _HEADING.sub(r"\1\\\2", text)
-    return _SETEXT.sub(r"\1\\\2\3", text)
+    text = _SETEXT.sub(r"\1\\\2\3", text)
+    return _NESTED_HEADING.sub(r"\1\\\2", _as_posted(text))
+
+
+_BULLET = re.compile(r"^(\s*)[•·・●▪◦‣]\s*")
+_ITEM = re.compile(r"^ {0,3}(?:[-+*]|\d{1,9}[.)])(?:[ \t]|$)")
+_QUOTE = re.compile(r"^ {0,3}>")
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+# "- # 标题", "> # 标题": a heading inside a list item or quote is still a heading
+_NESTED_HEADING = re.compile(r"^((?: {0,3}(?:>|[-+*]|\d{1,9}[.)])[ \t]+)+)(#)", re.MULTILINE)
+
+
+def _as_posted(text: str) -> str:
+    """Lines as Slack shows them: a leading •/·/・ is a list item ("- "), a list or quote is set
+    apart from the lines after it (which CommonMark would fold into its last item), and lines of
+    a paragraph end in a hard break instead of running together. Code fences are left as they
+    are, and one left open is closed so that it cannot swallow the rest of the summary."""
+    out: list[str] = []
+    fence: str | None = None
+    prev = "blank"
+    for line in text.split("\n"):
+        if fence is not None:
+            out.append(line)
+            closing = _FENCE.match(line)
+            if closing and closing.group(1)[0] == fence[0] and len(closing.group(1)) >= len(fence) \
+                    and not line[closing.end():].strip():
+                fence, prev = None, "blank"
+            continue
+        opening = _FENCE.match(line)
+        if opening and not (opening.group(1)[0] == "`" and "`" in line[opening.end():]):
+            fence, prev = opening.group(1), "blank"
+            out.append(line)
+            continue
+        if not line.strip():
+            out.append(line)
+            prev = "blank"
+            continue
+        bullet = _BULLET.match(line)
+        if bullet:
+            line = bullet.group(1) + "- " + line[bullet.end():]
+        kind = "item" if _ITEM.match(line) else "quote" if _QUOTE.match(line) else "text"
+        if prev != "blank" and prev != kind:
+            out.append("")  # a list or quote starts or ends here: not a continuation of the last line
+        elif prev == kind and kind != "item":
+            out[-1] += "  "  # the next line of a paragraph or quote: a hard line break
+        out.append(line)
+        prev = kind
+    if fence is not None:
+        out.append(fence)
+    return "\n".join(out)
 
 
 def local_stamp(iso: str | None, tz: tzinfo) -> str:
@@ -63,7 +119,7 @@ def summary_markdown(summary: Summary, names: Callable[[str], str], *, kpi_lines
     if kpi_lines:
         out += kpi_lines + [""]
     if summary.claims_line:
-        out += [inline(summary.claims_line), ""]
+        out += [f"🔎 {inline(summary.claims_line)}", ""]
     missing = summary.missing
     if missing:
         out += [t_plain(loc, "summary.missing", sections=join_list([inline(s.title) for s in missing], loc)), ""]
@@ -85,14 +141,13 @@ def summary_markdown(summary: Summary, names: Callable[[str], str], *, kpi_lines
 
 
 def comparisons_markdown(comparisons: list, locale: str, inline: Callable[[str], str] = md_inline) -> list[str]:
-    """A/B comparisons as Markdown: a bold heading, a table of the figures, the verdicts."""
-    from bot.abtest_text import heading, table_rows, verdict_lines
+    """A/B comparisons as Markdown: a bold heading, then one list of each variant's figures and
+    the verdicts, the text the optimise form inserts. (A pipe table is not CommonMark, and a table
+    in a code block shows names unescaped and lines up only where CJK text is two columns wide.)"""
+    from bot.abtest_text import heading, variant_lines, verdict_lines
 
     out: list[str] = []
     for c in comparisons:
-        rows = [[inline(cell).replace("|", "\\|") for cell in row] for row in table_rows(c, locale)]
-        out += [f"**{inline(heading(c, locale))}**", "", "| " + " | ".join(rows[0]) + " |",
-                "|" + "|".join(["---"] + ["---:"] * (len(rows[0]) - 1)) + "|"]
-        out += ["| " + " | ".join(row) + " |" for row in rows[1:]]
-        out += [""] + [f"- {inline(v)}" for v in verdict_lines(c, locale)] + [""]
+        out += [f"**{inline(heading(c, locale))}**", ""]
+        out += [f"- {inline(line)}" for line in variant_lines(c, locale) + verdict_lines(c, locale)] + [""]
     return out

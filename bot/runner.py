@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
 from bot.config import Report
@@ -20,6 +21,10 @@ from bot.workflow import Feedsum, Refused
 
 log = logging.getLogger(__name__)
 SYSTEM = "feedsum"
+# Reports worked on together in one pass. Their sends share the core's fanout (a few threads,
+# paced per workspace), so a thread here mostly waits; many reports at once let the fan-outs of
+# different workspaces overlap, which is what their separate rate limits allow.
+REPORTS_AT_ONCE = 128
 
 
 def _plan_id(report: Report) -> str:
@@ -50,19 +55,35 @@ def tick(core: Feedsum, now: datetime, *, dry_run: bool = False,
          serves: Callable[[str], bool] | None = None) -> list[str]:
     """One scheduler pass; returns a line per action (what was done, or would be)."""
     actions, reports = planned(core, now, serves)
-    lines = []
-    for action in actions:
-        report = reports[action.report_id]
-        if dry_run:
-            lines.append("would run: " + describe(action, report))
-            continue
-        try:
-            outcome = run_action(core, report, action, now)
-        except Exception:
-            # One report's failure must not stop the others; the next pass retries it.
-            log.exception("scheduled %s failed", describe(action, report))
-            outcome = "error (will retry)"
-        lines.append(f"{outcome}: {describe(action, report)}")
+    if dry_run:
+        return ["would run: " + describe(action, reports[action.report_id]) for action in actions]
+    # One report's actions in order (an open before its pull, say); different reports together.
+    by_report: dict[str, list[int]] = {}
+    for i, action in enumerate(actions):
+        by_report.setdefault(action.report_id, []).append(i)
+    lines = [""] * len(actions)
+
+    def run_report(indexes: list[int]) -> None:
+        for i in indexes:
+            action = actions[i]
+            report = reports[action.report_id]
+            try:
+                outcome = run_action(core, report, action, now)
+            except Exception:
+                # One report's failure must not stop the others; the next pass retries it.
+                log.exception("scheduled %s failed", describe(action, report))
+                outcome = "error (will retry)"
+            lines[i] = f"{outcome}: {describe(action, report)}"
+
+    groups = list(by_report.values())
+    if len(groups) <= 1:
+        for indexes in groups:
+            run_report(indexes)
+        return lines
+    with ThreadPoolExecutor(max_workers=min(len(groups), REPORTS_AT_ONCE),
+                            thread_name_prefix="feedsum-tick") as pool:
+        for future in [pool.submit(run_report, indexes) for indexes in groups]:
+            future.result()
     return lines
 
 

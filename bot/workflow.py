@@ -12,8 +12,10 @@ import hashlib
 import json
 import logging
 import math
+import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import FIRST_EXCEPTION, Future, wait
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Protocol
@@ -132,6 +134,34 @@ class Outbox(Protocol):
     def is_workspace_admin(self, team_id: str, user: str) -> bool: ...
 
 
+class Fanout(Protocol):
+    """Runs the sends of a fan-out (handlers.pacer.Pacer paces them to the platform's limits).
+
+    `fn` claims and sends one message to `recipient` in workspace `team_id`; the fanout may run
+    jobs concurrently and in any order, except that one recipient's jobs run one at a time, in
+    the order submitted.
+    """
+
+    def submit(self, fn: Callable[[], Any], team_id: str, recipient: str) -> Future: ...
+
+
+class InlineFanout:
+    """Each job at once, in the caller's thread (no platform limits known)."""
+
+    def submit(self, fn: Callable[[], Any], team_id: str, recipient: str) -> Future:
+        future: Future = Future()
+        future.set_running_or_notify_cancel()
+        try:
+            future.set_result(fn())
+        except BaseException as exc:
+            future.set_exception(exc)
+        return future
+
+
+# At most this many data pulls (file and SQL reads, memory-hungry) run at once, however many
+# reports the scheduler works on together.
+PULLS_AT_ONCE = 2
+
 # Sections written about next month: their figures are plans and targets, not this month's data.
 FUTURE_SECTIONS = frozenset({"plan"})
 
@@ -219,12 +249,14 @@ class Feedsum:
     """The core service: one instance per process, shared by listeners, scheduler and CLI."""
 
     def __init__(self, db, outbox: Outbox, *, data: Any = None, lease_seconds: float = DEFAULT_SECONDS,
-                 wall_clock: Callable[[], float] = time.time):
+                 wall_clock: Callable[[], float] = time.time, fanout: Fanout | None = None):
         self.db = db
         self.outbox = outbox
         self.data = data  # bot.metrics.Metrics: snapshots and KPI reports (None: no ad data)
         self.leases = Leases(db, lease_seconds, clock=wall_clock)
+        self.fanout = fanout or InlineFanout()
         self._created: dict[tuple[str, str], str] = {}
+        self._pulls = threading.BoundedSemaphore(PULLS_AT_ONCE)
 
     # --- who may do what -------------------------------------------------------------------
 
@@ -360,7 +392,12 @@ class Feedsum:
                 if exc.permanent:
                     repo.fail(self.db, key, exc.code, now=now)
                     return "failed", exc.code
-                repo.release(self.db, key, leases.owner)
+                if state == "recover":
+                    # Slack refused the look-up (or the send) this time: what an earlier attempt
+                    # may have delivered is still unknown, so the next pass looks again.
+                    repo.mark_uncertain(self.db, key, leases.owner)
+                else:
+                    repo.release(self.db, key, leases.owner)
                 raise
             except BaseException:
                 # Not an answer from Slack (a timeout, a lost response, an interrupt, a failed write
@@ -384,20 +421,37 @@ class Feedsum:
         repo.open_period(self.db, report.team_id, report.id, period, by=actor, due_at=due_at(report, period), now=now)
         self.pull(report, period, now)  # the prompts show the month's numbers from the first day
         summary = self.summary(report, period, now)
-        sent = skipped = failed = busy = 0
         # Away owners get their prompts too (they find them on return); only reminders wait.
-        for section in summary.sections:
-            for owner in section.owners:
-                outcome, result = self.once(
-                    report, period, "prompt", f"{section.key}:{owner}", now,
-                    lambda key, recovering, s=section, o=owner: self._send_prompt(summary, s, o, key, recovering, now),
-                )
-                sent += outcome == "sent"
-                skipped += outcome == "done"
-                busy += outcome == "busy"
-                failed += outcome == "failed"
+        jobs = [(owner, functools.partial(
+                    self.once, report, period, "prompt", f"{section.key}:{owner}", now,
+                    lambda key, recovering, s=section, o=owner: self._send_prompt(summary, s, o, key, recovering, now)))
+                for section in summary.sections for owner in section.owners]
+        outcomes = [outcome for outcome, _ in self.fan_out(report.team_id, jobs)]
         self.tell_admins_of_failures(report, period)
-        return OpenResult(period=period, sent=sent, skipped=skipped, failed=failed, busy=busy)
+        return OpenResult(period=period, sent=outcomes.count("sent"), skipped=outcomes.count("done"),
+                          failed=outcomes.count("failed"), busy=outcomes.count("busy"))
+
+    def fan_out(self, team_id: str, jobs: list[tuple[str, Callable[[], Any]]]) -> list[Any]:
+        """Run (recipient, job) pairs through the fanout; their results, in order.
+
+        Each job claims its message just before sending it, so running them together keeps every
+        message exactly once. If one fails, jobs not started yet are dropped (the next pass
+        sends them), the others finish, and the first failure is raised.
+        """
+        futures: list[Future] = []
+        for recipient, job in jobs:
+            futures.append(self.fanout.submit(job, team_id, recipient))
+            if futures[-1].done() and futures[-1].exception() is not None:
+                break  # run inline: stop where it failed, as the pass would have
+        done, _ = wait(futures, return_when=FIRST_EXCEPTION)
+        if any(f.exception() is not None for f in done if not f.cancelled()):
+            for f in futures:
+                f.cancel()
+        wait(futures)
+        failure = next((f.exception() for f in futures if not f.cancelled() and f.exception() is not None), None)
+        if failure is not None:
+            raise failure
+        return [f.result() for f in futures]
 
     def _send_prompt(self, summary: Summary, section: SectionState, owner: str, key: str,
                      recovering: bool, now: datetime) -> tuple[str, str]:
@@ -604,17 +658,18 @@ class Feedsum:
         # A manual reminder is keyed by the minute, so a double click sends one.
         slot = slot or (f"manual:{now.astimezone(report.tz):%Y-%m-%dT%H:%M}" if manual else "remind")
         due = datetime.fromisoformat(prow["due_at"])
-        sent = 0
+        jobs = []
         for owner, sections in self.pending_by_owner(report, period, now).items():
             titles = join_list([md("*{}*", s.title) for s in sections], report.locale)
             text = t(report.locale, "remind.last_call" if last_call else "remind.text",
                      name=report.name, month=periods.label(period, report.locale), sections=titles,
                      due=due.astimezone(report.tz).strftime("%Y-%m-%d %H:%M"))
-            outcome, _ = self.once(report, period, f"remind:{slot}", owner, now,
-                                   lambda key, recovering, o=owner, x=text: (
-                                       self.outbox.find_dm(report.team_id, o, key) if recovering else None
-                                   ) or self.outbox.send_dm(report.team_id, o, x, key))
-            sent += outcome == "sent"
+            jobs.append((owner, functools.partial(
+                self.once, report, period, f"remind:{slot}", owner, now,
+                lambda key, recovering, o=owner, x=text: (
+                    self.outbox.find_dm(report.team_id, o, key) if recovering else None
+                ) or self.outbox.send_dm(report.team_id, o, x, key))))
+        sent = sum(outcome == "sent" for outcome, _ in self.fan_out(report.team_id, jobs))
         self.tell_admins_of_failures(report, period)
         return sent
 
@@ -702,7 +757,8 @@ class Feedsum:
         from bot.metrics import SourcePull
 
         before = self._posted_totals(report, period)
-        pulls = self.data.pull(report, period, now, progress=progress)
+        with self._pulls:
+            pulls = self.data.pull(report, period, now, progress=progress)
         self._record_pulls(report, pulls, now)
         mixed = self.data.mixed_currencies(report, period)
         if mixed:

@@ -129,7 +129,7 @@ def export(deps: Deps, cmd, report, period, user, *, ack, respond, client, **_):
 
             # Shown in plain_text blocks, which show exactly what people typed: no Markdown escapes.
             text = summary_markdown(summary, lambda u: deps.outbox.user_name(team, u), escaped=False,
-                                    kpi_lines=render.kpi_markdown(summary))
+                                    kpi_lines=render.kpi_markdown(summary, escaped=False))
             # A response_url takes five messages of 50 blocks; the first says why the DM failed.
             chunks = split_text(text, 2900)
             groups = [chunks[i:i + 45] for i in range(0, len(chunks), 45)]

@@ -19,6 +19,8 @@ from handlers import abtest, actions, admin_views, commands, events, oauth, rend
 from handlers.deps import Deps, tell_user
 from handlers.hooks import HooksPolicy, response_url_guard
 from handlers.outbox import SlackOutbox
+from handlers.pacer import Pacer
+from handlers.ratelimit import Limiter, Limits
 
 log = logging.getLogger(__name__)
 
@@ -35,8 +37,12 @@ def _not_token_unused(record: logging.LogRecord) -> bool:
 
 
 def create_app(settings: Settings, client: WebClient, db, clock: Callable[[], datetime], *,
-               core: Feedsum | None = None, default_locale: str = "zh-CN") -> tuple[App, Deps]:
-    """Build the Bolt app and the core it shares with the scheduler and CLI."""
+               core: Feedsum | None = None, default_locale: str = "zh-CN",
+               limits: Limits | None = None) -> tuple[App, Deps]:
+    """Build the Bolt app and the core it shares with the scheduler and CLI.
+
+    `limits`: the Slack rate limits the outbox paces itself to (default: the published ones;
+    tests and benchmarks against the fake Web API speed them up or turn pacing off)."""
     # Multi-workspace (OAuth) mode: each team's installed bot token, and SLACK_BOT_TOKEN for its
     # own workspace; token mode: the one token. `workspaces` decides for requests, outbox and scheduler.
     oauth_mode = oauth.oauth_settings(settings) if settings.oauth else None
@@ -44,9 +50,13 @@ def create_app(settings: Settings, client: WebClient, db, clock: Callable[[], da
                                   store=oauth_mode.installation_store if oauth_mode else None)
     if oauth_mode:
         workspaces.default_team()  # known before any event names it (one auth.test, as in token mode)
-    outbox = SlackOutbox(workspaces.client_for, on_token_revoked=workspaces.token_revoked)
+    limiter = Limiter(limits or Limits())
+    outbox = SlackOutbox(workspaces.client_for, on_token_revoked=workspaces.token_revoked, limiter=limiter,
+                         db=db, clock=clock)
+    # Fan-outs (prompts, reminders) run on a few threads, each send as soon as its buckets allow.
+    pacer = Pacer(limiter, outbox.known_dm, outbox.dm_channel)
     core = core or Feedsum(db, outbox, data=Metrics(db, api=ApiKit(secret_key=settings.secret_key)),
-                           lease_seconds=settings.lease_seconds)
+                           lease_seconds=settings.lease_seconds, fanout=pacer)
     # In OAuth mode Bolt's own client carries no token: every request gets its workspace's from
     # `workspaces` (Bolt would otherwise log that SLACK_BOT_TOKEN is ignored, which it is not).
     app_client = (WebClient(base_url=client.base_url, timeout=client.timeout,

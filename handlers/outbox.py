@@ -2,6 +2,10 @@
 
 Every message that the ledger guards carries its ledger key in Slack message metadata, so
 after a crash the sender can look in Slack for what was already delivered instead of guessing.
+
+Every call is paced by the rate limiter (handlers/ratelimit.py): it waits for room in its
+method's bucket in the workspace (and the channel's, for chat.postMessage), and a 429 pauses
+exactly that bucket for `Retry-After`. DM channel ids are opened once per person and kept.
 """
 
 from __future__ import annotations
@@ -11,18 +15,26 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry import RateLimitErrorRetryHandler
 
 from bot.mrkdwn import as_mrkdwn, md, plain
 from bot.workflow import DeliveryError, NeedsLookup, SectionState, Summary
 from handlers import render
+from handlers.pacer import RATE_LIMITED
+from handlers.ratelimit import Limiter
+from storage import dm_channels
 
 log = logging.getLogger(__name__)
 METADATA_TYPE = "feedsum_delivery"
 CACHE_SECONDS = 600
+RATE_LIMIT_TRIES = 10  # 429s one call waits out (outside a paced fan-out) before giving up for now
+# The Web API methods behind a slack_sdk method whose name is not simply the API's.
+API_METHODS = {"files_upload_v2": ("files.getUploadURLExternal", "files.completeUploadExternal")}
 
 
 def _metadata(key: str) -> dict[str, Any]:
@@ -34,14 +46,32 @@ def _key_of(message: dict[str, Any]) -> str | None:
     return (meta.get("event_payload") or {}).get("key") if meta.get("event_type") == METADATA_TYPE else None
 
 
+def _retry_after(exc: SlackApiError) -> float:
+    headers = {k.lower(): v for k, v in (exc.response.headers or {}).items()}
+    value = headers.get("retry-after")
+    if isinstance(value, list):
+        value = value[0] if value else None
+    try:
+        return max(float(value), 0.0)
+    except (TypeError, ValueError):
+        return 1.0
+
+
 class SlackOutbox:
     def __init__(self, client_for: Callable[[str], WebClient],
-                 on_token_revoked: Callable[[str, str], None] | None = None):
+                 on_token_revoked: Callable[[str, str], None] | None = None, *,
+                 limiter: Limiter | None = None, db=None,
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)):
         self.client_for = client_for
         # Told (team, token) when Slack says a workspace's token is revoked: the app was removed
         # there, even if the app_uninstalled event never reached us.
         self.on_token_revoked = on_token_revoked
+        self.limiter = limiter or Limiter()
+        self.db = db  # keeps DM channel ids across restarts (None: in memory only)
+        self.clock = clock
         self._cache: dict[tuple[str, str, str], tuple[float, Any]] = {}
+        self._dms: dict[str, dict[str, str]] = {}  # team -> user -> DM channel
+        self._clients: dict[str, tuple[WebClient, WebClient]] = {}  # team -> (given, without 429 retries)
         self._lock = threading.Lock()
         self._local = threading.local()  # .only: this thread is answering an ack (local_only)
 
@@ -58,6 +88,21 @@ class SlackOutbox:
 
     # --- helpers ---------------------------------------------------------------------------
 
+    def _client(self, team_id: str) -> WebClient:
+        """The workspace's client minus slack_sdk's 429 handler: 429s are handled here, per bucket,
+        instead of sleeping inside the call."""
+        given = self.client_for(team_id)
+        with self._lock:
+            hit = self._clients.get(team_id)
+        if hit and hit[0] is given:
+            return hit[1]
+        own = WebClient(token=given.token, base_url=given.base_url, timeout=given.timeout, ssl=given.ssl,
+                        proxy=given.proxy, headers=given.headers, logger=given.logger,
+                        retry_handlers=[h for h in given.retry_handlers if not isinstance(h, RateLimitErrorRetryHandler)])
+        with self._lock:
+            self._clients[team_id] = (given, own)
+        return own
+
     def _call(self, team_id: str, method: str, **kwargs) -> dict[str, Any]:
         if getattr(self._local, "only", False):  # a listener would make Slack wait for its ack
             log.warning("Slack call %s before the ack", method)
@@ -65,14 +110,34 @@ class SlackOutbox:
         for field in ("text", "initial_comment"):
             if field in kwargs:
                 kwargs[field] = as_mrkdwn(kwargs[field])
-        client = self.client_for(team_id)
-        try:
-            return getattr(client, method)(**kwargs).data
-        except SlackApiError as exc:
-            code = exc.response.get("error") or "unknown_error"
-            if code == "token_revoked" and self.on_token_revoked is not None:
-                self.on_token_revoked(team_id, client.token)
-            raise DeliveryError(code) from exc
+        client = self._client(team_id)
+        api = API_METHODS.get(method) or (method.replace("_", ".", 1),)
+        channel = kwargs.get("channel")
+        for _ in range(RATE_LIMIT_TRIES):
+            taken = self.limiter.acquire(team_id, api, channel)
+            try:
+                data = getattr(client, method)(**kwargs).data
+            except SlackApiError as exc:
+                if exc.response.status_code == 429:
+                    # Slack did not count the call; only the method (in this workspace) that got
+                    # the 429 waits.
+                    self.limiter.give_back(taken)
+                    limited = (exc.response.api_url or "").rsplit("/", 1)[-1] or api[0]
+                    self.limiter.pause(team_id, limited, _retry_after(exc))
+                    if self.limiter.deferring:  # a paced fan-out job: the pacer runs it again later
+                        raise DeliveryError(RATE_LIMITED) from exc
+                    continue
+                self.limiter.settle(taken)
+                code = exc.response.get("error") or "unknown_error"
+                if code == "token_revoked" and self.on_token_revoked is not None:
+                    self.on_token_revoked(team_id, client.token)
+                raise DeliveryError(code) from exc
+            except BaseException:
+                self.limiter.settle(taken)  # no answer: it may have arrived, count it
+                raise
+            self.limiter.settle(taken)
+            return data
+        raise DeliveryError(RATE_LIMITED)
 
     def _cached(self, team_id: str, kind: str, key: str, load: Callable[[], Any]) -> Any:
         with self._lock:
@@ -86,9 +151,30 @@ class SlackOutbox:
             self._cache[(team_id, kind, key)] = (time.monotonic(), value)
         return value
 
+    def known_dm(self, team_id: str, user: str) -> str | None:
+        """The DM channel with `user` if it was ever opened (no Slack call)."""
+        with self._lock:
+            team = self._dms.get(team_id)
+        if team is None:
+            loaded = dm_channels.of_team(self.db, team_id) if self.db is not None else {}
+            with self._lock:
+                team = self._dms.setdefault(team_id, loaded)
+        return team.get(user)
+
     def dm_channel(self, team_id: str, user: str) -> str:
-        return self._cached(team_id, "dm", user,
-                            lambda: self._call(team_id, "conversations_open", users=user)["channel"]["id"])
+        """The DM channel with `user`: opened once (conversations.open), then reused, also by
+        other processes and after restarts."""
+        channel = self.known_dm(team_id, user)
+        if channel:
+            return channel
+        if getattr(self._local, "only", False):
+            raise NeedsLookup(f"dm {user}")
+        channel = self._call(team_id, "conversations_open", users=user)["channel"]["id"]
+        if self.db is not None:
+            dm_channels.remember(self.db, team_id, user, channel, now=self.clock())
+        with self._lock:
+            self._dms.setdefault(team_id, {})[user] = channel
+        return channel
 
     def _user(self, team_id: str, user: str) -> dict[str, Any]:
         def load():

@@ -657,19 +657,27 @@ def kpi_notes(summary: Summary) -> list[str]:
     return notes
 
 
-def kpi_markdown(summary: Summary) -> list[str]:
-    """The KPI highlights and the pacing line as Markdown lines (the same text the post shows)."""
+def kpi_markdown(summary: Summary, *, escaped: bool = True) -> list[str]:
+    """The KPI highlights and the pacing line as Markdown lines (the same text the post shows);
+    platform names and the like escaped for Markdown (`escaped=False`: as plain text)."""
     import html
+
+    from bot.markdown import md_inline
 
     kpi = summary.kpi
     if kpi is None:
         return []
     loc = summary.report.locale
-    lines = ["- " + html.unescape(f).replace("*", "**", 2).replace("\n", " — ") for f in kpi_fields(kpi, loc)]
+    inline = md_inline if escaped else str
+    lines = []
+    for f in kpi_fields(kpi, loc):
+        label, *rest = html.unescape(f).split("\n")  # "*label*", value, [sums], [change · target]
+        label = inline(label.strip("*"))
+        lines.append(" — ".join([f"- **{label}**" if escaped else f"- {label}", *(inline(x) for x in rest)]))
     if kpi.pacing is not None:
-        lines += ["", pacing_text(kpi.pacing, loc)]
+        lines += ["", inline(pacing_text(kpi.pacing, loc))]
     if kpi.mixed_currencies:
-        lines += ["", t_plain(loc, "kpi.mixed_currencies", codes="、".join(kpi.mixed_currencies))]
+        lines += ["", inline(t_plain(loc, "kpi.mixed_currencies", codes="、".join(kpi.mixed_currencies)))]
     return lines
 
 

@@ -319,6 +319,22 @@ def m012_optimise(conn: sqlite3.Connection) -> None:
 MIGRATIONS.append(m012_optimise)
 
 
+def m013_dm_channels(conn: sqlite3.Connection) -> None:
+    # The DM channel between the bot and each person, as conversations.open answered: it never
+    # changes, so a fan-out opens each person's DM once, not once per process or per month.
+    _script(conn,
+        """
+        CREATE TABLE dm_channels (
+            team_id TEXT NOT NULL, user_id TEXT NOT NULL, channel TEXT NOT NULL, opened_at TEXT NOT NULL,
+            PRIMARY KEY (team_id, user_id)
+        );
+        """
+    )
+
+
+MIGRATIONS.append(m013_dm_channels)
+
+
 def migrate(db: sqlite_utils.Database) -> list[str]:
     """Apply pending migrations in order, each in its own transaction; returns the names applied."""
     applied: list[str] = []

@@ -5,7 +5,7 @@ The data of tests/claims_data.py is imported as a snapshot through the real impo
 Feedsum.check_claims against the November summary. A sentence is flagged when any figure in it
 is found wrong.
 
-    python -m tests.claims_eval            # figures for every corpus that exists, both languages
+    python -m tests.claims_eval            # figures for every corpus (the A/B one on its own data)
     python -m tests.claims_eval -v         # ... and every miss and false alarm
 """
 
@@ -30,8 +30,10 @@ NOW = datetime(2026, 12, 2, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 class World:
     """A feedsum core with the claim data imported; `check(text)` -> the checks of one sentence."""
 
-    def __init__(self, db_path: str | Path, locale: str = "zh-CN", *, no_revenue: tuple[str, ...] = ()):
-        """`no_revenue`: platforms whose export has no revenue column (ROAS then covers the others)."""
+    def __init__(self, db_path: str | Path, locale: str = "zh-CN", *, no_revenue: tuple[str, ...] = (),
+                 data=None):
+        """`no_revenue`: platforms whose export has no revenue column (ROAS then covers the others);
+        `data`: a module with `csv_text()` and `TARGETS` (default tests/claims_data.py)."""
         from bot.cli import sync_reports
         from bot.config import parse_reports
         from bot.metrics import Metrics
@@ -50,17 +52,17 @@ class World:
         self.report = self.core.report(TEAM, "feed-ads")
         # One export per platform, labelled the way a configured source is (`platform = "…"`): a
         # generic file's own platform column is not trusted for labels.
-        lines = csv_text().splitlines()
+        lines = (data.csv_text() if data else csv_text()).splitlines()
         head, col = lines[0], lines[0].split(",").index("platform")
         for platform in dict.fromkeys(line.split(",")[col] for line in lines[1:]):
             part = "\n".join([head] + [line for line in lines[1:] if line.split(",")[col] == platform]) + "\n"
             if platform in no_revenue:
-                part = "\n".join(",".join(cell for k, cell in enumerate(line.split(",")) if k != 7)
+                k_rev = head.split(",").index("revenue")
+                part = "\n".join(",".join(cell for k, cell in enumerate(line.split(",")) if k != k_rev)
                                  for line in part.splitlines()) + "\n"
-                assert head.split(",")[7] == "revenue"
             self.core.data.import_file(self.report, part.encode("utf-8"), name=f"claims-{platform}.csv",
                                        origin="test", now=NOW, platform=platform)
-        t = TARGETS[PERIOD]
+        t = (data.TARGETS if data else TARGETS)[PERIOD]
         repo.set_targets(self.db, TEAM, "feed-ads", PERIOD,
                          {"ctr": t["ctr"], "cpa": t["cpa"], "roas": t["roas"], "spend": t["budget"]},
                          by="U0ADMIN01", now=NOW)
@@ -110,6 +112,7 @@ def table(name: str, stats: dict) -> str:
 
 
 def corpora() -> dict[str, list[dict]]:
+    """The corpora checked against tests/claims_data.py (see `ab_corpus` for the A/B one)."""
     out = {}
     try:
         from claims_corpus_data import CORPUS as own
@@ -126,10 +129,24 @@ def corpora() -> dict[str, list[dict]]:
     return out
 
 
+def ab_corpus():
+    """The A/B corpus and the data it is checked against (tests/claims_ab_data.py)."""
+    try:
+        import claims_ab_data as data
+        from claims_corpus_ab import CORPUS
+    except ImportError:  # pragma: no cover
+        from tests import claims_ab_data as data
+        from tests.claims_corpus_ab import CORPUS
+    return CORPUS, data
+
+
 def main(argv: list[str]) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         world = World(Path(tmp) / "claims.db")
-        for name, corpus in corpora().items():
+        ab, ab_data = ab_corpus()
+        runs = [(name, corpus, world) for name, corpus in corpora().items()]
+        runs.append(("A/B (tests/claims_corpus_ab.py)", ab, World(Path(tmp) / "ab.db", data=ab_data)))
+        for name, corpus, world in runs:
             stats, problems = score(corpus, world)
             print(table(name, stats))
             print()

@@ -20,6 +20,7 @@ from bot.cli import sync_reports
 from bot.config import Settings, parse_reports
 from bot.fake_slack import FakeSlack
 from handlers.app import create_app, web_client
+from handlers.ratelimit import Limits
 from handlers.server import make_server
 from storage.db import open_db
 
@@ -88,7 +89,7 @@ class CountingPool(ThreadPoolExecutor):
 
 class Harness:
     def __init__(self, tmp_path, clock: Clock, config: dict | None = None, fake: FakeSlack | None = None,
-                 env: dict | None = None):
+                 env: dict | None = None, limits: Limits | None = None):
         self.fake = fake or FakeSlack().start()
         self.clock = clock
         self.settings = Settings.from_env({"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": SECRET,
@@ -96,7 +97,9 @@ class Harness:
                                            "FEEDSUM_DB": str(tmp_path / "feedsum.db"), **(env or {})})
         self.db = open_db(self.settings.db_path)
         self.client = web_client(self.settings)
-        self.app, self.deps = create_app(self.settings, self.client, self.db, clock)
+        # Not pacing to Slack's limits unless a test is about them (the fake enforces none by default).
+        self.app, self.deps = create_app(self.settings, self.client, self.db, clock,
+                                         limits=limits or Limits(speed=0))
         self.deps.workers.shutdown()
         self.deps.workers = CountingPool(max_workers=8, thread_name_prefix="feedsum-work")
         self.deps.urgent.shutdown()

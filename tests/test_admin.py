@@ -310,8 +310,9 @@ def test_export_sends_markdown_and_xlsx_matching_the_stored_period(harness):
     assert md_text.startswith("# 信息流投放组 · 2026年11月工作总结")
     for s in summary.sections:
         assert f"## {s.title}" in md_text
-        if s.text:
-            assert s.text in md_text
+        if s.text:  # each line as written (lines of a paragraph end in a Markdown line break)
+            assert all(line in md_text for line in s.text.splitlines())
+    assert "点击率 2.1%  \n-5% 的转化成本" in md_text
     wb = openpyxl.load_workbook(io.BytesIO(xlsx))
     assert wb.sheetnames == ["Sections"]  # no metrics configured: no KPI sheets
     rows = list(wb["Sections"].iter_rows(values_only=True))

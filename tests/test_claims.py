@@ -453,3 +453,123 @@ def test_a_plan_section_is_about_next_month_unless_a_sentence_names_this_one(wor
     plan = "目标点击率 1.3%，转化成本 55 元以内。\n\n本月 CPA 53.3 元。下月压到 45 元。"
     checks = world.core.check_claims(world.summary, plan, section="plan")
     assert [c.claim.text for c in checks if c.ok is False] == ["CPA 53.3 元"]  # this month's, named
+
+
+# --- A/B tests: figures of a named variant, claims of (no) significance (tests/claims_ab_data.py) ---
+
+try:
+    import claims_ab_data as AB_DATA
+    from claims_corpus_ab import CORPUS as AB_CORPUS
+except ImportError:  # pragma: no cover
+    from tests import claims_ab_data as AB_DATA
+    from tests.claims_corpus_ab import CORPUS as AB_CORPUS
+
+
+@pytest.fixture(scope="module")
+def ab_world(tmp_path_factory):
+    return World(tmp_path_factory.mktemp("claims-ab") / "feedsum.db", data=AB_DATA)
+
+
+def test_ab_corpus_every_wrong_sentence_caught_and_no_false_alarm(ab_world):
+    stats, problems = score(AB_CORPUS, ab_world)
+    for loc in ("zh-CN", "en"):
+        assert stats[loc]["wrong"] >= 10 and stats[loc]["ok"] >= 12
+        assert stats[loc]["false_alarms"] == 0, problems
+        assert stats[loc]["caught"] == stats[loc]["wrong"], problems
+
+
+@pytest.mark.parametrize("locale", ["zh-CN", "en"])
+@pytest.mark.parametrize("names", [
+    ["素材A", "素材B"],  # a winner on CTR, a tie on CVR (ad groups)
+    ["品牌-Variant A", "品牌-Variant B"],  # a tie (campaigns)
+    ["Video A", "Video B"],  # a tie on CTR, a winner on CVR
+    ["新品-文案1", "新品-文案2"],  # too little data
+    ["素材A", "素材B", "Video A"],  # three variants: one ahead of all
+    ["Video B", "素材B", "Video A"],
+    ["品牌-Variant A", "品牌-Variant B", "素材A"],  # three, no difference on CTR
+])
+def test_an_inserted_comparison_passes_its_own_check(ab_world, names, locale):
+    """What the optimise form inserts (bot/abtest_text.comparison_text) agrees with the check:
+    every figure is its variant's and every verdict the test's."""
+    from bot.abtest import compare_named
+    from bot.abtest_text import comparison_text
+
+    text = comparison_text(compare_named(ab_world.summary.kpi.rows, names), locale)
+    checks = ab_world.check(text)
+    assert not [c.message(locale) for c in checks if c.ok is False], text
+    assert any(c.claim.scopes[0].part == ("ad_group", "素材A") or c.claim.scopes[0].part is not None
+               for c in checks if c.claim.kind == "value")  # figures were read per variant
+
+
+def test_a_wrong_significance_claim_says_what_the_test_found(ab_world):
+    [check] = [c for c in ab_world.check("素材B 的转化率显著高于素材A。") if c.claim.kind == "significance"]
+    assert check.ok is False and check.claim.kpi == "cvr"
+    zh = check.message("zh-CN")
+    assert zh.startswith("“素材B 的转化率显著高于素材A”：与检验结果不符") and "不显著（p = 0.820）" in zh
+    [check] = [c for c in ab_world.check("The CTR difference between 素材A and 素材B is not significant.")
+               if c.claim.kind == "significance"]
+    en = check.message("en")
+    assert check.ok is False and "the test says otherwise" in en and "significant at 95% (p < 0.001)" in en
+    [check] = [c for c in ab_world.check("新品-文案2 的点击率显著高于新品-文案1。") if c.claim.kind == "significance"]
+    assert check.ok is False and "数据太少" in check.message("zh-CN")
+
+
+def test_a_figure_of_an_ad_group_is_checked_against_it(ab_world):
+    [check] = ab_world.check("素材B 点击率 1.2%。")
+    assert check.ok is False and check.scope.part == ("ad_group", "素材B")
+    assert check.message("zh-CN") == "“点击率 1.2%”：数据为 1.40%（素材B）"
+
+
+def test_unsure_which_variants_says_nothing():
+    """Ad groups whose name two campaigns share, or that a campaign also has, are nobody's in
+    particular; bare letters with several lettered families in the data name none of them."""
+    import pandas as pd
+
+    from bot.claims import check_report
+    from bot.kpi import build_report
+
+    def row(campaign, group, impressions, clicks):
+        return {"date": pd.Timestamp(2026, 11, 3), "platform": "巨量引擎", "account": None, "campaign": campaign,
+                "ad_group": group, "impressions": impressions, "clicks": clicks, "conversions": clicks // 20,
+                "spend": clicks * 2.0, "revenue": None}
+
+    rows = pd.DataFrame([row("春季", "素材A", 100_000, 1_000), row("春季", "素材B", 100_000, 1_400),
+                         row("秋季", "素材A", 100_000, 1_010), row("秋季", "素材B", 100_000, 1_020),
+                         row("通投", "通投", 50_000, 500)])
+    report = build_report("2026-11", rows, None)
+    for text in ("素材A 点击率 5.00%。", "素材B 的点击率显著高于素材A。", "素材A 和素材B 的点击率差异不显著。",
+                 "B 的点击率显著高于 A。", "通投 点击率 1.00%。"):
+        assert not [c for c in check_report(text, report) if c.ok is False], text
+    assert [c.ok for c in check_report("通投 点击率 1.20%。", report)] == [False]  # the campaign's
+
+
+@pytest.mark.parametrize("locale", ["zh-CN", "en"])
+def test_an_inserted_comparison_of_campaigns_passes_its_own_check(world, locale):
+    """The same with tests/claims_data.py's campaigns (both rates significant, months before too)."""
+    from bot.abtest import compare_named
+    from bot.abtest_text import comparison_text
+
+    for names in (["抖音-拉新-A", "抖音-拉新-B"], ["QQ浏览器拉新", "微信朋友圈-品牌", "抖音-拉新-B"]):
+        text = comparison_text(compare_named(world.summary.kpi.rows, names), locale)
+        checks = world.check(text)
+        assert not [c.message(locale) for c in checks if c.ok is False], text
+        assert sum(c.claim.kind == "significance" for c in checks) >= 2, text
+
+
+def test_a_name_holding_a_skip_word_is_still_a_name():
+    """"双十一预热-短视频A" is a campaign, not the Singles' Day stretch of the month (never checked)."""
+    import pandas as pd
+
+    from bot.claims import check_report
+    from bot.kpi import build_report
+
+    rows = pd.DataFrame([{"date": pd.Timestamp(2026, 11, d), "platform": "巨量引擎", "account": None, "campaign": name,
+                          "ad_group": None, "impressions": 10_000, "clicks": clicks, "conversions": 5, "spend": 100.0,
+                          "revenue": None}
+                         for d in (1, 2) for name, clicks in (("双十一预热-短视频A", 100), ("双十一预热-短视频B", 150))])
+    report = build_report("2026-11", rows, None)
+    assert [c.ok for c in check_report("双十一预热-短视频A 点击率 1.00%。", report)] == [True]
+    assert [c.ok for c in check_report("双十一预热-短视频B 点击率 1.00%。", report)] == [False]
+    assert check_report("双十一期间点击率 1.00%。", report) == []  # the stretch of days still isn't
+    [sig] = check_report("双十一预热-短视频B 的点击率显著高于双十一预热-短视频A。", report)
+    assert sig.ok is True and sig.claim.kind == "significance"

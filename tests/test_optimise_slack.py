@@ -227,7 +227,8 @@ def test_exports_include_the_comparisons(h):
     summary = h.core.summary(h.report, PERIOD, h.clock())
     md_file, xlsx_file = export_files(summary, lambda u: u, None, title="t")
     text = md_file.content.decode()
-    assert "| 素材A | 10.0万 | 2,000 | 100 | 2.00% | 5.00% | 100.00 |" in text
+    # the figures as a list (CommonMark has no tables), each variant's line as the form inserts it
+    assert "\n- 素材A：展现 10.0万 · 点击 2,000 · 转化 100 · 点击率 2.00% · 转化率 5.00% · 转化成本 100.00 元\n" in text
     assert "点击率：素材B 领先" in text
     from openpyxl import load_workbook
 

@@ -107,16 +107,21 @@ def test_fan_out_of_about_100_prompts_through_429s_is_exactly_once(make_harness)
     ledger = repo.ledger_entries(h.db, h.report.team_id, "feed-ads", PERIOD)
     assert sum(e["state"] == "done" for e in ledger if e["action"] == "prompt") == 98
     # Which calls got a 429 (the fake answers 429 when the call's ordinal is a multiple of N),
-    # and the retry of each came at least Retry-After later.
+    # and the retry of each (the same message, or the same DM opened) came at least Retry-After
+    # later. Sends to other people go on meanwhile (calls already on their way may arrive just
+    # after a 429), so the whole fan-out is not the sum of the waits.
     writes = {"chat.postMessage", "conversations.open"}
     calls = h.fake.calls
     limited = [i for i, c in enumerate(calls) if (i + 1) % 25 == 0 and c.method in writes]
     assert len(limited) >= 3
+
+    def what(c):
+        return c.params.get("users") or json.dumps(c.params.get("metadata"), sort_keys=True)
+
     for i in limited:
-        retry = next(c for c in calls[i + 1:] if c.method == calls[i].method)
+        retry = next(c for c in calls[i + 1:] if c.method == calls[i].method and what(c) == what(calls[i]))
         assert retry.at - calls[i].at >= 1.0
-    assert elapsed >= len(limited) * 1.0
-    assert elapsed < len(limited) * 2.0 + 10  # Retry-After + at most 1 s of the SDK's jitter each
+    assert 1.0 <= elapsed < len(limited) * 2.0 + 10
 
 
 PERMANENT = {"U0GONE001": "user_not_found", "U0INACTV1": "account_inactive", "U0BOTDM01": "cannot_dm_bot"}
@@ -176,12 +181,14 @@ def test_a_send_whose_response_is_lost_is_recovered_not_sent_twice(make_harness)
     h.core.outbox.send_prompt = flaky
     with pytest.raises(TimeoutError):
         h.core.open(h.report, PERIOD, ADMIN, h.clock())
-    assert len(h.prompts()) == 3
+    first = len(h.prompts())  # the 3rd, and those already under way beside it
+    assert first >= 3
     h.core.outbox.send_prompt = real
     result = h.core.open(h.report, PERIOD, ADMIN, h.clock())
     keys = prompt_keys(h)
     assert len(keys) == 8 and len(set(keys)) == 8
-    assert result.sent == 6  # the uncertain one was found in Slack, the 5 left were sent
+    # The uncertain one was found in Slack, the ones not reached were sent, the rest skipped.
+    assert (result.sent, result.skipped) == (8 - first + 1, first - 1)
 
 
 # --- 2. Process and database faults ----------------------------------------------------------
@@ -215,17 +222,19 @@ def test_open_killed_half_way_is_finished_by_the_next_open_without_duplicates(tm
         proc.kill()
         proc.communicate()
         fake.release.set()
-        assert len(fake.posted()) == 3
         db = open_db(env["FEEDSUM_DB"])
+        done = db.conn.execute("SELECT COUNT(*) FROM ledger WHERE state = 'done'").fetchone()[0]
         live = [r[0] for r in db.conn.execute("SELECT lease_until FROM ledger WHERE state = 'claimed'")]
         db.conn.close()
-        assert len(live) == 1
-        while time.time() <= live[0]:  # the dead process's claim runs out (a lease of 1 s)
+        # The held 3rd is in Slack but not done; sends to others may have been under way beside it.
+        assert live and len(fake.posted()) >= max(done + 1, 3)
+        while time.time() <= max(live):  # the dead process's claims run out (a lease of 1 s)
             time.sleep(0.05)
         _app, deps = build(Settings.from_env(env), clock=lambda: OPEN)  # the next process
         result = deps.core.open(deps.core.all_reports()[0], PERIOD, ADMIN, OPEN)
         deps.core.db.conn.close()
-        assert (result.sent, result.skipped) == (4, 2)  # the 3rd found in Slack, 3 more sent; 2 done before
+        # What was done is skipped; the 3rd (and any other in flight) is found in Slack, the rest sent.
+        assert (result.sent, result.skipped) == (6 - done, done)
         keys = [m["metadata"]["event_payload"]["key"] for m in fake.posted()]
         assert len(keys) == 6 and len(set(keys)) == 6
 

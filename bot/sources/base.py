@@ -187,6 +187,27 @@ class Client:
         self.ctx.sleep(seconds)
         self.waited += seconds
 
+    def coded(self, resp: requests.Response, what: str, *, messages: tuple[str, ...] = ("message",),
+              ) -> tuple[Verdict | None, int | None, str, dict | None]:
+        """Read a `{code, message, data}` answer (巨量引擎, 腾讯广告): a verdict already when HTTP says
+        it is a passing fault, else the code, the message as shown ("code 40100: …") and the body."""
+        if resp.status_code == 429:
+            return Verdict("throttled", message="rate-limited (HTTP 429)"), None, "", None
+        if resp.status_code >= 500 and not resp.content.strip().startswith(b"{"):
+            return Verdict("retry", message=f"HTTP {resp.status_code}"), None, "", None
+        body = self.json_of(resp, what)
+        if not isinstance(body, dict) or "code" not in body:
+            if resp.status_code >= 500:
+                return Verdict("retry", message=f"HTTP {resp.status_code}"), None, "", None
+            raise ResponseError(f"{self.name}: {what}: expected {{code, message, data}}, got "
+                                f"{type(body).__name__} (HTTP {resp.status_code}); the API may have changed")
+        try:
+            code = int(body["code"])
+        except (TypeError, ValueError):
+            raise self.malformed(what, "code", f"is {str(body['code'])[:40]!r}, not a number") from None
+        message = " / ".join(m for m in (str(body.get(k) or "") for k in messages) if m)[:300]
+        return None, code, (f"code {code}: {message}" if message else f"code {code}"), body
+
     def json_of(self, resp: requests.Response, what: str) -> Any:
         try:
             return resp.json()

@@ -84,22 +84,9 @@ class OceanEngine(RotatingTokens):
 
     def _envelope(self, resp: requests.Response, what: str) -> tuple[Verdict | None, int | None, str, Any]:
         """The answer's {code, message, data}; a verdict already when it is a passing fault."""
-        if resp.status_code == 429:
-            return Verdict("throttled", message="rate-limited (HTTP 429)"), None, "", None
-        if resp.status_code >= 500 and not resp.content.strip().startswith(b"{"):
-            return Verdict("retry", message=f"HTTP {resp.status_code}"), None, "", None
-        body = self.json_of(resp, what)
-        if not isinstance(body, dict) or "code" not in body:
-            if resp.status_code >= 500:
-                return Verdict("retry", message=f"HTTP {resp.status_code}"), None, "", None
-            raise ResponseError(f"{self.name}: {what}: expected {{code, message, data}}, got "
-                                f"{type(body).__name__} (HTTP {resp.status_code}); the API may have changed")
-        try:
-            code = int(body["code"])
-        except (TypeError, ValueError):
-            raise self.malformed(what, "code", f"is {str(body['code'])[:40]!r}, not a number") from None
-        message = str(body.get("message") or "")[:300]
-        shown = f"code {code}: {message}" if message else f"code {code}"
+        verdict, code, shown, body = self.coded(resp, what)
+        if verdict is not None:
+            return verdict, None, "", None
         if code in THROTTLE_CODES:
             return Verdict("throttled", message=f"rate-limited ({shown})"), code, shown, None
         if code in TRANSIENT or (code != 0 and resp.status_code >= 500):
