@@ -22,6 +22,8 @@ from bot.i18n import text_of
 from tests import export_fixtures as fx
 from tests.test_fuzz import ENCODINGS, HEADERS, _export, row_st
 
+pytest.importorskip("pyarrow")  # a dependency; without it `feedsum metrics` reads the exact way only
+
 CSV_FIXTURES = {k: f for k, f in fx.ALL_FIXTURES.items() if not k.endswith(("xlsx", "xlsx_export"))}
 # Fixtures the streamed path leaves to read_export, and why.
 EXACT_ONLY = {
