@@ -63,6 +63,9 @@ def build_parser() -> argparse.ArgumentParser:
     from bot.metrics_cli import add_arguments
 
     add_arguments(p)
+    from bot.sources_cli import add_arguments as add_source_arguments
+
+    add_source_arguments(sub)
     p = sub.add_parser("backup", help="copy the database safely while the bot runs")
     p.add_argument("path", help="where to write the copy")
     sub.add_parser("check", help="validate the configuration and exit")
@@ -333,9 +336,13 @@ def build(settings: Settings, *, clock=utcnow):
 
 
 def _run(settings: Settings, args) -> int:
+    import signal
     import threading
 
     app, deps = build(settings)
+    # A platform's stop (SIGTERM) ends the server like Ctrl-C does, through the `finally` below:
+    # work already acknowledged to users (fan-outs, posts, modals) is finished before exiting.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     scheduler = None
     if not args.no_scheduler:
         from bot.runner import start_scheduler
@@ -365,6 +372,8 @@ def _run(settings: Settings, args) -> int:
     finally:
         if scheduler:
             scheduler.shutdown(wait=False)
+        log.info("feedsum: finishing the work already acknowledged, then stopping")
+        deps.shutdown(wait=True)
     return 0
 
 
@@ -398,7 +407,22 @@ def _scheduler(settings: Settings, args) -> int:
         scheduler.shutdown(wait=False)
 
 
-COMMANDS = {"demo": _demo, "run": _run, "tick": _tick, "scheduler": _scheduler, "metrics": _metrics,
+def _sources(settings: Settings, args) -> int:
+    from bot import sources_cli
+    from bot.sources.pulling import ApiKit
+
+    if args.action == "check":
+        return sources_cli.check(settings, args, kit=ApiKit(secret_key=settings.secret_key))
+    return sources_cli.listing(settings, args)
+
+
+def _pull(settings: Settings, args) -> int:
+    from bot import sources_cli
+
+    return sources_cli.pull(settings, args)
+
+
+COMMANDS = {"sources": _sources, "pull": _pull, "demo": _demo, "run": _run, "tick": _tick, "scheduler": _scheduler, "metrics": _metrics,
             "backup": _backup, "check": _check, "workspaces": _list_workspaces,
             "forget-workspace": _forget_workspace}
 

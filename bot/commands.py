@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 
 COMMANDS = ("help", "status", "open", "remind", "compile", "write", "away", "delegate", "targets",
-            "target", "history", "export", "owners", "owner", "setup", "refresh")
+            "target", "history", "export", "owners", "owner", "setup", "refresh", "sources")
 USER_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 
 

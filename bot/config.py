@@ -48,6 +48,7 @@ SETTINGS_HELP: dict[str, tuple[str | None, str]] = {
     "FEEDSUM_LEASE_SECONDS": ("120", "How long a dead process's claim on a message blocks others (a live one renews it)."),
     "PORT": ("3000", "HTTP port for `run` without Socket Mode."),
     "LOG_LEVEL": ("INFO", "Python log level."),
+    "FEEDSUM_SECRET_KEY": (None, "Fernet key that encrypts ad-platform tokens feedsum refreshes and stores."),
 }
 
 
@@ -64,6 +65,7 @@ class Settings:
     port: int
     log_level: str
     lease_seconds: float = 120.0
+    secret_key: str | None = None  # Fernet key for stored ad-platform tokens (bot/sources/secrets.py)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -84,6 +86,15 @@ class Settings:
         if not 0 < lease < 86_400:
             raise ConfigError("environment", "FEEDSUM_LEASE_SECONDS",
                               f"expected a number of seconds (e.g. 120), got {lease_text!r}")
+        secret_key = get("FEEDSUM_SECRET_KEY")
+        if secret_key:
+            from bot.sources.secrets import valid_key
+
+            if not valid_key(secret_key):
+                raise ConfigError("environment", "FEEDSUM_SECRET_KEY",
+                                  "expected a Fernet key (44 characters of URL-safe base64); make one with "
+                                  "`python3 -c \"from cryptography.fernet import Fernet; "
+                                  "print(Fernet.generate_key().decode())\"`")
         base = get("SLACK_API_BASE_URL") or DEFAULT_API_BASE
         if not base.startswith(("http://", "https://")):
             raise ConfigError("environment", "SLACK_API_BASE_URL", f"expected an http(s) URL, got {base!r}")
@@ -99,6 +110,7 @@ class Settings:
             port=int(port_text),
             log_level=(get("LOG_LEVEL") or "INFO").upper(),
             lease_seconds=lease,
+            secret_key=secret_key,
         )
 
     @property
@@ -131,6 +143,24 @@ class MetricSource:
     query: str | None = None
     month: str | None = None  # "YYYY-MM": files a report that covers a period (not days) under this month
     date_format: str | None = None  # "DMY", "MDY" or strftime: day/month order when the dates can't tell
+    # An ad platform's reporting API (bot/sources/): which one, the account, where its secrets are.
+    api: str | None = None  # google-ads | meta | tiktok | oceanengine | tencent
+    account: str | None = None
+    credentials: str | None = None  # "env:NAME" or a JSON file (relative to the config)
+    level: str = "campaign"  # or "adgroup"
+    backfill_days: int = 30  # days before today pulled again each time (late conversions)
+    base_url: str | None = None  # tests point this at a fake; production leaves the platform's address
+    token_url: str | None = None  # the OAuth token endpoint, likewise
+    api_version: str | None = None  # e.g. "v21": when a platform retires the default
+    login_customer_id: str | None = None  # Google Ads: the manager account the credentials sign in through
+    conversion_action: str | None = None  # Meta: the action type counted as a conversion
+
+    @property
+    def label(self) -> str:
+        """How the source is named in messages, states and snapshots (never a secret)."""
+        if self.api:
+            return f"{self.api}:{self.account}"
+        return self.path or self.url or ""
 
 
 @dataclass(frozen=True)
@@ -149,6 +179,8 @@ class Report:
     targets: dict[str, float] = field(default_factory=dict)
     roi: str = "revenue"
     budget: float | None = None
+    currency: str | None = None  # what totals are in when accounts of several currencies are added up
+    currency_rates: dict[str, float] = field(default_factory=dict)  # units of `currency` per unit of each
     team_id: str = ""  # filled from the workspace the bot token belongs to
     source: str = "config"  # "config" (managed by the file) or "setup" (managed in Slack)
     base_dir: str = "."  # where relative metric paths are resolved
@@ -224,7 +256,8 @@ def parse_reports(data: Mapping[str, Any], *, file: str, base_dir: str = ".") ->
 
 
 REPORT_KEYS = {"id", "name", "channel", "admins", "timezone", "locale", "calendar", "template",
-               "sections", "schedule", "metrics", "targets", "roi", "budget", "team_id"}
+               "sections", "schedule", "metrics", "targets", "roi", "budget", "team_id", "currency",
+               "currency_rates"}
 
 
 def _parse_report(raw: Any, *, file: str, where: str, base_dir: str) -> Report:
@@ -278,11 +311,13 @@ def _parse_report(raw: Any, *, file: str, where: str, base_dir: str) -> Report:
     if budget is not None and (not isinstance(budget, int | float) or isinstance(budget, bool) or budget <= 0):
         raise fail("budget", f"expected a positive number, got {budget!r}")
     team_id = raw.get("team_id", "")
+    currency, rates = _parse_currency(raw, fail)
     return Report(
         id=rid, name=raw["name"].strip(), channel=channel, admins=admins, timezone=tz,
         locale=locale, calendar=calendar, template=template, sections=sections,
         schedule=dict(schedule), metrics=metrics, targets=targets, roi=roi,
-        budget=float(budget) if budget is not None else None, team_id=team_id,
+        budget=float(budget) if budget is not None else None, team_id=team_id, currency=currency,
+        currency_rates=rates,
         source="config", base_dir=base_dir,
     )
 
@@ -368,12 +403,17 @@ def _parse_metrics(raw: Any, fail) -> tuple[MetricSource, ...]:
         where = f"metrics[{j}]"
         if not isinstance(m, dict):
             raise fail(where, "expected a table")
+        if "api" in m:
+            out.append(_parse_api_source(m, where, fail))
+            continue
         allowed = ("path", "preset", "columns", "platform", "url", "query", "month", "date_format")
         extra = set(m) - set(allowed)
         if extra:
-            raise fail(f"{where}.{sorted(extra)[0]}", f"unknown key (allowed: {', '.join(allowed)})")
+            hint = " (an API source needs api = \"google-ads\", \"meta\", …)" if set(extra) & set(API_KEYS) else ""
+            raise fail(f"{where}.{sorted(extra)[0]}", f"unknown key (allowed: {', '.join(allowed)}){hint}")
         if bool(m.get("path")) == bool(m.get("url")):
-            raise fail(where, 'give either path = "exports/*.csv" or url + query (an SQL source)')
+            raise fail(where, 'give either path = "exports/*.csv", url + query (an SQL source) or api = "google-ads" '
+                              '(an ad platform\'s API)')
         if m.get("url") and not m.get("query"):
             raise fail(f"{where}.query", "is required with url")
         columns = m.get("columns", {})
@@ -399,6 +439,102 @@ def _parse_metrics(raw: Any, fail) -> tuple[MetricSource, ...]:
                                 platform=platform, url=m.get("url"), query=m.get("query"), month=month,
                                 date_format=date_format))
     return tuple(out)
+
+
+API_KEYS = ("api", "account", "credentials", "level", "backfill_days", "platform", "base_url", "token_url",
+            "api_version", "login_customer_id", "conversion_action")
+ENV_NAME = re.compile(r"^[A-Z][A-Z0-9_]{0,63}$")
+BACKFILL_MAX_DAYS = 90  # Google's longest conversion window; Meta's attribution windows are shorter
+
+
+def _parse_api_source(m: dict, where: str, fail) -> MetricSource:
+    from bot.sources import PLATFORMS, available
+
+    api = m.get("api")
+    if api not in PLATFORMS:
+        raise fail(f"{where}.api", f"unknown platform {api!r} (known: {', '.join(PLATFORMS)})")
+    if not available(api):
+        ready = ", ".join(p for p in PLATFORMS if available(p))
+        raise fail(f"{where}.api", f"{api!r} is not supported by this version of feedsum yet (supported: {ready}); "
+                                   "use its exports with path = … meanwhile")
+    extra = set(m) - set(API_KEYS)
+    if extra:
+        raise fail(f"{where}.{sorted(extra)[0]}", f"unknown key for an API source (allowed: {', '.join(API_KEYS)})")
+    account = m.get("account")
+    if isinstance(account, int) and not isinstance(account, bool):
+        account = str(account)
+    if not isinstance(account, str) or not account.strip():
+        raise fail(f"{where}.account", f"is required: the {api} account (advertiser) id, as a string")
+    account = account.strip()
+    from bot.sources import account_problem
+
+    problem = account_problem(api, account)
+    if problem:
+        raise fail(f"{where}.account", problem)
+    credentials = m.get("credentials")
+    if not isinstance(credentials, str) or not credentials.strip():
+        raise fail(f"{where}.credentials", 'is required: "env:NAME" (secrets in NAME_… environment variables) or the '
+                                           "path of a JSON file; never the secrets themselves")
+    credentials = credentials.strip()
+    if credentials.startswith("env:") and not ENV_NAME.match(credentials[4:]):
+        raise fail(f"{where}.credentials", f'expected "env:NAME" with NAME in capitals like GOOGLE_ADS, got {credentials!r}')
+    level = m.get("level", "campaign")
+    if level not in ("campaign", "adgroup"):
+        raise fail(f"{where}.level", f'expected "campaign" or "adgroup", got {level!r}')
+    backfill = m.get("backfill_days", 30)
+    if not isinstance(backfill, int) or isinstance(backfill, bool) or not 0 <= backfill <= BACKFILL_MAX_DAYS:
+        raise fail(f"{where}.backfill_days", f"expected a whole number of days from 0 to {BACKFILL_MAX_DAYS}, got {backfill!r}")
+    for key in ("base_url", "token_url"):
+        value = m.get(key)
+        if value is not None and (not isinstance(value, str) or not re.match(r"^https?://[^/\s]+", value)):
+            raise fail(f"{where}.{key}", f"expected an http(s) URL, got {value!r}")
+    version = m.get("api_version")
+    if version is not None and (not isinstance(version, str) or not re.fullmatch(r"v\d+(\.\d+)?", version)):
+        raise fail(f"{where}.api_version", f'expected a version like "v21", got {version!r}')
+    login = m.get("login_customer_id")
+    if login is not None:
+        if api != "google-ads":
+            raise fail(f"{where}.login_customer_id", "is for Google Ads manager accounts only")
+        if isinstance(login, int) and not isinstance(login, bool):
+            login = str(login)
+        if not isinstance(login, str) or not re.fullmatch(r"\d{3}-?\d{3}-?\d{4}", login.strip()):
+            raise fail(f"{where}.login_customer_id", f'expected a manager account id like "123-456-7890", got {login!r}')
+        login = login.strip()
+    action = m.get("conversion_action")
+    if action is not None:
+        if api != "meta":
+            raise fail(f"{where}.conversion_action", "is for Meta only (Google Ads counts its primary conversions)")
+        if not isinstance(action, str) or not re.fullmatch(r"[a-z0-9_.:-]{1,100}", action):
+            raise fail(f"{where}.conversion_action",
+                       f'expected an action type like "offsite_conversion.fb_pixel_purchase", got {action!r}')
+    platform = m.get("platform")
+    if platform is not None and (not isinstance(platform, str) or not platform.strip()):
+        raise fail(f"{where}.platform", 'expected the name to put on the rows, like "Google Ads (HK)"')
+    return MetricSource(api=api, account=account, credentials=credentials, level=level, backfill_days=backfill,
+                        platform=platform, base_url=m.get("base_url"), token_url=m.get("token_url"),
+                        api_version=version, login_customer_id=login, conversion_action=action)
+
+
+CURRENCY = re.compile(r"^[A-Z]{3}$")
+
+
+def _parse_currency(raw: dict, fail) -> tuple[str | None, dict[str, float]]:
+    currency = raw.get("currency")
+    if currency is not None and (not isinstance(currency, str) or not CURRENCY.match(currency)):
+        raise fail("currency", f'expected an ISO currency code like "CNY", got {currency!r}')
+    rates = raw.get("currency_rates", {})
+    if not isinstance(rates, dict):
+        raise fail("currency_rates", "expected a table like { USD = 7.1 } (units of `currency` per unit)")
+    out = {}
+    for code, rate in rates.items():
+        if not CURRENCY.match(code):
+            raise fail(f"currency_rates.{code}", "expected an ISO currency code like USD as the key")
+        if not isinstance(rate, int | float) or isinstance(rate, bool) or not rate > 0:
+            raise fail(f"currency_rates.{code}", f"expected a positive number, got {rate!r}")
+        out[code] = float(rate)
+    if out and currency is None:
+        raise fail("currency", 'is required with currency_rates: the currency totals are shown in, like "CNY"')
+    return currency, out
 
 
 def _parse_targets(raw: Any, fail) -> dict[str, float]:

@@ -1643,7 +1643,8 @@ def _cross_check(out, nums, idx, preset: Preset, headers, mapping) -> list[Msg]:
 
 
 def dedupe(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    """Combine snapshots ordered oldest → newest; for a (date, platform, campaign) the newest wins.
+    """Combine snapshots ordered oldest → newest; for a (date, platform, campaign) the newest wins
+    (a campaign known by its id where both rows carry one).
 
     All rows of that key from the newest snapshot holding it are kept (a campaign may have several
     ad-group rows a day); rows of the same key in older snapshots are discarded, so re-importing
@@ -1658,8 +1659,19 @@ def dedupe(frames: list[pd.DataFrame]) -> pd.DataFrame:
         [f.assign(_snap=i) for i, f in enumerate(frames)], ignore_index=True
     )
     key = ["date", "platform", "campaign"]
-    newest = combined.groupby(key, sort=False, dropna=False)["_snap"].transform("max")
-    return combined[combined["_snap"] == newest].drop(columns="_snap").reset_index(drop=True)
+    # The same campaign is the same campaign id where both rows carry one (two accounts may each
+    # have a "Brand" campaign; a renamed campaign keeps its id), else the same name.
+    snap = combined["_snap"]
+    has_id = combined["campaign_id"].notna() & (combined["campaign_id"].astype(str) != "")
+    by_name = combined.groupby(key, sort=False, dropna=False)["_snap"]
+    newest = by_name.transform("max")
+    if not has_id.any():
+        return combined[snap == newest].drop(columns="_snap").reset_index(drop=True)
+    newest_without_id = snap.where(~has_id, -1).groupby([combined[k] for k in key], sort=False,
+                                                         dropna=False).transform("max")
+    newest_of_id = combined.groupby(["date", "platform", "campaign_id"], sort=False, dropna=False)["_snap"].transform("max")
+    keep = (has_id & (snap >= newest_of_id) & (snap >= newest_without_id)) | (~has_id & (snap == newest))
+    return combined[keep].drop(columns="_snap").reset_index(drop=True)
 
 
 _EMPTY_DTYPES = {

@@ -2,7 +2,8 @@
 
 Used by `feedsum demo` (no Slack account needed) and by the tests. It keeps messages per
 channel (with threads and metadata) so that recovery after a crash can be exercised, and it can
-inject faults: rate limiting with Retry-After, per-recipient errors, and failures after N calls.
+inject faults: rate limiting with Retry-After, per-recipient errors, failures after N calls, a
+latency on every Web API call (Slack from far away) and errors from named methods.
 """
 
 from __future__ import annotations
@@ -42,6 +43,10 @@ class Faults:
     hold: int | None = None
     hold_stored: bool = True
     bad_tokens: set[str] = field(default_factory=set)  # tokens auth.test answers invalid_auth for
+    # Every Web API method answers this many seconds after the call arrives (the call is recorded,
+    # and takes effect, on arrival): Slack as it behaves from far away.
+    latency: float = 0.0
+    method_errors: dict[str, str] = field(default_factory=dict)  # method -> the Slack error it answers
     # While this event is unset, chat.postMessage into a thread waits for it: a summary post is
     # held open after its main message (to act while it is being posted).
     hold_threads: threading.Event | None = None
@@ -54,6 +59,7 @@ class FakeSlack:
         self.calls: list[Call] = []
         self.messages: dict[str, list[dict[str, Any]]] = {}
         self.responses: list[dict[str, Any]] = []  # bodies posted to response_urls
+        self.responded: list[tuple[str, dict[str, Any]]] = []  # the same, with the path each went to
         self.uploads: dict[str, bytes] = {}
         self.oauth_codes: dict[str, str] = {}  # OAuth code -> the team that installs with it
         self.tokens: dict[str, str] = {}  # bot token -> its team (issued by oauth.v2.access, or first seen)
@@ -126,6 +132,12 @@ class FakeSlack:
         return f"{1_700_000_000 + next(self._ts)}.{next(self._counter):06d}"
 
     def handle(self, method: str, params: dict[str, Any], headers: dict[str, str]) -> tuple[int, dict, dict]:
+        answer = self._handle(method, params, headers)
+        if self.faults.latency:
+            time.sleep(self.faults.latency)
+        return answer
+
+    def _handle(self, method: str, params: dict[str, Any], headers: dict[str, str]) -> tuple[int, dict, dict]:
         if method == "chat.postMessage" and self.faults.delay:
             time.sleep(self.faults.delay)
         hold_threads = self.faults.hold_threads
@@ -157,6 +169,8 @@ class FakeSlack:
                       "chat.postEphemeral", "reactions.add"}
             if f.rate_limit_every and method in writes and n % f.rate_limit_every == 0:
                 return 429, {"Retry-After": str(f.retry_after)}, {"ok": False, "error": "ratelimited"}
+            if method in f.method_errors:
+                return 200, {}, {"ok": False, "error": f.method_errors[method]}
             if method == "chat.postMessage":
                 self._posts += 1
                 if f.fail_after is not None and self._posts > f.fail_after:
@@ -382,6 +396,7 @@ class FakeSlack:
                 elif path.startswith("/response"):
                     with fake._lock:
                         fake.responses.append(json.loads(raw or b"{}"))
+                        fake.responded.append((path, fake.responses[-1]))
                     self._reply(200, {}, {"ok": True})
                 else:
                     self._reply(404, {}, {"ok": False})

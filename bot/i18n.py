@@ -270,6 +270,18 @@ STRINGS: dict[str, dict[str, str]] = {
                         "en": "⚠️ feedsum could not deliver some messages ({name} · {month}): {items}"},
     "error.generic": {"zh-CN": "出错了，没有任何更改。请稍后再试；如果一直出错，请联系管理员。",
                       "en": "Something went wrong and nothing was changed. Please try again; tell an admin if it persists."},
+    "error.sorry": {"zh-CN": "抱歉，feedsum 出了点问题，这次没能完成。请稍后再试；如需帮助，请把错误编号 `{id}` 告诉管理员。",
+                    "en": "Sorry, something went wrong in feedsum and this did not complete. Please try again; "
+                          "if you ask an admin for help, quote error id `{id}`."},
+    "error.sorry_saved": {"zh-CN": "已保存。但保存之后的步骤出了问题（提醒消息或已发布的总结可能暂未更新）。如需帮助，请把错误编号 `{id}` 告诉管理员。",
+                          "en": "Saved. Something went wrong in what follows a save (a prompt or the posted summary may "
+                                "not show it yet); if you ask an admin for help, quote error id `{id}`."},
+    "error.title": {"zh-CN": "出错了", "en": "Something went wrong"},
+    "error.close": {"zh-CN": "返回", "en": "Back"},
+    "modal.slow": {"zh-CN": "Slack 响应太慢，表单没能及时打开。请点下面的按钮再试一次。",
+                   "en": "Slack answered too slowly and the form could not open in time. Use the button to try again."},
+    "modal.try_again": {"zh-CN": "再试一次", "en": "Try again"},
+    "setup.not_saved": {"zh-CN": "⚠️ 设置没有保存：{error}", "en": "⚠️ The settings were not saved: {error}"},
     # report administration: setup, owners, targets, history, export, App Home
     "refuse.config_managed": {
         "zh-CN": "报告 `{id}` 由配置文件管理，请在 `{file}` 中修改（`[[reports]]` 里 id = \"{id}\"），然后重启 feedsum。",
@@ -383,7 +395,30 @@ STRINGS: dict[str, dict[str, str]] = {
                         "en": "⚠️ Data sources of *{name}* could not be pulled (the others still import):\n{items}\n"
                               "Once fixed, `/feedsum refresh` pulls again; the same error is not told twice."},
     "source.no_files": {"zh-CN": "没有文件匹配 {pattern}", "en": "no file matches {pattern}"},
+    "summary.data_updated": {"zh-CN": "📊 {month}的数据有更新（平台回传的转化等）：{changes}。上面的汇总已按最新数据更新。",
+                             "en": "📊 The {month} data changed (late conversions and other platform updates): {changes}. "
+                                   "The summary above shows the latest figures."},
+    "sources.state_title": {"zh-CN": "📥 *{name}* 的数据源：", "en": "📥 Data sources of *{name}*:"},
+    "sources.state_never": {"zh-CN": "还没有拉取过", "en": "not pulled yet"},
+    "sources.state_pulled": {"zh-CN": "上次拉取 {when} · {rows} 行", "en": "last pulled {when} · {rows} rows"},
+    "sources.state_ok": {"zh-CN": "✅ 正常", "en": "✅ working"},
+    "sources.state_failing": {"zh-CN": "⚠️ 自 {since} 起失败：{error}（保留上次成功拉取的数据）",
+                        "en": "⚠️ failing since {since}: {error} (the last good data is kept)"},
+    "source.mixed_currencies": {"zh-CN": "账户币种不同（{codes}），消耗和收入未合计：在 feedsum.toml 的报告里设置 currency（合计所用币种）和 currency_rates（每种外币折合多少 currency，例如 USD = 7.1）",
+                                "en": "accounts use different currencies ({codes}), so spend and revenue are not added up: set currency "
+                                      "(the currency of totals) and currency_rates (units of it per unit of each other one, e.g. USD = 7.1) "
+                                      "on the report in feedsum.toml"},
+    "kpi.mixed_currencies": {"zh-CN": "⚠️ 账户币种不同（{codes}），消耗、收入及相关指标未合计；管理员设置 currency_rates 后显示",
+                             "en": "⚠️ Accounts use different currencies ({codes}): spend, revenue and the KPIs built on them are not "
+                                   "added up until an admin sets currency_rates"},
     "source.unexpected": {"zh-CN": "读取失败（{kind}），详见 feedsum 日志", "en": "could not be read ({kind}); see feedsum's log"},
+    "source.sql_connect": {"zh-CN": "SQL 数据源 {source} 连接失败（上次拉取的数据保持不变）：{error}",
+                           "en": "SQL source {source}: cannot connect (the data of the last pull stays): {error}"},
+    "source.sql_query": {"zh-CN": "SQL 数据源 {source} 查询出错（上次拉取的数据保持不变）：{error}",
+                         "en": "SQL source {source}: the query failed (the data of the last pull stays): {error}"},
+    "source.sql_driver": {"zh-CN": "SQL 数据源 {source}：没有安装 {dialect}:// 的驱动（例如 BigQuery 需要 `pip install sqlalchemy-bigquery`）：{error}",
+                          "en": "SQL source {source}: no driver for {dialect}:// is installed (BigQuery, for one, needs "
+                                "`pip install sqlalchemy-bigquery`): {error}"},
 }
 
 

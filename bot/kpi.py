@@ -151,6 +151,9 @@ class KPIReport:
     roi_mode: str = "revenue"  # what "ROI" means: "revenue" (revenue/spend) or "profit"
     coverage: dict[str, Coverage] = field(default_factory=dict)  # KPIs covering only some rows
     previous_coverage: dict[str, Coverage] = field(default_factory=dict)
+    # Currencies of accounts whose amounts were not added up (no rates given): spend and revenue
+    # are then left without a value rather than mixed.
+    mixed_currencies: tuple[str, ...] = ()
     # last month by platform and by campaign, so a sentence about one can be checked in both months
     previous_by_platform: pd.DataFrame | None = None
     previous_by_campaign: pd.DataFrame | None = None
@@ -507,3 +510,37 @@ def build_report(
         previous_by_platform=previous_by_platform,
         previous_by_campaign=previous_by_campaign,
     )
+
+
+# --------------------------------------------------------------------------- currencies
+
+
+def one_currency(frames: list[pd.DataFrame], currency_of: dict[tuple[str, str], str], currency: str | None = None,
+                 rates: dict[str, float] | None = None) -> tuple[list[pd.DataFrame], tuple[str, ...]]:
+    """Amounts (spend, revenue) of accounts in several currencies, brought into one or refused.
+
+    `currency_of` maps (platform, account) to the account's currency (API sources know it); other
+    rows are taken to be in `currency`. With `currency` and `rates` (units of `currency` per unit),
+    every amount is converted. Without rates, more than one currency is refused: spend and revenue
+    lose their values (counts, CTR and CVR stay) and the currencies are returned, never a sum of
+    yuan and dollars. Returns the frames to use and the refused currencies (empty when fine).
+    """
+    rates = rates or {}
+    codes = [pd.Series([currency_of.get(k) for k in zip(f["platform"], f["account"], strict=True)], index=f.index,
+                       dtype=object) if len(f) else pd.Series(dtype=object) for f in frames]
+    present = sorted({c for s in codes for c in s.dropna()})
+    if currency is None:
+        if len(present) <= 1:
+            return frames, ()
+        refused = tuple(present)
+    else:
+        if all(c == currency or c in rates for c in present):
+            if all(c == currency for c in present):
+                return frames, ()
+            out = []
+            for f, c in zip(frames, codes, strict=True):
+                factor = c.map(lambda x: rates.get(x, 1.0) if x and x != currency else 1.0).astype("float64")
+                out.append(f.assign(spend=f["spend"] * factor, revenue=f["revenue"] * factor))
+            return out, ()
+        refused = tuple(sorted(set(present) | {currency}))
+    return [f.assign(spend=np.nan, revenue=np.nan) for f in frames], refused

@@ -170,13 +170,17 @@ class Schedule:
 class ReportPlan:
     """One report's scheduling inputs.  ``timezone`` is an IANA name and
     ``calendar`` a country code or "none"; both are validated here.  ``pull``:
-    the report has data sources to pull each business day of the window."""
+    the report has data sources to pull each business day of the window;
+    ``pull_daily``: from the month's first business day instead (an ad
+    platform's API is cheap to ask, and its backfill window reaches last
+    month's late conversions after that summary is posted)."""
 
     report_id: str
     timezone: str
     calendar: str
     schedule: Schedule = field(default_factory=Schedule)
     pull: bool = False
+    pull_daily: bool = False
 
     def __post_init__(self) -> None:
         try:
@@ -311,11 +315,12 @@ def timeline(plan: ReportPlan, period: str) -> Timeline:
     scheduler pass: the instants are cached per distinct schedule (not per
     report: thousands of reports share the default one), so reports with the
     same schedule share them and callers must not change the result."""
-    return Timeline(plan.report_id, period, *_instants(plan.timezone, plan.calendar, plan.schedule, plan.pull, period))
+    return Timeline(plan.report_id, period, *_instants(plan.timezone, plan.calendar, plan.schedule, plan.pull,
+                                                       plan.pull_daily, period))
 
 
 @functools.lru_cache(maxsize=4096)
-def _instants(timezone: str, calendar: str, s: Schedule, pull: bool, period: str) -> tuple:
+def _instants(timezone: str, calendar: str, s: Schedule, pull: bool, pull_daily: bool, period: str) -> tuple:
     year, month = parse_period(period)
     tz, cal = ZoneInfo(timezone), calendar
     ny, nm = parse_period(shift_period(period, 1))
@@ -341,7 +346,8 @@ def _instants(timezone: str, calendar: str, s: Schedule, pull: bool, period: str
 
     pulls: list[datetime] = []
     if pull:
-        for d in workdays.business_days_between(open_day, due_day, cal):
+        first = date(year, month, 1) if pull_daily else open_day
+        for d in workdays.business_days_between(first, due_day, cal):
             p = _at(d, s.open_time, tz)
             if _utc(p) < _utc(due_at):
                 pulls.append(p)

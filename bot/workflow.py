@@ -39,6 +39,12 @@ class Busy(Refused):
     """Another process holds the claim on this work and is at it now (its lease is live)."""
 
 
+class NeedsLookup(Exception):
+    """A decision needs the chat platform (is this person a workspace admin?) and the caller is
+    answering from local data only: a listener's ack must never wait on Slack. Raised before
+    anything is changed, so the caller can acknowledge and decide again afterwards."""
+
+
 class Stale(Refused):
     """A form saved against a revision that others have since changed (beyond adding to its end).
 
@@ -120,6 +126,7 @@ class Outbox(Protocol):
     def send_dm(self, team_id: str, user: str, text: str, key: str | None = None) -> tuple[str, str]: ...
     def user_name(self, team_id: str, user: str) -> str: ...
     def warn_claims(self, summary: Summary, section: SectionState, user: str, wrong: list) -> None: ...
+    # May raise NeedsLookup when the caller answers from local data only and the answer is not known.
     def is_workspace_admin(self, team_id: str, user: str) -> bool: ...
 
 
@@ -129,6 +136,15 @@ FUTURE_SECTIONS = frozenset({"plan"})
 # Sections whose prompts show the month's numbers (handlers/render.py `_prompt_data`): redrawn when
 # a pull brings new data.
 DATA_SECTIONS = frozenset({"data", "lessons", "plan"})
+# The totals whose change a posted summary is updated for (late conversions change the last two).
+DATA_UPDATE_KEYS = ("spend", "impressions", "clicks", "conversions", "revenue")
+CURRENCY_SOURCE = "currency_rates"  # how a currency mix is named among failing sources
+
+
+def _same(a: float | None, b: float | None) -> bool:
+    if a is None or b is None:
+        return a is b
+    return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-6)
 
 
 @dataclass(frozen=True)
@@ -591,8 +607,9 @@ class Feedsum:
             owners = {o for s in report.sections for o in self.writers(report, period, s.key, handed)}
         return {user: until for user, until in repo.away_of(self.db, report.team_id, owners).items() if until >= today}
 
-    def delegate(self, report: Report, period: str, key: str, user: str, to: str, now: datetime) -> None:
-        """Hand a section to someone for one period; they get the prompt if it is open."""
+    def delegate(self, report: Report, period: str, key: str, user: str, to: str, now: datetime) -> bool:
+        """Hand a section to someone for one period; True when it is open and they need its prompt
+        (`prompt_delegate`, which talks to Slack: after the user has been answered)."""
         section = report.section(key)
         if section is None:
             raise Refused("refuse.unknown_section", key=key, keys=", ".join(s.key for s in report.sections))
@@ -600,11 +617,14 @@ class Feedsum:
             raise Refused("refuse.not_owner", title=report.title(section), owners=mentions(section.owners, ", "))
         owner = user if user in section.owners else section.owners[0]
         repo.delegate(self.db, report.team_id, report.id, period, key, owner, to, now=now)
-        if repo.period_row(self.db, report.team_id, report.id, period):
-            summary = self.summary(report, period, now, with_metrics=False)
-            state = next(s for s in summary.sections if s.key == key)
-            self.once(report, period, "prompt", f"{key}:{to}", now,
-                      lambda k, rec: self._send_prompt(summary, state, to, k, rec, now))
+        return repo.period_row(self.db, report.team_id, report.id, period) is not None
+
+    def prompt_delegate(self, report: Report, period: str, key: str, to: str, now: datetime) -> None:
+        """The prompt of a section handed over while its period is open (never twice)."""
+        summary = self.summary(report, period, now, with_metrics=False)
+        state = next(s for s in summary.sections if s.key == key)
+        self.once(report, period, "prompt", f"{key}:{to}", now,
+                  lambda k, rec: self._send_prompt(summary, state, to, k, rec, now))
 
     def next_actions(self, report: Report, period: str, now: datetime, limit: int = 3) -> list[Any]:
         """Upcoming scheduled actions for the period, for status displays."""
@@ -643,19 +663,115 @@ class Feedsum:
     def all_reports(self) -> list[Report]:
         return [Report.from_dict(d) for d in repo.reports_data(self.db)]
 
-    def pull(self, report: Report, period: str, now: datetime) -> list:
+    def pull(self, report: Report, period: str, now: datetime, progress: Callable[[str], None] | None = None) -> list:
         """Pull the report's configured sources (a no-op without any); returns a SourcePull each.
 
         Admins hear of a failing source once per distinct error; prompts showing numbers are
-        redrawn when the pull brought new data. Slow (files, SQL): never run inside an ack.
+        redrawn when the pull brought new data, and a posted summary whose month the pull changed
+        (conversions backfilled by an API source's window) is updated with a note of what changed.
+        Accounts in several currencies without `currency_rates` count as a failing source.
+        Slow (files, SQL, APIs): never run inside an ack.
         """
         if self.data is None or not report.metrics:
             return []
-        pulls = self.data.pull(report, period, now)
+        from bot.i18n import t_plain
+        from bot.metrics import SourcePull
+
+        before = self._posted_totals(report, period)
+        pulls = self.data.pull(report, period, now, progress=progress)
+        self._record_pulls(report, pulls, now)
+        mixed = self.data.mixed_currencies(report, period)
+        if mixed:
+            pulls.append(SourcePull(CURRENCY_SOURCE, error=t_plain(report.locale, "source.mixed_currencies",
+                                                                   codes=", ".join(mixed))))
         self._tell_source_errors(report, pulls, now)
         if any(p.outcome is not None and p.outcome.new for p in pulls):
             self._redraw_data_prompts(report, period, now)
+            self._show_data_updates(report, before, now)
         return pulls
+
+    def source_states(self, report: Report) -> list[dict[str, Any]]:
+        """Each configured source (each file of a glob) with its last pull, rows and state, for
+        `/feedsum sources`; failing ones carry `error` and `since`."""
+        import fnmatch
+
+        from bot.metrics import redact_url
+        from storage import sources as source_store
+
+        states = source_store.states(self.db, report.team_id, report.id)
+        errors = {e["source"]: e for e in repo.source_errors(self.db, report.team_id, report.id)}
+        out: list[dict[str, Any]] = []
+        for source in report.metrics:
+            if source.path:
+                found = [st for label, st in sorted(states.items())
+                         if st["kind"] == "file" and fnmatch.fnmatch(label, source.path)]
+                found = found or ([states[source.path]] if source.path in states else [])
+                entries = found or [{"source": source.path, "kind": "file"}]
+            else:
+                label = source.label if source.api else redact_url(source.url or "")
+                entries = [states.get(label) or {"source": label, "kind": "api" if source.api else "sql"}]
+            for entry in entries:
+                err = errors.get(entry["source"])
+                out.append({**entry, "error": err["error"] if err else None, "since": err["since"] if err else None})
+        if CURRENCY_SOURCE in errors:
+            e = errors[CURRENCY_SOURCE]
+            out.append({"source": CURRENCY_SOURCE, "kind": "currency", "error": e["error"], "since": e["since"]})
+        return out
+
+    def _record_pulls(self, report: Report, pulls: list, now: datetime) -> None:
+        """Each source's last pull, for `/feedsum sources`."""
+        from bot.metrics import redact_url
+        from storage import sources as source_store
+
+        kinds = {s.label: "api" for s in report.metrics if s.api}
+        kinds.update({redact_url(s.url): "sql" for s in report.metrics if s.url})
+        source_store.record_pulls(self.db, report.team_id, report.id, [
+            {"source": p.source, "kind": kinds.get(p.source, "file"), "error": p.error,
+             "rows": p.outcome.rows if p.outcome is not None else None} for p in pulls], now=now)
+
+    def _posted_totals(self, report: Report, period: str) -> dict[str, int]:
+        """Posted months a pull may change (the period and the three before it: a backfill window
+        reaches back up to 90 days), each with its newest snapshot id now."""
+        out = {}
+        for back in range(4):
+            p = periods.shift(period, -back)
+            prow = repo.period_row(self.db, report.team_id, report.id, p)
+            if prow and prow["state"] == "posted":
+                out[p] = max((s["id"] for s in repo.snapshots_of(self.db, report.team_id, report.id, p)), default=0)
+        return out
+
+    def _show_data_updates(self, report: Report, before: dict[str, int], now: datetime) -> None:
+        """Update posted summaries whose figures a pull changed, through the late-update path: the
+        main message is redrawn and a thread note says what changed (once per new state)."""
+        from bot.claims import fmt_kpi
+        from bot.i18n import t
+        from bot.kpi import kpis
+        from bot.kpi_text import kpi_label
+
+        loc = report.locale
+        for p, newest in before.items():
+            if max((s["id"] for s in repo.snapshots_of(self.db, report.team_id, report.id, p)), default=0) == newest:
+                continue  # no new snapshot: nothing changed
+            old, new = kpis(self.data.rows(report, p, upto=newest)), kpis(self.data.rows(report, p))
+            changed = [k for k in DATA_UPDATE_KEYS if not _same(old.get(k), new.get(k))]
+            if not changed:
+                continue
+            changes = "；".join(f"{kpi_label(k, loc, report.roi)} {fmt_kpi(k, old.get(k), loc)} → {fmt_kpi(k, new.get(k), loc)}"
+                               for k in changed) if loc == "zh-CN" else "; ".join(
+                f"{kpi_label(k, loc, report.roi)} {fmt_kpi(k, old.get(k), loc)} → {fmt_kpi(k, new.get(k), loc)}"
+                for k in changed)
+            note = t(loc, "summary.data_updated", month=periods.label(p, loc), changes=changes)
+            state = hashlib.sha256(json.dumps({k: new.get(k) for k in DATA_UPDATE_KEYS}, default=str).encode())
+            summary = self.summary(report, p, now)
+
+            def send(key: str, recovering: bool, summary=summary, note=note):
+                if not recovering:  # a crash mid-way may have posted the note: never twice
+                    self.outbox.post_update(summary, note)
+
+            try:
+                self.once(report, p, f"data:{state.hexdigest()[:16]}", report.channel, now, send)
+            except Exception:
+                log.exception("could not update the posted summary of %s/%s with new data", report.id, p)
 
     def _tell_source_errors(self, report: Report, pulls: list, now: datetime) -> None:
         from bot.i18n import t

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import logging
 
-from bot.workflow import Refused, Stale
+from bot.workflow import Stale
 from handlers import render
-from handlers.deps import Deps, team_of
+from handlers.deps import Deps, team_of, tell_user
 
 log = logging.getLogger(__name__)
 
@@ -39,42 +39,48 @@ def write_view(deps: Deps, report, period: str, key: str, user: str, *, draft: b
 
 
 def register(app, deps: Deps) -> None:
-    def modal_for(body, respond, *, draft: bool):
-        value = json.loads(body["actions"][0]["value"])
+    # A button's ack carries nothing the user sees, and Slack waits for it: ack first, then work
+    # out the modal (rights, the section's state) and open it at once after the ack.
+    def open_section(body, client, respond, *, draft: bool):
+        action = body["actions"][0]
+        value = json.loads(action["value"])
         report = deps.core.report(team_of(body), value["r"])
         if report is None:
-            return None
-        try:
-            return write_view(deps, report, value["p"], value["s"], body["user"]["id"], draft=draft)
-        except Refused as exc:
-            respond(text=deps.refusal(exc, report), response_type="ephemeral", replace_original=False)
-            return None
+            return
+        user = body["user"]["id"]
+
+        def view():
+            return write_view(deps, report, value["p"], value["s"], user, draft=draft)  # Refused: told
+
+        tell = tell_user(deps, body, respond)
+        if draft and body.get("view"):  # Draft inside the modal: replace its text, no trigger needed
+            modal = body["view"]
+            deps.later(lambda: client.views_update(view_id=modal["id"], hash=modal.get("hash"), view=view()),
+                       tell=tell, report=report, urgent=True)
+            return
+        deps.open_modal(client, body["trigger_id"], view, tell=tell, report=report,
+                        retry=(action["action_id"], action["value"]))
 
     @app.action("write")
     def open_write_modal(ack, body, client, respond):
-        ack()  # trigger_id must reach views.open within ~3 s: nothing slow before it
-        view = modal_for(body, respond, draft=False)
-        if view:
-            client.views_open(trigger_id=body["trigger_id"], view=view)
+        ack()
+        open_section(body, client, respond, draft=False)
 
     @app.action("draft")
     def draft_from_data(ack, body, client, respond):
         """From the prompt: open the modal filled with a draft; inside the modal: replace its text."""
         ack()
-        view = modal_for(body, respond, draft=True)
-        if not view:
-            return
-        if body.get("view"):
-            client.views_update(view_id=body["view"]["id"], hash=body["view"].get("hash"), view=view)
-        else:
-            client.views_open(trigger_id=body["trigger_id"], view=view)
+        open_section(body, client, respond, draft=True)
 
     @app.action("away")
-    def open_away_modal(ack, body, client):
+    def open_away_modal(ack, body, client, respond):
         ack()
-        value = json.loads(body["actions"][0]["value"])
+        action = body["actions"][0]
+        value = json.loads(action["value"])
         report = deps.core.report(team_of(body), value["r"])
         if report is None:
             return
         today = deps.clock().astimezone(report.tz).date()
-        client.views_open(trigger_id=body["trigger_id"], view=render.away_modal(report, today))
+        deps.open_modal(client, body["trigger_id"], render.away_modal(report, today),
+                        tell=tell_user(deps, body, respond), report=report,
+                        retry=(action["action_id"], action["value"]))

@@ -6,6 +6,7 @@ handlers/commands.py (they are wired into its HANDLERS table).
 
 from __future__ import annotations
 
+import json
 import logging
 
 from slack_sdk.errors import SlackApiError
@@ -17,7 +18,7 @@ from bot.kpi_text import kpi_label
 from bot.mrkdwn import md, mentions, plain, split_text
 from bot.workflow import Refused
 from handlers import admin_render, render
-from handlers.deps import Deps, ack_message, say
+from handlers.deps import Deps, ack_message, privately, say
 
 log = logging.getLogger(__name__)
 WITHOUT_REPORT = {"setup"}  # commands that work in a channel that has no report yet
@@ -27,21 +28,38 @@ def config_file(deps: Deps) -> str:
     return deps.config_path
 
 
-def setup(deps: Deps, cmd, report, period, user, *, ack, client, channel, body, **_):
+def setup(deps: Deps, cmd, report, period, user, *, ack, respond, client, channel, body, **_):
     """Open the setup modal for the channel's report (create, edit, or read-only when file-managed)."""
     team = body["team_id"]
-    target = admin.setup_target(deps.core, team, channel, user, cmd.report)
-    ack()  # the trigger_id must reach views.open within ~3 s
-    user_tz = None
-    if target.report is None:
-        try:
-            user_tz = client.users_info(user=user)["user"].get("tz")
-        except SlackApiError:
-            log.warning("users.info failed for %s; defaulting the time zone", user)
-    form = admin.setup_defaults(target.report, user=user, user_tz=user_tz, locale=deps.default_locale)
-    client.views_open(trigger_id=body["trigger_id"],
-                      view=admin_render.setup_modal(target, form, locale=deps.default_locale,
-                                                    config_file=config_file(deps)))
+    target = admin.setup_target(deps.core, team, channel, user, cmd.report)  # refusals go in the ack
+    ack()
+    open_setup(deps, client, team, user, target, body["trigger_id"], tell=privately(respond))
+
+
+def open_setup(deps: Deps, client, team: str, user: str, target: admin.SetupTarget, trigger_id: str, *, tell) -> None:
+    """The setup form opens first; a new report's default time zone (the user's, from users.info)
+    follows as an update, so the trigger id never waits for that lookup."""
+    tz = deps.outbox.user_tz(team, user, cached_only=True) if target.report is None else None
+
+    def form_view(user_tz):
+        form = admin.setup_defaults(target.report, user=user, user_tz=user_tz, locale=deps.default_locale)
+        return form, admin_render.setup_modal(target, form, locale=deps.default_locale, config_file=config_file(deps))
+
+    form, view = form_view(tz)
+
+    def with_user_tz(opened: dict) -> None:
+        found = deps.outbox.user_tz(team, user)
+        better, updated = form_view(found)
+        if better.timezone == form.timezone:
+            return
+        try:  # same blocks and ids: what the user typed meanwhile stays
+            client.views_update(view_id=opened["id"], hash=opened.get("hash"), view=updated)
+        except SlackApiError as exc:
+            log.info("setup form kept its default time zone: %s", exc.response.get("error"))
+
+    retry = json.dumps({"ch": target.channel, "r": target.report.id if target.report else None}, separators=(",", ":"))
+    deps.open_modal(client, trigger_id, view, tell=tell, report=target.report, retry=("setup", retry),
+                    then=with_user_tz if target.report is None and tz is None else None)
 
 
 def owners(deps: Deps, cmd, report, period, user, *, ack, **_):

@@ -6,16 +6,17 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
-from slack_bolt import App
+from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.http_retry import RateLimitErrorRetryHandler
 
 from bot.config import Settings
 from bot.i18n import t
 from bot.metrics import Metrics
+from bot.sources.pulling import ApiKit
 from bot.workflow import Feedsum
-from handlers import actions, admin_views, commands, events, oauth, views
-from handlers.deps import Deps
+from handlers import actions, admin_views, commands, events, oauth, render, views
+from handlers.deps import Deps, tell_user
 from handlers.hooks import HooksPolicy, response_url_guard
 from handlers.outbox import SlackOutbox
 
@@ -40,7 +41,8 @@ def create_app(settings: Settings, client: WebClient, db, clock: Callable[[], da
     if oauth_mode:
         workspaces.default_team()  # known before any event names it (one auth.test, as in token mode)
     outbox = SlackOutbox(workspaces.client_for, on_token_revoked=workspaces.token_revoked)
-    core = core or Feedsum(db, outbox, data=Metrics(db), lease_seconds=settings.lease_seconds)
+    core = core or Feedsum(db, outbox, data=Metrics(db, api=ApiKit(secret_key=settings.secret_key)),
+                           lease_seconds=settings.lease_seconds)
     # In OAuth mode Bolt's own client carries no token: every request gets its workspace's from
     # `workspaces` (Bolt would otherwise log that SLACK_BOT_TOKEN is ignored, which it is not).
     app_client = (WebClient(base_url=client.base_url, timeout=client.timeout,
@@ -49,8 +51,8 @@ def create_app(settings: Settings, client: WebClient, db, clock: Callable[[], da
               token_verification_enabled=True, request_verification_enabled=bool(settings.signing_secret),
               ignoring_self_events_enabled=True, oauth_settings=oauth_mode,
               authorize=oauth.WorkspaceAuthorize(workspaces) if oauth_mode else None,
-              # Answer Slack the moment a listener returns (no 10 ms ack polling); listeners keep
-              # to quick work and hand anything slow to deps.later().
+              # Answer Slack the moment a listener returns (no 10 ms ack polling); listeners ack
+              # from local data and hand every Slack call, and anything slow, to deps.later().
               process_before_response=True)
     deps = Deps(core=core, outbox=outbox, clock=clock, default_locale=default_locale, workspaces=workspaces)
     deps.config_path = settings.config_path
@@ -69,18 +71,27 @@ def create_app(settings: Settings, client: WebClient, db, clock: Callable[[], da
     events.register_files(app, deps)
 
     @app.error
-    def on_error(error, body, logger):
-        # One place for unexpected failures: full traceback in the log, a plain sentence to the user.
-        logger.exception("listener failed: %s", error)
-        url = (body or {}).get("response_url") if isinstance(body, dict) else None
-        if url and not hooks.allows(url):
-            logger.warning("not telling the user: response_url on %s is not Slack's", hooks.host(url))
-        elif url:
-            from slack_sdk.webhook import WebhookClient
-
+    def on_error(body, respond):
+        # A listener crashed before its ack: the stack goes to the log with an error id, and the
+        # user gets an apology quoting it, in the ack itself where Slack shows one (commands,
+        # view submissions), else privately after the ack. Always a 200: Slack would otherwise
+        # show its own error, or retry an event into the same crash. A response_url that is not
+        # Slack's reaches here as a respond() that says nothing (handlers/hooks.py).
+        body = body if isinstance(body, dict) else {}
+        locale = deps.locale_of(body)
+        eid = deps.crashed("listener", None, locale)
+        sorry = t(locale, "error.sorry", id=eid)
+        if body.get("command"):
+            return BoltResponse(status=200, body={"response_type": "ephemeral", "text": sorry})
+        if body.get("type") == "view_submission":  # over the form, which stays open underneath
+            return BoltResponse(status=200, body={"response_action": "push", "view": render.apology_view(locale, sorry)})
+        if body.get("type") == "block_actions" or (body.get("event") or {}).get("channel_type") == "im":
             try:
-                WebhookClient(url).send(text=t(default_locale, "error.generic"), response_type="ephemeral")
-            except Exception:
-                logger.exception("could not tell the user about the failure")
+                tell = tell_user(deps, body, respond)
+            except (KeyError, TypeError):
+                tell = None
+            if tell is not None:
+                deps.later(lambda: tell(sorry, None), locale=locale)
+        return BoltResponse(status=200, body="")
 
     return app, deps

@@ -13,7 +13,7 @@ from bot.mrkdwn import as_mrkdwn, md, mention
 from bot.workflow import Refused
 from handlers import admin_commands, render
 from handlers.actions import write_view
-from handlers.deps import Deps, ack_message, say
+from handlers.deps import Deps, ack_message, privately, say
 
 log = logging.getLogger(__name__)
 MONTH_COMMANDS = {"status", "open", "compile", "remind", "targets", "history", "export", "write", "refresh"}
@@ -22,6 +22,10 @@ MONTH_COMMANDS = {"status", "open", "compile", "remind", "targets", "history", "
 def register(app, deps: Deps) -> None:
     @app.command("/feedsum")
     def feedsum_command(ack, body, respond, client):
+        # Answered from the database in the ack; a rights check that needs Slack runs it after.
+        deps.answer(ack, lambda ack: run(ack, body, respond, client), tell=privately(respond), body=body)
+
+    def run(ack, body, respond, client):
         cmd = parse(body.get("text", ""))
         team, user, channel = body["team_id"], body["user_id"], body.get("channel_id")
         report = None
@@ -139,7 +143,15 @@ def _refresh(deps: Deps, cmd, report, period, user, *, ack, respond, **_):
     deps.later(pull, respond=respond, report=report)
 
 
-def _write(deps: Deps, cmd, report, period, user, *, ack, client, body, **_):
+def _sources(deps: Deps, cmd, report, period, user, *, ack, **_):
+    """`/feedsum sources`: each configured source with its last pull, rows and state (admins)."""
+    deps.core.require_admin(report, user, "sources")
+    if not report.metrics:
+        raise Refused("refuse.no_sources", file=deps.config_path)
+    ack_message(ack, render.sources_message(report, deps.core.source_states(report)))
+
+
+def _write(deps: Deps, cmd, report, period, user, *, ack, respond, client, body, **_):
     """`/feedsum write <section> [YYYY-MM]`: the same form as the prompt's Write button."""
     keys = [a for a in cmd.args if not a[:1].isdigit()]
     key = keys[0] if keys else None
@@ -147,7 +159,8 @@ def _write(deps: Deps, cmd, report, period, user, *, ack, client, body, **_):
         raise Refused("refuse.unknown_section", key=key or "?", keys=", ".join(s.key for s in report.sections))
     view = write_view(deps, report, period, key, user)  # Refused (not theirs) is answered as the ack
     ack()
-    client.views_open(trigger_id=body["trigger_id"], view=view)
+    deps.open_modal(client, body["trigger_id"], view, tell=privately(respond), report=report,
+                    retry=("write", render.button_value(report.id, period, key)))
 
 
 def _away(deps: Deps, cmd, report, period, user, *, ack, **_):
@@ -164,13 +177,17 @@ def _away(deps: Deps, cmd, report, period, user, *, ack, **_):
     say(ack, t(report.locale, "away.set", until=until.isoformat()))
 
 
-def _delegate(deps: Deps, cmd, report, period, user, *, ack, **_):
+def _delegate(deps: Deps, cmd, report, period, user, *, ack, respond, **_):
     users = cmd.users()
     keys = [a for a in cmd.args if not a.startswith("<") and not a[:1].isdigit()]
     if not keys or not users:
         raise Refused("refuse.delegate_usage")
-    deps.core.delegate(report, period, keys[0], user, users[0], deps.clock())
+    now = deps.clock()
+    is_open = deps.core.delegate(report, period, keys[0], user, users[0], now)
     say(ack, t(report.locale, "delegate.done", section=report.title(report.section(keys[0])), user=mention(users[0])))
+    if is_open:  # their prompt goes out after the ack
+        deps.later(lambda: deps.core.prompt_delegate(report, period, keys[0], users[0], now), respond=respond,
+                   report=report)
 
 
 def _targets(deps: Deps, cmd, report, period, user, *, ack, **_):
@@ -181,6 +198,7 @@ def _targets(deps: Deps, cmd, report, period, user, *, ack, **_):
 
 HANDLERS = {
     "status": _status, "open": _open, "compile": _compile, "remind": _remind, "write": _write, "refresh": _refresh,
+    "sources": _sources,
     "away": _away, "delegate": _delegate, "targets": _targets,
     "target": admin_commands.target, "history": admin_commands.history, "export": admin_commands.export,
     "owners": admin_commands.owners, "owner": admin_commands.owner, "setup": admin_commands.setup,

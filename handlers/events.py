@@ -6,7 +6,7 @@ import logging
 
 from bot.i18n import t
 from bot.mrkdwn import as_mrkdwn, from_slack, md
-from bot.workflow import Refused
+from bot.workflow import NeedsLookup, Refused
 from handlers.admin_views import publish_home
 from handlers.deps import Deps
 from storage.db import StorageError
@@ -28,34 +28,61 @@ def register(app, deps: Deps) -> None:
             return
         report, period, key = found
         now = deps.clock()
-        # Stored as typed: Slack's escapes and <…> entities decoded once (output escapes again).
-        typed = from_slack(event["text"], lambda uid: deps.outbox.user_name(team, uid))
-        try:
-            result = deps.core.submit(report, period, key, event["user"], typed, now, via="thread",
-                                      append=True, event_id=body.get("event_id"), ts=event.get("ts"))
-        except (Refused, StorageError) as exc:
+        typed = event["text"]
+
+        def save():
+            nonlocal typed
+            # Stored as typed: Slack's escapes and <…> entities decoded once (output escapes again).
+            # A mention's name may need users.info: under local_only that defers the save.
+            typed = from_slack(event["text"], lambda uid: deps.outbox.user_name(team, uid))
+            return deps.core.submit(report, period, key, event["user"], typed, now, via="thread",
+                                    append=True, event_id=body.get("event_id"), ts=event.get("ts"))
+
+        def not_saved(exc: Exception) -> None:
             if isinstance(exc, Refused):
                 text = deps.refusal(exc, report)
             else:
                 text = md("{}\n>>> {}", t(report.locale, "refuse.not_saved", error=exc), typed)
             client.chat_postMessage(channel=event["channel"], thread_ts=thread_ts, text=text)
-            return
 
-        def acknowledge():
+        def acknowledge(result):
             if not result.saved.duplicate:
                 client.reactions_add(channel=event["channel"], timestamp=event["ts"], name="white_check_mark")
             deps.core.announce(report, period, result, event["user"], now)
             if not result.saved.duplicate:
                 publish_home(deps, client, team, event["user"])
 
-        deps.later(acknowledge)  # saved before Slack gets its 200; the rest after
+        def save_after_lookup():  # a lookup (rights, a mentioned name) needed Slack: after the ack
+            try:
+                result = save()
+            except (Refused, StorageError) as exc:
+                not_saved(exc)
+                return
+            acknowledge(result)
+
+        tell = lambda text, blocks=None: client.chat_postMessage(  # noqa: E731
+            channel=event["channel"], thread_ts=thread_ts, text=text, blocks=blocks)
+        try:
+            with deps.outbox.local_only():
+                result = save()  # saved before Slack gets its 200; everything Slack after
+        except NeedsLookup:
+            deps.later(save_after_lookup, tell=tell, report=report, urgent=True)
+            return
+        except (Refused, StorageError) as exc:
+            deps.later(lambda e=exc: not_saved(e), tell=tell, report=report)
+            return
+        deps.later(lambda: acknowledge(result), tell=tell, report=report, sorry="error.sorry_saved")
 
 
 def register_files(app, deps: Deps) -> None:
     @app.event("file_shared")
     def on_file_shared(event, body, client, context):
-        # Downloading and importing can take a while: answer Slack first.
-        deps.later(lambda: import_shared_export(event, body, client, context))
+        # Downloading and importing can take a while: answer Slack first. Only a file dropped in
+        # the bot's DM is surely meant for us: a crash is apologised for there alone.
+        team, user = body.get("team_id") or context.get("team_id"), event.get("user_id")
+        in_dm = (event.get("channel_id") or "").startswith("D") and user
+        tell = (lambda text, blocks=None: deps.outbox.send_dm(team, user, text, blocks=blocks)) if in_dm else None
+        deps.later(lambda: import_shared_export(event, body, client, context), tell=tell, locale=deps.locale_of(body))
 
     def import_shared_export(event, body, client, context):
         """An admin drops an ad-platform export into the report channel or the bot's DM."""

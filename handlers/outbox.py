@@ -6,17 +6,18 @@ after a crash the sender can look in Slack for what was already delivered instea
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.mrkdwn import as_mrkdwn, md, plain
-from bot.workflow import DeliveryError, SectionState, Summary
+from bot.workflow import DeliveryError, NeedsLookup, SectionState, Summary
 from handlers import render
 
 log = logging.getLogger(__name__)
@@ -42,10 +43,24 @@ class SlackOutbox:
         self.on_token_revoked = on_token_revoked
         self._cache: dict[tuple[str, str, str], tuple[float, Any]] = {}
         self._lock = threading.Lock()
+        self._local = threading.local()  # .only: this thread is answering an ack (local_only)
+
+    @contextlib.contextmanager
+    def local_only(self) -> Iterator[None]:
+        """While a listener works out its ack: a lookup that is not cached raises NeedsLookup
+        instead of asking Slack, so the listener acks first and decides after."""
+        before = getattr(self._local, "only", False)
+        self._local.only = True
+        try:
+            yield
+        finally:
+            self._local.only = before
 
     # --- helpers ---------------------------------------------------------------------------
 
     def _call(self, team_id: str, method: str, **kwargs) -> dict[str, Any]:
+        if getattr(self._local, "only", False):  # a listener would make Slack wait for its ack
+            log.warning("Slack call %s before the ack", method)
         # Message text is mrkdwn (and what notifications show): anybody's plain str is escaped here.
         for field in ("text", "initial_comment"):
             if field in kwargs:
@@ -64,6 +79,8 @@ class SlackOutbox:
             hit = self._cache.get((team_id, kind, key))
         if hit and time.monotonic() - hit[0] < CACHE_SECONDS:
             return hit[1]
+        if getattr(self._local, "only", False):
+            raise NeedsLookup(f"{kind} {key}")
         value = load()
         with self._lock:
             self._cache[(team_id, kind, key)] = (time.monotonic(), value)
@@ -89,6 +106,14 @@ class SlackOutbox:
     def is_workspace_admin(self, team_id: str, user: str) -> bool:
         info = self._user(team_id, user)
         return bool(info.get("is_admin") or info.get("is_owner") or info.get("is_primary_owner"))
+
+    def user_tz(self, team_id: str, user: str, *, cached_only: bool = False) -> str | None:
+        """A person's time zone from their profile (None if unknown, or not cached when asked so)."""
+        if cached_only:
+            with self._lock:
+                hit = self._cache.get((team_id, "user", user))
+            return (hit[1] or {}).get("tz") if hit and time.monotonic() - hit[0] < CACHE_SECONDS else None
+        return self._user(team_id, user).get("tz")
 
     def _names(self, team_id: str) -> Callable[[str], str]:
         return lambda uid: self.user_name(team_id, uid)

@@ -145,6 +145,9 @@ def _prompt_data(summary: Summary, key: str) -> list[Block]:
         blocks = [SectionBlock(text=_md(t(loc, "prompt.kpis")), fields=[_md(f) for f in kpi_fields(kpi, loc)])]
         if kpi.pacing is not None:
             blocks.append(ContextBlock(elements=[_md(escape(pacing_text(kpi.pacing, loc)))]))
+        if kpi.mixed_currencies:
+            blocks.append(ContextBlock(elements=[_md(t(loc, "kpi.mixed_currencies",
+                                                       codes="、".join(kpi.mixed_currencies)))]))
     elif key == "lessons":
         from bot.draft import missed_targets_text
 
@@ -400,6 +403,7 @@ HELP = {
         ("compile [YYYY-MM] [--preview]", "（管理员）汇总并发布到频道；--preview 只给你看"),
         ("remind", "（管理员）现在提醒还没提交的人"),
         ("refresh [YYYY-MM]", "（管理员）重新拉取配置的数据源，按数据源回复行数和每月合计"),
+        ("sources", "（管理员）列出各数据源：上次拉取、行数、状态，广告平台账户的名称、币种和时区"),
         ("write <部分>", "打开某个部分的撰写表单"),
         ("away until YYYY-MM-DD", "休假期间不再收到提醒"),
         ("delegate <部分> @某人", "把本期的某个部分交给别人写"),
@@ -418,6 +422,7 @@ HELP = {
         ("compile [YYYY-MM] [--preview]", "(admins) post the summary to the channel; --preview shows only you"),
         ("remind", "(admins) remind everyone who still owes a section, now"),
         ("refresh [YYYY-MM]", "(admins) pull the configured data sources now; rows and monthly totals per source"),
+        ("sources", "(admins) each data source's last pull, rows and state; an ad account's name, currency and time zone"),
         ("write <section>", "open the form for a section"),
         ("away until YYYY-MM-DD", "no reminders while you are away"),
         ("delegate <section> @someone", "hand a section to someone for this period"),
@@ -542,6 +547,8 @@ def kpi_notes(summary: Summary) -> list[str]:
     notes = []
     if kpi is not None and kpi.pacing is not None:
         notes.append(pacing_text(kpi.pacing, loc))
+    if kpi is not None and kpi.mixed_currencies:
+        notes.append(t_plain(loc, "kpi.mixed_currencies", codes="、".join(kpi.mixed_currencies)))
     if kpi is not None and summary.preview:
         notes.append(t(loc, "kpi.provisional"))
     if summary.claims_line:
@@ -560,6 +567,8 @@ def kpi_markdown(summary: Summary) -> list[str]:
     lines = ["- " + html.unescape(f).replace("*", "**", 2).replace("\n", " — ") for f in kpi_fields(kpi, loc)]
     if kpi.pacing is not None:
         lines += ["", pacing_text(kpi.pacing, loc)]
+    if kpi.mixed_currencies:
+        lines += ["", t_plain(loc, "kpi.mixed_currencies", codes="、".join(kpi.mixed_currencies))]
     return lines
 
 
@@ -667,3 +676,52 @@ def refresh_message(report, period: str, pulls: list, as_of: datetime | None) ->
     if len(pulls) > REFRESH_SOURCES_SHOWN:
         lines.append(t(loc, "refresh.more", n=len(pulls) - REFRESH_SOURCES_SHOWN))
     return Mrkdwn("\n").join(lines)
+
+
+def retry_message(locale: str, action_id: str, value: str) -> Message:
+    """Slack was too slow to open a form for a click: say so, with a button that tries again."""
+    text = t(locale, "modal.slow")
+    return text, _dicts([
+        SectionBlock(text=_md(text)),
+        ActionsBlock(elements=[ButtonElement(text=t(locale, "modal.try_again"), action_id=action_id, value=value,
+                                             style="primary")]),
+    ])
+
+
+def apology_view(locale: str, text: str) -> dict[str, Any]:
+    """A small modal pushed over a form whose submission crashed: the form stays underneath."""
+    return View(type="modal", title=PlainTextObject(text=t_plain(locale, "error.title")),
+                close=PlainTextObject(text=t_plain(locale, "error.close")),
+                blocks=[SectionBlock(text=_md(text))]).to_dict()
+
+
+SOURCES_SHOWN = 40  # one ephemeral message; the rest are counted
+
+
+def sources_message(report, states: list[dict[str, Any]]) -> Message:
+    """`/feedsum sources`: per source, what it is, its last pull and rows, and whether it works."""
+    loc = report.locale
+
+    def when(iso: str | None) -> str:
+        return datetime.fromisoformat(iso).astimezone(report.tz).strftime("%m-%d %H:%M") if iso else "—"
+
+    lines = [t(loc, "sources.state_title", name=report.name)]
+    for st in states[:SOURCES_SHOWN]:
+        what = [x for x in (st.get("platform"), st.get("account_name"), st.get("currency"), st.get("timezone")) if x]
+        line = md("• `{}`", st["source"])
+        if what:
+            line = md("{} {}", line, " · ".join(str(x) for x in what))
+        if st.get("kind") == "currency":
+            line = md("{}: ⚠️ {}", line, st["error"])
+        elif not st.get("last_pull_at"):
+            line = md("{} — {}", line, t(loc, "sources.state_never"))
+        else:
+            line = md("{} — {}", line, t(loc, "sources.state_pulled", when=when(st["last_pull_at"]),
+                                         rows=st["rows"] if st.get("rows") is not None else "—"))
+            line = md("{} · {}", line, t(loc, "sources.state_failing", since=when(st["since"]), error=st["error"])
+                      if st.get("error") else t(loc, "sources.state_ok"))
+        lines.append(line)
+    if len(states) > SOURCES_SHOWN:
+        lines.append(t(loc, "refresh.more", n=len(states) - SOURCES_SHOWN))
+    text = Mrkdwn("\n").join(lines)
+    return text, _dicts([SectionBlock(text=_md(c)) for c in _line_chunks(lines)])

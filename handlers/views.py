@@ -7,12 +7,12 @@ import logging
 from datetime import date
 
 from bot.i18n import t, t_plain
-from bot.mrkdwn import plain
+from bot.mrkdwn import Mrkdwn, md, plain
 from bot.workflow import Refused, Stale
 from handlers import render
 from handlers.actions import write_view
 from handlers.admin_views import publish_home
-from handlers.deps import Deps, team_of
+from handlers.deps import Deps, team_of, tell_user
 from storage.db import StorageError
 
 log = logging.getLogger(__name__)
@@ -20,6 +20,18 @@ log = logging.getLogger(__name__)
 
 def register(app, deps: Deps) -> None:
     @app.view("write_section")
+    def on_save_section(ack, body, view, client):
+        # Saved before the ack when the rights are known locally; else the modal closes and the
+        # save (or the refusal, by DM with the text) follows once Slack has answered.
+        tell = tell_user(deps, body, None)
+
+        def not_saved(errors: dict) -> None:
+            text = render.modal_text(view["state"]["values"])
+            why = t(deps.locale_of(body), "refuse.not_saved", error=Mrkdwn("; ").join(errors.values()))
+            tell(md("{}\n>>> {}", why, text), None)
+
+        deps.answer(ack, lambda ack: save_section(ack, body, view, client), tell=tell, body=body, on_errors=not_saved)
+
     def save_section(ack, body, view, client):
         team = team_of(body)
         user = body["user"]["id"]
@@ -45,7 +57,8 @@ def register(app, deps: Deps) -> None:
             ack(response_action="errors", errors={exc.values.get("block", first): plain(deps.refusal(exc, report))[:150]})
             if isinstance(exc, Stale):  # the form stays open: show the newer text beside theirs
                 deps.later(lambda stale=exc: client.views_update(view_id=view["id"], view=write_view(
-                    deps, report, meta["p"], meta["s"], user, stale=stale, mine=text)))
+                    deps, report, meta["p"], meta["s"], user, stale=stale, mine=text)),
+                    tell=tell_user(deps, body, None), report=report)
             return
         except StorageError as exc:
             log.error("answer not saved for %s/%s/%s: %s", report.id, meta["p"], meta["s"], exc)
@@ -57,7 +70,7 @@ def register(app, deps: Deps) -> None:
             deps.core.announce(report, meta["p"], result, user, now)
             publish_home(deps, client, team, user)  # the section leaves their pending list
 
-        deps.later(after_save)
+        deps.later(after_save, tell=tell_user(deps, body, None), report=report, sorry="error.sorry_saved")
 
     @app.view("away")
     def save_away(ack, body, view):

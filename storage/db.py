@@ -270,6 +270,29 @@ def m010_workspace_removals(conn: sqlite3.Connection) -> None:
 MIGRATIONS.append(m010_workspace_removals)
 
 
+def m011_api_sources(conn: sqlite3.Connection) -> None:
+    # source_state: each configured source's last pull (rows, outcome) and, for an ad platform's
+    # API, what the account is (name, currency, time zone): `/feedsum sources` lists it, and the
+    # currencies keep accounts of different currencies from being added up unconverted.
+    # api_tokens: tokens a platform hands out and rotates, Fernet-encrypted (never in clear text).
+    _script(conn,
+        """
+        CREATE TABLE source_state (
+            team_id TEXT NOT NULL, report_id TEXT NOT NULL, source TEXT NOT NULL, kind TEXT NOT NULL,
+            last_pull_at TEXT, last_ok_at TEXT, rows INTEGER, error TEXT,
+            platform TEXT, account TEXT, account_name TEXT, currency TEXT, timezone TEXT, campaigns INTEGER,
+            PRIMARY KEY (team_id, report_id, source)
+        );
+        CREATE TABLE api_tokens (
+            name TEXT PRIMARY KEY, token TEXT NOT NULL, expires_at TEXT, updated_at TEXT NOT NULL
+        );
+        """
+    )
+
+
+MIGRATIONS.append(m011_api_sources)
+
+
 def migrate(db: sqlite_utils.Database) -> list[str]:
     """Apply pending migrations in order, each in its own transaction; returns the names applied."""
     applied: list[str] = []

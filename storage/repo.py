@@ -529,6 +529,26 @@ def publish_snapshots(db, snapshot_ids: list[int], file_hash: str) -> list[int]:
     return duplicates
 
 
+def publish_streamed_snapshots(db, rows: dict[int, int], file_hash: str, *, now: datetime) -> list[int]:
+    """Publish snapshots written as their rows arrived (`rows`: id -> row count), all in one
+    transaction. One whose period already has a snapshot with this hash stays hidden (returned,
+    to discard) and the existing one is marked as seen now: the source was read, unchanged."""
+    duplicates = []
+    with transaction(db) as conn:
+        for sid, count in rows.items():
+            team_id, report_id, period = conn.execute(
+                "SELECT team_id, report_id, period FROM snapshots WHERE id = ?", (sid,)).fetchone()
+            found = conn.execute("SELECT id FROM snapshots WHERE team_id = ? AND report_id = ? AND period = ? "
+                                 "AND file_hash = ?", (team_id, report_id, period, file_hash)).fetchone()
+            if found:
+                conn.execute("UPDATE snapshots SET seen_at = ? WHERE id = ?", (_iso(now), found[0]))
+                duplicates.append(sid)
+            else:
+                conn.execute("UPDATE snapshots SET ready = 1, file_hash = ?, rows = ? WHERE id = ?",
+                             (file_hash, count, sid))
+    return duplicates
+
+
 def discard_snapshots(db, snapshot_ids: list[int], *, chunk: int = 5_000) -> None:
     """Delete unpublished snapshots and their rows, a chunk of rows per transaction."""
     for sid in snapshot_ids:

@@ -73,7 +73,11 @@ class CountingPool(ThreadPoolExecutor):
     def submit(self, fn, /, *args, **kwargs):
         with self._busy_lock:
             self.busy += 1
-        future = super().submit(fn, *args, **kwargs)
+        try:
+            future = super().submit(fn, *args, **kwargs)
+        except RuntimeError:  # shut down: nothing was queued
+            self._done(None)
+            raise
         future.add_done_callback(self._done)
         return future
 
@@ -95,6 +99,8 @@ class Harness:
         self.app, self.deps = create_app(self.settings, self.client, self.db, clock)
         self.deps.workers.shutdown()
         self.deps.workers = CountingPool(max_workers=8, thread_name_prefix="feedsum-work")
+        self.deps.urgent.shutdown()
+        self.deps.urgent = CountingPool(max_workers=8, thread_name_prefix="feedsum-urgent")
         self.core = self.deps.core
         self.reports = parse_reports(config or CONFIG, file="test.toml")
         sync_reports(self.core, self.reports, self.fake.team_id, clock())
@@ -117,7 +123,7 @@ class Harness:
 
     def close(self):
         self.server.close()
-        self.deps.workers.shutdown(wait=True)  # let work after the acks finish against the fake
+        self.deps.shutdown(wait=True)  # let work after the acks finish against the fake
         self.fake.stop()
 
     # --- raw signed requests ---------------------------------------------------------------
@@ -145,22 +151,24 @@ class Harness:
 
     # --- Slack-shaped requests -------------------------------------------------------------
 
-    def command(self, text: str, user: str = ADMIN, channel: str = CHANNEL, team: str | None = None, **kw) -> Reply:
+    def command(self, text: str, user: str = ADMIN, channel: str = CHANNEL, team: str | None = None,
+                trigger_id: str | None = None, **kw) -> Reply:
         form = {"token": "x", "team_id": team or self.fake.team_id, "team_domain": "demo", "channel_id": channel,
                 "channel_name": "ads", "user_id": user, "user_name": user.lower(), "command": "/feedsum",
                 "text": text, "api_app_id": "A0FEEDSUM", "response_url": f"{self.fake.url}/response/{user}",
-                "trigger_id": self.trigger_id()}
+                "trigger_id": trigger_id or self.trigger_id()}
         return self.post(urllib.parse.urlencode(form), content_type="application/x-www-form-urlencoded", **kw)
 
     def interactive(self, payload: dict, **kw) -> Reply:
         return self.post(urllib.parse.urlencode({"payload": json.dumps(payload)}),
                          content_type="application/x-www-form-urlencoded", **kw)
 
-    def click(self, action_id: str, value: str, user: str, channel: str = "D0X", team: str | None = None) -> Reply:
+    def click(self, action_id: str, value: str, user: str, channel: str = "D0X", team: str | None = None,
+              trigger_id: str | None = None) -> Reply:
         team = team or self.fake.team_id
         return self.interactive({
             "type": "block_actions", "user": {"id": user, "username": user.lower(), "team_id": team},
-            "team": {"id": team}, "api_app_id": "A0FEEDSUM", "trigger_id": self.trigger_id(),
+            "team": {"id": team}, "api_app_id": "A0FEEDSUM", "trigger_id": trigger_id or self.trigger_id(),
             "container": {"type": "message", "channel_id": channel, "message_ts": "1.1"},
             "channel": {"id": channel}, "message": {"ts": "1.1", "text": ""},
             "response_url": f"{self.fake.url}/response/{user}",
@@ -195,9 +203,20 @@ class Harness:
             time.sleep(0.02)
         raise AssertionError("timed out waiting for the app")
 
+    def answer(self, text: str, user: str = ADMIN, **kw) -> dict:
+        """What a command told its user: the ack's body, or, when the answer needed Slack first (a
+        workspace-admin lookup), the first message to their response_url after an empty ack."""
+        path = f"/response/{user}"
+        before = len([1 for p, _ in self.fake.responded if p == path])
+        reply = self.command(text, user=user, **kw)
+        assert reply.status == 200, reply
+        if reply.body:
+            return reply.json()
+        return self.wait_for(lambda: [b for p, b in self.fake.responded if p == path][before:])[0]
+
     def idle(self, timeout: float = 10.0) -> None:
         """Wait until no work the app handed to its workers is queued or running."""
-        self.wait_for(lambda: self.deps.workers.busy == 0, timeout=timeout)
+        self.wait_for(lambda: self.deps.workers.busy == 0 and self.deps.urgent.busy == 0, timeout=timeout)
 
     def prompts(self) -> list[dict]:
         return [m for m in self.fake.posted() if m["channel"].startswith("D") and (m.get("metadata") or {}).get(

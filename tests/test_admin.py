@@ -103,8 +103,12 @@ def test_setup_creates_a_report_that_open_then_uses(harness):
     assert modal["callback_id"] == "setup" and modal["submit"]
     assert len(modal["blocks"]) <= 100 and len(modal["title"]["text"]) <= 24
     assert len(modal["private_metadata"]) <= 3000
-    tz_block = next(b for b in modal["blocks"] if b.get("block_id") == "timezone")
-    assert tz_block["element"]["initial_value"] == "Europe/Berlin"  # the user's tz from users.info
+    # The form opens at once; the user's time zone (users.info) follows as an update of it.
+    updated = last_view(h, "views.update")
+    assert h.fake.calls_to("views.update")[-1].params["view_id"].startswith("V")
+    tz_block = next(b for b in updated["blocks"] if b.get("block_id") == "timezone")
+    assert tz_block["element"]["initial_value"] == "Europe/Berlin"
+    assert [b.get("block_id") for b in updated["blocks"]] == [b.get("block_id") for b in modal["blocks"]]
     owner_blocks = [b for b in modal["blocks"] if b.get("block_id", "").startswith("owner_")]
     assert [b["element"]["type"] for b in owner_blocks] == ["multi_users_select"] * 7
     r = h.submit_view(modal, setup_values(
@@ -230,14 +234,15 @@ def test_non_admin_attempts_at_every_admin_command_change_nothing(harness):
     for channel in (CHANNEL, NEW_CHANNEL):
         for text in (f"open {PERIOD}", f"compile {PERIOD}", "remind", f"owner results <@{OWNER_B}>",
                      "target ctr 3%", "setup"):
-            r = h.command(text, user=OWNER_A, channel=channel)
             if text == "setup" and channel == CHANNEL:  # a file-managed report: read-only for everyone
-                assert r.body == ""
+                assert h.command(text, user=OWNER_A, channel=channel).body == ""
                 assert last_view(h)["callback_id"] == "setup_readonly"
                 continue
-            assert r.status == 200 and r.json()["response_type"] == "ephemeral", text
-            assert "管理员" in r.json()["text"] or "feedsum.toml" in r.json()["text"], (text, r.json())
-    # A forged setup submission for the report someone else administers.
+            told = h.answer(text, user=OWNER_A, channel=channel)  # in the ack, or after a Slack lookup
+            assert told["response_type"] == "ephemeral", text
+            assert "管理员" in told["text"] or "feedsum.toml" in told["text"], (text, told)
+    # A forged setup submission for the report someone else administers: refused inline, as Slack
+    # has said (just above, cached) that they are no workspace admin.
     forged = {"type": "modal", "callback_id": "setup", "private_metadata": json.dumps({"ch": NEW_CHANNEL, "r": report.id})}
     r = h.submit_view(forged, setup_values(admins=(OWNER_A,)), OWNER_A)
     assert r.json()["response_action"] == "errors"
@@ -251,7 +256,7 @@ def test_workspace_admins_may_edit(harness):
     h = harness
     report = create_report(h, user=ADMIN, admins=(ADMIN,))
     h.fake.users[OWNER_B] = {"id": OWNER_B, "name": "b", "is_admin": True, "profile": {}}
-    h.command("target roas 3", user=OWNER_B, channel=NEW_CHANNEL)
+    h.answer("target roas 3", user=OWNER_B, channel=NEW_CHANNEL)  # decided once Slack has answered
     assert repo.period_targets(h.db, h.fake.team_id, report.id, PERIOD) == {"roas": 3.0}
 
 
@@ -328,8 +333,8 @@ def test_export_csv_and_private_periods(harness):
     h.wait_for(lambda: any("2026年11月" in (x.get("text") or "") for x in h.fake.responses))
     modal = h.modal_for("results", OWNER_A, PERIOD)
     h.submit_view(modal, modal_values(modal, "@SUM(A1) 上线"), OWNER_A)
-    r = h.command(f"export {PERIOD}", user=STRANGER)  # not posted yet: only the report's people
-    assert "负责人" in r.json()["text"]
+    told = h.answer(f"export {PERIOD}", user=STRANGER)  # not posted yet: only the report's people
+    assert "负责人" in told["text"]
     r = h.command(f"export {PERIOD} pdf", user=ADMIN)
     assert "md|xlsx|csv" in r.json()["text"]
     h.command(f"export {PERIOD} csv", user=OWNER_B)

@@ -53,20 +53,29 @@ def test_run_serves_health_and_signed_commands(tmp_path):
                     assert proc.poll() is None, proc.stdout.read()
                     assert time.monotonic() < deadline
                     time.sleep(0.2)
-            body = urllib.parse.urlencode({"team_id": fake.team_id, "channel_id": "C0REPORT1", "user_id": "U0ADMIN01",
-                                           "command": "/feedsum", "text": "status 2026-11",
-                                           "response_url": f"{fake.url}/response/x", "trigger_id": "t"}).encode()
-            ts = str(int(time.time()))
-            sig = SignatureVerifier("run-secret").generate_signature(timestamp=ts, body=body)
-            req = urllib.request.Request(f"http://127.0.0.1:{port}/slack/events", data=body, headers={
-                "Content-Type": "application/x-www-form-urlencoded", "X-Slack-Request-Timestamp": ts,
-                "X-Slack-Signature": sig})
-            with urllib.request.urlopen(req, timeout=10) as r:
-                reply = json.loads(r.read())
+            def command(text: str, trigger: str) -> dict:
+                body = urllib.parse.urlencode({
+                    "team_id": fake.team_id, "channel_id": "C0REPORT1", "user_id": "U0ADMIN01", "command": "/feedsum",
+                    "text": text, "response_url": f"{fake.url}/response/x", "trigger_id": trigger}).encode()
+                ts = str(int(time.time()))
+                sig = SignatureVerifier("run-secret").generate_signature(timestamp=ts, body=body)
+                req = urllib.request.Request(f"http://127.0.0.1:{port}/slack/events", data=body, headers={
+                    "Content-Type": "application/x-www-form-urlencoded", "X-Slack-Request-Timestamp": ts,
+                    "X-Slack-Signature": sig})
+                with urllib.request.urlopen(req, timeout=10) as r:
+                    return json.loads(r.read())
+
+            reply = command("status 2026-11", "t1")
             assert reply["response_type"] == "ephemeral" and "Feed Ads" in reply["text"]
             assert (tmp_path / "feedsum.db").exists()
             assert all(c.headers.get("Authorization") == "Bearer xoxb-run" for c in fake.calls)
+            # Stopped right after acking an `open`: the fan-out it promised is finished first.
+            fake.faults.latency = 0.05
+            assert "⏳" in command("open 2026-11", "t2")["text"]
         finally:
             proc.terminate()
-            output = proc.communicate(timeout=10)[0]
+            output = proc.communicate(timeout=30)[0]
+        assert proc.returncode == 0, output
+        assert len([m for m in fake.posted() if m["channel"] == "D0ADMIN01"]) == 7  # one prompt per section
+        assert any("2026" in (r.get("text") or "") for r in fake.responses), output
         assert "xoxb-run" not in output and "run-secret" not in output

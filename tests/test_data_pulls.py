@@ -100,8 +100,7 @@ def test_refresh_answers_per_source_and_refuses_non_admins(tmp_path, clock):
     warehouse(tmp_path / "warehouse.db")
     h = sourced(tmp_path, clock, sql=True)
     try:
-        r = h.command(f"refresh {PERIOD}", user=OWNER_A)
-        refusal = r.json()["text"]
+        refusal = h.answer(f"refresh {PERIOD}", user=OWNER_A)["text"]  # after Slack said who they are
         assert "管理员" in refusal and "refresh" in refusal and f"<@{ADMIN}>" in refusal
         assert h.core.summary(h.report, PERIOD, h.clock()).kpi is None
 

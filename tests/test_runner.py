@@ -142,8 +142,8 @@ def test_away_and_delegate_commands(harness):
     h.wait_for(lambda: any(k.endswith("|data:U0HELPER1") for k in keys_of(h.prompts())))
     # The delegate may now write it; the status names them.
     h.core.submit(h.report, PERIOD, "data", "U0HELPER1", "written by the helper", OPEN, via="test")
-    r = h.command("delegate data <@U0HELPER1>", user="U0STRANGE")
-    assert "不能" in r.json()["text"] or "belongs" in r.json()["text"]
+    told = h.answer("delegate data <@U0HELPER1>", user="U0STRANGE")
+    assert "不能" in told["text"] or "belongs" in told["text"]
 
 
 def test_away_button_opens_a_date_form(harness):

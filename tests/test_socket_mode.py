@@ -102,3 +102,30 @@ def test_envelopes_around_a_refresh_are_each_answered_once(socket_app):
         server.wait_ack(eid)
     texts = [s for s in seen if s.startswith("help ")]
     assert sorted(texts) == sorted(f"help {i}" for i in range(30))  # none lost, none run twice
+
+
+def test_acks_over_the_socket_never_wait_for_a_slow_web_api(socket_app, harness):
+    """The same listeners: the envelope ack goes back at once, the modal opens after it."""
+    _handler, server, _seen = socket_app
+    harness.core.open(harness.report, "2026-11", ADMIN, harness.clock())
+    harness.fake.reset_calls()
+    harness.fake.faults.latency = 0.5
+    t0 = time.monotonic()
+    ack = server.wait_ack(server.send("slash_commands", command("status 2026-11")))
+    assert time.monotonic() - t0 < 0.25 and "信息流投放组" in str(ack)  # answered in the envelope ack
+    t0 = time.monotonic()
+    server.wait_ack(server.send("slash_commands", {**command("write results 2026-11", user="U0OWNERA1"),
+                                                   "trigger_id": "1.2.3"}))
+    assert time.monotonic() - t0 < 0.25
+    call = harness.wait_for(lambda: harness.fake.calls_to("views.open"))[0]
+    assert call.params["trigger_id"] == "1.2.3" and call.at - t0 < 0.5
+    harness.fake.faults.latency = 0
+
+
+def test_a_crash_over_the_socket_is_apologised_for_in_the_envelope_ack(socket_app, monkeypatch):
+    from handlers import commands
+
+    _handler, server, _seen = socket_app
+    monkeypatch.setitem(commands.HANDLERS, "status", lambda *a, **k: 1 / 0)
+    ack = server.wait_ack(server.send("slash_commands", command("status")))
+    assert "抱歉" in str(ack) and "ZeroDivisionError" not in str(ack)

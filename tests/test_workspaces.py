@@ -349,6 +349,7 @@ def test_an_expired_rotating_token_is_refreshed_once_then_used(oauth_harness):
     assert new != old and refreshed.bot_token_expires_at > time.time() + 3600
     assert h.command(f"status {PERIOD}", channel=B_CHANNEL, team=TEAM_B).status == 200
     assert h.command("setup", user=ADMIN, channel=B_CHANNEL, team=TEAM_B).status == 200
+    h.wait_for(lambda: h.fake.calls_to("views.open"))  # the form opens right after the ack
     grants = [c for c in h.fake.calls_to("oauth.v2.access") if c.params.get("grant_type") == "refresh_token"]
     assert len(grants) == 1
     assert f"Bearer {old}" not in tokens_used(h)

@@ -1,0 +1,1 @@
+"""Fake ad-platform APIs: real HTTP servers on loopback, answering as the platforms document."""
