@@ -507,6 +507,7 @@ def run_pass(args) -> int:
         if done["lines"] is not None:
             out["outcomes"] = dict(Counter(line.split(":", 1)[0] for line in done["lines"]))
     out["peak_rss_mib"] = _hwm_mib()
+    out["load_avg"] = os.getloadavg()
     print(json.dumps(out), flush=True)
     sys.stdout.flush()
     os._exit(0)  # a pass stopped at its budget leaves threads mid-send
@@ -525,6 +526,14 @@ def child_pass(env: dict, now: datetime, *, real: bool, budget: float | None = N
 
 
 # --- the live month ---------------------------------------------------------------------------------
+
+def posted(env: dict) -> int:
+    """Summaries of the live month posted so far."""
+    import sqlite3
+
+    with sqlite3.connect(settings_for(env).db_path) as conn:
+        return conn.execute("SELECT COUNT(*) FROM periods WHERE period = ? AND state = 'posted'", (LIVE,)).fetchone()[0]
+
 
 def live_uploads(env: dict, tags: list[str], through: date, now: datetime) -> float:
     """Every report's month-so-far export before the open (the same rows an upload stores)."""
@@ -608,8 +617,8 @@ class Endpoint:
             return exc.code, exc.read().decode()
 
     def close(self):
+        logging.getLogger("waitress").setLevel(logging.CRITICAL)  # a task thread may outlive the socket
         self.server.close()
-        self.db.conn.close()
 
 
 def warm(ep: Endpoint, tags: list[str]) -> None:
@@ -656,6 +665,8 @@ def main(argv=None) -> int:
     ap.add_argument("--months", type=int, default=12, help="months of history before the live month")
     ap.add_argument("--requests", type=int, default=1000, help="status requests (and as many floor requests)")
     ap.add_argument("--due-seconds", type=float, default=0, help="stop the due pass after this long (0: never)")
+    ap.add_argument("--due-processes", type=int, default=2,
+                    help="after a due pass stopped at --due-seconds, go on with this many processes at once")
     ap.add_argument("--work", help="keep the databases here; reused when built for the same --workspaces")
     ap.add_argument("--out", help="write the figures as JSON here")
     ap.add_argument("--plan-only", action="store_true", help="dry-run passes and status only (quick, while developing)")
@@ -742,7 +753,26 @@ def main(argv=None) -> int:
         fake.reset()
         results["due"] = child_pass(env, tl.due_at, real=True, budget=args.due_seconds or None)
         results["due"]["slack"] = fake.stats()
+        results["due"]["posted"] = posted(env)
         log_line(f"due: {json.dumps(results['due'])}")
+        if not results["due"]["finished"] and args.due_processes > 1:
+            # The rest of the due pass with several scheduler processes at once: the ledger's
+            # claims share the reports out (one process's claim is "running elsewhere" to another).
+            before = results["due"]["posted"]
+            fake.reset()
+            runs: list = [None] * args.due_processes
+
+            def one(i):
+                runs[i] = child_pass(env, tl.due_at, real=True, budget=args.due_seconds)
+
+            threads = [threading.Thread(target=one, args=(i,)) for i in range(args.due_processes)]
+            for th in threads:
+                th.start()
+            for th in threads:
+                th.join()
+            results["due_parallel"] = {"processes": args.due_processes, "posted": posted(env) - before,
+                                       "seconds": max(r["real_s"] for r in runs), "runs": runs, "slack": fake.stats()}
+            log_line(f"due, {args.due_processes} processes: {json.dumps(results['due_parallel'])}")
         results["size_live"] = sizes(work)
     finally:
         fake.stop()
@@ -767,6 +797,13 @@ def report(r: dict) -> None:
         print(f"{name:8} {sum(p['actions'].values()):>9} {p['plan_cold_s']:>9.2f}s {p['plan_warm_s']:>9.2f}s "
               f"{p['dry_run_s']:>7.2f}s {real:>9} {parts.get('slack', 0):>8.1f}s {calls:>8} "
               f"{p['peak_rss_mib']:>7.0f} MiB")
+    d = r["due"]
+    print(f"\ndue: {d['posted']} of {n} summaries posted in {d['real_s']:.0f} s by one process "
+          f"({d['real_s'] / max(d['posted'], 1):.2f} s each)")
+    dp = r.get("due_parallel")
+    if dp:
+        print(f"due, then {dp['processes']} processes at once: {dp['posted']} more in {dp['seconds']:.0f} s "
+              f"({dp['seconds'] / max(dp['posted'], 1):.2f} s each)")
     o = r["open"]["slack"]
     print(f"\nopen fan-out: {o['keys']} distinct prompt keys in Slack, {o['duplicated']} duplicated; calls {o['counts']}")
     for name in ("status_idle", "status_during_open"):
