@@ -41,12 +41,12 @@ workspace's summary with a chart takes long at 10,000).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import json
 import logging
 import os
 import random
-import resource
 import shutil
 import signal
 import statistics
@@ -428,7 +428,7 @@ def sizes(work: Path) -> dict:
     conn = sqlite3.connect(db_path)
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     per: dict[str, int] = {}
-    for name, tbl, pgsize in conn.execute("SELECT name, tbl_name, SUM(pgsize) FROM dbstat JOIN sqlite_schema USING (name) "
+    for _name, tbl, pgsize in conn.execute("SELECT name, tbl_name, SUM(pgsize) FROM dbstat JOIN sqlite_schema USING (name) "
                                           "GROUP BY name"):
         per[tbl] = per.get(tbl, 0) + pgsize
     rows = {t: conn.execute(f'SELECT COUNT(*) FROM "{t}"').fetchone()[0] for t in per if not t.startswith("sqlite_")}
@@ -592,10 +592,8 @@ class Endpoint:
         self._n = 0
 
     def _serve(self):
-        try:
+        with contextlib.suppress(OSError):
             self.server.run()
-        except OSError:
-            pass
 
     def command(self, tag: str, command: str, text: str):
         from slack_sdk.signature import SignatureVerifier
