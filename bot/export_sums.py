@@ -50,6 +50,47 @@ def _cases(word: str) -> list[str]:
     return out
 
 
+def _heads(arr) -> tuple[np.ndarray, np.ndarray]:
+    """The first two bytes of each value of a string array (0 past its end, and for nulls)."""
+    n = len(arr)
+    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int32, count=n + 1, offset=arr.offset * 4)
+    data = arr.buffers()[2]
+    data = np.frombuffer(data, dtype=np.uint8) if data is not None and data.size else np.zeros(1, np.uint8)
+    start, length = offsets[:-1], np.diff(offsets)
+    if arr.null_count:
+        length = np.where(_valid(arr), length, 0)
+    last = len(data) - 1
+    b0 = np.where(length > 0, data[np.minimum(start, last)], 0).astype(np.uint8)
+    b1 = np.where(length > 1, data[np.minimum(start + 1, last)], 0).astype(np.uint8)
+    return b0, b1
+
+
+def _valid(arr) -> np.ndarray:
+    """Arrow's validity bitmap as booleans."""
+    if not arr.null_count:
+        return np.ones(len(arr), dtype=bool)
+    bits = np.frombuffer(arr.buffers()[0], dtype=np.uint8)
+    return np.unpackbits(bits, bitorder="little", count=arr.offset + len(arr))[arr.offset:].astype(bool)
+
+
+def _total_prefixes() -> tuple[np.ndarray, np.ndarray]:
+    """What a total label's first two bytes can be: a space (any that str.isspace() accepts, as
+    `\\s` in _TOTAL_RE), or the start of one of _TOTAL_STARTS in any case ("to", "No", "合"…)."""
+    first = np.zeros(256, dtype=bool)
+    pairs = np.zeros(1 << 16, dtype=bool)
+    for text in [*_SPACES, *(w[:2] for w in _TOTAL_STARTS)]:
+        for spelling in _cases(text):
+            raw = spelling.encode("utf-8")
+            if len(raw) == 1:
+                first[raw[0]] = True
+            else:
+                pairs[raw[0] << 8 | raw[1]] = True
+    return first, pairs
+
+
+_TOTAL_FIRST, _TOTAL_PAIRS = _total_prefixes()
+
+
 # Cells that casefold to a missing-value token, spelled out (Arrow's is_in compares exactly).
 _MISSING_SPELLINGS = sorted({v for t in ex._MISSING_SET for v in _cases(t)})
 
@@ -288,22 +329,24 @@ def _re2_literal(text: str) -> str:
 
 class _Text:
     """A text column of one block, cells as pandas would hold them. Work is per dictionary entry
-    (per row when read as plain text), with anchored RE2 prefilters (cheap) before any Python."""
+    (per row when read as plain text), with prefilters on each value's first bytes (numpy over
+    Arrow's buffers, a few ms a million rows) before any Python."""
 
     def __init__(self, arr):
         import pyarrow as pa
-        import pyarrow.compute as pc
 
         arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
         if pa.types.is_dictionary(arr.type):
             self.dictionary = arr.dictionary
-            codes = (arr.indices.to_numpy().astype(np.int64) if arr.indices.null_count == 0
-                     else pc.fill_null(arr.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64))
+            indices = arr.indices.to_numpy(zero_copy_only=False)
+            codes = (indices.astype(np.int64) if arr.indices.null_count == 0
+                     else np.where(_valid(arr.indices), indices, -1).astype(np.int64))
         else:  # read as plain text (cheaper when nearly every value differs): one entry per row
             self.dictionary = arr
             codes = None
+        self._heads = _heads(self.dictionary)
         # Arrow already made the exact missing-value tokens null; pandas also skips leading spaces.
-        spaced = pc.starts_with(self.dictionary, " ").to_numpy(zero_copy_only=False)
+        spaced = self._heads[0] == 0x20
         na = np.zeros(len(self.dictionary), dtype=bool)
         if spaced.any():
             values = self.dictionary.to_pylist()
@@ -311,9 +354,10 @@ class _Text:
                 values[j] = values[j].lstrip(" ")
                 na[j] = values[j] in _NA
             self.dictionary = pa.array(values, pa.string())
+            self._heads = _heads(self.dictionary)
         if codes is None:
             self.codes = None
-            self.na = pc.is_null(arr).to_numpy(zero_copy_only=False) | na
+            self.na = ~_valid(arr) | na
         else:
             live = codes >= 0
             codes[live] = np.where(na, -1, np.arange(len(na)))[codes[live]]
@@ -333,27 +377,23 @@ class _Text:
         return np.append(hit, False)[self.codes]
 
     def _confirm(self, prefilter, test) -> np.ndarray:
-        import pyarrow.compute as pc
-
         if isinstance(prefilter, str):
-            prefilter = pc.match_substring_regex(self.dictionary, prefilter)
-        maybe = prefilter.to_numpy(zero_copy_only=False)
+            import pyarrow.compute as pc
+
+            prefilter = pc.fill_null(pc.match_substring_regex(self.dictionary, prefilter), False)
+        maybe = prefilter if isinstance(prefilter, np.ndarray) else prefilter.to_numpy(zero_copy_only=False)
         hit = np.zeros(len(maybe), dtype=bool)
         if maybe.any():
             values = self.values()
             for j in np.flatnonzero(maybe):
-                hit[j] = test(values[j])
+                hit[j] = values[j] is not None and test(values[j])
         return self.per_value(hit)
 
     def matches(self, pattern) -> np.ndarray:
-        import pyarrow as pa
-        import pyarrow.compute as pc
-
-        head = pc.utf8_lower(pc.utf8_slice_codeunits(self.dictionary, 0, 7))
-        maybe = pc.is_in(pc.utf8_slice_codeunits(head, 0, 1), value_set=pa.array(_SPACES, pa.string()))
-        for start in _TOTAL_STARTS:
-            maybe = pc.or_(maybe, pc.starts_with(head, start))
-        return self._confirm(pc.fill_null(maybe, False), lambda v: bool(pattern.match(v)))
+        """Cells `pattern` (a total label) matches: those whose first two bytes can start one."""
+        b0, b1 = self._heads
+        maybe = _TOTAL_FIRST[b0] | _TOTAL_PAIRS[(b0.astype(np.int32) << 8) | b1]
+        return self._confirm(maybe, lambda v: bool(pattern.match(v)))
 
     def equals_header(self, header: str) -> np.ndarray:
         """Cells equal to the header (read_export: stripped and casefolded). Exact spellings up to
@@ -408,11 +448,19 @@ def _numbers(arr, header: str, base: int, first_data_row: int, keep: np.ndarray)
         checked[codes[keep]] = True  # values some counted row holds (a total label is not a number)
         v, na = _numbers(arr.dictionary, header, 0, first_data_row, checked[:-1])
         return np.append(v, np.nan)[codes], np.append(na, True)[codes]
-    # Most columns: plain numbers, missing-value tokens, thousands separators or a trailing `%`.
-    # Arrow's cast refuses surrounding spaces and any other character, so what it parses here
-    # is what read_export would read; whatever it refuses goes down the exact paths below.
+    # Most columns: plain numbers (Arrow made the exact missing-value tokens null), perhaps with
+    # thousands separators. Arrow's cast refuses surrounding spaces and any other character, so
+    # what it parses here is what read_export would read; what it refuses goes down the paths below.
+    na = ~_valid(arr)
+    plain = pc.replace_substring(arr, ",", "") if pc.any(pc.match_substring(arr, ",")).as_py() else arr
+    try:
+        v = pc.cast(plain, pa.float64()).to_numpy(zero_copy_only=False).astype(np.float64, copy=False)
+        if not (np.isnan(v) & ~na).any():  # "NAN" and the like: the token rules below
+            return v, na
+    except pa.ArrowInvalid:
+        pass
+    # Missing-value tokens spelled in other cases, masked counts (`<5`), a trailing `%`.
     null = pc.is_null(arr)
-    na = null.to_numpy(zero_copy_only=False)
     token = pc.is_in(arr, value_set=pa.array(_MISSING_SPELLINGS, pa.string()))
     if pc.any(pc.starts_with(arr, "<")).as_py():
         token = pc.or_(token, pc.fill_null(pc.match_substring_regex(arr, _MASKED), False))
@@ -479,7 +527,7 @@ class _Fold:
         self.parts: list[pd.DataFrame] = []
         self.totals = 0
         self.kept = 0
-        self.nan_rows: list[pd.DataFrame] = []  # first rows without numbers, per date (note rows)
+        self.nan_rows: list[tuple[np.ndarray, np.ndarray]] = []  # first rows without numbers per date: notes
         self.sum_total = np.zeros(len(plan.sum_fields))
         self.pool = np.zeros((0, len(plan.sum_fields) + 2))  # largest rows: measures, has numbers, date id
         self.sample: list[np.ndarray] = []  # first kept rows: impressions, clicks, ctr, has numbers, date id
@@ -487,6 +535,8 @@ class _Fold:
         self.rows = 0
 
     def add(self, batch) -> None:
+        import pyarrow as pa
+
         plan, mapping = self.plan, self.plan.mapping
         n, base = batch.num_rows, self.rows
         self.rows += n
@@ -514,12 +564,16 @@ class _Fold:
         # Numbers: the NA mask first (blank rows), then values on rows that count.
         nums: dict[str, np.ndarray] = {}
         keep_guess = ~total  # blank rows have no cells to fail
-        for f in (*ex.NUM_FIELDS, "roas", "ctr"):
+        for f in (*ex.NUM_FIELDS, "roas"):
             if f in numeric:
                 v, na = _numbers(arrays[numeric[f]], plan.layout.headers[numeric[f]], base, plan.first_data_row,
                                  keep_guess)
                 nums[f] = v
                 blank &= na
+        if "ctr" in numeric:  # read only for the cross-check's sample (below); its blanks count here
+            ctr = arrays[numeric["ctr"]]
+            blank &= (np.isnan(ctr.to_numpy(zero_copy_only=False)) if pa.types.is_floating(ctr.type)
+                      else _Text(ctr).na)
         if plan.preset.name == "meta" and "campaign" in mapping:
             total |= texts[mapping["campaign"]].na & ~blank
         total &= ~blank
@@ -546,15 +600,17 @@ class _Fold:
         # Rows without any number: notes when their date cell is not a date (decided at the end).
         quiet = ~has_numbers[idx]
         if quiet.any():
-            rows = pd.DataFrame({"date": date[idx][quiet], "first": base + idx[quiet]})
-            self.nan_rows.append(rows.groupby("date", sort=False).head(3))
+            self.nan_rows.append(_first_per(date[idx][quiet], base + idx[quiet], 3))
         self._sums_row(nums, idx, has_numbers, date)
         if plan.cross_check and self.sampled < _SAMPLE:
             # The first rows that stay data: up to the _SAMPLE-th with numbers (others may be notes).
             counted = np.cumsum(has_numbers[idx])
             take = idx[: int(np.searchsorted(counted, _SAMPLE - self.sampled)) + 1]
             impr, clicks = np.nan_to_num(nums["impressions"][take]), np.nan_to_num(nums["clicks"][take])
-            self.sample.append(np.column_stack([impr, clicks, nums["ctr"][take], has_numbers[take], date[take]]))
+            upto = int(take[-1]) + 1 if len(take) else 0
+            ctr = _numbers(arrays[numeric["ctr"]].slice(0, upto), plan.layout.headers[numeric["ctr"]], base,
+                           plan.first_data_row, keep_guess[:upto])[0]
+            self.sample.append(np.column_stack([impr, clicks, ctr[take], has_numbers[take], date[take]]))
             self.sampled += int(has_numbers[take].sum())
 
     def _text_indices(self) -> set[int]:
@@ -625,6 +681,20 @@ def _merge(parts: list[dict[str, np.ndarray]], key_names: list[str]) -> dict[str
     return _group({c: joined[c] for c in key_names}, joined["first"], values, None)
 
 
+def _first_per(key: np.ndarray, rows: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """(key, row) of the first ``n`` rows of each key, in row order."""
+    order = np.argsort(key, kind="stable")
+    ks = key[order]
+    starts = np.flatnonzero(np.r_[True, ks[1:] != ks[:-1]])
+    rank = np.arange(len(ks)) - np.repeat(starts, np.diff(np.r_[starts, len(ks)]))
+    pick = np.sort(order[rank < n])
+    return key[pick], rows[pick]
+
+
+def _renumber(values: np.ndarray) -> np.ndarray:
+    return np.unique(values, return_inverse=True)[1].reshape(-1).astype(np.int64)
+
+
 def _codes(key: list[np.ndarray]) -> np.ndarray:
     """A small non-negative int per distinct combination of the key columns."""
     combined = np.zeros(len(key[0]), dtype=np.int64)
@@ -632,10 +702,10 @@ def _codes(key: list[np.ndarray]) -> np.ndarray:
         col = col.astype(np.int64, copy=False) + 1  # ids start at -1 (NA)
         width = int(col.max()) + 1 if len(col) else 1
         if combined.max(initial=0) >= (1 << 62) // max(width, 1):  # too wide: renumber first
-            combined = pd.factorize(combined)[0].astype(np.int64)
+            combined = _renumber(combined)
         combined = combined * width + col
     if len(combined) and combined.max() > 4 * len(combined) + 4096:  # sparse: renumber
-        combined = pd.factorize(combined)[0].astype(np.int64)
+        combined = _renumber(combined)
     return combined
 
 
@@ -750,8 +820,8 @@ def _finish(fold: _Fold, opts: ex._Options, units, chosen: str, preset: str, pla
 
     period = None
     by_day = "date" in mapping
-    nan_rows = pd.concat(fold.nan_rows, ignore_index=True) if fold.nan_rows else pd.DataFrame(
-        {"date": np.zeros(0, dtype=np.int64), "first": np.zeros(0, dtype=np.int64)})
+    nan_date = np.concatenate([d for d, _ in fold.nan_rows]) if fold.nan_rows else np.zeros(0, dtype=np.int64)
+    nan_first = np.concatenate([r for _, r in fold.nan_rows]) if fold.nan_rows else np.zeros(0, dtype=np.int64)
     if by_day:
         opts.dates.decide([v for v in fold.dates.values] + [v for v in fold.ends.values], headers[mapping["date"]])
         start_v, end_v = opts.dates.unique(fold.dates.values) if fold.dates.values else (np.zeros(0, "M8[ns]"),) * 2
@@ -764,7 +834,7 @@ def _finish(fold: _Fold, opts: ex._Options, units, chosen: str, preset: str, pla
         no_date = np.isnat(start)
         notes = no_date & ~has & (date_id >= 0)
         note_dates = set(date_id[notes].tolist())
-        note_rows = nan_rows[nan_rows["date"].isin(note_dates)]["first"].to_numpy()
+        note_rows = nan_first[np.isin(nan_date, list(note_dates))]
         if (no_date & ~notes).any():
             raise _Exact("a row without a date")
     else:
@@ -773,7 +843,7 @@ def _finish(fold: _Fold, opts: ex._Options, units, chosen: str, preset: str, pla
         if period is None and opts.month is None:
             raise _Exact("no date")
         notes = ~has
-        note_rows = nan_rows["first"].to_numpy()
+        note_rows = nan_first
         if period is not None and period.start is not None:
             start = np.full(g, np.datetime64(period.start, "ns"))
             end = np.full(g, np.datetime64(period.end, "ns"))
