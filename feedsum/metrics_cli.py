@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from bot.text.i18n import text_of
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 # pandas and the readers are imported when a command runs: building the `feedsum` parser stays fast.
 
@@ -72,6 +73,21 @@ def _pad(s: str, width: int, right: bool) -> str:
     return fill + s if right else s + fill
 
 
+def _json(columns: dict[str, np.ndarray], dropped: int) -> dict:
+    """The JSON object of one file's sums: KPIs over all rows and per month."""
+    import numpy as np
+
+    from bot.insight.kpi import kpis_by_group
+
+    n = len(columns["date"])
+    month, group = np.unique(columns["date"].astype("datetime64[M]"), return_inverse=True)
+    per_month = kpis_by_group(columns, group.reshape(-1), len(month))
+    return {"rows": int(columns["_rows"].sum()) if n else 0, "dropped": dropped,
+            "totals": _kpi_obj(kpis_by_group(columns, np.zeros(n, dtype=np.int64), 1)[0]),
+            "months": {str(m): _kpi_obj(k) for m, k in zip(np.datetime_as_string(month, unit="M"), per_month,
+                                                          strict=True)}}
+
+
 def _table(rows: pd.DataFrame) -> str:
     from bot.insight.kpi import kpi_table
 
@@ -115,12 +131,13 @@ def run(
 
     Returns the exit code: 0 on success, 2 when a file cannot be imported (message on stderr).
     """
+    import numpy as np
+
     from bot.data.export_sums import sum_export
-    from bot.data.exports import ExportError, dedupe
-    from bot.insight.kpi import kpi_table, kpis
+    from bot.data.exports import ExportError
 
     out = out or sys.stdout  # looked up per call: the stream may be swapped after import
-    frames, dropped = [], 0
+    results, dropped = [], 0
     try:
         for p in paths:
             # Day sums, not rows: a big file is streamed; campaigns kept apart only to combine snapshots.
@@ -128,12 +145,20 @@ def run(
                              platform=platform, context="cli", by_campaign=len(paths) > 1)
             for w in res.warnings:
                 print(f"{res.file}: {text_of(w, locale)}", file=sys.stderr)
-            frames.append(res.rows)
+            results.append(res)
             dropped += res.dropped
     except ExportError as exc:
         print(f"feedsum metrics: {exc.text(locale)}", file=sys.stderr)
         return 2
-    rows = dedupe(frames)
+    if as_json and len(results) == 1 and not np.isnat(results[0].columns["date"]).any():
+        # One file's sums as numpy columns: no pandas to import (a fifth of a big file's time).
+        obj = _json(results[0].columns, dropped)
+        out.write(json.dumps(obj, ensure_ascii=False, indent=2) + "\n")
+        return 0
+    from bot.data.exports import dedupe
+    from bot.insight.kpi import kpi_table, kpis
+
+    rows = results[0].rows if len(results) == 1 else dedupe([r.rows for r in results])
     count = int(rows["_rows"].sum()) if "_rows" in rows else 0  # data rows behind the sums
 
     if as_json:

@@ -17,14 +17,19 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import sys
 from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from bot.data import exports as ex
 from bot.text.i18n import Msg
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 BLOCK_BYTES = 2 << 20  # Arrow's block (~20,000 rows): its read-ahead holds a few dozen of them
 MIN_BYTES = ex.PREFIX_BYTES  # a file the sniffer saw whole is read the exact way (it is small)
@@ -50,19 +55,69 @@ def _cases(word: str) -> list[str]:
     return out
 
 
-def _heads(arr) -> tuple[np.ndarray, np.ndarray]:
-    """The first two bytes of each value of a string array (0 past its end, and for nulls)."""
+def _heads(arr) -> np.ndarray:
+    """The first byte of each value of a string array (0 for empty values and nulls)."""
+    starts, length, data = _spans(arr)
+    return np.where(length > 0, data[np.minimum(starts, len(data) - 1)], 0).astype(np.uint8)
+
+
+def _seconds(arr, rows: np.ndarray) -> np.ndarray:
+    """The second byte of the values at ``rows`` (0 when shorter)."""
+    starts, length, data = _spans(arr)
+    return np.where(length[rows] > 1, data[np.minimum(starts[rows] + 1, len(data) - 1)], 0).astype(np.uint8)
+
+
+def _spans(arr) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(start, length, bytes) of a string array's values, from its buffers (nulls: length 0)."""
     n = len(arr)
     offsets = np.frombuffer(arr.buffers()[1], dtype=np.int32, count=n + 1, offset=arr.offset * 4)
     data = arr.buffers()[2]
     data = np.frombuffer(data, dtype=np.uint8) if data is not None and data.size else np.zeros(1, np.uint8)
-    start, length = offsets[:-1], np.diff(offsets)
+    length = np.diff(offsets)
     if arr.null_count:
         length = np.where(_valid(arr), length, 0)
-    last = len(data) - 1
-    b0 = np.where(length > 0, data[np.minimum(start, last)], 0).astype(np.uint8)
-    b1 = np.where(length > 1, data[np.minimum(start + 1, last)], 0).astype(np.uint8)
-    return b0, b1
+    return offsets[:-1], length, data
+
+# pyarrow's own to_numpy() and pa.array() look for pandas (importing it, 0.2 s): the streamed
+# path moves data between Arrow and numpy through the buffers instead.
+def _np(arr) -> np.ndarray:
+    """A numeric or boolean Arrow array as numpy: NaN (floats) or False (booleans) where null;
+    integers as they are (mask them with _valid)."""
+    import pyarrow as pa
+
+    n = len(arr)
+    if pa.types.is_boolean(arr.type):
+        data = arr.buffers()[1]
+        bits = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, np.uint8)
+        out = np.unpackbits(bits, bitorder="little", count=arr.offset + n)[arr.offset:].astype(bool)
+        return out & _valid(arr) if arr.null_count else out
+    dtype = np.dtype(arr.type.to_pandas_dtype())
+    data = arr.buffers()[1]
+    if data is None or not n:
+        return np.zeros(n, dtype=dtype)
+    out = np.frombuffer(data, dtype=dtype, count=n, offset=arr.offset * dtype.itemsize)
+    if arr.null_count and dtype.kind == "f":
+        out = np.where(_valid(arr), out, np.nan)
+    return out
+
+
+def _strings(values: list) -> object:
+    """A pyarrow string array of Python strings (None: null)."""
+    import pyarrow as pa
+
+    raw = [b"" if v is None else v.encode("utf-8") for v in values]
+    offsets = np.zeros(len(raw) + 1, dtype=np.int32)
+    np.cumsum([len(b) for b in raw], out=offsets[1:])
+    valid = np.array([v is not None for v in values], dtype=bool)
+    bitmap = None if valid.all() else pa.py_buffer(np.packbits(valid, bitorder="little"))
+    return pa.StringArray.from_buffers(len(raw), pa.py_buffer(offsets), pa.py_buffer(b"".join(raw)), bitmap)
+
+
+def _booleans(values: np.ndarray) -> object:
+    """A pyarrow boolean array of a numpy one."""
+    import pyarrow as pa
+
+    return pa.BooleanArray.from_buffers(len(values), None, pa.py_buffer(np.packbits(values, bitorder="little")))
 
 
 def _valid(arr) -> np.ndarray:
@@ -89,6 +144,7 @@ def _total_prefixes() -> tuple[np.ndarray, np.ndarray]:
 
 
 _TOTAL_FIRST, _TOTAL_PAIRS = _total_prefixes()
+_TOTAL_LEADS = _TOTAL_PAIRS.reshape(256, 256).any(axis=1)  # first bytes that need the second
 
 
 # Cells that casefold to a missing-value token, spelled out (Arrow's is_in compares exactly).
@@ -109,16 +165,26 @@ class _Exact(Exception):
 @dataclass
 class Sums:
     """Base counts of one export summed per day (and campaign when asked), with what
-    read_export would have said about the file. ``rows`` has the canonical columns but
-    ``account``/``ad_group``, and one ``_rows`` column: the data rows summed in each."""
+    read_export would have said about the file. ``columns`` (numpy arrays) and ``rows`` (the same
+    as a DataFrame, built on first use) have the canonical columns but ``account``/``ad_group``,
+    and one ``_rows`` column: the data rows summed in each."""
 
-    rows: pd.DataFrame
+    columns: dict[str, np.ndarray]
     dropped: int
     preset: str
     file: str
     encoding: str
     warnings: list = field(default_factory=list)
     streamed: bool = False  # False: read_export's rows (one per data row, `_rows` = 1)
+    _frame: pd.DataFrame | None = field(default=None, repr=False)
+
+    @property
+    def rows(self) -> pd.DataFrame:
+        if self._frame is None:
+            import pandas as pd
+
+            self._frame = pd.DataFrame(self.columns)
+        return self._frame
 
 
 def sum_export(source, *, name: str | None = None, preset: str = "auto", columns: dict[str, str] | None = None,
@@ -141,37 +207,30 @@ def sum_export(source, *, name: str | None = None, preset: str = "auto", columns
     res = ex.read_export(source, name=name, preset=preset, columns=columns, platform=platform, progress=progress,
                          month=month, date_format=date_format, context=context, today=today)
     rows = res.rows.assign(_rows=1)
-    return Sums(rows, res.dropped, res.preset, res.file, res.encoding, res.warnings)
+    return Sums({c: rows[c].to_numpy() for c in rows}, res.dropped, res.preset, res.file, res.encoding, res.warnings,
+                _frame=rows)
 
 
 # --------------------------------------------------------------------------- reading
 
 
-class _Body:
-    """The file as Arrow reads it: UTF-8, transcoded here from GB18030 or UTF-16 a megabyte at a
-    time (Arrow's own transcoding holds several 16 MB buffers), and watched for a quote after
-    spaces at the start of a cell (pandas' skipinitialspace makes that a quoted cell, Arrow text)."""
+class _Transcoded:
+    """A GB18030 or UTF-16 file as UTF-8 for Arrow, transcoded a megabyte at a time (Arrow's own
+    transcoding holds several 16 MB buffers)."""
 
     CHUNK = 1 << 20
 
-    def __init__(self, fh, delimiter: str, encoding: str):
+    def __init__(self, fh, encoding: str):
         import codecs
 
         self._fh = fh
-        self._decoder = (None if encoding in ("utf-8", "utf-8-sig")  # a BOM sits on the skipped first line
-                         else codecs.getincrementaldecoder(encoding)())
-        self._space, self._quote = b" ", b'"'
-        self._leads = {c.encode() for c in (delimiter, "\n", "\r")}
-        self._tail = b""
-        self.quote_after_space = False
+        self._decoder = codecs.getincrementaldecoder(encoding)()
         self.closed = False
 
     def readable(self) -> bool:
         return True
 
-    def _next(self, n: int) -> bytes:
-        if self._decoder is None:
-            return self._fh.read(n)
+    def read(self, n: int = -1) -> bytes:
         want = min(n, BLOCK_BYTES) if n and n > 0 else BLOCK_BYTES
         parts, size = [], 0
         while size < want:  # fill Arrow's block: short reads would make many small blocks
@@ -182,25 +241,6 @@ class _Body:
             if not raw:
                 break
         return b"".join(parts)
-
-    def read(self, n: int = -1) -> bytes:
-        chunk = self._next(n)
-        if chunk and not self.quote_after_space:
-            self.quote_after_space = self._starts_quoted(self._tail + chunk[:64]) or self._starts_quoted(chunk)
-            self._tail = chunk[-64:]
-        return chunk
-
-    def _starts_quoted(self, text: bytes) -> bool:
-        w, needle = len(self._space), self._space + self._quote
-        pos = text.find(needle)
-        while pos != -1:  # rare: look back over the spaces for the start of a cell
-            j = pos
-            while j >= w and text[j - w:j] == self._space:
-                j -= w
-            if j < w or text[j - w:j] in self._leads:
-                return True
-            pos = text.find(needle, pos + 1)
-        return False
 
     def close(self) -> None:
         self.closed = True
@@ -338,22 +378,24 @@ class _Text:
         arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
         if pa.types.is_dictionary(arr.type):
             self.dictionary = arr.dictionary
-            indices = arr.indices.to_numpy(zero_copy_only=False)
-            codes = (indices.astype(np.int64) if arr.indices.null_count == 0
-                     else np.where(_valid(arr.indices), indices, -1).astype(np.int64))
+            codes = _np(arr.indices).astype(np.int64)
+            if arr.indices.null_count:
+                codes[~_valid(arr.indices)] = -1
         else:  # read as plain text (cheaper when nearly every value differs): one entry per row
             self.dictionary = arr
             codes = None
         self._heads = _heads(self.dictionary)
         # Arrow already made the exact missing-value tokens null; pandas also skips leading spaces.
-        spaced = self._heads[0] == 0x20
+        spaced = self._heads == 0x20
         na = np.zeros(len(self.dictionary), dtype=bool)
         if spaced.any():
             values = self.dictionary.to_pylist()
             for j in np.flatnonzero(spaced):
                 values[j] = values[j].lstrip(" ")
                 na[j] = values[j] in _NA
-            self.dictionary = pa.array(values, pa.string())
+                if values[j].startswith('"'):  # pandas reads a quoted cell there, Arrow text
+                    raise _Exact("a quote after spaces")
+            self.dictionary = _strings(values)
             self._heads = _heads(self.dictionary)
         if codes is None:
             self.codes = None
@@ -380,8 +422,8 @@ class _Text:
         if isinstance(prefilter, str):
             import pyarrow.compute as pc
 
-            prefilter = pc.fill_null(pc.match_substring_regex(self.dictionary, prefilter), False)
-        maybe = prefilter if isinstance(prefilter, np.ndarray) else prefilter.to_numpy(zero_copy_only=False)
+            prefilter = _np(pc.match_substring_regex(self.dictionary, prefilter))
+        maybe = prefilter
         hit = np.zeros(len(maybe), dtype=bool)
         if maybe.any():
             values = self.values()
@@ -391,8 +433,11 @@ class _Text:
 
     def matches(self, pattern) -> np.ndarray:
         """Cells `pattern` (a total label) matches: those whose first two bytes can start one."""
-        b0, b1 = self._heads
-        maybe = _TOTAL_FIRST[b0] | _TOTAL_PAIRS[(b0.astype(np.int32) << 8) | b1]
+        b0 = self._heads
+        maybe = _TOTAL_FIRST[b0]
+        lead = np.flatnonzero(_TOTAL_LEADS[b0])
+        if len(lead):
+            maybe[lead] |= _TOTAL_PAIRS[(b0[lead].astype(np.int32) << 8) | _seconds(self.dictionary, lead)]
         return self._confirm(maybe, lambda v: bool(pattern.match(v)))
 
     def equals_header(self, header: str) -> np.ndarray:
@@ -408,8 +453,7 @@ class _Text:
         if sum(c.isalpha() and c.isascii() for c in target) > 6:  # too many spellings: RE2, anchored
             return self._confirm(rf"^{_WS}*(?i:{_re2_literal(target)}){_WS}*$",
                                  lambda v: v.strip().casefold() == target)
-        maybe = pc.is_in(self.dictionary, value_set=pa.array(_cases(target), pa.string()))
-        return self.per_value(maybe.to_numpy(zero_copy_only=False))
+        return self.per_value(_np(pc.is_in(self.dictionary, value_set=_strings(_cases(target)))))
 
 
 class _Globals:
@@ -418,6 +462,12 @@ class _Globals:
     def __init__(self):
         self.ids: dict[str, int] = {}
         self.values: list[str] = []
+        self.held = np.zeros(0, dtype=bool)  # values some counted row holds (total rows' are not read)
+
+    def hold(self, ids: np.ndarray) -> None:
+        if len(self.held) < len(self.values):
+            self.held = np.append(self.held, np.zeros(len(self.values) - len(self.held), dtype=bool))
+        self.held[ids[ids >= 0]] = True
 
     def codes(self, text: _Text) -> np.ndarray:
         local = np.full(len(text.dictionary) + 1, -1, dtype=np.int64)
@@ -440,10 +490,10 @@ def _numbers(arr, header: str, base: int, first_data_row: int, keep: np.ndarray)
     import pyarrow.compute as pc
 
     if pa.types.is_floating(arr.type):
-        v = arr.to_numpy(zero_copy_only=False).astype(np.float64, copy=False)
+        v = _np(arr).astype(np.float64, copy=False)
         return v, np.isnan(v)
     if pa.types.is_dictionary(arr.type):  # the first column (read as text for total labels): per value
-        codes = pc.fill_null(arr.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+        codes = np.where(_valid(arr.indices), _np(arr.indices), -1).astype(np.int64)
         checked = np.zeros(len(arr.dictionary) + 1, dtype=bool)
         checked[codes[keep]] = True  # values some counted row holds (a total label is not a number)
         v, na = _numbers(arr.dictionary, header, 0, first_data_row, checked[:-1])
@@ -454,26 +504,24 @@ def _numbers(arr, header: str, base: int, first_data_row: int, keep: np.ndarray)
     na = ~_valid(arr)
     plain = pc.replace_substring(arr, ",", "") if pc.any(pc.match_substring(arr, ",")).as_py() else arr
     try:
-        v = pc.cast(plain, pa.float64()).to_numpy(zero_copy_only=False).astype(np.float64, copy=False)
+        v = _np(pc.cast(plain, pa.float64()))
         if not (np.isnan(v) & ~na).any():  # "NAN" and the like: the token rules below
             return v, na
     except pa.ArrowInvalid:
         pass
     # Missing-value tokens spelled in other cases, masked counts (`<5`), a trailing `%`.
-    null = pc.is_null(arr)
-    token = pc.is_in(arr, value_set=pa.array(_MISSING_SPELLINGS, pa.string()))
+    token = _np(pc.is_in(arr, value_set=_strings(_MISSING_SPELLINGS)))
     if pc.any(pc.starts_with(arr, "<")).as_py():
-        token = pc.or_(token, pc.fill_null(pc.match_substring_regex(arr, _MASKED), False))
-    missing = pc.or_(null, token)
-    missing_np = missing.to_numpy(zero_copy_only=False)
-    plain = pc.if_else(token, None, arr) if pc.any(token).as_py() else arr
+        token |= _np(pc.match_substring_regex(arr, _MASKED))
+    missing_np = na | token
+    plain = pc.if_else(_booleans(token), _strings([None])[0], arr) if token.any() else arr
     if pc.any(pc.match_substring(plain, ",")).as_py():
         plain = pc.replace_substring(plain, ",", "")
     percent = pc.ends_with(plain, "%")
     if pc.any(percent).as_py():  # one trailing % goes, as read_export's cleaning does
         plain = pc.if_else(percent, pc.utf8_slice_codeunits(plain, 0, -1), plain)
     try:  # a failed cast costs a lot more than the checks above: try once
-        v = pc.cast(plain, pa.float64()).to_numpy(zero_copy_only=False).astype(np.float64, copy=False)
+        v = _np(pc.cast(plain, pa.float64()))
     except pa.ArrowInvalid:
         v = None
     if v is not None:
@@ -496,6 +544,8 @@ def _numbers(arr, header: str, base: int, first_data_row: int, keep: np.ndarray)
     except pa.ArrowInvalid:
         pass
     # Something Arrow will not parse: read_export's own rules on this block's cells.
+    import pandas as pd
+
     cells = pd.Series(trimmed.to_numpy(zero_copy_only=False), dtype=object)
     cells[na] = None
     bad: list = []
@@ -530,6 +580,7 @@ class _Fold:
         self.nan_rows: list[tuple[np.ndarray, np.ndarray]] = []  # first rows without numbers per date: notes
         self.sum_total = np.zeros(len(plan.sum_fields))
         self.pool = np.zeros((0, len(plan.sum_fields) + 2))  # largest rows: measures, has numbers, date id
+        self.floor = np.full(len(plan.sum_fields), -np.inf)  # the _TOP-th largest of each measure in the pool
         self.sample: list[np.ndarray] = []  # first kept rows: impressions, clicks, ctr, has numbers, date id
         self.sampled = 0
         self.rows = 0
@@ -572,15 +623,12 @@ class _Fold:
                 blank &= na
         if "ctr" in numeric:  # read only for the cross-check's sample (below); its blanks count here
             ctr = arrays[numeric["ctr"]]
-            blank &= (np.isnan(ctr.to_numpy(zero_copy_only=False)) if pa.types.is_floating(ctr.type)
+            blank &= (np.isnan(_np(ctr)) if pa.types.is_floating(ctr.type)
                       else _Text(ctr).na)
         if plan.preset.name == "meta" and "campaign" in mapping:
             total |= texts[mapping["campaign"]].na & ~blank
         total &= ~blank
         keep = ~blank & ~total
-        for v in nums.values():
-            if (np.isinf(v) & keep).any():
-                raise _Exact("a number too large")
         self.totals += int(total.sum())
         has_numbers = np.zeros(n, dtype=bool)
         for v in nums.values():
@@ -588,20 +636,30 @@ class _Fold:
         date = self.dates.codes(texts[mapping["date"]]) if "date" in mapping else np.full(n, -1)
         end = self.ends.codes(texts[mapping["date_end"]]) if "date_end" in mapping else np.full(n, -1)
         idx = np.flatnonzero(keep)
+        # Usually every row counts: the rows' arrays as they are, not copies picked by idx.
+        pick = (lambda a: a) if len(idx) == n else (lambda a: a[idx])  # noqa: E731
         self.kept += len(idx)
-        key = {"date": date[idx], "end": end[idx], "has": has_numbers[idx].astype(np.int64)}
+        self.dates.hold(pick(date))
+        self.ends.hold(pick(end))
+        key = {"date": pick(date), "end": pick(end), "has": pick(has_numbers).astype(np.int64)}
         if plan.name_field is not None:
-            key["name"] = self.names.codes(texts[mapping[plan.name_field]])[idx]
+            key["name"] = pick(self.names.codes(texts[mapping[plan.name_field]]))
         if plan.by_id:
-            key["cid"] = self.ids.codes(texts[mapping["campaign_id"]])[idx]
-        self.parts.append(_group(key, base + idx, self._values(nums), idx))
+            key["cid"] = pick(self.ids.codes(texts[mapping["campaign_id"]]))
+        part = _group(key, base + idx, {f: pick(v) for f, v in self._values(nums).items()})
+        for f in nums:  # an infinite (or overflowing, "1e400") count shows in its day's sum
+            if f in part and not np.isfinite(part[f]).all():
+                raise _Exact("a number too large")
+        if "roas" in nums and np.isinf(pick(nums["roas"])).any():
+            raise _Exact("a number too large")
+        self.parts.append(part)
         if len(self.parts) >= _MERGE_EVERY:  # a 10-million-row file: one table of sums, not hundreds
             self.parts = [_merge(self.parts, list(key))]
         # Rows without any number: notes when their date cell is not a date (decided at the end).
-        quiet = ~has_numbers[idx]
+        quiet = ~pick(has_numbers)
         if quiet.any():
             self.nan_rows.append(_first_per(date[idx][quiet], base + idx[quiet], 3))
-        self._sums_row(nums, idx, has_numbers, date)
+        self._sums_row(nums, idx, has_numbers, date, part)
         if plan.cross_check and self.sampled < _SAMPLE:
             # The first rows that stay data: up to the _SAMPLE-th with numbers (others may be notes).
             counted = np.cumsum(has_numbers[idx])
@@ -624,17 +682,23 @@ class _Fold:
             out["revenue"] = np.nan_to_num(nums["roas"]) * spend
         return out
 
-    def _sums_row(self, nums, idx, has_numbers, date) -> None:
+    def _sums_row(self, nums, idx, has_numbers, date, part) -> None:
         if not self.plan.sum_fields or not len(idx):
             return
         top: set[int] = set()
         for c, f in enumerate(self.plan.sum_fields):
-            v = nums[f][idx]
-            v = np.where(np.isnan(v), 0.0, v)  # kept rows hold no infinity (refused above)
-            if v.min() < 0:  # the largest-rows shortcut below needs counts that cannot be negative
+            v = nums[f] if len(idx) == len(nums[f]) else nums[f][idx]
+            if (v < 0).any():  # the largest-rows shortcut below needs counts that cannot be negative
                 raise _Exact("a negative count")
-            self.sum_total[c] += v.sum()
-            top.update(np.argpartition(-v, _TOP - 1)[:_TOP].tolist() if len(v) > _TOP else range(len(v)))
+            self.sum_total[c] += part[f].sum()  # the block's day sums (no infinity: refused above)
+            if self.floor[c] == -np.inf:  # while fewer than _TOP: rows without the count are 0
+                v = np.where(np.isnan(v), 0.0, v)
+            big = np.flatnonzero(v >= self.floor[c])  # rows that can be among the largest so far
+            if len(big) > _TOP:
+                big = big[np.argpartition(-v[big], _TOP - 1)[:_TOP]]
+            top.update(big.tolist())
+        if not top:
+            return
         at = idx[sorted(top)]
         rows = np.column_stack([np.nan_to_num(nums[f][at]) for f in self.plan.sum_fields]
                                + [has_numbers[at], date[at]])
@@ -645,19 +709,21 @@ class _Fold:
                 keep.update(np.argpartition(-pool[:, c], _TOP - 1)[:_TOP].tolist())
             pool = pool[sorted(keep)]
         self.pool = pool
+        if len(pool) >= _TOP:
+            self.floor = np.partition(pool[:, :len(self.plan.sum_fields)], -_TOP, axis=0)[-_TOP]
 
 
-def _group(key: dict[str, np.ndarray], first: np.ndarray, values: dict[str, np.ndarray], idx: np.ndarray | None):
+def _group(key: dict[str, np.ndarray], first: np.ndarray, values: dict[str, np.ndarray], merging: bool = False):
     """Rows summed per distinct key: the key columns, ``first`` (smallest row), ``_rows`` (count),
-    each value summed (NaN as 0) and ``_nan_<value>`` (how many were NaN). ``idx`` picks rows of
-    ``values`` (None: already picked, and ``values`` hold sums and counts to add up)."""
+    each value summed (NaN as 0) and ``_nan_<value>`` (how many were NaN). ``merging``: the rows
+    are groups already, ``values`` sums and counts to add up."""
     codes = _codes(list(key.values()))
     k = int(codes.max()) + 1 if len(codes) else 0
     at = np.full(k, len(codes))
     np.minimum.at(at, codes, np.arange(len(codes)))  # each group's first row here
     present = np.flatnonzero(at < len(codes))
     out = {name: col[at[present]] for name, col in key.items()}
-    if idx is None:
+    if merging:
         lowest = np.full(k, np.iinfo(np.int64).max)
         np.minimum.at(lowest, codes, first)
         out["first"] = lowest[present]
@@ -667,10 +733,13 @@ def _group(key: dict[str, np.ndarray], first: np.ndarray, values: dict[str, np.n
     out["first"] = first[at[present]]
     out["_rows"] = np.bincount(codes, minlength=k)[present].astype(np.float64)
     for name, v in values.items():
-        v = v[idx]
         nan = np.isnan(v)
-        out[name] = np.bincount(codes, weights=np.where(nan, 0.0, v), minlength=k)[present]
-        out[f"_nan_{name}"] = np.bincount(codes, weights=nan, minlength=k)[present]
+        if nan.any():
+            out[name] = np.bincount(codes, weights=np.where(nan, 0.0, v), minlength=k)[present]
+            out[f"_nan_{name}"] = np.bincount(codes, weights=nan, minlength=k)[present]
+        else:
+            out[name] = np.bincount(codes, weights=v, minlength=k)[present]
+            out[f"_nan_{name}"] = np.zeros(len(present))
     return out
 
 
@@ -678,7 +747,7 @@ def _merge(parts: list[dict[str, np.ndarray]], key_names: list[str]) -> dict[str
     """Several blocks' sums as one: summed again per key, the smallest first row kept."""
     joined = {c: np.concatenate([p[c] for p in parts]) for c in parts[0]}
     values = {c: v for c, v in joined.items() if c not in key_names and c != "first"}
-    return _group({c: joined[c] for c in key_names}, joined["first"], values, None)
+    return _group({c: joined[c] for c in key_names}, joined["first"], values, merging=True)
 
 
 def _first_per(key: np.ndarray, rows: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -699,6 +768,8 @@ def _codes(key: list[np.ndarray]) -> np.ndarray:
     """A small non-negative int per distinct combination of the key columns."""
     combined = np.zeros(len(key[0]), dtype=np.int64)
     for col in key:
+        if len(col) and col[0] == col[-1] and (col == col[0]).all():
+            continue  # the same in every row (no end dates, every row with numbers…)
         col = col.astype(np.int64, copy=False) + 1  # ids start at -1 (NA)
         width = int(col.max()) + 1 if len(col) else 1
         if combined.max(initial=0) >= (1 << 62) // max(width, 1):  # too wide: renumber first
@@ -761,12 +832,15 @@ def _stream(file, data, path, size, *, preset, columns, platform, progress, mont
         bar = tqdm(total=est, unit="rows", unit_scale=True, desc=os.path.basename(file), file=sys.stderr, leave=False)
     import pyarrow as pa
 
-    bodies: list[_Body] = []
+    opened: list = []
 
     def source():
-        fh = io.BytesIO(data) if data is not None else open(path, "rb")  # noqa: SIM115 - closed below
-        bodies.append(_Body(fh, layout.delimiter, layout.encoding))
-        return pa.PythonFile(bodies[-1], mode="r")
+        # UTF-8 is read by Arrow itself, off the GIL (a BOM sits on the skipped first line).
+        if layout.encoding in ("utf-8", "utf-8-sig"):
+            opened.append(pa.BufferReader(data) if data is not None else pa.OSFile(str(path)))
+            return opened[-1]
+        opened.append(io.BytesIO(data) if data is not None else open(path, "rb"))  # noqa: SIM115 - closed below
+        return pa.PythonFile(_Transcoded(opened[-1], layout.encoding), mode="r")
 
     try:
         for attempt in range(2):
@@ -786,10 +860,8 @@ def _stream(file, data, path, size, *, preset, columns, platform, progress, mont
                     continue
                 raise _Exact(str(exc)) from None
             finally:
-                for b in bodies:
-                    b._fh.close()
-        if bodies[-1].quote_after_space:
-            raise _Exact("a quote after spaces")
+                for f in opened:
+                    f.close()
     except (pa.ArrowException, UnicodeDecodeError, ValueError, OSError) as exc:
         raise _Exact(str(exc)) from None
     finally:
@@ -809,11 +881,13 @@ def _finish(fold: _Fold, opts: ex._Options, units, chosen: str, preset: str, pla
     key_names = ["date", "end", "has"] + ["name"] * (plan.name_field is not None) + ["cid"] * plan.by_id
     if not fold.kept:
         raise _Exact("no data rows")  # nothing to sum; read_export words what it finds
-    groups = pd.DataFrame(_merge(fold.parts, key_names))
-    groups = groups[groups["_rows"] > 0].sort_values("first", kind="stable").reset_index(drop=True)
-    date_id = groups["date"].to_numpy(dtype=np.int64)
-    has = groups["has"].to_numpy(dtype=bool)
-    g = len(groups)
+    merged = _merge(fold.parts, key_names)
+    live = np.flatnonzero(merged["_rows"] > 0)
+    live = live[np.argsort(merged["first"][live], kind="stable")]
+    groups = {c: v[live] for c, v in merged.items()}  # in file order
+    date_id = groups["date"].astype(np.int64)
+    has = groups["has"].astype(bool)
+    g = len(live)
 
     def row_of(i: int) -> int:
         return plan.first_data_row + int(i)
@@ -824,12 +898,12 @@ def _finish(fold: _Fold, opts: ex._Options, units, chosen: str, preset: str, pla
     nan_first = np.concatenate([r for _, r in fold.nan_rows]) if fold.nan_rows else np.zeros(0, dtype=np.int64)
     if by_day:
         opts.dates.decide([v for v in fold.dates.values] + [v for v in fold.ends.values], headers[mapping["date"]])
-        start_v, end_v = opts.dates.unique(fold.dates.values) if fold.dates.values else (np.zeros(0, "M8[ns]"),) * 2
+        start_v, end_v = _unique_dates(opts.dates, fold.dates)
         start = np.append(start_v, ex._NAT)[date_id]
         end = np.append(end_v, ex._NAT)[date_id]
         if "date_end" in mapping:
-            last_v = opts.dates.unique(fold.ends.values)[0] if fold.ends.values else np.zeros(0, "M8[ns]")
-            last = np.append(last_v, ex._NAT)[groups["end"].to_numpy(dtype=np.int64)]
+            last_v = _unique_dates(opts.dates, fold.ends)[0]
+            last = np.append(last_v, ex._NAT)[groups["end"].astype(np.int64)]
             end = np.where(np.isnat(last), end, last)
         no_date = np.isnat(start)
         notes = no_date & ~has & (date_id >= 0)
@@ -849,7 +923,7 @@ def _finish(fold: _Fold, opts: ex._Options, units, chosen: str, preset: str, pla
             end = np.full(g, np.datetime64(period.end, "ns"))
         else:
             start, end = np.full(g, ex._NAT), np.full(g, ex._NAT)
-    n_notes = int(groups["_rows"].to_numpy()[notes].sum())
+    n_notes = int(groups["_rows"][notes].sum())
     _check_sums_row(fold, n_notes, note_dates if by_day else None)
     dropped = fold.totals + n_notes
     if n_notes:
@@ -857,42 +931,39 @@ def _finish(fold: _Fold, opts: ex._Options, units, chosen: str, preset: str, pla
         text = ", ".join(str(row_of(i)) for i in shown) + ("…" if n_notes > 3 else "")
         warnings.append(Msg("read.w.notes", n=n_notes, rows=text))
 
-    groups = groups[~notes].reset_index(drop=True)
+    groups = {c: v[~notes] for c, v in groups.items()}
+    g = len(groups["first"])
     start, end = start[~notes], end[~notes]
-    first = groups["first"].to_numpy(dtype=np.int64)
-    raw_start = _ByRow(first, fold.dates.values, groups["date"].to_numpy(dtype=np.int64)) if by_day else None
-    raw_end = (_ByRow(first, fold.ends.values, groups["end"].to_numpy(dtype=np.int64))
-               if "date_end" in mapping else None)
+    first = groups["first"].astype(np.int64)
+    raw_start = _ByRow(first, fold.dates.values, groups["date"].astype(np.int64)) if by_day else None
+    raw_end = _ByRow(first, fold.ends.values, groups["end"].astype(np.int64)) if "date_end" in mapping else None
     dated, more = ex._place(start, end, first, period, by_day, opts, file, row_of,
                             headers[mapping["date"]] if by_day else None, raw_start, raw_end)
     warnings.extend(more)
 
-    out = pd.DataFrame({"date": dated})
-    out["platform"] = platform or plan.preset.platform
+    out = {"date": np.asarray(dated, dtype="datetime64[ns]"),
+           "platform": np.full(g, platform or plan.preset.platform, dtype=object)}
     if plan.name_field is not None:
-        names = np.array([ex._clean_name(v) for v in fold.names.values] + [None], dtype=object)
-        name = names[groups["name"].to_numpy(dtype=np.int64)]
-        out["campaign"] = pd.Series(name, dtype=object).fillna("(no name)" if plan.name_field == "campaign"
-                                                                 else "(all)").to_numpy()
-    elif "campaign" not in mapping:
-        out["campaign"] = "(all)"
-    else:
-        out["campaign"] = ""  # one file alone: campaigns are not needed apart
+        unnamed = "(no name)" if plan.name_field == "campaign" else "(all)"
+        names = np.array([ex._clean_name(v) or unnamed for v in fold.names.values] + [unnamed], dtype=object)
+        out["campaign"] = names[groups["name"].astype(np.int64)]
+    else:  # one file alone: campaigns are not needed apart
+        out["campaign"] = np.full(g, "(all)" if "campaign" not in mapping else "", dtype=object)
     if plan.by_id:  # the id snapshots are told apart by, where rows carry one
         ids = np.array([ex._clean_name(v) for v in fold.ids.values] + [None], dtype=object)
-        out["campaign_id"] = ids[groups["cid"].to_numpy(dtype=np.int64)]
+        out["campaign_id"] = ids[groups["cid"].astype(np.int64)]
     else:
-        out["campaign_id"] = None
+        out["campaign_id"] = np.full(g, None, dtype=object)
     if "campaign" not in mapping:
         warnings.append(Msg("read.w.no_campaign_groups" if "ad_group" in mapping else "read.w.no_campaign_all"))
     masked = 0
     for f in ex.NUM_FIELDS:
         if f in groups:
-            out[f] = groups[f].to_numpy(dtype="float64")
+            out[f] = groups[f].astype(np.float64)
             if f != "revenue" or "revenue" in mapping:
                 masked += int(groups[f"_nan_{f}"].sum())
         else:
-            out[f] = np.nan
+            out[f] = np.full(g, np.nan)
     if "revenue" not in mapping and "roas" in mapping:
         warnings.append(Msg("read.w.roas"))
     spend_unit = units[mapping["spend"]] if "spend" in mapping else None
@@ -904,16 +975,42 @@ def _finish(fold: _Fold, opts: ex._Options, units, chosen: str, preset: str, pla
         warnings.append(Msg("read.w.wan"))
     if masked:
         warnings.append(Msg("read.w.masked", n=masked))
-    n_rows = int(groups["_rows"].sum()) if len(groups) else 0
+    n_rows = int(groups["_rows"].sum())
     if (n_rows and plan.preset.name == "meta" and "conversions" in mapping
             and headers[mapping["conversions"]].strip().casefold() == "results"):
         warnings.append(Msg("read.w.meta_results"))
     warnings.extend(_cross_check(fold, note_dates if by_day else None, plan.preset, headers, mapping))
-    out["_rows"] = groups["_rows"].to_numpy(dtype=np.int64) if len(groups) else np.zeros(0, dtype=np.int64)
+    out["_rows"] = groups["_rows"].astype(np.int64)
     if chosen == "generic" and preset == "auto" and not platform:
         warnings.insert(0, Msg("read.w.generic"))
     warnings.extend(ex._measure_warnings(headers, mapping, plan.preset))
     return Sums(out, dropped, chosen, file, layout.encoding, warnings, streamed=True)
+
+
+_DAY_RE = re.compile(r"([0-9]{4})([-/]?)([0-9]{2})\2([0-9]{2})")  # read_export's first _FAST_FORMATS
+
+
+def _unique_dates(dates: ex._Dates, cells: _Globals) -> tuple[np.ndarray, np.ndarray]:
+    """``dates.unique(values)`` of the cells counted rows hold (NaT for the others), without pandas
+    for the usual days (2026-03-01, 2026/03/01, 20260301); anything else, or a stated strftime
+    pattern, goes to it."""
+    values = cells.values
+    start, end = np.full(len(values), ex._NAT), np.full(len(values), ex._NAT)
+    rest = []
+    for i in np.flatnonzero(cells.held):
+        v = values[i]
+        m = None if dates.strftime or not isinstance(v, str) else _DAY_RE.fullmatch(v.strip())
+        try:
+            day = date(int(m.group(1)), int(m.group(3)), int(m.group(4))) if m else None
+        except ValueError:  # 2026-02-30: read_export's rules say what it is
+            day = None
+        if day is not None and 1990 <= day.year <= 2199:
+            start[i] = np.datetime64(day, "ns")
+        else:
+            rest.append(i)
+    if rest:
+        start[rest], end[rest] = dates.unique([values[i] for i in rest])
+    return start, end
 
 
 class _ByRow:
@@ -964,5 +1061,5 @@ def _cross_check(fold: _Fold, note_dates: set | None, preset: ex.Preset, headers
     else:
         s = s[s[:, 3] != 0]  # no date column: every row without numbers is a note
     s = s[:_SAMPLE]
-    out = pd.DataFrame({"impressions": s[:, 0], "clicks": s[:, 1]})
-    return ex._cross_check(out, {"ctr": pd.Series(s[:, 2])}, np.arange(len(s)), preset, headers, mapping)
+    out = {"impressions": s[:, 0], "clicks": s[:, 1]}
+    return ex._cross_check(out, {"ctr": s[:, 2]}, np.arange(len(s)), preset, headers, mapping)

@@ -25,13 +25,28 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from bot.model.dates import parse_date_format
 from bot.text.i18n import Msg, t, text_of
 from bot.text.mrkdwn import plain
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:
+    class _Pandas:
+        """pandas, imported on first use (0.2 s): `feedsum metrics` sums a big CSV with Arrow and
+        numpy (bot.data.export_sums) and needs pandas only for what an unusual file asks."""
+
+        def __getattr__(self, name: str):
+            import pandas
+
+            globals()["pd"] = pandas
+            return getattr(pandas, name)
+
+    pd = _Pandas()
 
 CANONICAL_COLUMNS = [
     "date",
@@ -1614,9 +1629,9 @@ def _cross_check(out, nums, idx, preset: Preset, headers, mapping) -> list[Msg]:
     if "ctr" not in nums or "impressions" not in mapping or "clicks" not in mapping:
         return []
     sample = slice(0, 5000)
-    ctr = nums["ctr"].to_numpy()[idx][sample] / preset.percent_scale
-    impr = out["impressions"].to_numpy()[sample]
-    clicks = out["clicks"].to_numpy()[sample]
+    ctr = np.asarray(nums["ctr"], dtype="float64")[idx][sample] / preset.percent_scale
+    impr = np.asarray(out["impressions"], dtype="float64")[sample]
+    clicks = np.asarray(out["clicks"], dtype="float64")[sample]
     ok = (impr >= 1000) & ~np.isnan(ctr)
     if ok.sum() < 5:
         return []

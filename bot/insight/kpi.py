@@ -15,11 +15,27 @@ both months, or not at all.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:
+    class _Pandas:
+        """pandas, imported on first use (0.2 s): `feedsum metrics --json` on a big export needs
+        only numpy (kpis_by_group)."""
+
+        def __getattr__(self, name: str):
+            import pandas
+
+            globals()["pd"] = pandas
+            return getattr(pandas, name)
+
+    pd = _Pandas()
 
 # Base counts that may be summed, then ratios derived from the sums.
 BASE_KEYS = ("impressions", "clicks", "spend", "conversions", "revenue")
@@ -221,6 +237,33 @@ def kpi_table(rows: pd.DataFrame, by: str | list[str] | None = None) -> pd.DataF
         parts[keys] = rows[keys]
         sums = parts.groupby(keys, sort=True, dropna=False).sum(min_count=1)
     return _finish(sums)
+
+
+def kpis_by_group(values: Mapping[str, np.ndarray], group: np.ndarray, n: int) -> list[KPIs]:
+    """What :func:`kpi_table` gives for groups 0..n-1 (``group``: each row's), from numpy columns.
+
+    ``values`` maps base keys to per-row counts (NaN: the row has no such count; a key left out:
+    no row has it).
+    """
+    group = np.asarray(group, dtype=np.int64)
+    rows = len(group)
+
+    def total(v: np.ndarray, rows_with: np.ndarray) -> np.ndarray:  # NaN where no row has it (min_count=1)
+        sums = np.bincount(group, weights=np.where(rows_with, v, 0.0), minlength=n)
+        return np.where(np.bincount(group, weights=rows_with, minlength=n) > 0, sums, np.nan)
+
+    base = {k: np.asarray(values[k], dtype=np.float64) if k in values else np.full(rows, np.nan) for k in BASE_KEYS}
+    has = {k: ~np.isnan(v) for k, v in base.items()}
+    out = {k: total(base[k], has[k]) for k in BASE_KEYS}
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for name, (num, den, factor) in _RATIOS.items():
+            both = has[num] & has[den]
+            top, bottom = total(base[num], both), total(base[den], both)
+            bottom = np.where(bottom != 0, bottom, np.nan)
+            out[name] = top / bottom * factor
+            if name == "roas":
+                out["profit_roi"] = (top - bottom) / bottom
+    return [{k: clean_number(out[k][i]) for k in KPI_KEYS} for i in range(n)]
 
 
 def kpis(rows: pd.DataFrame) -> KPIs:
