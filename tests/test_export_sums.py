@@ -186,3 +186,92 @@ def test_benchmark_layouts_stream_and_agree(layout, tmp_path, monkeypatch):
     _bench_layouts()[layout](path, 2000, 7)
     res = _same(path.read_bytes(), path.name)
     assert res.streamed and int(res.rows["_rows"].sum()) == 2000
+
+
+@pytest.mark.parametrize("text", [
+    # A quote after spaces (pandas reads a quoted cell there, Arrow text) in a date, a number and
+    # an unmapped column (with the delimiter inside: the row splits differently), and a quoted
+    # missing-value token.
+    "date,campaign,impressions,clicks,spend\n" + "2026-03-01,a,1,1,2\n" * 300 + '  "2026-03-02",b,1,1,2\n',
+    "date,campaign,impressions,clicks,spend\n" + "2026-03-01,a,1,1,2\n" * 300 + '2026-03-02,b, "1,000",1,2\n',
+    "date,campaign,note,impressions,clicks,spend\n" + "2026-03-01,a,x,1,1,2\n" * 300 + '2026-03-02,b, "x,y",1,1,2\n',
+    "date,campaign,impressions,clicks,spend\n" + "2026-03-01,a,1,1,2\n" * 300 + '2026-03-02, "--",1,1,2\n',
+    # Total labels after spaces of other kinds, and names starting like one.
+    "date,campaign,impressions,clicks,spend\n" + "2026-03-01,Toys,1,1,2\n" * 300
+    + "2026-03-01,\u3000合计,3,3,3\n2026-03-01,\xa0Total: all,3,3,3\n2026-03-01,总计划,1,1,1\n",
+])
+def test_streamed_sums_equal_on_quotes_and_labels(text, streamed):
+    _same(text.encode("utf-8"), "quotes.csv")
+
+
+@given(text=st.text(st.sampled_from("ab,\n1éé中😀"), max_size=400), chunk=st.integers(1, 64),
+       order=st.sampled_from(["utf-16", "utf-16-le", "utf-16-be"]))
+def test_utf16_read_as_utf8_in_any_chunks(text, chunk, order):
+    """The UTF-16 reader's numpy path for ASCII gives what Python's codec gives, whatever the
+    chunks, characters (surrogate pairs too) and byte order."""
+    import codecs
+
+    bom = {"utf-16-le": codecs.BOM_UTF16_LE, "utf-16-be": codecs.BOM_UTF16_BE}.get(order, b"")
+    body = bom + text.encode(order)
+    src = export_sums._Transcoded(io.BytesIO(body), "utf-16")
+    src.CHUNK = chunk
+    out = b""
+    while piece := src.read(chunk * 3):
+        out += piece
+    assert out == text.encode("utf-8")
+
+
+def test_cli_json_of_a_big_file_needs_no_pandas(tmp_path):
+    """`feedsum metrics --json` on one big export sums it with Arrow and numpy: pandas, a fifth
+    of the command's time, is not even imported."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "big.csv"
+    lines = ["日期,计划名称,消耗,展示数,点击数,转化数,点击率"]
+    lines += [f"2026-03-{i % 28 + 1:02d},计划{i % 50},{i % 97}.25,{i % 1000},{i % 10},--,1.00%" for i in range(20_000)]
+    path.write_text("\n".join(lines) + "\n合计,,1,1,1,,\n", encoding="gb18030")
+    code = ("import io, json, sys; from feedsum import metrics_cli; out = io.StringIO(); "
+            f"code = metrics_cli.run([{str(path)!r}], as_json=True, out=out); "
+            "print(json.dumps({'code': code, 'pandas': 'pandas' in sys.modules, 'out': json.loads(out.getvalue())}))")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    got = json.loads(run.stdout)
+    assert got["code"] == 0 and not got["pandas"], run.stderr
+    assert got["out"]["rows"] == 20_000 and got["out"]["dropped"] == 1
+    want = read_export(path).rows
+    assert got["out"]["totals"]["spend"] == pytest.approx(want["spend"].sum(), rel=1e-12)
+    assert list(got["out"]["months"]) == ["2026-03"]
+
+
+@given(st.lists(st.tuples(st.integers(0, 3), *[st.one_of(st.none(), st.floats(0, 1e6)) for _ in range(5)]),
+                max_size=30),
+       st.sets(st.sampled_from(["impressions", "clicks", "spend", "conversions", "revenue"])))
+def test_kpis_by_group_is_kpi_table(rows, absent):
+    """The numpy KPIs of `feedsum metrics --json` are kpi_table's, rows without a count and
+    groups without any included."""
+    from bot.insight.kpi import KPI_KEYS, clean_number, kpi_table, kpis_by_group
+
+    keys = ["impressions", "clicks", "spend", "conversions", "revenue"]
+    frame = pd.DataFrame([{"g": r[0], **{k: (np.nan if v is None else v) for k, v in zip(keys, r[1:], strict=True)}}
+                          for r in rows], columns=["g", *keys]).astype({k: float for k in keys}).astype({"g": int})
+    frame = frame.drop(columns=sorted(absent))
+    got = kpis_by_group({k: frame[k].to_numpy() for k in keys if k in frame}, frame["g"].to_numpy(), 4)
+    want = kpi_table(frame, "g") if len(frame) else None
+    for g in range(4):
+        for k in KPI_KEYS:
+            w = clean_number(want.loc[g, k]) if want is not None and g in want.index else None
+            assert got[g][k] == pytest.approx(w, rel=1e-9), (g, k)
+
+
+@pytest.mark.parametrize("values", [
+    ["2026-03-01", " 2026/03/02 ", "20260303", "2026-3-4", "2026-02-30", "1899-01-01", "03/05/2026",
+     "2026-03-06 10:00", "２０２６-03-07", "合计", "2026年3月8日", "Mar 9, 2026"],
+])
+def test_usual_days_read_without_pandas_as_read_export_reads_them(values):
+    dates = exports._Dates("f.csv", "cli", None)
+    cells = export_sums._Globals()
+    cells.values, cells.held = list(values), np.ones(len(values), dtype=bool)
+    start, end = export_sums._unique_dates(dates, cells)
+    want_start, want_end = dates.unique(list(values))
+    np.testing.assert_array_equal(start, want_start)
+    np.testing.assert_array_equal(end, want_end)

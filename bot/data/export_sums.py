@@ -458,7 +458,6 @@ class _Text:
         """Cells equal to the header (read_export: stripped and casefolded). Exact spellings up to
         case are found with cheap comparisons; a padded header cell is caught later all the same,
         as text in the number columns it spans."""
-        import pyarrow as pa
         import pyarrow.compute as pc
 
         target = header.strip().casefold()
