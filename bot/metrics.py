@@ -134,6 +134,9 @@ class Metrics:
         result = read_export(raw, name=name, preset=preset, columns=columns or None, platform=platform, month=month,
                              date_format=date_format, context=context, today=now.astimezone(report.tz).date())
         how = (preset, sorted((columns or {}).items()), platform, str(month) if month else None, date_format)
+        if result.rows["creative"].notna().any():
+            # Read with its creatives: not the import of the same file made before they were read.
+            how += ("creative",)
         digest = hashlib.sha256(raw)  # fed in two parts: no copy of a big file
         digest.update(repr(how).encode())
         return self.import_frame(report, result.rows, name=name, origin=origin, digest=digest.hexdigest(),
@@ -324,7 +327,7 @@ def _frame(records: list[tuple]) -> pd.DataFrame:
     frame["date"] = pd.to_datetime(frame["date"])
     for col in ("impressions", "clicks", "spend", "conversions", "revenue"):
         frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("float64")
-    for col in ("platform", "account", "campaign", "ad_group", "campaign_id"):
+    for col in ("platform", "account", "campaign", "ad_group", "creative", "campaign_id"):
         frame[col] = frame[col].astype("str").where(frame[col].notna(), None)
     return frame
 
@@ -334,7 +337,7 @@ def _frame(records: list[tuple]) -> pd.DataFrame:
 SQL_CHUNK_ROWS = 50_000
 # Without it libpq waits for the kernel's TCP timeout (minutes) on a host that drops packets.
 CONNECT_TIMEOUT_SECONDS = 15
-_TEXT_COLUMNS = ("platform", "account", "campaign", "ad_group", "campaign_id")
+_TEXT_COLUMNS = ("platform", "account", "campaign", "ad_group", "creative", "campaign_id")
 # PostgreSQL's `:start::date` would hide the parameter from SQLAlchemy's text() (a colon may not
 # follow a parameter name); a space keeps the cast and makes it a parameter again.
 _PG_CAST = re.compile(r"(?<![:\w\\]):(start|end)::")
@@ -465,9 +468,16 @@ class _RowDigest:
         for col in BASE_KEYS:
             normal[col] = rows[col].astype("float64")
         for col in _TEXT_COLUMNS:
-            normal[col] = rows[col].astype(object).where(rows[col].notna(), "\x00").astype(str).astype(object)
+            if col != "creative":
+                normal[col] = rows[col].astype(object).where(rows[col].notna(), "\x00").astype(str).astype(object)
+        # A row without a creative hashes as it did before creatives were read, so an unchanged
+        # result stays unchanged across the upgrade; a row with one hashes it too.
+        creative = rows["creative"].notna().to_numpy() if "creative" in rows else np.zeros(len(rows), dtype=bool)
         for i, key in enumerate(self._KEYS):
             hashes = pd.util.hash_pandas_object(normal, index=False, hash_key=key).to_numpy(dtype=np.uint64)
+            if creative.any():
+                named = normal[creative].assign(creative=rows["creative"][creative].astype(str).astype(object))
+                hashes[creative] = pd.util.hash_pandas_object(named, index=False, hash_key=key).to_numpy(dtype=np.uint64)
             np.add(self.sums[i:i + 1], hashes.sum(dtype=np.uint64), out=self.sums[i:i + 1])  # wraps around
             np.bitwise_xor(self.xors[i:i + 1], np.bitwise_xor.reduce(hashes), out=self.xors[i:i + 1])
         self.rows += len(rows)

@@ -487,7 +487,7 @@ def delegations_of(db, team_id: str, report_id: str, period: str) -> dict[tuple[
 
 # --- metric snapshots ------------------------------------------------------------------------
 
-METRIC_COLUMNS = ("date", "platform", "account", "campaign", "ad_group", "campaign_id",
+METRIC_COLUMNS = ("date", "platform", "account", "campaign", "ad_group", "creative", "campaign_id",
                   "impressions", "clicks", "spend", "conversions", "revenue")
 
 
