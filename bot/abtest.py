@@ -6,7 +6,7 @@ CTR (clicks out of impressions) and CVR (conversions out of clicks) are tested:
 
 * two variants: a two-sided two-proportion z-test with the pooled standard error;
 * three or more: Pearson's chi-square test of independence on the 2×k table says whether they
-  differ at all; every pair is z-tested and the k(k−1)/2 p-values are Holm-corrected together
+  differ at all (a leader is named only when they do); every pair is z-tested and the k(k−1)/2 p-values are Holm-corrected together
   (family-wise 5% whichever variant happens to lead: correcting only the leader's k−1 tests
   would let a leader picked by the data beat someone by chance about 7% of the time with three
   variants). The verdict names the leader and the variants it is significantly ahead of; it is
@@ -287,6 +287,8 @@ class MetricTest:
         """Variants the leader is significantly ahead of."""
         if self.method == "z":
             return (self.runner_up,) if self.outcome == "winner" and self.runner_up is not None else ()
+        if self.outcome not in ("winner", "partial"):
+            return ()  # the chi-square test found no difference at all: no pair counts
         return tuple(p.other for p in self.pairwise if p.significant)
 
 
@@ -398,13 +400,14 @@ def test_rates(metric: str, counts: list[tuple[float, float] | None]) -> MetricT
     adjusted = holm([r[1] for r in raw])
     pairwise = tuple(Pairwise(j, r[0], r[1], a) for (i, j), r, a in zip(pairs, raw, adjusted, strict=True)
                      if i == best)
-    beaten = [pw for pw in pairwise if pw.significant]
-    if p >= ALPHA and not beaten:
+    # The chi-square test gates the pairs: a leader is named only when the variants differ at all.
+    beaten = [pw for pw in pairwise if pw.significant] if p < ALPHA else []
+    if not beaten:
         outcome = "no_difference"
     elif len(beaten) == len(pairwise):
         outcome = "winner"
     else:
-        outcome = "partial" if beaten else "no_difference"
+        outcome = "partial"
     return MetricTest(metric, outcome, method, statistic=stat, p_value=p, pairwise=pairwise,
                       **lead, **(settle if outcome != "winner" else {}))
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import unicodedata
 
-from bot.abtest import MIN_TRIALS, Comparison, MetricTest, labels
+from bot.abtest import ALPHA, MIN_TRIALS, Comparison, MetricTest, labels
 from bot.i18n import join_list, t_plain
 
 
@@ -121,8 +121,9 @@ def metric_verdict(test: MetricTest, comparison: Comparison, locale: str, names:
         close = join_list([names[p.other] for p in test.pairwise if not p.significant], loc)
         return _join(loc, t_plain(loc, "ab.multi.partial", metric=metric, best=best, best_rate=rate(rates[test.best]),
                                   beaten=beaten, close=close), _settle(test, names, loc))
-    return _join(loc, t_plain(loc, "ab.multi.none", metric=metric, best=best, lead=lead, p=p_text(test.p_value)),
-                 _settle(test, names, loc))
+    overall = test.p_value is not None and test.p_value < ALPHA  # they differ, but no pair holds after Holm
+    return _join(loc, t_plain(loc, "ab.multi.overall" if overall else "ab.multi.none", metric=metric, best=best,
+                              lead=lead, p=p_text(test.p_value)), _settle(test, names, loc))
 
 
 def cpa_line(comparison: Comparison, locale: str, names: list[str] | None = None) -> str:
@@ -136,13 +137,20 @@ def cpa_line(comparison: Comparison, locale: str, names: list[str] | None = None
     return t_plain(loc, "ab.cpa", best=names[i], best_cpa=money(low, loc), other=names[j], other_cpa=money(nxt, loc))
 
 
+def caveat_lines(comparison: Comparison, locale: str) -> list[str]:
+    """What the counts cannot show (bot.abtest.caveats), one sentence each, without figures."""
+    loc = _loc(locale)
+    platforms = join_list(list(dict.fromkeys(k.platform for k in comparison.keys)), loc)
+    return [t_plain(loc, f"ab.caveat.{c}", platforms=platforms) for c in comparison.caveats]
+
+
 def verdict_lines(comparison: Comparison, locale: str) -> list[str]:
-    """The verdicts on CTR and CVR, and the CPA line when there is one."""
+    """The verdicts on CTR and CVR, the CPA line when there is one, and the caveats."""
     names = labels(comparison.keys)
     lines = [metric_verdict(comparison.ctr, comparison, locale, names),
              metric_verdict(comparison.cvr, comparison, locale, names)]
     cpa = cpa_line(comparison, locale, names)
-    return lines + ([cpa] if cpa else [])
+    return lines + ([cpa] if cpa else []) + caveat_lines(comparison, locale)
 
 
 def heading(comparison: Comparison, locale: str) -> str:

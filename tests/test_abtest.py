@@ -340,6 +340,32 @@ def test_three_variants_in_plain_words():
     assert "CTR: B leads (2.50%), significantly ahead of A but not of C (95%, Holm-corrected)." in text
 
 
+def test_three_variants_that_differ_overall_with_no_pair_settled_say_so():
+    """Chi-square p 0.028, yet no pair holds after Holm over the three pairs: the variants differ
+    somewhere, and no variant can be called better — never "do not differ significantly"."""
+    c = compare(rows_of({"A": (40_000, 1_000, 0, 1.0), "B": (40_000, 1_104, 0, 1.0), "C": (40_000, 1_000, 0, 1.0)}),
+                keys("A", "B", "C"))
+    assert c.ctr.outcome == "no_difference" and c.ctr.p_value < 0.05 and c.ctr.beaten == ()
+    en = _say({"A": (40_000, 1_000, 0, 1.0), "B": (40_000, 1_104, 0, 1.0), "C": (40_000, 1_000, 0, 1.0)}, "en")
+    assert "the variants differ overall (chi-square p = 0.028), but after Holm correction of the pairs none" in en
+    assert "do not differ significantly" not in en
+    zh = _say({"A": (40_000, 1_000, 0, 1.0), "B": (40_000, 1_104, 0, 1.0), "C": (40_000, 1_000, 0, 1.0)}, "zh-CN")
+    assert "各版本整体有差异（卡方检验 p = 0.028），但两两比较经 Holm 校正后，还不能说哪个版本更好" in zh
+
+
+def test_caveats_are_said_beside_the_verdict():
+    from bot.abtest_text import comparison_text
+
+    rows = pd.concat([rows_of({"Brand v1": (900_000, 18_000, 900, 45_000.0)}, platform="巨量引擎"),
+                      rows_of({"Brand v2": (30_000, 780, 30, 1_500.0)}, platform="腾讯广告")], ignore_index=True)
+    c = compare(rows, [VariantKey("campaign", "巨量引擎", "Brand v1"), VariantKey("campaign", "腾讯广告", "Brand v2")])
+    assert c.caveats == ("platforms", "spend")
+    zh = comparison_text(c, "zh-CN").splitlines()
+    assert zh[-2:] == ["- 注意：这些版本投放在不同平台（巨量引擎、腾讯广告），点击和转化的统计口径不同，差异未必来自版本本身。",
+                       "- 注意：各版本花费相差悬殊，平台很可能把它们投给了不同的人群和版位，两组未必可比。"]
+    assert "ran on different platforms (巨量引擎, 腾讯广告)" in comparison_text(c, "en")
+
+
 def test_the_table_aligns_wide_characters():
     from bot.abtest_text import text_table, width
 
