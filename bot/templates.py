@@ -64,10 +64,10 @@ FEED_ADS: dict[str, dict[str, dict[str, str]]] = {
         "title": {"zh-CN": "优化与 A/B 测试", "en": "Optimisation and A/B tests"},
         "prompt": {
             "zh-CN": "本月持续做了哪些优化：测试了什么（文案、素材、定向、出价、投放时段），各版本结果如何对比，"
-            "最后采用了哪一版、推广到了哪些计划。可在表单里挑选本月数据中的计划或广告组，插入带显著性判断的对比结论。",
+            "最后采用了哪一版、推广到了哪些计划。可在表单里挑选本月数据中的计划、广告组或创意，插入带显著性判断的对比结论。",
             "en": "What you kept improving this month: what was tested (copy, creatives, targeting, bids, "
             "timing), how the versions compared, and which one was adopted and rolled out where. In the "
-            "form you can pick campaigns or ad groups from this month's data and insert the comparison "
+            "form you can pick campaigns, ad groups or creatives from this month's data and insert the comparison "
             "with its significance verdict.",
         },
     },

@@ -255,7 +255,7 @@ def _option(f, loc: str) -> Option:
     from bot.abtest_text import count
 
     k = f.key
-    where = f"{k.platform} · {k.campaign}" if k.level == "ad_group" else k.platform
+    where = f"{k.platform} · {k.parent}" if k.level != "campaign" else k.platform
     desc = f"{where} · {t_plain(loc, 'ab.form.impressions', n=count(f.impressions, loc))}"
     return Option(value=k.id, text=PlainTextObject(text=_clip(k.name, 75)), description=PlainTextObject(text=_clip(desc, 75)))
 
@@ -265,9 +265,10 @@ def _clip(text: str, n: int) -> str:
 
 
 def variant_option_groups(variants: list, loc: str) -> list[OptionGroup]:
-    """Variants as option groups, campaigns then ad groups (each at most 100 options)."""
+    """Variants as option groups, campaigns, ad groups then creatives (each at most 100 options)."""
     groups = []
-    for level, label in (("campaign", "ab.form.campaigns"), ("ad_group", "ab.form.ad_groups")):
+    for level, label in (("campaign", "ab.form.campaigns"), ("ad_group", "ab.form.ad_groups"),
+                         ("creative", "ab.form.creatives")):
         options = [_option(f, loc) for f in variants if f.key.level == level][:100]
         if options:
             groups.append(OptionGroup(label=t_plain(loc, label), options=options))
