@@ -477,6 +477,7 @@ class _RowDigest:
             hashes = pd.util.hash_pandas_object(normal, index=False, hash_key=key).to_numpy(dtype=np.uint64)
             if creative.any():
                 named = normal[creative].assign(creative=rows["creative"][creative].astype(str).astype(object))
+                hashes = hashes.copy()
                 hashes[creative] = pd.util.hash_pandas_object(named, index=False, hash_key=key).to_numpy(dtype=np.uint64)
             np.add(self.sums[i:i + 1], hashes.sum(dtype=np.uint64), out=self.sums[i:i + 1])  # wraps around
             np.bitwise_xor(self.xors[i:i + 1], np.bitwise_xor.reduce(hashes), out=self.xors[i:i + 1])
