@@ -153,6 +153,20 @@ def verdict_lines(comparison: Comparison, locale: str) -> list[str]:
     return lines + ([cpa] if cpa else []) + caveat_lines(comparison, locale)
 
 
+def _squeezed(text: str) -> str:
+    return " ".join(text.split())
+
+
+def quoted(comparison: Comparison, text: str | None, locale: str) -> bool:
+    """Whether `text` (a section's) already says this comparison's verdict, every sentence as
+    it reads now: the owner inserted it and left it as it was, and the data has not moved since.
+    Then the summary shows the comparison's table without the same sentences again."""
+    if not text:
+        return False
+    body = _squeezed(text)
+    return all(_squeezed(line) in body for line in verdict_lines(comparison, locale))
+
+
 def heading(comparison: Comparison, locale: str) -> str:
     loc = _loc(locale)
     return t_plain(loc, "ab.heading", names=t_plain(loc, "ab.vs").join(labels(comparison.keys)))

@@ -87,6 +87,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "ab.form.campaigns": {"zh-CN": "计划", "en": "Campaigns"},
     "ab.form.ad_groups": {"zh-CN": "广告组", "en": "Ad groups"},
     "ab.form.creatives": {"zh-CN": "创意", "en": "Creatives"},
+    "ab.summary.quoted": {"zh-CN": "结论已写在上面的正文里。", "en": "The verdict is quoted in the text above."},
     "ab.form.impressions": {"zh-CN": "展现 {n}", "en": "{n} impr."},
     "ab.form.insert": {"zh-CN": "插入正文", "en": "Insert into text"},
     "ab.form.keep": {"zh-CN": "保留对比", "en": "Keep comparison"},

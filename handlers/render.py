@@ -242,12 +242,16 @@ def _button_text(text: str) -> str:
     return text if len(text) <= 75 else text[:74] + "…"
 
 
-def comparison_blocks(comparison, locale: str) -> list[Block]:
-    """One A/B comparison: its heading, the figures as a monospaced table, the verdicts."""
+def comparison_blocks(comparison, locale: str, *, quoted: bool = False) -> list[Block]:
+    """One A/B comparison: its heading, the figures as a monospaced table, the verdicts (or,
+    when the section's text already quotes them, a note saying so)."""
     from bot.abtest_text import heading, text_table, verdict_lines
 
     lines = [md("*{}*", heading(comparison, locale)), md("```{}```", text_table(comparison, locale))]
-    lines += [md("• {}", v) for v in verdict_lines(comparison, locale)]
+    if quoted:
+        lines.append(md("_{}_", t_plain(locale, "ab.summary.quoted")))
+    else:
+        lines += [md("• {}", v) for v in verdict_lines(comparison, locale)]
     return [SectionBlock(text=_md(c)) for c in _line_chunks(lines)]
 
 
@@ -415,8 +419,11 @@ def section_messages(summary: Summary, s: SectionState, names: Names, *, note: s
     else:
         body = [SectionBlock(text=_md(t(loc, "summary.not_submitted")))]
     if s.key == "optimise":
+        from bot.abtest_text import quoted
+
+        # The text keeps the owner's words; the tables are the data, each verdict said once.
         for comparison in summary.comparisons:
-            body += comparison_blocks(comparison, loc)
+            body += comparison_blocks(comparison, loc, quoted=quoted(comparison, s.text, loc))
     blocks = head + body
     groups = [blocks[i:i + MAX_BLOCKS] for i in range(0, len(blocks), MAX_BLOCKS)]
     out = []

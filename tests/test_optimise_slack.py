@@ -322,3 +322,34 @@ def test_a_big_month_finds_creatives_by_name_or_by_their_ad_group(h):
     assert suggest("竖版") == {"创意": ["竖版视频A", "竖版视频B"]}
     assert suggest("单元999") == {"广告组": ["单元999"], "创意": ["竖版视频A", "竖版视频B"]}
     assert "对比 竖版视频A / 竖版视频B · 计划99 · 单元999" in blocks_text(modal)
+
+
+def test_a_verdict_quoted_in_the_text_is_not_repeated_under_its_table(h):
+    """The thread shows the owner's text (with the verdict they inserted and perhaps edited),
+    then each comparison as a table of the data. A comparison whose verdict the text already
+    quotes gets its table and a note, not the same sentences again; one the text does not quote
+    (kept only, or edited, or the data moved since) gets its verdict under the table. The
+    Markdown export reads the same."""
+    from bot.abtest_text import comparison_text
+    from bot.export import export_files
+    from bot.optimise import form, save
+
+    h.core.data.import_file(h.report, CSV, name="nov.csv", origin="test", now=h.clock())
+    h.core.open(h.report, PERIOD, ADMIN, h.clock())
+    brand = VariantKey("campaign", "巨量引擎", "品牌")
+    spring = VariantKey("campaign", "巨量引擎", "春季拉新")
+    save(h.core, h.report, PERIOD, OWNER_A, [[A.id, B.id], [spring.id, brand.id]], [], h.clock())
+    inserted = comparison_text(form(h.core, h.report, PERIOD).chosen[0], "zh-CN")
+    verdict = "点击率：素材B 领先——素材B 2.60%，素材A 2.00%，高 30.0%（+0.60 个百分点），在 95% 置信水平下显著"
+    assert verdict in inserted
+    h.core.submit(h.report, PERIOD, "optimise", OWNER_A, f"本月测了两版素材。\n\n{inserted}\n\n结论：推广素材B。",
+                  h.clock(), via="test")
+    h.core.compile(h.report, PERIOD, ADMIN, h.clock())
+    thread = "".join(blocks_text(m["blocks"]) for m in h.fake.posted(CHANNEL) if "优化与 A/B 测试" in blocks_text(m["blocks"]))
+    assert thread.count(verdict) == 1  # the owner's text only
+    assert thread.count("```") == 4  # both tables, the data
+    assert thread.count("结论已写在上面的正文里") == 1  # under the quoted one's table
+    assert "点击率：春季拉新 领先" in thread  # the other comparison's verdict, under its table
+    summary = h.core.summary(h.report, PERIOD, h.clock())
+    md = export_files(summary, lambda u: u, "md", title="t")[0].content.decode()
+    assert md.count(verdict) == 1 and "结论已写在上面的正文里" in md and "点击率：春季拉新 领先" in md
