@@ -159,3 +159,27 @@ def test_snapshots_stored_before_creatives_keep_working(tmp_path, monkeypatch):
     assert core.data.import_file(default, csv.encode(), name="nov.csv", origin="test", now=NOW).new == 1
     cat = form(core, default, "2026-11").catalogue
     assert [f.key.name for f in cat if f.key.level == "creative"] == ["视频1", "视频2"]
+
+
+def test_a_months_comparison_counts_that_months_rows_only(tmp_path):
+    """One file spans October and November with opposite winners: each month's comparison
+    is computed from its own rows (the file is split into one snapshot per month)."""
+    from bot.abtest import VariantKey
+    from bot.metrics import Metrics
+    from bot.optimise import form, save
+
+    default, _listed = _reports()
+    db = dbmod.open_db(tmp_path / "f.db")
+    _store(db, default)
+    core = Feedsum(db, outbox=None, data=Metrics(db))
+    csv = ("时间,项目名称,单元名称,展示数,点击数,消耗,转化数\n"
+           "2026-10-31,春季拉新,素材A,100000,2600,5000,100\n2026-10-31,春季拉新,素材B,100000,2000,5000,100\n"
+           "2026-11-01,春季拉新,素材A,100000,2000,5000,100\n2026-11-01,春季拉新,素材B,100000,2600,5000,100\n")
+    core.data.import_file(default, csv.encode(), name="oct-nov.csv", origin="test", now=NOW)
+    a, b = (VariantKey("ad_group", "巨量引擎", "春季拉新", g) for g in ("素材A", "素材B"))
+    for period, leader in (("2026-10", 0), ("2026-11", 1)):
+        repo.open_period(db, "T1", "dflt", period, by="U0ADMIN01", due_at=NOW, now=NOW)
+        save(core, default, period, "U0ADMIN01", [[a.id, b.id]], [], NOW)
+        [c] = form(core, default, period).chosen
+        assert [v.impressions for v in c.variants] == [100_000, 100_000]
+        assert c.ctr.outcome == "winner" and c.ctr.best == leader and c.caveats == ()
