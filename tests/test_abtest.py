@@ -454,7 +454,7 @@ def test_creative_keys_round_trip_and_old_ones_still_load():
     assert VariantKey.from_dict(loose.to_dict()) == loose and loose.id != k.id
     g = VariantKey("ad_group", "Meta", "Spring", "Lookalike")
     assert g.to_dict() == {"level": "ad_group", "platform": "Meta", "campaign": "Spring", "ad_group": "Lookalike"}
-    assert g.id == "g" + __import__("hashlib").sha256("ad_group\x1fMeta\x1fSpring\x1fLookalike".encode()).hexdigest()[:15]
+    assert g.id == "g" + __import__("hashlib").sha256(b"ad_group\x1fMeta\x1fSpring\x1fLookalike").hexdigest()[:15]
     for bad in ({"level": "creative", "platform": "p", "campaign": "c", "ad_group": "g"},
                 {"level": "creative", "platform": "p", "campaign": "c", "ad_group": 3, "creative": "x"}):
         with pytest.raises(ValueError):

@@ -120,11 +120,11 @@ def test_an_unknown_section_is_refused_with_the_sections_there_are(harness):
 def test_snapshots_stored_before_creatives_keep_working(tmp_path, monkeypatch):
     """Rows stored before the creative column existed read as rows without a creative; the same
     file imported again with its creatives now read adds them, and saved comparisons still load."""
+    import hashlib
+
     from bot.abtest import VariantKey, catalogue
     from bot.metrics import Metrics
     from bot.optimise import form
-
-    import hashlib
 
     default, _listed = _reports()
     csv = ("时间,项目名称,单元名称,素材名称,展示数,点击数,消耗,转化数\n"
