@@ -316,7 +316,7 @@ def redact_url(url: str) -> str:
 
 
 def _records(part: pd.DataFrame) -> list[tuple]:
-    frame = part[list(CANONICAL_COLUMNS)].copy()
+    frame = part[list(repo.METRIC_COLUMNS)].copy()  # the storage's order
     frame["date"] = frame["date"].dt.strftime("%Y-%m-%d")
     frame = frame.astype(object).where(frame.notna(), None)
     return list(frame.itertuples(index=False, name=None))
@@ -329,7 +329,7 @@ def _frame(records: list[tuple]) -> pd.DataFrame:
         frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("float64")
     for col in ("platform", "account", "campaign", "ad_group", "creative", "campaign_id"):
         frame[col] = frame[col].astype("str").where(frame[col].notna(), None)
-    return frame
+    return frame[list(CANONICAL_COLUMNS)]
 
 
 # Rows fetched per round trip of an SQL source, and the most held in memory at once: an

@@ -433,7 +433,7 @@ def test_forgetting_a_workspace_deletes_its_rows_in_every_table_and_nothing_else
 
     db = open_db(tmp_path / "f.db")
     now = datetime(2026, 11, 26, 10, 0, tzinfo=SH)
-    row = ("2026-11-01", "meta", None, "c1", None, None, 1000, 10, 50.0, 1, 80.0)
+    row = ("2026-11-01", "meta", None, "c1", None, None, 1000, 10, 50.0, 1, 80.0, None)
     for team in ("T0KEEP", "T0GONE"):
         repo.upsert_report(db, team, {"id": "r", "name": "R", "channel": "C1", "source": "setup"}, actor="U1", now=now)
         repo.open_period(db, team, "r", PERIOD, by="U1", due_at=now, now=now)
