@@ -7,7 +7,7 @@ import math
 import pandas as pd
 import pytest
 
-from bot.abtest import (
+from bot.insight.abtest import (
     MIN_TRIALS,
     VariantKey,
     catalogue,
@@ -160,7 +160,7 @@ def test_with_no_real_difference_a_leader_is_called_ahead_at_most_5_percent_of_t
     true CTRs, and how often the verdict says the leader is significantly ahead of anyone."""
     import numpy as np
 
-    from bot.abtest import test_rates
+    from bot.insight.abtest import test_rates
 
     rng = np.random.default_rng(2026)
     runs = 2_000
@@ -290,7 +290,7 @@ def test_variant_keys_round_trip_and_have_short_ids():
 # --- in words ------------------------------------------------------------------------------------
 
 def _say(variants, locale, **kw):
-    from bot.abtest_text import comparison_text
+    from bot.insight.abtest_text import comparison_text
 
     return comparison_text(compare(rows_of(variants, **kw), keys(*variants)), locale)
 
@@ -354,7 +354,7 @@ def test_three_variants_that_differ_overall_with_no_pair_settled_say_so():
 
 
 def test_caveats_are_said_beside_the_verdict():
-    from bot.abtest_text import comparison_text
+    from bot.insight.abtest_text import comparison_text
 
     rows = pd.concat([rows_of({"Brand v1": (900_000, 18_000, 900, 45_000.0)}, platform="巨量引擎"),
                       rows_of({"Brand v2": (30_000, 780, 30, 1_500.0)}, platform="腾讯广告")], ignore_index=True)
@@ -367,7 +367,7 @@ def test_caveats_are_said_beside_the_verdict():
 
 
 def test_the_table_aligns_wide_characters():
-    from bot.abtest_text import text_table, width
+    from bot.insight.abtest_text import text_table, width
 
     c = compare(rows_of({"素材A": (100_000, 2_000, 100, 5_000.0), "很长很长很长的素材名称B": (1_000, 20, 1, 50.0)}),
                 keys("素材A", "很长很长很长的素材名称B"))
@@ -377,7 +377,7 @@ def test_the_table_aligns_wide_characters():
 
 
 def test_ad_group_proposals_of_different_campaigns_are_told_apart():
-    from bot.abtest import group_label
+    from bot.insight.abtest import group_label
 
     rows = pd.concat([rows_of({"素材A": (5_000, 50, 1, 1.0), "素材B": (5_000, 60, 1, 1.0)}, campaign="计划甲"),
                       rows_of({"素材A": (9_000, 50, 1, 1.0), "素材B": (9_000, 60, 1, 1.0)}, campaign="计划乙")])
@@ -437,7 +437,7 @@ def test_creatives_are_variants_within_their_ad_group_never_merged_by_name():
     (["Hook A - 15s", "Hook B - 15s"], [("Hook A - 15s", "Hook B - 15s")]),
 ])
 def test_creative_pairs_are_proposed_within_one_ad_group(names, pairs):
-    from bot.abtest import group_label
+    from bot.insight.abtest import group_label
 
     spec = {("春季拉新", "单元1", n): (1_000 * (i + 1), 10, 1, 1.0) for i, n in enumerate(names)}
     spec[("春季拉新", "单元2", names[0])] = (90_000, 10, 1, 1.0)  # a namesake elsewhere: never paired in
@@ -467,7 +467,7 @@ def test_a_written_name_is_one_variant_exactly_or_none():
     rows = pd.concat([rows_of({"素材A": (90_000, 900, 9, 1.0), "素材B": (5_000, 60, 1, 1.0)}, campaign="计划甲"),
                       rows_of({"素材A": (5_000, 50, 1, 1.0)}, campaign="计划乙"),
                       rows_of({"素材A2": (5_000, 50, 1, 1.0)}, campaign="计划丙")])
-    from bot.abtest import resolve
+    from bot.insight.abtest import resolve
 
     assert resolve(rows, "素材A") is None  # 计划甲's and 计划乙's
     assert resolve(rows, "素材B") == VariantKey("ad_group", "巨量引擎", "计划甲", "素材B")

@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.admin import history
-from bot.config import parse_reports
-from bot.templates import TEMPLATES
-from bot.workflow import Feedsum, Refused
+from bot.core.admin import history
+from bot.core.service import Feedsum, Refused
+from bot.model.config import parse_reports
+from bot.model.templates import TEMPLATES
 from storage import db as dbmod
 from storage import repo
 
@@ -122,9 +122,9 @@ def test_snapshots_stored_before_creatives_keep_working(tmp_path, monkeypatch):
     file imported again with its creatives now read adds them, and saved comparisons still load."""
     import hashlib
 
-    from bot.abtest import VariantKey, catalogue
-    from bot.metrics import Metrics
-    from bot.optimise import form
+    from bot.core.optimise import form
+    from bot.data.metrics import Metrics
+    from bot.insight.abtest import VariantKey, catalogue
 
     default, _listed = _reports()
     csv = ("时间,项目名称,单元名称,素材名称,展示数,点击数,消耗,转化数\n"
@@ -164,9 +164,9 @@ def test_snapshots_stored_before_creatives_keep_working(tmp_path, monkeypatch):
 def test_a_months_comparison_counts_that_months_rows_only(tmp_path):
     """One file spans October and November with opposite winners: each month's comparison
     is computed from its own rows (the file is split into one snapshot per month)."""
-    from bot.abtest import VariantKey
-    from bot.metrics import Metrics
-    from bot.optimise import form, save
+    from bot.core.optimise import form, save
+    from bot.data.metrics import Metrics
+    from bot.insight.abtest import VariantKey
 
     default, _listed = _reports()
     db = dbmod.open_db(tmp_path / "f.db")
