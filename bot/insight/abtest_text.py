@@ -138,7 +138,7 @@ def cpa_line(comparison: Comparison, locale: str, names: list[str] | None = None
 
 
 def caveat_lines(comparison: Comparison, locale: str) -> list[str]:
-    """What the counts cannot show (bot.abtest.caveats), one sentence each, without figures."""
+    """What the counts cannot show (bot.insight.abtest.caveats), one sentence each, without figures."""
     loc = _loc(locale)
     platforms = join_list(list(dict.fromkeys(k.platform for k in comparison.keys)), loc)
     return [t_plain(loc, f"ab.caveat.{c}", platforms=platforms) for c in comparison.caveats]
