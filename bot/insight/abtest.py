@@ -6,11 +6,11 @@ CTR (clicks out of impressions) and CVR (conversions out of clicks) are tested:
 
 * two variants: a two-sided two-proportion z-test with the pooled standard error;
 * three or more: Pearson's chi-square test of independence on the 2×k table says whether they
-  differ at all (a leader is named only when they do); every pair is z-tested and the k(k−1)/2 p-values are Holm-corrected together
-  (family-wise 5% whichever variant happens to lead: correcting only the leader's k−1 tests
-  would let a leader picked by the data beat someone by chance about 7% of the time with three
-  variants). The verdict names the leader and the variants it is significantly ahead of; it is
-  the winner only when it is ahead of every other one.
+  differ at all (a leader is named only when they do); every pair is z-tested and the k(k−1)/2
+  p-values are Holm-corrected together (family-wise 5% whichever variant happens to lead:
+  correcting only the leader's k−1 tests would let a leader picked by the data beat someone by
+  chance about 7% of the time with three variants). The verdict names the leader and the
+  variants it is significantly ahead of; it is the winner only when it is ahead of every other.
 
 Significant means p < 0.05 (after correction). A test is run only when every variant has at least
 `MIN_TRIALS` trials and every expected count of the table (successes and failures under the
@@ -207,10 +207,12 @@ def catalogue(rows: pd.DataFrame) -> list[VariantFigures]:
     return out
 
 
-def figures_of(rows: pd.DataFrame, keys: list[VariantKey]) -> list[VariantFigures]:
+def figures_of(rows: pd.DataFrame, keys: list[VariantKey], *, frame: pd.DataFrame | None = None
+               ) -> list[VariantFigures]:
     """The figures of each variant in `keys` (all None for a variant with no rows this month).
-    A variant is its whole key: the same name under another campaign or ad group is not it."""
-    frame = _frame(rows)
+    A variant is its whole key: the same name under another campaign or ad group is not it.
+    (`frame`: `rows` as _frame() reads them, when the caller has it already.)"""
+    frame = _frame(rows) if frame is None else frame
     grouped = {level: _grouped(frame, level) for level in {k.level for k in keys}}
     out = []
     for k in keys:
@@ -424,16 +426,22 @@ def _mask(frame: pd.DataFrame, k: VariantKey) -> pd.Series:
     return m
 
 
-def caveats(rows: pd.DataFrame, figs: list[VariantFigures]) -> tuple[str, ...]:
+def variant_rows(rows: pd.DataFrame, key: VariantKey) -> pd.DataFrame:
+    """The rows of one variant (its whole key: the same name elsewhere is not it)."""
+    return rows[_mask(_frame(rows), key).to_numpy()]
+
+
+def caveats(rows: pd.DataFrame, figs: list[VariantFigures], *, frame: pd.DataFrame | None = None
+            ) -> tuple[str, ...]:
     """What makes the variants unlike each other beyond the variant itself (see Comparison)."""
     out = []
     if len({f.key.platform for f in figs}) > 1:
         out.append("platforms")
     if "date" in rows and len(rows):
-        frame = _frame(rows)
+        frame = _frame(rows) if frame is None else frame
         active = frame[["impressions", "clicks", "spend"]].fillna(0).gt(0).any(axis=1)
-        day = pd.to_datetime(rows["date"]).dt.normalize()
-        days = [set(day[_mask(frame, f.key) & active]) for f in figs]
+        days = [set(pd.to_datetime(rows["date"][(_mask(frame, f.key) & active).to_numpy()]).dt.normalize())
+                for f in figs]
         if all(days) and 2 * len(set.intersection(*days)) < min(len(d) for d in days):
             out.append("days")
     spend = [f.spend for f in figs]
@@ -446,9 +454,10 @@ def compare(rows: pd.DataFrame, keys: list[VariantKey]) -> Comparison:
     """The comparison of two or more variants over `rows` (the month's rows)."""
     if len(keys) < 2:
         raise ValueError("a comparison needs two or more variants")
-    figs = figures_of(rows, list(keys))
+    frame = _frame(rows)
+    figs = figures_of(rows, list(keys), frame=frame)
     return Comparison(tuple(figs), test_rates("ctr", [f.ctr_counts for f in figs]),
-                      test_rates("cvr", [f.cvr_counts for f in figs]), caveats(rows, figs))
+                      test_rates("cvr", [f.cvr_counts for f in figs]), caveats(rows, figs, frame=frame))
 
 
 def compare_named(rows: pd.DataFrame, names: list[str]) -> Comparison | None:
@@ -522,8 +531,8 @@ def families(keys: list[VariantKey]) -> dict[tuple, dict[str, VariantKey]]:
 def propose(variants: list[VariantFigures], limit: int = MAX_PROPOSALS) -> list[tuple[VariantKey, ...]]:
     """Groups of variants whose names differ only by a variant marker (素材A/素材B, 素材1/素材2,
     v1/v2, 版本一/版本二, Variant A/Variant B, 对照组/实验组), among campaigns of one platform, ad
-    groups of one campaign or creatives of one ad group; the groups with most impressions first. Variants without impressions
-    are left out (nothing to compare)."""
+    groups of one campaign or creatives of one ad group; the groups with most impressions first.
+    Variants without impressions are left out (nothing to compare)."""
     shown = {f.key: f for f in variants if f.impressions}
     found: dict[frozenset, tuple[float, tuple[VariantKey, ...]]] = {}
     for (_scope, _kind, _stem), members in families(list(shown)).items():

@@ -2304,14 +2304,13 @@ class AbData:
     def kpis(self, part: Part, month: str) -> KPIs | None:
         """An ad group's or creative's KPIs in "current" or "previous" (None without rows)."""
         if (part, month) not in self._kpis:
-            from bot.insight.abtest import _frame, _mask
+            from bot.insight.abtest import variant_rows
             from bot.insight.kpi import kpis
 
             k, f = self.key(part), self._months.get(month)
             found = None
             if k is not None and f is not None and len(f) and k.level in f.columns:
-                sel = f[f[k.level] == k.name]
-                sel = sel[_mask(_frame(sel), k).to_numpy()]
+                sel = variant_rows(f[f[k.level] == k.name], k)
                 found = kpis(sel) if len(sel) else None
             self._kpis[(part, month)] = found
         return self._kpis[(part, month)]
