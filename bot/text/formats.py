@@ -62,9 +62,10 @@ def ratio(v: float, locale: str) -> str:
     return format_decimal(_exact(v), pattern(locale, "ratio"), locale=_cat(locale).babel)
 
 
-def signed(v: float, locale: str, decimals: int = 0) -> str:
-    """A change with its sign, "+1,234.50" / "-3"; one that rounds to zero has none ("0.00")."""
-    if round(_exact(v), decimals) == 0:
+def signed(v: float, locale: str, decimals: int = 0, *, zero_sign: bool = False) -> str:
+    """A change with its sign, "+1,234.50" / "-3"; one that rounds to zero has none ("0.00") unless
+    `zero_sign` ("+0.00", "-0.00")."""
+    if not zero_sign and round(_exact(v), decimals) == 0:
         return decimal(0, locale, decimals)
     return format_decimal(_exact(v), _with_decimals(pattern(locale, "change"), decimals), locale=_cat(locale).babel)
 
@@ -77,10 +78,11 @@ def percent(share: float, locale: str, decimals: int = 2, *, points: bool = Fals
                           locale=_cat(locale).babel)
 
 
-def signed_percent(share: float, locale: str, decimals: int = 1) -> str:
-    """A relative change: 0.081 → "+8.1%"; one that rounds to zero has no sign ("0.0%")."""
+def signed_percent(share: float, locale: str, decimals: int = 1, *, zero_sign: bool = False) -> str:
+    """A relative change: 0.081 → "+8.1%"; one that rounds to zero has no sign ("0.0%") unless
+    `zero_sign`."""
     scaled = share * 100
-    if round(_exact(scaled), decimals) == 0:
+    if not zero_sign and round(_exact(scaled), decimals) == 0:
         return percent(0, locale, decimals)
     return format_percent(Decimal(scaled) / 100, _with_decimals(pattern(locale, "percent.change"), decimals),
                           locale=_cat(locale).babel)
