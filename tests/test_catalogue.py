@@ -157,3 +157,37 @@ def test_a_third_locale_is_one_catalogue(pseudo_locale):
     # Outside the catalogue's words only names, figures, marks and Markdown are left.
     leftover = set(re.findall(r"[A-Za-z]{3,}", _unwrapped(markdown + draft)))
     assert leftover <= {"Team", "Ann", "novembre", "ROI", "UTC"}, leftover
+
+
+# --- the command line speaks LANG -----------------------------------------------------------------
+
+def test_the_command_line_speaks_the_language_lang_names(tmp_path, monkeypatch, capsys):
+    from bot.text.i18n import env_locale
+    from feedsum import cli
+
+    assert env_locale({"LANG": "zh_CN.UTF-8"}) == "zh-CN" and env_locale({"LANG": "C.UTF-8"}) == "en"
+    assert env_locale({"LC_ALL": "en_US.UTF-8", "LANG": "zh_CN.UTF-8"}) == "en" and env_locale({}) == "en"
+    (tmp_path / "feedsum.toml").write_text(cli.STARTER_TOML, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("FEEDSUM_CONFIG", str(tmp_path / "feedsum.toml"))
+    monkeypatch.setenv("FEEDSUM_DB", str(tmp_path / "feedsum.db"))
+    for lang, words in (("zh_CN.UTF-8", "个报告无误"), ("C.UTF-8", "report(s) OK")):
+        monkeypatch.setenv("LANG", lang)
+        monkeypatch.delenv("LC_ALL", raising=False)
+        monkeypatch.delenv("LC_MESSAGES", raising=False)
+        assert cli.main(["check"]) == 0
+        assert words in capsys.readouterr().out
+    (tmp_path / "feedsum.toml").write_text("reports = 3", encoding="utf-8")
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    assert cli.main(["check"]) == 2
+    assert capsys.readouterr().err.startswith("feedsum：配置错误：")
+
+
+def test_refused_uploads_are_said_in_the_report_language():
+    from bot.data.upload_guard import UploadRefused, check_upload
+    from bot.text.i18n import Msg
+
+    with pytest.raises(UploadRefused) as err:
+        check_upload("scan.pdf", 1000, b"%PDF-1.7")
+    assert "this is a PDF, not a table export" in str(err.value)  # logs: English
+    assert Msg(err.value.key, **err.value.values).text("zh-CN") == "这是PDF 文件，不是表格导出（CSV、TSV 或 XLSX）"

@@ -7,13 +7,25 @@ fills in the values as they are, for plain text (headers, labels, files, the ter
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from babel import Locale
 
 from bot.text import catalogue
 from bot.text.catalogue import locales, resolve
 from bot.text.mrkdwn import Mrkdwn, md, plain
 
-__all__ = ["Msg", "join_list", "locales", "resolve", "t", "t_plain", "text_of"]
+__all__ = ["Msg", "env_locale", "join_list", "locales", "resolve", "t", "t_plain", "text_of"]
+
+
+def env_locale(env: Mapping[str, str]) -> str:
+    """The language a terminal asks for: LC_ALL, LC_MESSAGES or LANG naming a locale with a catalogue
+    ("zh_CN.UTF-8" → zh-CN); English when they are unset, C or POSIX."""
+    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = (env.get(var) or "").strip()
+        if value:
+            return "en" if value.split(".")[0] in ("C", "POSIX") else resolve(value)
+    return "en"
 
 
 def _template(locale: str, key: str, values: dict | None = None) -> str:

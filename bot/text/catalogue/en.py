@@ -592,4 +592,18 @@ STRINGS = {
     "source.sql_columns": "SQL source {source}: the query must return columns {columns}",
     "source.sql_date": "SQL source {source}: row {row}, column \"date\": not a date",
     "source.sql_number": "SQL source {source}: row {row}, column \"{column}\": not a number ({value})",
+    # The command line (feedsum/*.py), in the language of --locale or LANG (English when unset or C).
+    "cli.config_error": "feedsum: configuration error: {error}",
+    "cli.unexpected": "feedsum: unexpected error: {error} {where}",
+    "cli.unexpected.details": "(details: {path})",
+    "cli.unexpected.logged": "(error id {id}; details in the log)",
+    "cli.check_ok": {"one": "{file}: {count} report(s) OK: {ids}", "other": "{file}: {count} report(s) OK: {ids}"},
+    "cli.backed_up": "backed up {db} to {path}: integrity ok, {rows} rows in {tables} tables",
+    "cli.no_workspaces": "no workspace has data in {db}",
+    "cli.pull.failed": "  {source}: FAILED  {error}",
+    "cli.pull.rows": "  {source}: {rows} rows, {state}",
+    "cli.pull.new": "new data",
+    "cli.pull.unchanged": "unchanged",
+    "cli.metrics.none": "no data rows ({dropped} total/summary rows dropped)",
+    "cli.metrics.rows": "{count} data rows, {dropped} total/summary rows dropped",
 }

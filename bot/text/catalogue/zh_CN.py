@@ -591,4 +591,18 @@ STRINGS = {
     "source.sql_columns": "SQL 数据源 {source}：查询结果必须包含这些列：{columns}",
     "source.sql_date": "SQL 数据源 {source}：第 {row} 行，“date”列不是日期",
     "source.sql_number": "SQL 数据源 {source}：第 {row} 行，“{column}”列不是数字（{value}）",
+    # The command line (feedsum/*.py), in the language of --locale or LANG (English when unset or C).
+    "cli.config_error": "feedsum：配置错误：{error}",
+    "cli.unexpected": "feedsum：意外错误：{error} {where}",
+    "cli.unexpected.details": "（详情：{path}）",
+    "cli.unexpected.logged": "（错误编号 {id}；详情见日志）",
+    "cli.check_ok": "{file}：{count} 个报告无误：{ids}",
+    "cli.backed_up": "已将 {db} 备份到 {path}：完整性检查通过，{tables} 张表共 {rows} 行",
+    "cli.no_workspaces": "{db} 中没有任何工作区的数据",
+    "cli.pull.failed": "  {source}：失败  {error}",
+    "cli.pull.rows": "  {source}：{rows} 行，{state}",
+    "cli.pull.new": "有新数据",
+    "cli.pull.unchanged": "没有变化",
+    "cli.metrics.none": "没有数据行（剔除汇总行 {dropped} 行）",
+    "cli.metrics.rows": "{count} 行数据，剔除汇总行 {dropped} 行",
 }
