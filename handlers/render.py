@@ -158,7 +158,7 @@ def _prompt_data(summary: Summary, key: str) -> list[Block]:
             blocks.append(ContextBlock(elements=[_md(escape(pacing_text(kpi.pacing, loc)))]))
         if kpi.mixed_currencies:
             blocks.append(ContextBlock(elements=[_md(t(loc, "kpi.mixed_currencies",
-                                                       codes="、".join(kpi.mixed_currencies)))]))
+                                                       codes=join_list(list(kpi.mixed_currencies), loc)))]))
     elif key == "lessons":
         from bot.insight.draft import missed_targets_text
 
@@ -623,7 +623,7 @@ def kpi_notes(summary: Summary) -> list[str]:
     if kpi is not None and kpi.pacing is not None:
         notes.append(pacing_text(kpi.pacing, loc))
     if kpi is not None and kpi.mixed_currencies:
-        notes.append(t_plain(loc, "kpi.mixed_currencies", codes="、".join(kpi.mixed_currencies)))
+        notes.append(t_plain(loc, "kpi.mixed_currencies", codes=join_list(list(kpi.mixed_currencies), loc)))
     if kpi is not None and summary.preview:
         notes.append(t(loc, "kpi.provisional"))
     if summary.claims_line:
@@ -651,7 +651,7 @@ def kpi_markdown(summary: Summary, *, escaped: bool = True) -> list[str]:
     if kpi.pacing is not None:
         lines += ["", inline(pacing_text(kpi.pacing, loc))]
     if kpi.mixed_currencies:
-        lines += ["", inline(t_plain(loc, "kpi.mixed_currencies", codes="、".join(kpi.mixed_currencies)))]
+        lines += ["", inline(t_plain(loc, "kpi.mixed_currencies", codes=join_list(list(kpi.mixed_currencies), loc)))]
     return lines
 
 
