@@ -28,8 +28,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot import periods
-from bot.admin import (
+from bot.core.admin import (
     SETUP_TARGETS,
     SETUP_TEMPLATE,
     HistoryRow,
@@ -37,11 +36,12 @@ from bot.admin import (
     SetupTarget,
     format_kpi_value,
 )
-from bot.home import HomeState
-from bot.i18n import join_list, t, t_plain
-from bot.kpi_text import kpi_label
-from bot.mrkdwn import Mrkdwn, channel, escape, link, md, mentions
-from bot.templates import TEMPLATES, section_text
+from bot.core.home import HomeState
+from bot.insight.kpi_text import kpi_label
+from bot.model import periods
+from bot.model.templates import TEMPLATES, section_text
+from bot.text.i18n import join_list, t, t_plain
+from bot.text.mrkdwn import Mrkdwn, channel, escape, link, md, mentions
 from handlers.render import (
     _dicts,
     _line_chunks,

@@ -31,12 +31,19 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot import periods
-from bot.abtest import group_label
-from bot.i18n import join_list, t, t_plain, text_of
-from bot.kpi import NEEDS
-from bot.kpi_text import change_scope_text, coverage_sums, coverage_text, kpi_label, pacing_text
-from bot.mrkdwn import (
+from bot.insight.abtest import group_label
+from bot.insight.kpi import NEEDS
+from bot.insight.kpi_text import (
+    change_scope_text,
+    coverage_sums,
+    coverage_text,
+    kpi_label,
+    pacing_text,
+)
+from bot.model import periods
+from bot.model.summary import SectionState, Summary
+from bot.text.i18n import join_list, t, t_plain, text_of
+from bot.text.mrkdwn import (
     CHUNK,
     Mrkdwn,
     as_mrkdwn,
@@ -49,7 +56,6 @@ from bot.mrkdwn import (
     quote,
     split_text,
 )
-from bot.workflow import SectionState, Summary
 
 MAX_BLOCKS = 45  # under the 50-block message limit, leaving room for a heading
 INPUT_MAX = 3000  # plain_text_input max_length
@@ -155,13 +161,13 @@ def _prompt_data(summary: Summary, key: str) -> list[Block]:
             blocks.append(ContextBlock(elements=[_md(t(loc, "kpi.mixed_currencies",
                                                        codes="、".join(kpi.mixed_currencies)))]))
     elif key == "lessons":
-        from bot.draft import missed_targets_text
+        from bot.insight.draft import missed_targets_text
 
         missed = missed_targets_text(kpi, loc)
         if missed.strip():
             blocks = [SectionBlock(text=_md(c)) for c in _line_chunks([t(loc, "prompt.missed"), escape(missed)])]
     elif key == "plan":
-        from bot.draft import actuals_for_plan
+        from bot.insight.draft import actuals_for_plan
 
         blocks = [SectionBlock(text=_md(c)) for c in _line_chunks([t(loc, "prompt.actuals"), escape(actuals_for_plan(kpi, loc))])]
     elif key == "optimise" and summary.ab_proposals:
@@ -193,7 +199,7 @@ def write_modal(summary: Summary, section: SectionState, metadata: dict[str, Any
     `text` replaces the current text (a draft); `suffix` renames the inputs so that Slack shows
     the new values on views.update instead of keeping what was typed before. `stale` = (who, when)
     saved `section` after the form was opened: its text is shown above the inputs, which hold
-    `text` (what the user tried to save). `ab` (bot.optimise.AbForm) adds the A/B comparisons
+    `text` (what the user tried to save). `ab` (bot.core.optimise.AbForm) adds the A/B comparisons
     to the optimise form.
     """
     r = summary.report
@@ -244,7 +250,7 @@ def _button_text(text: str) -> str:
 
 def comparison_blocks(comparison, locale: str) -> list[Block]:
     """One A/B comparison: its heading, the figures as a monospaced table, the verdicts."""
-    from bot.abtest_text import heading, text_table, verdict_lines
+    from bot.insight.abtest_text import heading, text_table, verdict_lines
 
     lines = [md("*{}*", heading(comparison, locale)), md("```{}```", text_table(comparison, locale))]
     lines += [md("• {}", v) for v in verdict_lines(comparison, locale)]
@@ -252,7 +258,7 @@ def comparison_blocks(comparison, locale: str) -> list[Block]:
 
 
 def _option(f, loc: str) -> Option:
-    from bot.abtest_text import count
+    from bot.insight.abtest_text import count
 
     k = f.key
     where = f"{k.platform} · {k.campaign}" if k.level == "ad_group" else k.platform
@@ -276,8 +282,8 @@ def variant_option_groups(variants: list, loc: str) -> list[OptionGroup]:
 
 def _ab_blocks(summary: Summary, ab, counter: int) -> list[Block]:
     """The A/B part of the optimise form: kept comparisons, the picker, its comparison, proposals."""
-    from bot.abtest import MAX_VARIANTS
-    from bot.optimise import MAX_COMPARISONS
+    from bot.core.optimise import MAX_COMPARISONS
+    from bot.insight.abtest import MAX_VARIANTS
 
     loc = summary.report.locale
     blocks: list[Block] = [DividerBlock(), SectionBlock(text=_md(md("{}\n{}", t(loc, "ab.form.title"),
@@ -332,7 +338,7 @@ def _stale_blocks(section: SectionState, who: str, when: str, loc: str) -> list[
 
 
 def _target_inputs(summary: Summary, current: dict[str, float]) -> list[Block]:
-    from bot.claims import fmt_kpi
+    from bot.insight.claims import fmt_kpi
 
     loc = summary.report.locale
     out: list[Block] = [SectionBlock(text=_md(md("*{}*", t(loc, "modal.targets"))))]
@@ -606,7 +612,7 @@ def _change(kpi, key: str, locale: str) -> str:
 
 
 def _target(kpi, key: str, locale: str) -> str:
-    from bot.claims import fmt_kpi
+    from bot.insight.claims import fmt_kpi
 
     a = kpi.attainment.get(key)
     if a is None:
@@ -624,7 +630,7 @@ def kpi_fields(kpi, locale: str) -> list[str]:
     A KPI that covers only some rows says which, with the base counts of those rows beside it,
     so that it never contradicts the totals in the other fields.
     """
-    from bot.claims import fmt_kpi
+    from bot.insight.claims import fmt_kpi
 
     fields = []
     for key in HIGHLIGHT_KEYS:
@@ -662,7 +668,7 @@ def kpi_markdown(summary: Summary, *, escaped: bool = True) -> list[str]:
     platform names and the like escaped for Markdown (`escaped=False`: as plain text)."""
     import html
 
-    from bot.markdown import md_inline
+    from bot.report.markdown import md_inline
 
     kpi = summary.kpi
     if kpi is None:
@@ -711,7 +717,7 @@ def claim_warning(summary: Summary, section: SectionState, wrong: list) -> Messa
 
 def targets_message(report, period: str, targets: dict[str, float], kpi) -> Message:
     """`/feedsum targets`: each target, and this month's figure against it when there is data."""
-    from bot.claims import fmt_kpi
+    from bot.insight.claims import fmt_kpi
 
     loc = report.locale
     month = periods.label(period, loc)
@@ -734,7 +740,7 @@ def targets_message(report, period: str, targets: dict[str, float], kpi) -> Mess
 
 def _month_figures(k, loc: str) -> str:
     """A month's headline totals on one line: spend, clicks, conversions, CTR, CPA."""
-    from bot.claims import fmt_kpi
+    from bot.insight.claims import fmt_kpi
 
     return " · ".join(f"{kpi_label(key, loc)} {fmt_kpi(key, k.get(key), loc)}"
                       for key in ("spend", "clicks", "conversions", "ctr", "cpa"))

@@ -16,9 +16,9 @@ from datetime import datetime
 
 from slack_sdk.signature import SignatureVerifier
 
-from bot.cli import sync_reports
-from bot.config import Settings, parse_reports
-from bot.fake_slack import FakeSlack
+from bot.model.config import Settings, parse_reports
+from feedsum.cli import sync_reports
+from feedsum.fake_slack import FakeSlack
 from handlers.app import create_app, web_client
 from handlers.ratelimit import Limits
 from handlers.server import make_server

@@ -13,8 +13,8 @@ import time
 import openpyxl
 import pytest
 
-from bot import admin
-from bot.export import export_csv, export_xlsx, neutralise
+from bot.core import admin
+from bot.report.export import export_csv, export_xlsx, neutralise
 from handlers.render import button_value
 from storage import repo
 from tests.slack_harness import (
@@ -371,7 +371,7 @@ def test_xlsx_with_kpis_has_kpi_and_platform_sheets_and_neutralises_names(harnes
 
     h = harness
 
-    class FakeKPI:  # the two attributes the export reads from bot.kpi.KPIReport
+    class FakeKPI:  # the two attributes the export reads from bot.insight.kpi.KPIReport
         totals = {"spend": 1234.5, "ctr": 0.021, "cpa": None}
         by_platform = pd.DataFrame({"spend": [1000.0, 234.5], "ctr": [0.02, 0.03]},
                                    index=pd.Index(["巨量引擎", "=cmd|' /C calc'!A0"], name="platform"))
@@ -433,7 +433,7 @@ def test_app_home_lists_recent_summaries_and_strangers_see_a_hint(harness):
 
 
 def test_help_lists_every_command_in_both_locales():
-    from bot.commands import COMMANDS
+    from handlers.command_text import COMMANDS
     from handlers.render import HELP
 
     for locale, rows in HELP.items():

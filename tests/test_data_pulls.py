@@ -10,10 +10,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.cli import sync_reports
-from bot.config import parse_reports
-from bot.runner import tick
-from bot.schedule import (
+from bot.core.runner import tick
+from bot.model.config import parse_reports
+from bot.planning.schedule import (
     PeriodState,
     ReportPlan,
     Schedule,
@@ -22,6 +21,7 @@ from bot.schedule import (
     shift_period,
     timeline,
 )
+from feedsum.cli import sync_reports
 from storage import repo
 from tests.slack_harness import ADMIN, CHANNEL, CONFIG, OWNER_A, OWNER_B, Harness, modal_values
 

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import pytest
 from markdown_it import MarkdownIt
 
-from bot.demo import BUILDER, LINK_MAX, run_demo
+from feedsum.demo import BUILDER, LINK_MAX, run_demo
 
 
 @pytest.fixture(scope="module", params=["zh-CN", "en"])

@@ -7,9 +7,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.claims import check_claims
-from bot.draft import MAX_CHARS, actuals_for_plan, draft_data_section, missed_targets_text
-from bot.kpi import KPI_KEYS, Attainment, Change, Driver, KPIReport, Pacing
+from bot.insight.claims import check_claims
+from bot.insight.draft import MAX_CHARS, actuals_for_plan, draft_data_section, missed_targets_text
+from bot.insight.kpi import KPI_KEYS, Attainment, Change, Driver, KPIReport, Pacing
 
 try:
     from claims_corpus import derive
@@ -241,7 +241,7 @@ def _rows(month, *, ocean_revenue=False):
 
 
 def _built(prev_ocean_revenue=False, **kw):
-    from bot.kpi import build_report
+    from bot.insight.kpi import build_report
 
     return build_report("2026-03", _rows("2026-03"), _rows("2026-02", ocean_revenue=prev_ocean_revenue),
                         targets={"roi": 3.0}, **kw)

@@ -10,8 +10,9 @@ import tracemalloc
 import pandas as pd
 import pytest
 
-from bot import metrics_cli, upload_guard
-from bot.exports import CANONICAL_COLUMNS, ExportError, dedupe, normalize_header, read_export
+from bot.data import upload_guard
+from bot.data.exports import CANONICAL_COLUMNS, ExportError, dedupe, normalize_header, read_export
+from feedsum import metrics_cli
 from tests import export_fixtures as fx
 from tests import hostile_xlsx as hx
 from tests.export_fixtures import ALL_FIXTURES
@@ -197,8 +198,7 @@ def test_large_file_is_vectorised(tmp_path):
 
 def test_progress_path_reads_in_chunks(tmp_path, monkeypatch):
     """The chunked (progress bar) path gives the same rows as the one-pass path."""
-    from bot import exports
-
+    from bot.data import exports
     f = fx.oceanengine_csv("utf-8")
     path = f.write(tmp_path)
     plain = read_export(path).rows
@@ -250,7 +250,7 @@ def test_all_time_is_refused_and_a_month_elsewhere_too():
 
 
 def test_month_named_without_a_year_takes_the_periods_year():
-    from bot.exports import MonthHint
+    from bot.data.exports import MonthHint
 
     f = fx.google_campaign_report("27 January 2026 - 23 February 2026", first=fx.dt.date(2026, 1, 27))
     res = read_export(f.data, name=f.name, month=MonthHint(None, 2))
@@ -283,7 +283,7 @@ def test_chinese_period_and_meta_reporting_columns():
 
 
 def test_month_from_a_message():
-    from bot.exports import MonthHint, month_from_text
+    from bot.data.exports import MonthHint, month_from_text
 
     assert month_from_text("11月的数据 <@U123>") == MonthHint(None, 11)
     assert month_from_text("十一月投放数据") == MonthHint(None, 11)
@@ -335,7 +335,7 @@ def test_contradicting_orders_and_bad_formats_are_refused():
 
 
 def test_parse_date_format():
-    from bot.exports import parse_date_format
+    from bot.model.dates import parse_date_format
 
     assert parse_date_format("DMY") == ("DMY", None)
     assert parse_date_format("MM/DD/YYYY") == ("MDY", None)
@@ -432,7 +432,7 @@ def test_cli_month_date_format_platform_and_localised_messages(tmp_path, capsys)
     assert metrics_cli.run([pins], out=out, columns=fx.pinterest_mapped().columns, platform="Pinterest") == 0
     assert "Pinterest" in out.getvalue() and "TikTok" not in out.getvalue()
 
-    from bot.cli import main as feedsum
+    from feedsum.cli import main as feedsum
 
     assert feedsum(["metrics", path, "--month", "2026-01", "--json"]) == 0
     assert '"2026-01"' in capsys.readouterr().out

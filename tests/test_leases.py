@@ -16,9 +16,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.i18n import t
-from bot.runner import tick
-from bot.workflow import Busy
+from bot.core.runner import tick
+from bot.core.service import Busy
+from bot.text.i18n import t
 from handlers.app import create_app, web_client
 from storage import repo
 from storage.db import open_db
@@ -143,7 +143,7 @@ def test_work_longer_than_the_lease_is_done_once_while_another_process_ticks(tmp
 COMPILE_SCRIPT = """
 import os, sys
 from datetime import datetime
-from bot.config import Settings
+from bot.model.config import Settings
 from handlers.app import create_app, web_client
 from storage.db import open_db
 now = datetime.fromisoformat(sys.argv[1])
@@ -204,7 +204,7 @@ def test_a_post_killed_half_way_is_reported_honestly_then_finished_once(tmp_path
 
 def test_renewal_keeps_only_the_claims_this_process_still_holds(tmp_path):
     """The heartbeat renews its own live claims; a claim taken over by another is left alone."""
-    from bot.leases import Leases
+    from bot.core.leases import Leases
 
     db = open_db(tmp_path / "f.db")
     wall = [1000.0]
@@ -233,7 +233,7 @@ def test_a_claim_from_before_leases_counts_from_when_it_was_taken(tmp_path):
 
 
 def test_the_lease_setting_is_checked():
-    from bot.config import ConfigError, Settings
+    from bot.model.config import ConfigError, Settings
 
     assert Settings.from_env({}).lease_seconds == 120
     assert Settings.from_env({"FEEDSUM_LEASE_SECONDS": "1.5"}).lease_seconds == 1.5
@@ -253,7 +253,7 @@ def test_a_scheduled_fan_out_is_not_done_while_a_dead_senders_message_is_still_c
     """A process dies mid-fan-out: its heartbeat last renewed its claims at `beat`, and one message
     was claimed just after that (so its lease ends a moment after the action's) and never sent. The
     next pass may take the action over first; it must not mark it done until that message is sent."""
-    from bot.runner import planned
+    from bot.core.runner import planned
 
     h = Harness(tmp_path, clock, env={"FEEDSUM_LEASE_SECONDS": str(LEASE)})
     wall = [1_000_000.0]

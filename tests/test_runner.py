@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.runner import tick
+from bot.core.runner import tick
 from storage import repo
 from tests.slack_harness import ADMIN, CHANNEL, OWNER_A, OWNER_B, modal_values
 
@@ -185,17 +185,17 @@ def cli_env(tmp_path, fake, *, lease: float = 120):
 
 
 def run_tick(env, now: datetime, cwd):
-    return subprocess.Popen([sys.executable, "-m", "bot.cli", "tick", "--now", now.isoformat()], env=env,
+    return subprocess.Popen([sys.executable, "-m", "feedsum.cli", "tick", "--now", now.isoformat()], env=env,
                             cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
 def test_two_tick_processes_at_the_same_instant_send_one_set(tmp_path):
-    from bot.fake_slack import FakeSlack
+    from feedsum.fake_slack import FakeSlack
 
     with FakeSlack() as fake:
         env = cli_env(tmp_path, fake)
         # Create the report before the open instant, as a running deployment would have.
-        subprocess.run([sys.executable, "-m", "bot.cli", "tick", "--now", (OPEN - timedelta(days=1)).isoformat()],
+        subprocess.run([sys.executable, "-m", "feedsum.cli", "tick", "--now", (OPEN - timedelta(days=1)).isoformat()],
                        env=env, cwd=tmp_path, check=True, capture_output=True)
         procs = [run_tick(env, OPEN, tmp_path) for _ in range(2)]
         outs = [p.communicate(timeout=60) for p in procs]
@@ -205,9 +205,9 @@ def test_two_tick_processes_at_the_same_instant_send_one_set(tmp_path):
 
 
 def test_a_sender_killed_half_way_is_finished_by_the_other_once_its_lease_runs_out(tmp_path):
-    from bot.cli import build
-    from bot.config import Settings
-    from bot.fake_slack import FakeSlack
+    from bot.model.config import Settings
+    from feedsum.cli import build
+    from feedsum.fake_slack import FakeSlack
 
     with FakeSlack() as fake:
         env = cli_env(tmp_path, fake, lease=1)
@@ -255,18 +255,18 @@ def test_remind_command_reaches_pending_owners_once_a_minute(harness):
 
 
 def test_tick_dry_run_from_the_command_line(tmp_path):
-    from bot.fake_slack import FakeSlack
+    from feedsum.fake_slack import FakeSlack
 
     with FakeSlack() as fake:
         env = cli_env(tmp_path, fake)
-        subprocess.run([sys.executable, "-m", "bot.cli", "tick", "--now", (OPEN - timedelta(days=1)).isoformat()],
+        subprocess.run([sys.executable, "-m", "feedsum.cli", "tick", "--now", (OPEN - timedelta(days=1)).isoformat()],
                        env=env, cwd=tmp_path, check=True, capture_output=True)
-        out = subprocess.run([sys.executable, "-m", "bot.cli", "tick", "--dry-run", "--now", OPEN.isoformat()],
+        out = subprocess.run([sys.executable, "-m", "feedsum.cli", "tick", "--dry-run", "--now", OPEN.isoformat()],
                              env=env, cwd=tmp_path, capture_output=True, text=True)
         assert out.returncode == 0, out.stderr
         assert "would run: T0FEEDSUM/feed-ads 2026-11 open" in out.stdout
         assert not [m for m in fake.posted() if m["channel"].startswith("D")]
-        bad = subprocess.run([sys.executable, "-m", "bot.cli", "tick", "--now", "2026-11-26T10:00"],
+        bad = subprocess.run([sys.executable, "-m", "feedsum.cli", "tick", "--now", "2026-11-26T10:00"],
                              env=env, cwd=tmp_path, capture_output=True, text=True)
         assert bad.returncode == 2 and "--now" in bad.stderr and "Traceback" not in bad.stderr
 

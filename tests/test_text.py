@@ -3,9 +3,9 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.commands import parse
-from bot.mrkdwn import escape, from_slack, split_text, storable
-from bot.periods import PeriodError, default_period, label, parse_period, shift
+from bot.model.periods import PeriodError, default_period, label, parse_period, shift
+from bot.text.mrkdwn import escape, from_slack, split_text, storable
+from handlers.command_text import parse
 
 
 @given(st.text(alphabet=st.sampled_from(list("ab &<>\n\n。x")), max_size=4000), st.integers(16, 500))
@@ -81,7 +81,7 @@ def test_storable_replaces_only_what_utf8_cannot_encode():
 
 
 def test_a_form_edit_is_merged_only_with_additions_at_the_end():
-    from bot.workflow import merge_appended
+    from bot.core.service import merge_appended
 
     assert merge_appended("base", "base\nreply", "base edited") == "base edited\nreply"
     assert merge_appended("", "reply", "mine") == "mine\nreply"

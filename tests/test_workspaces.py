@@ -19,8 +19,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import yaml
 
-from bot.fake_slack import BOT_USER
-from bot.runner import tick
+from bot.core.runner import tick
+from feedsum.fake_slack import BOT_USER
 from handlers.app import create_app, web_client
 from handlers.oauth import BOT_SCOPES, authorize_url, oauth_db_path
 from storage import repo
@@ -362,7 +362,7 @@ def test_an_expired_rotating_token_is_refreshed_once_then_used(oauth_harness):
 @pytest.fixture
 def cli(oauth_harness, monkeypatch, tmp_path):
     """`feedsum …` run in-process against the harness's database, OAuth store and fake Slack."""
-    from bot.cli import main
+    from feedsum.cli import main
     from tests.test_runner import CONFIG_TOML
 
     h = oauth_harness
