@@ -20,11 +20,67 @@ from bot.text.i18n import Msg
 
 @dataclass
 class _Options:
-    month: MonthHint | None
+    """How to read one file, as the caller asked (shared with the streamed reader)."""
+
+    month: MonthHint | None  # files rows covering more than a day under this month
     dates: _Dates
-    context: str
-    today: date | None
-    preamble: list[str]
+    context: str  # "cli", "config" or "slack": how an error says to fix the file
+    today: date | None  # places a month named without a year
+    preamble: list[str]  # the lines above the header (a title, the report's period)
+    platform: str | None = None  # written on every row instead of the preset's platform name
+
+
+@dataclass
+class _Table:
+    """One export's table as read: the data rows (columns numbered as in the file, only those
+    read) and what its header row says."""
+
+    file: str
+    frame: pd.DataFrame
+    headers: list[str]
+    units: list[str | None]  # each header's unit suffix: 元, 万元, 分, %, a currency or None
+    mapping: dict[str, int]  # canonical field -> column
+    preset: Preset
+    first_data_row: int  # the 1-based row a spreadsheet shows for the frame's first row
+
+    def __post_init__(self) -> None:
+        self.frame = self.frame.reset_index(drop=True)
+        # The file's column of each mapped field that was read.
+        self.col = {f: self.frame[i] for f, i in self.mapping.items() if i in self.frame.columns}
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+    def row_of(self, i: int) -> int:
+        return self.first_data_row + int(i)
+
+    def rows_text(self, mask: np.ndarray) -> str:
+        return ", ".join(str(self.row_of(i)) for i in np.flatnonzero(mask)[:3]) + ("…" if mask.sum() > 3 else "")
+
+    def header(self, field: str) -> str | None:
+        return self.headers[self.mapping[field]] if field in self.mapping else None
+
+
+@dataclass
+class _Rows:
+    """Which rows of a table are data; the others are blank lines, repeated header rows, totals
+    or notes. ``keep`` narrows as the steps learn more."""
+
+    blank: np.ndarray
+    header: np.ndarray
+    total: np.ndarray
+    keep: np.ndarray
+    notes: np.ndarray | None = None
+
+
+@dataclass
+class _Days:
+    """First and last day of every row (NaT: no date / a single day), and the period the file
+    states when it has no day column."""
+
+    start: np.ndarray
+    end: np.ndarray
+    period: _Period | None
 
 
 def _header_rows(frame: pd.DataFrame, headers: dict[int, str], measures: list[int]) -> np.ndarray:
@@ -59,119 +115,140 @@ def _span_text(start, end) -> str:
     return f"{pd.Timestamp(start):%Y-%m-%d} – {pd.Timestamp(end):%Y-%m-%d}"
 
 
-def _canonical(
-    frame: pd.DataFrame,
-    mapping: dict[str, int],
-    headers: list[str],
-    units: list[str | None],
-    preset: Preset,
-    platform: str | None,
-    file: str,
-    first_data_row: int,
-    opts: _Options,
-) -> tuple[pd.DataFrame, int, list[Msg]]:
-    warnings: list[Msg] = []
-    frame = frame.reset_index(drop=True)
-    n = len(frame)
-    col = {f: frame[i] for f, i in mapping.items() if i in frame.columns}
-    first = frame[0] if 0 in frame.columns else pd.Series([None] * n, dtype=object)
+def _canonical(table: _Table, opts: _Options) -> tuple[pd.DataFrame, int, list[Msg]]:
+    """Canonical rows of a table, how many rows were dropped (totals, notes, a sums row) and what
+    to tell about it. Raises ExportError listing every bad cell: all or nothing."""
+    rows = _classify(table)
+    bad: list[BadCell] = []
+    nums = _numbers(table, rows.keep, bad)
+    days = _days(table, opts, rows, nums, bad)
+    if bad:
+        raise ExportError.from_bad(table.file, bad)
+    dropped, warnings = _drop_unlabelled_total(table, rows, nums)
+    idx = np.flatnonzero(rows.keep)
+    col = table.col
+    dated, placed = _place(days.start[idx], days.end[idx], idx, days.period, "date" in col, opts, table.file,
+                           table.row_of, table.header("date") if "date" in col else None, col.get("date"),
+                           col.get("date_end"))
+    warnings += placed
+    out, more = _canonical_frame(table, opts, nums, idx, dated)
+    return out, dropped, warnings + more
 
-    def row_of(i: int) -> int:
-        return first_data_row + int(i)
 
-    def rows_text(mask: np.ndarray) -> str:
-        return ", ".join(str(row_of(i)) for i in np.flatnonzero(mask)[:3]) + ("…" if mask.sum() > 3 else "")
-
+def _classify(table: _Table) -> _Rows:
+    """Blank lines, repeated header rows and total/summary rows, anywhere in the file."""
+    frame, col = table.frame, table.col
     # Blank lines are not data: ignore them without counting.
     blank = np.asarray(frame.isna().all(axis=1))
     # Sheets pasted together repeat their header row: not data, not totals.
-    read = {i: headers[i] for i in {0, *mapping.values()} if i < len(headers)}
-    header_rows = _header_rows(frame, read, [mapping[f] for f in NUM_FIELDS if f in mapping]) & ~blank
-    # Total/summary rows, anywhere in the file: first cell or a name cell says so.
+    read = {i: table.headers[i] for i in {0, *table.mapping.values()} if i < len(table.headers)}
+    measures = [table.mapping[f] for f in NUM_FIELDS if f in table.mapping]
+    header_rows = _header_rows(frame, read, measures) & ~blank
+    # The first cell or a name cell says "Total", 合计…
+    first = frame[0] if 0 in frame.columns else pd.Series([None] * len(table), dtype=object)
     total = _labels(first, _TOTAL_RE)
     for f in ("campaign", "ad_group", "account"):
         if f in col:
             total |= _labels(col[f], _TOTAL_RE)
-    if preset.name == "meta" and "campaign" in col:
+    if table.preset.name == "meta" and "campaign" in col:
         total |= np.asarray(col["campaign"].isna()) & ~blank  # the account summary row
     total &= ~blank & ~header_rows
-    keep = ~blank & ~total & ~header_rows
+    return _Rows(blank, header_rows, total, ~blank & ~total & ~header_rows)
 
-    bad: list[BadCell] = []
+
+def _numbers(table: _Table, keep: np.ndarray, bad: list[BadCell]) -> dict[str, pd.Series]:
+    """The measure columns as numbers (NaN: missing); unreadable cells of kept rows go to ``bad``."""
     nums: dict[str, pd.Series] = {}
     for f in (*NUM_FIELDS, "roas"):
-        if f in col:
-            nums[f] = _to_number(col[f], headers[mapping[f]], row_of, bad, keep)
-            # "1e400" parses as infinity: refuse it rather than sum it into an infinite total.
-            for i in np.flatnonzero(np.isinf(nums[f].to_numpy(dtype="float64", na_value=np.nan)) & keep)[:50]:
-                bad.append(BadCell(row_of(i), headers[mapping[f]], str(col[f].iat[i]), Msg("read.too_large")))
-    has_numbers = np.zeros(n, dtype=bool)
+        if f not in table.col:
+            continue
+        values, header = table.col[f], table.header(f)
+        nums[f] = _to_number(values, header, table.row_of, bad, keep)
+        # "1e400" parses as infinity: refuse it rather than sum it into an infinite total.
+        for i in np.flatnonzero(np.isinf(nums[f].to_numpy(dtype="float64", na_value=np.nan)) & keep)[:50]:
+            bad.append(BadCell(table.row_of(i), header, str(values.iat[i]), Msg("read.too_large")))
+    return nums
+
+
+def _days(table: _Table, opts: _Options, rows: _Rows, nums: dict[str, pd.Series], bad: list[BadCell]) -> _Days:
+    """The days each row covers, from its date column or else the period the file states. A row
+    with no number and no date is a note ("数据说明…"), not data: ``rows.notes``."""
+    has_numbers = np.zeros(len(table), dtype=bool)
     for v in nums.values():
         has_numbers |= v.notna().to_numpy()
+    if "date" in table.col:
+        return _days_of_column(table, opts, rows, has_numbers, bad)
+    # No day column: every row covers the period the report states above its header.
+    opts.dates.decide(_period_sides(opts.preamble), None)
+    period = opts.dates.period(opts.preamble)
+    if period is None and opts.month is None:
+        raise ExportError(table.file, Msg("read.no_date", fix=_fix(opts.context, "month")))
+    rows.notes = rows.keep & ~has_numbers
+    rows.keep &= ~rows.notes
+    n = len(table)
+    if period is not None and period.start is not None:
+        return _Days(np.full(n, np.datetime64(period.start, "ns")), np.full(n, np.datetime64(period.end, "ns")),
+                     period)
+    # "All time", or nothing stated: only the named month can place the rows.
+    return _Days(np.full(n, _NAT), np.full(n, _NAT), period)
 
-    period: _Period | None = None
-    if "date" in col:
-        date_header = headers[mapping["date"]]
-        opts.dates.decide(_texts(col["date"]) + _texts(col.get("date_end")), date_header)
-        start, end = opts.dates.column(col["date"])
-        if "date_end" in col:  # Meta's "Reporting ends": the last day of each row
-            last = opts.dates.column(col["date_end"])[0]
-            end = np.where(np.isnat(last), end, last)
-        no_date = np.isnat(start)
-        # A row with neither a date nor any number is a note ("数据说明…"), not data.
-        notes = keep & no_date & ~has_numbers & ~np.asarray(col["date"].isna())
-        keep &= ~notes
-        bad_date = keep & no_date
-        raw_dates = col["date"].astype(object)
-        for i in np.flatnonzero(bad_date)[:50]:
-            v = raw_dates.iat[i]
-            if v is None or v != v:
-                bad.append(BadCell(row_of(i), date_header, None, Msg("read.date_missing")))
-            else:
-                bad.append(BadCell(row_of(i), date_header, str(v), opts.dates.expected()))
-        if bad_date.sum() > 50:
-            bad.extend(BadCell(row_of(i), date_header, None, opts.dates.expected())
-                       for i in np.flatnonzero(bad_date)[50:])
-    else:
-        # No day column: every row covers the period the report states above its header.
-        opts.dates.decide(_period_sides(opts.preamble), None)
-        period = opts.dates.period(opts.preamble)
-        if period is None and opts.month is None:
-            raise ExportError(file, Msg("read.no_date", fix=_fix(opts.context, "month")))
-        notes = keep & ~has_numbers
-        keep &= ~notes
-        if period is not None and period.start is not None:
-            start = np.full(n, np.datetime64(period.start, "ns"))
-            end = np.full(n, np.datetime64(period.end, "ns"))
-        else:  # "All time", or nothing stated: only the named month can place the rows
-            start, end = np.full(n, _NAT), np.full(n, _NAT)
-    if bad:
-        raise ExportError.from_bad(file, bad)
 
-    # A row equal to the column sums of the others (an unlabelled total).
-    sums_row = _sum_rows(nums, keep)
-    total_count = int(total.sum() + notes.sum() + sums_row.sum())
-    keep &= ~sums_row
-    if notes.any():
-        warnings.append(Msg("read.w.notes", n=int(notes.sum()), rows=rows_text(notes)))
-    if header_rows.any():
-        warnings.append(Msg("read.w.headers", n=int(header_rows.sum()), rows=rows_text(header_rows)))
+def _days_of_column(table: _Table, opts: _Options, rows: _Rows, has_numbers: np.ndarray,
+                    bad: list[BadCell]) -> _Days:
+    dates, header = table.col["date"], table.header("date")
+    opts.dates.decide(_texts(dates) + _texts(table.col.get("date_end")), header)
+    start, end = opts.dates.column(dates)
+    if "date_end" in table.col:  # Meta's "Reporting ends": the last day of each row
+        last = opts.dates.column(table.col["date_end"])[0]
+        end = np.where(np.isnat(last), end, last)
+    no_date = np.isnat(start)
+    rows.notes = rows.keep & no_date & ~has_numbers & ~np.asarray(dates.isna())
+    rows.keep &= ~rows.notes
+    bad_date = rows.keep & no_date
+    raw = dates.astype(object)
+    for i in np.flatnonzero(bad_date)[:50]:
+        v = raw.iat[i]
+        if v is None or v != v:
+            bad.append(BadCell(table.row_of(i), header, None, Msg("read.date_missing")))
+        else:
+            bad.append(BadCell(table.row_of(i), header, str(v), opts.dates.expected()))
+    if bad_date.sum() > 50:
+        bad.extend(BadCell(table.row_of(i), header, None, opts.dates.expected())
+                   for i in np.flatnonzero(bad_date)[50:])
+    return _Days(start, end, None)
+
+
+def _drop_unlabelled_total(table: _Table, rows: _Rows, nums: dict[str, pd.Series]) -> tuple[int, list[Msg]]:
+    """Drop a row equal to the column sums of the others (a total without a label); the count of
+    every dropped row and the warnings about what was not data."""
+    sums_row = _sum_rows(nums, rows.keep)
+    dropped = int(rows.total.sum() + rows.notes.sum() + sums_row.sum())
+    rows.keep &= ~sums_row
+    warnings: list[Msg] = []
+    if rows.notes.any():
+        warnings.append(Msg("read.w.notes", n=int(rows.notes.sum()), rows=table.rows_text(rows.notes)))
+    if rows.header.any():
+        warnings.append(Msg("read.w.headers", n=int(rows.header.sum()), rows=table.rows_text(rows.header)))
     if sums_row.any():
-        warnings.append(Msg("read.w.sum_row", row=row_of(int(np.flatnonzero(sums_row)[0]))))
+        warnings.append(Msg("read.w.sum_row", row=table.row_of(int(np.flatnonzero(sums_row)[0]))))
+    return dropped, warnings
 
-    idx = np.flatnonzero(keep)
-    dated, more = _place(start[idx], end[idx], idx, period, "date" in col, opts, file, row_of,
-                         headers[mapping["date"]] if "date" in col else None, col.get("date"), col.get("date_end"))
-    warnings.extend(more)
-    out = pd.DataFrame(index=pd.RangeIndex(len(idx)))
+
+def _canonical_frame(table: _Table, opts: _Options, nums: dict[str, pd.Series], idx: np.ndarray,
+                     dated: np.ndarray) -> tuple[pd.DataFrame, list[Msg]]:
+    """The kept rows ``idx`` as canonical columns: names cleaned, missing counts as 0, spend in
+    yuan, revenue from ROAS when only that is given; and what that took."""
+    col, mapping, n = table.col, table.mapping, len(idx)
+    warnings: list[Msg] = []
+    out = pd.DataFrame(index=pd.RangeIndex(n))
     out["date"] = dated
-    out["platform"] = pd.Series([platform or preset.platform] * len(idx), dtype="str") if len(idx) else pd.Series(
-        [], dtype="str")
+    platform = opts.platform or table.preset.platform
+    out["platform"] = pd.Series([platform] * n, dtype="str") if n else pd.Series([], dtype="str")
     for f in TEXT_FIELDS:
         if f in col:
             out[f] = _clean_text(col[f].iloc[idx].reset_index(drop=True))
         else:
-            out[f] = pd.Series([np.nan] * len(idx), dtype="str")
+            out[f] = pd.Series([np.nan] * n, dtype="str")
     if "campaign" not in col:
         fallback = out["ad_group"] if "ad_group" in col else out["account"]
         out["campaign"] = fallback.fillna("(all)").astype("str")
@@ -191,7 +268,7 @@ def _canonical(
         roas = np.nan_to_num(nums["roas"].to_numpy()[idx], nan=0.0)
         out["revenue"] = roas * out["spend"].to_numpy()
         warnings.append(Msg("read.w.roas"))
-    spend_unit = units[mapping["spend"]] if "spend" in mapping else None
+    spend_unit = table.units[mapping["spend"]] if "spend" in mapping else None
     if spend_unit == "分":
         out["spend"] = out["spend"] / 100.0
         warnings.append(Msg("read.w.fen"))
@@ -200,10 +277,11 @@ def _canonical(
         warnings.append(Msg("read.w.wan"))
     if masked:
         warnings.append(Msg("read.w.masked", n=masked))
-    if len(idx) and preset.name == "meta" and "conversions" in mapping and headers[mapping["conversions"]].strip().casefold() == "results":
+    if n and table.preset.name == "meta" and "conversions" in mapping \
+            and table.header("conversions").strip().casefold() == "results":
         warnings.append(Msg("read.w.meta_results"))
-    warnings.extend(_cross_check(out, nums, idx, preset, headers, mapping))
-    return out[CANONICAL_COLUMNS], total_count, warnings
+    warnings.extend(_cross_check(out, nums, idx, table.preset, table.headers, mapping))
+    return out[CANONICAL_COLUMNS], warnings
 
 
 def _place(start: np.ndarray, end: np.ndarray, idx: np.ndarray, period: _Period | None, by_day: bool,

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from bot.data.exports.canonical import _canonical, _Options
+from bot.data.exports.canonical import _canonical, _Options, _Table
 from bot.data.exports.cells import MISSING_TOKENS
 from bot.data.exports.dates import _Dates
 from bot.data.exports.errors import BadCell, ExportError, ImportResult
@@ -308,10 +308,9 @@ def read_export(
         header_index = layout.header_index
 
     first_data_row = header_index + 2  # 1-based row of the first data row
-    opts = _Options(hint, dates, context, today, layout.preamble)
-    rows, dropped, warnings = _canonical(
-        frame, mapping, layout.headers, units, PRESETS[chosen], platform, file, first_data_row, opts
-    )
+    opts = _Options(hint, dates, context, today, layout.preamble, platform)
+    table = _Table(file, frame, layout.headers, units, mapping, PRESETS[chosen], first_data_row)
+    rows, dropped, warnings = _canonical(table, opts)
     if chosen == "generic" and preset == "auto" and not platform:
         warnings.insert(0, Msg("read.w.generic"))
     warnings.extend(_measure_warnings(layout.headers, mapping, PRESETS[chosen]))
