@@ -29,16 +29,19 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.core.admin import (
+    SETUP_SCHEDULE_KEYS,
     SETUP_TARGETS,
     SETUP_TEMPLATE,
     HistoryRow,
     SetupForm,
     SetupTarget,
     format_kpi_value,
+    schedule_fields,
 )
 from bot.core.home import HomeState
 from bot.insight.kpi_text import kpi_label
 from bot.model import periods
+from bot.model.schedule import Schedule
 from bot.model.templates import TEMPLATES, section_text
 from bot.text.i18n import join_list, t, t_plain
 from bot.text.mrkdwn import Mrkdwn, channel, escape, link, md, mentions
@@ -102,20 +105,20 @@ def setup_modal(target: SetupTarget, form: SetupForm, *, locale: str, config_fil
                                  label=section_text(SETUP_TEMPLATE, k, "title").get(loc, k),
                                  element=UserMultiSelectElement(action_id="v",
                                                                 initial_users=list(form.owners.get(k) or ()) or None)))
-    s = form.schedule
+    s = {**schedule_fields(Schedule()), **form.schedule}
     blocks += [
         DividerBlock(),
         SectionBlock(text=_md(t(loc, "setup.schedule"))),
         InputBlock(block_id="open_nth_last_business_day", label=t(loc, "setup.open_nth"),
                    element=NumberInputElement(action_id="v", min_value=1, max_value=10,
-                                              initial_value=str(s.get("open_nth_last_business_day", 3)))),
+                                              initial_value=s["open_nth_last_business_day"])),
         InputBlock(block_id="open_time", label=t(loc, "setup.open_time"),
-                   element=TimePickerElement(action_id="v", initial_time=str(s.get("open_time", "10:00")))),
+                   element=TimePickerElement(action_id="v", initial_time=s["open_time"])),
         InputBlock(block_id="due_nth_business_day", label=t(loc, "setup.due_nth"),
                    element=NumberInputElement(action_id="v", min_value=1, max_value=10,
-                                              initial_value=str(s.get("due_nth_business_day", 2)))),
+                                              initial_value=s["due_nth_business_day"])),
         InputBlock(block_id="due_time", label=t(loc, "setup.due_time"),
-                   element=TimePickerElement(action_id="v", initial_time=str(s.get("due_time", "12:00")))),
+                   element=TimePickerElement(action_id="v", initial_time=s["due_time"])),
         DividerBlock(),
         SectionBlock(text=_md(t(loc, "setup.targets"))),
     ]
@@ -144,8 +147,9 @@ def _readonly_modal(target: SetupTarget, *, locale: str, config_file: str) -> di
              t(loc, "owners.admins", admins=mentions(r.admins))]
     owner_lines = [md("• *{}* (`{}`) — {}", r.title(s), s.key, mentions(s.owners)) for s in r.sections]
     extra = []
-    if r.schedule:
-        extra.append(", ".join(f"{k} = {v}" for k, v in sorted(r.schedule.items())))
+    table = r.schedule.to_mapping()
+    if table:
+        extra.append(", ".join(f"{k} = {v}" for k, v in sorted(table.items())))
     if r.targets:
         extra.append(", ".join(f"{k} = {format_kpi_value(k, v)}" for k, v in r.targets.items()))
     blocks: list[Block] = [SectionBlock(text=_md(t(loc, "setup.readonly", id=r.id, file=config_file)))]
@@ -172,7 +176,7 @@ def setup_form(values: dict[str, Any]) -> SetupForm:
         admins=tuple(el("admins").get("selected_users") or ()),
         included=tuple(o["value"] for o in el("included").get("selected_options") or ()),
         owners={k: tuple(el(f"owner_{k}").get("selected_users") or ()) for k in TEMPLATES[SETUP_TEMPLATE]},
-        schedule={k: text(k) for k in ("open_nth_last_business_day", "open_time", "due_nth_business_day", "due_time")},
+        schedule={k: text(k) for k in SETUP_SCHEDULE_KEYS},
         targets={k: text(f"target_{k}") for k in SETUP_TARGETS},
         budget=text("budget"),
     )

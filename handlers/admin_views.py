@@ -39,7 +39,7 @@ def register(app, deps: Deps) -> None:
             report = admin.save_setup(deps.core, team, meta.get("ch") or "", user, form, deps.clock(),
                                       report_id=meta.get("r"), config_file=config_file(deps))
         except admin.SetupInvalid as exc:
-            ack(response_action="errors", errors={k: t_plain(locale, v)[:150] for k, v in exc.errors.items()})
+            ack(response_action="errors", errors={k: v[:150] for k, v in exc.texts(locale).items()})
             return
         except Refused as exc:
             ack(response_action="errors", errors={"name": t_plain(locale, exc.key, **exc.values)[:150]})

@@ -121,7 +121,7 @@ def test_setup_creates_a_report_that_open_then_uses(harness):
     assert [(s.key, s.owners) for s in report.sections] == [
         ("results", (OWNER_A,)), ("data", (OWNER_B, OWNER_A)), ("plan", (STRANGER,))]  # nobody picked: admins
     assert report.targets == {"ctr": 0.03, "roas": 2.5} and report.budget == 200000
-    assert report.schedule["open_time"] == "09:30"
+    assert f"{report.schedule.open_time:%H:%M}" == "09:30"
     saved = [a for a in repo.audit_log(h.db, h.fake.team_id) if a["action"] == "report.save" and a["target"] == report.id]
     assert saved and saved[0]["actor"] == STRANGER and saved[0]["before"] is None and saved[0]["after"]
     # The new report is what `open` in that channel uses.
@@ -153,6 +153,15 @@ def test_setup_form_errors_are_inline(harness):
     r = h.submit_view(modal, setup_values(tz="Mars/Olympus", included=(), targets={"ctr": "300"}), STRANGER)
     errors = r.json()["errors"]
     assert set(errors) == {"timezone", "included", "target_ctr"}
+    assert h.core.reports(h.fake.team_id) == [h.report]
+
+
+def test_setup_refuses_as_the_config_file_would_under_each_field(harness):
+    h = harness
+    modal = open_setup(h)
+    r = h.submit_view(modal, setup_values(name="组" * 81, due_time="25:00", budget="0"), STRANGER)
+    errors = r.json()["errors"]
+    assert errors == {"name": "超过 80 个字符", "due_time": '应为 "HH:MM"，收到 "25:00"', "budget": "应为正数，收到 0.0"}
     assert h.core.reports(h.fake.team_id) == [h.report]
 
 

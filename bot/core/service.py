@@ -23,7 +23,9 @@ from typing import Any, Protocol
 from bot.core.leases import DEFAULT_SECONDS, Leases
 from bot.model import periods
 from bot.model.config import Report
+from bot.model.schedule import Schedule
 from bot.model.summary import SectionState, Summary
+from bot.planning.schedule import ReportPlan
 from bot.text.mrkdwn import md, mentions, storable
 from storage import repo
 
@@ -184,15 +186,13 @@ def period_sections(report: Report, stored: str | None) -> Report:
 
 
 def plan_of(report: Report):
-    """The planner's view of a report (validated once per distinct schedule, then cached)."""
-    return _plan(report.id, report.timezone, report.calendar, json.dumps(report.schedule, sort_keys=True, default=str))
+    """The planner's view of a report (its time zone and calendar checked once, then cached)."""
+    return _plan(report.id, report.timezone, report.calendar, report.schedule)
 
 
 @functools.lru_cache(maxsize=4096)
-def _plan(report_id: str, timezone: str, calendar: str, schedule_json: str):
-    from bot.planning.schedule import ReportPlan, Schedule
-
-    return ReportPlan(report_id, timezone, calendar, Schedule.from_mapping(json.loads(schedule_json)))
+def _plan(report_id: str, timezone: str, calendar: str, schedule: Schedule):
+    return ReportPlan(report_id, timezone, calendar, schedule)
 
 
 def due_at(report: Report, period: str) -> datetime:
