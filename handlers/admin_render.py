@@ -7,6 +7,7 @@ Modal limits: 100 blocks, title/submit/close ≤ 24 characters, private_metadata
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -53,11 +54,13 @@ from handlers.render import (
     data_as_of,
     local_time,
     next_action_lines,
-    permalink,
 )
 
 VIEW_BLOCKS_MAX = 100
 LOCALE_NAMES = {"zh-CN": "简体中文", "en": "English"}
+
+# (team, channel, ts) -> a link to that message, or None: the outbox's `permalink`.
+Permalink = Callable[[str, str | None, str | None], str | None]
 
 
 def _title(text: str) -> str:
@@ -197,15 +200,15 @@ def owners_message(report, *, config_file: str) -> tuple[str, list[dict[str, Any
     return head, _dicts(blocks)
 
 
-def history_message(report, rows: list[HistoryRow]) -> tuple[str, list[dict[str, Any]]]:
+def history_message(report, rows: list[HistoryRow], permalink: Permalink) -> tuple[str, list[dict[str, Any]]]:
     loc = report.locale
     head = t(loc, "history.title", name=report.name)
     lines = []
     for row in rows:
         line = t(loc, "history.line", month=periods.label(row.period, loc), state=t(loc, f"status.state.{row.state}"),
                  done=row.done, total=row.total)
-        if row.post_channel and row.post_ts:
-            url = f"https://slack.com/archives/{row.post_channel}/p{row.post_ts.replace('.', '')}"
+        url = permalink(report.team_id, row.post_channel, row.post_ts)
+        if url:
             line = md("{} · {}", line, link(url, t_plain(loc, "history.link")))
         lines.append(line)
     blocks: list[Block] = [SectionBlock(text=_md(md("*{}*", head)))]
@@ -215,7 +218,7 @@ def history_message(report, rows: list[HistoryRow]) -> tuple[str, list[dict[str,
 
 # --- App Home --------------------------------------------------------------------------------
 
-def home_view(state: HomeState, *, locale: str) -> dict[str, Any]:
+def home_view(state: HomeState, *, locale: str, permalink: Permalink) -> dict[str, Any]:
     """The Home tab: pending sections with Write buttons, report progress, recent summaries."""
     loc = state.reports[0].summary.report.locale if state.reports else locale
     blocks: list[Block] = [HeaderBlock(text=PlainTextObject(text=t(loc, "home.title")[:150]))]
@@ -243,7 +246,7 @@ def home_view(state: HomeState, *, locale: str) -> dict[str, Any]:
         rl = r.locale
         line = t(rl, "home.report.line", name=escape(r.name), month=periods.label(s.period, rl),
                  state=t(rl, f"status.state.{s.state}"), done=s.done, total=len(s.sections))
-        url = permalink(s)
+        url = permalink(r.team_id, s.post_channel, s.post_ts)
         if url:
             line = md("{} · {}", line, link(url, t_plain(rl, "history.link")))
         if s.data_as_of:
@@ -258,9 +261,7 @@ def home_view(state: HomeState, *, locale: str) -> dict[str, Any]:
     for rec in state.recent:
         rl = rec.report.locale
         title = t_plain(rl, "summary.title", name=rec.report.name, month=periods.label(rec.period, rl))
-        url = None
-        if rec.post_channel and rec.post_ts:
-            url = f"https://slack.com/archives/{rec.post_channel}/p{rec.post_ts.replace('.', '')}"
+        url = permalink(rec.report.team_id, rec.post_channel, rec.post_ts)
         lines.append(md("• {}", link(url, title)))
     blocks += [SectionBlock(text=_md(c)) for c in _line_chunks(lines or [t(loc, "home.recent.none")])]
     assert len(blocks) <= VIEW_BLOCKS_MAX

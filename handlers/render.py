@@ -551,13 +551,6 @@ def help_message(locale: str, *, hint: str | None = None) -> Message:
     return "feedsum help", _dicts([SectionBlock(text=_md(text))])
 
 
-def permalink(summary: Summary) -> str | None:
-    """A link to the posted summary (Slack redirects archive links to the workspace)."""
-    if not summary.post_channel or not summary.post_ts:
-        return None
-    return f"https://slack.com/archives/{summary.post_channel}/p{summary.post_ts.replace('.', '')}"
-
-
 ACTION_NAMES = {
     "open": {"zh-CN": "发出填写提醒", "en": "prompts go out"},
     "remind": {"zh-CN": "提醒未提交的人", "en": "reminders"},

@@ -91,6 +91,8 @@ class Outbox(Protocol):
     def warn_claims(self, summary: Summary, section: SectionState, user: str, wrong: list) -> None: ...
     # May raise NeedsLookup when the caller answers from local data only and the answer is not known.
     def is_workspace_admin(self, team_id: str, user: str) -> bool: ...
+    # A link to a posted message (None when there is none); made without calling the platform.
+    def permalink(self, team_id: str, channel: str | None, ts: str | None) -> str | None: ...
 
 
 class Fanout(Protocol):
@@ -166,13 +168,13 @@ def merge_appended(base: str, current: str, mine: str) -> str | None:
     return mine + sep + added
 
 
-def _already_posted(report: Report, period: str, prow: dict) -> Refused:
+def _already_posted(report: Report, period: str, prow: dict, outbox: Outbox | None) -> Refused:
     """The refusal for a period already posted: when in the report's time zone, and a link."""
     when = prow.get("compiled_at")
     shown = datetime.fromisoformat(when).astimezone(report.tz).strftime("%Y-%m-%d %H:%M") if when else "—"
     channel, ts = prow.get("post_channel"), prow.get("post_ts")
-    link = f"https://slack.com/archives/{channel}/p{ts.replace('.', '')}" if channel and ts else ""
-    return Refused("refuse.already_posted", month=periods.label(period, report.locale), when=shown, link=link)
+    link = outbox.permalink(report.team_id, channel, ts) if outbox is not None and channel and ts else None
+    return Refused("refuse.already_posted", month=periods.label(period, report.locale), when=shown, link=link or "")
 
 
 def period_sections(report: Report, stored: str | None) -> Report:
@@ -374,7 +376,7 @@ class Feedsum:
         """Open a period and DM one prompt per section and owner (never twice)."""
         prow = repo.period_row(self.db, report.team_id, report.id, period)
         if prow and prow["state"] == "posted":
-            raise _already_posted(report, period, prow)
+            raise _already_posted(report, period, prow, self.outbox)
         repo.open_period(self.db, report.team_id, report.id, period, by=actor, due_at=due_at(report, period), now=now)
         self.pull(report, period, now)  # the prompts show the month's numbers from the first day
         summary = self.summary(report, period, now)
@@ -530,7 +532,7 @@ class Feedsum:
         """
         prow = repo.period_row(self.db, report.team_id, report.id, period)
         if not preview and prow and prow["state"] == "posted":
-            raise _already_posted(report, period, prow)
+            raise _already_posted(report, period, prow, self.outbox)
         self.pull(report, period, now)
         summary = self.summary(report, period, now)
         if preview:

@@ -357,7 +357,7 @@ def check_report(raw: Mapping[str, Any], *, source: str = "config", base_dir: st
 
 # --- the rules, each for one setting (the setup form's fields use the same ones) -------------
 
-NAME_MAX = 80  # a report's name and a section's title: they head messages and forms
+TITLE_MAX = 80  # a section's title: it heads prompts and forms
 
 
 def _check_id(rid: Any) -> str:
@@ -369,8 +369,6 @@ def _check_id(rid: Any) -> str:
 def check_name(name: Any) -> str:
     if not isinstance(name, str) or not name.strip():
         raise _Invalid("name", Msg("rule.text_empty"))
-    if len(name.strip()) > NAME_MAX:
-        raise _Invalid("name", Msg("rule.text_long", n=NAME_MAX))
     return name.strip()
 
 
@@ -479,8 +477,8 @@ def _parse_sections(raw: Any, template: str, admins: tuple[str, ...], fail) -> t
                 continue
             if not isinstance(value, str) or not value.strip():
                 raise fail(f"{where}.{name}", Msg("rule.text_empty"))
-            if name == "title" and len(value) > NAME_MAX:
-                raise fail(f"{where}.title", Msg("rule.text_long", n=NAME_MAX))
+            if name == "title" and len(value) > TITLE_MAX:
+                raise fail(f"{where}.title", Msg("rule.text_long", n=TITLE_MAX))
             target.clear()
             target.update({loc: value.strip() for loc in LOCALES})
         out.append(Section(key=key, owners=owners, title=titles, prompt=prompts))
