@@ -19,6 +19,9 @@ from feedsum.cli import sync_reports
 from storage import repo
 from tests.slack_harness import ADMIN, CONFIG, OWNER_A, Harness
 
+# One worker runs this module: its module fixtures are costly to build twice.
+pytestmark = pytest.mark.xdist_group("postgres")
+
 SH = ZoneInfo("Asia/Shanghai")
 PERIOD = "2026-11"
 ROWS = 20_000

@@ -20,7 +20,7 @@ from bot.model.config import CHANNEL_ID, REPORT_ID, TARGET_KEYS, Report, ReportI
 from bot.model.schedule import Schedule, ScheduleError
 from bot.model.summary import Summary
 from bot.model.templates import TEMPLATES
-from bot.text.i18n import Msg, text_of
+from bot.text.i18n import Msg, t_plain, text_of
 from bot.text.mrkdwn import plain
 from storage import admin as store
 from storage import repo
@@ -218,7 +218,7 @@ def setup_defaults(report: Report | None, *, user: str, user_tz: str | None, loc
             budget=f"{report.budget:g}" if report.budget else "")
     tz = user_tz if user_tz and _zone_ok(user_tz) else "Asia/Shanghai"
     keys = tuple(TEMPLATES[SETUP_TEMPLATE])
-    return SetupForm(name="", locale=locale, timezone=tz, calendar="CN" if locale == "zh-CN" else "none",
+    return SetupForm(name="", locale=locale, timezone=tz, calendar=t_plain(locale, "locale.calendar"),
                      admins=(user,), included=keys, owners={k: (user,) for k in keys})
 
 

@@ -18,10 +18,9 @@ from bot.model.dates import parse_date_format
 from bot.model.platforms import PLATFORMS, account_problem, available
 from bot.model.schedule import Schedule, ScheduleError
 from bot.model.templates import TEMPLATES, section_text
-from bot.text.i18n import Msg
+from bot.text.i18n import Msg, locales
 
 DEFAULT_API_BASE = "https://slack.com/api/"
-LOCALES = ("zh-CN", "en")
 USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
 REPORT_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
@@ -394,8 +393,8 @@ def check_timezone(tz: Any) -> str:
 
 
 def check_locale(locale: Any) -> str:
-    if locale not in LOCALES:
-        raise _Invalid("locale", Msg("rule.locale", known=", ".join(LOCALES), value=repr(locale)))
+    if locale not in locales():  # every locale with a catalogue (bot/text/catalogue/)
+        raise _Invalid("locale", Msg("rule.locale", known=", ".join(locales()), value=repr(locale)))
     return locale
 
 
@@ -480,7 +479,7 @@ def _parse_sections(raw: Any, template: str, admins: tuple[str, ...], fail) -> t
             if name == "title" and len(value) > TITLE_MAX:
                 raise fail(f"{where}.title", Msg("rule.text_long", n=TITLE_MAX))
             target.clear()
-            target.update({loc: value.strip() for loc in LOCALES})
+            target.update({loc: value.strip() for loc in locales()})
         out.append(Section(key=key, owners=owners, title=titles, prompt=prompts))
     return tuple(out)
 

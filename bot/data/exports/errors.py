@@ -75,7 +75,7 @@ class ExportError(Exception):
             rows = {b.row for b in self.bad}
             shown = t(locale, "read.list_sep").join(b.describe(locale) for b in self.bad[: self.MAX_SHOWN])
             more = len(self.bad) - self.MAX_SHOWN
-            return t(locale, "read.bad_rows", file=self.file, rows=len(rows), s="s" if len(rows) != 1 else "",
+            return t(locale, "read.bad_rows", file=self.file, count=len(rows),
                      cells=len(self.bad), shown=shown, more=t(locale, "read.more", n=more) if more > 0 else "")
         cell = BadCell(self.row, self.column, self.value, self.problem)
         return t(locale, "read.cell", file=self.file, what=cell.describe(locale))

@@ -166,7 +166,7 @@ def _open_xlsx(data: bytes | None, path: Path | None, file: str):
         raise _workbook_error(file, exc) from None
     try:
         if not wb.worksheets:
-            raise ExportError(file, "the Excel workbook has no sheet")
+            raise ExportError(file, Msg("read.no_sheet"))
         yield wb.worksheets[0]
     finally:
         wb.close()
