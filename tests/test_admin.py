@@ -28,6 +28,8 @@ from tests.slack_harness import (
     modal_values,
 )
 
+HARNESS_TRANSPORT = "app"  # listener logic: requests go straight into the Bolt app
+
 PERIOD = "2026-11"
 NEW_CHANNEL = "C0NEWTEAM1"
 KEYS = ("results", "data", "lessons", "solutions", "plan", "team", "market")

@@ -16,6 +16,8 @@ from bot.core.runner import tick
 from tests import hostile_xlsx as hx
 from tests.slack_harness import ADMIN, CHANNEL, CONFIG, OWNER_A, OWNER_B, Harness, modal_values
 
+HARNESS_TRANSPORT = "app"  # listener logic: requests go straight into the Bolt app
+
 SH = ZoneInfo("Asia/Shanghai")
 PERIOD = "2026-11"
 

@@ -44,6 +44,16 @@ class Busy(Refused):
     """Another process holds the claim on this work and is at it now (its lease is live)."""
 
 
+class Unfinished(Exception):
+    """Some messages of a fan-out are claimed by another process whose lease is still live (it is
+    sending them, or died a moment ago): the fan-out is not finished, so a claim on the whole of it
+    must be given back rather than marked done; a later pass sends what that process did not."""
+
+    def __init__(self, busy: int):
+        self.busy = busy
+        super().__init__(f"{busy} message(s) claimed elsewhere")
+
+
 class NeedsLookup(Exception):
     """A decision needs the chat platform (is this person a workspace admin?) and the caller is
     answering from local data only: a listener's ack must never wait on Slack. Raised before
@@ -342,7 +352,7 @@ class Feedsum:
         with leases.hold(key):
             try:
                 result = send(key, state == "recover")
-            except Busy as exc:
+            except (Busy, Unfinished) as exc:
                 # Part of this work is another process's right now: give this claim back, so a
                 # later pass does it if that process never finishes.
                 repo.release(self.db, key, leases.owner)
@@ -372,8 +382,12 @@ class Feedsum:
 
     # --- the loop --------------------------------------------------------------------------
 
-    def open(self, report: Report, period: str, actor: str, now: datetime) -> OpenResult:
-        """Open a period and DM one prompt per section and owner (never twice)."""
+    def open(self, report: Report, period: str, actor: str, now: datetime, *, whole: bool = False) -> OpenResult:
+        """Open a period and DM one prompt per section and owner (never twice).
+
+        `whole`: the caller holds a claim on the whole fan-out (the scheduler) and may mark it done
+        only once every prompt is sent; Unfinished is raised while another process holds some.
+        """
         prow = repo.period_row(self.db, report.team_id, report.id, period)
         if prow and prow["state"] == "posted":
             raise _already_posted(report, period, prow, self.outbox)
@@ -387,6 +401,8 @@ class Feedsum:
                 for section in summary.sections for owner in section.owners]
         outcomes = [outcome for outcome, _ in self.fan_out(report.team_id, jobs)]
         self.tell_admins_of_failures(report, period)
+        if whole and "busy" in outcomes:
+            raise Unfinished(outcomes.count("busy"))
         return OpenResult(period=period, sent=outcomes.count("sent"), skipped=outcomes.count("done"),
                           failed=outcomes.count("failed"), busy=outcomes.count("busy"))
 
@@ -607,8 +623,11 @@ class Feedsum:
         return out
 
     def remind(self, report: Report, period: str, now: datetime, *, slot: str | None = None,
-               manual: bool = False, last_call: bool = False) -> int:
-        """One DM per owner listing only their pending sections; returns how many were sent."""
+               manual: bool = False, last_call: bool = False, whole: bool = False) -> int:
+        """One DM per owner listing only their pending sections; returns how many were sent.
+
+        `whole`: as for open(), Unfinished while another process holds some of the reminders.
+        """
         from bot.text.i18n import join_list, t
 
         prow = repo.period_row(self.db, report.team_id, report.id, period)
@@ -628,9 +647,11 @@ class Feedsum:
                 lambda key, recovering, o=owner, x=text: (
                     self.outbox.find_dm(report.team_id, o, key) if recovering else None
                 ) or self.outbox.send_dm(report.team_id, o, x, key))))
-        sent = sum(outcome == "sent" for outcome, _ in self.fan_out(report.team_id, jobs))
+        outcomes = [outcome for outcome, _ in self.fan_out(report.team_id, jobs)]
         self.tell_admins_of_failures(report, period)
-        return sent
+        if whole and "busy" in outcomes:
+            raise Unfinished(outcomes.count("busy"))
+        return outcomes.count("sent")
 
     def set_away(self, team_id: str, user: str, until, now: datetime) -> None:
         repo.set_away(self.db, team_id, user, until.isoformat() if until else None, now=now)
