@@ -15,6 +15,8 @@ from bot.core.runner import tick
 from storage import repo
 from tests.slack_harness import ADMIN, CHANNEL, OWNER_A, OWNER_B, modal_values
 
+HARNESS_TRANSPORT = "app"  # listener logic: requests go straight into the Bolt app
+
 SH = ZoneInfo("Asia/Shanghai")
 OPEN = datetime(2026, 11, 26, 10, 0, 30, tzinfo=SH)  # 3rd-last business day of Nov 2026
 PERIOD = "2026-11"
