@@ -13,8 +13,8 @@ from bot.core.admin import history
 from bot.core.service import Feedsum, Refused
 from bot.model.config import parse_reports
 from bot.model.templates import TEMPLATES
-from storage import db as dbmod
-from storage import repo
+from storage import Store, migrations
+from storage.db import connect
 
 SH = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 26, 10, 0, tzinfo=SH)
@@ -40,29 +40,31 @@ def _reports():
     return replace(default, team_id="T1"), replace(listed, team_id="T1")
 
 
-def _store(db, report):
-    repo.upsert_report(db, "T1", report.to_dict(), actor="config", now=NOW)
+def _store(store, report):
+    store.reports.upsert("T1", report.to_dict(), actor="config", now=NOW)
 
 
 @pytest.fixture
 def upgraded(tmp_path, monkeypatch):
     """A database that ran feedsum before the template had optimise/feedback, then upgraded."""
     default, listed = _reports()
-    before = [m for m in dbmod.MIGRATIONS if m.__name__ < "m012"]
-    monkeypatch.setattr(dbmod, "MIGRATIONS", before)
-    db = dbmod.open_db(tmp_path / "f.db")
+    before = [m for m in migrations.MIGRATIONS if m.__name__ < "m012"]
+    monkeypatch.setattr(migrations, "MIGRATIONS", before)
+    db = connect(tmp_path / "f.db")
+    migrations.migrate(db)
+    store = Store(db)
     old_default = replace(default, sections=tuple(s for s in default.sections if s.key in OLD_KEYS))
-    _store(db, old_default)
-    _store(db, listed)
+    _store(store, old_default)
+    _store(store, listed)
     for report in (old_default, listed):
-        repo.open_period(db, "T1", report.id, "2026-10", by="U0ADMIN01", due_at=NOW, now=NOW)
-        repo.open_period(db, "T1", report.id, "2026-11", by="U0ADMIN01", due_at=NOW, now=NOW)
+        store.periods.open("T1", report.id, "2026-10", by="U0ADMIN01", due_at=NOW, now=NOW)
+        store.periods.open("T1", report.id, "2026-11", by="U0ADMIN01", due_at=NOW, now=NOW)
     for key in OLD_KEYS:
-        repo.save_answer(db, "T1", "dflt", "2026-11", key, text="x", author="U0ADMIN01", via="test", now=NOW)
+        store.answers.save("T1", "dflt", "2026-11", key, text="x", author="U0ADMIN01", via="test", now=NOW)
     monkeypatch.undo()
-    assert "m012_optimise" in dbmod.migrate(db)
-    _store(db, default)  # the config file is read again at start-up: now nine sections by default
-    return Feedsum(db, outbox=None), default, listed
+    assert "m012_optimise" in migrations.migrate(db)
+    _store(store, default)  # the config file is read again at start-up: now nine sections by default
+    return Feedsum(store, outbox=None), default, listed
 
 
 def test_periods_opened_before_the_upgrade_keep_their_sections(upgraded):
@@ -83,7 +85,7 @@ def test_reports_on_the_default_set_get_them_from_the_next_period(upgraded):
     core, default, _ = upgraded
     nxt = core.summary(default, "2026-12", NOW, with_metrics=False)
     assert [s.key for s in nxt.sections] == NEW_KEYS
-    repo.open_period(core.db, "T1", "dflt", "2026-12", by="U0ADMIN01", due_at=NOW, now=NOW)
+    core.store.periods.open("T1", "dflt", "2026-12", by="U0ADMIN01", due_at=NOW, now=NOW)
     assert [s.key for s in core.summary(default, "2026-12", NOW, with_metrics=False).sections] == NEW_KEYS
     _, state = core.section_for_writing(default, "2026-12", "optimise", "U0ADMIN01", NOW)
     assert state.title == "优化与 A/B 测试"
@@ -103,11 +105,11 @@ def test_an_old_period_loses_a_section_the_report_dropped(upgraded):
 
 
 def test_a_new_database_has_no_frozen_periods(tmp_path):
-    db = dbmod.open_db(tmp_path / "n.db")
+    store = Store.open(tmp_path / "n.db")
     default, _ = _reports()
-    _store(db, default)
-    repo.open_period(db, "T1", "dflt", "2026-11", by="U0ADMIN01", due_at=NOW, now=NOW)
-    core = Feedsum(db, outbox=None)
+    _store(store, default)
+    store.periods.open("T1", "dflt", "2026-11", by="U0ADMIN01", due_at=NOW, now=NOW)
+    core = Feedsum(store, outbox=None)
     assert [s.key for s in core.summary(default, "2026-11", NOW, with_metrics=False).sections] == NEW_KEYS
 
 
