@@ -127,6 +127,8 @@ class Harness:
 
     def close(self):
         self.server.close()
+        if self.fake.faults.gate is not None:  # calls a test held: answered, so work can end
+            self.fake.faults.gate.set()
         self.deps.shutdown(wait=True)  # let work after the acks finish against the fake
         self.fake.stop()
 

@@ -246,7 +246,7 @@ def test_non_admin_attempts_at_every_admin_command_change_nothing(harness):
     forged = {"type": "modal", "callback_id": "setup", "private_metadata": json.dumps({"ch": NEW_CHANNEL, "r": report.id})}
     r = h.submit_view(forged, setup_values(admins=(OWNER_A,)), OWNER_A)
     assert r.json()["response_action"] == "errors"
-    time.sleep(0.3)
+    h.idle()
     assert db_state(h) == before_db
     assert [c for c in sent(h) if c[0] != "views.open"] == [c for c in before_calls if c[0] != "views.open"]
     assert [_json(c.params["view"])["callback_id"] for c in h.fake.calls_to("views.open")] == ["setup_readonly"]

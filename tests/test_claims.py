@@ -13,6 +13,9 @@ from bot.insight.claims import (
     summary_line,
 )
 
+# One worker runs this module: its module fixtures are costly to build twice.
+pytestmark = pytest.mark.xdist_group("claims")
+
 try:  # tests/ is not a package today; keep working if it becomes one
     from claims_corpus import CORPUS, CURRENT, PREVIOUS
 except ImportError:  # pragma: no cover

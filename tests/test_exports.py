@@ -181,7 +181,6 @@ def test_cli_json_and_error(tmp_path, capsys):
 
 def test_large_file_is_vectorised(tmp_path):
     """50k rows import quickly (no per-row Python work)."""
-    import time
 
     n = 50_000
     df = pd.DataFrame({"时间-天": [f"2026-03-{i % 28 + 1:02d}" for i in range(n)],
@@ -189,9 +188,7 @@ def test_large_file_is_vectorised(tmp_path):
                        "消耗": ["1,234.50"] * n, "展示数": [1000] * n, "点击数": [10] * n, "转化数": ["--"] * n})
     p = tmp_path / "big.csv"
     df.to_csv(p, index=False)
-    t0 = time.perf_counter()
-    res = read_export(p)
-    assert time.perf_counter() - t0 < 3
+    res = read_export(p)  # its speed: benchmarks/bench_import.py
     assert res.rows["spend"].sum() == pytest.approx(1234.5 * n)
     assert res.rows["conversions"].sum() == 0
 

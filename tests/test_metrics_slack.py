@@ -67,7 +67,7 @@ def test_bad_export_names_row_and_column_and_imports_nothing(harness):
 def test_files_from_non_admins_are_not_imported(harness):
     h = harness
     share(h, "nov.csv", NOV, user=OWNER_A)
-    time.sleep(0.5)
+    h.idle()
     assert h.core.summary(h.report, PERIOD, h.clock()).kpi is None
 
 

@@ -185,6 +185,18 @@ def cli_env(tmp_path, fake, *, lease: float = 120):
             "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
 
 
+def deployed_before(env) -> None:
+    """The state a running deployment has before the open instant: the report is known (a tick the
+    day before, in this process: the processes under test start after it)."""
+    from bot.model.config import Settings
+    from feedsum.cli import build
+
+    day_before = OPEN - timedelta(days=1)
+    _app, deps = build(Settings.from_env(env), clock=lambda: day_before)
+    tick(deps.core, day_before, serves=deps.workspaces.serves)
+    deps.shutdown()
+
+
 def run_tick(env, now: datetime, cwd):
     return subprocess.Popen([sys.executable, "-m", "feedsum.cli", "tick", "--now", now.isoformat()], env=env,
                             cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -196,8 +208,7 @@ def test_two_tick_processes_at_the_same_instant_send_one_set(tmp_path):
     with FakeSlack() as fake:
         env = cli_env(tmp_path, fake)
         # Create the report before the open instant, as a running deployment would have.
-        subprocess.run([sys.executable, "-m", "feedsum.cli", "tick", "--now", (OPEN - timedelta(days=1)).isoformat()],
-                       env=env, cwd=tmp_path, check=True, capture_output=True)
+        deployed_before(env)
         procs = [run_tick(env, OPEN, tmp_path) for _ in range(2)]
         outs = [p.communicate(timeout=60) for p in procs]
         assert all(p.returncode == 0 for p in procs), outs
@@ -271,8 +282,7 @@ def test_tick_dry_run_from_the_command_line(tmp_path):
 
     with FakeSlack() as fake:
         env = cli_env(tmp_path, fake)
-        subprocess.run([sys.executable, "-m", "feedsum.cli", "tick", "--now", (OPEN - timedelta(days=1)).isoformat()],
-                       env=env, cwd=tmp_path, check=True, capture_output=True)
+        deployed_before(env)
         out = subprocess.run([sys.executable, "-m", "feedsum.cli", "tick", "--dry-run", "--now", OPEN.isoformat()],
                              env=env, cwd=tmp_path, capture_output=True, text=True)
         assert out.returncode == 0, out.stderr

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.model.periods import PeriodError, default_period, label, parse_period, shift
@@ -91,7 +91,6 @@ def test_a_form_edit_is_merged_only_with_additions_at_the_end():
     assert merge_appended("base", "", "mine") is None
 
 
-@settings(max_examples=30, deadline=None)
 @given(st.permutations(range(6)), st.sampled_from([None, 2, 4]))
 def test_thread_replies_end_up_in_message_order_whatever_the_arrival(order, edit_after):
     from datetime import UTC, datetime

@@ -18,6 +18,9 @@ from bot.model.config import MetricSource, parse_reports
 from feedsum.cli import sync_reports
 from tests.slack_harness import ADMIN, CONFIG, OWNER_A, Harness
 
+# One worker runs this module: its module fixtures are costly to build twice.
+pytestmark = pytest.mark.xdist_group("postgres")
+
 SH = ZoneInfo("Asia/Shanghai")
 PERIOD = "2026-11"
 ROWS = 20_000

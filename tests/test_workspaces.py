@@ -37,7 +37,7 @@ def test_a_report_of_one_workspace_is_invisible_to_another(harness):
     h.wait_for(lambda: any("2026年11月" in (x.get("text") or "") for x in h.fake.responses))
     modal = h.modal_for("results", OWNER_A, PERIOD)
     h.submit_view(modal, modal_values(modal, "team A text"), OWNER_A)
-    time.sleep(0.2)
+    h.idle()
     h.fake.reset_calls()
     h.fake.responses.clear()
     before = db_state(h)
@@ -59,7 +59,7 @@ def test_a_report_of_one_workspace_is_invisible_to_another(harness):
     assert r.json()["response_action"] == "errors"
     _, home = home_for(h, OWNER_A, team=TEAM_B)
     assert "/feedsum setup" in json.dumps(home, ensure_ascii=False)  # no reports in team B
-    time.sleep(0.3)
+    h.idle()
     assert db_state(h) == before
     assert not h.fake.calls_to("views.open") and not h.fake.calls_to("chat.postMessage")
     # Team B may create its own report for the same channel id: team A's stays as it was.
@@ -140,7 +140,7 @@ def test_oauth_install_stores_the_installation_and_commands_use_its_token(oauth_
     # The outbox (prompts, scheduler) uses the installation's token for that team too.
     h.command(f"open {PERIOD}", user=ADMIN, channel="C0BCHANNEL", team=TEAM_B)
     h.wait_for(lambda: h.fake.calls_to("chat.postMessage"))
-    time.sleep(0.2)
+    h.idle()
     assert {c.headers["Authorization"] for c in h.fake.calls_to("chat.postMessage")} == {f"Bearer {token}"}
 
 

@@ -19,7 +19,6 @@ from bot.data.metrics import parse_target as parse_kpi_value
 from bot.model import periods
 from bot.model.config import (
     CHANNEL_ID,
-    LOCALES,
     REPORT_ID,
     TARGET_KEYS,
     Report,
@@ -28,6 +27,7 @@ from bot.model.config import (
 )
 from bot.model.summary import Summary
 from bot.model.templates import TEMPLATES, section_text
+from bot.text.i18n import locales, t_plain
 from storage.rows import PeriodState
 
 SETUP_TEMPLATE = "feed-ads"
@@ -134,7 +134,7 @@ def build_report(form: SetupForm, *, team_id: str, channel: str, report_id: str,
     calendar = (form.calendar or "").strip() or "none"
     if not _calendar_ok(calendar):
         errors["calendar"] = "setup.bad.calendar"
-    locale = form.locale if form.locale in LOCALES else LOCALES[0]
+    locale = form.locale if form.locale in locales() else locales()[0]
     admins = tuple(dict.fromkeys(form.admins))
     if not admins:
         errors["admins"] = "setup.bad.admins"
@@ -230,7 +230,7 @@ def setup_defaults(report: Report | None, *, user: str, user_tz: str | None, loc
             budget=f"{report.budget:g}" if report.budget else "")
     tz = user_tz if user_tz and _zone_ok(user_tz) else "Asia/Shanghai"
     keys = tuple(TEMPLATES[SETUP_TEMPLATE])
-    return SetupForm(name="", locale=locale, timezone=tz, calendar="CN" if locale == "zh-CN" else "none",
+    return SetupForm(name="", locale=locale, timezone=tz, calendar=t_plain(locale, "locale.calendar"),
                      admins=(user,), included=keys, owners={k: (user,) for k in keys},
                      schedule=dict(DEFAULT_SCHEDULE))
 

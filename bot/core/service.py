@@ -755,7 +755,7 @@ class Feedsum:
         from bot.insight.claims import fmt_kpi
         from bot.insight.kpi import kpis
         from bot.insight.kpi_text import kpi_label
-        from bot.text.i18n import t
+        from bot.text.i18n import t, t_plain
 
         loc = report.locale
         for p, newest in before.items():
@@ -765,8 +765,7 @@ class Feedsum:
             changed = [k for k in DATA_UPDATE_KEYS if not _same(old.get(k), new.get(k))]
             if not changed:
                 continue
-            changes = "；".join(f"{kpi_label(k, loc, report.roi)} {fmt_kpi(k, old.get(k), loc)} → {fmt_kpi(k, new.get(k), loc)}"
-                               for k in changed) if loc == "zh-CN" else "; ".join(
+            changes = t_plain(loc, "data.update_sep").join(
                 f"{kpi_label(k, loc, report.roi)} {fmt_kpi(k, old.get(k), loc)} → {fmt_kpi(k, new.get(k), loc)}"
                 for k in changed)
             note = t(loc, "summary.data_updated", month=periods.label(p, loc), changes=changes)

@@ -142,7 +142,7 @@ class ExportError(Exception):
             rows = {b.row for b in self.bad}
             shown = t(locale, "read.list_sep").join(b.describe(locale) for b in self.bad[: self.MAX_SHOWN])
             more = len(self.bad) - self.MAX_SHOWN
-            return t(locale, "read.bad_rows", file=self.file, rows=len(rows), s="s" if len(rows) != 1 else "",
+            return t(locale, "read.bad_rows", file=self.file, count=len(rows),
                      cells=len(self.bad), shown=shown, more=t(locale, "read.more", n=more) if more > 0 else "")
         cell = BadCell(self.row, self.column, self.value, self.problem)
         return t(locale, "read.cell", file=self.file, what=cell.describe(locale))
@@ -1103,7 +1103,7 @@ def _open_xlsx(data: bytes | None, path: Path | None, file: str):
         raise _workbook_error(file, exc) from None
     try:
         if not wb.worksheets:
-            raise ExportError(file, "the Excel workbook has no sheet")
+            raise ExportError(file, Msg("read.no_sheet"))
         yield wb.worksheets[0]
     finally:
         wb.close()

@@ -38,6 +38,8 @@ from bot.data.sources.base import ApiError
 from bot.insight.kpi import BASE_KEYS, KPIReport, KPIs, build_report, kpis
 from bot.model import periods
 from bot.model.config import MetricSource, Report
+from bot.text.i18n import Msg, text_of
+from bot.text.mrkdwn import plain
 from storage import Store
 from storage.rows import METRIC_COLUMNS
 
@@ -52,7 +54,11 @@ TARGET_KPIS = ("ctr", "cvr", "cpa", "cpc", "cpm", "roas", "profit_roi", "convers
 
 
 class SourceError(Exception):
-    """A configured metrics source could not be read; says which and why."""
+    """A configured metrics source could not be read; says which and why (str: English; `text`:
+    in a locale when it was raised with a catalogue Msg)."""
+
+    def text(self, locale: str) -> str:
+        return plain(text_of(self.args[0], locale)) if self.args else ""
 
 
 @dataclass
@@ -305,7 +311,7 @@ def _pull_one(report: Report, label: str, load) -> SourcePull:
         return SourcePull(label, outcome=load())
     except (SourceError, ExportError, OSError, ApiError) as exc:
         log.warning("data source %s of %s/%s: %s", label, report.team_id, report.id, exc)
-        error = exc.text(report.locale) if isinstance(exc, ExportError) else str(exc)
+        error = exc.text(report.locale) if isinstance(exc, ExportError | SourceError) else str(exc)
         return SourcePull(label, error=error if len(error) <= ERROR_CHARS else error[:ERROR_CHARS - 1] + "…")
     except Exception as exc:  # a bug or an odd file must not stop the other sources
         from bot.text.i18n import (
@@ -362,13 +368,13 @@ def _sql_frames(report: Report, url: str, query: str, params: dict[str, str]) ->
     if "://" not in url:
         path = url if Path(url).is_absolute() else str(Path(report.base_dir) / url)
         if not Path(path).exists():
-            raise SourceError(f"{path}: no such SQLite database")
+            raise SourceError(Msg("source.sqlite_missing", path=path))
         conn, statement, engine = sqlite3.connect(f"file:{path}?mode=ro", uri=True), query, None
     else:
         try:
             import sqlalchemy
         except ImportError:
-            raise SourceError(f"{shown}: SQLAlchemy URLs need `pip install 'feedsum[sql]'`") from None
+            raise SourceError(Msg("source.sql_extra", source=shown)) from None
         try:
             engine = _engine(report, url)
         except Exception as exc:  # a malformed URL, or no driver installed for its dialect
@@ -506,7 +512,7 @@ def canonical_from_sql(frame: pd.DataFrame, source: str, offset: int = 0) -> pd.
     """
     missing = [c for c in ("date", "platform", "campaign", "impressions", "clicks", "spend") if c not in frame.columns]
     if missing:
-        raise SourceError(f"SQL source {source}: the query must return columns {', '.join(missing)}")
+        raise SourceError(Msg("source.sql_columns", source=source, columns=", ".join(missing)))
     out = frame.copy()
     for col in CANONICAL_COLUMNS:
         if col not in out.columns:
@@ -517,14 +523,14 @@ def canonical_from_sql(frame: pd.DataFrame, source: str, offset: int = 0) -> pd.
     out["date"] = dates.dt.normalize()
     if out["date"].isna().any():
         bad = int(out["date"].isna().to_numpy().argmax())
-        raise SourceError(f"SQL source {source}: row {offset + bad + 1}, column \"date\": not a date")
+        raise SourceError(Msg("source.sql_date", source=source, row=offset + bad + 1))
     for col in BASE_KEYS:
         values = pd.to_numeric(out[col], errors="coerce")
         wrong = values.isna() & out[col].notna()
         if wrong.any():
             bad = int(wrong.to_numpy().argmax())
-            raise SourceError(f"SQL source {source}: row {offset + bad + 1}, column \"{col}\": "
-                              f"not a number ({str(out[col].iloc[bad])[:40]!r})")
+            raise SourceError(Msg("source.sql_number", source=source, row=offset + bad + 1, column=col,
+                                  value=repr(str(out[col].iloc[bad])[:40])))
         out[col] = values.astype("float64")
     for col in _TEXT_COLUMNS:
         values = out[col]

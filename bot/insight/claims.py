@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from bot.insight.kpi import BASE_KEYS, COST_KEYS, SHARE_KEYS, KPIs
+from bot.text import formats
+from bot.text.i18n import resolve, t_plain
 
 if TYPE_CHECKING:  # pragma: no cover
     from bot.insight.kpi import KPIReport
@@ -516,79 +518,66 @@ class ClaimCheck:
 
     def message(self, locale: str = "zh-CN") -> str:
         """One line for the user, e.g. “CTR 提升 12%”: the data gives +8.1% (2.10% → 2.27%)."""
-        zh = _is_zh(locale)
+        loc = resolve(locale)
         c = self.claim
-        quote = f"“{c.text}”"
+        quote = t_plain(loc, "claims.quote", text=c.text)
         if c.kind == "significance" and self.detail is not None:
             from bot.insight.abtest_text import metric_verdict
-            from bot.text.i18n import t_plain
 
             comparison, metric = self.detail
-            verdict = metric_verdict(getattr(comparison, metric), comparison, "zh-CN" if zh else "en")
-            loc = "zh-CN" if zh else "en"
+            verdict = metric_verdict(getattr(comparison, metric), comparison, loc)
             return t_plain(loc, "claims.ab.ok" if self.ok else "claims.ab.wrong", quote=quote, verdict=verdict)
         if self.ok is None:
-            why = {
-                "no_previous": ("没有上月数据", "no previous month to compare with"),
-                "no_data": ("该指标无数据", "no data for this KPI"),
-                "no_target": ("没有记录的目标", "no target on record"),
-                "yoy": ("同比需要去年数据", "year-over-year needs last year's data"),
-            }.get(self.reason, ("无法核对", "cannot be verified"))
-            return f"{quote}：无法核对（{why[0]}）" if zh else f"{quote}: can't verify ({why[1]})"
-        data = self._data_text(zh)
-        where = _scope_text(self.scope, zh)
+            reason = self.reason if self.reason in ("no_previous", "no_data", "no_target", "yoy") else "other"
+            return t_plain(loc, "claims.unverifiable", quote=quote, why=t_plain(loc, f"claims.why.{reason}"))
+        data = self._data_text(loc)
+        where = _scope_text(self.scope, loc)
         if where:
-            data = f"{data}（{where}）" if zh else f"{data} ({where})"
+            data = t_plain(loc, "claims.scoped", data=data, scope=where)
         if self.ok:
-            return f"{quote}：与数据一致，{data}" if zh else f"{quote}: matches the data, {data}"
+            return t_plain(loc, "claims.matches", quote=quote, data=data)
         if c.kind == "target":
-            return f"{quote}：{data}" if zh else f"{quote}: {data}"
+            return t_plain(loc, "claims.on_target", quote=quote, data=data)
         if self.reason == "direction":
-            return (f"{quote}：方向不符，数据为 {data}" if zh
-                    else f"{quote}: wrong direction, the data gives {data}")
-        return f"{quote}：数据为 {data}" if zh else f"{quote}: the data gives {data}"
+            return t_plain(loc, "claims.direction", quote=quote, data=data)
+        return t_plain(loc, "claims.differs", quote=quote, data=data)
 
-    def _data_text(self, zh: bool) -> str:
+    def _data_text(self, loc: str) -> str:
         c = self.claim
-        loc = "zh-CN" if zh else "en"
         cur = fmt_kpi(c.kpi, self.current, loc)
         if c.kind == "target":
             target = fmt_kpi(c.kpi, self.expected, loc)
-            name = "预算" if c.kpi == "spend" and zh else ("budget" if c.kpi == "spend" else None)
             share = ""
             if self.interpretation == "share" and self.current is not None and self.expected:
-                pct = self.current / self.expected * 100
-                share = f"，完成 {pct:.1f}%" if zh else f", {pct:.1f}% of it"
-            if zh:
-                return f"记录的{name or '目标'}为 {target}，实际 {cur}{share}"
-            return f"the {name or 'target'} on record is {target}, actual {cur}{share}"
+                share = t_plain(loc, "claims.record.share", share=formats.percent(self.current / self.expected, loc, 1))
+            key = "claims.record.budget" if c.kpi == "spend" else "claims.record.target"
+            return t_plain(loc, key, target=target, actual=cur, share=share)
         if c.kind in ("value", "range"):
             return fmt_kpi(c.kpi, self.expected, loc)
         if c.kind == "share":
-            return f"{self.expected * 100:.1f}%（{cur} / {fmt_kpi(c.kpi, self.previous, loc)}）" if zh else \
-                f"{self.expected * 100:.1f}% ({cur} of {fmt_kpi(c.kpi, self.previous, loc)})"
+            return t_plain(loc, "claims.share", share=formats.percent(self.expected, loc, 1), part=cur,
+                           whole=fmt_kpi(c.kpi, self.previous, loc))
         span = f"{fmt_kpi(c.kpi, self.previous, loc)} → {cur}"
         if c.kind == "from_to":
             return span
         if self.interpretation == "points":
-            return f"{_signed(self.expected * 100, 2)} {'个百分点' if zh else 'pp'}（{span}）" if zh \
-                else f"{_signed(self.expected * 100, 2)} pp ({span})"
+            return t_plain(loc, "claims.points", change=_signed(self.expected * 100, 2, loc), span=span)
         if self.interpretation == "absolute":
             body = _signed_kpi(c.kpi, self.expected, loc)
         else:
             dec = min(2, max(1, _decimals_of(c.precision * 100) + 1))
-            body = f"{_signed(self.expected * 100, dec)}%"
-        return f"{body}（{span}）" if zh else f"{body} ({span})"
+            body = formats.signed_percent(self.expected, loc, dec)
+        return t_plain(loc, "claims.change", change=body, span=span)
 
 
-def _scope_text(scope: Scope, zh: bool) -> str:
+def _scope_text(scope: Scope, loc: str) -> str:
     """'QQ浏览器拉新，上月' / 'QQ浏览器拉新, last month'; '' for this month's totals."""
     bits = []
     if scope.part is not None:
         bits.append(scope.part[1])
     if scope.month == "previous" and (scope.part is None or scope.part[0] != "day"):
-        bits.append("上月" if zh else "last month")
-    return ("，" if zh else ", ").join(bits)
+        bits.append(t_plain(loc, "claims.scope.last_month"))
+    return t_plain(loc, "claims.scope.sep").join(bits)
 
 
 # ---------------------------------------------------------------------------
@@ -598,13 +587,8 @@ MONEY_KEYS = ("spend", "revenue", "cpc", "cpm", "cpa")
 COUNT_KEYS = ("impressions", "clicks", "conversions")
 
 
-def _is_zh(locale: str | None) -> bool:
-    return (locale or "").lower().startswith("zh")
-
-
-def _signed(x: float, dec: int) -> str:
-    s = f"{x:+,.{dec}f}"
-    return s if float(s.replace(",", "")) != 0 else f"{0:.{dec}f}"
+def _signed(x: float, dec: int, locale: str = "en") -> str:
+    return formats.signed(x, locale, dec)
 
 
 def _decimals_of(step: float) -> int:
@@ -616,26 +600,16 @@ def _decimals_of(step: float) -> int:
 def fmt_kpi(key: str, v: float | None, locale: str) -> str:
     """Format a KPI value the way drafts write it: zh-CN 万/亿, en thousands separators,
     percents and money with 2 decimals, ROI as 3.20. None -> 无数据 / —."""
-    zh = _is_zh(locale)
+    loc = resolve(locale)
     if v is None or (isinstance(v, float) and math.isnan(v)):
-        return "无数据" if zh else "—"
+        return t_plain(loc, "kpi.no_value")
     if key in SHARE_KEYS:
-        return f"{v * 100:.2f}%"
+        return formats.percent(v, loc, 2)
     if key in ("roas", "profit_roi", "roi"):
-        return f"{v:.2f}"
-    money = key in MONEY_KEYS
-    if zh:
-        a = abs(v)
-        if a >= 1e8:
-            body = f"{v / 1e8:.2f}亿"
-        elif a >= 1e4:
-            body = f"{v / 1e4:.2f}万"
-        else:
-            body = f"{v:,.2f}" if money else f"{v:,.0f}"
-        return f"{body}元" if money and a >= 1e4 else (f"{body} 元" if money else body)
-    if money:
-        return f"-¥{-v:,.2f}" if v < 0 else f"¥{v:,.2f}"
-    return f"{v:,.0f}"
+        return formats.ratio(v, loc)
+    if key in MONEY_KEYS:
+        return formats.money_compact(v, loc) or formats.money(v, loc)
+    return formats.compact(v, loc) or formats.decimal(v, loc)
 
 
 def _signed_kpi(key: str, v: float, locale: str) -> str:
@@ -2607,20 +2581,16 @@ def _relation_holds(relation: str, kpi: str, actual: float, target: float) -> bo
 
 def summary_line(checks: list[ClaimCheck], locale: str = "zh-CN") -> str:
     """'已核对 9 个数字，2 个与数据不符' / 'Checked 9 figures against the data; 2 disagree'."""
-    zh = _is_zh(locale)
+    loc = resolve(locale)
     n = len(checks)
     bad = sum(1 for c in checks if c.ok is False)
     unknown = sum(1 for c in checks if c.ok is None)
     if n == 0:
-        return "没有找到可核对的数字" if zh else "No figures to check against the data"
-    if zh:
-        head = f"已核对 {n} 个数字，"
-        body = f"{bad} 个与数据不符" if bad else ("均与数据一致" if not unknown else "其余均与数据一致")
-        if unknown:
-            body = f"{unknown} 个无法核对，" + body
-        return head + body
-    head = f"Checked {n} figure{'s' if n != 1 else ''} against the data; "
-    body = f"{bad} disagree{'s' if bad == 1 else ''}" if bad else ("all agree" if not unknown else "the rest agree")
+        return t_plain(loc, "claims.summary.none")
+    if bad:
+        body = t_plain(loc, "claims.summary.bad", count=bad)
+    else:
+        body = t_plain(loc, "claims.summary.rest_agree" if unknown else "claims.summary.all_agree")
     if unknown:
-        body = f"{unknown} can't be verified, " + body
-    return head + body
+        body = t_plain(loc, "claims.summary.unknown", count=unknown) + body
+    return t_plain(loc, "claims.summary.head", count=n) + body

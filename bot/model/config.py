@@ -17,9 +17,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.model.dates import parse_date_format
 from bot.model.platforms import PLATFORMS, account_problem, available
 from bot.model.templates import TEMPLATES, section_text
+from bot.text.i18n import locales
 
 DEFAULT_API_BASE = "https://slack.com/api/"
-LOCALES = ("zh-CN", "en")
 USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
 REPORT_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
@@ -298,8 +298,8 @@ def _parse_report(raw: Any, *, file: str, where: str, base_dir: str) -> Report:
     except (ZoneInfoNotFoundError, ValueError, TypeError):
         raise fail("timezone", f'unknown timezone {tz!r} (use an IANA name like "Asia/Shanghai")') from None
     locale = raw.get("locale", "zh-CN")
-    if locale not in LOCALES:
-        raise fail("locale", f"expected one of {', '.join(LOCALES)}, got {locale!r}")
+    if locale not in locales():  # every locale with a catalogue (bot/text/catalogue/)
+        raise fail("locale", f"expected one of {', '.join(locales())}, got {locale!r}")
     calendar = raw.get("calendar", "CN")
     if not isinstance(calendar, str) or not _calendar_ok(calendar):
         raise fail("calendar", f'unknown calendar {calendar!r} (an ISO country code like "CN", or "none")')
@@ -380,7 +380,7 @@ def _parse_sections(raw: Any, template: str, admins: tuple[str, ...], fail) -> t
             if name == "title" and len(value) > 80:
                 raise fail(f"{where}.title", "is longer than 80 characters")
             target.clear()
-            target.update({loc: value.strip() for loc in LOCALES})
+            target.update({loc: value.strip() for loc in locales()})
         out.append(Section(key=key, owners=owners, title=titles, prompt=prompts))
     return tuple(out)
 

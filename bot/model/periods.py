@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
+from bot.text import formats
+
 PERIOD = re.compile(r"^(\d{4})-(\d{1,2})$")
-EN_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-             "September", "October", "November", "December")
 
 
 class PeriodError(ValueError):
@@ -45,9 +45,8 @@ def bounds(period: str) -> tuple[date, date]:
 
 
 def label(period: str, locale: str) -> str:
-    """How the month is written in a title."""
-    y, m = map(int, period.split("-"))
-    return f"{y}年{m}月" if locale == "zh-CN" else f"{EN_MONTHS[m - 1]} {y}"
+    """How the month is written in a title: "2026年11月" / "November 2026" (the catalogue's pattern)."""
+    return formats.month(period, locale)
 
 
 def default_period(now_local: datetime) -> str:

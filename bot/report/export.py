@@ -21,6 +21,7 @@ from typing import Any
 
 from bot.model.summary import Summary
 from bot.report.markdown import local_stamp, summary_markdown
+from bot.text.i18n import t_plain
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 SECTION_COLUMNS = ("key", "title", "authors", "updated", "text")
@@ -99,7 +100,8 @@ def export_xlsx(summary: Summary, names: Callable[[str], str]) -> bytes:
             covers = ""
             if cov is not None:  # the value covers only these rows: say which, with their counts
                 sums = coverage_sums(cov, loc) if len(NEEDS.get(key, ())) > 1 else ""
-                covers = coverage_text(cov, loc) + ((f"（{sums}）" if loc == "zh-CN" else f" ({sums})") if sums else "")
+                covers = t_plain(loc, "kpi.with_sums", covers=coverage_text(cov, loc), sums=sums) if sums \
+                    else coverage_text(cov, loc)
             ws.append([str(key), _number(value), kpi_label(str(key), loc, roi_mode), covers])
         ws = wb.create_sheet("Platforms")
         frame = kpi.by_platform
