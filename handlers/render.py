@@ -182,7 +182,7 @@ def _prompt_data(summary: Summary, key: str) -> list[Block]:
                   ContextBlock(elements=[_md(t(loc, "ab.prompt.hint"))])]
     if blocks:
         blocks += _fresh(summary)
-    if blocks and summary.state != "posted":  # provisional before the post, never after it
+    if blocks and summary.state != PeriodState.POSTED:  # provisional before the post, never after it
         blocks.append(ContextBlock(elements=[_md(t(loc, "kpi.provisional"))]))
     return blocks
 
