@@ -29,7 +29,7 @@ from bot.text.mrkdwn import as_mrkdwn, md, plain
 from handlers import render
 from handlers.pacer import RATE_LIMITED
 from handlers.ratelimit import Limiter
-from storage import Store
+from storage import Store, keys
 
 log = logging.getLogger(__name__)
 METADATA_TYPE = "feedsum_delivery"
@@ -265,7 +265,7 @@ class SlackOutbox:
                               metadata=_metadata(key), unfurl_links=False)
             channel, main_ts = data["channel"], data["ts"]
         for i, (text, blocks) in enumerate(messages[1:], start=1):
-            part_key = f"{key}#{i}"
+            part_key = keys.part_key(key, i)
             if find and self._find(team, channel, part_key, thread_ts=main_ts):
                 continue
             self._call(team, "chat_postMessage", channel=channel, thread_ts=main_ts, text=text, blocks=blocks,

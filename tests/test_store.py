@@ -11,7 +11,7 @@ import pytest
 
 from storage import StorageError, Store
 from storage.db import transaction
-from storage.keys import LedgerKey, SectionRef, report_of
+from storage.keys import LedgerKey, SectionRef, part_key, report_of
 from storage.rows import AuditAction, Claim, ClaimState, PeriodState
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -75,6 +75,7 @@ def test_a_ledger_key_is_written_and_read_in_one_place():
     assert LedgerKey.parse(str(odd)) == odd
     with pytest.raises(ValueError):
         LedgerKey.parse("T1|r|2026-11")
+    assert part_key(str(key), 2) == f"{key}#2"  # a post's second thread reply
 
 
 def test_a_section_reference_is_the_button_value_slack_round_trips():
