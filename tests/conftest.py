@@ -33,7 +33,9 @@ def clock():
 
 
 @pytest.fixture
-def harness(tmp_path, clock):
-    h = Harness(tmp_path, clock)
+def harness(request, tmp_path, clock):
+    # A module about listener logic says HARNESS_TRANSPORT = "app"; the endpoint's own behaviour
+    # (signatures, replays, slow clients, acks over the wire) keeps the real HTTP server.
+    h = Harness(tmp_path, clock, transport=getattr(request.module, "HARNESS_TRANSPORT", "http"))
     yield h
     h.close()

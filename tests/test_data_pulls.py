@@ -24,6 +24,8 @@ from bot.planning.schedule import (
 from feedsum.cli import sync_reports
 from tests.slack_harness import ADMIN, CHANNEL, CONFIG, OWNER_A, OWNER_B, Harness, modal_values
 
+HARNESS_TRANSPORT = "app"  # listener logic: requests go straight into the Bolt app
+
 SH = ZoneInfo("Asia/Shanghai")
 POSTED = PeriodState(opened=True, posted=True)
 PERIOD = "2026-11"

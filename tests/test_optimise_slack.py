@@ -10,6 +10,8 @@ import pytest
 from bot.insight.abtest import VariantKey
 from tests.slack_harness import ADMIN, CHANNEL, OWNER_A, OWNER_B, Harness
 
+HARNESS_TRANSPORT = "app"  # listener logic: requests go straight into the Bolt app
+
 PERIOD = "2026-11"
 CONFIG = {"reports": [{
     "id": "feed-ads", "name": "信息流投放组", "channel": CHANNEL, "admins": [ADMIN],

@@ -19,6 +19,8 @@ from tests.fake_ads.base import Reply
 from tests.fake_ads.tiktok import Advertiser, FakeTikTok, envelope
 from tests.test_sources import NOW, TEAM, Sleeps, metrics_for, report_with
 
+HARNESS_TRANSPORT = "app"  # listener logic: requests go straight into the Bolt app
+
 ADV = "7012345678901234567"
 NAME = f"tiktok {ADV}"
 

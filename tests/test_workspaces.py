@@ -26,6 +26,8 @@ from handlers.oauth import BOT_SCOPES, authorize_url, oauth_db_path
 from tests.slack_harness import ADMIN, CHANNEL, OWNER_A, Harness, modal_values
 from tests.test_admin import db_state, home_for, last_view, setup_values
 
+HARNESS_TRANSPORT = "app"  # listener logic: requests go straight into the Bolt app
+
 PERIOD = "2026-11"
 TEAM_B = "T0SECONDWS"
 ROOT = Path(__file__).resolve().parent.parent

@@ -79,6 +79,16 @@ class Busy(Refused):
     """Another process holds the claim on this work and is at it now (its lease is live)."""
 
 
+class Unfinished(Exception):
+    """Some messages of a fan-out are claimed by another process whose lease is still live (it is
+    sending them, or died a moment ago): the fan-out is not finished, so a claim on the whole of it
+    must be given back rather than marked done; a later pass sends what that process did not."""
+
+    def __init__(self, busy: int):
+        self.busy = busy
+        super().__init__(f"{busy} message(s) claimed elsewhere")
+
+
 class Ledger:
     def __init__(self, store: Store, leases: Leases):
         self.store = store
@@ -90,7 +100,7 @@ class Ledger:
         `send(key, recovering)` gets recovering=True when an earlier attempt crashed after
         claiming: it must first look in Slack for a message carrying the key. The claim's lease
         is renewed for as long as `send` runs, however long that is. A BUSY outcome comes with
-        the ledger entry of the live claim (or the `Busy` that `send` raised).
+        the ledger entry of the live claim (or the `Busy` or `Unfinished` that `send` raised).
         """
         ledger, leases = self.store.ledger, self.leases
         state = ledger.claim(key, now=now, wall=leases.now(), owner=leases.owner, lease_s=leases.seconds)
@@ -101,7 +111,7 @@ class Ledger:
         with leases.hold(str(key)):
             try:
                 result = send(str(key), state == Claim.RECOVER)
-            except Busy as exc:
+            except (Busy, Unfinished) as exc:
                 # Part of this work is another process's right now: give this claim back, so a
                 # later pass does it if that process never finishes.
                 ledger.release(key, leases.owner)

@@ -29,13 +29,16 @@ from bot.core.ledger import (
     Delivery,
     Ledger,
     Outcome,
+    Unfinished,
     action,
     prompt_recipient,
     prompted_owner,
 )
 from bot.model import periods
 from bot.model.config import Report
+from bot.model.schedule import Schedule
 from bot.model.summary import SectionState, Summary
+from bot.planning.schedule import ReportPlan
 from bot.text.mrkdwn import md, mentions, storable
 from storage import StaleRevision, Store
 from storage.keys import LedgerKey
@@ -69,6 +72,8 @@ class Outbox(Protocol):
     def warn_claims(self, summary: Summary, section: SectionState, user: str, wrong: list) -> None: ...
     # May raise NeedsLookup when the caller answers from local data only and the answer is not known.
     def is_workspace_admin(self, team_id: str, user: str) -> bool: ...
+    # A link to a posted message (None when there is none); made without calling the platform.
+    def permalink(self, team_id: str, channel: str | None, ts: str | None) -> str | None: ...
 
 
 class Fanout(Protocol):
@@ -144,13 +149,13 @@ def merge_appended(base: str, current: str, mine: str) -> str | None:
     return mine + sep + added
 
 
-def _already_posted(report: Report, period: str, prow: PeriodRow) -> Refused:
+def _already_posted(report: Report, period: str, prow: PeriodRow, outbox: Outbox | None) -> Refused:
     """The refusal for a period already posted: when in the report's time zone, and a link."""
     when = prow.compiled_at
     shown = datetime.fromisoformat(when).astimezone(report.tz).strftime("%Y-%m-%d %H:%M") if when else "—"
     channel, ts = prow.post_channel, prow.post_ts
-    link = f"https://slack.com/archives/{channel}/p{ts.replace('.', '')}" if channel and ts else ""
-    return Refused("refuse.already_posted", month=periods.label(period, report.locale), when=shown, link=link)
+    link = outbox.permalink(report.team_id, channel, ts) if outbox is not None and channel and ts else None
+    return Refused("refuse.already_posted", month=periods.label(period, report.locale), when=shown, link=link or "")
 
 
 def period_sections(report: Report, stored: tuple[str, ...] | None) -> Report:
@@ -164,15 +169,13 @@ def period_sections(report: Report, stored: tuple[str, ...] | None) -> Report:
 
 
 def plan_of(report: Report):
-    """The planner's view of a report (validated once per distinct schedule, then cached)."""
-    return _plan(report.id, report.timezone, report.calendar, json.dumps(report.schedule, sort_keys=True, default=str))
+    """The planner's view of a report (its time zone and calendar checked once, then cached)."""
+    return _plan(report.id, report.timezone, report.calendar, report.schedule)
 
 
 @functools.lru_cache(maxsize=4096)
-def _plan(report_id: str, timezone: str, calendar: str, schedule_json: str):
-    from bot.planning.schedule import ReportPlan, Schedule
-
-    return ReportPlan(report_id, timezone, calendar, Schedule.from_mapping(json.loads(schedule_json)))
+def _plan(report_id: str, timezone: str, calendar: str, schedule: Schedule):
+    return ReportPlan(report_id, timezone, calendar, schedule)
 
 
 def due_at(report: Report, period: str) -> datetime:
@@ -341,11 +344,15 @@ class Feedsum:
 
     # --- the loop --------------------------------------------------------------------------
 
-    def open(self, report: Report, period: str, actor: str, now: datetime) -> OpenResult:
-        """Open a period and DM one prompt per section and owner (never twice)."""
+    def open(self, report: Report, period: str, actor: str, now: datetime, *, whole: bool = False) -> OpenResult:
+        """Open a period and DM one prompt per section and owner (never twice).
+
+        `whole`: the caller holds a claim on the whole fan-out (the scheduler) and may mark it done
+        only once every prompt is sent; Unfinished is raised while another process holds some.
+        """
         prow = self.store.periods.get(report.team_id, report.id, period)
         if prow and prow.state == PeriodState.POSTED:
-            raise _already_posted(report, period, prow)
+            raise _already_posted(report, period, prow, self.outbox)
         self.store.periods.open(report.team_id, report.id, period, by=actor, due_at=due_at(report, period), now=now)
         self.pull(report, period, now)  # the prompts show the month's numbers from the first day
         summary = self.summary(report, period, now)
@@ -356,6 +363,8 @@ class Feedsum:
                 for section in summary.sections for owner in section.owners]
         outcomes = [outcome for outcome, _ in self.fan_out(report.team_id, jobs)]
         self.tell_admins_of_failures(report, period)
+        if whole and Outcome.BUSY in outcomes:
+            raise Unfinished(outcomes.count(Outcome.BUSY))
         return OpenResult(period=period, sent=outcomes.count(Outcome.SENT), skipped=outcomes.count(Outcome.DONE),
                           failed=outcomes.count(Outcome.FAILED), busy=outcomes.count(Outcome.BUSY))
 
@@ -500,7 +509,7 @@ class Feedsum:
         """
         prow = self.store.periods.get(report.team_id, report.id, period)
         if not preview and prow and prow.state == PeriodState.POSTED:
-            raise _already_posted(report, period, prow)
+            raise _already_posted(report, period, prow, self.outbox)
         self.pull(report, period, now)
         summary = self.summary(report, period, now)
         if preview:
@@ -575,8 +584,11 @@ class Feedsum:
         return out
 
     def remind(self, report: Report, period: str, now: datetime, *, slot: str | None = None,
-               manual: bool = False, last_call: bool = False) -> int:
-        """One DM per owner listing only their pending sections; returns how many were sent."""
+               manual: bool = False, last_call: bool = False, whole: bool = False) -> int:
+        """One DM per owner listing only their pending sections; returns how many were sent.
+
+        `whole`: as for open(), Unfinished while another process holds some of the reminders.
+        """
         from bot.text.i18n import join_list, t
 
         prow = self.store.periods.get(report.team_id, report.id, period)
@@ -596,9 +608,11 @@ class Feedsum:
                 lambda key, recovering, o=owner, x=text: (
                     self.outbox.find_dm(report.team_id, o, key) if recovering else None
                 ) or self.outbox.send_dm(report.team_id, o, x, key))))
-        sent = sum(outcome == Outcome.SENT for outcome, _ in self.fan_out(report.team_id, jobs))
+        outcomes = [outcome for outcome, _ in self.fan_out(report.team_id, jobs)]
         self.tell_admins_of_failures(report, period)
-        return sent
+        if whole and Outcome.BUSY in outcomes:
+            raise Unfinished(outcomes.count(Outcome.BUSY))
+        return outcomes.count(Outcome.SENT)
 
     def set_away(self, team_id: str, user: str, until, now: datetime) -> None:
         self.store.people.set_away(team_id, user, until.isoformat() if until else None, now=now)
