@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.model.config import ConfigError, Report, Settings, load_config
+from bot.text.i18n import env_locale, locales, t_plain
 
 log = logging.getLogger("feedsum")
 
@@ -43,6 +44,11 @@ def _version() -> str:
         return "0+unknown"
 
 
+def cli_locale() -> str:
+    """The command line's language: from LC_ALL, LC_MESSAGES or LANG (English when unset or C)."""
+    return env_locale(os.environ)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The whole command line; every option carries its help text (tests check)."""
     parser = argparse.ArgumentParser(prog="feedsum", description="Monthly work summaries for in-feed ads teams, in Slack.")
@@ -51,7 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     p = sub.add_parser("demo", help="run a whole month offline against a built-in fake Slack")
     p.add_argument("--out", default="demo-out", help="folder for summary.md and blocks.json (default: demo-out)")
-    p.add_argument("--locale", choices=("zh-CN", "en"), default="zh-CN", help="language of the demo (default: zh-CN)")
+    p.add_argument("--locale", choices=locales(), default="zh-CN", help="language of the demo (default: zh-CN)")
     p = sub.add_parser("run", help="serve Slack (Socket Mode if SLACK_APP_TOKEN is set, else HTTP)")
     p.add_argument("--no-scheduler", action="store_true", help="don't run the month-end scheduler in this process")
     p.add_argument("--port", type=int, help="HTTP port (default: $PORT or 3000)")
@@ -87,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
         logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
         return COMMANDS[args.command](settings, args)
     except ConfigError as exc:
-        print(f"feedsum: configuration error: {exc}", file=sys.stderr)
+        print(t_plain(cli_locale(), "cli.config_error", error=exc), file=sys.stderr)
         return 2
     except CliError as exc:
         print(f"feedsum: {exc}", file=sys.stderr)
@@ -110,11 +116,11 @@ def _unexpected(exc: Exception) -> int:
     path = Path(tempfile.gettempdir()) / f"feedsum-error-{error_id}.log"
     try:
         path.write_text("".join(traceback.format_exception(exc)), encoding="utf-8")
-        where = f"(details: {path})"
+        where = t_plain(cli_locale(), "cli.unexpected.details", path=path)
     except OSError:
         log.exception("unexpected error %s", error_id)
-        where = f"(error id {error_id}; details in the log)"
-    print(f"feedsum: unexpected error: {type(exc).__name__}: {exc} {where}", file=sys.stderr)
+        where = t_plain(cli_locale(), "cli.unexpected.logged", id=error_id)
+    print(t_plain(cli_locale(), "cli.unexpected", error=f"{type(exc).__name__}: {exc}", where=where), file=sys.stderr)
     return 1
 
 
@@ -167,7 +173,8 @@ def _check(settings: Settings, args) -> int:
         raise CliError(f"no report file at {path.resolve()} ({where}). Start from this minimal "
                        f"feedsum.toml and run `feedsum check` again:\n\n{STARTER_TOML}")
     reports = load_config(path, must_exist=True)
-    print(f"{settings.config_path}: {len(reports)} report(s) OK: {', '.join(r.id for r in reports)}")
+    print(t_plain(cli_locale(), "cli.check_ok", file=settings.config_path, count=len(reports),
+                  ids=", ".join(r.id for r in reports)))
     return 0
 
 
@@ -199,7 +206,7 @@ def _export_files(names: list[str]) -> list[str]:
 
 def _backup(settings: Settings, args) -> int:
     """A verified copy of FEEDSUM_DB; under cron a missing or empty database must fail loudly."""
-    from storage.db import BackupError, backup_file
+    from storage import BackupError, backup_file
 
     try:
         counts = backup_file(settings.db_path, args.path)
@@ -208,8 +215,8 @@ def _backup(settings: Settings, args) -> int:
             raise CliError(f"backup to {exc.path}: {exc.problem}; nothing was backed up") from None
         raise CliError(f"database {exc.path} (FEEDSUM_DB) {exc.problem}; nothing was backed up. Point "
                        "FEEDSUM_DB at the database feedsum runs with") from None
-    print(f"backed up {settings.db_path} to {args.path}: integrity ok, {sum(counts.values())} rows "
-          f"in {len(counts)} tables")
+    print(t_plain(cli_locale(), "cli.backed_up", db=settings.db_path, path=args.path, rows=sum(counts.values()),
+                  tables=len(counts)))
     width = max(map(len, counts))
     for table, rows in counts.items():
         print(f"  {table:<{width}}  {rows:>9}")
@@ -230,12 +237,12 @@ def _demo(settings: Settings, args) -> int:
     return run_demo(out, locale=args.locale)
 
 
-def _workspaces_of(settings: Settings, db, clock=utcnow):
+def _workspaces_of(settings: Settings, store, clock=utcnow):
     """Who is served, without building the Slack app (no Slack call until a question needs one)."""
     from handlers.app import web_client
     from handlers.oauth import Workspaces, installation_store
 
-    return Workspaces(settings, db, default_client=web_client(settings) if settings.bot_token else None,
+    return Workspaces(settings, store, default_client=web_client(settings) if settings.bot_token else None,
                       store=installation_store(settings) if settings.oauth else None, make_client=web_client,
                       clock=clock)
 
@@ -245,14 +252,13 @@ def _describe_rows(rows: dict[str, int]) -> str:
 
 
 def _list_workspaces(settings: Settings, args) -> int:
-    from storage.db import open_db
-    from storage.workspaces import removals, team_data
+    from storage import Store
 
-    db = open_db(settings.db_path)
-    workspaces, gone = _workspaces_of(settings, db), removals(db)
-    data = team_data(db)
+    store = Store.open(settings.db_path)
+    workspaces, gone = _workspaces_of(settings, store), store.workspaces.removals()
+    data = store.workspaces.team_data()
     if not data:
-        print(f"no workspace has data in {settings.db_path}")
+        print(t_plain(cli_locale(), "cli.no_workspaces", db=settings.db_path))
         return 0
     for team in sorted(data):
         with _talking_to_slack(settings):
@@ -260,7 +266,7 @@ def _list_workspaces(settings: Settings, args) -> int:
         if how:
             state = f"served ({how})"
         elif team in gone:
-            state = f"removed the app {gone[team]['at'][:16].replace('T', ' ')} ({gone[team]['reason']})"
+            state = f"removed the app {gone[team].at[:16].replace('T', ' ')} ({gone[team].reason})"
         else:
             state = "not installed"
         print(f"{team}  {state}  {_describe_rows(data[team])}")
@@ -268,20 +274,19 @@ def _list_workspaces(settings: Settings, args) -> int:
 
 
 def _forget_workspace(settings: Settings, args) -> int:
-    from storage.db import open_db
-    from storage.workspaces import forget_team, team_data
+    from storage import Store
 
     team = args.team.strip()
-    db = open_db(settings.db_path)
-    workspaces = _workspaces_of(settings, db)
+    store = Store.open(settings.db_path)
+    workspaces = _workspaces_of(settings, store)
     with _talking_to_slack(settings):
         how = workspaces.installed(team)
     if how:
         raise CliError(f"workspace {team} still has the app ({how}): remove the app there first "
                        "(Slack: workspace settings → Manage apps), or its reports would be served again")
-    rows = team_data(db).get(team)
+    rows = store.workspaces.team_data().get(team)
     if not rows:
-        known = ", ".join(sorted(team_data(db))) or "none"
+        known = ", ".join(sorted(store.workspaces.team_data())) or "none"
         raise CliError(f"no data for workspace {team} in {settings.db_path} (workspaces with data: {known})")
     print(f"workspace {team}: {_describe_rows(rows)}")
     if not args.yes:
@@ -291,7 +296,7 @@ def _forget_workspace(settings: Settings, args) -> int:
             answer = ""
         if answer != team:
             raise CliError("not confirmed: nothing deleted (type the workspace id, or pass --yes)")
-    deleted = forget_team(db, team)
+    deleted = store.workspaces.forget_team(team)
     if workspaces.store is not None:
         workspaces.store.delete_all(enterprise_id=None, team_id=team)  # user installations, if any
     log.info("forgot workspace %s: %s", team, _describe_rows(deleted))
@@ -304,21 +309,20 @@ def sync_reports(core, reports: list[Report], team_id: str, now: datetime) -> No
     """Make the database's file-managed reports match the config file."""
     from dataclasses import replace
 
-    from storage import repo
-
+    store = core.store
     for r in reports:
-        repo.upsert_report(core.db, r.team_id or team_id, replace(r, team_id=r.team_id or team_id).to_dict(),
-                           actor="config", now=now)
+        store.reports.upsert(r.team_id or team_id, replace(r, team_id=r.team_id or team_id).to_dict(),
+                             actor="config", now=now)
     keep = {(r.team_id or team_id, r.id) for r in reports}
-    stale = [d for d in repo.reports_data(core.db, source="config") if (d["team_id"], d["id"]) not in keep]
+    stale = [d for d in store.reports.all(source="config") if (d["team_id"], d["id"]) not in keep]
     for d in stale:
-        repo.remove_reports(core.db, d["team_id"], [d["id"]], actor="config", now=now)
+        store.reports.remove(d["team_id"], [d["id"]], actor="config", now=now)
 
 
 def build(settings: Settings, *, clock=utcnow):
     """Open the database, build the client, core and app, and load the reports."""
     from handlers.app import create_app, web_client
-    from storage.db import open_db
+    from storage import Store
 
     if not settings.oauth:  # multi-workspace mode gets each workspace's token from its installation
         settings.require("SLACK_BOT_TOKEN")
@@ -328,10 +332,10 @@ def build(settings: Settings, *, clock=utcnow):
                     "Install the workspace through /slack/install (SLACK_CLIENT_ID/SECRET) so that feedsum "
                     "refreshes it, or turn token rotation off for the app")
     reports = load_config(settings.config_path)
-    db = open_db(settings.db_path)
+    store = Store.open(settings.db_path)
     client = web_client(settings)
     with _talking_to_slack(settings):
-        app, deps = create_app(settings, client, db, clock)
+        app, deps = create_app(settings, client, store, clock)
         team_id = deps.workspaces.default_team() or ""
     for i, r in enumerate(reports):
         if not (r.team_id or team_id):

@@ -71,11 +71,12 @@ def _status(deps: Deps, cmd, report, period, user, *, ack, **_):
     summary = deps.core.summary(report, period, now, with_metrics=False)
     away = deps.core.away_map(report, period, now, owners={o for s in summary.sections for o in s.owners})
     nxt = render.next_action_lines(report, deps.core.next_actions(report, period, now))
-    ack_message(ack, render.status_message(summary, away=away, link=render.permalink(summary), next_lines=nxt))
+    link = deps.outbox.permalink(report.team_id, summary.post_channel, summary.post_ts)
+    ack_message(ack, render.status_message(summary, away=away, link=link, next_lines=nxt))
 
 
 def _open(deps: Deps, cmd, report, period, user, *, ack, respond, **_):
-    deps.core.require_admin(report, user, "open")
+    deps.core.require_open(report, user)
     say(ack, t(report.locale, "working"))
 
     def fan_out():
@@ -94,7 +95,7 @@ def _open(deps: Deps, cmd, report, period, user, *, ack, respond, **_):
 
 
 def _compile(deps: Deps, cmd, report, period, user, *, ack, respond, client, channel, **_):
-    deps.core.require_admin(report, user, "compile")
+    deps.core.require_compile(report, user)
     now = deps.clock()
     if "preview" in cmd.flags:
         say(ack, t(report.locale, "compile.preview"))
@@ -111,7 +112,8 @@ def _compile(deps: Deps, cmd, report, period, user, *, ack, respond, client, cha
     def post():
         summary = deps.core.compile(report, period, user, now)
         respond(text=t(report.locale, "compile.done", month=periods.label(period, report.locale),
-                       link=render.permalink(summary)), response_type="ephemeral")
+                       link=deps.outbox.permalink(report.team_id, summary.post_channel, summary.post_ts)),
+                response_type="ephemeral")
 
     deps.later(post, respond=respond, report=report)
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import logging
 
-from bot.core.service import NeedsLookup, Refused
-from bot.text.i18n import t
+from bot.core.access import NeedsLookup, Refused
+from bot.text.i18n import Msg, t
 from bot.text.mrkdwn import as_mrkdwn, from_slack, md
 from handlers.admin_views import publish_home
 from handlers.deps import Deps
-from storage.db import StorageError
+from storage import StorageError
 
 log = logging.getLogger(__name__)
 
@@ -125,7 +125,7 @@ def register_files(app, deps: Deps) -> None:
             reply(t(loc, "import.failed", file=name, error=exc.text(loc)))
             return
         except UploadRefused as exc:  # a file over a limit is told in the report's language
-            error = t(loc, exc.key, **exc.values) if exc.key else str(exc)
+            error = Msg(exc.key, **exc.values).text(loc) if exc.key else str(exc)
             reply(t(loc, "import.failed", file=name, error=error))
             return
         except Refused as exc:

@@ -17,18 +17,21 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry import RateLimitErrorRetryHandler
 
-from bot.core.service import DeliveryError, NeedsLookup
+from bot.core.access import NeedsLookup
+from bot.core.ledger import DeliveryError
+from bot.model.config import DEFAULT_API_BASE
 from bot.model.summary import SectionState, Summary
 from bot.text.mrkdwn import as_mrkdwn, md, plain
 from handlers import render
 from handlers.pacer import RATE_LIMITED
 from handlers.ratelimit import Limiter
-from storage import dm_channels
+from storage import Store, keys
 
 log = logging.getLogger(__name__)
 METADATA_TYPE = "feedsum_delivery"
@@ -36,6 +39,17 @@ CACHE_SECONDS = 600
 RATE_LIMIT_TRIES = 10  # 429s one call waits out (outside a paced fan-out) before giving up for now
 # The Web API methods behind a slack_sdk method whose name is not simply the API's.
 API_METHODS = {"files_upload_v2": ("files.getUploadURLExternal", "files.completeUploadExternal")}
+
+
+def permalink_url(api_base_url: str, channel: str | None, ts: str | None) -> str | None:
+    """A message's permalink on the Slack host the Web API is on (slack.com, GovSlack's
+    slack-gov.com, a test double), in the form chat.getPermalink gives and Slack redirects to
+    the workspace: /archives/<channel>/p<ts without its dot>."""
+    if not channel or not ts:
+        return None
+    parts = urlsplit(api_base_url)
+    path = parts.path.rstrip("/").removesuffix("/api")
+    return urlunsplit((parts.scheme, parts.netloc, f"{path}/archives/{channel}/p{ts.replace('.', '')}", "", ""))
 
 
 def _metadata(key: str) -> dict[str, Any]:
@@ -61,20 +75,25 @@ def _retry_after(exc: SlackApiError) -> float:
 class SlackOutbox:
     def __init__(self, client_for: Callable[[str], WebClient],
                  on_token_revoked: Callable[[str, str], None] | None = None, *,
-                 limiter: Limiter | None = None, db=None,
-                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)):
+                 limiter: Limiter | None = None, store: Store | None = None,
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC), api_base_url: str = DEFAULT_API_BASE):
         self.client_for = client_for
+        self.api_base_url = api_base_url  # SLACK_API_BASE_URL: where links to messages point
         # Told (team, token) when Slack says a workspace's token is revoked: the app was removed
         # there, even if the app_uninstalled event never reached us.
         self.on_token_revoked = on_token_revoked
         self.limiter = limiter or Limiter()
-        self.db = db  # keeps DM channel ids across restarts (None: in memory only)
+        self.store = store  # keeps DM channel ids across restarts (None: in memory only)
         self.clock = clock
         self._cache: dict[tuple[str, str, str], tuple[float, Any]] = {}
         self._dms: dict[str, dict[str, str]] = {}  # team -> user -> DM channel
         self._clients: dict[str, tuple[WebClient, WebClient]] = {}  # team -> (given, without 429 retries)
         self._lock = threading.Lock()
         self._local = threading.local()  # .only: this thread is answering an ack (local_only)
+
+    def permalink(self, team_id: str, channel: str | None, ts: str | None) -> str | None:
+        """A link to a posted message, built as chat.getPermalink would (no call: acks use it)."""
+        return permalink_url(self.api_base_url, channel, ts)
 
     @contextlib.contextmanager
     def local_only(self) -> Iterator[None]:
@@ -157,7 +176,7 @@ class SlackOutbox:
         with self._lock:
             team = self._dms.get(team_id)
         if team is None:
-            loaded = dm_channels.of_team(self.db, team_id) if self.db is not None else {}
+            loaded = self.store.dm_channels.of_team(team_id) if self.store is not None else {}
             with self._lock:
                 team = self._dms.setdefault(team_id, loaded)
         return team.get(user)
@@ -171,8 +190,8 @@ class SlackOutbox:
         if getattr(self._local, "only", False):
             raise NeedsLookup(f"dm {user}")
         channel = self._call(team_id, "conversations_open", users=user)["channel"]["id"]
-        if self.db is not None:
-            dm_channels.remember(self.db, team_id, user, channel, now=self.clock())
+        if self.store is not None:
+            self.store.dm_channels.remember(team_id, user, channel, now=self.clock())
         with self._lock:
             self._dms.setdefault(team_id, {})[user] = channel
         return channel
@@ -264,7 +283,7 @@ class SlackOutbox:
                               metadata=_metadata(key), unfurl_links=False)
             channel, main_ts = data["channel"], data["ts"]
         for i, (text, blocks) in enumerate(messages[1:], start=1):
-            part_key = f"{key}#{i}"
+            part_key = keys.part_key(key, i)
             if find and self._find(team, channel, part_key, thread_ts=main_ts):
                 continue
             self._call(team, "chat_postMessage", channel=channel, thread_ts=main_ts, text=text, blocks=blocks,

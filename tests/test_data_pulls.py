@@ -22,8 +22,9 @@ from bot.planning.schedule import (
     timeline,
 )
 from feedsum.cli import sync_reports
-from storage import repo
 from tests.slack_harness import ADMIN, CHANNEL, CONFIG, OWNER_A, OWNER_B, Harness, modal_values
+
+HARNESS_TRANSPORT = "app"  # listener logic: requests go straight into the Bolt app
 
 SH = ZoneInfo("Asia/Shanghai")
 POSTED = PeriodState(opened=True, posted=True)
@@ -110,7 +111,7 @@ def test_refresh_answers_per_source_and_refuses_non_admins(tmp_path, clock):
         assert "warehouse.db" in text and "2 行" in text and "1 行" in text
         assert "2026-11" in text and "1.00万元" in text and "500.00 元" in text  # per-month totals per source
         assert "数据更新于 11-26 10:00" in text
-        snapshots = len(repo.snapshots_of(h.db, h.report.team_id, h.report.id, PERIOD))
+        snapshots = len(h.store.snapshots.of(h.report.team_id, h.report.id, PERIOD))
         kpi = h.core.summary(h.report, PERIOD, h.clock()).kpi
         assert kpi.totals["clicks"] == 1100 + 100
 
@@ -120,7 +121,7 @@ def test_refresh_answers_per_source_and_refuses_non_admins(tmp_path, clock):
         h.command(f"refresh {PERIOD}")
         text = answered(h, "exports/nov.csv", before)
         assert text.count("未变化") == 2 and "数据更新于 11-26 12:00" in text
-        assert len(repo.snapshots_of(h.db, h.report.team_id, h.report.id, PERIOD)) == snapshots
+        assert len(h.store.snapshots.of(h.report.team_id, h.report.id, PERIOD)) == snapshots
     finally:
         h.close()
 
@@ -149,7 +150,7 @@ def test_failing_source_is_told_to_admins_once_per_distinct_error(tmp_path, cloc
         text = answered(h, "warehouse.db")
         assert "⚠️" in text and "1.00万元" in text  # the file still imported beside the failing source
         told = [t for t in dm_texts(h, ADMIN) if "warehouse.db" in t]
-        assert len(told) == 1 and "no such SQLite database" in told[0]
+        assert len(told) == 1 and "没有这个 SQLite 数据库" in told[0]  # in the report's language
         assert not [t for t in dm_texts(h, OWNER_A) if "warehouse.db" in t]
         assert h.core.summary(h.report, PERIOD, h.clock()).kpi.totals["clicks"] == 1100
 

@@ -275,3 +275,10 @@ def test_usual_days_read_without_pandas_as_read_export_reads_them(values):
     want_start, want_end = dates.unique(list(values))
     np.testing.assert_array_equal(start, want_start)
     np.testing.assert_array_equal(end, want_end)
+
+
+def test_a_total_in_the_creative_column_streams_as_read_export_drops_it(streamed):
+    text = ("时间-天,项目名称,单元名称,素材名称,消耗,展示数,点击数\n" + "2026-11-01,春季拉新,单元1,视频A,10,1000,20\n" * 300
+            + ",,,合计,3000,300000,6000\n")
+    res = _same(text.encode("utf-8"), "creatives.csv")
+    assert res.streamed and res.dropped == 1

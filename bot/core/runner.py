@@ -5,7 +5,9 @@ every minute inside `feedsum run` / `feedsum scheduler`. Every action is claimed
 (recipient "*") before it runs, so two processes ticking together do it once, and each message
 inside it is claimed again per recipient. Claims are leased and renewed while the work lasts, so
 a fan-out or post longer than the lease is not started again by the next tick elsewhere; only a
-dead process's claims run out and are finished by another.
+dead process's claims run out and are finished by another. An action is marked done only when
+every message of it is: one still claimed by another process (which may have died just after
+claiming it, its lease a moment longer than the action's) leaves the action for a later pass.
 """
 
 from __future__ import annotations
@@ -15,9 +17,11 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
-from bot.core.service import Feedsum, Refused
+from bot.core.access import Refused
+from bot.core.ledger import SCHEDULED, Outcome
+from bot.core.service import Feedsum
 from bot.model.config import Report
-from bot.planning.schedule import Action, ReportPlan, Schedule, due_actions
+from bot.planning.schedule import Action, ActionKind, ReportPlan, due_actions
 
 log = logging.getLogger(__name__)
 SYSTEM = "feedsum"
@@ -39,7 +43,7 @@ def planned(core: Feedsum, now: datetime, serves: Callable[[str], bool] | None =
     a new install brings its schedule back.
     """
     reports = {_plan_id(r): r for r in core.all_reports() if serves is None or serves(r.team_id)}
-    plans = [ReportPlan(pid, r.timezone, r.calendar, Schedule.from_mapping(r.schedule), pull=bool(r.metrics),
+    plans = [ReportPlan(pid, r.timezone, r.calendar, r.schedule, pull=bool(r.metrics),
                         pull_daily=any(s.api for s in r.metrics))
              for pid, r in reports.items()]
     actions = due_actions(plans, lambda pid, period: core.period_state(reports[pid], period, now), now)
@@ -87,17 +91,21 @@ def tick(core: Feedsum, now: datetime, *, dry_run: bool = False,
     return lines
 
 
+# How a pass reports each action's outcome (FAILED as itself).
+SAID = {Outcome.SENT: "done", Outcome.DONE: "already done", Outcome.BUSY: "running elsewhere"}
+
+
 def run_action(core: Feedsum, report: Report, action: Action, now: datetime) -> str:
     def work(key: str, recovering: bool):
-        if action.kind == "open":
-            return core.open(report, action.period, SYSTEM, now)
-        if action.kind == "remind":
-            return core.remind(report, action.period, now, slot=action.key.split(":", 1)[1])
-        if action.kind == "last_call":
-            return core.remind(report, action.period, now, slot="last_call", last_call=True)
-        if action.kind == "pull":
+        if action.kind == ActionKind.OPEN:
+            return core.open(report, action.period, SYSTEM, now, whole=True)
+        if action.kind == ActionKind.REMIND:
+            return core.remind(report, action.period, now, slot=action.slot, whole=True)
+        if action.kind == ActionKind.LAST_CALL:
+            return core.remind(report, action.period, now, slot=ActionKind.LAST_CALL, last_call=True, whole=True)
+        if action.kind == ActionKind.PULL:
             return core.pull(report, action.period, now)
-        if action.kind == "due":
+        if action.kind == ActionKind.DUE:
             try:  # compile pulls the data again first: conversions are backfilled late
                 return core.compile(report, action.period, SYSTEM, now)
             except Refused as exc:
@@ -106,8 +114,8 @@ def run_action(core: Feedsum, report: Report, action: Action, now: datetime) -> 
                 raise
         raise ValueError(action.kind)
 
-    outcome, _ = core.once(report, action.period, action.key, "*", now, work)
-    return {"sent": "done", "done": "already done", "busy": "running elsewhere"}.get(outcome, outcome)
+    outcome, _ = core.once(report, action.period, action.key, SCHEDULED, now, work)
+    return SAID.get(outcome, str(outcome))
 
 
 def start_scheduler(core: Feedsum, clock: Callable[[], datetime], serves: Callable[[str], bool] | None = None):

@@ -37,8 +37,11 @@ from bot.data.exports import (
 from bot.data.sources.base import ApiError
 from bot.insight.kpi import BASE_KEYS, KPIReport, KPIs, build_report, kpis
 from bot.model import periods
-from bot.model.config import MetricSource, Report
-from storage import repo
+from bot.model.config import RATIO_KPIS, MetricSource, Report, check_target
+from bot.text.i18n import Msg, text_of
+from bot.text.mrkdwn import plain
+from storage import Store
+from storage.rows import METRIC_COLUMNS
 
 log = logging.getLogger(__name__)
 # Rows per insert transaction: a few ms of write lock each (SQLite inserts ~300,000 rows/s here),
@@ -51,7 +54,11 @@ TARGET_KPIS = ("ctr", "cvr", "cpa", "cpc", "cpm", "roas", "profit_roi", "convers
 
 
 class SourceError(Exception):
-    """A configured metrics source could not be read; says which and why."""
+    """A configured metrics source could not be read; says which and why (str: English; `text`:
+    in a locale when it was raised with a catalogue Msg)."""
+
+    def text(self, locale: str) -> str:
+        return plain(text_of(self.args[0], locale)) if self.args else ""
 
 
 @dataclass
@@ -76,10 +83,10 @@ class SourcePull:
 class Metrics:
     """Imports and KPI reports for the core; pandas stays in here."""
 
-    def __init__(self, db, api=None):
+    def __init__(self, store: Store, api=None):
         from bot.data.sources.pulling import ApiKit
 
-        self.db = db
+        self.store = store
         self.api = api or ApiKit()  # how ad platforms' APIs are reached (bot/data/sources/)
 
     # --- imports ---------------------------------------------------------------------------
@@ -102,15 +109,15 @@ class Metrics:
                 for period, index in sorted(rows.groupby(months, sort=True).indices.items()):
                     part = rows.iloc[index]
                     out[str(period)] = kpis(part)
-                    sid = repo.begin_snapshot(self.db, report.team_id, report.id, str(period),
-                                              source=f"{origin}:{name}", file_hash=digest, rows=len(part),
-                                              dropped=dropped, now=now)
+                    sid = self.store.snapshots.begin(report.team_id, report.id, str(period),
+                                                     source=f"{origin}:{name}", file_hash=digest, rows=len(part),
+                                                     dropped=dropped, now=now)
                     if sid is None:  # this file was imported before
                         continue
                     pending.append(sid)
                     for start in range(0, len(part), IMPORT_CHUNK_ROWS):
-                        repo.add_snapshot_rows(self.db, sid, _records(part.iloc[start:start + IMPORT_CHUNK_ROWS]))
-            duplicates = repo.publish_snapshots(self.db, pending, digest)
+                        self.store.snapshots.add_rows(sid, _records(part.iloc[start:start + IMPORT_CHUNK_ROWS]))
+            duplicates = self.store.snapshots.publish(pending, digest)
         except BaseException:
             self._discard(pending)
             raise
@@ -120,11 +127,11 @@ class Metrics:
 
     def discard_abandoned(self, now: datetime) -> None:
         """Delete snapshots whose import died before publishing them (a killed process)."""
-        self._discard(repo.unpublished_snapshots(self.db, before=now - ABANDONED_AFTER))
+        self._discard(self.store.snapshots.unpublished(before=now - ABANDONED_AFTER))
 
     def _discard(self, snapshot_ids: list[int]) -> None:
         try:
-            repo.discard_snapshots(self.db, snapshot_ids)
+            self.store.snapshots.discard(snapshot_ids)
         except Exception:  # noqa: BLE001 - still hidden; discard_abandoned() retries later
             log.exception("could not delete unpublished snapshots %s", snapshot_ids)
 
@@ -141,6 +148,9 @@ class Metrics:
         result = read_export(raw, name=name, preset=preset, columns=columns or None, platform=platform, month=month,
                              date_format=date_format, context=context, today=now.astimezone(report.tz).date())
         how = (preset, sorted((columns or {}).items()), platform, str(month) if month else None, date_format)
+        if result.rows["creative"].notna().any():
+            # Read with its creatives: not the import of the same file made before they were read.
+            how += ("creative",)
         digest = hashlib.sha256(raw)  # fed in two parts: no copy of a big file
         digest.update(repr(how).encode())
         return self.import_frame(report, result.rows, name=name, origin=origin, digest=digest.hexdigest(),
@@ -185,7 +195,7 @@ class Metrics:
 
     def as_of(self, report: Report, period: str) -> datetime | None:
         """When the period's data was last read (a pull or an upload); None without data."""
-        at = repo.data_as_of(self.db, report.team_id, report.id, period)
+        at = self.store.snapshots.as_of(report.team_id, report.id, period)
         return datetime.fromisoformat(at) if at else None
 
     def import_sql(self, report: Report, source: MetricSource, period: str, now: datetime) -> ImportOutcome:
@@ -232,16 +242,17 @@ class Metrics:
                 for period, index in sorted(part.groupby(months, sort=True).indices.items()):
                     period = str(period)
                     if period not in snapshots:
-                        sid = repo.begin_snapshot(self.db, report.team_id, report.id, period,
-                                                  source=f"{origin}:{name}", file_hash=f"streaming:{uuid.uuid4().hex}",
-                                                  rows=0, dropped=0, now=now)
+                        sid = self.store.snapshots.begin(report.team_id, report.id, period,
+                                                         source=f"{origin}:{name}",
+                                                         file_hash=f"streaming:{uuid.uuid4().hex}", rows=0, dropped=0,
+                                                         now=now)
                         snapshots[period], counts[sid] = sid, 0
                     sid = snapshots[period]
                     rows = part.iloc[index]
                     for start in range(0, len(rows), IMPORT_CHUNK_ROWS):
-                        repo.add_snapshot_rows(self.db, sid, _records(rows.iloc[start:start + IMPORT_CHUNK_ROWS]))
+                        self.store.snapshots.add_rows(sid, _records(rows.iloc[start:start + IMPORT_CHUNK_ROWS]))
                     counts[sid] += len(rows)
-            duplicates = repo.publish_streamed_snapshots(self.db, counts, digest.hexdigest(), now=now)
+            duplicates = self.store.snapshots.publish_streamed(counts, digest.hexdigest(), now=now)
         except BaseException:
             self._discard(list(snapshots.values()))
             raise
@@ -255,14 +266,14 @@ class Metrics:
     def rows(self, report: Report, period: str, upto: int | None = None) -> pd.DataFrame:
         """The period's rows: its snapshots combined, newest winning (`upto`: as they were when
         this snapshot id was the newest)."""
-        frames = [_frame(repo.snapshot_rows(self.db, s["id"]))
-                  for s in repo.snapshots_of(self.db, report.team_id, report.id, period)
-                  if upto is None or s["id"] <= upto]
+        frames = [_frame(self.store.snapshots.rows(s.id))
+                  for s in self.store.snapshots.of(report.team_id, report.id, period)
+                  if upto is None or s.id <= upto]
         return dedupe(frames) if frames else empty_rows()
 
     def targets(self, report: Report, period: str) -> dict[str, float]:
         """Standing targets from the config, overridden by the period's own (set in the plan)."""
-        return {**report.targets, **repo.period_targets(self.db, report.team_id, report.id, period)}
+        return {**report.targets, **self.store.targets.of(report.team_id, report.id, period)}
 
     def report(self, report: Report, period: str, now: datetime) -> KPIReport | None:
         """The KPI report of a month, or None when no data was imported for it."""
@@ -284,9 +295,8 @@ class Metrics:
     def _one_currency(self, report: Report, frames: list[pd.DataFrame]):
         """Accounts' amounts in the report's currency, or refused when they can't be (bot/insight/kpi.py)."""
         from bot.insight.kpi import one_currency
-        from storage import sources as source_store
 
-        currency_of = source_store.account_currencies(self.db, report.team_id, report.id)
+        currency_of = self.store.sources.account_currencies(report.team_id, report.id)
         if not currency_of:
             return frames, ()
         return one_currency(frames, currency_of, report.currency, report.currency_rates)
@@ -304,7 +314,7 @@ def _pull_one(report: Report, label: str, load) -> SourcePull:
         return SourcePull(label, outcome=load())
     except (SourceError, ExportError, OSError, ApiError) as exc:
         log.warning("data source %s of %s/%s: %s", label, report.team_id, report.id, exc)
-        error = exc.text(report.locale) if isinstance(exc, ExportError) else str(exc)
+        error = exc.text(report.locale) if isinstance(exc, ExportError | SourceError) else str(exc)
         return SourcePull(label, error=error if len(error) <= ERROR_CHARS else error[:ERROR_CHARS - 1] + "…")
     except Exception as exc:  # a bug or an odd file must not stop the other sources
         from bot.text.i18n import (
@@ -324,20 +334,20 @@ def redact_url(url: str) -> str:
 
 
 def _records(part: pd.DataFrame) -> list[tuple]:
-    frame = part[list(CANONICAL_COLUMNS)].copy()
+    frame = part[list(METRIC_COLUMNS)].copy()  # the storage's order
     frame["date"] = frame["date"].dt.strftime("%Y-%m-%d")
     frame = frame.astype(object).where(frame.notna(), None)
     return list(frame.itertuples(index=False, name=None))
 
 
 def _frame(records: list[tuple]) -> pd.DataFrame:
-    frame = pd.DataFrame.from_records(records, columns=list(repo.METRIC_COLUMNS))
+    frame = pd.DataFrame.from_records(records, columns=list(METRIC_COLUMNS))
     frame["date"] = pd.to_datetime(frame["date"])
     for col in ("impressions", "clicks", "spend", "conversions", "revenue"):
         frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("float64")
-    for col in ("platform", "account", "campaign", "ad_group", "campaign_id"):
+    for col in ("platform", "account", "campaign", "ad_group", "creative", "campaign_id"):
         frame[col] = frame[col].astype("str").where(frame[col].notna(), None)
-    return frame
+    return frame[list(CANONICAL_COLUMNS)]
 
 
 # Rows fetched per round trip of an SQL source, and the most held in memory at once: an
@@ -345,7 +355,7 @@ def _frame(records: list[tuple]) -> pd.DataFrame:
 SQL_CHUNK_ROWS = 50_000
 # Without it libpq waits for the kernel's TCP timeout (minutes) on a host that drops packets.
 CONNECT_TIMEOUT_SECONDS = 15
-_TEXT_COLUMNS = ("platform", "account", "campaign", "ad_group", "campaign_id")
+_TEXT_COLUMNS = ("platform", "account", "campaign", "ad_group", "creative", "campaign_id")
 # PostgreSQL's `:start::date` would hide the parameter from SQLAlchemy's text() (a colon may not
 # follow a parameter name); a space keeps the cast and makes it a parameter again.
 _PG_CAST = re.compile(r"(?<![:\w\\]):(start|end)::")
@@ -361,13 +371,13 @@ def _sql_frames(report: Report, url: str, query: str, params: dict[str, str]) ->
     if "://" not in url:
         path = url if Path(url).is_absolute() else str(Path(report.base_dir) / url)
         if not Path(path).exists():
-            raise SourceError(f"{path}: no such SQLite database")
+            raise SourceError(Msg("source.sqlite_missing", path=path))
         conn, statement, engine = sqlite3.connect(f"file:{path}?mode=ro", uri=True), query, None
     else:
         try:
             import sqlalchemy
         except ImportError:
-            raise SourceError(f"{shown}: SQLAlchemy URLs need `pip install 'feedsum[sql]'`") from None
+            raise SourceError(Msg("source.sql_extra", source=shown)) from None
         try:
             engine = _engine(report, url)
         except Exception as exc:  # a malformed URL, or no driver installed for its dialect
@@ -476,9 +486,17 @@ class _RowDigest:
         for col in BASE_KEYS:
             normal[col] = rows[col].astype("float64")
         for col in _TEXT_COLUMNS:
-            normal[col] = rows[col].astype(object).where(rows[col].notna(), "\x00").astype(str).astype(object)
+            if col != "creative":
+                normal[col] = rows[col].astype(object).where(rows[col].notna(), "\x00").astype(str).astype(object)
+        # A row without a creative hashes as it did before creatives were read, so an unchanged
+        # result stays unchanged across the upgrade; a row with one hashes it too.
+        creative = rows["creative"].notna().to_numpy() if "creative" in rows else np.zeros(len(rows), dtype=bool)
         for i, key in enumerate(self._KEYS):
             hashes = pd.util.hash_pandas_object(normal, index=False, hash_key=key).to_numpy(dtype=np.uint64)
+            if creative.any():
+                named = normal[creative].assign(creative=rows["creative"][creative].astype(str).astype(object))
+                hashes = hashes.copy()
+                hashes[creative] = pd.util.hash_pandas_object(named, index=False, hash_key=key).to_numpy(dtype=np.uint64)
             np.add(self.sums[i:i + 1], hashes.sum(dtype=np.uint64), out=self.sums[i:i + 1])  # wraps around
             np.bitwise_xor(self.xors[i:i + 1], np.bitwise_xor.reduce(hashes), out=self.xors[i:i + 1])
         self.rows += len(rows)
@@ -505,7 +523,7 @@ def canonical_from_sql(frame: pd.DataFrame, source: str, offset: int = 0) -> pd.
     """
     missing = [c for c in ("date", "platform", "campaign", "impressions", "clicks", "spend") if c not in frame.columns]
     if missing:
-        raise SourceError(f"SQL source {source}: the query must return columns {', '.join(missing)}")
+        raise SourceError(Msg("source.sql_columns", source=source, columns=", ".join(missing)))
     out = frame.copy()
     for col in CANONICAL_COLUMNS:
         if col not in out.columns:
@@ -516,14 +534,14 @@ def canonical_from_sql(frame: pd.DataFrame, source: str, offset: int = 0) -> pd.
     out["date"] = dates.dt.normalize()
     if out["date"].isna().any():
         bad = int(out["date"].isna().to_numpy().argmax())
-        raise SourceError(f"SQL source {source}: row {offset + bad + 1}, column \"date\": not a date")
+        raise SourceError(Msg("source.sql_date", source=source, row=offset + bad + 1))
     for col in BASE_KEYS:
         values = pd.to_numeric(out[col], errors="coerce")
         wrong = values.isna() & out[col].notna()
         if wrong.any():
             bad = int(wrong.to_numpy().argmax())
-            raise SourceError(f"SQL source {source}: row {offset + bad + 1}, column \"{col}\": "
-                              f"not a number ({str(out[col].iloc[bad])[:40]!r})")
+            raise SourceError(Msg("source.sql_number", source=source, row=offset + bad + 1, column=col,
+                                  value=repr(str(out[col].iloc[bad])[:40])))
         out[col] = values.astype("float64")
     for col in _TEXT_COLUMNS:
         values = out[col]
@@ -531,14 +549,14 @@ def canonical_from_sql(frame: pd.DataFrame, source: str, offset: int = 0) -> pd.
     return out[list(CANONICAL_COLUMNS)]
 
 
-RATIO_TARGETS = ("ctr", "cvr")
+RATIO_TARGETS = RATIO_KPIS
 
 
-def parse_target(kpi: str, text: str) -> float:
-    """A KPI target as typed: "3%" or 0.03 for shares, "45", "1,200,000" or "4.5万" otherwise.
+def target_number(kpi: str, text: str) -> float:
+    """A KPI target as typed, as a number: "3%" or 0.03 for shares, "45", "1,200,000" or "4.5万".
 
-    Raises ValueError for words, negatives, a percent on a money KPI, or a share above 100%.
-    """
+    Raises ValueError for words or a percent on a money KPI; whether the number is a valid
+    target is the report rule's (config.check_target)."""
     raw = (text or "").strip().replace(",", "").replace("，", "")
     percent = raw.endswith(("%", "％"))
     scale = 1.0
@@ -547,15 +565,24 @@ def parse_target(kpi: str, text: str) -> float:
     elif raw.endswith(("万", "w", "W")):
         raw, scale = raw[:-1].strip(), 10_000.0
     value = float(raw) * scale  # ValueError for words
-    if not math.isfinite(value) or value < 0:
+    if not math.isfinite(value):
         raise ValueError(text)
     if percent:
         if kpi not in RATIO_TARGETS and kpi not in ("roas", "profit_roi"):
             raise ValueError(text)
         value /= 100
-    if kpi in RATIO_TARGETS and value > 1:
-        raise ValueError(text)
     return value
+
+
+def parse_target(kpi: str, text: str) -> float:
+    """A KPI target as typed (see target_number), checked by the report rule.
+
+    Raises ValueError for words, negatives, a percent on a money KPI, or a share above 100%.
+    """
+    try:
+        return check_target(kpi, target_number(kpi, text))
+    except ValueError:
+        raise ValueError(text) from None
 
 
 __all__ = ["ExportError", "ImportOutcome", "Metrics", "SourceError", "SourcePull", "date", "parse_target",

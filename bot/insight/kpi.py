@@ -18,24 +18,10 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import TYPE_CHECKING
 
 import numpy as np
 
-if TYPE_CHECKING:
-    import pandas as pd
-else:
-    class _Pandas:
-        """pandas, imported on first use (0.2 s): `feedsum metrics --json` on a big export needs
-        only numpy (kpis_by_group)."""
-
-        def __getattr__(self, name: str):
-            import pandas
-
-            globals()["pd"] = pandas
-            return getattr(pandas, name)
-
-    pd = _Pandas()
+from bot.model.lazy_pandas import pd  # pandas imported on first use
 
 # Base counts that may be summed, then ratios derived from the sums.
 BASE_KEYS = ("impressions", "clicks", "spend", "conversions", "revenue")
