@@ -8,7 +8,9 @@ step of its own paced by conversations.open's bucket, so that DMs are opened ahe
 people's messages go out (the two methods have separate limits). A small pool of workers runs
 whichever step is ready, across channels and workspaces (in a workspace, the person with the
 most messages left first). One person's messages go one at a time, in the order they were
-submitted (a person's prompts arrive in section order).
+submitted (a person's prompts arrive in section order). Among workspaces that may call now, one
+whose buckets are idle goes first: a full bucket wastes its refill while it waits (and a
+workspace's first call is what its later rate slots count from), a partly used one does not.
 
 A job whose call gets a 429 gives its claim back (the message was not stored) and waits in the
 queue again until its bucket's `Retry-After` is over; the worker moves on to other buckets.
@@ -53,6 +55,7 @@ class _Team:
     busy: set[str] = field(default_factory=set)  # recipients with a job (or their DM opening) running
     unopened: set[str] = field(default_factory=set)  # opening their DM failed: their jobs open it themselves
     version: int = 0  # heap entries of older versions are stale
+    queued: float = math.inf  # when its live heap entry comes up (inf: it has none)
 
 
 class Pacer:
@@ -71,6 +74,7 @@ class Pacer:
         self.retries = retries  # 429s one job may meet before its error is let through
         self._teams: dict[str, _Team] = {}
         self._heap: list[tuple[float, int, str, int]] = []  # (ready at, seq, team, version)
+        self._idle_first: list[tuple[int, str, int]] = []  # (seq, team, version): ready now on idle buckets
         self._seq = itertools.count()
         self._cond = threading.Condition()
         self._workers = 0
@@ -81,6 +85,7 @@ class Pacer:
 
     def submit(self, fn: Callable[[], Any], team_id: str, recipient: str) -> Future:
         job = _Job(fn, team_id, recipient)
+        self.channel_of(team_id, recipient)  # a workspace's known DMs come from the database: not under the lock
         with self._cond:
             if self._closed:
                 raise RuntimeError("the pacer is closed")
@@ -142,32 +147,57 @@ class Pacer:
         return (now, pick) if pick is not None else (soonest, first)
 
     def _schedule(self, team_id: str, team: _Team) -> None:
-        team.version += 1
         if not team.waiting and not team.busy:
+            team.version += 1
             del self._teams[team_id]
             return
         now = self.limiter.clock()
+        if team.queued <= now:
+            return  # it is looked at now anyway
         at, who = self._next_of(team_id, team, now)
         if who is None and any(r not in team.busy for r in team.waiting):
             at = now + RECHECK_SECONDS  # buckets full of calls made outside the pacer: look again soon
+        if at >= team.queued:
+            # Its entry comes up no later (it is looked at again then): it keeps its place in the
+            # queue. (Re-queuing a workspace at every job the core submits sent the last of 100
+            # workspaces to the back again and again: its first call came a second late.)
+            return
+        team.version += 1
+        team.queued = at
         if at < math.inf:
             heapq.heappush(self._heap, (at, next(self._seq), team_id, team.version))
+        if at <= now and self.limiter.idle(self._keys(team, team_id, who)):
+            heapq.heappush(self._idle_first, (next(self._seq), team_id, team.version))
+
+    def _next_entry(self, now: float) -> tuple[str, int] | None:
+        """(team, version) of the next queue entry due now: one on idle buckets first."""
+        while self._idle_first:
+            _, team_id, version = heapq.heappop(self._idle_first)
+            team = self._teams.get(team_id)
+            if team is not None and team.version == version:
+                return team_id, version
+        if not self._heap or self._heap[0][0] > now:
+            return None
+        at, _, team_id, version = heapq.heappop(self._heap)
+        return team_id, version
 
     def _pick(self) -> tuple[_Job, tuple] | None:
-        while self._heap:
+        while self._heap or self._idle_first:
             now = self.limiter.clock()
-            at, _, team_id, version = self._heap[0]
-            if at > now:
+            entry = self._next_entry(now)
+            if entry is None:
                 return None
-            heapq.heappop(self._heap)
+            team_id, version = entry
             team = self._teams.get(team_id)
             if team is None or team.version != version:
                 continue
+            team.queued = math.inf
             at, who = self._next_of(team_id, team, now)
             if who is None:
                 self._schedule(team_id, team)
                 continue
             if at > now:  # its buckets filled up meanwhile (another send, a 429)
+                team.queued = at
                 heapq.heappush(self._heap, (at, next(self._seq), team_id, team.version))
                 continue
             taken = self.limiter.try_take(self._keys(team, team_id, who))

@@ -187,6 +187,16 @@ class Limiter:
         with self._lock:
             return self._ready_at(keys)
 
+    def idle(self, keys: Iterable[Key]) -> bool:
+        """Whether every bucket of a call has its whole burst ready (no call counted in it lately,
+        none on its way): such a bucket wastes its refill while it waits."""
+        if not self.limits.paced:
+            return False
+        with self._lock:
+            now = self.clock()
+            return all(b.in_flight == 0 and b.tat <= now and b.paused_until <= now
+                       for b in map(self._bucket, keys))
+
     def try_take(self, keys: Iterable[Key]) -> tuple[Key, ...] | None:
         """Count a call in each bucket if it may go now; its keys, else None."""
         keys = tuple(keys)

@@ -204,6 +204,51 @@ def test_a_rate_limited_job_waits_in_the_queue_not_in_a_worker():
     pacer.close()
 
 
+def test_a_workspace_whose_buckets_are_idle_goes_before_more_of_another_ones_burst():
+    """A full bucket wastes its refill while it waits; a partly used one does not. So the first
+    call of a workspace that has called nothing yet (its rate slots count from that call) goes
+    before the rest of another workspace's burst."""
+    clock = FakeClock()
+    pacer = Pacer(paced(clock), lambda team, user: "D" + user, workers=1)
+    order: list[str] = []
+    gate = threading.Event()
+
+    def job(name: str):
+        if name == "T1/U0":
+            gate.wait(10)  # the worker is busy with it while T2's job arrives
+        order.append(name)
+
+    first = [pacer.submit(lambda i=i: job(f"T1/U{i}"), "T1", f"U{i}") for i in range(6)]
+    late = pacer.submit(lambda: job("T2/U0"), "T2", "U0")
+    gate.set()
+    for f in [*first, late]:
+        f.result(timeout=10)
+    assert order[:2] == ["T1/U0", "T2/U0"], order
+    pacer.close()
+
+
+def test_submitting_more_jobs_keeps_a_workspace_its_place_in_the_queue():
+    """A workspace queued since its first job is not sent to the back by each job the core adds."""
+    clock = FakeClock()
+    pacer = Pacer(paced(clock), lambda team, user: "D" + user, workers=1)
+    order: list[str] = []
+    gate = threading.Event()
+
+    def job(name: str):
+        if name == "T0/U0":
+            gate.wait(10)
+        order.append(name)
+
+    busy = pacer.submit(lambda: job("T0/U0"), "T0", "U0")  # holds the only worker
+    waiting = [pacer.submit(lambda: job("T1/U0"), "T1", "U0"), pacer.submit(lambda: job("T2/U0"), "T2", "U0")]
+    waiting += [pacer.submit(lambda i=i: job(f"T1/U{i}"), "T1", f"U{i}") for i in range(1, 4)]
+    gate.set()
+    for f in [busy, *waiting]:
+        f.result(timeout=10)
+    assert order[:3] == ["T0/U0", "T1/U0", "T2/U0"], order
+    pacer.close()
+
+
 # --- end to end: the app, the fake Web API enforcing the limits ------------------------------
 
 def owners_config(n_owners: int) -> dict:
