@@ -91,7 +91,7 @@ def _np(arr) -> np.ndarray:
         bits = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, np.uint8)
         out = np.unpackbits(bits, bitorder="little", count=arr.offset + n)[arr.offset:].astype(bool)
         return out & _valid(arr) if arr.null_count else out
-    dtype = np.dtype(arr.type.to_pandas_dtype())
+    dtype = np.dtype(f"{'f' if pa.types.is_floating(arr.type) else 'i'}{arr.type.bit_width // 8}")
     data = arr.buffers()[1]
     if data is None or not n:
         return np.zeros(n, dtype=dtype)
