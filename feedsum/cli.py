@@ -1,26 +1,34 @@
-"""The `feedsum` command: the composition root. Everything is wired here and nowhere else."""
+"""The `feedsum` command: parse the command line and run one command on parts from feedsum/root.py."""
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import logging
 import os
+import signal
 import sys
-from datetime import UTC, datetime
+import tempfile
+import threading
+import time
+import traceback
+import uuid
+from datetime import datetime
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from bot.model.config import ConfigError, Report, Settings, load_config
+from dotenv import load_dotenv
+
+from bot.model.config import ConfigError, Settings, load_config
+from feedsum import metrics_cli, sources_cli
+from feedsum.demo import run_demo
+from feedsum.errors import CliError, talking_to_slack
+from feedsum.root import api_kit, started, utcnow, workspaces_of
+from handlers.server import make_server
+from handlers.socket_mode import SocketModeHandler
+from storage.db import BackupError, backup_file, open_db
+from storage.workspaces import forget_team, removals, team_data
 
 log = logging.getLogger("feedsum")
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-class CliError(Exception):
-    """A problem the operator can fix: printed as one line (what is wrong and what to do), exit 2."""
 
 
 STARTER_TOML = """\
@@ -35,8 +43,6 @@ timezone = "Asia/Shanghai"
 
 
 def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
     try:
         return version("feedsum")
     except PackageNotFoundError:  # run from a source tree that was never installed
@@ -60,12 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dry-run", action="store_true", help="print what would happen, change nothing")
     sub.add_parser("scheduler", help="run the month-end scheduler alone (the `clock` process)")
     p = sub.add_parser("metrics", help="read ad-platform exports and print KPIs")
-    from feedsum.metrics_cli import add_arguments
-
-    add_arguments(p)
-    from feedsum.sources_cli import add_arguments as add_source_arguments
-
-    add_source_arguments(sub)
+    metrics_cli.add_arguments(p)
+    sources_cli.add_arguments(sub)
     p = sub.add_parser("backup", help="copy the database safely while the bot runs")
     p.add_argument("path", help="where to write the copy")
     sub.add_parser("check", help="validate the configuration and exit")
@@ -78,9 +80,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-
-    from dotenv import load_dotenv
-
     load_dotenv(Path.cwd() / ".env")
     try:
         settings = Settings.from_env(os.environ)
@@ -102,10 +101,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _unexpected(exc: Exception) -> int:
-    import tempfile
-    import traceback
-    import uuid
-
     error_id = uuid.uuid4().hex[:8]
     path = Path(tempfile.gettempdir()) / f"feedsum-error-{error_id}.log"
     try:
@@ -116,48 +111,6 @@ def _unexpected(exc: Exception) -> int:
         where = f"(error id {error_id}; details in the log)"
     print(f"feedsum: unexpected error: {type(exc).__name__}: {exc} {where}", file=sys.stderr)
     return 1
-
-
-def _slack_error(exc: Exception, settings: Settings) -> CliError | None:
-    """Start-up failures talking to Slack, said as which setting to fix."""
-    import urllib.error
-
-    from slack_bolt.error import BoltError
-    from slack_sdk.errors import SlackApiError
-
-    if isinstance(exc, SlackApiError) and "apps.connections.open" in str(exc.response.api_url):
-        code = exc.response.get("error")
-        return CliError(f"SLACK_APP_TOKEN was refused by Slack ({code}): use an app-level token (xapp-…) with "
-                        "connections:write (app settings → Basic Information → App-Level Tokens)")
-    if isinstance(exc, (SlackApiError, BoltError)) and ("auth.test" in str(exc) or "invalid_auth" in str(exc)):
-        code = next((c for c in ("invalid_auth", "token_revoked", "account_inactive", "not_authed")
-                     if c in str(exc)), "refused")
-        return CliError(f"SLACK_BOT_TOKEN was refused by Slack ({code}): copy the Bot User OAuth Token (xoxb-…) "
-                        "from the app's OAuth & Permissions page, or reinstall the app")
-    if isinstance(exc, (urllib.error.URLError, ConnectionError, TimeoutError)):
-        reason = getattr(exc, "reason", exc)
-        return CliError(f"cannot reach Slack at {settings.api_base_url} ({reason}): check the network or proxy "
-                        "(HTTPS_PROXY), or SLACK_API_BASE_URL")
-    return None
-
-
-@contextlib.contextmanager
-def _talking_to_slack(settings: Settings, *, quiet: bool = True):
-    """Turn Slack start-up errors into one-line answers; anything else passes through. slack_sdk's
-    own log lines about the same failure (its retries) are held back: the answer says it all."""
-    sdk = logging.getLogger("slack_sdk.web.base_client")
-    level = sdk.level
-    if quiet and not log.isEnabledFor(logging.DEBUG):
-        sdk.setLevel(logging.CRITICAL)
-    try:
-        yield
-    except Exception as exc:
-        err = _slack_error(exc, settings)
-        if err is None:
-            raise
-        raise err from exc
-    finally:
-        sdk.setLevel(level)
 
 
 def _check(settings: Settings, args) -> int:
@@ -172,7 +125,6 @@ def _check(settings: Settings, args) -> int:
 
 
 def _metrics(settings: Settings, args) -> int:
-    from feedsum import metrics_cli
     args.files = _export_files(args.files)
     return metrics_cli.run_args(args)
 
@@ -199,8 +151,6 @@ def _export_files(names: list[str]) -> list[str]:
 
 def _backup(settings: Settings, args) -> int:
     """A verified copy of FEEDSUM_DB; under cron a missing or empty database must fail loudly."""
-    from storage.db import BackupError, backup_file
-
     try:
         counts = backup_file(settings.db_path, args.path)
     except BackupError as exc:
@@ -217,8 +167,6 @@ def _backup(settings: Settings, args) -> int:
 
 
 def _demo(settings: Settings, args) -> int:
-    from feedsum.demo import run_demo
-
     out = Path(args.out)
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -230,32 +178,19 @@ def _demo(settings: Settings, args) -> int:
     return run_demo(out, locale=args.locale)
 
 
-def _workspaces_of(settings: Settings, db, clock=utcnow):
-    """Who is served, without building the Slack app (no Slack call until a question needs one)."""
-    from handlers.app import web_client
-    from handlers.oauth import Workspaces, installation_store
-
-    return Workspaces(settings, db, default_client=web_client(settings) if settings.bot_token else None,
-                      store=installation_store(settings) if settings.oauth else None, make_client=web_client,
-                      clock=clock)
-
-
 def _describe_rows(rows: dict[str, int]) -> str:
     return ", ".join(f"{table} {n}" for table, n in sorted(rows.items()))
 
 
 def _list_workspaces(settings: Settings, args) -> int:
-    from storage.db import open_db
-    from storage.workspaces import removals, team_data
-
     db = open_db(settings.db_path)
-    workspaces, gone = _workspaces_of(settings, db), removals(db)
+    workspaces, gone = workspaces_of(settings, db), removals(db)
     data = team_data(db)
     if not data:
         print(f"no workspace has data in {settings.db_path}")
         return 0
     for team in sorted(data):
-        with _talking_to_slack(settings):
+        with talking_to_slack(settings):
             how = workspaces.installed(team)
         if how:
             state = f"served ({how})"
@@ -268,13 +203,10 @@ def _list_workspaces(settings: Settings, args) -> int:
 
 
 def _forget_workspace(settings: Settings, args) -> int:
-    from storage.db import open_db
-    from storage.workspaces import forget_team, team_data
-
     team = args.team.strip()
     db = open_db(settings.db_path)
-    workspaces = _workspaces_of(settings, db)
-    with _talking_to_slack(settings):
+    workspaces = workspaces_of(settings, db)
+    with talking_to_slack(settings):
         how = workspaces.installed(team)
     if how:
         raise CliError(f"workspace {team} still has the app ({how}): remove the app there first "
@@ -300,75 +232,25 @@ def _forget_workspace(settings: Settings, args) -> int:
     return 0
 
 
-def sync_reports(core, reports: list[Report], team_id: str, now: datetime) -> None:
-    """Make the database's file-managed reports match the config file."""
-    from dataclasses import replace
-
-    from storage import repo
-
-    for r in reports:
-        repo.upsert_report(core.db, r.team_id or team_id, replace(r, team_id=r.team_id or team_id).to_dict(),
-                           actor="config", now=now)
-    keep = {(r.team_id or team_id, r.id) for r in reports}
-    stale = [d for d in repo.reports_data(core.db, source="config") if (d["team_id"], d["id"]) not in keep]
-    for d in stale:
-        repo.remove_reports(core.db, d["team_id"], [d["id"]], actor="config", now=now)
-
-
-def build(settings: Settings, *, clock=utcnow):
-    """Open the database, build the client, core and app, and load the reports."""
-    from handlers.app import create_app, web_client
-    from storage.db import open_db
-
-    if not settings.oauth:  # multi-workspace mode gets each workspace's token from its installation
-        settings.require("SLACK_BOT_TOKEN")
-    if (settings.bot_token or "").startswith("xoxe."):
-        # A rotating token lasts 12 hours and only an installation's refresh token renews it.
-        log.warning("SLACK_BOT_TOKEN is a rotating token (xoxe.…): it stops working within 12 hours. "
-                    "Install the workspace through /slack/install (SLACK_CLIENT_ID/SECRET) so that feedsum "
-                    "refreshes it, or turn token rotation off for the app")
-    reports = load_config(settings.config_path)
-    db = open_db(settings.db_path)
-    client = web_client(settings)
-    with _talking_to_slack(settings):
-        app, deps = create_app(settings, client, db, clock)
-        team_id = deps.workspaces.default_team() or ""
-    for i, r in enumerate(reports):
-        if not (r.team_id or team_id):
-            raise ConfigError(settings.config_path, f"reports[{i}].team_id",
-                              "is required in multi-workspace (OAuth) mode without SLACK_BOT_TOKEN")
-    sync_reports(deps.core, reports, team_id, clock())
-    return app, deps
-
-
 def _run(settings: Settings, args) -> int:
-    import signal
-    import threading
-
-    app, deps = build(settings)
+    root = started(settings)
     # A platform's stop (SIGTERM) ends the server like Ctrl-C does, through the `finally` below:
     # work already acknowledged to users (fan-outs, posts, modals) is finished before exiting.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     scheduler = None
     if not args.no_scheduler:
-        from bot.core.runner import start_scheduler
-
-        scheduler = start_scheduler(deps.core, utcnow, deps.workspaces.serves)
+        scheduler = root.start_scheduler(utcnow)
     try:
         if settings.app_token:
-            from handlers.socket_mode import SocketModeHandler
-
             log.info("feedsum: Socket Mode")
-            with _talking_to_slack(settings, quiet=False):  # it runs for good: its logs matter
-                SocketModeHandler(app, settings.app_token).start()
+            with talking_to_slack(settings, quiet=False):  # it runs for good: its logs matter
+                SocketModeHandler(root.app, settings.app_token).start()
         else:
-            from handlers.server import make_server
-
             settings.require("SLACK_SIGNING_SECRET")
             ready = threading.Event()
             port = args.port or settings.port
             try:
-                server = make_server(app, port=port, ready=ready, guard=deps.guard)
+                server = make_server(root.app, port=port, ready=ready, guard=root.deps.guard)
             except OSError as exc:
                 raise CliError(f"cannot listen on port {port} ({exc.strerror or exc}): free it, or choose "
                                "another with --port or PORT") from None
@@ -379,13 +261,11 @@ def _run(settings: Settings, args) -> int:
         if scheduler:
             scheduler.shutdown(wait=False)
         log.info("feedsum: finishing the work already acknowledged, then stopping")
-        deps.shutdown(wait=True)
+        root.shutdown(wait=True)
     return 0
 
 
 def _tick(settings: Settings, args) -> int:
-    from bot.core.runner import tick
-
     example = "e.g. --now 2026-11-26T10:00+08:00"
     try:
         now = datetime.fromisoformat(args.now) if args.now else utcnow()
@@ -393,19 +273,13 @@ def _tick(settings: Settings, args) -> int:
         raise CliError(f"--now: {args.now!r} is not an ISO 8601 instant; {example}") from None
     if now.tzinfo is None:
         raise CliError(f"--now: {args.now!r} has no UTC offset; {example}")
-    _app, deps = build(settings, clock=lambda: now)
-    for line in tick(deps.core, now, dry_run=args.dry_run, serves=deps.workspaces.serves):
+    for line in started(settings, clock=lambda: now).tick(now, dry_run=args.dry_run):
         print(line)
     return 0
 
 
 def _scheduler(settings: Settings, args) -> int:
-    import time
-
-    from bot.core.runner import start_scheduler
-
-    _app, deps = build(settings)
-    scheduler = start_scheduler(deps.core, utcnow, deps.workspaces.serves)
+    scheduler = started(settings).start_scheduler(utcnow)
     try:
         while True:
             time.sleep(3600)
@@ -414,16 +288,12 @@ def _scheduler(settings: Settings, args) -> int:
 
 
 def _sources(settings: Settings, args) -> int:
-    from bot.data.sources.pulling import ApiKit
-    from feedsum import sources_cli
-
     if args.action == "check":
-        return sources_cli.check(settings, args, kit=ApiKit(secret_key=settings.secret_key))
+        return sources_cli.check(settings, args, kit=api_kit(settings))
     return sources_cli.listing(settings, args)
 
 
 def _pull(settings: Settings, args) -> int:
-    from feedsum import sources_cli
     return sources_cli.pull(settings, args)
 
 

@@ -12,13 +12,14 @@ import math
 import re
 import sys
 import unicodedata
-from typing import TYPE_CHECKING
 
+import pandas as pd
+
+from bot.data.export_sums import sum_export
+from bot.data.exports import ExportError, dedupe
+from bot.insight.kpi import kpi_table, kpis
+from bot.model.dates import parse_date_format
 from bot.text.i18n import text_of
-
-if TYPE_CHECKING:
-    import pandas as pd
-# pandas and the readers are imported when a command runs: building the `feedsum` parser stays fast.
 
 # KPI keys of the JSON output, in order (ratios as fractions, null when undefined).
 JSON_KEYS = ("impressions", "clicks", "spend", "conversions", "revenue", "ctr", "cpc", "cpm", "cvr", "cpa", "roas")
@@ -73,8 +74,6 @@ def _pad(s: str, width: int, right: bool) -> str:
 
 
 def _table(rows: pd.DataFrame) -> str:
-    from bot.insight.kpi import kpi_table
-
     months = rows["date"].dt.to_period("M").astype(str)
     data = rows.assign(month=months)
     per_platform = kpi_table(data, ["month", "platform"])
@@ -115,10 +114,6 @@ def run(
 
     Returns the exit code: 0 on success, 2 when a file cannot be imported (message on stderr).
     """
-    from bot.data.export_sums import sum_export
-    from bot.data.exports import ExportError, dedupe
-    from bot.insight.kpi import kpi_table, kpis
-
     out = out or sys.stdout  # looked up per call: the stream may be swapped after import
     frames, dropped = [], 0
     try:
@@ -159,8 +154,6 @@ def _month(value: str) -> str:
 
 
 def _date_format(value: str) -> str:
-    from bot.model.dates import parse_date_format
-
     try:
         parse_date_format(value)
     except ValueError:

@@ -5,7 +5,17 @@ from __future__ import annotations
 import sys
 from datetime import datetime
 
+from tqdm import tqdm
+
+from bot.core.service import Feedsum
+from bot.data.sources import client_class
+from bot.data.sources.base import ApiError
+from bot.data.sources.pulling import ApiKit
+from bot.model import periods
 from bot.model.config import Report, Settings, load_config
+from feedsum.errors import CliError
+from feedsum.root import offline_core, started, utcnow
+from storage.db import open_db
 
 
 def add_arguments(sub) -> None:
@@ -19,8 +29,6 @@ def add_arguments(sub) -> None:
 
 
 def _chosen(reports: list[Report], wanted: str | None, where: str) -> list[Report]:
-    from feedsum.cli import CliError
-
     if wanted:
         reports = [r for r in reports if r.id == wanted]
         if not reports:
@@ -33,12 +41,6 @@ def check(settings: Settings, args, *, kit=None, out=None) -> int:
     are never printed; nothing is stored (tokens minted here stay in memory), except the rotated
     tokens of 巨量引擎 and 腾讯广告, which must be kept for the bot."""
     out = out or sys.stdout
-    from bot.data.sources import client_class
-    from bot.data.sources.base import ApiError
-    from bot.data.sources.pulling import ApiKit
-    from feedsum.cli import CliError
-    from storage.db import open_db
-
     kit = kit or ApiKit()
     reports = _chosen(load_config(settings.config_path, must_exist=True), args.report, settings.config_path)
     if not reports:
@@ -76,11 +78,7 @@ def check(settings: Settings, args, *, kit=None, out=None) -> int:
 def listing(settings: Settings, args, out=None) -> int:
     """Each source's last pull, rows and state, from the database."""
     out = out or sys.stdout
-    from bot.core.service import Feedsum
-    from bot.data.metrics import Metrics
-    from storage.db import open_db
-
-    core = Feedsum(open_db(settings.db_path), None, data=Metrics(open_db(settings.db_path)))
+    core = offline_core(settings)
     reports = _chosen(core.all_reports(), args.report, settings.db_path)
     if not reports:
         print(f"no report with data sources in {settings.db_path}", file=out)
@@ -98,14 +96,10 @@ def listing(settings: Settings, args, out=None) -> int:
     return 0
 
 
-def pull(settings: Settings, args, *, build=None, clock=None, out=None) -> int:
-    """Pull every (or one) report's sources now, like `/feedsum refresh`, with a progress bar."""
+def pull(settings: Settings, args, *, core: Feedsum | None = None, clock=None, out=None) -> int:
+    """Pull every (or one) report's sources now, like `/feedsum refresh`, with a progress bar.
+    `core`: the service to pull with (default: one built from the settings and the config file)."""
     out = out or sys.stdout
-    from tqdm import tqdm
-
-    from bot.model import periods
-    from feedsum.cli import CliError, utcnow
-
     clock = clock or utcnow
     month = None
     if args.month:
@@ -113,10 +107,8 @@ def pull(settings: Settings, args, *, build=None, clock=None, out=None) -> int:
             month = periods.parse_period(args.month)
         except periods.PeriodError:
             raise CliError(f"--month: {args.month!r} is not a month; write it like 2026-11") from None
-    if build is None:
-        from feedsum.cli import build
-    _app, deps = build(settings, clock=clock)
-    reports = _chosen(deps.core.all_reports(), args.report, f"{settings.config_path} or Slack")
+    core = core or started(settings, clock=clock).core
+    reports = _chosen(core.all_reports(), args.report, f"{settings.config_path} or Slack")
     if not reports:
         raise CliError("no report has [[reports.metrics]] sources to pull")
     failed = 0
@@ -129,7 +121,7 @@ def pull(settings: Settings, args, *, build=None, clock=None, out=None) -> int:
                 bar.set_postfix_str(label[:40])
                 bar.update()
 
-            pulls = deps.core.pull(report, period, now, progress=step)
+            pulls = core.pull(report, period, now, progress=step)
         print(f"{report.id} {period}:", file=out)
         for p in pulls:
             if p.error:

@@ -18,7 +18,7 @@ import pytest
 from bot.core.runner import tick
 from bot.core.service import Busy
 from bot.text.i18n import t
-from handlers.app import create_app, web_client
+from feedsum.root import build
 from storage import repo
 from storage.db import open_db
 from tests.slack_harness import ADMIN, CHANNEL, Harness
@@ -36,9 +36,7 @@ def keys_of(messages) -> list[str]:
 
 def another_process(h: Harness):
     """A second feedsum on the same database: its own connection, Slack client and lease owner."""
-    db = open_db(h.settings.db_path)
-    _app, deps = create_app(h.settings, web_client(h.settings), db, h.clock)
-    return deps.core
+    return build(h.settings, clock=h.clock).core
 
 
 def answer_everything(h: Harness) -> None:
@@ -143,12 +141,10 @@ COMPILE_SCRIPT = """
 import os, sys
 from datetime import datetime
 from bot.model.config import Settings
-from handlers.app import create_app, web_client
-from storage.db import open_db
+from feedsum.root import build
 now = datetime.fromisoformat(sys.argv[1])
-settings = Settings.from_env(os.environ)
-_app, deps = create_app(settings, web_client(settings), open_db(settings.db_path), lambda: now)
-deps.core.compile(deps.core.report(sys.argv[2], "feed-ads"), "2026-11", "U0ADMIN01", now)
+core = build(Settings.from_env(os.environ), clock=lambda: now).core
+core.compile(core.report(sys.argv[2], "feed-ads"), "2026-11", "U0ADMIN01", now)
 """
 
 

@@ -212,15 +212,14 @@ def test_two_tick_processes_at_the_same_instant_send_one_set(tmp_path):
 @pytest.mark.xfail(strict=False, reason="a prompt may go missing when a sender is killed mid-fan-out under the pacer")
 def test_a_sender_killed_half_way_is_finished_by_the_other_once_its_lease_runs_out(tmp_path):
     from bot.model.config import Settings
-    from feedsum.cli import build
     from feedsum.fake_slack import FakeSlack
+    from feedsum.root import started
 
     with FakeSlack() as fake:
         env = cli_env(tmp_path, fake, lease=1)
         # The other process, already running (its clock at the scheduled instant: the real date must
         # not decide which month the report starts from).
-        _app, deps = build(Settings.from_env(env), clock=lambda: OPEN)
-        other = deps.core
+        other = started(Settings.from_env(env), clock=lambda: OPEN).core
         fake.faults.hold = 3  # the 3rd prompt reaches Slack; its answer never comes back
         proc = run_tick(env, OPEN, tmp_path)
         if not fake.held.wait(30):

@@ -21,7 +21,7 @@ import yaml
 
 from bot.core.runner import tick
 from feedsum.fake_slack import BOT_USER
-from handlers.app import create_app, web_client
+from feedsum.root import build
 from handlers.oauth import BOT_SCOPES, authorize_url, oauth_db_path
 from storage import repo
 from tests.slack_harness import ADMIN, CHANNEL, OWNER_A, Harness, modal_values
@@ -273,7 +273,7 @@ def test_the_default_workspace_removing_the_app_stops_its_schedule_even_after_a_
     assert team_rows(h, h.fake.team_id)["prompts"] == 8
     if mode == "oauth":
         # Restarted with the same dead token: no Slack call for it, the other workspaces still served.
-        _app, deps = create_app(h.settings, web_client(h.settings), h.db, h.clock)
+        deps = build(h.settings, clock=h.clock).deps
         assert deps.workspaces.default_team() == h.fake.team_id
         assert not deps.workspaces.serves(h.fake.team_id)
         assert tick(deps.core, REMIND, serves=deps.workspaces.serves) == [] and h.fake.calls == []
