@@ -11,12 +11,16 @@ from slack_sdk.http_retry import RateLimitErrorRetryHandler
 
 from bot.model.config import Settings
 from bot.text.i18n import t
-from handlers import abtest, actions, admin_views, commands, events, oauth, render, views
+from handlers import abtest, actions, commands, events, oauth, render, views
 from handlers.deps import Deps, tell_user
 from handlers.hooks import HooksPolicy, response_url_guard
 from handlers.validate import reject_malformed, replace_unencodable
 
 log = logging.getLogger(__name__)
+
+# The listeners, one module per surface (as in Slack's bolt-python starter template), each with
+# its `register(app)`; the optimise form's buttons and variant search have their own module.
+LISTENERS = (commands, actions, abtest, views, events)
 
 
 def web_client(settings: Settings, token: str | None = None) -> WebClient:
@@ -48,36 +52,47 @@ def bolt_app(settings: Settings, client: WebClient, deps: Deps, oauth_mode: OAut
               # Answer Slack the moment a listener returns (no 10 ms ack polling); listeners ack
               # from local data and hand every Slack call, and anything slow, to deps.later().
               process_before_response=True)
+    app.use(give(deps))  # first: every listener, and the crash handler, is given `deps`
     hooks = HooksPolicy.from_api_base(settings.api_base_url)
     app.use(response_url_guard(hooks))  # before any listener can respond()
     app.use(reject_malformed)  # 400 for bodies missing what listeners rely on (before any listener)
     app.use(replace_unencodable)  # any text can be stored: lone surrogates become U+FFFD
-    for module in (commands, actions, abtest, views, events, admin_views, oauth):
-        module.register(app, deps)
-    events.register_files(app, deps)
-
-    @app.error
-    def on_error(body, respond):
-        # A listener crashed before its ack: the stack goes to the log with an error id, and the
-        # user gets an apology quoting it, in the ack itself where Slack shows one (commands,
-        # view submissions), else privately after the ack. Always a 200: Slack would otherwise
-        # show its own error, or retry an event into the same crash. A response_url that is not
-        # Slack's reaches here as a respond() that says nothing (handlers/hooks.py).
-        body = body if isinstance(body, dict) else {}
-        locale = deps.locale_of(body)
-        eid = deps.crashed("listener", None, locale)
-        sorry = t(locale, "error.sorry", id=eid)
-        if body.get("command"):
-            return BoltResponse(status=200, body={"response_type": "ephemeral", "text": sorry})
-        if body.get("type") == "view_submission":  # over the form, which stays open underneath
-            return BoltResponse(status=200, body={"response_action": "push", "view": render.apology_view(locale, sorry)})
-        if body.get("type") == "block_actions" or (body.get("event") or {}).get("channel_type") == "im":
-            try:
-                tell = tell_user(deps, body, respond)
-            except (KeyError, TypeError):
-                tell = None
-            if tell is not None:
-                deps.later(lambda: tell(sorry, None), locale=locale)
-        return BoltResponse(status=200, body="")
-
+    for surface in LISTENERS:
+        surface.register(app)
+    app.error(on_error)
     return app
+
+
+def give(deps: Deps):
+    """A middleware putting `deps` in the request's context: Bolt passes context entries to
+    listeners by name, so a listener asks for `deps` as it asks for `ack` or `body`."""
+
+    def give_deps(context, next):
+        context["deps"] = deps
+        next()
+
+    return give_deps
+
+
+def on_error(body, respond, deps: Deps) -> BoltResponse:
+    """A listener crashed before its ack: the stack goes to the log with an error id, and the
+    user gets an apology quoting it, in the ack itself where Slack shows one (commands, view
+    submissions), else privately after the ack. Always a 200: Slack would otherwise show its own
+    error, or retry an event into the same crash. A response_url that is not Slack's reaches
+    here as a respond() that says nothing (handlers/hooks.py)."""
+    body = body if isinstance(body, dict) else {}
+    locale = deps.locale_of(body)
+    eid = deps.crashed("listener", None, locale)
+    sorry = t(locale, "error.sorry", id=eid)
+    if body.get("command"):
+        return BoltResponse(status=200, body={"response_type": "ephemeral", "text": sorry})
+    if body.get("type") == "view_submission":  # over the form, which stays open underneath
+        return BoltResponse(status=200, body={"response_action": "push", "view": render.apology_view(locale, sorry)})
+    if body.get("type") == "block_actions" or (body.get("event") or {}).get("channel_type") == "im":
+        try:
+            tell = tell_user(deps, body, respond)
+        except (KeyError, TypeError):
+            tell = None
+        if tell is not None:
+            deps.later(lambda: tell(sorry, None), locale=locale)
+    return BoltResponse(status=200, body="")

@@ -257,18 +257,3 @@ class WorkspaceAuthorize(Authorize):
             with self._lock:
                 self._auth[team_id] = hit
         return AuthorizeResult.from_auth_test_response(auth_test_response=hit[1], bot_token=token)
-
-
-def register(app, deps) -> None:
-    """Slack's events for a workspace removing the app; subscribed in manifest.yml."""
-    workspaces = deps.workspaces
-
-    @app.event("app_uninstalled")
-    def on_app_uninstalled(body, context):
-        workspaces.removed(body.get("team_id") or context.team_id, "app_uninstalled")
-
-    @app.event("tokens_revoked")
-    def on_tokens_revoked(event, body, context):
-        # feedsum acts only through its bot token: user tokens revoked alone change nothing.
-        if (event.get("tokens") or {}).get("bot"):
-            workspaces.removed(body.get("team_id") or context.team_id, "tokens_revoked")
