@@ -95,7 +95,7 @@ class Root:
 
 def build(settings: Settings, *, clock: Callable[[], datetime] = utcnow, limits: Limits | None = None,
           default_locale: str = "zh-CN") -> Root:
-    """Open the database and make every part; Slack is asked nothing in token mode.
+    """Open the database and make every part (Bolt checks the bot token with one auth.test).
 
     `limits`: the Slack rate limits the outbox paces itself to (default: the published ones;
     the demo, tests and benchmarks against the fake Web API speed them up or turn pacing off)."""
