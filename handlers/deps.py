@@ -27,6 +27,7 @@ from bot.core.service import Feedsum, NeedsLookup, Refused
 from bot.model.config import Report
 from bot.text.i18n import t
 from bot.text.mrkdwn import as_mrkdwn
+from handlers.render import retry_message
 
 log = logging.getLogger(__name__)
 
@@ -232,8 +233,6 @@ def tell_user(deps: Deps, body: dict, respond) -> Tell:
 
 
 def _retry_message(locale: str, retry: tuple[str, str]) -> tuple[str, list]:
-    from handlers.render import retry_message
-
     return retry_message(locale, *retry)
 
 

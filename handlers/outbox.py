@@ -23,6 +23,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry import RateLimitErrorRetryHandler
 
 from bot.core.service import DeliveryError, NeedsLookup
+from bot.insight.chart import render_chart
 from bot.model.summary import SectionState, Summary
 from bot.text.mrkdwn import as_mrkdwn, md, plain
 from handlers import render
@@ -272,8 +273,6 @@ class SlackOutbox:
         # The chart is drawn only here, where it is posted. An upload carries no metadata, so a
         # post recovered after a crash may show the chart twice; the text never repeats.
         if summary.kpi is not None:
-            from bot.insight.chart import render_chart
-
             title = plain(render.title_of(summary))
             chart = render_chart(summary.kpi, title=title, locale=summary.report.locale)
             self._call(team, "files_upload_v2", channel=channel, thread_ts=main_ts, content=chart,

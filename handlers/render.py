@@ -6,6 +6,7 @@ rejected by Slack fails here, in tests, instead of in a user's channel.
 
 from __future__ import annotations
 
+import html
 import json
 from collections.abc import Callable
 from datetime import datetime
@@ -31,7 +32,11 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.insight.abtest import group_label
+from bot.core.optimise import MAX_COMPARISONS
+from bot.insight.abtest import MAX_VARIANTS, group_label
+from bot.insight.abtest_text import count, heading, text_table, verdict_lines
+from bot.insight.claims import fmt_kpi
+from bot.insight.draft import actuals_for_plan, missed_targets_text
 from bot.insight.kpi import NEEDS
 from bot.insight.kpi_text import (
     change_scope_text,
@@ -42,6 +47,7 @@ from bot.insight.kpi_text import (
 )
 from bot.model import periods
 from bot.model.summary import SectionState, Summary
+from bot.report.markdown import md_inline
 from bot.text.i18n import join_list, t, t_plain, text_of
 from bot.text.mrkdwn import (
     CHUNK,
@@ -161,14 +167,10 @@ def _prompt_data(summary: Summary, key: str) -> list[Block]:
             blocks.append(ContextBlock(elements=[_md(t(loc, "kpi.mixed_currencies",
                                                        codes="、".join(kpi.mixed_currencies)))]))
     elif key == "lessons":
-        from bot.insight.draft import missed_targets_text
-
         missed = missed_targets_text(kpi, loc)
         if missed.strip():
             blocks = [SectionBlock(text=_md(c)) for c in _line_chunks([t(loc, "prompt.missed"), escape(missed)])]
     elif key == "plan":
-        from bot.insight.draft import actuals_for_plan
-
         blocks = [SectionBlock(text=_md(c)) for c in _line_chunks([t(loc, "prompt.actuals"), escape(actuals_for_plan(kpi, loc))])]
     elif key == "optimise" and summary.ab_proposals:
         blocks = [SectionBlock(text=_md(t(loc, "ab.prompt.proposals"))),
@@ -250,16 +252,12 @@ def _button_text(text: str) -> str:
 
 def comparison_blocks(comparison, locale: str) -> list[Block]:
     """One A/B comparison: its heading, the figures as a monospaced table, the verdicts."""
-    from bot.insight.abtest_text import heading, text_table, verdict_lines
-
     lines = [md("*{}*", heading(comparison, locale)), md("```{}```", text_table(comparison, locale))]
     lines += [md("• {}", v) for v in verdict_lines(comparison, locale)]
     return [SectionBlock(text=_md(c)) for c in _line_chunks(lines)]
 
 
 def _option(f, loc: str) -> Option:
-    from bot.insight.abtest_text import count
-
     k = f.key
     where = f"{k.platform} · {k.campaign}" if k.level == "ad_group" else k.platform
     desc = f"{where} · {t_plain(loc, 'ab.form.impressions', n=count(f.impressions, loc))}"
@@ -282,9 +280,6 @@ def variant_option_groups(variants: list, loc: str) -> list[OptionGroup]:
 
 def _ab_blocks(summary: Summary, ab, counter: int) -> list[Block]:
     """The A/B part of the optimise form: kept comparisons, the picker, its comparison, proposals."""
-    from bot.core.optimise import MAX_COMPARISONS
-    from bot.insight.abtest import MAX_VARIANTS
-
     loc = summary.report.locale
     blocks: list[Block] = [DividerBlock(), SectionBlock(text=_md(md("{}\n{}", t(loc, "ab.form.title"),
                                                                         t(loc, "ab.form.hint"))))]
@@ -338,8 +333,6 @@ def _stale_blocks(section: SectionState, who: str, when: str, loc: str) -> list[
 
 
 def _target_inputs(summary: Summary, current: dict[str, float]) -> list[Block]:
-    from bot.insight.claims import fmt_kpi
-
     loc = summary.report.locale
     out: list[Block] = [SectionBlock(text=_md(md("*{}*", t(loc, "modal.targets"))))]
     for key in PLAN_TARGETS:
@@ -612,8 +605,6 @@ def _change(kpi, key: str, locale: str) -> str:
 
 
 def _target(kpi, key: str, locale: str) -> str:
-    from bot.insight.claims import fmt_kpi
-
     a = kpi.attainment.get(key)
     if a is None:
         return ""
@@ -630,8 +621,6 @@ def kpi_fields(kpi, locale: str) -> list[str]:
     A KPI that covers only some rows says which, with the base counts of those rows beside it,
     so that it never contradicts the totals in the other fields.
     """
-    from bot.insight.claims import fmt_kpi
-
     fields = []
     for key in HIGHLIGHT_KEYS:
         k = ("roas" if kpi.roi_mode == "revenue" else "profit_roi") if key == "roi" else key
@@ -666,10 +655,6 @@ def kpi_notes(summary: Summary) -> list[str]:
 def kpi_markdown(summary: Summary, *, escaped: bool = True) -> list[str]:
     """The KPI highlights and the pacing line as Markdown lines (the same text the post shows);
     platform names and the like escaped for Markdown (`escaped=False`: as plain text)."""
-    import html
-
-    from bot.report.markdown import md_inline
-
     kpi = summary.kpi
     if kpi is None:
         return []
@@ -717,8 +702,6 @@ def claim_warning(summary: Summary, section: SectionState, wrong: list) -> Messa
 
 def targets_message(report, period: str, targets: dict[str, float], kpi) -> Message:
     """`/feedsum targets`: each target, and this month's figure against it when there is data."""
-    from bot.insight.claims import fmt_kpi
-
     loc = report.locale
     month = periods.label(period, loc)
     if not targets:
@@ -740,8 +723,6 @@ def targets_message(report, period: str, targets: dict[str, float], kpi) -> Mess
 
 def _month_figures(k, loc: str) -> str:
     """A month's headline totals on one line: spend, clicks, conversions, CTR, CPA."""
-    from bot.insight.claims import fmt_kpi
-
     return " · ".join(f"{kpi_label(key, loc)} {fmt_kpi(key, k.get(key), loc)}"
                       for key in ("spend", "clicks", "conversions", "ctr", "cpa"))
 

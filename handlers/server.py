@@ -22,6 +22,9 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from waitress.channel import HTTPChannel
 from waitress.server import BaseWSGIServer, create_server
 
+from storage import replay
+from storage.db import StorageError
+
 log = logging.getLogger(__name__)
 MAX_BODY = 1 * 1024 * 1024  # Slack payloads are small; anything bigger is refused before parsing
 # ASCII digits only (str.isdigit() accepts "²"), bounded so no conversion can overflow.
@@ -53,9 +56,6 @@ class RequestGuard:
         return hmac.compare_digest(expected, signature)
 
     def first_use(self, stamp: str, signature: str) -> bool:
-        from storage import replay
-        from storage.db import StorageError
-
         key, at, now = f"{stamp}:{signature}", int(stamp), self.now()
         try:
             return replay.first_use(self.db, key, at, now=now, window=WINDOW_S)

@@ -28,6 +28,8 @@ from bot.model.config import (
 )
 from bot.model.summary import Summary
 from bot.model.templates import TEMPLATES, section_text
+from bot.planning.schedule import Schedule
+from bot.text.i18n import t
 from storage import admin as store
 from storage import repo
 
@@ -173,8 +175,6 @@ def build_report(form: SetupForm, *, team_id: str, channel: str, report_id: str,
             errors["budget"] = "target.hint.number"
     if not errors:
         try:
-            from bot.planning.schedule import Schedule
-
             Schedule.from_mapping(schedule)
         except ValueError:
             errors["open_time"] = "setup.bad.time"
@@ -273,8 +273,6 @@ def set_target(core: Feedsum, report: Report, kpi: str, text: str, period: str, 
     try:
         value = parse_kpi_value(kpi, text)
     except ValueError:
-        from bot.text.i18n import t
-
         hint = t(report.locale, "target.hint.ratio" if kpi in RATIO_TARGETS else "target.hint.number")
         raise Refused("refuse.target_value", text=text, kpi=kpi, hint=hint) from None
     previous = store.set_period_target(core.db, report.team_id, report.id, period, kpi, value, by=actor, now=now)

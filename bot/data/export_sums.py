@@ -15,13 +15,20 @@ quote after spaces) stops the streamed read, and read_export itself reads the fi
 
 from __future__ import annotations
 
+import codecs
+import csv
 import importlib.util
+import io
 import os
+import queue
+import re
 import sys
+import threading
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from tqdm import tqdm
 
 from bot.data import exports as ex
 from bot.text.i18n import Msg
@@ -114,8 +121,6 @@ class _Body:
     CHUNK = 1 << 20
 
     def __init__(self, fh, delimiter: str, encoding: str):
-        import codecs
-
         self._fh = fh
         self._decoder = (None if encoding in ("utf-8", "utf-8-sig")  # a BOM sits on the skipped first line
                          else codecs.getincrementaldecoder(encoding)())
@@ -168,8 +173,6 @@ class _Body:
 def _sample(layout: ex._Layout) -> list[list[str]]:
     """Up to 500 data rows of the prefix, to guess how to read each column (a wrong guess costs
     time, never the answer)."""
-    import csv
-
     lines = layout.prefix_text.splitlines()
     lines = lines if layout.complete else lines[:-1]
     return list(csv.reader(lines[layout.header_index + 1:layout.header_index + 501], delimiter=layout.delimiter))
@@ -179,8 +182,6 @@ def _plain_columns(rows: list[list[str]], indices: set[int]) -> dict[int, bool]:
     """Which number columns hold only plain numbers or missing-value tokens in the sample: Arrow
     parses those as float64 directly (a cell further down that is not: the file is read again);
     the others are read as text and cleaned."""
-    import re
-
     plain_number = re.compile(r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$")
     plain = dict.fromkeys(indices, True)
     for cells in rows:
@@ -239,9 +240,6 @@ def _batches(src_factory, layout: ex._Layout, cols: list[int], text_cols: set[in
 def _ahead(reader, depth: int = 4):
     """The reader's batches, parsed by a thread while the caller sums the previous ones (Arrow
     parses a batch only when asked for it, and lets go of the GIL while it does)."""
-    import queue
-    import threading
-
     batches: queue.Queue = queue.Queue(maxsize=depth)
     stop = threading.Event()
     done = object()
@@ -644,8 +642,6 @@ def _codes(key: list[np.ndarray]) -> np.ndarray:
 
 def _stream(file, data, path, size, *, preset, columns, platform, progress, month, date_format, context, today,
             by_campaign) -> Sums:
-    import io
-
     if preset not in ex.PRESET_NAMES or set(columns or {}) - set(ex.MAPPABLE_FIELDS):
         raise _Exact("bad arguments")  # read_export words the error
     try:
@@ -683,8 +679,6 @@ def _stream(file, data, path, size, *, preset, columns, platform, progress, mont
 
     bar = None
     if ex._want_progress(progress, size):
-        from tqdm import tqdm
-
         # Rows as they are summed (Arrow reads bytes ahead of that), estimated from the prefix.
         lines = max(1, layout.prefix_text.count("\n"))
         est = int(size / max(1, len(raw) / lines))

@@ -14,9 +14,13 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import holidays
+from cryptography.fernet import Fernet
+
 from bot.model.dates import parse_date_format
 from bot.model.platforms import PLATFORMS, account_problem, available
 from bot.model.templates import TEMPLATES, section_text
+from bot.planning.schedule import Schedule
 
 DEFAULT_API_BASE = "https://slack.com/api/"
 LOCALES = ("zh-CN", "en")
@@ -30,8 +34,6 @@ TARGET_KEYS = ("ctr", "cpc", "cpm", "cvr", "cpa", "roas", "profit_roi", "spend",
 
 
 def valid_key(key: str) -> bool:
-    from cryptography.fernet import Fernet
-
     try:
         Fernet(key.encode())
     except (ValueError, TypeError):
@@ -388,16 +390,10 @@ def _parse_sections(raw: Any, template: str, admins: tuple[str, ...], fail) -> t
 def _calendar_ok(code: str) -> bool:
     if code.lower() == "none":
         return True
-    import holidays
-
     return code.upper() in holidays.list_supported_countries()
 
 
 def _check_schedule(schedule: dict, fail) -> None:
-    try:
-        from bot.planning.schedule import Schedule
-    except ImportError:  # planner not available: accept the table as given
-        return
     try:
         Schedule.from_mapping(schedule)
     except ValueError as exc:

@@ -18,6 +18,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from cryptography.fernet import Fernet, InvalidToken
+
+from storage import sources as store
+
 log = logging.getLogger(__name__)
 
 
@@ -80,8 +84,6 @@ class TokenStore:
         self.db = db
         self._fernet = None
         if secret_key and db is not None:
-            from cryptography.fernet import Fernet
-
             self._fernet = Fernet(secret_key.encode())
         self._memory: dict[str, tuple[dict[str, Any], str | None]] = {}
         self._lock = threading.Lock()
@@ -95,9 +97,6 @@ class TokenStore:
         if self._fernet is None:
             with self._lock:
                 return self._memory.get(name)
-        from cryptography.fernet import InvalidToken
-
-        from storage import sources as store
 
         row = store.token(self.db, name)
         if row is None:
@@ -116,7 +115,6 @@ class TokenStore:
             with self._lock:
                 self._memory[name] = (dict(fields), at)
             return
-        from storage import sources as store
 
         store.put_token(self.db, name, self._fernet.encrypt(json.dumps(fields).encode()).decode(), at, now=now)
 
@@ -125,6 +123,5 @@ class TokenStore:
             with self._lock:
                 self._memory.pop(name, None)
             return
-        from storage import sources as store
 
         store.drop_token(self.db, name)
