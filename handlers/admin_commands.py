@@ -19,9 +19,10 @@ from bot.model.config import TARGET_KEYS
 from bot.report.export import FORMATS, export_files
 from bot.report.markdown import summary_markdown
 from bot.text.i18n import t
-from bot.text.mrkdwn import md, mentions, plain, split_text
+from bot.text.mrkdwn import md, plain, split_text
 from handlers import admin_render, render
 from handlers.deps import Deps, ack_message, privately, say
+from handlers.slack_text import mentions
 
 log = logging.getLogger(__name__)
 WITHOUT_REPORT = {"setup"}  # commands that work in a channel that has no report yet

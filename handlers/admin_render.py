@@ -41,7 +41,7 @@ from bot.insight.kpi_text import kpi_label
 from bot.model import periods
 from bot.model.templates import TEMPLATES, section_text
 from bot.text.i18n import join_list, t, t_plain
-from bot.text.mrkdwn import Mrkdwn, channel, escape, link, md, mentions
+from bot.text.mrkdwn import Mrkdwn, escape, md
 from handlers.render import (
     _dicts,
     _line_chunks,
@@ -52,6 +52,7 @@ from handlers.render import (
     next_action_lines,
     permalink,
 )
+from handlers.slack_text import channel, link, mentions
 
 VIEW_BLOCKS_MAX = 100
 LOCALE_NAMES = {"zh-CN": "简体中文", "en": "English"}

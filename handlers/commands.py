@@ -13,11 +13,12 @@ from datetime import date
 from bot.core.service import Refused
 from bot.model import periods
 from bot.text.i18n import t
-from bot.text.mrkdwn import as_mrkdwn, md, mention
+from bot.text.mrkdwn import as_mrkdwn, md
 from handlers import admin_commands, render
 from handlers.actions import write_view
 from handlers.command_text import Command, parse
 from handlers.deps import Deps, ack_message, privately, say
+from handlers.slack_text import mention
 
 log = logging.getLogger(__name__)
 MONTH_COMMANDS = {"status", "open", "compile", "remind", "targets", "history", "export", "write", "refresh"}

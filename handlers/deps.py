@@ -25,9 +25,11 @@ from slack_sdk.errors import SlackApiError
 
 from bot.core.service import Feedsum, NeedsLookup, Refused
 from bot.model.config import Report
+from bot.model.people import People
 from bot.text.i18n import t
 from bot.text.mrkdwn import as_mrkdwn
 from handlers.render import retry_message
+from handlers.slack_text import mentions
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +69,7 @@ class Deps:
         return report.locale if report else self.default_locale
 
     def refusal(self, exc: Refused, report: Report | None = None) -> str:
-        return t(self.locale(report), exc.key, **exc.values)
+        return t(self.locale(report), exc.key, **shown(exc.values))
 
     def locale_of(self, body: dict) -> str:
         """The locale of the report a request is about, as far as local data tells (else the default)."""
@@ -234,6 +236,11 @@ def tell_user(deps: Deps, body: dict, respond) -> Tell:
 
 def _retry_message(locale: str, retry: tuple[str, str]) -> tuple[str, list]:
     return retry_message(locale, *retry)
+
+
+def shown(values: dict[str, Any]) -> dict[str, Any]:
+    """The values of a message from the core as Slack shows them: people it names are mentions."""
+    return {k: mentions(v, ", ") if isinstance(v, People) else v for k, v in values.items()}
 
 
 def say(ack, text: str) -> None:

@@ -16,10 +16,11 @@ from bot.core.service import NeedsLookup, Refused
 from bot.data.exports import ExportError
 from bot.data.upload_guard import MAX_UPLOAD_BYTES, UploadRefused, check_upload
 from bot.text.i18n import t
-from bot.text.mrkdwn import as_mrkdwn, from_slack, md
+from bot.text.mrkdwn import as_mrkdwn, md
 from handlers import render
 from handlers.deps import Deps
 from handlers.home import publish_home
+from handlers.slack_text import from_slack
 from storage.db import StorageError
 
 log = logging.getLogger(__name__)

@@ -37,6 +37,11 @@ CACHE_SECONDS = 600
 RATE_LIMIT_TRIES = 10  # 429s one call waits out (outside a paced fan-out) before giving up for now
 # The Web API methods behind a slack_sdk method whose name is not simply the API's.
 API_METHODS = {"files_upload_v2": ("files.getUploadURLExternal", "files.completeUploadExternal")}
+# Slack's errors that no retry changes (the recipient can't be reached, the message can never be
+# sent as it is): permanent delivery failures, recorded by the core's ledger and not tried again.
+PERMANENT = frozenset({"user_not_found", "account_inactive", "cannot_dm_bot", "channel_not_found",
+                       "not_in_channel", "is_archived", "user_disabled", "missing_scope", "invalid_auth",
+                       "restricted_action", "msg_too_long", "invalid_blocks"})
 
 
 def _metadata(key: str) -> dict[str, Any]:
@@ -133,7 +138,7 @@ class SlackOutbox:
                 code = exc.response.get("error") or "unknown_error"
                 if code == "token_revoked" and self.on_token_revoked is not None:
                     self.on_token_revoked(team_id, client.token)
-                raise DeliveryError(code) from exc
+                raise DeliveryError(code, permanent=code in PERMANENT) from exc
             except BaseException:
                 self.limiter.settle(taken)  # no answer: it may have arrived, count it
                 raise

@@ -55,13 +55,12 @@ from bot.text.mrkdwn import (
     as_mrkdwn,
     escape,
     md,
-    mention,
-    mentions,
     plain,
     preview,
     quote,
     split_text,
 )
+from handlers.slack_text import mention, mentions
 
 MAX_BLOCKS = 45  # under the 50-block message limit, leaving room for a heading
 INPUT_MAX = 3000  # plain_text_input max_length
@@ -332,6 +331,13 @@ def _stale_blocks(section: SectionState, who: str, when: str, loc: str) -> list[
     return blocks
 
 
+TARGET_BLOCK = "target_"  # the plan modal's input of a KPI target: target_<kpi>
+
+
+def target_block(kpi: str) -> str:
+    return TARGET_BLOCK + kpi
+
+
 def _target_inputs(summary: Summary, current: dict[str, float]) -> list[Block]:
     loc = summary.report.locale
     out: list[Block] = [SectionBlock(text=_md(md("*{}*", t(loc, "modal.targets"))))]
@@ -341,7 +347,7 @@ def _target_inputs(summary: Summary, current: dict[str, float]) -> list[Block]:
         actual = summary.kpi.totals.get(key) if summary.kpi is not None else None
         hint = None if actual is None else ("本月实际 " if loc == "zh-CN" else "This month: ") + fmt_kpi(key, actual, loc)
         label = kpi_label(key, loc, summary.report.roi) if key != "spend" else ("预算（消耗上限）" if loc == "zh-CN" else "Spend budget")
-        out.append(InputBlock(block_id=f"target_{key}", optional=True, label=label, hint=hint,
+        out.append(InputBlock(block_id=target_block(key), optional=True, label=label, hint=hint,
                               element=PlainTextInputElement(action_id="value", initial_value=shown, max_length=20)))
     return out
 
@@ -350,10 +356,10 @@ def modal_targets(values: dict[str, Any]) -> dict[str, str]:
     """Target inputs of a submitted plan modal, as typed (empty ones left out)."""
     out = {}
     for block_id, inputs in values.items():
-        if block_id.startswith("target_"):
+        if block_id.startswith(TARGET_BLOCK):
             typed = (inputs.get("value") or {}).get("value")
             if typed and typed.strip():
-                out[block_id[len("target_"):]] = typed.strip()
+                out[block_id[len(TARGET_BLOCK):]] = typed.strip()
     return out
 
 

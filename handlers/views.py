@@ -19,7 +19,7 @@ from bot.text.mrkdwn import Mrkdwn, md, plain
 from handlers import admin_render, render
 from handlers.actions import write_view
 from handlers.admin_commands import config_file
-from handlers.deps import Deps, team_of, tell_user
+from handlers.deps import Deps, shown, team_of, tell_user
 from handlers.home import publish_home
 from storage.db import StorageError
 
@@ -68,7 +68,8 @@ def _save_section(deps: Deps, ack, body, view, client) -> None:
         if targets:
             deps.core.set_next_targets(report, meta["p"], user, targets, now)
     except Refused as exc:
-        ack(response_action="errors", errors={exc.values.get("block", first): plain(deps.refusal(exc, report))[:150]})
+        block = render.target_block(exc.values["kpi"]) if "kpi" in exc.values else first
+        ack(response_action="errors", errors={block: plain(deps.refusal(exc, report))[:150]})
         if isinstance(exc, Stale):  # the form stays open: show the newer text beside theirs
             deps.later(lambda stale=exc: client.views_update(view_id=view["id"], view=write_view(
                 deps, report, meta["p"], meta["s"], user, stale=stale, mine=text,
@@ -128,7 +129,7 @@ def _save_setup(deps: Deps, ack, body, view, client) -> None:
         ack(response_action="errors", errors={k: t_plain(locale, v)[:150] for k, v in exc.errors.items()})
         return
     except Refused as exc:
-        ack(response_action="errors", errors={"name": t_plain(locale, exc.key, **exc.values)[:150]})
+        ack(response_action="errors", errors={"name": t_plain(locale, exc.key, **shown(exc.values))[:150]})
         return
     ack()
 

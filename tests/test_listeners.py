@@ -16,6 +16,7 @@ import pytest
 from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
 
+from bot.core.service import Refused
 from bot.model.config import Settings, parse_reports
 from feedsum.fake_slack import TEAM_ID, FakeSlack
 from feedsum.root import build
@@ -195,3 +196,18 @@ def test_a_crashed_command_gets_an_apology_quoting_an_error_id_in_the_ack(deps, 
     logged = [r for r in caplog.records if eid in r.getMessage()]
     assert "boom" not in answer["text"] and logged[0].exc_info[0] is RuntimeError
     respond.assert_not_called()
+
+
+def test_the_core_names_people_by_id_and_the_listener_mentions_them(deps, ack, respond, client, fake):
+    # Whether the stranger is a workspace admin takes a users.info: an empty ack, the answer after.
+    commands.feedsum_command(ack=ack, body=command(f"write results {PERIOD}", user=STRANGER), respond=respond,
+                             client=client, deps=deps)
+    assert acked(ack) == {}
+    deps.shutdown(wait=True)
+    told = respond.call_args.kwargs
+    assert f"<@{OWNER_A}>" in told["text"] and told["response_type"] == "ephemeral"
+    assert [c.method for c in fake.calls] == ["users.info"]
+    report = deps.core.report(TEAM_ID, "feed-ads")
+    with pytest.raises(Refused) as refused:
+        deps.core.require_writer(report, PERIOD, "results", STRANGER)
+    assert refused.value.values["owners"] == (OWNER_A,)  # the core's refusal: ids, no Slack syntax

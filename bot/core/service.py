@@ -23,8 +23,9 @@ from typing import Any, Protocol
 from bot.core.leases import DEFAULT_SECONDS, Leases
 from bot.model import periods
 from bot.model.config import Report
+from bot.model.people import People
 from bot.model.summary import SectionState, Summary
-from bot.text.mrkdwn import md, mentions, storable
+from bot.text.mrkdwn import md, storable
 from storage import repo
 
 log = logging.getLogger(__name__)
@@ -61,19 +62,13 @@ class Stale(Refused):
 
 
 class DeliveryError(Exception):
-    """Slack refused a message. Permanent errors (the recipient can't be reached) are recorded."""
+    """The chat platform did not take a message. A permanent failure (the recipient can't be
+    reached, the message can never be sent as it is) is recorded and not tried again; which
+    failures are permanent is the outbox's to say. `code` names the reason."""
 
-    PERMANENT = {"user_not_found", "account_inactive", "cannot_dm_bot", "channel_not_found",
-                 "not_in_channel", "is_archived", "user_disabled", "missing_scope", "invalid_auth",
-                 "restricted_action", "msg_too_long", "invalid_blocks"}
-
-    def __init__(self, code: str):
-        self.code = code
+    def __init__(self, code: str, *, permanent: bool = False):
+        self.code, self.permanent = code, permanent
         super().__init__(code)
-
-    @property
-    def permanent(self) -> bool:
-        return self.code in self.PERMANENT
 
 
 class Outbox(Protocol):
@@ -222,7 +217,7 @@ class Feedsum:
 
     def require_admin(self, report: Report, user: str, what: str) -> None:
         if not self.is_admin(report, user):
-            raise Refused("refuse.not_admin", what=what, admins=mentions(report.admins, ", "))
+            raise Refused("refuse.not_admin", what=what, admins=People(report.admins))
 
     def writers(self, report: Report, period: str, key: str,
                 handed: dict[tuple[str, str], str] | None = None) -> tuple[str, ...]:
@@ -649,7 +644,7 @@ class Feedsum:
         if section is None:
             raise Refused("refuse.unknown_section", key=key, keys=", ".join(s.key for s in report.sections))
         if user not in section.owners and not self.is_admin(report, user):
-            raise Refused("refuse.not_owner", title=report.title(section), owners=mentions(section.owners, ", "))
+            raise Refused("refuse.not_owner", title=report.title(section), owners=People(section.owners))
         owner = user if user in section.owners else section.owners[0]
         repo.delegate(self.db, report.team_id, report.id, period, key, owner, to, now=now)
         return repo.period_row(self.db, report.team_id, report.id, period) is not None
@@ -858,7 +853,7 @@ class Feedsum:
             raise Refused("refuse.unknown_section", key=key, keys=", ".join(s.key for s in report.sections))
         writers = self.writers(report, period, key)
         if user not in writers and not self.is_admin(report, user):
-            raise Refused("refuse.not_owner", title=report.title(section), owners=mentions(writers, ", "))
+            raise Refused("refuse.not_owner", title=report.title(section), owners=People(writers))
         return section
 
     def section_for_writing(self, report: Report, period: str, key: str, user: str, now: datetime, *,
@@ -883,7 +878,7 @@ class Feedsum:
             try:
                 values[key] = parse_target(key, text)
             except ValueError:
-                raise Refused("modal.bad_target", text=text, block=f"target_{key}") from None
+                raise Refused("modal.bad_target", text=text, kpi=key) from None
         return values
 
     def set_next_targets(self, report: Report, period: str, user: str, values: dict[str, float], now: datetime) -> None:
