@@ -19,6 +19,7 @@ from pathlib import Path
 from dotenv import load_dotenv
 
 from bot.model.config import ConfigError, Settings, load_config
+from bot.text.i18n import env_locale, locales, t_plain
 from feedsum import metrics_cli, sources_cli
 from feedsum.demo import run_demo
 from feedsum.errors import CliError, talking_to_slack
@@ -49,6 +50,11 @@ def _version() -> str:
         return "0+unknown"
 
 
+def cli_locale() -> str:
+    """The command line's language: from LC_ALL, LC_MESSAGES or LANG (English when unset or C)."""
+    return env_locale(os.environ)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The whole command line; every option carries its help text (tests check)."""
     parser = argparse.ArgumentParser(prog="feedsum", description="Monthly work summaries for in-feed ads teams, in Slack.")
@@ -57,7 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     p = sub.add_parser("demo", help="run a whole month offline against a built-in fake Slack")
     p.add_argument("--out", default="demo-out", help="folder for summary.md and blocks.json (default: demo-out)")
-    p.add_argument("--locale", choices=("zh-CN", "en"), default="zh-CN", help="language of the demo (default: zh-CN)")
+    p.add_argument("--locale", choices=locales(), default="zh-CN", help="language of the demo (default: zh-CN)")
     p = sub.add_parser("run", help="serve Slack (Socket Mode if SLACK_APP_TOKEN is set, else HTTP)")
     p.add_argument("--no-scheduler", action="store_true", help="don't run the month-end scheduler in this process")
     p.add_argument("--port", type=int, help="HTTP port (default: $PORT or 3000)")
@@ -86,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
         logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
         return COMMANDS[args.command](settings, args)
     except ConfigError as exc:
-        print(f"feedsum: configuration error: {exc}", file=sys.stderr)
+        print(t_plain(cli_locale(), "cli.config_error", error=exc), file=sys.stderr)
         return 2
     except CliError as exc:
         print(f"feedsum: {exc}", file=sys.stderr)
@@ -105,11 +111,11 @@ def _unexpected(exc: Exception) -> int:
     path = Path(tempfile.gettempdir()) / f"feedsum-error-{error_id}.log"
     try:
         path.write_text("".join(traceback.format_exception(exc)), encoding="utf-8")
-        where = f"(details: {path})"
+        where = t_plain(cli_locale(), "cli.unexpected.details", path=path)
     except OSError:
         log.exception("unexpected error %s", error_id)
-        where = f"(error id {error_id}; details in the log)"
-    print(f"feedsum: unexpected error: {type(exc).__name__}: {exc} {where}", file=sys.stderr)
+        where = t_plain(cli_locale(), "cli.unexpected.logged", id=error_id)
+    print(t_plain(cli_locale(), "cli.unexpected", error=f"{type(exc).__name__}: {exc}", where=where), file=sys.stderr)
     return 1
 
 
@@ -120,7 +126,8 @@ def _check(settings: Settings, args) -> int:
         raise CliError(f"no report file at {path.resolve()} ({where}). Start from this minimal "
                        f"feedsum.toml and run `feedsum check` again:\n\n{STARTER_TOML}")
     reports = load_config(path, must_exist=True)
-    print(f"{settings.config_path}: {len(reports)} report(s) OK: {', '.join(r.id for r in reports)}")
+    print(t_plain(cli_locale(), "cli.check_ok", file=settings.config_path, count=len(reports),
+                  ids=", ".join(r.id for r in reports)))
     return 0
 
 
@@ -158,8 +165,8 @@ def _backup(settings: Settings, args) -> int:
             raise CliError(f"backup to {exc.path}: {exc.problem}; nothing was backed up") from None
         raise CliError(f"database {exc.path} (FEEDSUM_DB) {exc.problem}; nothing was backed up. Point "
                        "FEEDSUM_DB at the database feedsum runs with") from None
-    print(f"backed up {settings.db_path} to {args.path}: integrity ok, {sum(counts.values())} rows "
-          f"in {len(counts)} tables")
+    print(t_plain(cli_locale(), "cli.backed_up", db=settings.db_path, path=args.path, rows=sum(counts.values()),
+                  tables=len(counts)))
     width = max(map(len, counts))
     for table, rows in counts.items():
         print(f"  {table:<{width}}  {rows:>9}")
@@ -187,7 +194,7 @@ def _list_workspaces(settings: Settings, args) -> int:
     workspaces, gone = workspaces_of(settings, db), removals(db)
     data = team_data(db)
     if not data:
-        print(f"no workspace has data in {settings.db_path}")
+        print(t_plain(cli_locale(), "cli.no_workspaces", db=settings.db_path))
         return 0
     for team in sorted(data):
         with talking_to_slack(settings):

@@ -49,6 +49,9 @@ class Faults:
     # Every Web API method answers this many seconds after the call arrives (the call is recorded,
     # and takes effect, on arrival): Slack as it behaves from far away.
     latency: float = 0.0
+    # While this event is unset, every Web API call is recorded (and takes effect) on arrival but
+    # its answer waits: a reply that came back meanwhile cannot have waited on Slack.
+    gate: threading.Event | None = None
     method_errors: dict[str, str] = field(default_factory=dict)  # method -> the Slack error it answers
     # While this event is unset, chat.postMessage into a thread waits for it: a summary post is
     # held open after its main message (to act while it is being posted).
@@ -153,6 +156,8 @@ class FakeSlack:
         return self
 
     def stop(self) -> None:
+        if self.faults.gate is not None:
+            self.faults.gate.set()
         self.server.shutdown()
         self.server.server_close()
 
@@ -227,6 +232,9 @@ class FakeSlack:
         answer = self._handle(method, params, headers)
         if self.faults.latency:
             time.sleep(self.faults.latency)
+        gate = self.faults.gate
+        if gate is not None:
+            gate.wait(30)
         return answer
 
     def _handle(self, method: str, params: dict[str, Any], headers: dict[str, str]) -> tuple[int, dict, dict]:

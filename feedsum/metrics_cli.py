@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import re
 import sys
 import unicodedata
@@ -19,7 +20,8 @@ from bot.data.export_sums import sum_export
 from bot.data.exports import ExportError, dedupe
 from bot.insight.kpi import kpi_table, kpis
 from bot.model.dates import parse_date_format
-from bot.text.i18n import text_of
+from bot.text import formats
+from bot.text.i18n import env_locale, locales, t_plain, text_of
 
 # KPI keys of the JSON output, in order (ratios as fractions, null when undefined).
 JSON_KEYS = ("impressions", "clicks", "spend", "conversions", "revenue", "ctr", "cpc", "cpm", "cvr", "cpa", "roas")
@@ -140,10 +142,10 @@ def run(
         out.write(json.dumps(obj, ensure_ascii=False, indent=2) + "\n")
         return 0
     if not len(rows):
-        out.write(f"no data rows ({dropped} total/summary rows dropped)\n")
+        out.write(t_plain(locale, "cli.metrics.none", dropped=dropped) + "\n")
         return 0
     out.write(_table(rows) + "\n")
-    out.write(f"\n{count:,} data rows, {dropped} total/summary rows dropped\n")
+    out.write("\n" + t_plain(locale, "cli.metrics.rows", count=formats.decimal(count, locale), dropped=dropped) + "\n")
     return 0
 
 
@@ -173,12 +175,13 @@ def add_arguments(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--date-format", type=_date_format, metavar="DMY|MDY|STRFTIME",
                     help="day/month order of dates like 02/09/2025 when the file cannot tell")
     ap.add_argument("--platform", help="platform name for every row (default: from the headers, else Other)")
-    ap.add_argument("--locale", choices=("en", "zh-CN"), default="en", help="language of warnings and errors")
+    ap.add_argument("--locale", choices=locales(), default=None,
+                    help="language of warnings, errors and totals (default: from LANG, else en)")
 
 
 def run_args(args: argparse.Namespace) -> int:
     return run(args.files, preset=args.preset, as_json=args.json, month=args.month, date_format=args.date_format,
-               platform=args.platform, locale=args.locale)
+               platform=args.platform, locale=args.locale or env_locale(os.environ))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -118,7 +118,7 @@ def build(settings: Settings, *, clock: Callable[[], datetime] = utcnow, limits:
             workspaces.default_team()  # known before any event names it (one auth.test, as in token mode)
     limiter = Limiter(limits or Limits())
     outbox = SlackOutbox(workspaces.client_for, on_token_revoked=workspaces.token_revoked, limiter=limiter,
-                         db=db, clock=clock)
+                         db=db, clock=clock, api_base_url=settings.api_base_url)
     # Fan-outs (prompts, reminders) run on a few threads, each send as soon as its buckets allow.
     pacer = Pacer(limiter, outbox.known_dm, outbox.dm_channel)
     core = Feedsum(db, outbox, data=Metrics(db, api=api_kit(settings)), lease_seconds=settings.lease_seconds,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from datetime import datetime
 
@@ -13,6 +14,7 @@ from bot.data.sources.base import ApiError
 from bot.data.sources.pulling import ApiKit
 from bot.model import periods
 from bot.model.config import Report, Settings, load_config
+from bot.text.i18n import env_locale, t_plain
 from feedsum.errors import CliError
 from feedsum.root import offline_core, started, utcnow
 from storage.db import open_db
@@ -123,13 +125,15 @@ def pull(settings: Settings, args, *, core: Feedsum | None = None, clock=None, o
 
             pulls = core.pull(report, period, now, progress=step)
         print(f"{report.id} {period}:", file=out)
+        loc = env_locale(os.environ)
         for p in pulls:
             if p.error:
                 failed += 1
-                print(f"  {p.source}: FAILED  {p.error}", file=out)
+                print(t_plain(loc, "cli.pull.failed", source=p.source, error=p.error), file=out)
             else:
                 o = p.outcome
-                print(f"  {p.source}: {o.rows} rows, {'new data' if o.new else 'unchanged'}", file=out)
+                print(t_plain(loc, "cli.pull.rows", source=p.source, rows=o.rows,
+                              state=t_plain(loc, "cli.pull.new" if o.new else "cli.pull.unchanged")), file=out)
     if failed:
         raise CliError(f"{failed} source(s) could not be pulled (above); the last good data is kept")
     return 0

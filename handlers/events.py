@@ -15,7 +15,7 @@ from slack_sdk.errors import SlackApiError
 from bot.core.service import NeedsLookup, Refused
 from bot.data.exports import ExportError
 from bot.data.upload_guard import MAX_UPLOAD_BYTES, UploadRefused, check_upload
-from bot.text.i18n import t
+from bot.text.i18n import Msg, t
 from bot.text.mrkdwn import as_mrkdwn, md
 from handlers import render
 from handlers.deps import Deps
@@ -140,7 +140,7 @@ def import_shared_export(deps: Deps, event, body, client, context) -> None:
         reply(t(loc, "import.failed", file=name, error=exc.text(loc)))
         return
     except UploadRefused as exc:  # a file over a limit is told in the report's language
-        error = t(loc, exc.key, **exc.values) if exc.key else str(exc)
+        error = Msg(exc.key, **exc.values).text(loc) if exc.key else str(exc)
         reply(t(loc, "import.failed", file=name, error=error))
         return
     except Refused as exc:

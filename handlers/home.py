@@ -10,4 +10,5 @@ from handlers.deps import Deps
 def publish_home(deps: Deps, client, team: str, user: str) -> None:
     """Draw a person's Home tab: when they open it, and after they save a section."""
     state = home_state(deps.core, team, user, deps.clock())
-    client.views_publish(user_id=user, view=admin_render.home_view(state, locale=deps.default_locale))
+    client.views_publish(user_id=user, view=admin_render.home_view(state, locale=deps.default_locale,
+                                                                   permalink=deps.outbox.permalink))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import html
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -34,7 +34,7 @@ from slack_sdk.models.views import View
 
 from bot.core.optimise import MAX_COMPARISONS
 from bot.insight.abtest import MAX_VARIANTS, group_label
-from bot.insight.abtest_text import count, heading, text_table, verdict_lines
+from bot.insight.abtest_text import count, heading, quoted, text_table, verdict_lines
 from bot.insight.claims import fmt_kpi
 from bot.insight.draft import actuals_for_plan, missed_targets_text
 from bot.insight.kpi import NEEDS
@@ -48,7 +48,8 @@ from bot.insight.kpi_text import (
 from bot.model import periods
 from bot.model.summary import SectionState, Summary
 from bot.report.markdown import md_inline
-from bot.text.i18n import join_list, t, t_plain, text_of
+from bot.text import formats
+from bot.text.i18n import join_list, locales, resolve, t, t_plain, text_of
 from bot.text.mrkdwn import (
     CHUNK,
     Mrkdwn,
@@ -83,16 +84,14 @@ def local_time(iso_or_dt: str | datetime | None, summary_or_tz, locale: str) -> 
         return "—"
     dt = datetime.fromisoformat(iso_or_dt) if isinstance(iso_or_dt, str) else iso_or_dt
     tz = summary_or_tz.report.tz if isinstance(summary_or_tz, Summary) else summary_or_tz
-    dt = dt.astimezone(tz)
-    return dt.strftime("%m月%d日 %H:%M") if locale == "zh-CN" else dt.strftime("%b %d %H:%M")
+    return formats.when(dt.astimezone(tz), locale)
 
 
 def data_as_of(report, at: datetime | None) -> str:
     """"数据更新于 12-01 10:00" / "Data as of Dec 1, 10:00" in the report's time zone ("" without data)."""
     if at is None:
         return ""
-    local = at.astimezone(report.tz)
-    when = f"{local:%m-%d %H:%M}" if report.locale == "zh-CN" else f"{local:%b} {local.day}, {local:%H:%M}"
+    when = formats.when(at.astimezone(report.tz), report.locale, "when.short")
     return t(report.locale, "data.as_of", when=when)
 
 
@@ -164,7 +163,7 @@ def _prompt_data(summary: Summary, key: str) -> list[Block]:
             blocks.append(ContextBlock(elements=[_md(escape(pacing_text(kpi.pacing, loc)))]))
         if kpi.mixed_currencies:
             blocks.append(ContextBlock(elements=[_md(t(loc, "kpi.mixed_currencies",
-                                                       codes="、".join(kpi.mixed_currencies)))]))
+                                                       codes=join_list(list(kpi.mixed_currencies), loc)))]))
     elif key == "lessons":
         missed = missed_targets_text(kpi, loc)
         if missed.strip():
@@ -249,16 +248,20 @@ def _button_text(text: str) -> str:
     return text if len(text) <= 75 else text[:74] + "…"
 
 
-def comparison_blocks(comparison, locale: str) -> list[Block]:
-    """One A/B comparison: its heading, the figures as a monospaced table, the verdicts."""
+def comparison_blocks(comparison, locale: str, *, quoted: bool = False) -> list[Block]:
+    """One A/B comparison: its heading, the figures as a monospaced table, the verdicts (or,
+    when the section's text already quotes them, a note saying so)."""
     lines = [md("*{}*", heading(comparison, locale)), md("```{}```", text_table(comparison, locale))]
-    lines += [md("• {}", v) for v in verdict_lines(comparison, locale)]
+    if quoted:
+        lines.append(md("_{}_", t_plain(locale, "ab.summary.quoted")))
+    else:
+        lines += [md("• {}", v) for v in verdict_lines(comparison, locale)]
     return [SectionBlock(text=_md(c)) for c in _line_chunks(lines)]
 
 
 def _option(f, loc: str) -> Option:
     k = f.key
-    where = f"{k.platform} · {k.campaign}" if k.level == "ad_group" else k.platform
+    where = f"{k.platform} · {k.parent}" if k.level != "campaign" else k.platform
     desc = f"{where} · {t_plain(loc, 'ab.form.impressions', n=count(f.impressions, loc))}"
     return Option(value=k.id, text=PlainTextObject(text=_clip(k.name, 75)), description=PlainTextObject(text=_clip(desc, 75)))
 
@@ -268,9 +271,10 @@ def _clip(text: str, n: int) -> str:
 
 
 def variant_option_groups(variants: list, loc: str) -> list[OptionGroup]:
-    """Variants as option groups, campaigns then ad groups (each at most 100 options)."""
+    """Variants as option groups, campaigns, ad groups then creatives (each at most 100 options)."""
     groups = []
-    for level, label in (("campaign", "ab.form.campaigns"), ("ad_group", "ab.form.ad_groups")):
+    for level, label in (("campaign", "ab.form.campaigns"), ("ad_group", "ab.form.ad_groups"),
+                         ("creative", "ab.form.creatives")):
         options = [_option(f, loc) for f in variants if f.key.level == level][:100]
         if options:
             groups.append(OptionGroup(label=t_plain(loc, label), options=options))
@@ -345,8 +349,8 @@ def _target_inputs(summary: Summary, current: dict[str, float]) -> list[Block]:
         value = current.get(key)
         shown = None if value is None else (f"{value * 100:g}%" if key in ("ctr", "cvr") else f"{value:g}")
         actual = summary.kpi.totals.get(key) if summary.kpi is not None else None
-        hint = None if actual is None else ("本月实际 " if loc == "zh-CN" else "This month: ") + fmt_kpi(key, actual, loc)
-        label = kpi_label(key, loc, summary.report.roi) if key != "spend" else ("预算（消耗上限）" if loc == "zh-CN" else "Spend budget")
+        hint = None if actual is None else t_plain(loc, "targets.this_month", value=fmt_kpi(key, actual, loc))
+        label = kpi_label(key, loc, summary.report.roi) if key != "spend" else t_plain(loc, "targets.budget_label")
         out.append(InputBlock(block_id=target_block(key), optional=True, label=label, hint=hint,
                               element=PlainTextInputElement(action_id="value", initial_value=shown, max_length=20)))
     return out
@@ -419,8 +423,9 @@ def section_messages(summary: Summary, s: SectionState, names: Names, *, note: s
     else:
         body = [SectionBlock(text=_md(t(loc, "summary.not_submitted")))]
     if s.key == "optimise":
+        # The text keeps the owner's words; the tables are the data, each verdict said once.
         for comparison in summary.comparisons:
-            body += comparison_blocks(comparison, loc)
+            body += comparison_blocks(comparison, loc, quoted=quoted(comparison, s.text, loc))
     blocks = head + body
     groups = [blocks[i:i + MAX_BLOCKS] for i in range(0, len(blocks), MAX_BLOCKS)]
     out = []
@@ -502,75 +507,40 @@ def _section_dict(text: str) -> dict[str, Any]:
     return {"type": "section", "text": _mrkdwn_dict(text)}
 
 
-HELP = {
-    "zh-CN": [
-        ("status [YYYY-MM]", "查看本期进度、各部分状态和接下来的安排"),
-        ("open [YYYY-MM]", "（管理员）开始一期并私信各部分负责人"),
-        ("compile [YYYY-MM] [--preview]", "（管理员）汇总并发布到频道；--preview 只给你看"),
-        ("remind", "（管理员）现在提醒还没提交的人"),
-        ("refresh [YYYY-MM]", "（管理员）重新拉取配置的数据源，按数据源回复行数和每月合计"),
-        ("sources", "（管理员）列出各数据源：上次拉取、行数、状态，广告平台账户的名称、币种和时区"),
-        ("write <部分>", "打开某个部分的撰写表单"),
-        ("away until YYYY-MM-DD", "休假期间不再收到提醒"),
-        ("delegate <部分> @某人", "把本期的某个部分交给别人写"),
-        ("targets [YYYY-MM]", "查看 KPI 目标"),
-        ("target <指标> <数值> [YYYY-MM]", "（管理员）设置某月的 KPI 目标，比率可写 3% 或 0.03"),
-        ("history", "列出历次总结：完成度和链接"),
-        ("export YYYY-MM [md|xlsx|csv]", "把某月总结以文件私信给你（默认 Markdown + Excel）"),
-        ("owners", "查看各部分负责人"),
-        ("owner <部分> @某人…", "（管理员）更换某个部分的负责人"),
-        ("setup", "在频道里创建或修改本频道的月度总结"),
-        ("help", "显示本帮助"),
-    ],
-    "en": [
-        ("status [YYYY-MM]", "progress of the period, each section's state and what happens next"),
-        ("open [YYYY-MM]", "(admins) open a period and DM every section owner"),
-        ("compile [YYYY-MM] [--preview]", "(admins) post the summary to the channel; --preview shows only you"),
-        ("remind", "(admins) remind everyone who still owes a section, now"),
-        ("refresh [YYYY-MM]", "(admins) pull the configured data sources now; rows and monthly totals per source"),
-        ("sources", "(admins) each data source's last pull, rows and state; an ad account's name, currency and time zone"),
-        ("write <section>", "open the form for a section"),
-        ("away until YYYY-MM-DD", "no reminders while you are away"),
-        ("delegate <section> @someone", "hand a section to someone for this period"),
-        ("targets [YYYY-MM]", "show the KPI targets"),
-        ("target <kpi> <value> [YYYY-MM]", "(admins) set a month's KPI target; ratios as 3% or 0.03"),
-        ("history", "past summaries with completion and links"),
-        ("export YYYY-MM [md|xlsx|csv]", "the month's summary as files in your DMs (default: Markdown + Excel)"),
-        ("owners", "who owns each section"),
-        ("owner <section> @someone…", "(admins) replace the owners of a section"),
-        ("setup", "create or edit this channel's summary report"),
-        ("help", "show this help"),
-    ],
-}
+HELP_COMMANDS = ("status", "open", "compile", "remind", "refresh", "sources", "write", "away", "delegate",
+                 "targets", "target", "history", "export", "owners", "owner", "setup", "help")
+
+
+class _Help(Mapping):
+    """locale → (usage, what it does) per command, from the catalogue: every registered locale."""
+
+    def __getitem__(self, locale: str) -> list[tuple[str, str]]:
+        if locale not in locales():
+            raise KeyError(locale)
+        return [(t_plain(locale, f"help.{c}.usage"), t_plain(locale, f"help.{c}")) for c in HELP_COMMANDS]
+
+    def __iter__(self):
+        return iter(locales())
+
+    def __len__(self) -> int:
+        return len(locales())
+
+
+HELP = _Help()
 
 
 def help_message(locale: str, *, hint: str | None = None) -> Message:
-    rows = "\n".join(f"`/feedsum {cmd}` — {what}" for cmd, what in HELP.get(locale, HELP["en"]))
+    rows = "\n".join(f"`/feedsum {cmd}` — {what}" for cmd, what in HELP[resolve(locale)])
     text = md("{}\n\n{}", hint, rows) if hint else rows
     return "feedsum help", _dicts([SectionBlock(text=_md(text))])
 
 
-def permalink(summary: Summary) -> str | None:
-    """A link to the posted summary (Slack redirects archive links to the workspace)."""
-    if not summary.post_channel or not summary.post_ts:
-        return None
-    return f"https://slack.com/archives/{summary.post_channel}/p{summary.post_ts.replace('.', '')}"
-
-
-ACTION_NAMES = {
-    "open": {"zh-CN": "发出填写提醒", "en": "prompts go out"},
-    "remind": {"zh-CN": "提醒未提交的人", "en": "reminders"},
-    "last_call": {"zh-CN": "最后提醒", "en": "last call"},
-    "due": {"zh-CN": "汇总发布", "en": "summary posts"},
-    "pull": {"zh-CN": "拉取数据", "en": "data pull"},
-}
 
 
 def next_action_lines(report, actions) -> list[str]:
     """"reminders 11-27 10:00" lines in the report's local time."""
     loc = report.locale
-    return [f"{ACTION_NAMES[a.kind][loc if loc in ACTION_NAMES[a.kind] else 'en']} "
-            f"{a.at.astimezone(report.tz):%Y-%m-%d %H:%M}" for a in actions]
+    return [f"{t_plain(loc, f'action.{a.kind}')} {a.at.astimezone(report.tz):%Y-%m-%d %H:%M}" for a in actions]
 
 
 def away_modal(report, today) -> dict[str, Any]:
@@ -598,16 +568,20 @@ def _change(kpi, key: str, locale: str) -> str:
         return ""
     arrow = {"up": "↑", "down": "↓", "flat": "→"}[ch.direction]
     if ch.points is not None:
-        delta = f"{ch.points * 100:+.2f}pp"
+        delta = t_plain(locale, "kpi.change.points", value=formats.signed(ch.points * 100, locale, 2, zero_sign=True))
     elif ch.relative is not None:
-        delta = f"{ch.relative * 100:+.1f}%"
+        delta = formats.signed_percent(ch.relative, locale, 1, zero_sign=True)
     else:
         return ""
     mark = "" if ch.good is None or ch.direction == "flat" else (" 🟢" if ch.good else " 🔴")
-    vs = "环比" if locale == "zh-CN" else "MoM"
     if scope:  # the change is taken over fewer rows than the value: say which
-        mark += f"（{escape(scope)}）" if locale == "zh-CN" else f" ({escape(scope)})"
-    return f"{arrow} {vs} {delta}{mark}"
+        mark += t(locale, "kpi.change.scope_mark", scope=scope)
+    return f"{arrow} {t(locale, 'kpi.change.vs')} {delta}{mark}"
+
+
+def attainment_mark(a) -> str:
+    """🎯 a target without a verdict, ✅ met, ❌ missed."""
+    return "🎯" if a.met is None else ("✅" if a.met else "❌")
 
 
 def _target(kpi, key: str, locale: str) -> str:
@@ -616,29 +590,38 @@ def _target(kpi, key: str, locale: str) -> str:
         return ""
     goal = fmt_kpi(key, a.target, locale)
     if a.met is None:
-        return f"🎯 {goal}"
-    word = ("达成" if a.met else "未达成") if locale == "zh-CN" else ("met" if a.met else "missed")
-    return f"{'✅' if a.met else '❌'} {word} {goal}"
+        return f"{attainment_mark(a)} {goal}"
+    word = t(locale, "kpi.target.met" if a.met else "kpi.target.missed")
+    return f"{attainment_mark(a)} {word} {goal}"
 
 
-def kpi_fields(kpi, locale: str) -> list[str]:
-    """Up to ten "label / value / change / target" fields.
+def kpi_parts(kpi, locale: str) -> list[tuple[str, list[str]]]:
+    """Each highlighted KPI as its label and its lines (mrkdwn): the value, the base counts of the
+    rows it covers when only some, and "change · target". The post's fields and the Markdown
+    both show these.
 
     A KPI that covers only some rows says which, with the base counts of those rows beside it,
     so that it never contradicts the totals in the other fields.
     """
-    fields = []
+    parts = []
     for key in HIGHLIGHT_KEYS:
         k = ("roas" if kpi.roi_mode == "revenue" else "profit_roi") if key == "roi" else key
-        value = fmt_kpi(k, kpi.totals.get(k), locale)
+        lines = [fmt_kpi(k, kpi.totals.get(k), locale)]
         cov = kpi.coverage.get(k)
         if cov is not None:
-            value += f" · {escape(coverage_text(cov, locale))}"
+            lines[0] += f" · {escape(coverage_text(cov, locale))}"
             if len(NEEDS[k]) > 1:
-                value += f"\n{escape(coverage_sums(cov, locale))}"
+                lines.append(escape(coverage_sums(cov, locale)))
         extra = " · ".join(x for x in (_change(kpi, k, locale), _target(kpi, k, locale)) if x)
-        fields.append(f"*{kpi_label(k, locale, kpi.roi_mode)}*\n{value}" + (f"\n{extra}" if extra else ""))
-    return fields
+        if extra:
+            lines.append(extra)
+        parts.append((kpi_label(k, locale, kpi.roi_mode), lines))
+    return parts
+
+
+def kpi_fields(kpi, locale: str) -> list[str]:
+    """Up to ten "label / value / change / target" fields."""
+    return [f"*{label}*\n" + "\n".join(lines) for label, lines in kpi_parts(kpi, locale)]
 
 
 def kpi_notes(summary: Summary) -> list[str]:
@@ -650,7 +633,7 @@ def kpi_notes(summary: Summary) -> list[str]:
     if kpi is not None and kpi.pacing is not None:
         notes.append(pacing_text(kpi.pacing, loc))
     if kpi is not None and kpi.mixed_currencies:
-        notes.append(t_plain(loc, "kpi.mixed_currencies", codes="、".join(kpi.mixed_currencies)))
+        notes.append(t_plain(loc, "kpi.mixed_currencies", codes=join_list(list(kpi.mixed_currencies), loc)))
     if kpi is not None and summary.preview:
         notes.append(t(loc, "kpi.provisional"))
     if summary.claims_line:
@@ -667,14 +650,14 @@ def kpi_markdown(summary: Summary, *, escaped: bool = True) -> list[str]:
     loc = summary.report.locale
     inline = md_inline if escaped else str
     lines = []
-    for f in kpi_fields(kpi, loc):
-        label, *rest = html.unescape(f).split("\n")  # "*label*", value, [sums], [change · target]
-        label = inline(label.strip("*"))
-        lines.append(" — ".join([f"- **{label}**" if escaped else f"- {label}", *(inline(x) for x in rest)]))
+    for label, parts in kpi_parts(kpi, loc):
+        label = inline(label)
+        rest = [inline(html.unescape(x)) for x in parts]  # mrkdwn's escapes undone
+        lines.append(" — ".join([f"- **{label}**" if escaped else f"- {label}", *rest]))
     if kpi.pacing is not None:
         lines += ["", inline(pacing_text(kpi.pacing, loc))]
     if kpi.mixed_currencies:
-        lines += ["", inline(t_plain(loc, "kpi.mixed_currencies", codes="、".join(kpi.mixed_currencies)))]
+        lines += ["", inline(t_plain(loc, "kpi.mixed_currencies", codes=join_list(list(kpi.mixed_currencies), loc)))]
     return lines
 
 
@@ -715,11 +698,11 @@ def targets_message(report, period: str, targets: dict[str, float], kpi) -> Mess
         return text, _dicts([SectionBlock(text=_md(text))])
     lines = [md("*{}*", t(loc, "targets.title", month=month))]
     for key, value in targets.items():
-        label = kpi_label(key, loc, report.roi) if key != "spend" else ("预算" if loc == "zh-CN" else "Spend budget")
+        label = kpi_label(key, loc, report.roi) if key != "spend" else t_plain(loc, "targets.budget")
         line = f"• {label}: {fmt_kpi(key, value, loc)}"
         if kpi is not None and key in kpi.attainment:
             a = kpi.attainment[key]
-            line += f" — {fmt_kpi(key, a.actual, loc)} {_target(kpi, key, loc).split(' ', 1)[0]}"
+            line += f" — {fmt_kpi(key, a.actual, loc)} {attainment_mark(a)}"
             if a.coverage is not None:
                 line += f" ({escape(coverage_text(a.coverage, loc))})"
         lines.append(line)

@@ -126,7 +126,7 @@ def _save_setup(deps: Deps, ack, body, view, client) -> None:
         report = admin.save_setup(deps.core, team, meta.get("ch") or "", user, form, deps.clock(),
                                   report_id=meta.get("r"), config_file=config_file(deps))
     except admin.SetupInvalid as exc:
-        ack(response_action="errors", errors={k: t_plain(locale, v)[:150] for k, v in exc.errors.items()})
+        ack(response_action="errors", errors={k: v[:150] for k, v in exc.texts(locale).items()})
         return
     except Refused as exc:
         ack(response_action="errors", errors={"name": t_plain(locale, exc.key, **shown(exc.values))[:150]})

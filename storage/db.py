@@ -335,6 +335,15 @@ def m013_dm_channels(conn: sqlite3.Connection) -> None:
 MIGRATIONS.append(m013_dm_channels)
 
 
+def m014_creatives(conn: sqlite3.Connection) -> None:
+    # The level below the ad group (a creative / 素材 / ad): what A/B tests usually vary. Rows
+    # stored before it have none (NULL), and read as rows without a creative.
+    _script(conn, "ALTER TABLE metric_rows ADD COLUMN creative TEXT")
+
+
+MIGRATIONS.append(m014_creatives)
+
+
 def migrate(db: sqlite_utils.Database) -> list[str]:
     """Apply pending migrations in order, each in its own transaction; returns the names applied."""
     applied: list[str] = []

@@ -487,8 +487,9 @@ def delegations_of(db, team_id: str, report_id: str, period: str) -> dict[tuple[
 
 # --- metric snapshots ------------------------------------------------------------------------
 
+# In the table's order: `creative` came last (m014).
 METRIC_COLUMNS = ("date", "platform", "account", "campaign", "ad_group", "campaign_id",
-                  "impressions", "clicks", "spend", "conversions", "revenue")
+                  "impressions", "clicks", "spend", "conversions", "revenue", "creative")
 
 
 def begin_snapshot(db, team_id: str, report_id: str, period: str, *, source: str, file_hash: str,

@@ -11,6 +11,9 @@ from markdown_it import MarkdownIt
 
 from feedsum.demo import BUILDER, LINK_MAX, run_demo
 
+# One worker runs this module: its module fixtures are costly to build twice.
+pytestmark = pytest.mark.xdist_group("demo")
+
 
 @pytest.fixture(scope="module", params=["zh-CN", "en"])
 def demo(request, tmp_path_factory):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.insight.claims import check_claims
@@ -212,7 +212,6 @@ def bases(draw):
     return dict(impressions=imps, clicks=clicks, spend=draw(money), conversions=conv, revenue=revenue)
 
 
-@settings(max_examples=150, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 @given(cur=bases(), prev=st.one_of(st.none(), bases()), mode=st.sampled_from(["revenue", "profit"]),
        locale=st.sampled_from(["zh-CN", "en"]))
 def test_draft_passes_its_own_check(cur, prev, mode, locale):

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.data.exports import read_export
@@ -79,7 +79,6 @@ rows_strategy = st.lists(
 )
 
 
-@settings(max_examples=60, deadline=None)
 @given(rows_strategy)
 def test_property_group_totals_agree(data):
     rows = frame([{"date": f"2026-03-{d:02d}", "campaign": c, "platform": p, "impressions": i, "clicks": k,

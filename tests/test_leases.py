@@ -4,6 +4,7 @@ when it is dead. The fake Slack holds one send (`faults.hold`) to make the work 
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -241,3 +242,51 @@ def test_the_busy_post_refusal_reads_in_both_locales():
     for locale in ("zh-CN", "en"):
         text = t(locale, "refuse.post_busy", month="11月", since="2026-12-02 12:00", seconds=42)
         assert "42" in text and "/feedsum compile" in text and "2026-12-02 12:00" in text
+
+
+@pytest.mark.parametrize("kind", ["open", "remind"])
+def test_a_scheduled_fan_out_is_not_done_while_a_dead_senders_message_is_still_claimed(tmp_path, clock, kind):
+    """A process dies mid-fan-out: its heartbeat last renewed its claims at `beat`, and one message
+    was claimed just after that (so its lease ends a moment after the action's) and never sent. The
+    next pass may take the action over first; it must not mark it done until that message is sent."""
+    from bot.core.runner import planned
+
+    h = Harness(tmp_path, clock, env={"FEEDSUM_LEASE_SECONDS": str(LEASE)})
+    wall = [1_000_000.0]
+    h.core.leases.clock = lambda: wall[0]
+    team, owner = h.report.team_id, h.report.sections[0].owners[0]
+    try:
+        now = OPEN
+        if kind == "remind":
+            assert [line.split(":")[0] for line in tick(h.core, OPEN)] == ["done"]
+            now = datetime(2026, 11, 27, 10, 1, tzinfo=SH)  # the next business day's reminder
+        (action,), _ = planned(h.core, now)
+        assert action.kind == kind
+        message = ("prompt", f"{h.report.sections[0].key}:{owner}") if kind == "open" else (action.key, owner)
+        beat = wall[0]
+        assert repo.claim(h.db, team, "feed-ads", PERIOD, action.key, "*", now=now, wall=beat, owner="dead",
+                          lease_s=LEASE) == "new"
+        assert repo.claim(h.db, team, "feed-ads", PERIOD, *message, now=now, wall=beat + 0.1, owner="dead",
+                          lease_s=LEASE) == "new"
+        sent_before = len(h.fake.calls_to("chat.postMessage"))
+
+        wall[0] = beat + LEASE + 0.05  # the action's lease has run out, the message's not yet
+        lines = tick(h.core, now)
+        assert [line.split(":")[0] for line in lines] == ["running elsewhere"], lines
+        action_entry = repo.ledger_entry(h.db, repo.ledger_key(team, "feed-ads", PERIOD, action.key, "*"))
+        assert action_entry is None or action_entry["state"] != "done"
+
+        wall[0] = beat + LEASE + 0.2  # the dead sender's last claim has run out too
+        lines = tick(h.core, now + timedelta(minutes=1))
+        assert [line.split(":")[0] for line in lines] == ["done"], lines
+        key = repo.ledger_key(team, "feed-ads", PERIOD, *message)
+        assert repo.ledger_entry(h.db, key)["state"] == "done"
+        metadata = [c.params.get("metadata") for c in h.fake.calls_to("chat.postMessage")[sent_before:]]
+        metadata = [json.loads(m) if isinstance(m, str) else m or {} for m in metadata]
+        to_owner = [m for m in metadata if m.get("event_payload", {}).get("key") == key]
+        assert len(to_owner) == 1  # sent once, after the look in Slack found nothing
+        if kind == "open":
+            keys = keys_of(h.prompts())
+            assert len(keys) == 8 and len(set(keys)) == 8
+    finally:
+        h.close()

@@ -16,6 +16,8 @@ from bot.core.runner import tick
 from tests import hostile_xlsx as hx
 from tests.slack_harness import ADMIN, CHANNEL, CONFIG, OWNER_A, OWNER_B, Harness, modal_values
 
+HARNESS_TRANSPORT = "app"  # listener logic: requests go straight into the Bolt app
+
 SH = ZoneInfo("Asia/Shanghai")
 PERIOD = "2026-11"
 
@@ -67,7 +69,7 @@ def test_bad_export_names_row_and_column_and_imports_nothing(harness):
 def test_files_from_non_admins_are_not_imported(harness):
     h = harness
     share(h, "nov.csv", NOV, user=OWNER_A)
-    time.sleep(0.5)
+    h.idle()
     assert h.core.summary(h.report, PERIOD, h.clock()).kpi is None
 
 
@@ -381,7 +383,7 @@ def test_already_posted_refusal_shows_local_time_and_a_link(tmp_path):
         h.wait_for(lambda: h.core.summary(h.report, PERIOD, h.clock(), with_metrics=False).state == "posted")
         h.command(f"compile {PERIOD}")
         text = h.wait_for(lambda: [x["text"] for x in h.fake.responses if "已于" in (x.get("text") or "")])[0]
-        assert "已于 2026-12-02 12:00 发布" in text and "https://slack.com/archives/" in text
+        assert "已于 2026-12-02 12:00 发布" in text and f"{h.fake.url}/archives/{h.report.channel}/p" in text
     finally:
         h.close()
 

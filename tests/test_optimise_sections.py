@@ -115,3 +115,71 @@ def test_an_unknown_section_is_refused_with_the_sections_there_are(harness):
     reply = harness.command("write nosuch 2026-11", user="U0OWNERA1")
     text = json.dumps(reply.json(), ensure_ascii=False)
     assert "没有「nosuch」这个部分" in text and "results, data" in text
+
+
+def test_snapshots_stored_before_creatives_keep_working(tmp_path, monkeypatch):
+    """Rows stored before the creative column existed read as rows without a creative; the same
+    file imported again with its creatives now read adds them, and saved comparisons still load."""
+    import hashlib
+
+    from bot.core.optimise import form
+    from bot.data.metrics import Metrics
+    from bot.insight.abtest import VariantKey, catalogue
+
+    default, _listed = _reports()
+    csv = ("时间,项目名称,单元名称,素材名称,展示数,点击数,消耗,转化数\n"
+           "2026-11-02,春季拉新,素材A,视频1,50000,1000,500,20\n2026-11-02,春季拉新,素材A,视频2,50000,1200,500,20\n")
+    # The digest the previous version gave this file (read without its creatives).
+    old = hashlib.sha256(csv.encode())
+    old.update(repr(("auto", [], None, None, None)).encode())
+    before = [m for m in dbmod.MIGRATIONS if m.__name__ < "m014"]
+    monkeypatch.setattr(dbmod, "MIGRATIONS", before)
+    db = dbmod.open_db(tmp_path / "f.db")
+    _store(db, default)
+    with dbmod.transaction(db) as conn:  # an import as the previous version stored it
+        conn.execute("INSERT INTO snapshots (team_id, report_id, period, source, file_hash, pulled_at, rows, dropped) "
+                     "VALUES ('T1', 'dflt', '2026-11', 'file:nov.csv', ?, '2026-11-20T00:00:00+00:00', 2, 0)",
+                     (old.hexdigest(),))
+        conn.executemany("INSERT INTO metric_rows (snapshot_id, date, platform, account, campaign, ad_group, "
+                         "campaign_id, impressions, clicks, spend, conversions, revenue) "
+                         "VALUES (1, '2026-11-01', '巨量引擎', NULL, '春季拉新', ?, NULL, 50000, ?, 500, 20, NULL)",
+                         [("素材A", 1000), ("素材B", 1300)])
+    repo.open_period(db, "T1", "dflt", "2026-11", by="U0ADMIN01", due_at=NOW, now=NOW)
+    a, b = (VariantKey("ad_group", "巨量引擎", "春季拉新", g) for g in ("素材A", "素材B"))
+    repo.set_comparisons(db, "T1", "dflt", "2026-11", [[a.to_dict(), b.to_dict()]], by="U0ADMIN01", now=NOW)
+    monkeypatch.undo()
+    assert dbmod.migrate(db) == ["m014_creatives"]
+    core = Feedsum(db, outbox=None, data=Metrics(db))
+    rows = core.data.rows(default, "2026-11")
+    assert rows["creative"].isna().all() and rows["clicks"].sum() == 2_300
+    assert {f.key.level for f in catalogue(rows)} == {"campaign", "ad_group"}
+    ab = form(core, default, "2026-11")
+    assert [c.keys for c in ab.chosen] == [(a, b)] and ab.chosen[0].ctr.outcome == "winner"
+    # That file imported again is read with its creatives now: a new snapshot, and the third level.
+    assert core.data.import_file(default, csv.encode(), name="nov.csv", origin="test", now=NOW).new == 1
+    cat = form(core, default, "2026-11").catalogue
+    assert [f.key.name for f in cat if f.key.level == "creative"] == ["视频1", "视频2"]
+
+
+def test_a_months_comparison_counts_that_months_rows_only(tmp_path):
+    """One file spans October and November with opposite winners: each month's comparison
+    is computed from its own rows (the file is split into one snapshot per month)."""
+    from bot.core.optimise import form, save
+    from bot.data.metrics import Metrics
+    from bot.insight.abtest import VariantKey
+
+    default, _listed = _reports()
+    db = dbmod.open_db(tmp_path / "f.db")
+    _store(db, default)
+    core = Feedsum(db, outbox=None, data=Metrics(db))
+    csv = ("时间,项目名称,单元名称,展示数,点击数,消耗,转化数\n"
+           "2026-10-31,春季拉新,素材A,100000,2600,5000,100\n2026-10-31,春季拉新,素材B,100000,2000,5000,100\n"
+           "2026-11-01,春季拉新,素材A,100000,2000,5000,100\n2026-11-01,春季拉新,素材B,100000,2600,5000,100\n")
+    core.data.import_file(default, csv.encode(), name="oct-nov.csv", origin="test", now=NOW)
+    a, b = (VariantKey("ad_group", "巨量引擎", "春季拉新", g) for g in ("素材A", "素材B"))
+    for period, leader in (("2026-10", 0), ("2026-11", 1)):
+        repo.open_period(db, "T1", "dflt", period, by="U0ADMIN01", due_at=NOW, now=NOW)
+        save(core, default, period, "U0ADMIN01", [[a.id, b.id]], [], NOW)
+        [c] = form(core, default, period).chosen
+        assert [v.impressions for v in c.variants] == [100_000, 100_000]
+        assert c.ctr.outcome == "winner" and c.ctr.best == leader and c.caveats == ()

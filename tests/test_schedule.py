@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.planning import workdays
@@ -328,7 +328,6 @@ def test_bad_period(period):
 _times = st.builds(lambda h, m: f"{h:02d}:{m:02d}", st.integers(0, 23), st.integers(0, 59))
 
 
-@settings(max_examples=60, deadline=None)
 @given(
     where=st.sampled_from([("Asia/Shanghai", "CN"), ("America/New_York", "US"), ("America/New_York", "none")]),
     year=st.integers(2025, 2027),

@@ -279,6 +279,27 @@ def test_meta_pages_filters_the_conversion_action_and_keeps_the_token_out_of_url
     assert '"until": "2026-12-01"' in meta.seen("/insights")[-1].query["time_range"]
 
 
+def test_meta_creative_level_asks_for_ads_and_keeps_their_ad_set_and_campaign(tmp_path, meta):
+    m = metrics_for(tmp_path, META_ENV)
+    report = report_with(meta_source(meta, backfill_days=0, level="creative"))
+    [pull] = m.pull(report, "2026-11", NOW)
+    assert pull.error is None and pull.outcome.rows == 5
+    rows = m.rows(report, "2026-11")
+    assert all(r["creative"] == f"{r['campaign']} · 素材" and r["ad_group"] == f"{r['campaign']} · 组"
+               for r in rows.to_dict("records"))
+    first = meta.seen("/insights")[0].query
+    assert first["level"] == "ad" and {"adset_name", "ad_id", "ad_name"} <= set(first["fields"].split(","))
+
+
+@pytest.mark.parametrize("api", ["google-ads", "oceanengine", "tencent"])
+def test_the_creative_level_is_refused_where_feedsum_cannot_pull_it_yet(api):
+    source = {"api": api, "account": "123-456-7890" if api == "google-ads" else "1234567", "credentials": "env:X",
+              "level": "creative"}
+    with pytest.raises(ConfigError) as got:
+        report_with(source)
+    assert "metrics[0].level" in str(got.value) and "meta" in str(got.value) and "export" in str(got.value)
+
+
 def test_meta_without_a_conversion_action_leaves_conversions_empty(tmp_path, meta):
     source = meta_source(meta, backfill_days=0)
     source.pop("conversion_action")

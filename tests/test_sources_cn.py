@@ -21,6 +21,8 @@ from tests.fake_ads.tencent import Account, FakeTencent
 from tests.fake_ads.tencent import envelope as tx_envelope
 from tests.test_sources import KEY, NOW, TEAM, Sleeps, metrics_for, report_with
 
+HARNESS_TRANSPORT = "app"  # listener logic: requests go straight into the Bolt app
+
 ADV = "1760312345678901"
 
 

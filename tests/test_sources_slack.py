@@ -18,6 +18,8 @@ from tests.slack_harness import ADMIN, CHANNEL, CONFIG, OWNER_A, Harness
 from tests.test_data_pulls import SH, answered, blocks_text, dm_texts
 from tests.test_sources import KEY, Sleeps
 
+HARNESS_TRANSPORT = "app"  # listener logic: requests go straight into the Bolt app
+
 PERIOD = "2026-11"
 
 

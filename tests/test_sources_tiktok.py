@@ -21,6 +21,8 @@ from tests.fake_ads.base import Reply
 from tests.fake_ads.tiktok import Advertiser, FakeTikTok, envelope
 from tests.test_sources import NOW, TEAM, Sleeps, metrics_for, report_with
 
+HARNESS_TRANSPORT = "app"  # listener logic: requests go straight into the Bolt app
+
 ADV = "7012345678901234567"
 NAME = f"tiktok {ADV}"
 
@@ -121,6 +123,20 @@ def test_tiktok_adgroup_level_asks_for_ad_groups_and_keeps_their_campaign(tmp_pa
     asked = reports(tiktok)[0].query
     assert asked["data_level"] == "AUCTION_ADGROUP" and json.loads(asked["dimensions"]) == ["adgroup_id", "stat_time_day"]
     assert json.loads(asked["filtering"])[0]["field_name"] == "adgroup_status"
+
+
+def test_tiktok_creative_level_asks_for_ads_and_keeps_their_ad_group_and_campaign(tmp_path, tiktok):
+    m = metrics_for(tmp_path, tiktok.env())
+    report = report_with(source(tiktok, level="creative", backfill_days=0))
+    [pull] = m.pull(report, "2026-11", NOW)
+    assert pull.error is None
+    rows = m.rows(report, "2026-11")
+    assert set(rows["creative"]) == {"短视频-拉新 · 素材", "直播-转化 · 素材"}
+    assert set(rows["ad_group"]) == {"短视频-拉新 · 组", "直播-转化 · 组"} and set(rows["campaign_id"]) == {"1801", "1802"}
+    asked = reports(tiktok)[0].query
+    assert asked["data_level"] == "AUCTION_AD" and json.loads(asked["dimensions"]) == ["ad_id", "stat_time_day"]
+    assert {"ad_name", "adgroup_name", "campaign_name", "campaign_id"} <= set(json.loads(asked["metrics"]))
+    assert json.loads(asked["filtering"])[0]["field_name"] == "ad_status"
 
 
 def test_tiktok_metrics_without_a_value_count_as_zero(tmp_path, tiktok):

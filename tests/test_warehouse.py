@@ -19,6 +19,9 @@ from feedsum.root import sync_reports
 from storage import repo
 from tests.slack_harness import ADMIN, CONFIG, OWNER_A, Harness
 
+# One worker runs this module: its module fixtures are costly to build twice.
+pytestmark = pytest.mark.xdist_group("postgres")
+
 SH = ZoneInfo("Asia/Shanghai")
 PERIOD = "2026-11"
 ROWS = 20_000
@@ -424,3 +427,39 @@ def test_refused_for_non_admins_does_not_touch_the_warehouse(tmp_path, clock, po
         assert h.core.summary(h.report, PERIOD, h.clock()).kpi is None
     finally:
         h.close()
+
+
+def test_an_sql_source_may_return_creatives_and_results_without_them_digest_as_before(tmp_path):
+    """`creative` is an optional column of a query's result, stored with the rows; a result
+    without one (or with none in it) digests as a result did before creatives were read, so a
+    pull after the upgrade finds it unchanged instead of adding a snapshot."""
+    import sqlite3
+
+    import pandas as pd
+
+    from bot.data.metrics import _RowDigest, canonical_from_sql
+    from storage.db import open_db
+
+    with sqlite3.connect(tmp_path / "wh.db") as conn:
+        conn.execute("CREATE TABLE ads (day TEXT, platform TEXT, campaign TEXT, grp TEXT, ad TEXT, impressions REAL, "
+                     "clicks REAL, spend REAL)")
+        conn.executemany("INSERT INTO ads VALUES (?,?,?,?,?,?,?,?)",
+                         [("2026-11-03", "Meta", "Spring", "Broad", "Hook A", 1000, 20, 5.0),
+                          ("2026-11-03", "Meta", "Spring", "Broad", "Hook B", 1000, 26, 5.0)])
+    [report] = parse_reports({"reports": [{**CONFIG["reports"][0], "metrics": [{
+        "url": "wh.db", "query": "SELECT day AS date, platform, campaign, grp AS ad_group, ad AS creative, impressions, "
+                                 "clicks, spend FROM ads WHERE day BETWEEN :start AND :end"}]}]},
+        file=str(tmp_path / "feedsum.toml"), base_dir=str(tmp_path))
+    data = Metrics(open_db(tmp_path / "f.db"))
+    data.import_sql(report, report.metrics[0], PERIOD, datetime(2026, 11, 26, tzinfo=SH))
+    rows = data.rows(report, PERIOD)
+    assert sorted(rows["creative"]) == ["Hook A", "Hook B"] and set(rows["ad_group"]) == {"Broad"}
+
+    frame = canonical_from_sql(pd.DataFrame({"date": ["2026-11-03"], "platform": ["Meta"], "campaign": ["Spring"],
+                                             "impressions": [1000], "clicks": [20], "spend": [5.0]}), "wh")
+    digests = []
+    for creative in (None, None, "Hook A"):
+        d = _RowDigest()
+        d.update(frame.assign(creative=creative) if creative or digests else frame.drop(columns="creative"))
+        digests.append(d.hexdigest())
+    assert digests[0] == digests[1] != digests[2]

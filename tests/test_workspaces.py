@@ -27,6 +27,8 @@ from storage import repo
 from tests.slack_harness import ADMIN, CHANNEL, OWNER_A, Harness, modal_values
 from tests.test_admin import db_state, home_for, last_view, setup_values
 
+HARNESS_TRANSPORT = "app"  # listener logic: requests go straight into the Bolt app
+
 PERIOD = "2026-11"
 TEAM_B = "T0SECONDWS"
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,7 +40,7 @@ def test_a_report_of_one_workspace_is_invisible_to_another(harness):
     h.wait_for(lambda: any("2026年11月" in (x.get("text") or "") for x in h.fake.responses))
     modal = h.modal_for("results", OWNER_A, PERIOD)
     h.submit_view(modal, modal_values(modal, "team A text"), OWNER_A)
-    time.sleep(0.2)
+    h.idle()
     h.fake.reset_calls()
     h.fake.responses.clear()
     before = db_state(h)
@@ -60,7 +62,7 @@ def test_a_report_of_one_workspace_is_invisible_to_another(harness):
     assert r.json()["response_action"] == "errors"
     _, home = home_for(h, OWNER_A, team=TEAM_B)
     assert "/feedsum setup" in json.dumps(home, ensure_ascii=False)  # no reports in team B
-    time.sleep(0.3)
+    h.idle()
     assert db_state(h) == before
     assert not h.fake.calls_to("views.open") and not h.fake.calls_to("chat.postMessage")
     # Team B may create its own report for the same channel id: team A's stays as it was.
@@ -141,7 +143,7 @@ def test_oauth_install_stores_the_installation_and_commands_use_its_token(oauth_
     # The outbox (prompts, scheduler) uses the installation's token for that team too.
     h.command(f"open {PERIOD}", user=ADMIN, channel="C0BCHANNEL", team=TEAM_B)
     h.wait_for(lambda: h.fake.calls_to("chat.postMessage"))
-    time.sleep(0.2)
+    h.idle()
     assert {c.headers["Authorization"] for c in h.fake.calls_to("chat.postMessage")} == {f"Bearer {token}"}
 
 
@@ -433,7 +435,7 @@ def test_forgetting_a_workspace_deletes_its_rows_in_every_table_and_nothing_else
 
     db = open_db(tmp_path / "f.db")
     now = datetime(2026, 11, 26, 10, 0, tzinfo=SH)
-    row = ("2026-11-01", "meta", None, "c1", None, None, 1000, 10, 50.0, 1, 80.0)
+    row = ("2026-11-01", "meta", None, "c1", None, None, 1000, 10, 50.0, 1, 80.0, None)
     for team in ("T0KEEP", "T0GONE"):
         repo.upsert_report(db, team, {"id": "r", "name": "R", "channel": "C1", "source": "setup"}, actor="U1", now=now)
         repo.open_period(db, team, "r", PERIOD, by="U1", due_at=now, now=now)

@@ -95,7 +95,7 @@ def month_rows(core, report: Report, period: str) -> pd.DataFrame | None:
 
 
 def month_catalogue(core, report: Report, period: str) -> list[VariantFigures] | None:
-    """Every campaign and ad group of the month with its figures (see abtest.catalogue)."""
+    """Every campaign, ad group and creative of the month with its figures (see abtest.catalogue)."""
     found = _month(core, report, period)
     return found[1] if found else None
 
@@ -182,9 +182,9 @@ def for_summary(core, report: Report, period: str) -> tuple[list[Comparison], li
 
 
 def search(cat: list[VariantFigures], query: str, limit: int = SEARCH_RESULTS) -> list[VariantFigures]:
-    """Variants whose name, campaign or platform contains every word of `query` (any case),
-    campaigns first, most impressions first."""
+    """Variants whose name, campaign, ad group or platform contains every word of `query` (any
+    case), campaigns first, then ad groups and creatives, most impressions first."""
     words = (query or "").casefold().split()
-    found = [f for f in cat
-             if all(w in " ".join((f.key.name, f.key.campaign, f.key.platform)).casefold() for w in words)]
+    found = [f for f in cat if all(w in " ".join((f.key.name, f.key.campaign, f.key.ad_group or "",
+                                                  f.key.platform)).casefold() for w in words)]
     return found[:limit]

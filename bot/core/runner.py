@@ -5,7 +5,9 @@ every minute inside `feedsum run` / `feedsum scheduler`. Every action is claimed
 (recipient "*") before it runs, so two processes ticking together do it once, and each message
 inside it is claimed again per recipient. Claims are leased and renewed while the work lasts, so
 a fan-out or post longer than the lease is not started again by the next tick elsewhere; only a
-dead process's claims run out and are finished by another.
+dead process's claims run out and are finished by another. An action is marked done only when
+every message of it is: one still claimed by another process (which may have died just after
+claiming it, its lease a moment longer than the action's) leaves the action for a later pass.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from datetime import datetime
 
 from bot.core.service import Feedsum, Refused
 from bot.model.config import Report
-from bot.planning.schedule import Action, ReportPlan, Schedule, due_actions
+from bot.planning.schedule import Action, ReportPlan, due_actions
 
 log = logging.getLogger(__name__)
 SYSTEM = "feedsum"
@@ -39,7 +41,7 @@ def planned(core: Feedsum, now: datetime, serves: Callable[[str], bool] | None =
     a new install brings its schedule back.
     """
     reports = {_plan_id(r): r for r in core.all_reports() if serves is None or serves(r.team_id)}
-    plans = [ReportPlan(pid, r.timezone, r.calendar, Schedule.from_mapping(r.schedule), pull=bool(r.metrics),
+    plans = [ReportPlan(pid, r.timezone, r.calendar, r.schedule, pull=bool(r.metrics),
                         pull_daily=any(s.api for s in r.metrics))
              for pid, r in reports.items()]
     actions = due_actions(plans, lambda pid, period: core.period_state(reports[pid], period, now), now)
@@ -90,11 +92,11 @@ def tick(core: Feedsum, now: datetime, *, dry_run: bool = False,
 def run_action(core: Feedsum, report: Report, action: Action, now: datetime) -> str:
     def work(key: str, recovering: bool):
         if action.kind == "open":
-            return core.open(report, action.period, SYSTEM, now)
+            return core.open(report, action.period, SYSTEM, now, whole=True)
         if action.kind == "remind":
-            return core.remind(report, action.period, now, slot=action.key.split(":", 1)[1])
+            return core.remind(report, action.period, now, slot=action.key.split(":", 1)[1], whole=True)
         if action.kind == "last_call":
-            return core.remind(report, action.period, now, slot="last_call", last_call=True)
+            return core.remind(report, action.period, now, slot="last_call", last_call=True, whole=True)
         if action.kind == "pull":
             return core.pull(report, action.period, now)
         if action.kind == "due":

@@ -24,7 +24,9 @@ from bot.core.leases import DEFAULT_SECONDS, Leases
 from bot.model import periods
 from bot.model.config import Report
 from bot.model.people import People
+from bot.model.schedule import Schedule
 from bot.model.summary import SectionState, Summary
+from bot.planning.schedule import ReportPlan
 from bot.text.mrkdwn import md, storable
 from storage import repo
 
@@ -41,6 +43,16 @@ class Refused(Exception):
 
 class Busy(Refused):
     """Another process holds the claim on this work and is at it now (its lease is live)."""
+
+
+class Unfinished(Exception):
+    """Some messages of a fan-out are claimed by another process whose lease is still live (it is
+    sending them, or died a moment ago): the fan-out is not finished, so a claim on the whole of it
+    must be given back rather than marked done; a later pass sends what that process did not."""
+
+    def __init__(self, busy: int):
+        self.busy = busy
+        super().__init__(f"{busy} message(s) claimed elsewhere")
 
 
 class NeedsLookup(Exception):
@@ -84,6 +96,8 @@ class Outbox(Protocol):
     def warn_claims(self, summary: Summary, section: SectionState, user: str, wrong: list) -> None: ...
     # May raise NeedsLookup when the caller answers from local data only and the answer is not known.
     def is_workspace_admin(self, team_id: str, user: str) -> bool: ...
+    # A link to a posted message (None when there is none); made without calling the platform.
+    def permalink(self, team_id: str, channel: str | None, ts: str | None) -> str | None: ...
 
 
 class Fanout(Protocol):
@@ -159,13 +173,13 @@ def merge_appended(base: str, current: str, mine: str) -> str | None:
     return mine + sep + added
 
 
-def _already_posted(report: Report, period: str, prow: dict) -> Refused:
+def _already_posted(report: Report, period: str, prow: dict, outbox: Outbox | None) -> Refused:
     """The refusal for a period already posted: when in the report's time zone, and a link."""
     when = prow.get("compiled_at")
     shown = datetime.fromisoformat(when).astimezone(report.tz).strftime("%Y-%m-%d %H:%M") if when else "—"
     channel, ts = prow.get("post_channel"), prow.get("post_ts")
-    link = f"https://slack.com/archives/{channel}/p{ts.replace('.', '')}" if channel and ts else ""
-    return Refused("refuse.already_posted", month=periods.label(period, report.locale), when=shown, link=link)
+    link = outbox.permalink(report.team_id, channel, ts) if outbox is not None and channel and ts else None
+    return Refused("refuse.already_posted", month=periods.label(period, report.locale), when=shown, link=link or "")
 
 
 def period_sections(report: Report, stored: str | None) -> Report:
@@ -179,15 +193,13 @@ def period_sections(report: Report, stored: str | None) -> Report:
 
 
 def plan_of(report: Report):
-    """The planner's view of a report (validated once per distinct schedule, then cached)."""
-    return _plan(report.id, report.timezone, report.calendar, json.dumps(report.schedule, sort_keys=True, default=str))
+    """The planner's view of a report (its time zone and calendar checked once, then cached)."""
+    return _plan(report.id, report.timezone, report.calendar, report.schedule)
 
 
 @functools.lru_cache(maxsize=4096)
-def _plan(report_id: str, timezone: str, calendar: str, schedule_json: str):
-    from bot.planning.schedule import ReportPlan, Schedule
-
-    return ReportPlan(report_id, timezone, calendar, Schedule.from_mapping(json.loads(schedule_json)))
+def _plan(report_id: str, timezone: str, calendar: str, schedule: Schedule):
+    return ReportPlan(report_id, timezone, calendar, schedule)
 
 
 def due_at(report: Report, period: str) -> datetime:
@@ -335,7 +347,7 @@ class Feedsum:
         with leases.hold(key):
             try:
                 result = send(key, state == "recover")
-            except Busy as exc:
+            except (Busy, Unfinished) as exc:
                 # Part of this work is another process's right now: give this claim back, so a
                 # later pass does it if that process never finishes.
                 repo.release(self.db, key, leases.owner)
@@ -365,11 +377,15 @@ class Feedsum:
 
     # --- the loop --------------------------------------------------------------------------
 
-    def open(self, report: Report, period: str, actor: str, now: datetime) -> OpenResult:
-        """Open a period and DM one prompt per section and owner (never twice)."""
+    def open(self, report: Report, period: str, actor: str, now: datetime, *, whole: bool = False) -> OpenResult:
+        """Open a period and DM one prompt per section and owner (never twice).
+
+        `whole`: the caller holds a claim on the whole fan-out (the scheduler) and may mark it done
+        only once every prompt is sent; Unfinished is raised while another process holds some.
+        """
         prow = repo.period_row(self.db, report.team_id, report.id, period)
         if prow and prow["state"] == "posted":
-            raise _already_posted(report, period, prow)
+            raise _already_posted(report, period, prow, self.outbox)
         repo.open_period(self.db, report.team_id, report.id, period, by=actor, due_at=due_at(report, period), now=now)
         self.pull(report, period, now)  # the prompts show the month's numbers from the first day
         summary = self.summary(report, period, now)
@@ -380,6 +396,8 @@ class Feedsum:
                 for section in summary.sections for owner in section.owners]
         outcomes = [outcome for outcome, _ in self.fan_out(report.team_id, jobs)]
         self.tell_admins_of_failures(report, period)
+        if whole and "busy" in outcomes:
+            raise Unfinished(outcomes.count("busy"))
         return OpenResult(period=period, sent=outcomes.count("sent"), skipped=outcomes.count("done"),
                           failed=outcomes.count("failed"), busy=outcomes.count("busy"))
 
@@ -525,7 +543,7 @@ class Feedsum:
         """
         prow = repo.period_row(self.db, report.team_id, report.id, period)
         if not preview and prow and prow["state"] == "posted":
-            raise _already_posted(report, period, prow)
+            raise _already_posted(report, period, prow, self.outbox)
         self.pull(report, period, now)
         summary = self.summary(report, period, now)
         if preview:
@@ -600,8 +618,11 @@ class Feedsum:
         return out
 
     def remind(self, report: Report, period: str, now: datetime, *, slot: str | None = None,
-               manual: bool = False, last_call: bool = False) -> int:
-        """One DM per owner listing only their pending sections; returns how many were sent."""
+               manual: bool = False, last_call: bool = False, whole: bool = False) -> int:
+        """One DM per owner listing only their pending sections; returns how many were sent.
+
+        `whole`: as for open(), Unfinished while another process holds some of the reminders.
+        """
         from bot.text.i18n import join_list, t
 
         prow = repo.period_row(self.db, report.team_id, report.id, period)
@@ -621,9 +642,11 @@ class Feedsum:
                 lambda key, recovering, o=owner, x=text: (
                     self.outbox.find_dm(report.team_id, o, key) if recovering else None
                 ) or self.outbox.send_dm(report.team_id, o, x, key))))
-        sent = sum(outcome == "sent" for outcome, _ in self.fan_out(report.team_id, jobs))
+        outcomes = [outcome for outcome, _ in self.fan_out(report.team_id, jobs)]
         self.tell_admins_of_failures(report, period)
-        return sent
+        if whole and "busy" in outcomes:
+            raise Unfinished(outcomes.count("busy"))
+        return outcomes.count("sent")
 
     def set_away(self, team_id: str, user: str, until, now: datetime) -> None:
         repo.set_away(self.db, team_id, user, until.isoformat() if until else None, now=now)
@@ -778,7 +801,7 @@ class Feedsum:
         from bot.insight.claims import fmt_kpi
         from bot.insight.kpi import kpis
         from bot.insight.kpi_text import kpi_label
-        from bot.text.i18n import t
+        from bot.text.i18n import t, t_plain
 
         loc = report.locale
         for p, newest in before.items():
@@ -788,8 +811,7 @@ class Feedsum:
             changed = [k for k in DATA_UPDATE_KEYS if not _same(old.get(k), new.get(k))]
             if not changed:
                 continue
-            changes = "；".join(f"{kpi_label(k, loc, report.roi)} {fmt_kpi(k, old.get(k), loc)} → {fmt_kpi(k, new.get(k), loc)}"
-                               for k in changed) if loc == "zh-CN" else "; ".join(
+            changes = t_plain(loc, "data.update_sep").join(
                 f"{kpi_label(k, loc, report.roi)} {fmt_kpi(k, old.get(k), loc)} → {fmt_kpi(k, new.get(k), loc)}"
                 for k in changed)
             note = t(loc, "summary.data_updated", month=periods.label(p, loc), changes=changes)

@@ -76,7 +76,7 @@ class _Exact(Exception):
 class Sums:
     """Base counts of one export summed per day (and campaign when asked), with what
     read_export would have said about the file. ``rows`` has the canonical columns but
-    ``account``/``ad_group``, and one ``_rows`` column: the data rows summed in each."""
+    ``account``/``ad_group``/``creative``, and one ``_rows`` column: the data rows summed in each."""
 
     rows: pd.DataFrame
     dropped: int
@@ -506,7 +506,7 @@ class _Fold:
         if (hits >= 2).any():
             raise _Exact("a repeated header row")
         total = texts[0].matches(ex._TOTAL_RE)
-        for f in ("campaign", "ad_group", "account"):
+        for f in ("campaign", "ad_group", "creative", "account"):
             if f in mapping:
                 total |= texts[mapping[f]].matches(ex._TOTAL_RE)
         # Numbers: the NA mask first (blank rows), then values on rows that count.

@@ -39,8 +39,9 @@ from bot.data.sources.base import ApiError
 from bot.data.sources.pulling import ApiKit, import_api
 from bot.insight.kpi import BASE_KEYS, KPIReport, KPIs, build_report, kpis, one_currency
 from bot.model import periods
-from bot.model.config import MetricSource, Report
-from bot.text.i18n import t_plain  # an error is data (stored, logged): escaped where it is shown
+from bot.model.config import RATIO_KPIS, MetricSource, Report, check_target
+from bot.text.i18n import Msg, t_plain, text_of
+from bot.text.mrkdwn import plain
 from storage import repo
 from storage import sources as source_store
 
@@ -55,7 +56,11 @@ TARGET_KPIS = ("ctr", "cvr", "cpa", "cpc", "cpm", "roas", "profit_roi", "convers
 
 
 class SourceError(Exception):
-    """A configured metrics source could not be read; says which and why."""
+    """A configured metrics source could not be read; says which and why (str: English; `text`:
+    in a locale when it was raised with a catalogue Msg)."""
+
+    def text(self, locale: str) -> str:
+        return plain(text_of(self.args[0], locale)) if self.args else ""
 
 
 @dataclass
@@ -133,6 +138,9 @@ class Metrics:
         result = read_export(raw, name=name, preset=preset, columns=columns or None, platform=platform, month=month,
                              date_format=date_format, context=context, today=now.astimezone(report.tz).date())
         how = (preset, sorted((columns or {}).items()), platform, str(month) if month else None, date_format)
+        if result.rows["creative"].notna().any():
+            # Read with its creatives: not the import of the same file made before they were read.
+            how += ("creative",)
         digest = hashlib.sha256(raw)  # fed in two parts: no copy of a big file
         digest.update(repr(how).encode())
         return self.import_frame(report, result.rows, name=name, origin=origin, digest=digest.hexdigest(),
@@ -287,7 +295,7 @@ def _pull_one(report: Report, label: str, load) -> SourcePull:
         return SourcePull(label, outcome=load())
     except (SourceError, ExportError, OSError, ApiError) as exc:
         log.warning("data source %s of %s/%s: %s", label, report.team_id, report.id, exc)
-        error = exc.text(report.locale) if isinstance(exc, ExportError) else str(exc)
+        error = exc.text(report.locale) if isinstance(exc, ExportError | SourceError) else str(exc)
         return SourcePull(label, error=error if len(error) <= ERROR_CHARS else error[:ERROR_CHARS - 1] + "…")
     except Exception as exc:  # a bug or an odd file must not stop the other sources
         log.exception("pulling %s for %s failed", label, report.id)
@@ -303,7 +311,7 @@ def redact_url(url: str) -> str:
 
 
 def _records(part: pd.DataFrame) -> list[tuple]:
-    frame = part[list(CANONICAL_COLUMNS)].copy()
+    frame = part[list(repo.METRIC_COLUMNS)].copy()  # the storage's order
     frame["date"] = frame["date"].dt.strftime("%Y-%m-%d")
     frame = frame.astype(object).where(frame.notna(), None)
     return list(frame.itertuples(index=False, name=None))
@@ -314,9 +322,9 @@ def _frame(records: list[tuple]) -> pd.DataFrame:
     frame["date"] = pd.to_datetime(frame["date"])
     for col in ("impressions", "clicks", "spend", "conversions", "revenue"):
         frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("float64")
-    for col in ("platform", "account", "campaign", "ad_group", "campaign_id"):
+    for col in ("platform", "account", "campaign", "ad_group", "creative", "campaign_id"):
         frame[col] = frame[col].astype("str").where(frame[col].notna(), None)
-    return frame
+    return frame[list(CANONICAL_COLUMNS)]
 
 
 # Rows fetched per round trip of an SQL source, and the most held in memory at once: an
@@ -324,7 +332,7 @@ def _frame(records: list[tuple]) -> pd.DataFrame:
 SQL_CHUNK_ROWS = 50_000
 # Without it libpq waits for the kernel's TCP timeout (minutes) on a host that drops packets.
 CONNECT_TIMEOUT_SECONDS = 15
-_TEXT_COLUMNS = ("platform", "account", "campaign", "ad_group", "campaign_id")
+_TEXT_COLUMNS = ("platform", "account", "campaign", "ad_group", "creative", "campaign_id")
 # PostgreSQL's `:start::date` would hide the parameter from SQLAlchemy's text() (a colon may not
 # follow a parameter name); a space keeps the cast and makes it a parameter again.
 _PG_CAST = re.compile(r"(?<![:\w\\]):(start|end)::")
@@ -340,13 +348,13 @@ def _sql_frames(report: Report, url: str, query: str, params: dict[str, str]) ->
     if "://" not in url:
         path = url if Path(url).is_absolute() else str(Path(report.base_dir) / url)
         if not Path(path).exists():
-            raise SourceError(f"{path}: no such SQLite database")
+            raise SourceError(Msg("source.sqlite_missing", path=path))
         conn, statement, engine = sqlite3.connect(f"file:{path}?mode=ro", uri=True), query, None
     else:
         try:
             import sqlalchemy
         except ImportError:
-            raise SourceError(f"{shown}: SQLAlchemy URLs need `pip install 'feedsum[sql]'`") from None
+            raise SourceError(Msg("source.sql_extra", source=shown)) from None
         try:
             engine = _engine(report, url)
         except Exception as exc:  # a malformed URL, or no driver installed for its dialect
@@ -453,9 +461,17 @@ class _RowDigest:
         for col in BASE_KEYS:
             normal[col] = rows[col].astype("float64")
         for col in _TEXT_COLUMNS:
-            normal[col] = rows[col].astype(object).where(rows[col].notna(), "\x00").astype(str).astype(object)
+            if col != "creative":
+                normal[col] = rows[col].astype(object).where(rows[col].notna(), "\x00").astype(str).astype(object)
+        # A row without a creative hashes as it did before creatives were read, so an unchanged
+        # result stays unchanged across the upgrade; a row with one hashes it too.
+        creative = rows["creative"].notna().to_numpy() if "creative" in rows else np.zeros(len(rows), dtype=bool)
         for i, key in enumerate(self._KEYS):
             hashes = pd.util.hash_pandas_object(normal, index=False, hash_key=key).to_numpy(dtype=np.uint64)
+            if creative.any():
+                named = normal[creative].assign(creative=rows["creative"][creative].astype(str).astype(object))
+                hashes = hashes.copy()
+                hashes[creative] = pd.util.hash_pandas_object(named, index=False, hash_key=key).to_numpy(dtype=np.uint64)
             np.add(self.sums[i:i + 1], hashes.sum(dtype=np.uint64), out=self.sums[i:i + 1])  # wraps around
             np.bitwise_xor(self.xors[i:i + 1], np.bitwise_xor.reduce(hashes), out=self.xors[i:i + 1])
         self.rows += len(rows)
@@ -482,7 +498,7 @@ def canonical_from_sql(frame: pd.DataFrame, source: str, offset: int = 0) -> pd.
     """
     missing = [c for c in ("date", "platform", "campaign", "impressions", "clicks", "spend") if c not in frame.columns]
     if missing:
-        raise SourceError(f"SQL source {source}: the query must return columns {', '.join(missing)}")
+        raise SourceError(Msg("source.sql_columns", source=source, columns=", ".join(missing)))
     out = frame.copy()
     for col in CANONICAL_COLUMNS:
         if col not in out.columns:
@@ -493,14 +509,14 @@ def canonical_from_sql(frame: pd.DataFrame, source: str, offset: int = 0) -> pd.
     out["date"] = dates.dt.normalize()
     if out["date"].isna().any():
         bad = int(out["date"].isna().to_numpy().argmax())
-        raise SourceError(f"SQL source {source}: row {offset + bad + 1}, column \"date\": not a date")
+        raise SourceError(Msg("source.sql_date", source=source, row=offset + bad + 1))
     for col in BASE_KEYS:
         values = pd.to_numeric(out[col], errors="coerce")
         wrong = values.isna() & out[col].notna()
         if wrong.any():
             bad = int(wrong.to_numpy().argmax())
-            raise SourceError(f"SQL source {source}: row {offset + bad + 1}, column \"{col}\": "
-                              f"not a number ({str(out[col].iloc[bad])[:40]!r})")
+            raise SourceError(Msg("source.sql_number", source=source, row=offset + bad + 1, column=col,
+                                  value=repr(str(out[col].iloc[bad])[:40])))
         out[col] = values.astype("float64")
     for col in _TEXT_COLUMNS:
         values = out[col]
@@ -508,14 +524,14 @@ def canonical_from_sql(frame: pd.DataFrame, source: str, offset: int = 0) -> pd.
     return out[list(CANONICAL_COLUMNS)]
 
 
-RATIO_TARGETS = ("ctr", "cvr")
+RATIO_TARGETS = RATIO_KPIS
 
 
-def parse_target(kpi: str, text: str) -> float:
-    """A KPI target as typed: "3%" or 0.03 for shares, "45", "1,200,000" or "4.5万" otherwise.
+def target_number(kpi: str, text: str) -> float:
+    """A KPI target as typed, as a number: "3%" or 0.03 for shares, "45", "1,200,000" or "4.5万".
 
-    Raises ValueError for words, negatives, a percent on a money KPI, or a share above 100%.
-    """
+    Raises ValueError for words or a percent on a money KPI; whether the number is a valid
+    target is the report rule's (config.check_target)."""
     raw = (text or "").strip().replace(",", "").replace("，", "")
     percent = raw.endswith(("%", "％"))
     scale = 1.0
@@ -524,15 +540,24 @@ def parse_target(kpi: str, text: str) -> float:
     elif raw.endswith(("万", "w", "W")):
         raw, scale = raw[:-1].strip(), 10_000.0
     value = float(raw) * scale  # ValueError for words
-    if not math.isfinite(value) or value < 0:
+    if not math.isfinite(value):
         raise ValueError(text)
     if percent:
         if kpi not in RATIO_TARGETS and kpi not in ("roas", "profit_roi"):
             raise ValueError(text)
         value /= 100
-    if kpi in RATIO_TARGETS and value > 1:
-        raise ValueError(text)
     return value
+
+
+def parse_target(kpi: str, text: str) -> float:
+    """A KPI target as typed (see target_number), checked by the report rule.
+
+    Raises ValueError for words, negatives, a percent on a money KPI, or a share above 100%.
+    """
+    try:
+        return check_target(kpi, target_number(kpi, text))
+    except ValueError:
+        raise ValueError(text) from None
 
 
 __all__ = ["ExportError", "ImportOutcome", "Metrics", "SourceError", "SourcePull", "date", "parse_target",

@@ -16,7 +16,7 @@ import zipfile
 from pathlib import Path
 from xml.parsers import expat
 
-from bot.text.i18n import t
+from bot.text.i18n import Msg
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024  # 50 MB: a month of daily exports is a few MB
 # 2 million cells of sheet XML (about 40 bytes each) are ~80 MB; the rest is room for long texts.
@@ -47,25 +47,25 @@ _ROOT_WORKSHEET, _ROOT_SST = f"{_MAIN_NS} worksheet", f"{_MAIN_NS} sst"
 _ROW, _CELL, _SI, _DIMENSION = (f"{_MAIN_NS} {n}" for n in ("row", "c", "si", "dimension"))
 
 # First bytes of files people share by mistake, with the sentence to say.
-_SIGNATURES: list[tuple[bytes, str]] = [
-    (b"%PDF", "a PDF"),
-    (b"\x89PNG", "a PNG image"),
-    (b"\xff\xd8\xff", "a JPEG image"),
-    (b"GIF8", "a GIF image"),
-    (b"\xd0\xcf\x11\xe0", "an old Excel (.xls) or other Office 97 file; save it as .xlsx or .csv"),
-    (b"\x7fELF", "a program"),
-    (b"MZ", "a program"),
-    (b"Rar!", "a RAR archive"),
-    (b"\x1f\x8b", "a gzip archive"),
-    (b"7z\xbc\xaf", "a 7-Zip archive"),
+_SIGNATURES: list[tuple[bytes, str]] = [  # (magic, catalogue key upload.what.<kind>)
+    (b"%PDF", "pdf"),
+    (b"\x89PNG", "png"),
+    (b"\xff\xd8\xff", "jpeg"),
+    (b"GIF8", "gif"),
+    (b"\xd0\xcf\x11\xe0", "xls"),
+    (b"\x7fELF", "program"),
+    (b"MZ", "program"),
+    (b"Rar!", "rar"),
+    (b"\x1f\x8b", "gzip"),
+    (b"7z\xbc\xaf", "7z"),
 ]
 
 
 class UploadRefused(ValueError):
     """A file we will not read; str() is the sentence for the user.
 
-    A refusal over one of the limits above also has `key` and `values`: the bot/text/i18n.py string
-    that says it in the user's language (`reason` is its English text).
+    `key` and `values` are the catalogue's message saying it in the user's language
+    (``Msg(key, **values).text(locale)``); `reason` is its English text.
     """
 
     def __init__(self, name: str, reason: str, *, key: str | None = None, values: dict | None = None):
@@ -74,8 +74,8 @@ class UploadRefused(ValueError):
 
 
 def over_limit(name: str, key: str, **values: object) -> UploadRefused:
-    """A refusal naming the limit that was passed, said through bot/text/i18n.py."""
-    return UploadRefused(name, t("en", key, **values), key=key, values=values)
+    """A refusal (a limit passed, a file of the wrong kind) said through the catalogue."""
+    return UploadRefused(name, Msg(key, **values), key=key, values=values)
 
 
 def _mb(n: int) -> str:
@@ -92,22 +92,22 @@ def check_upload(name: str, size: int | None, head_bytes: bytes = b"") -> None:
     if size is not None and size > MAX_UPLOAD_BYTES:
         raise over_limit(name, "limit.upload_size", size=_mb(size), limit=_mb(MAX_UPLOAD_BYTES))
     if size == 0:
-        raise UploadRefused(name, "the file is empty")
+        raise over_limit(name, "upload.empty")
     suffix = Path(name).suffix.lower()
     head = bytes(head_bytes[:8192])
     for magic, what in _SIGNATURES:
         if head.startswith(magic):
-            raise UploadRefused(name, f"this is {what}, not a table export (CSV, TSV or XLSX)")
+            raise over_limit(name, "upload.not_table", what=Msg(f"upload.what.{what}"))
     if head.startswith(b"PK\x03\x04") or suffix == ".xlsx":
         if head and not head.startswith(b"PK\x03\x04"):
-            raise UploadRefused(name, "the name says .xlsx but the content is not an Excel workbook")
+            raise over_limit(name, "upload.fake_xlsx")
         if suffix not in (".xlsx", ""):
-            raise UploadRefused(name, "this is a zip archive, not a table export; share the .xlsx or .csv itself")
+            raise over_limit(name, "upload.zip")
         return
     if suffix and suffix not in TABLE_SUFFIXES:
-        raise UploadRefused(name, f"{suffix} files are not read; share the export as .csv, .tsv or .xlsx")
+        raise over_limit(name, "upload.suffix", suffix=suffix)
     if head and not _looks_like_text(head):
-        raise UploadRefused(name, "the content is binary, not a CSV or TSV table")
+        raise over_limit(name, "upload.binary")
 
 
 def _looks_like_text(head: bytes) -> bool:

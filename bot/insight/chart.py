@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Mapping
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from bot.insight.kpi import KPIReport
+from bot.text.i18n import locales, resolve, t_plain
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -41,28 +43,23 @@ CJK_FAMILIES = (
 )
 _CJK_RE = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]")
 
-LABELS = {
-    "en": {
-        "spend": "Spend",
-        "ctr": "CTR",
-        "this": "this month",
-        "last": "last month",
-        "day": "Day of month",
-        "spend_axis": "Spend (¥)",
-        "ctr_axis": "CTR (%)",
-        "title": "Daily spend and CTR, {period}",
-    },
-    "zh": {
-        "spend": "消耗",
-        "ctr": "点击率",
-        "this": "本月",
-        "last": "上月",
-        "day": "日期(日)",
-        "spend_axis": "消耗（元）",
-        "ctr_axis": "点击率（%）",
-        "title": "{period} 每日消耗与点击率",
-    },
-}
+_LABEL_KEYS = ("spend", "ctr", "this", "last", "day", "spend_axis", "ctr_axis", "title")
+
+
+class _Labels(Mapping):
+    """locale → the chart's words from the catalogue ("zh" finds zh-CN)."""
+
+    def __getitem__(self, locale: str) -> dict[str, str]:
+        return {k: t_plain(resolve(locale), f"chart.{k}") for k in _LABEL_KEYS}
+
+    def __iter__(self):
+        return iter(locales())
+
+    def __len__(self) -> int:
+        return len(locales())
+
+
+LABELS = _Labels()
 
 
 @lru_cache(maxsize=1)
@@ -87,7 +84,7 @@ def has_cjk(text: str) -> bool:
 def render_chart(report: KPIReport, *, title: str, locale: str) -> bytes:
     """PNG of daily spend (bars) and CTR (lines), this month against last, by day of month.
 
-    Chinese labels are used for ``zh*`` locales when a CJK font is installed; otherwise labels
+    The labels are the locale's when they need no CJK font or one is installed; otherwise they
     fall back to English and a title with Chinese characters is replaced, so no glyph renders
     as an empty box. Both value axes carry their unit (currency, %).
     """
@@ -106,8 +103,10 @@ def chart_figure(report: KPIReport, *, title: str, locale: str) -> Figure:
     from matplotlib.ticker import FuncFormatter, PercentFormatter
 
     font = cjk_font()
-    lang = "zh" if locale.lower().startswith("zh") and font else "en"
+    lang = resolve(locale)
     text = LABELS[lang]
+    if not font and any(has_cjk(v) for v in text.values()):
+        lang, text = "en", LABELS["en"]
     if has_cjk(title) and not font:
         title = LABELS["en"]["title"].format(period=report.period)
     fp = FontProperties(family=[font, "DejaVu Sans"]) if font else FontProperties(family="DejaVu Sans")
@@ -122,17 +121,17 @@ def chart_figure(report: KPIReport, *, title: str, locale: str) -> Figure:
     width = 0.4
     if prev is not None and len(prev):
         ax.bar(prev.index - width / 2, prev["spend"].fillna(0), width, color="#c7d3e3",
-               label=f"{text['spend']} ({text['last']})")
+               label=t_plain(lang, "chart.series", measure=text["spend"], month=text["last"]))
     shift = width / 2 if prev is not None and len(prev) else 0
     if len(cur):
         ax.bar(cur.index + shift, cur["spend"].fillna(0), width, color="#3b6fb6",
-               label=f"{text['spend']} ({text['this']})")
+               label=t_plain(lang, "chart.series", measure=text["spend"], month=text["this"]))
     if prev is not None and len(prev):
         ax2.plot(prev.index, prev["ctr"], color="#e8a33d", linestyle="--", marker=".",
-                 label=f"{text['ctr']} ({text['last']})")
+                 label=t_plain(lang, "chart.series", measure=text["ctr"], month=text["last"]))
     if len(cur):
         ax2.plot(cur.index, cur["ctr"], color="#d1495b", marker="o", markersize=3,
-                 label=f"{text['ctr']} ({text['this']})")
+                 label=t_plain(lang, "chart.series", measure=text["ctr"], month=text["this"]))
 
     ax.set_xlim(0.3, 31.7)
     ax.set_xticks(range(1, 32, 2))

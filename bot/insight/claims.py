@@ -21,10 +21,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from bot.insight.abtest import ALPHA, VariantKey, compare, families
+from bot.insight.abtest import ALPHA, VariantKey, compare, families, scope_of, variant_rows
 from bot.insight.abtest_text import metric_verdict
 from bot.insight.kpi import BASE_KEYS, COST_KEYS, KPI_KEYS, SHARE_KEYS, KPIs, clean_number, kpis
-from bot.text.i18n import t_plain
+from bot.text import formats
+from bot.text.i18n import resolve, t_plain
 
 if TYPE_CHECKING:  # pragma: no cover
     from bot.insight.kpi import KPIReport
@@ -229,7 +230,7 @@ _ALIAS_RE = re.compile(_alt(a for aliases in _PLATFORM_ALIASES.values() for a in
                        + r"|(?<![A-Za-z])RED(?![A-Za-z])", re.I)
 # Words of campaign names too common to say which campaign is meant.
 _GENERIC_FRAGMENTS = {"广告", "推广", "投放", "营销", "信息流", "计划", "活动", "效果", "平台", "账户", "转化", "campaign",
-                      "ads", "ad"}
+                      "ads", "ad", "素材", "创意", "单元", "creative"}
 _NAME_SEPARATORS = " \t-_–—·•/|()（）[]【】「」《》<>'\"‘’“”.,:：+&"
 _SEPARATORS_GONE = str.maketrans("", "", _NAME_SEPARATORS + "\n\r\f\v\u3000\xa0")
 
@@ -519,76 +520,64 @@ class ClaimCheck:
 
     def message(self, locale: str = "zh-CN") -> str:
         """One line for the user, e.g. “CTR 提升 12%”: the data gives +8.1% (2.10% → 2.27%)."""
-        zh = _is_zh(locale)
+        loc = resolve(locale)
         c = self.claim
-        quote = f"“{c.text}”"
+        quote = t_plain(loc, "claims.quote", text=c.text)
         if c.kind == "significance" and self.detail is not None:
             comparison, metric = self.detail
-            verdict = metric_verdict(getattr(comparison, metric), comparison, "zh-CN" if zh else "en")
-            loc = "zh-CN" if zh else "en"
+            verdict = metric_verdict(getattr(comparison, metric), comparison, loc)
             return t_plain(loc, "claims.ab.ok" if self.ok else "claims.ab.wrong", quote=quote, verdict=verdict)
         if self.ok is None:
-            why = {
-                "no_previous": ("没有上月数据", "no previous month to compare with"),
-                "no_data": ("该指标无数据", "no data for this KPI"),
-                "no_target": ("没有记录的目标", "no target on record"),
-                "yoy": ("同比需要去年数据", "year-over-year needs last year's data"),
-            }.get(self.reason, ("无法核对", "cannot be verified"))
-            return f"{quote}：无法核对（{why[0]}）" if zh else f"{quote}: can't verify ({why[1]})"
-        data = self._data_text(zh)
-        where = _scope_text(self.scope, zh)
+            reason = self.reason if self.reason in ("no_previous", "no_data", "no_target", "yoy") else "other"
+            return t_plain(loc, "claims.unverifiable", quote=quote, why=t_plain(loc, f"claims.why.{reason}"))
+        data = self._data_text(loc)
+        where = _scope_text(self.scope, loc)
         if where:
-            data = f"{data}（{where}）" if zh else f"{data} ({where})"
+            data = t_plain(loc, "claims.scoped", data=data, scope=where)
         if self.ok:
-            return f"{quote}：与数据一致，{data}" if zh else f"{quote}: matches the data, {data}"
+            return t_plain(loc, "claims.matches", quote=quote, data=data)
         if c.kind == "target":
-            return f"{quote}：{data}" if zh else f"{quote}: {data}"
+            return t_plain(loc, "claims.on_target", quote=quote, data=data)
         if self.reason == "direction":
-            return (f"{quote}：方向不符，数据为 {data}" if zh
-                    else f"{quote}: wrong direction, the data gives {data}")
-        return f"{quote}：数据为 {data}" if zh else f"{quote}: the data gives {data}"
+            return t_plain(loc, "claims.direction", quote=quote, data=data)
+        return t_plain(loc, "claims.differs", quote=quote, data=data)
 
-    def _data_text(self, zh: bool) -> str:
+    def _data_text(self, loc: str) -> str:
         c = self.claim
-        loc = "zh-CN" if zh else "en"
         cur = fmt_kpi(c.kpi, self.current, loc)
         if c.kind == "target":
             target = fmt_kpi(c.kpi, self.expected, loc)
-            name = "预算" if c.kpi == "spend" and zh else ("budget" if c.kpi == "spend" else None)
             share = ""
             if self.interpretation == "share" and self.current is not None and self.expected:
-                pct = self.current / self.expected * 100
-                share = f"，完成 {pct:.1f}%" if zh else f", {pct:.1f}% of it"
-            if zh:
-                return f"记录的{name or '目标'}为 {target}，实际 {cur}{share}"
-            return f"the {name or 'target'} on record is {target}, actual {cur}{share}"
+                share = t_plain(loc, "claims.record.share", share=formats.percent(self.current / self.expected, loc, 1))
+            key = "claims.record.budget" if c.kpi == "spend" else "claims.record.target"
+            return t_plain(loc, key, target=target, actual=cur, share=share)
         if c.kind in ("value", "range"):
             return fmt_kpi(c.kpi, self.expected, loc)
         if c.kind == "share":
-            return f"{self.expected * 100:.1f}%（{cur} / {fmt_kpi(c.kpi, self.previous, loc)}）" if zh else \
-                f"{self.expected * 100:.1f}% ({cur} of {fmt_kpi(c.kpi, self.previous, loc)})"
+            return t_plain(loc, "claims.share", share=formats.percent(self.expected, loc, 1), part=cur,
+                           whole=fmt_kpi(c.kpi, self.previous, loc))
         span = f"{fmt_kpi(c.kpi, self.previous, loc)} → {cur}"
         if c.kind == "from_to":
             return span
         if self.interpretation == "points":
-            return f"{_signed(self.expected * 100, 2)} {'个百分点' if zh else 'pp'}（{span}）" if zh \
-                else f"{_signed(self.expected * 100, 2)} pp ({span})"
+            return t_plain(loc, "claims.points", change=_signed(self.expected * 100, 2, loc), span=span)
         if self.interpretation == "absolute":
             body = _signed_kpi(c.kpi, self.expected, loc)
         else:
             dec = min(2, max(1, _decimals_of(c.precision * 100) + 1))
-            body = f"{_signed(self.expected * 100, dec)}%"
-        return f"{body}（{span}）" if zh else f"{body} ({span})"
+            body = formats.signed_percent(self.expected, loc, dec)
+        return t_plain(loc, "claims.change", change=body, span=span)
 
 
-def _scope_text(scope: Scope, zh: bool) -> str:
+def _scope_text(scope: Scope, loc: str) -> str:
     """'QQ浏览器拉新，上月' / 'QQ浏览器拉新, last month'; '' for this month's totals."""
     bits = []
     if scope.part is not None:
         bits.append(scope.part[1])
     if scope.month == "previous" and (scope.part is None or scope.part[0] != "day"):
-        bits.append("上月" if zh else "last month")
-    return ("，" if zh else ", ").join(bits)
+        bits.append(t_plain(loc, "claims.scope.last_month"))
+    return t_plain(loc, "claims.scope.sep").join(bits)
 
 
 # ---------------------------------------------------------------------------
@@ -598,13 +587,8 @@ MONEY_KEYS = ("spend", "revenue", "cpc", "cpm", "cpa")
 COUNT_KEYS = ("impressions", "clicks", "conversions")
 
 
-def _is_zh(locale: str | None) -> bool:
-    return (locale or "").lower().startswith("zh")
-
-
-def _signed(x: float, dec: int) -> str:
-    s = f"{x:+,.{dec}f}"
-    return s if float(s.replace(",", "")) != 0 else f"{0:.{dec}f}"
+def _signed(x: float, dec: int, locale: str = "en") -> str:
+    return formats.signed(x, locale, dec)
 
 
 def _decimals_of(step: float) -> int:
@@ -616,26 +600,16 @@ def _decimals_of(step: float) -> int:
 def fmt_kpi(key: str, v: float | None, locale: str) -> str:
     """Format a KPI value the way drafts write it: zh-CN 万/亿, en thousands separators,
     percents and money with 2 decimals, ROI as 3.20. None -> 无数据 / —."""
-    zh = _is_zh(locale)
+    loc = resolve(locale)
     if v is None or (isinstance(v, float) and math.isnan(v)):
-        return "无数据" if zh else "—"
+        return t_plain(loc, "kpi.no_value")
     if key in SHARE_KEYS:
-        return f"{v * 100:.2f}%"
+        return formats.percent(v, loc, 2)
     if key in ("roas", "profit_roi", "roi"):
-        return f"{v:.2f}"
-    money = key in MONEY_KEYS
-    if zh:
-        a = abs(v)
-        if a >= 1e8:
-            body = f"{v / 1e8:.2f}亿"
-        elif a >= 1e4:
-            body = f"{v / 1e4:.2f}万"
-        else:
-            body = f"{v:,.2f}" if money else f"{v:,.0f}"
-        return f"{body}元" if money and a >= 1e4 else (f"{body} 元" if money else body)
-    if money:
-        return f"-¥{-v:,.2f}" if v < 0 else f"¥{v:,.2f}"
-    return f"{v:,.0f}"
+        return formats.ratio(v, loc)
+    if key in MONEY_KEYS:
+        return formats.money_compact(v, loc) or formats.money(v, loc)
+    return formats.compact(v, loc) or formats.decimal(v, loc)
 
 
 def _signed_kpi(key: str, v: float, locale: str) -> str:
@@ -913,9 +887,14 @@ class _World:
                         self.days.setdefault(name, month)
                         continue
                     self._name(name, (kind, name), seen)
-            if data.ab is not None:  # ad groups the text names (whole names only, see candidates)
-                for name in data.ab.group_names(written):
-                    self._name(name, ("ad_group", name), seen)
+            if data.ab is not None:  # ad groups and creatives the text names (whole names only, see candidates)
+                named = data.ab.named(written)
+                for name, part in named:
+                    if part is not None:
+                        self._name(name, part, seen)
+                for name, part in named:  # nobody's in particular: known, so never part of another name
+                    if part is None:
+                        self._name(name, None, seen)
             for camp, plat in data.campaigns.items():
                 self.platform_campaigns.setdefault(plat, set()).add(camp)
         for s in scope_names:
@@ -986,8 +965,8 @@ class _World:
             if norm == frag:
                 exact.append(part)
                 continue
-            if part is not None and part[0] == "ad_group":
-                continue  # ad groups are named in full: their names are short and generic ("素材A", "通投")
+            if part is not None and part[0] in ("ad_group", "creative"):
+                continue  # ad groups and creatives are named in full: their names are short and generic ("素材A", "通投")
             i = norm.find(frag)
             while i >= 0:
                 if len(frag) >= 3 or i in starts or i + len(frag) in ends:
@@ -1130,7 +1109,7 @@ class _Parser:
             if self.stretch:
                 continue
             named = [e.value for e in self.events if e.kind == "part" and isinstance(e.value, tuple)
-                     and e.value[0] in ("campaign", "ad_group")]
+                     and e.value[0] in ("campaign", "ad_group", "creative")]
             self.variants_compared = len(set(named)) >= 2
             if not self.lists(s_start, s_end):
                 carry: tuple[str, int] | None = None  # (key, mention start) from an earlier clause
@@ -2216,91 +2195,111 @@ def claim_data(report: KPIReport) -> ClaimData:
 
 
 class AbData:
-    """The month's campaigns and ad groups as A/B variants: which part is which variant
+    """The month's campaigns, ad groups and creatives as A/B variants: which part is which variant
     (bot.insight.abtest.VariantKey), the families their names make (素材A/素材B, v1/v2), their figures and
     comparisons (bot.insight.abtest.compare, the test the optimise form shows).
 
-    Ad groups are looked up by name when a text names them (an account may have tens of thousands).
-    A name two campaigns' ad groups share, or that a campaign or platform also has, is nobody's in
-    particular and left out."""
+    Ad groups and creatives are looked up by name when a text names them (an account may have
+    tens of thousands). A name two campaigns' ad groups (or two ad groups' creatives) share, or
+    that a campaign, a platform or the other level also has, is nobody's in particular and left
+    out — but it is still known as a name, so the text is never read as naming something else
+    whose name holds it."""
+
+    LEVELS = ("ad_group", "creative")
 
     def __init__(self, rows, previous_rows, campaigns: Mapping[Part, object], taken: set[str]):
         self.rows = rows
         self._months = {"current": rows, "previous": previous_rows}
         self._campaigns = dict(campaigns)  # ("campaign", name) -> VariantKey
         self._taken = taken
-        self._names: list[tuple[str, str]] | None = None  # (normalised, name) of every ad group
-        self._groups: dict[str, object] = {}  # ad group name -> VariantKey, or None when ambiguous
+        self._names: dict[str, list[tuple[str, str]]] = {}  # level -> (normalised, name) of every one
+        self._present: dict[str, set[str]] = {}  # level -> every name at that level, in either month
+        self._groups: dict[Part, object] = {}  # (level, name) -> VariantKey, or None when nobody's
         self._kpis: dict[tuple[Part, str], KPIs | None] = {}
-        self._families: dict[tuple, list[tuple[str, dict[str, Part]]]] = {}
+        self._families: dict[tuple | None, list[tuple[str, dict[str, Part]]]] = {}
         self._compared: dict[tuple[Part, ...], object] = {}
 
-    def _frames(self) -> list:
-        return [f for f in self._months.values() if f is not None and len(f) and "ad_group" in f.columns]
+    def _frames(self, level: str) -> list:
+        return [f for f in self._months.values() if f is not None and len(f) and level in f.columns]
 
-    def _resolve(self, names) -> None:
-        """Who owns each of `names` (a set of ad group names), in both months at once."""
-        todo = {n for n in names if n not in self._groups}
+    def _all(self, level: str) -> set[str]:
+        if level not in self._present:
+            found: set[str] = set()
+            for f in self._frames(level):
+                found.update(str(x) for x in f[level].dropna().unique())
+            self._present[level] = found
+        return self._present[level]
+
+    def _resolve(self, level: str, names) -> None:
+        """Who owns each of `names` (ad group or creative names), in both months at once."""
+        todo = {n for n in names if (level, n) not in self._groups}
         if not todo:
             return
+        parents = ["platform", "campaign"] + (["ad_group"] if level == "creative" else [])
         owners: dict[str, set] = {n: set() for n in todo}
-        for f in self._frames():
-            sel = f[f["ad_group"].isin(todo)][["platform", "campaign", "ad_group"]].dropna().drop_duplicates()
-            for plat, camp, group in sel.itertuples(index=False, name=None):
-                owners[str(group)].add((str(plat), str(camp)))
+        for f in self._frames(level):
+            sel = f[f[level].isin(todo)].reindex(columns=parents + [level])
+            for *parent, name in sel.drop_duplicates().itertuples(index=False, name=None):
+                parent = [None if p is None or p != p else str(p) for p in parent]  # NaN: none
+                if parent[0] is not None and parent[1] is not None:
+                    owners[str(name)].add(tuple(parent))
+        other = self._all("creative" if level == "ad_group" else "ad_group")
         for name, found in owners.items():
-            ok = len(found) == 1 and name not in self._taken and name.strip() != ""
-            self._groups[name] = VariantKey("ad_group", *found.pop(), name) if ok else None
+            ok = len(found) == 1 and name not in self._taken and name not in other and name.strip() != ""
+            self._groups[(level, name)] = VariantKey(level, *found.pop(), name) if ok else None
 
-    def group_names(self, written: str) -> list[str]:
-        """The ad groups (of one campaign each) whose names the text holds (`written`: lower case,
-        separators removed)."""
-        if self._names is None:
-            found: set[str] = set()
-            for f in self._frames():
-                found.update(str(x) for x in f["ad_group"].dropna().unique())
-            self._names = [(n.lower().translate(_SEPARATORS_GONE), n) for n in sorted(found)]
-        hits = [n for norm, n in self._names if len(norm) >= 2 and norm in written]
-        self._resolve(hits)
-        return [n for n in hits if self._groups[n] is not None]
+    def named(self, written: str) -> list[tuple[str, Part | None]]:
+        """The ad groups and creatives whose names the text holds (`written`: lower case,
+        separators removed), each with its part, or None when it is nobody's in particular."""
+        out = []
+        for level in self.LEVELS:
+            if level not in self._names:
+                self._names[level] = [(n.lower().translate(_SEPARATORS_GONE), n) for n in sorted(self._all(level))]
+            hits = [n for norm, n in self._names[level] if len(norm) >= 2 and norm in written]
+            self._resolve(level, hits)
+            out += [(n, (level, n) if self._groups[(level, n)] is not None else None) for n in hits]
+        return out
 
     def key(self, part: Part):
-        """The variant a campaign or ad group part is (None: not one, or not one for sure)."""
+        """The variant a campaign, ad group or creative part is (None: not one, or not for sure)."""
         if part[0] == "campaign":
             return self._campaigns.get(part)
-        if part[0] != "ad_group":
+        if part[0] not in self.LEVELS:
             return None
-        self._resolve({part[1]})
-        return self._groups[part[1]]
+        self._resolve(part[0], {part[1]})
+        return self._groups[part]
 
     def kpis(self, part: Part, month: str) -> KPIs | None:
-        """An ad group's KPIs in "current" or "previous" (None without rows)."""
+        """An ad group's or creative's KPIs in "current" or "previous" (None without rows)."""
         if (part, month) not in self._kpis:
             k, f = self.key(part), self._months.get(month)
             found = None
-            if k is not None and f is not None and len(f) and "ad_group" in f.columns:
-                sel = f[f["ad_group"] == k.ad_group]
-                sel = sel[(sel["campaign"] == k.campaign) & (sel["platform"] == k.platform)]
+            if k is not None and f is not None and len(f) and k.level in f.columns:
+                sel = variant_rows(f[f[k.level] == k.name], k)
                 found = kpis(sel) if len(sel) else None
             self._kpis[(part, month)] = found
         return self._kpis[(part, month)]
 
     def _part(self, key) -> Part:
-        return ("campaign", key.campaign) if key.level == "campaign" else ("ad_group", key.ad_group)
+        return key.level, key.name
 
     def _family_groups(self, scope: tuple | None) -> list[tuple[str, dict[str, Part]]]:
-        """The families among a platform's campaigns or a campaign's ad groups (None: everywhere)."""
+        """The families among a platform's campaigns, a campaign's ad groups or an ad group's
+        creatives (scope: bot.insight.abtest.scope_of; None: everywhere)."""
         if scope not in self._families:
-            keys = [k for k in self._campaigns.values() if scope is None or scope == ("campaign", k.platform, "")]
-            f = self.rows
-            if scope is None or scope[0] == "ad_group":
+            keys = [k for k in self._campaigns.values() if scope is None or scope == scope_of(k)]
+            for level in self.LEVELS:
+                if scope is not None and scope[0] != level:
+                    continue
+                f = self.rows
+                if level not in f.columns:
+                    continue
                 if scope is not None:
                     f = f[(f["campaign"] == scope[2]) & (f["platform"] == scope[1])]
-                if "ad_group" in f.columns:
-                    names = {str(x) for x in f["ad_group"].dropna().unique()}
-                    self._resolve(names)
-                    keys += [k for k in (self._groups[n] for n in sorted(names)) if k is not None
-                             and (scope is None or (k.platform, k.campaign) == scope[1:])]
+                names = {str(x) for x in f[level].dropna().unique()}
+                self._resolve(level, names)
+                keys += [k for k in (self._groups[(level, n)] for n in sorted(names)) if k is not None
+                         and (scope is None or scope_of(k) == scope)]
             self._families[scope] = [(kind, {v: self._part(k) for v, k in m.items()})
                                      for (_scope, kind, _stem), m in families(keys).items()]
         return self._families[scope]
@@ -2309,8 +2308,7 @@ class AbData:
         k = self.key(part)
         if k is None:
             return []
-        scope = (k.level, k.platform, k.campaign if k.level == "ad_group" else "")
-        return [(kind, m) for kind, m in self._family_groups(scope) if part in m.values()]
+        return [(kind, m) for kind, m in self._family_groups(scope_of(k)) if part in m.values()]
 
     def sibling(self, part: Part, letter: str) -> Part | None:
         """The variant named like `part` but with the letter `letter` ("a"…): 素材B → 素材A."""
@@ -2353,7 +2351,7 @@ def _kpis_of(scope: Scope, current: KPIs, previous: KPIs | None,
     if scope.part[0] == "day":
         table = data.current if scope.month == "current" else data.previous
         return (table.get(scope.part), None) if scope.month == "current" else (None, table.get(scope.part))
-    if scope.part[0] == "ad_group":
+    if scope.part[0] in ("ad_group", "creative"):
         return (data.ab.kpis(scope.part, "current"), data.ab.kpis(scope.part, "previous")) if data.ab else (None, None)
     return data.current.get(scope.part), data.previous.get(scope.part)
 
@@ -2593,20 +2591,16 @@ def _relation_holds(relation: str, kpi: str, actual: float, target: float) -> bo
 
 def summary_line(checks: list[ClaimCheck], locale: str = "zh-CN") -> str:
     """'已核对 9 个数字，2 个与数据不符' / 'Checked 9 figures against the data; 2 disagree'."""
-    zh = _is_zh(locale)
+    loc = resolve(locale)
     n = len(checks)
     bad = sum(1 for c in checks if c.ok is False)
     unknown = sum(1 for c in checks if c.ok is None)
     if n == 0:
-        return "没有找到可核对的数字" if zh else "No figures to check against the data"
-    if zh:
-        head = f"已核对 {n} 个数字，"
-        body = f"{bad} 个与数据不符" if bad else ("均与数据一致" if not unknown else "其余均与数据一致")
-        if unknown:
-            body = f"{unknown} 个无法核对，" + body
-        return head + body
-    head = f"Checked {n} figure{'s' if n != 1 else ''} against the data; "
-    body = f"{bad} disagree{'s' if bad == 1 else ''}" if bad else ("all agree" if not unknown else "the rest agree")
+        return t_plain(loc, "claims.summary.none")
+    if bad:
+        body = t_plain(loc, "claims.summary.bad", count=bad)
+    else:
+        body = t_plain(loc, "claims.summary.rest_agree" if unknown else "claims.summary.all_agree")
     if unknown:
-        body = f"{unknown} can't be verified, " + body
-    return head + body
+        body = t_plain(loc, "claims.summary.unknown", count=unknown) + body
+    return t_plain(loc, "claims.summary.head", count=n) + body

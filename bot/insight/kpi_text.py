@@ -8,18 +8,19 @@ from __future__ import annotations
 
 from bot.insight.claims import fmt_kpi
 from bot.insight.kpi import NEEDS, Change, Coverage, Pacing
-from bot.text.i18n import join_list, t
+from bot.text import formats
+from bot.text.i18n import join_list, resolve, t, t_plain
 
-_SHORT = {
-    "zh-CN": {"spend": "消耗", "impressions": "展现", "clicks": "点击", "conversions": "转化", "revenue": "收入",
-              "ctr": "点击率", "cpc": "点击单价", "cpm": "千次展现费用", "cvr": "转化率", "cpa": "转化成本"},
-    "en": {"spend": "spend", "impressions": "impressions", "clicks": "clicks", "conversions": "conversions",
-           "revenue": "revenue", "ctr": "CTR", "cpc": "CPC", "cpm": "CPM", "cvr": "CVR", "cpa": "CPA"},
-}
+KPI_KEYS = ("spend", "impressions", "clicks", "conversions", "revenue", "ctr", "cpc", "cpm", "cvr", "cpa")
 
 
 def _loc(locale: str | None) -> str:
-    return "zh-CN" if (locale or "").lower().startswith("zh") else "en"
+    return resolve(locale)
+
+
+def short_name(key: str, locale: str) -> str:
+    """A KPI's name inside a sentence: "点击率" / "CTR", "消耗" / "spend"."""
+    return t_plain(_loc(locale), f"kpi.short.{key}") if key in KPI_KEYS else key
 
 
 def roi_source(roi_mode: str) -> str:
@@ -30,35 +31,28 @@ def roi_source(roi_mode: str) -> str:
 def kpi_name(key: str, locale: str, roi_mode: str = "revenue", *, long: bool = False) -> str:
     """ "ROI" / "ROAS" / "利润率" per the `roi` setting; `long` adds the formula."""
     loc = _loc(locale)
-    zh = loc == "zh-CN"
     if key == "roi":
         key = roi_source(roi_mode)
     if key == "roas":
         name = "ROI" if roi_mode == "revenue" else "ROAS"
-        return name + (("（收入÷消耗）" if zh else " (revenue ÷ spend)") if long else "")
+        return t_plain(loc, "kpi.long.roas", name=name) if long else name
     if key == "profit_roi":
-        name = "ROI" if roi_mode == "profit" else ("利润率" if zh else "Profit ratio")
-        return name + (("（利润÷消耗）" if zh else " ((revenue − spend) ÷ spend)") if long else "")
-    return _SHORT[loc].get(key, key)
-
-
-# Names in fields, forms and spreadsheets (the ROI family comes from kpi_name).
-KPI_LABELS = {
-    "spend": {"zh-CN": "消耗", "en": "Spend"}, "impressions": {"zh-CN": "展现", "en": "Impressions"},
-    "clicks": {"zh-CN": "点击", "en": "Clicks"}, "conversions": {"zh-CN": "转化", "en": "Conversions"},
-    "revenue": {"zh-CN": "收入", "en": "Revenue"},
-    "ctr": {"zh-CN": "点击率 CTR", "en": "CTR"}, "cpc": {"zh-CN": "点击单价 CPC", "en": "CPC"},
-    "cpm": {"zh-CN": "千次展现费用 CPM", "en": "CPM"}, "cvr": {"zh-CN": "转化率 CVR", "en": "CVR"},
-    "cpa": {"zh-CN": "转化成本 CPA", "en": "CPA"},
-}
+        name = "ROI" if roi_mode == "profit" else t_plain(loc, "kpi.profit_ratio")
+        return t_plain(loc, "kpi.long.profit_roi", name=name) if long else name
+    return short_name(key, loc)
 
 
 def kpi_label(key: str, locale: str, roi_mode: str = "revenue") -> str:
-    """A KPI's name as a heading: "点击率 CTR", "ROI（收入÷消耗）" per the `roi` setting."""
+    """A KPI's name as a heading (fields, forms, spreadsheets): "点击率 CTR", "ROI（收入÷消耗）" per
+    the `roi` setting."""
     if key in ("roi", "roas", "profit_roi"):
         return kpi_name(key, locale, roi_mode, long=True)
-    names = KPI_LABELS.get(key, {"en": key})
-    return names.get(_loc(locale)) or names["en"]
+    return t_plain(_loc(locale), f"kpi.label.{key}") if key in KPI_KEYS else key
+
+
+def kpi_title(key: str, locale: str) -> str:
+    """A KPI's name starting a line: "点击率" / "CTR", "消耗" / "Spend"."""
+    return t_plain(_loc(locale), f"kpi.title.{key}") if key in KPI_KEYS else key
 
 
 def coverage_text(cov: Coverage | None, locale: str) -> str:
@@ -66,8 +60,8 @@ def coverage_text(cov: Coverage | None, locale: str) -> str:
     if cov is None:
         return ""
     loc = _loc(locale)
-    share = _share(cov.share)
-    basis = _SHORT[loc].get(cov.basis or "", "")
+    share = share_text(cov.share, loc)
+    basis = short_name(cov.basis, loc) if cov.basis else ""
     if cov.only:
         names = join_list(list(cov.platforms), loc)
         if share and basis:
@@ -83,19 +77,22 @@ def coverage_sums(cov: Coverage | None, locale: str) -> str:
     if cov is None:
         return ""
     loc = _loc(locale)
-    parts = [f"{_SHORT[loc][k]} {fmt_kpi(k, cov.sums.get(k), loc)}" for k in NEEDS[cov.key]]
-    text = " ÷ ".join(parts)
-    return text[:1].upper() + text[1:] if loc == "en" else text
+    # the first name starts the text: a title ("Revenue"), the others short ("spend")
+    parts = [t_plain(loc, "kpi.figure", name=kpi_title(k, loc) if i == 0 else short_name(k, loc),
+                     value=fmt_kpi(k, cov.sums.get(k), loc)) for i, k in enumerate(NEEDS[cov.key])]
+    return t_plain(loc, "kpi.sums.sep").join(parts)
 
 
-def _share(share: float | None) -> str:
+def share_text(share: float | None, locale: str) -> str:
+    """A partial coverage's share: "17%", "<1%", ">99%" (never 100%)."""
     if share is None:
         return ""
     pct = share * 100
     if pct < 1:
-        return "<1%"
-    # a partial coverage never reads as 100%
-    return f"{min(99, round(pct))}%" if pct < 99.5 else ">99%"
+        return "<" + formats.percent(1, locale, 0, points=True)
+    if pct < 99.5:
+        return formats.percent(min(99, round(pct)), locale, 0, points=True)
+    return ">" + formats.percent(99, locale, 0, points=True)
 
 
 def change_scope_text(ch: Change | None, locale: str) -> str:
@@ -119,17 +116,17 @@ def pacing_text(p: Pacing | None, locale: str) -> str:
     spent = fmt_kpi("spend", p.spent, loc)
     if p.final:
         if p.spent > p.budget:
-            return t(loc, "pacing.final.over", spent=spent, budget=budget, over=over_budget(p))
-        return t(loc, "pacing.final.within", spent=spent, budget=budget, used=f"{p.share_spent * 100:.0f}%")
-    return t(loc, "pacing.running", budget=budget, spent=spent, used=f"{p.share_spent * 100:.0f}%",
-             elapsed=f"{p.share_elapsed * 100:.0f}%", projected=fmt_kpi("spend", p.projected, loc),
+            return t(loc, "pacing.final.over", spent=spent, budget=budget, over=over_budget(p, loc))
+        return t(loc, "pacing.final.within", spent=spent, budget=budget, used=formats.percent(p.share_spent, loc, 0))
+    return t(loc, "pacing.running", budget=budget, spent=spent, used=formats.percent(p.share_spent, loc, 0),
+             elapsed=formats.percent(p.share_elapsed, loc, 0), projected=fmt_kpi("spend", p.projected, loc),
              status=t(loc, f"pacing.status.{p.status}"))
 
 
-def over_budget(p: Pacing) -> str:
+def over_budget(p: Pacing, locale: str) -> str:
     """How far spend went over budget: "6.6%"."""
-    return f"{(p.spent / p.budget - 1) * 100:.1f}%"
+    return formats.percent(p.spent / p.budget - 1, locale, 1)
 
 
-__all__ = ["KPI_LABELS", "change_scope_text", "coverage_sums", "coverage_text", "kpi_label", "kpi_name",
-           "over_budget", "pacing_text", "roi_source"]
+__all__ = ["KPI_KEYS", "change_scope_text", "coverage_sums", "coverage_text", "kpi_label", "kpi_name",
+           "kpi_title", "over_budget", "pacing_text", "roi_source", "share_text", "short_name"]

@@ -25,6 +25,7 @@ from bot.insight.kpi import NEEDS
 from bot.insight.kpi_text import coverage_sums, coverage_text, kpi_label
 from bot.model.summary import Summary
 from bot.report.markdown import local_stamp, summary_markdown
+from bot.text.i18n import t_plain
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 SECTION_COLUMNS = ("key", "title", "authors", "updated", "text")
@@ -100,7 +101,8 @@ def export_xlsx(summary: Summary, names: Callable[[str], str]) -> bytes:
             covers = ""
             if cov is not None:  # the value covers only these rows: say which, with their counts
                 sums = coverage_sums(cov, loc) if len(NEEDS.get(key, ())) > 1 else ""
-                covers = coverage_text(cov, loc) + ((f"（{sums}）" if loc == "zh-CN" else f" ({sums})") if sums else "")
+                covers = t_plain(loc, "kpi.with_sums", covers=coverage_text(cov, loc), sums=sums) if sums \
+                    else coverage_text(cov, loc)
             ws.append([str(key), _number(value), kpi_label(str(key), loc, roi_mode), covers])
         ws = wb.create_sheet("Platforms")
         frame = kpi.by_platform
@@ -135,8 +137,8 @@ def export_xlsx(summary: Summary, names: Callable[[str], str]) -> bytes:
     return out.getvalue()
 
 
-AB_COLUMNS = ("comparison", "variant", "level", "platform", "campaign", "ad_group", "impressions", "clicks",
-              "conversions", "spend", "ctr", "cvr", "cpa", "verdicts")
+AB_COLUMNS = ("comparison", "variant", "level", "platform", "campaign", "ad_group", "creative", "impressions",
+              "clicks", "conversions", "spend", "ctr", "cvr", "cpa", "verdicts")
 
 
 def _comparisons_sheet(ws, comparisons: list, locale: str, bold) -> None:
@@ -148,7 +150,7 @@ def _comparisons_sheet(ws, comparisons: list, locale: str, bold) -> None:
         verdicts = "\n".join([heading(c, locale), *verdict_lines(c, locale)])
         for i, (name, v) in enumerate(zip(labels(c.keys), c.variants, strict=True)):
             k = v.key
-            ws.append([n, name, k.level, k.platform, k.campaign, k.ad_group or "",
+            ws.append([n, name, k.level, k.platform, k.campaign, k.ad_group or "", k.creative or "",
                        *[_number(x) for x in (v.impressions, v.clicks, v.conversions, v.spend, v.ctr, v.cvr, v.cpa)],
                        verdicts if i == 0 else ""])
 

@@ -1,6 +1,6 @@
 """Meta (Facebook/Instagram ads): the Marketing API's insights edge.
 
-GET {base}/{version}/act_<id>/insights?level=campaign&time_increment=1&time_range={"since","until"}
+GET {base}/{version}/act_<id>/insights?level=campaign|adset|ad&time_increment=1&time_range={"since","until"}
 &fields=… answers {"data": [one row per campaign and day], "paging": {"next": url}}; numbers come as
 strings, `spend` in units of the account's currency, conversions inside `actions` / `action_values`
 lists keyed by action_type (the source's `conversion_action`). Long ranges run as an async report
@@ -42,7 +42,7 @@ PAGE_SIZE = 500
 BUSY_PCT = 90  # at this share of the insights quota used, slow down before the next call
 BUSY_PAUSE = 30.0
 POLL_FIRST, POLL_MAX, POLL_BUDGET = 2.0, 15.0, 600.0  # async job polling (seconds)
-LEVELS = {"campaign": "campaign", "adgroup": "adset"}
+LEVELS = {"campaign": "campaign", "adgroup": "adset", "creative": "ad"}
 
 
 class TooMuchData(ApiError):
@@ -173,8 +173,8 @@ class Meta(Client):
     def fetch(self, since: date, until: date, account: Account) -> list[dict[str, Any]]:
         level = LEVELS[self.source.level]
         fields = ["campaign_id", "campaign_name", "impressions", "inline_link_clicks", "spend", "account_currency"]
-        if level == "adset":
-            fields[2:2] = ["adset_id", "adset_name"]
+        if level in ("adset", "ad"):
+            fields[2:2] = ["adset_id", "adset_name"] + (["ad_id", "ad_name"] if level == "ad" else [])
         if self.source.conversion_action:
             fields += ["actions", "action_values"]
         rows = self._insights(since, until, level=level, fields=",".join(fields))
@@ -245,7 +245,8 @@ class Meta(Client):
         start = day(self, what, "date_start", r.get("date_start"))
         if r.get("date_stop") is not None and day(self, what, "date_stop", r.get("date_stop")) != start:
             raise self.malformed(what, "date_stop", "differs from date_start (expected one row per day)")
-        for key in ("campaign_id", "campaign_name") + (("adset_name",) if level == "adset" else ()):
+        named = {"adset": ("adset_name",), "ad": ("adset_name", "ad_name")}.get(level, ())
+        for key in ("campaign_id", "campaign_name") + named:
             if not isinstance(r.get(key), str):
                 raise self.malformed(what, key)
         action = self.source.conversion_action
@@ -258,7 +259,8 @@ class Meta(Client):
         return {
             "date": start, "platform": self.row_platform, "account": self.source.account,
             "campaign": r["campaign_name"], "campaign_id": r["campaign_id"],
-            "ad_group": r.get("adset_name") if level == "adset" else None,
+            "ad_group": r.get("adset_name") if level in ("adset", "ad") else None,
+            "creative": r.get("ad_name") if level == "ad" else None,
             "impressions": number(self, what, "impressions", r.get("impressions")),
             "clicks": number(self, what, "inline_link_clicks", r.get("inline_link_clicks")),
             "spend": number(self, what, "spend", r.get("spend")),  # units of the account's currency

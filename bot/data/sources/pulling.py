@@ -90,6 +90,9 @@ def canonical(records: list[dict]) -> pd.DataFrame:
     if not records:
         return empty_rows()
     frame = pd.DataFrame.from_records(records)
+    for col in CANONICAL_COLUMNS:
+        if col not in frame:  # a level a client does not fill (the creative below its rows)
+            frame[col] = None
     frame["date"] = pd.to_datetime(frame["date"])
     for col in ("impressions", "clicks", "spend", "conversions", "revenue"):
         frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("float64")
@@ -105,8 +108,10 @@ def _digest(label: str, month: str, rows: pd.DataFrame) -> str:
             return round(v, 6)
         return str(v)
 
+    # Without creatives, the columns digested before they were read: an unchanged month stays unchanged.
+    columns = [c for c in CANONICAL_COLUMNS if c != "creative" or rows["creative"].notna().any()]
     records = sorted((r[0].strftime("%Y-%m-%d"), *(cell(v) for v in r[1:]))
-                     for r in rows[list(CANONICAL_COLUMNS)].itertuples(index=False, name=None))
+                     for r in rows[columns].itertuples(index=False, name=None))
     return hashlib.sha256(json.dumps([label, month, records], default=str).encode()).hexdigest()
 
 
