@@ -26,8 +26,7 @@ from feedsum.errors import CliError, talking_to_slack
 from feedsum.root import api_kit, started, utcnow, workspaces_of
 from handlers.server import make_server
 from handlers.socket_mode import SocketModeHandler
-from storage.db import BackupError, backup_file, open_db
-from storage.workspaces import forget_team, removals, team_data
+from storage import BackupError, Store, backup_file
 
 log = logging.getLogger("feedsum")
 
@@ -190,9 +189,9 @@ def _describe_rows(rows: dict[str, int]) -> str:
 
 
 def _list_workspaces(settings: Settings, args) -> int:
-    db = open_db(settings.db_path)
-    workspaces, gone = workspaces_of(settings, db), removals(db)
-    data = team_data(db)
+    store = Store.open(settings.db_path)
+    workspaces, gone = workspaces_of(settings, store), store.workspaces.removals()
+    data = store.workspaces.team_data()
     if not data:
         print(t_plain(cli_locale(), "cli.no_workspaces", db=settings.db_path))
         return 0
@@ -202,7 +201,7 @@ def _list_workspaces(settings: Settings, args) -> int:
         if how:
             state = f"served ({how})"
         elif team in gone:
-            state = f"removed the app {gone[team]['at'][:16].replace('T', ' ')} ({gone[team]['reason']})"
+            state = f"removed the app {gone[team].at[:16].replace('T', ' ')} ({gone[team].reason})"
         else:
             state = "not installed"
         print(f"{team}  {state}  {_describe_rows(data[team])}")
@@ -211,16 +210,16 @@ def _list_workspaces(settings: Settings, args) -> int:
 
 def _forget_workspace(settings: Settings, args) -> int:
     team = args.team.strip()
-    db = open_db(settings.db_path)
-    workspaces = workspaces_of(settings, db)
+    store = Store.open(settings.db_path)
+    workspaces = workspaces_of(settings, store)
     with talking_to_slack(settings):
         how = workspaces.installed(team)
     if how:
         raise CliError(f"workspace {team} still has the app ({how}): remove the app there first "
                        "(Slack: workspace settings → Manage apps), or its reports would be served again")
-    rows = team_data(db).get(team)
+    rows = store.workspaces.team_data().get(team)
     if not rows:
-        known = ", ".join(sorted(team_data(db))) or "none"
+        known = ", ".join(sorted(store.workspaces.team_data())) or "none"
         raise CliError(f"no data for workspace {team} in {settings.db_path} (workspaces with data: {known})")
     print(f"workspace {team}: {_describe_rows(rows)}")
     if not args.yes:
@@ -230,7 +229,7 @@ def _forget_workspace(settings: Settings, args) -> int:
             answer = ""
         if answer != team:
             raise CliError("not confirmed: nothing deleted (type the workspace id, or pass --yes)")
-    deleted = forget_team(db, team)
+    deleted = store.workspaces.forget_team(team)
     if workspaces.store is not None:
         workspaces.store.delete_all(enterprise_id=None, team_id=team)  # user installations, if any
     log.info("forgot workspace %s: %s", team, _describe_rows(deleted))

@@ -31,8 +31,7 @@ from handlers.outbox import SlackOutbox
 from handlers.pacer import Pacer
 from handlers.ratelimit import Limiter, Limits
 from handlers.server import RequestGuard
-from storage import repo
-from storage.db import open_db
+from storage import Store
 
 log = logging.getLogger("feedsum")
 
@@ -46,7 +45,7 @@ class Root:
     """A built feedsum: the Bolt app and what its listeners, the scheduler and the CLI share."""
 
     settings: Settings
-    db: object  # storage.db's Database
+    store: Store
     client: WebClient  # the default workspace's client (SLACK_BOT_TOKEN)
     app: App
     deps: Deps
@@ -106,28 +105,28 @@ def build(settings: Settings, *, clock: Callable[[], datetime] = utcnow, limits:
         log.warning("SLACK_BOT_TOKEN is a rotating token (xoxe.…): it stops working within 12 hours. "
                     "Install the workspace through /slack/install (SLACK_CLIENT_ID/SECRET) so that feedsum "
                     "refreshes it, or turn token rotation off for the app")
-    db = open_db(settings.db_path)
+    store = Store.open(settings.db_path)
     client = web_client(settings)
     # Multi-workspace (OAuth) mode: each team's installed bot token, and SLACK_BOT_TOKEN for its
     # own workspace; token mode: the one token. `workspaces` decides for requests, outbox and scheduler.
     oauth = oauth_settings(settings) if settings.oauth else None
-    workspaces = Workspaces(settings, db, default_client=client, make_client=web_client, clock=clock,
+    workspaces = Workspaces(settings, store, default_client=client, make_client=web_client, clock=clock,
                             store=oauth.installation_store if oauth else None)
     if oauth:
         with talking_to_slack(settings):
             workspaces.default_team()  # known before any event names it (one auth.test, as in token mode)
     limiter = Limiter(limits or Limits())
     outbox = SlackOutbox(workspaces.client_for, on_token_revoked=workspaces.token_revoked, limiter=limiter,
-                         db=db, clock=clock, api_base_url=settings.api_base_url)
+                         store=store, clock=clock, api_base_url=settings.api_base_url)
     # Fan-outs (prompts, reminders) run on a few threads, each send as soon as its buckets allow.
     pacer = Pacer(limiter, outbox.known_dm, outbox.dm_channel)
-    core = Feedsum(db, outbox, data=Metrics(db, api=api_kit(settings)), lease_seconds=settings.lease_seconds,
+    core = Feedsum(store, outbox, data=Metrics(store, api=api_kit(settings)), lease_seconds=settings.lease_seconds,
                    fanout=pacer)
     deps = Deps(core=core, outbox=outbox, clock=clock, default_locale=default_locale, workspaces=workspaces,
                 config_path=settings.config_path,
-                guard=RequestGuard(settings.signing_secret, db) if settings.signing_secret else None)
+                guard=RequestGuard(settings.signing_secret, store) if settings.signing_secret else None)
     app = bolt_app(settings, client, deps, oauth)
-    return Root(settings=settings, db=db, client=client, app=app, deps=deps, pacer=pacer)
+    return Root(settings=settings, store=store, client=client, app=app, deps=deps, pacer=pacer)
 
 
 def started(settings: Settings, *, clock: Callable[[], datetime] = utcnow) -> Root:
@@ -147,23 +146,24 @@ def api_kit(settings: Settings) -> ApiKit:
 
 def offline_core(settings: Settings) -> Feedsum:
     """The service over the database alone, for commands that send nothing (`feedsum sources`)."""
-    db = open_db(settings.db_path)
-    return Feedsum(db, None, data=Metrics(db))
+    store = Store.open(settings.db_path)
+    return Feedsum(store, None, data=Metrics(store))
 
 
-def workspaces_of(settings: Settings, db, clock: Callable[[], datetime] = utcnow) -> Workspaces:
+def workspaces_of(settings: Settings, store: Store, clock: Callable[[], datetime] = utcnow) -> Workspaces:
     """Who is served, without building the Slack app (no Slack call until a question needs one)."""
-    return Workspaces(settings, db, default_client=web_client(settings) if settings.bot_token else None,
+    return Workspaces(settings, store, default_client=web_client(settings) if settings.bot_token else None,
                       store=installation_store(settings) if settings.oauth else None, make_client=web_client,
                       clock=clock)
 
 
 def sync_reports(core: Feedsum, reports: list[Report], team_id: str, now: datetime) -> None:
     """Make the database's file-managed reports match the config file."""
+    store = core.store
     for r in reports:
-        repo.upsert_report(core.db, r.team_id or team_id, replace(r, team_id=r.team_id or team_id).to_dict(),
-                           actor="config", now=now)
+        store.reports.upsert(r.team_id or team_id, replace(r, team_id=r.team_id or team_id).to_dict(),
+                             actor="config", now=now)
     keep = {(r.team_id or team_id, r.id) for r in reports}
-    stale = [d for d in repo.reports_data(core.db, source="config") if (d["team_id"], d["id"]) not in keep]
+    stale = [d for d in store.reports.all(source="config") if (d["team_id"], d["id"]) not in keep]
     for d in stale:
-        repo.remove_reports(core.db, d["team_id"], [d["id"]], actor="config", now=now)
+        store.reports.remove(d["team_id"], [d["id"]], actor="config", now=now)

@@ -17,6 +17,7 @@ from bot.insight.draft import draft_data_section
 from handlers import render
 from handlers.admin_commands import open_setup
 from handlers.deps import Deps, team_of, tell_user
+from storage.keys import SectionRef
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +43,7 @@ def write_view(deps: Deps, report, period: str, key: str, user: str, *, draft: b
     if stale is not None:
         section, text = stale.current, mine
         shown = (deps.outbox.user_name(report.team_id, stale.by), stale.when)
-    metadata = {"r": report.id, "p": period, "s": section.key, "v": section.revision if base is None else base}
+    metadata = {**SectionRef(report.id, period, section.key).fields(), "v": section.revision if base is None else base}
     if section.key == "optimise":
         state = ab or {}
         ab_form = ab_form or form(deps.core, report, period, chosen=state.get("ab"), picks=state.get("pk"))
@@ -80,14 +81,14 @@ def draft_from_data(ack, body, client, respond, deps: Deps) -> None:
 
 def _open_section(deps: Deps, body, client, respond, *, draft: bool) -> None:
     action = body["actions"][0]
-    value = json.loads(action["value"])
-    report = deps.core.report(team_of(body), value["r"])
+    ref = SectionRef.parse(action["value"])
+    report = deps.core.report(team_of(body), ref.report_id)
     if report is None:
         return
     user = body["user"]["id"]
 
     def view():
-        return write_view(deps, report, value["p"], value["s"], user, draft=draft)  # Refused: told
+        return write_view(deps, report, ref.period, ref.section, user, draft=draft)  # Refused: told
 
     tell = tell_user(deps, body, respond)
     if draft and body.get("view"):  # Draft inside the modal: replace its text, no trigger needed
@@ -103,8 +104,7 @@ def open_away_modal(ack, body, client, respond, deps: Deps) -> None:
     """I'm away on a prompt: a form asking until when."""
     ack()
     action = body["actions"][0]
-    value = json.loads(action["value"])
-    report = deps.core.report(team_of(body), value["r"])
+    report = deps.core.report(team_of(body), SectionRef.parse(action["value"]).report_id)
     if report is None:
         return
     today = deps.clock().astimezone(report.tz).date()

@@ -12,7 +12,7 @@ import urllib.request
 
 from slack_sdk.errors import SlackApiError
 
-from bot.core.service import NeedsLookup, Refused
+from bot.core.access import NeedsLookup, Refused
 from bot.data.exports import ExportError
 from bot.data.upload_guard import MAX_UPLOAD_BYTES, UploadRefused, check_upload
 from bot.text.i18n import Msg, t
@@ -21,7 +21,7 @@ from handlers import render
 from handlers.deps import Deps
 from handlers.home import publish_home
 from handlers.slack_text import from_slack
-from storage.db import StorageError
+from storage import StorageError
 
 log = logging.getLogger(__name__)
 

@@ -62,6 +62,8 @@ from bot.text.mrkdwn import (
     split_text,
 )
 from handlers.slack_text import mention, mentions
+from storage.keys import SectionRef
+from storage.rows import PeriodState, SourceKind, SourceState
 
 MAX_BLOCKS = 45  # under the 50-block message limit, leaving room for a heading
 INPUT_MAX = 3000  # plain_text_input max_length
@@ -102,7 +104,7 @@ def _fresh(summary: Summary) -> list[Block]:
 
 
 def button_value(report_id: str, period: str, section: str) -> str:
-    return json.dumps({"r": report_id, "p": period, "s": section}, separators=(",", ":"))
+    return SectionRef(report_id, period, section).value()
 
 
 def title_of(summary: Summary) -> Mrkdwn:
@@ -145,7 +147,7 @@ def prompt_message(summary: Summary, section: SectionState, owner: str, names: N
         buttons.append(ButtonElement(text=t(loc, "prompt.draft"), action_id="draft", value=value))
     buttons.append(ButtonElement(text=t(loc, "prompt.away"), action_id="away", value=value))
     blocks.append(ActionsBlock(block_id="prompt_actions", elements=buttons))
-    if summary.state == "posted":
+    if summary.state == PeriodState.POSTED:
         blocks.append(ContextBlock(elements=[_md(t(loc, "prompt.closed"))]))
     return md("{}: {}", header, intro), _dicts(blocks)
 
@@ -175,13 +177,13 @@ def _prompt_data(summary: Summary, key: str) -> list[Block]:
                   ActionsBlock(block_id="ab_proposals", elements=[ButtonElement(
                       text=_button_text(t_plain(loc, "ab.form.compare", names=group_label(keys))),
                       action_id=f"ab_open_{i}", value=json.dumps(
-                          {"r": summary.report.id, "p": summary.period, "s": key, "pk": [k.id for k in keys]},
+                          {**SectionRef(summary.report.id, summary.period, key).fields(), "pk": [k.id for k in keys]},
                           separators=(",", ":")))
                       for i, keys in enumerate(summary.ab_proposals)]),
                   ContextBlock(elements=[_md(t(loc, "ab.prompt.hint"))])]
     if blocks:
         blocks += _fresh(summary)
-    if blocks and summary.state != "posted":  # provisional before the post, never after it
+    if blocks and summary.state != PeriodState.POSTED:  # provisional before the post, never after it
         blocks.append(ContextBlock(elements=[_md(t(loc, "kpi.provisional"))]))
     return blocks
 
@@ -485,11 +487,11 @@ def status_message(summary: Summary, *, away: dict[str, str], link: str | None,
         head = md("{}\n{}", head, t(loc, "data.failing", n=len(summary.source_errors)))
     blocks = [_section_dict(c) for c in _line_chunks([title, head] + lines)]
     if summary.failures:
-        items = ", ".join(f"{f['recipient']} ({f['error']})" for f in summary.failures)
+        items = ", ".join(f"{f.recipient} ({f.error})" for f in summary.failures)
         blocks += [_section_dict(c) for c in _line_chunks([t(loc, "status.failures", items=items)])]
-    if summary.state == "posted":
+    if summary.state == PeriodState.POSTED:
         nxt = [t(loc, "status.next.posted", link=link or summary.post_ts)]
-    elif summary.state == "none":
+    elif summary.state == PeriodState.NONE:
         nxt = [t(loc, "status.next.open")]
     else:
         nxt = [t(loc, "status.next.compile")]
@@ -783,7 +785,7 @@ def apology_view(locale: str, text: str) -> dict[str, Any]:
 SOURCES_SHOWN = 40  # one ephemeral message; the rest are counted
 
 
-def sources_message(report, states: list[dict[str, Any]]) -> Message:
+def sources_message(report, states: list[SourceState]) -> Message:
     """`/feedsum sources`: per source, what it is, its last pull and rows, and whether it works."""
     loc = report.locale
 
@@ -792,19 +794,19 @@ def sources_message(report, states: list[dict[str, Any]]) -> Message:
 
     lines = [t(loc, "sources.state_title", name=report.name)]
     for st in states[:SOURCES_SHOWN]:
-        what = [x for x in (st.get("platform"), st.get("account_name"), st.get("currency"), st.get("timezone")) if x]
-        line = md("• `{}`", st["source"])
+        what = [x for x in (st.platform, st.account_name, st.currency, st.timezone) if x]
+        line = md("• `{}`", st.source)
         if what:
             line = md("{} {}", line, " · ".join(str(x) for x in what))
-        if st.get("kind") == "currency":
-            line = md("{}: ⚠️ {}", line, st["error"])
-        elif not st.get("last_pull_at"):
+        if st.kind == SourceKind.CURRENCY:
+            line = md("{}: ⚠️ {}", line, st.error)
+        elif not st.last_pull_at:
             line = md("{} — {}", line, t(loc, "sources.state_never"))
         else:
-            line = md("{} — {}", line, t(loc, "sources.state_pulled", when=when(st["last_pull_at"]),
-                                         rows=st["rows"] if st.get("rows") is not None else "—"))
-            line = md("{} · {}", line, t(loc, "sources.state_failing", since=when(st["since"]), error=st["error"])
-                      if st.get("error") else t(loc, "sources.state_ok"))
+            line = md("{} — {}", line, t(loc, "sources.state_pulled", when=when(st.last_pull_at),
+                                         rows=st.rows if st.rows is not None else "—"))
+            line = md("{} · {}", line, t(loc, "sources.state_failing", since=when(st.since), error=st.error)
+                      if st.error else t(loc, "sources.state_ok"))
         lines.append(line)
     if len(states) > SOURCES_SHOWN:
         lines.append(t(loc, "refresh.more", n=len(states) - SOURCES_SHOWN))

@@ -21,7 +21,7 @@ from handlers.actions import write_view
 from handlers.admin_commands import config_file
 from handlers.deps import Deps, shown, team_of, tell_user
 from handlers.home import publish_home
-from storage.db import StorageError
+from storage import StorageError
 
 log = logging.getLogger(__name__)
 

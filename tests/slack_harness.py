@@ -99,7 +99,8 @@ class Harness:
                                            "FEEDSUM_DB": str(tmp_path / "feedsum.db"), **(env or {})})
         # Not pacing to Slack's limits unless a test is about them (the fake enforces none by default).
         self.root = build(self.settings, clock=clock, limits=limits or Limits(speed=0))
-        self.db, self.client, self.app, self.deps = self.root.db, self.root.client, self.root.app, self.root.deps
+        self.store, self.client, self.app, self.deps = self.root.store, self.root.client, self.root.app, self.root.deps
+        self.db = self.store.db  # the database itself, for tests that look at or damage it
         self.deps.workers.shutdown()
         self.deps.workers = CountingPool(max_workers=8, thread_name_prefix="feedsum-work")
         self.deps.urgent.shutdown()

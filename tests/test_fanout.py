@@ -10,12 +10,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.core.ledger import DeliveryError
 from bot.core.runner import tick
-from bot.core.service import DeliveryError
 from feedsum.root import build
 from handlers.pacer import RATE_LIMITED, Pacer
 from handlers.ratelimit import POST, Bucket, Limiter, Limits, Rate
-from storage import repo
 from tests.rate_limits import install, published
 from tests.slack_harness import ADMIN, CONFIG, OWNER_A, OWNER_B, Harness
 
@@ -229,8 +228,8 @@ def test_a_fan_out_through_enforced_limits_and_injected_429s_is_exactly_once(tmp
         keys = prompt_keys(h)
         assert len(keys) == 42 and len(set(keys)) == 42  # 6 owners x 7 sections, none twice
         assert len(h.fake.posted()) == 42
-        ledger = repo.ledger_entries(h.db, h.fake.team_id, "feed-ads", PERIOD)
-        assert sum(e["state"] == "done" for e in ledger if e["action"] == "prompt") == 42
+        ledger = h.store.ledger.entries(h.fake.team_id, "feed-ads", PERIOD)
+        assert sum(e.state == "done" for e in ledger if e.action == "prompt") == 42
         injected = [x for x in h.fake.limited if x[2] == "injected"]
         assert {m for _, m, _ in injected} == {"chat.postMessage", "conversations.open"}
         # Each DM was opened once: the calls that got through are one per owner.
@@ -256,7 +255,7 @@ def test_dm_channels_are_opened_once_and_reused_by_later_sends_and_other_process
     deps = build(h.settings, clock=h.clock, limits=Limits(speed=0)).deps
     later = h.clock() + timedelta(minutes=1)
     assert deps.core.remind(h.report, PERIOD, later, manual=True) == 3
-    deps.core.db.conn.close()
+    deps.core.store.close()
     assert h.fake.calls_to("conversations.open") == []
     assert len(h.fake.calls_to("chat.postMessage")) == 6
 

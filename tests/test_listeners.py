@@ -180,7 +180,7 @@ def test_a_click_is_acked_before_anything_else(deps, ack, client, respond):
     order = []
     ack.side_effect = lambda *a, **k: order.append("ack")
     body = {"type": "block_actions", "team": {"id": TEAM_ID}, "user": {"id": OWNER_A, "team_id": TEAM_ID},
-            "trigger_id": "1.2.3", "actions": [{"action_id": "write", "value": json.dumps({"r": "nope"})}]}
+            "trigger_id": "1.2.3", "actions": [{"action_id": "write", "value": json.dumps({"r": "nope", "p": PERIOD, "s": "results"})}]}
     actions.open_write_modal(ack=ack, body=body, client=client, respond=respond, deps=deps)
     assert order == ["ack"] and client.method_calls == []  # an unknown report: nothing more
 

@@ -8,7 +8,6 @@ import json
 import pytest
 
 from bot.insight.abtest import VariantKey
-from storage import repo
 from tests.slack_harness import ADMIN, CHANNEL, OWNER_A, OWNER_B, Harness
 
 HARNESS_TRANSPORT = "app"  # listener logic: requests go straight into the Bolt app
@@ -104,7 +103,7 @@ def test_pick_compare_insert_save_and_the_table_in_the_thread(h):
     r = h.submit_view(view, {block_id: {"text": {"type": "plain_text_input", "value": edited}}}, OWNER_A)
     assert r.status == 200 and r.body == ""
     h.idle()
-    assert repo.comparisons_of(h.db, h.fake.team_id, "feed-ads", PERIOD) == [[A.to_dict(), B.to_dict()]]
+    assert h.store.comparisons.of(h.fake.team_id, "feed-ads", PERIOD) == [[A.to_dict(), B.to_dict()]]
     summary = h.core.summary(h.report, PERIOD, h.clock())
     assert next(s for s in summary.sections if s.key == "optimise").text == edited
     # The summary's thread shows the comparison as a table with its verdicts.
@@ -167,7 +166,7 @@ def test_keep_remove_and_the_stored_comparisons_reopen(h):
     block_id = part_of(view)[0]
     assert h.submit_view(view, {block_id: {"text": {"type": "plain_text_input", "value": "x"}}}, OWNER_A).body == ""
     h.idle()
-    assert repo.comparisons_of(h.db, h.fake.team_id, "feed-ads", PERIOD) == [[spring.to_dict(), brand.to_dict()]]
+    assert h.store.comparisons.of(h.fake.team_id, "feed-ads", PERIOD) == [[spring.to_dict(), brand.to_dict()]]
     again = h.modal_for("optimise", OWNER_A, PERIOD)
     assert json.loads(again["private_metadata"])["ab"] == [[spring.id, brand.id]]
     assert "春季拉新" in blocks_text(again) and element(again, "ab_remove")
@@ -207,7 +206,7 @@ def test_no_data_says_so_and_other_sections_are_untouched(h):
     r = h.submit_view(modal, {"part_0": {"text": {"type": "plain_text_input", "value": "没有测试"}}}, OWNER_A)
     assert r.body == ""
     h.idle()
-    assert repo.comparisons_of(h.db, h.fake.team_id, "feed-ads", PERIOD) == []
+    assert h.store.comparisons.of(h.fake.team_id, "feed-ads", PERIOD) == []
     results = h.modal_for("results", OWNER_B, PERIOD)
     assert "ab_pick" not in blocks_text(results) and "ab" not in json.loads(results["private_metadata"])
     # Data arrives: the next form has the month's variants (and a later import its new ones).
@@ -297,7 +296,7 @@ def test_creatives_are_picked_compared_and_saved_as_a_third_level(h):
     assert inserted.startswith("A/B 对比：素材1 对 素材2\n- 素材1：展现 6.0万 · 点击 1,200")
     assert h.submit_view(view, {block_id: {"text": {"type": "plain_text_input", "value": inserted}}}, OWNER_A).body == ""
     h.idle()
-    assert repo.comparisons_of(h.db, h.fake.team_id, "feed-ads", PERIOD) == [[C1.to_dict(), C2.to_dict()]]
+    assert h.store.comparisons.of(h.fake.team_id, "feed-ads", PERIOD) == [[C1.to_dict(), C2.to_dict()]]
     assert C1.to_dict()["creative"] == "素材1" and C1.to_dict()["ad_group"] == "单元1"
     # Namesakes picked together are labelled by where they are, never merged.
     view = in_modal(h, view, {"action_id": "ab_pick", "type": "multi_static_select",

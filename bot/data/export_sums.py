@@ -819,13 +819,7 @@ def _finish(fold: _Fold, opts: ex._Options, units, chosen: str, preset: str, pla
             out[f] = np.nan
     if "revenue" not in mapping and "roas" in mapping:
         warnings.append(Msg("read.w.roas"))
-    spend_unit = units[mapping["spend"]] if "spend" in mapping else None
-    if spend_unit == "分":
-        out["spend"] = out["spend"] / 100.0
-        warnings.append(Msg("read.w.fen"))
-    elif spend_unit == "万元":
-        out["spend"] = out["spend"] * 10_000.0
-        warnings.append(Msg("read.w.wan"))
+    ex.in_yuan(out, units[mapping["spend"]] if "spend" in mapping else None, warnings)
     if masked:
         warnings.append(Msg("read.w.masked", n=masked))
     n_rows = int(groups["_rows"].sum()) if len(groups) else 0

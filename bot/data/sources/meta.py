@@ -21,7 +21,6 @@ from typing import Any
 
 import requests
 
-from bot.data.sources import secrets
 from bot.data.sources.base import (
     Account,
     ApiError,
@@ -69,15 +68,10 @@ class Meta(Client):
     # --- auth ----------------------------------------------------------------------------------
 
     def authorize(self, *, force: bool = False) -> dict[str, str]:
-        if force:
-            # Meta has no refresh token for a system user's or a long-lived token: read the
-            # secret again, so a token replaced in the file or environment is used without a restart.
-            fresh = secrets.load(self.source.credentials or "", self.fields, env=self.ctx.env, base_dir=self.ctx.base_dir)
-            if fresh["access_token"] == self.secrets["access_token"]:
-                env = self.source.credentials or ""
-                where = f"{env[4:]}_ACCESS_TOKEN" if env.startswith("env:") else f"access_token in {env}"
-                raise _auth_error(self.name, self._last_refusal, where)
-            self.secrets = fresh
+        # Meta has no refresh token for a system user's or a long-lived token: read the secret
+        # again, so a token replaced in the file or environment is used without a restart.
+        if force and not self.reread_token():
+            raise _auth_error(self.name, self._last_refusal, self.secret_at("access_token"))
         return {"Authorization": f"Bearer {self.secrets['access_token']}"}
 
     _last_refusal = ""

@@ -29,7 +29,8 @@ from bot.data.sources.secrets import TokenStore
 from bot.insight.kpi import kpis
 from bot.model import periods
 from bot.model.config import MetricSource, Report
-from storage import sources as store
+from storage import Store
+from storage.rows import Pulled, SourceKind
 
 log = logging.getLogger(__name__)
 
@@ -45,18 +46,18 @@ class ApiKit:
     max_wait: float = MAX_WAIT_SECONDS
     _stores: dict[int, TokenStore] = field(default_factory=dict, repr=False)
 
-    def context(self, db, report: Report, now: datetime) -> Context:
-        store = self._stores.get(id(db))
-        if store is None:
-            store = self._stores[id(db)] = TokenStore(db, self.secret_key)
-        ctx = Context(env=self.env if self.env is not None else dict(os.environ), tokens=store,
+    def context(self, store: Store | None, report: Report, now: datetime) -> Context:
+        tokens = self._stores.get(id(store))
+        if tokens is None:
+            tokens = self._stores[id(store)] = TokenStore(store, self.secret_key)
+        ctx = Context(env=self.env if self.env is not None else dict(os.environ), tokens=tokens,
                       base_dir=report.base_dir, now=lambda: now, max_wait=self.max_wait)
         if self.sleep is not None:
             ctx.sleep = self.sleep
         return ctx
 
-    def client(self, db, report: Report, source: MetricSource, now: datetime) -> Client:
-        return client_class(source.api)(source, self.context(db, report, now))
+    def client(self, store: Store | None, report: Report, source: MetricSource, now: datetime) -> Client:
+        return client_class(source.api)(source, self.context(store, report, now))
 
 
 def zone_of(account: Account, report: Report) -> ZoneInfo:
@@ -117,7 +118,7 @@ def _digest(label: str, month: str, rows: pd.DataFrame) -> str:
 
 def import_api(metrics, report: Report, source: MetricSource, period: str, now: datetime, kit: ApiKit):
     """Pull one API source for `period` and the backfill window; returns (ImportOutcome, Account)."""
-    client = kit.client(metrics.db, report, source, now)
+    client = kit.client(metrics.store, report, source, now)
     account = client.account()
     today = now.astimezone(zone_of(account, report)).date()
     ranges = pull_ranges(period, today, source.backfill_days)
@@ -126,10 +127,9 @@ def import_api(metrics, report: Report, source: MetricSource, period: str, now: 
         records += client.fetch(since, until, account)
     fetched = canonical(records)
     # What the account is goes on record first: its currency decides how its rows may be added up.
-    store.record_pulls(metrics.db, report.team_id, report.id, [{
-        "source": source.label, "kind": "api", "rows": len(fetched), "platform": client.row_platform,
-        "account": source.account, "account_name": account.name, "currency": account.currency,
-        "timezone": account.timezone}], now=now)
+    metrics.store.sources.record_pulls(report.team_id, report.id, [Pulled(
+        source.label, SourceKind.API, rows=len(fetched), platform=client.row_platform, account=source.account,
+        account_name=account.name, currency=account.currency, timezone=account.timezone)], now=now)
     covered: dict[str, set] = {}
     for since, until in ranges:
         for d in pd.date_range(since, until):

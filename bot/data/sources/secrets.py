@@ -20,7 +20,7 @@ from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
 
-from storage import sources as store
+from storage import Store
 
 log = logging.getLogger(__name__)
 
@@ -80,10 +80,10 @@ class TokenStore:
     Without a key, tokens live in this process only (fine for access tokens that a refresh token
     can mint again; a platform whose refresh token rotates needs the key, see `persistent`)."""
 
-    def __init__(self, db=None, secret_key: str | None = None):
-        self.db = db
+    def __init__(self, store: Store | None = None, secret_key: str | None = None):
+        self.store = store
         self._fernet = None
-        if secret_key and db is not None:
+        if secret_key and store is not None:
             self._fernet = Fernet(secret_key.encode())
         self._memory: dict[str, tuple[dict[str, Any], str | None]] = {}
         self._lock = threading.Lock()
@@ -98,16 +98,16 @@ class TokenStore:
             with self._lock:
                 return self._memory.get(name)
 
-        row = store.token(self.db, name)
+        row = self.store.sources.token(name)
         if row is None:
             return None
         try:
-            fields = json.loads(self._fernet.decrypt(row["token"].encode()))
+            fields = json.loads(self._fernet.decrypt(row.token.encode()))
         except (InvalidToken, ValueError):
             # FEEDSUM_SECRET_KEY changed: the token is unreadable, so it is minted again.
             log.warning("stored token %s cannot be decrypted with FEEDSUM_SECRET_KEY; getting a new one", name)
             return None
-        return fields, row["expires_at"]
+        return fields, row.expires_at
 
     def put(self, name: str, fields: dict[str, Any], expires_at: datetime | None, *, now: datetime) -> None:
         at = expires_at.isoformat(timespec="seconds") if expires_at else None
@@ -115,13 +115,11 @@ class TokenStore:
             with self._lock:
                 self._memory[name] = (dict(fields), at)
             return
-
-        store.put_token(self.db, name, self._fernet.encrypt(json.dumps(fields).encode()).decode(), at, now=now)
+        self.store.sources.put_token(name, self._fernet.encrypt(json.dumps(fields).encode()).decode(), at, now=now)
 
     def drop(self, name: str) -> None:
         if self._fernet is None:
             with self._lock:
                 self._memory.pop(name, None)
             return
-
-        store.drop_token(self.db, name)
+        self.store.sources.drop_token(name)

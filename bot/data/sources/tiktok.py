@@ -23,7 +23,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import requests
 
-from bot.data.sources import secrets
 from bot.data.sources.base import Account, AuthError, Client, ResponseError, Verdict, day, number
 
 log = logging.getLogger(__name__)
@@ -69,17 +68,12 @@ class TikTok(Client):
     # --- auth ----------------------------------------------------------------------------------
 
     def authorize(self, *, force: bool = False) -> dict[str, str]:
-        if force:
-            # A long-term token has no refresh: read the secret again, so a token replaced in its
-            # file or variable is used without a restart; the same token again is a clear error.
-            fresh = secrets.load(self.source.credentials or "", self.fields, env=self.ctx.env, base_dir=self.ctx.base_dir)
-            if fresh["access_token"] == self.secrets["access_token"]:
-                creds = self.source.credentials or ""
-                where = f"{creds[4:]}_ACCESS_TOKEN" if creds.startswith("env:") else f"access_token in {creds}"
-                raise AuthError(f"{self.name}: TikTok refused the access token ({self._last_refusal or 'code 40105'}); "
-                                f"it was revoked or the advertiser's authorization ended: authorize the app again "
-                                f"and set {where}")
-            self.secrets = fresh
+        # A long-term token has no refresh: read the secret again, so a token replaced in its file
+        # or variable is used without a restart; the same token again is a clear error.
+        if force and not self.reread_token():
+            raise AuthError(f"{self.name}: TikTok refused the access token ({self._last_refusal or 'code 40105'}); "
+                            f"it was revoked or the advertiser's authorization ended: authorize the app again "
+                            f"and set {self.secret_at('access_token')}")
         return {"Access-Token": self.secrets["access_token"]}
 
     # --- answers -------------------------------------------------------------------------------
