@@ -78,8 +78,8 @@ def setup_modal(target: SetupTarget, form: SetupForm, *, locale: str, config_fil
         return _readonly_modal(target, locale=locale, config_file=config_file)
     report = target.report
     loc = report.locale if report else locale
-    intro = (t(loc, "setup.intro.edit", channel=target.channel, id=report.id) if report
-             else t(loc, "setup.intro.new", channel=target.channel))
+    intro = (t(loc, "setup.intro.edit", channel=channel(target.channel), id=report.id) if report
+             else t(loc, "setup.intro.new", channel=channel(target.channel)))
     keys = list(TEMPLATES[SETUP_TEMPLATE])
 
     def opt(value: str, label: str) -> Option:

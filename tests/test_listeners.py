@@ -18,6 +18,7 @@ from slack_sdk import WebClient
 
 from bot.core.service import Refused
 from bot.model.config import Settings, parse_reports
+from bot.text import catalogue
 from feedsum.fake_slack import TEAM_ID, FakeSlack
 from feedsum.root import build
 from handlers import abtest, actions, commands, events, views
@@ -211,3 +212,13 @@ def test_the_core_names_people_by_id_and_the_listener_mentions_them(deps, ack, r
     with pytest.raises(Refused) as refused:
         deps.core.require_writer(report, PERIOD, "results", STRANGER)
     assert refused.value.values["owners"] == (OWNER_A,)  # the core's refusal: ids, no Slack syntax
+
+
+def test_the_catalogue_speaks_no_slack_syntax():
+    """Mentions, channel links and <url|label> links are the Slack layer's (handlers/slack_text.py):
+    a template names the thing, the listener passes it in Slack's form."""
+    slack = re.compile(r"<[@#!]|<https?:|\|[^|]*>")
+    for locale in catalogue.locales():
+        for key, template in catalogue.get(locale).strings.items():
+            for text in template.values() if isinstance(template, dict) else [template]:
+                assert not slack.search(text), (locale, key, text)
