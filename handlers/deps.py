@@ -2,7 +2,9 @@
 
 Ack first, always. The app answers Slack when a listener returns (process_before_response), so a
 listener only reads and writes the database and acks; every Slack Web API call and anything else
-slow runs after the ack through `Deps.later`, on a worker pool. A rights decision that needs Slack
+slow runs after the ack through `Deps.later`, on a worker pool: the one way to work after the ack
+(rather than Bolt's lazy listeners), because it tells the user about refusals and crashes and is
+drained by `shutdown` before the process exits. A rights decision that needs Slack
 (is this person a workspace admin?) is made after the ack too (`Deps.answer`); a modal opens right
 after the ack (`Deps.open_modal`), and when Slack is too slow for the trigger id the user gets a
 button that tries again. A crash anywhere is logged with its stack and an error id, and the user
