@@ -1,0 +1,830 @@
+"""10,000 workspaces on one host, simulated: the scheduler pass, the fan-out, status, size, memory.
+
+    python benchmarks/bench_scale.py --workspaces 200        # a quick look (about a minute)
+    python benchmarks/bench_scale.py --workspaces 10000      # the figures in docs/scale.md
+
+Multi-workspace (OAuth) mode, as a host serving many companies runs it: SLACK_CLIENT_ID/SECRET set,
+no SLACK_BOT_TOKEN, every workspace an installation in the installation store (`feedsum-oauth.db`).
+The installations are saved through slack_sdk's `SQLite3InstallationStore.save` — what
+/slack/oauth_redirect does at the end of an install — rather than by 10,000 OAuth flows. Each
+workspace has one Slack-managed report (the `feed-ads` template, 7 sections, 8 owners: one prompt
+each) in Asia/Shanghai on China's business-day calendar, so all of them are due at the same
+instants: the worst case for one host.
+
+The Slack Web API is the fake (`bot/fake_slack.py`, a real HTTP server) in a process of its own, so
+the measured processes hold feedsum alone and the fake gets its own core, as Slack is elsewhere.
+
+1. **History.** One template workspace lives 12 months through the real code: `tick` at every
+   scheduled instant (open, reminders, last call, due) against the fake, answers saved through
+   `Feedsum.submit` between them (about half edited once, the `team` section missing one month in
+   three), and every month two uploads of the month's ad data through `Metrics.import_frame` — the
+   month so far before the open and the whole month before the post, 2 platforms × 5 campaigns a
+   day. Its rows (every table with a `team_id`, and the metric rows of its snapshots) are then
+   copied to each workspace with its own ids, and the template is deleted. The copies are the
+   rows the bot writes; generating them through the code for every workspace would take hours.
+2. **The live month** (month 13) runs for real: an upload of the month so far for every report,
+   then one scheduler pass in a fresh process (`feedsum tick`'s code: `bot.cli.build` + `tick`)
+   at the open instant, answers for about half of the sections, a pass at the first reminder, and
+   a pass at the due instant. Each pass is timed as planning (`planned`, cold and warm) and as a
+   whole, with the time spent in Slack calls apart; peak RSS is the pass process's VmHWM.
+3. **`/feedsum status`** p50/p99 through the real endpoint (waitress + Bolt, signed requests, OAuth
+   authorize) against the floor of an unregistered command (`/other`: signature check,
+   authorization and listener matching, none of feedsum's code), interleaved, spread over
+   workspaces; once idle and once while the open pass's fan-out is writing.
+4. **Size**: the database files after the history and after the live month, per table.
+
+`--work DIR` keeps the databases (a rerun with the same DIR and --workspaces skips the build).
+`--due-seconds S` stops the due pass after S seconds and reports its rate (posting every
+workspace's summary with a chart takes long at 10,000).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import random
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections import Counter
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+SH = ZoneInfo("Asia/Shanghai")
+LIVE = "2026-11"  # the month measured; the 12 before it are history
+TAG = "QQQQQQQ"  # the template workspace's ids carry this where each copy carries its own number
+SECRET = "bench-signing-secret"
+CLIENT_ID, CLIENT_SECRET = "111.222", "bench-client-secret"
+SECTIONS = ("results", "data", "lessons", "solutions", "plan", "team", "market")
+PLATFORMS = {"巨量引擎": ("双十一预热-短视频A", "双十一预热-短视频B", "常规拉新-信息流", "再营销-直播间", "品牌-开屏"),
+             "腾讯广告": ("朋友圈-年货节", "公众号-会员日", "视频号-直播", "朋友圈-拉新", "小程序-复购")}
+WRITES = ("chat.postMessage", "chat.update", "conversations.open", "files.completeUploadExternal")
+
+
+# --- ids ---------------------------------------------------------------------------------------
+
+def tag_of(i: int) -> str:
+    return f"{i:07d}"
+
+
+def team_of(tag: str) -> str:
+    return "T" + tag
+
+
+def owners_of(tag: str) -> list[str]:
+    return [f"U{tag}{c}" for c in "ABCDEFGH"]
+
+
+def report_raw(tag: str) -> dict:
+    a, b, c, d, e, f, g, h = owners_of(tag)
+    owners = {"results": [a], "data": [b], "lessons": [c, d], "solutions": [e], "plan": [f], "team": [g],
+              "market": [h]}
+    return {"id": "feed-ads", "name": f"信息流投放组 {tag}", "channel": f"C{tag}", "admins": [g],
+            "timezone": "Asia/Shanghai", "locale": "zh-CN", "calendar": "CN", "team_id": team_of(tag),
+            "targets": {"ctr": 0.012, "cpa": 60, "roas": 2.5}, "budget": 400000,
+            "sections": [{"key": k, "owners": owners[k]} for k in SECTIONS]}
+
+
+def report_data(tag: str) -> dict:
+    from dataclasses import replace
+
+    from bot.config import parse_reports
+
+    parsed = parse_reports({"reports": [report_raw(tag)]}, file="bench")[0]
+    return replace(parsed, source="setup").to_dict()
+
+
+# --- the fake Web API in its own process -----------------------------------------------------
+
+def serve_fake(args) -> int:
+    """`bench_scale.py _fake`: the fake Web API, printing its URL; counts instead of keeping calls."""
+    from bot.fake_slack import FakeSlack
+
+    class CountingFake(FakeSlack):
+        def __init__(self):
+            super().__init__()
+            self.counts: Counter = Counter()
+            self.keys: Counter = Counter()
+
+        def handle(self, method, params, headers):
+            bearer = (headers.get("Authorization") or "").removeprefix("Bearer ")
+            if bearer.startswith("xoxb-T"):  # installed tokens name their team: xoxb-<team>-bench
+                with self._lock:
+                    self.tokens.setdefault(bearer, bearer.split("-")[1])
+            answer = super().handle(method, params, headers)
+            with self._lock:
+                self.calls.clear()  # 100,000s of calls: count them, keep only the messages
+                self.counts[method] += 1
+                if method == "chat.postMessage" and answer[0] == 200 and answer[2].get("ok"):
+                    meta = params.get("metadata")
+                    meta = json.loads(meta) if isinstance(meta, str) else meta
+                    key = ((meta or {}).get("event_payload") or {}).get("key")
+                    if key:
+                        self.keys[key] += 1
+            return answer
+
+        def api_bench_stats(self, p):
+            with self._lock:
+                dup = sum(1 for n in self.keys.values() if n > 1)
+                return {"ok": True, "counts": dict(self.counts), "keys": len(self.keys), "duplicated": dup}
+
+        def api_bench_reset(self, p):
+            with self._lock:
+                self.counts.clear()
+                self.keys.clear()
+                self.messages.clear()
+            return {"ok": True}
+
+    stop = {signal.SIGTERM, signal.SIGINT}
+    signal.pthread_sigmask(signal.SIG_BLOCK, stop)  # before the server threads start: they inherit it
+    fake = CountingFake().start()
+    print(fake.url, flush=True)
+    signal.sigwait(stop)
+    fake.stop()
+    return 0
+
+
+class FakeProcess:
+    def __init__(self):
+        self.proc = subprocess.Popen([sys.executable, __file__, "_fake"], stdout=subprocess.PIPE, text=True,
+                                     env={**os.environ, "PYTHONPATH": str(ROOT)})
+        self.url = self.proc.stdout.readline().strip()
+        if not self.url.startswith("http"):
+            raise RuntimeError("the fake Web API did not start")
+        self.api_url = self.url + "/api/"
+
+    def call(self, method: str) -> dict:
+        req = urllib.request.Request(self.api_url + method, data=b"", method="POST")
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            return json.loads(resp.read())
+
+    def stats(self) -> dict:
+        return self.call("bench.stats")
+
+    def reset(self) -> None:
+        self.call("bench.reset")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(10)
+
+
+# --- settings, installations ---------------------------------------------------------------------
+
+def env_for(work: Path, fake: FakeProcess) -> dict[str, str]:
+    return {"SLACK_CLIENT_ID": CLIENT_ID, "SLACK_CLIENT_SECRET": CLIENT_SECRET, "SLACK_SIGNING_SECRET": SECRET,
+            "SLACK_API_BASE_URL": fake.api_url, "FEEDSUM_DB": str(work / "feedsum.db"),
+            "FEEDSUM_CONFIG": str(work / "no-feedsum.toml"), "LOG_LEVEL": "WARNING"}
+
+
+def settings_for(env: dict):
+    from bot.config import Settings
+
+    return Settings.from_env(env)
+
+
+def install(store, tag: str, at: datetime) -> None:
+    """What the OAuth redirect stores at the end of an install."""
+    from slack_sdk.oauth.installation_store import Installation
+
+    from handlers.oauth import BOT_SCOPES
+
+    team = team_of(tag)
+    store.save(Installation(app_id="A0FEEDSUM", team_id=team, team_name=f"team {tag}", bot_token=f"xoxb-{team}-bench",
+                            bot_id="B0BOT", bot_user_id="U0BOTUSER", bot_scopes=list(BOT_SCOPES),
+                            user_id=f"U{tag}G", token_type="bot", installed_at=at.timestamp()))
+
+
+# --- ad data ---------------------------------------------------------------------------------------
+
+def metric_frame(period: str, through: date):
+    """The period's rows from its first day through `through`: 2 platforms x 5 campaigns a day."""
+    import pandas as pd
+
+    from bot import periods
+
+    first, last = periods.bounds(period)
+    rng = random.Random(f"bench-{period}-{through}")
+    rows = []
+    day = first
+    while day <= min(through, last):
+        for platform, campaigns in PLATFORMS.items():
+            for n, campaign in enumerate(campaigns):
+                impressions = rng.uniform(20_000, 90_000)
+                clicks = impressions * rng.uniform(0.009, 0.016)
+                spend = impressions / 1000 * rng.uniform(25, 38)
+                conversions = clicks * rng.uniform(0.03, 0.06)
+                rows.append((pd.Timestamp(day), platform, f"{platform}-主账户", campaign, None, f"{n + 1:08d}",
+                             round(impressions), round(clicks), round(spend, 2), round(conversions),
+                             round(conversions * rng.uniform(90, 130), 2)))
+        day += timedelta(days=1)
+    from bot.exports import CANONICAL_COLUMNS
+
+    return pd.DataFrame(rows, columns=list(CANONICAL_COLUMNS))
+
+
+def upload(core, report, period: str, through: date, now: datetime):
+    frame = metric_frame(period, through)
+    digest = hashlib.sha256(f"{report.team_id}/{period}/{through}".encode()).hexdigest()
+    return core.data.import_frame(report, frame, name=f"export-{period}-{through}.csv", origin="slack",
+                                  digest=digest, dropped=0, now=now)
+
+
+# --- answers ---------------------------------------------------------------------------------------
+
+ANSWER = {
+    "results": "• 巨量引擎新上线 6 条「双十一预热」计划，腾讯广告朋友圈 3 条。\n• 首次试投百度信息流的线索表单，两周跑出稳定成本。\n"
+               "• 新做 24 套短视频素材，其中 5 套进入头部消耗。\n• 直播间计划 ROI 2.8，高于目标。",
+    "data": "补充说明：\n• 巨量引擎贡献了大部分新增消耗，来自预热计划；\n• 腾讯广告朋友圈的转化率高于平均，但量级有限；\n"
+            "• 百度线索表单仍在学习期，成本偏高。\n整体点击率 1.3%，转化成本 52 元。",
+    "lessons": "有效：前 3 秒出现价格信息的素材点击率更高，可以复制。整体点击率环比提升 12%。\n"
+               "问题：大促前一周竞价上涨，部分计划超预算；百度新计划冷启动期转化偏少。",
+    "solutions": "1. 大促期间为每个账户设日预算上限，超出 80% 时提醒（负责人：陈晨，月底前）。\n"
+                 "2. 百度计划改用 oCPC 二阶段出价，A/B 测试两周验证。\n3. 素材每周淘汰点击率最低的 20%。",
+    "plan": "下月重点：年货节投放。目标点击率 1.3%，转化成本 55 元以内，预算 45 万。新增快手磁力引擎测试账户。",
+    "team": "新人小李完成投放培训，独立负责腾讯广告两个账户；素材组与投放组每周二对齐一次需求。",
+    "market": "竞品 A 在巨量引擎加大了直播间投放；平台对医疗类素材审核收紧，需要提前准备合规文案。",
+}
+
+
+def answer_text(key: str, period: str, edit: int = 0) -> str:
+    extra = "\n补充：" + "本月复盘细节见共享文档，" * 3 if edit else ""
+    return f"【{period}】" + ANSWER[key] + extra
+
+
+# --- the template workspace's year -----------------------------------------------------------------
+
+def live_timeline(period: str = LIVE):
+    from bot.config import Report
+    from bot.schedule import timeline
+    from bot.workflow import plan_of
+
+    return timeline(plan_of(Report.from_dict(report_data(TAG))), period)
+
+
+def simulate_template(env: dict, months: int, log_line) -> None:
+    """Twelve months of one workspace through the real code against the fake."""
+    from bot import periods
+    from bot.cli import build
+    from bot.runner import tick
+    from bot.workflow import Refused
+    from storage import repo
+
+    clock_now = [datetime(2020, 1, 1, tzinfo=SH)]
+    _app, deps = build(settings_for(env), clock=lambda: clock_now[0])
+    core, team = deps.core, team_of(TAG)
+    history = [periods.shift(LIVE, -k) for k in range(months, 0, -1)]
+    first = live_timeline(history[0]).open_at
+    created = first - timedelta(days=20)
+    install(deps.workspaces.store, TAG, created)
+    repo.upsert_report(core.db, team, report_data(TAG), actor="U" + TAG + "G", now=created)
+    report = core.report(team, "feed-ads")
+    serves = deps.workspaces.serves
+    rng = random.Random(7)
+    for m, period in enumerate(history):
+        tl = live_timeline(period)
+        upload(core, report, period, (tl.open_at - timedelta(days=1)).date(), tl.open_at - timedelta(hours=2))
+        instants = [a.at for a in tl.actions()]
+        # answers arrive in three waves: after the open, after the first reminder, before the last call
+        keys = list(SECTIONS)
+        rng.shuffle(keys)
+        missing = {"team"} if m % 3 == 2 else set()
+        waves = [keys[:3], keys[3:5], [k for k in keys[5:] if k not in missing]]
+        for n, at in enumerate(instants):
+            clock_now[0] = at
+            if at == tl.due_at:
+                upload(core, report, period, tl.due_at.date(), at - timedelta(hours=1))
+            tick(core, at, serves=serves)
+            if n < len(waves):
+                for key in waves[n]:
+                    when = at + timedelta(hours=2)
+                    clock_now[0] = when
+                    writer = report.owners_of(key)[0]
+                    for edit in range(1 + (rng.random() < 0.5)):
+                        try:
+                            base = next(s.revision for s in core.summary(report, period, when, with_metrics=False).sections
+                                        if s.key == key)
+                            result = core.submit(report, period, key, writer, answer_text(key, period, edit), when,
+                                                 via="modal", base_revision=base)
+                            core.announce(report, period, result, writer, when)
+                        except Refused as exc:
+                            raise RuntimeError(f"template answer refused: {exc.key}") from exc
+        state = repo.period_row(core.db, team, "feed-ads", period)
+        assert state and state["state"] == "posted", (period, state)
+        log_line(f"  template {period}: posted")
+    core.db.conn.close()
+
+
+# --- copying the template to every workspace --------------------------------------------------------
+
+def clone(db_path: Path, tags: list[str], log_line) -> None:
+    """Copy the template workspace's rows to each workspace, its ids replaced by the copy's."""
+    import sqlite3
+
+    from storage.workspaces import _team_tables
+
+    conn = sqlite3.connect(db_path, isolation_level=None)
+    conn.execute("PRAGMA synchronous = OFF")
+    tables = [t for t in _team_tables(conn) if t != "snapshots"]
+    template = team_of(TAG)
+    plans = {}
+    for table in tables:
+        cols = [(c[1], c[2].upper(), c[5]) for c in conn.execute(f'PRAGMA table_info("{table}")')]
+        # INTEGER PRIMARY KEY ids are given anew; text columns get the copy's ids
+        keep = [(name, typ) for name, typ, pk in cols if not (pk and typ == "INTEGER")]
+        select = ", ".join(f"replace({name}, '{TAG}', :tag)" if typ == "TEXT" else name for name, typ in keep)
+        where = " AND action != 'report.save'" if table == "audit" else ""
+        plans[table] = (f'INSERT INTO "{table}" ({", ".join(n for n, _ in keep)}) SELECT {select} '
+                        f'FROM "{table}" WHERE team_id = :template{where}')
+    if "reports" in plans:
+        del plans["reports"]  # each workspace's report is saved by upsert_report (with its audit row)
+    snaps = conn.execute("SELECT id FROM snapshots WHERE team_id = ? ORDER BY id", (template,)).fetchall()
+    scols = [c[1] for c in conn.execute("PRAGMA table_info(snapshots)") if c[1] != "id"]
+    sselect = ", ".join(f"replace({c}, '{TAG}', :tag)" if c in ("team_id", "source") else c for c in scols)
+    mcols = [c[1] for c in conn.execute("PRAGMA table_info(metric_rows)") if c[1] != "snapshot_id"]
+    t0 = time.perf_counter()
+    for n, tag in enumerate(tags):
+        conn.execute("BEGIN")
+        for sql in plans.values():
+            conn.execute(sql, {"tag": tag, "template": template})
+        for (sid,) in snaps:
+            cur = conn.execute(f"INSERT INTO snapshots ({', '.join(scols)}) SELECT {sselect} FROM snapshots WHERE id = :sid",
+                               {"tag": tag, "sid": sid})
+            conn.execute(f"INSERT INTO metric_rows (snapshot_id, {', '.join(mcols)}) SELECT :new, {', '.join(mcols)} "
+                         f"FROM metric_rows WHERE snapshot_id = :sid", {"new": cur.lastrowid, "sid": sid})
+        conn.execute("COMMIT")
+        if (n + 1) % 1000 == 0:
+            log_line(f"  copied {n + 1}/{len(tags)} workspaces ({time.perf_counter() - t0:.0f} s)")
+    conn.close()
+
+
+def build_state(work: Path, fake: FakeProcess, n: int, months: int, log_line) -> dict:
+    """Installations, reports and 12 months of history for `n` workspaces; returns figures."""
+    from handlers.oauth import installation_store
+    from storage import repo
+    from storage.db import open_db
+    from storage.workspaces import forget_team
+
+    env = env_for(work, fake)
+    out = {}
+    t0 = time.perf_counter()
+    simulate_template(env, months, log_line)
+    out["template_s"] = time.perf_counter() - t0
+    settings = settings_for(env)
+    store = installation_store(settings)
+    created = live_timeline(repo_period_first(months)).open_at - timedelta(days=20)
+    tags = [tag_of(i) for i in range(n)]
+    t0 = time.perf_counter()
+    for tag in tags:
+        install(store, tag, created)
+    out["install_s"] = time.perf_counter() - t0
+    log_line(f"  {n} installations saved in {out['install_s']:.1f} s")
+    db = open_db(settings.db_path)
+    t0 = time.perf_counter()
+    for tag in tags:
+        repo.upsert_report(db, team_of(tag), report_data(tag), actor=f"U{tag}G", now=created)
+    out["reports_s"] = time.perf_counter() - t0
+    db.conn.close()
+    t0 = time.perf_counter()
+    clone(Path(settings.db_path), tags, log_line)
+    out["clone_s"] = time.perf_counter() - t0
+    db = open_db(settings.db_path)
+    forget_team(db, team_of(TAG))
+    store.delete_all(enterprise_id=None, team_id=team_of(TAG))
+    db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.conn.close()
+    log_line(f"  history copied in {out['clone_s']:.0f} s")
+    return out
+
+
+def repo_period_first(months: int) -> str:
+    from bot import periods
+
+    return periods.shift(LIVE, -months)
+
+
+# --- sizes -----------------------------------------------------------------------------------------
+
+def sizes(work: Path) -> dict:
+    import sqlite3
+
+    db_path = work / "feedsum.db"
+    conn = sqlite3.connect(db_path)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    per: dict[str, int] = {}
+    for _name, tbl, pgsize in conn.execute("SELECT name, tbl_name, SUM(pgsize) FROM dbstat JOIN sqlite_schema USING (name) "
+                                          "GROUP BY name"):
+        per[tbl] = per.get(tbl, 0) + pgsize
+    rows = {t: conn.execute(f'SELECT COUNT(*) FROM "{t}"').fetchone()[0] for t in per if not t.startswith("sqlite_")}
+    conn.close()
+    oauth = work / "feedsum-oauth.db"
+    return {"db_bytes": db_path.stat().st_size, "oauth_bytes": oauth.stat().st_size,
+            "tables": {t: {"bytes": b, "rows": rows.get(t)} for t, b in sorted(per.items(), key=lambda x: -x[1])}}
+
+
+# --- one scheduler pass in a fresh process ---------------------------------------------------------
+
+def _hwm_mib() -> float:
+    text = Path("/proc/self/status").read_text()
+    return int(next(line for line in text.splitlines() if line.startswith("VmHWM")).split()[1]) / 1024
+
+
+def _rss_mib() -> float:
+    text = Path("/proc/self/status").read_text()
+    return int(next(line for line in text.splitlines() if line.startswith("VmRSS")).split()[1]) / 1024
+
+
+def run_pass(args) -> int:
+    """`bench_scale.py _pass --now ISO`: what `feedsum tick --now` does, timed in parts; JSON out."""
+    from bot import runner
+    from bot.cli import build
+
+    logging.basicConfig(level=logging.ERROR)
+    now = datetime.fromisoformat(args.now)
+    env = {k: v for k, v in os.environ.items() if k.startswith(("SLACK_", "FEEDSUM_", "LOG_"))}
+    t0 = time.perf_counter()
+    _app, deps = build(settings_for(env), clock=lambda: now)
+    core, serves = deps.core, deps.workspaces.serves
+    out = {"build_s": time.perf_counter() - t0, "rss_after_build_mib": _rss_mib()}
+
+    spent = Counter()
+
+    def timed(name, fn):
+        def wrapper(*a, **kw):
+            t = time.perf_counter()
+            try:
+                return fn(*a, **kw)
+            finally:
+                spent[name] += time.perf_counter() - t
+                spent[name + "_n"] += 1
+        return wrapper
+
+    core.all_reports = timed("all_reports", core.all_reports)
+    core.period_state = timed("period_state", core.period_state)
+    timed_serves = timed("serves", serves)
+    for label in ("cold", "warm"):
+        spent.clear()
+        t = time.perf_counter()
+        actions, _reports = runner.planned(core, now, timed_serves)
+        out[f"plan_{label}_s"] = time.perf_counter() - t
+        out[f"plan_{label}_parts"] = dict(spent)
+    out["actions"] = dict(Counter(a.kind for a in actions))
+    t = time.perf_counter()
+    runner.tick(core, now, dry_run=True, serves=timed_serves)
+    out["dry_run_s"] = time.perf_counter() - t
+    if args.real:
+        outbox = deps.outbox
+        outbox._call = timed("slack", outbox._call)
+        spent.clear()
+        done = {"lines": None}
+
+        def work():
+            done["lines"] = runner.tick(core, now, serves=timed_serves)
+
+        t = time.perf_counter()
+        thread = threading.Thread(target=work, daemon=True)
+        thread.start()
+        thread.join(args.budget or None)
+        out["real_s"] = time.perf_counter() - t
+        out["finished"] = not thread.is_alive()
+        out["real_parts"] = dict(spent)
+        if done["lines"] is not None:
+            out["outcomes"] = dict(Counter(line.split(":", 1)[0] for line in done["lines"]))
+    out["peak_rss_mib"] = _hwm_mib()
+    out["load_avg"] = os.getloadavg()
+    print(json.dumps(out), flush=True)
+    sys.stdout.flush()
+    os._exit(0)  # a pass stopped at its budget leaves threads mid-send
+
+
+def child_pass(env: dict, now: datetime, *, real: bool, budget: float | None = None) -> dict:
+    cmd = [sys.executable, __file__, "_pass", "--now", now.isoformat()]
+    if real:
+        cmd.append("--real")
+    if budget:
+        cmd += ["--budget", str(budget)]
+    proc = subprocess.run(cmd, env={**os.environ, **env, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True)
+    if proc.returncode != 0 or not proc.stdout.strip():
+        raise RuntimeError(f"pass failed:\n{proc.stderr[-3000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+# --- the live month ---------------------------------------------------------------------------------
+
+def posted(env: dict) -> int:
+    """Summaries of the live month posted so far."""
+    import sqlite3
+
+    with sqlite3.connect(settings_for(env).db_path) as conn:
+        return conn.execute("SELECT COUNT(*) FROM periods WHERE period = ? AND state = 'posted'", (LIVE,)).fetchone()[0]
+
+
+def live_uploads(env: dict, tags: list[str], through: date, now: datetime) -> float:
+    """Every report's month-so-far export before the open (the same rows an upload stores)."""
+    from storage import repo
+    from storage.db import open_db
+
+    frame = metric_frame(LIVE, through)
+    from bot.metrics import _records
+
+    records = _records(frame)
+    db = open_db(settings_for(env).db_path)
+    t0 = time.perf_counter()
+    for tag in tags:
+        digest = hashlib.sha256(f"{tag}/{LIVE}/{through}".encode()).hexdigest()
+        sid = repo.begin_snapshot(db, team_of(tag), "feed-ads", LIVE, source=f"slack:export-{LIVE}.csv",
+                                  file_hash=digest, rows=len(records), dropped=0, now=now)
+        repo.add_snapshot_rows(db, sid, records)
+        repo.publish_snapshots(db, [sid], digest)
+    db.conn.close()
+    return time.perf_counter() - t0
+
+
+def live_answers(env: dict, tags: list[str], now: datetime) -> float:
+    """About half of each report's sections answered after the open (4 of 7, the same 3 pending)."""
+    from storage import repo
+    from storage.db import open_db
+
+    db = open_db(settings_for(env).db_path)
+    t0 = time.perf_counter()
+    for tag in tags:
+        owners = dict(zip(SECTIONS, ["A", "B", "C", "E", "F", "G", "H"], strict=True))
+        for key in ("results", "data", "plan", "market"):
+            repo.save_answer(db, team_of(tag), "feed-ads", LIVE, key, text=answer_text(key, LIVE),
+                             author=f"U{tag}{owners[key]}", via="modal", now=now)
+    db.conn.close()
+    return time.perf_counter() - t0
+
+
+# --- /feedsum status through the real endpoint -------------------------------------------------------
+
+class Endpoint:
+    """feedsum's HTTP endpoint (waitress + Bolt, OAuth mode) in this process, with a signed client."""
+
+    def __init__(self, env: dict, now: datetime):
+        from handlers.app import create_app, web_client
+        from handlers.server import make_server
+        from storage.db import open_db
+
+        settings = settings_for(env)
+        self.db = open_db(settings.db_path)
+        self.app, self.deps = create_app(settings, web_client(settings), self.db, lambda: now)
+        self.server = make_server(self.app, host="127.0.0.1", port=0, threads=8, guard=self.deps.guard)
+        self.url = f"http://127.0.0.1:{self.server.effective_port}/slack/events"
+        self.fake_url = env["SLACK_API_BASE_URL"].removesuffix("/api/")
+        threading.Thread(target=self._serve, daemon=True).start()
+        self._n = 0
+
+    def _serve(self):
+        with contextlib.suppress(OSError):
+            self.server.run()
+
+    def command(self, tag: str, command: str, text: str):
+        from slack_sdk.signature import SignatureVerifier
+
+        self._n += 1
+        form = {"token": "x", "team_id": team_of(tag), "team_domain": "t", "channel_id": f"C{tag}",
+                "channel_name": "ads", "user_id": f"U{tag}A", "user_name": "a", "command": command, "text": text,
+                "api_app_id": "A0FEEDSUM", "response_url": f"{self.fake_url}/response/x",
+                "trigger_id": f"1337.{self._n}.abcd"}
+        body = urllib.parse.urlencode(form).encode()
+        ts = str(int(time.time()))
+        req = urllib.request.Request(self.url, data=body, method="POST", headers={
+            "Content-Type": "application/x-www-form-urlencoded", "X-Slack-Request-Timestamp": ts,
+            "X-Slack-Signature": SignatureVerifier(SECRET).generate_signature(timestamp=ts, body=body)})
+        try:
+            with urllib.request.urlopen(req, timeout=30) as resp:
+                return resp.status, resp.read().decode()
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read().decode()
+
+    def close(self):
+        logging.getLogger("waitress").setLevel(logging.CRITICAL)  # a task thread may outlive the socket
+        self.server.close()
+
+
+def warm(ep: Endpoint, tags: list[str]) -> None:
+    """One request per workspace first: Bolt's authorize asks auth.test once per workspace token."""
+    for tag in tags:
+        ep.command(tag, "/other", "")
+
+
+def pct(xs: list[float], p: float) -> float:
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(round(p / 100 * (len(xs) - 1))))]
+
+
+def measure_status(ep: Endpoint, tags: list[str], requests: int, *, stop: threading.Event | None = None) -> dict:
+    """Interleaved status / floor requests, each pair in a random workspace."""
+    rng = random.Random(3)
+    lat = {"status": [], "floor": []}
+    for i in range(requests):
+        if stop is not None and stop.is_set():
+            break
+        tag = rng.choice(tags)
+        for name, cmd, text in (("status", "/feedsum", f"status {LIVE}"), ("floor", "/other", "")):
+            t = time.perf_counter()
+            status, body = ep.command(tag, cmd, text)
+            lat[name].append((time.perf_counter() - t) * 1000)
+            want = 200 if name == "status" else 404
+            if status != want:
+                raise RuntimeError(f"{name}: HTTP {status}: {body[:300]}")
+            if name == "status" and i == 0 and "/7" not in body:
+                raise RuntimeError(f"status without progress: {body[:300]}")
+    out = {"n": len(lat["status"])}
+    for name, xs in lat.items():
+        out[name] = {"p50": pct(xs, 50), "p99": pct(xs, 99), "max": max(xs), "mean": statistics.mean(xs)}
+    out["ratio_p50"] = out["status"]["p50"] / out["floor"]["p50"]
+    out["ratio_p99"] = out["status"]["p99"] / out["floor"]["p99"]
+    return out
+
+
+# --- main ------------------------------------------------------------------------------------------
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--workspaces", type=int, default=10_000)
+    ap.add_argument("--months", type=int, default=12, help="months of history before the live month")
+    ap.add_argument("--requests", type=int, default=1000, help="status requests (and as many floor requests)")
+    ap.add_argument("--due-seconds", type=float, default=0, help="stop the due pass after this long (0: never)")
+    ap.add_argument("--due-processes", type=int, default=2,
+                    help="after a due pass stopped at --due-seconds, go on with this many processes at once")
+    ap.add_argument("--work", help="keep the databases here; reused when built for the same --workspaces")
+    ap.add_argument("--out", help="write the figures as JSON here")
+    ap.add_argument("--plan-only", action="store_true", help="dry-run passes and status only (quick, while developing)")
+    args = ap.parse_args(argv)
+    logging.disable(logging.WARNING)
+
+    def log_line(text: str) -> None:
+        print(text, file=sys.stderr, flush=True)
+
+    work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="bench-scale-"))
+    work.mkdir(parents=True, exist_ok=True)
+    stamp = work / "built.json"
+    results: dict = {"workspaces": args.workspaces, "months": args.months}
+    fake = FakeProcess()
+    env = env_for(work, fake)
+    tags = [tag_of(i) for i in range(args.workspaces)]
+    tl = live_timeline()
+    try:
+        built = json.loads(stamp.read_text()) if stamp.exists() else None
+        if built and built.get("workspaces") == args.workspaces and built.get("months") == args.months:
+            log_line(f"reusing the databases in {work}")
+            for name in ("feedsum.db", "feedsum-oauth.db"):
+                shutil.copy(work / f"built-{name}", work / name)
+            results["build"] = built["build"]
+        else:
+            for name in ("feedsum.db", "feedsum-oauth.db", "feedsum.db-wal", "feedsum.db-shm"):
+                (work / name).unlink(missing_ok=True)
+            log_line(f"building {args.workspaces} workspaces x {args.months} months in {work}")
+            results["build"] = build_state(work, fake, args.workspaces, args.months, log_line)
+            for name in ("feedsum.db", "feedsum-oauth.db"):
+                shutil.copy(work / name, work / f"built-{name}")
+            stamp.write_text(json.dumps({"workspaces": args.workspaces, "months": args.months,
+                                         "build": results["build"]}))
+        results["size_history"] = sizes(work)
+        log_line(f"history: {results['size_history']['db_bytes'] / 1e6:.0f} MB")
+
+        # The live month: data, open, answers, reminder, status, due.
+        results["live_upload_s"] = live_uploads(env, tags, (tl.open_at - timedelta(days=1)).date(),
+                                                tl.open_at - timedelta(hours=2))
+        if args.plan_only:
+            for label, now in (("open", tl.open_at), ("remind", tl.reminders[0]), ("due", tl.due_at)):
+                results[label] = child_pass(env, now, real=False)
+                log_line(f"{label} (dry run): {json.dumps(results[label])}")
+            ep = Endpoint(env, tl.open_at + timedelta(hours=1))
+            sample = tags if len(tags) <= 2000 else random.Random(1).sample(tags, 2000)
+            warm(ep, sample)
+            results["status_idle"] = measure_status(ep, sample, args.requests)
+            log_line(f"status idle: {json.dumps(results['status_idle'])}")
+            ep.close()
+            return 0
+
+        ep = Endpoint(env, tl.open_at + timedelta(hours=1))
+        sample = tags if len(tags) <= 2000 else random.Random(1).sample(tags, 2000)
+        warm(ep, sample)
+        fake.reset()
+        # The open pass, with status asked meanwhile (the fan-out writes the ledger all along).
+        busy_stop = threading.Event()
+        busy: dict = {}
+
+        def during():
+            busy.update(measure_status(ep, sample, 100_000, stop=busy_stop))
+
+        prober = threading.Thread(target=during, daemon=True)
+        prober.start()
+        results["open"] = child_pass(env, tl.open_at, real=True)
+        busy_stop.set()
+        prober.join()
+        results["status_during_open"] = busy
+        results["open"]["slack"] = fake.stats()
+        log_line(f"open: {json.dumps(results['open'])}")
+        log_line(f"status during the open pass: {json.dumps(busy)}")
+
+        results["live_answers_s"] = live_answers(env, tags, tl.open_at + timedelta(hours=3))
+        remind_at = tl.reminders[0]
+        results["status_idle"] = measure_status(ep, sample, args.requests)
+        log_line(f"status idle: {json.dumps(results['status_idle'])}")
+        ep.close()
+
+        fake.reset()
+        results["remind"] = child_pass(env, remind_at, real=True)
+        results["remind"]["slack"] = fake.stats()
+        log_line(f"remind: {json.dumps(results['remind'])}")
+
+        fake.reset()
+        results["due"] = child_pass(env, tl.due_at, real=True, budget=args.due_seconds or None)
+        results["due"]["slack"] = fake.stats()
+        results["due"]["posted"] = posted(env)
+        log_line(f"due: {json.dumps(results['due'])}")
+        if not results["due"]["finished"] and args.due_processes > 1:
+            # The rest of the due pass with several scheduler processes at once: the ledger's
+            # claims share the reports out (one process's claim is "running elsewhere" to another).
+            before = results["due"]["posted"]
+            fake.reset()
+            runs: list = [None] * args.due_processes
+
+            def one(i):
+                runs[i] = child_pass(env, tl.due_at, real=True, budget=args.due_seconds)
+
+            threads = [threading.Thread(target=one, args=(i,)) for i in range(args.due_processes)]
+            for th in threads:
+                th.start()
+            for th in threads:
+                th.join()
+            results["due_parallel"] = {"processes": args.due_processes, "posted": posted(env) - before,
+                                       "seconds": max(r["real_s"] for r in runs), "runs": runs, "slack": fake.stats()}
+            log_line(f"due, {args.due_processes} processes: {json.dumps(results['due_parallel'])}")
+        results["size_live"] = sizes(work)
+    finally:
+        fake.stop()
+        if not args.work:
+            shutil.rmtree(work, ignore_errors=True)
+    report(results)
+    if args.out:
+        Path(args.out).write_text(json.dumps(results, indent=1, ensure_ascii=False))
+    return 0
+
+
+def report(r: dict) -> None:
+    n = r["workspaces"]
+    print(f"\n{n} workspaces, {r['months']} months of history; peak RSS is the pass process's VmHWM\n")
+    print(f"{'pass':8} {'actions':>9} {'plan cold':>10} {'plan warm':>10} {'dry run':>8} {'real':>9} "
+          f"{'in Slack':>9} {'calls':>8} {'peak RSS':>9}")
+    for name in ("open", "remind", "due"):
+        p = r[name]
+        parts = p.get("real_parts", {})
+        calls = sum(p["slack"]["counts"].values())
+        real = f"{p['real_s']:.1f} s" + ("" if p.get("finished", True) else "+")
+        print(f"{name:8} {sum(p['actions'].values()):>9} {p['plan_cold_s']:>9.2f}s {p['plan_warm_s']:>9.2f}s "
+              f"{p['dry_run_s']:>7.2f}s {real:>9} {parts.get('slack', 0):>8.1f}s {calls:>8} "
+              f"{p['peak_rss_mib']:>7.0f} MiB")
+    d = r["due"]
+    print(f"\ndue: {d['posted']} of {n} summaries posted in {d['real_s']:.0f} s by one process "
+          f"({d['real_s'] / max(d['posted'], 1):.2f} s each)")
+    dp = r.get("due_parallel")
+    if dp:
+        print(f"due, then {dp['processes']} processes at once: {dp['posted']} more in {dp['seconds']:.0f} s "
+              f"({dp['seconds'] / max(dp['posted'], 1):.2f} s each)")
+    o = r["open"]["slack"]
+    print(f"\nopen fan-out: {o['keys']} distinct prompt keys in Slack, {o['duplicated']} duplicated; calls {o['counts']}")
+    for name in ("status_idle", "status_during_open"):
+        s = r.get(name)
+        if s:
+            print(f"{name:20} status p50 {s['status']['p50']:.2f} ms p99 {s['status']['p99']:.2f} ms | floor p50 "
+                  f"{s['floor']['p50']:.2f} ms p99 {s['floor']['p99']:.2f} ms | ratio {s['ratio_p50']:.2f} / "
+                  f"{s['ratio_p99']:.2f} (n={s['n']})")
+    for name in ("size_history", "size_live"):
+        s = r.get(name)
+        if s:
+            top = ", ".join(f"{t} {v['bytes'] / 1e6:.0f} MB" for t, v in list(s["tables"].items())[:5])
+            print(f"{name:12} {s['db_bytes'] / 1e6:.0f} MB (+ oauth {s['oauth_bytes'] / 1e6:.1f} MB): {top}")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "_fake":
+        sys.exit(serve_fake(None))
+    if len(sys.argv) > 1 and sys.argv[1] == "_pass":
+        p = argparse.ArgumentParser()
+        p.add_argument("cmd")
+        p.add_argument("--now", required=True)
+        p.add_argument("--real", action="store_true")
+        p.add_argument("--budget", type=float, default=0)
+        sys.exit(run_pass(p.parse_args()))
+    sys.exit(main())
