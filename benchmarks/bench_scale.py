@@ -13,6 +13,8 @@ instants: the worst case for one host.
 
 The Slack Web API is the fake (`bot/fake_slack.py`, a real HTTP server) in a process of its own, so
 the measured processes hold feedsum alone and the fake gets its own core, as Slack is elsewhere.
+It enforces Slack's published rate limits at real speed (per workspace and method, and per channel
+for chat.postMessage: `tests/rate_limits.py`), answering 429 past them; `--plain-fake` turns that off.
 
 1. **History.** One template workspace lives 12 months through the real code: `tick` at every
    scheduled instant (open, reminders, last call, due) against the fake, answers saved through
@@ -112,9 +114,12 @@ def report_data(tag: str) -> dict:
 
 # --- the fake Web API in its own process -----------------------------------------------------
 
-def serve_fake(args) -> int:
-    """`bench_scale.py _fake`: the fake Web API, printing its URL; counts instead of keeping calls."""
+def serve_fake(enforce: bool) -> int:
+    """`bench_scale.py _fake [--enforce]`: the fake Web API, printing its URL; counts instead of
+    keeping calls. With --enforce it answers 429 as Slack does past its published limits, per
+    workspace, method and channel (tests/rate_limits.py, at real speed)."""
     from bot.fake_slack import FakeSlack
+    from tests.rate_limits import published
 
     class CountingFake(FakeSlack):
         def __init__(self):
@@ -142,18 +147,24 @@ def serve_fake(args) -> int:
         def api_bench_stats(self, p):
             with self._lock:
                 dup = sum(1 for n in self.keys.values() if n > 1)
-                return {"ok": True, "counts": dict(self.counts), "keys": len(self.keys), "duplicated": dup}
+                limited = Counter(f"{method} ({why})" for _team, method, why in self.limited)
+                return {"ok": True, "counts": dict(self.counts), "keys": len(self.keys), "duplicated": dup,
+                        "limited": dict(limited), "enforced": self.enforcement is not None}
 
         def api_bench_reset(self, p):
             with self._lock:
                 self.counts.clear()
                 self.keys.clear()
                 self.messages.clear()
+                self.enforce(self.enforcement)  # fresh buckets, no 429s counted
             return {"ok": True}
 
     stop = {signal.SIGTERM, signal.SIGINT}
     signal.pthread_sigmask(signal.SIG_BLOCK, stop)  # before the server threads start: they inherit it
-    fake = CountingFake().start()
+    fake = CountingFake()
+    if enforce:
+        fake.enforce(published(1.0))
+    fake.start()
     print(fake.url, flush=True)
     signal.sigwait(stop)
     fake.stop()
@@ -161,8 +172,9 @@ def serve_fake(args) -> int:
 
 
 class FakeProcess:
-    def __init__(self):
-        self.proc = subprocess.Popen([sys.executable, __file__, "_fake"], stdout=subprocess.PIPE, text=True,
+    def __init__(self, enforce: bool = True):
+        self.proc = subprocess.Popen([sys.executable, __file__, "_fake"] + (["--enforce"] if enforce else []),
+                                     stdout=subprocess.PIPE, text=True,
                                      env={**os.environ, "PYTHONPATH": str(ROOT)})
         self.url = self.proc.stdout.readline().strip()
         if not self.url.startswith("http"):
@@ -464,15 +476,17 @@ def run_pass(args) -> int:
     out = {"build_s": time.perf_counter() - t0, "rss_after_build_mib": _rss_mib()}
 
     spent = Counter()
+    lock = threading.Lock()
 
-    def timed(name, fn):
+    def timed(name, fn):  # time summed over the threads a pass runs on
         def wrapper(*a, **kw):
             t = time.perf_counter()
             try:
                 return fn(*a, **kw)
             finally:
-                spent[name] += time.perf_counter() - t
-                spent[name + "_n"] += 1
+                with lock:
+                    spent[name] += time.perf_counter() - t
+                    spent[name + "_n"] += 1
         return wrapper
 
     core.all_reports = timed("all_reports", core.all_reports)
@@ -526,6 +540,29 @@ def child_pass(env: dict, now: datetime, *, real: bool, budget: float | None = N
 
 
 # --- the live month ---------------------------------------------------------------------------------
+
+def with_progress(fake: FakeProcess, fn, every: float = 5.0):
+    """Run fn() while sampling the fake's call counts: (seconds, prompts or posts so far) pairs."""
+    samples: list = []
+    done = threading.Event()
+
+    def poll():
+        t0 = time.perf_counter()
+        while not done.wait(every):
+            counts = fake.stats()["counts"]
+            samples.append((round(time.perf_counter() - t0, 1), counts.get("chat.postMessage", 0),
+                            counts.get("files.completeUploadExternal", 0)))
+
+    thread = threading.Thread(target=poll, daemon=True)
+    thread.start()
+    try:
+        result = fn()
+    finally:
+        done.set()
+        thread.join()
+    result["progress"] = samples  # (s, chat.postMessage calls, charts uploaded)
+    return result
+
 
 def posted(env: dict) -> int:
     """Summaries of the live month posted so far."""
@@ -665,6 +702,7 @@ def main(argv=None) -> int:
     ap.add_argument("--due-seconds", type=float, default=0, help="stop the due pass after this long (0: never)")
     ap.add_argument("--due-processes", type=int, default=2,
                     help="after a due pass stopped at --due-seconds, go on with this many processes at once")
+    ap.add_argument("--plain-fake", action="store_true", help="a fake Web API that enforces no rate limits")
     ap.add_argument("--work", help="keep the databases here; reused when built for the same --workspaces")
     ap.add_argument("--out", help="write the figures as JSON here")
     ap.add_argument("--plan-only", action="store_true", help="dry-run passes and status only (quick, while developing)")
@@ -678,7 +716,7 @@ def main(argv=None) -> int:
     work.mkdir(parents=True, exist_ok=True)
     stamp = work / "built.json"
     results: dict = {"workspaces": args.workspaces, "months": args.months}
-    fake = FakeProcess()
+    fake = FakeProcess(enforce=not args.plain_fake)
     env = env_for(work, fake)
     tags = [tag_of(i) for i in range(args.workspaces)]
     tl = live_timeline()
@@ -719,6 +757,8 @@ def main(argv=None) -> int:
         ep = Endpoint(env, tl.open_at + timedelta(hours=1))
         sample = tags if len(tags) <= 2000 else random.Random(1).sample(tags, 2000)
         warm(ep, sample)
+        results["status_before_open"] = measure_status(ep, sample, args.requests)
+        log_line(f"status before the open: {json.dumps(results['status_before_open'])}")
         fake.reset()
         # The open pass, with status asked meanwhile (the fan-out writes the ledger all along).
         busy_stop = threading.Event()
@@ -729,7 +769,7 @@ def main(argv=None) -> int:
 
         prober = threading.Thread(target=during, daemon=True)
         prober.start()
-        results["open"] = child_pass(env, tl.open_at, real=True)
+        results["open"] = with_progress(fake, lambda: child_pass(env, tl.open_at, real=True))
         busy_stop.set()
         prober.join()
         results["status_during_open"] = busy
@@ -744,12 +784,13 @@ def main(argv=None) -> int:
         ep.close()
 
         fake.reset()
-        results["remind"] = child_pass(env, remind_at, real=True)
+        results["remind"] = with_progress(fake, lambda: child_pass(env, remind_at, real=True))
         results["remind"]["slack"] = fake.stats()
         log_line(f"remind: {json.dumps(results['remind'])}")
 
         fake.reset()
-        results["due"] = child_pass(env, tl.due_at, real=True, budget=args.due_seconds or None)
+        results["due"] = with_progress(fake, lambda: child_pass(env, tl.due_at, real=True,
+                                                                budget=args.due_seconds or None))
         results["due"]["slack"] = fake.stats()
         results["due"]["posted"] = posted(env)
         log_line(f"due: {json.dumps(results['due'])}")
@@ -764,12 +805,18 @@ def main(argv=None) -> int:
                 runs[i] = child_pass(env, tl.due_at, real=True, budget=args.due_seconds)
 
             threads = [threading.Thread(target=one, args=(i,)) for i in range(args.due_processes)]
-            for th in threads:
-                th.start()
-            for th in threads:
-                th.join()
+
+            def both():
+                for th in threads:
+                    th.start()
+                for th in threads:
+                    th.join()
+                return {}
+
+            progress = with_progress(fake, both)["progress"]
             results["due_parallel"] = {"processes": args.due_processes, "posted": posted(env) - before,
-                                       "seconds": max(r["real_s"] for r in runs), "runs": runs, "slack": fake.stats()}
+                                       "seconds": max(r["real_s"] for r in runs), "runs": runs, "slack": fake.stats(),
+                                       "progress": progress}
             log_line(f"due, {args.due_processes} processes: {json.dumps(results['due_parallel'])}")
         results["size_live"] = sizes(work)
     finally:
@@ -784,9 +831,10 @@ def main(argv=None) -> int:
 
 def report(r: dict) -> None:
     n = r["workspaces"]
-    print(f"\n{n} workspaces, {r['months']} months of history; peak RSS is the pass process's VmHWM\n")
+    print(f"\n{n} workspaces, {r['months']} months of history; peak RSS is the pass process's VmHWM; "
+          "Slack: time in Web API calls, summed over the pass's threads\n")
     print(f"{'pass':8} {'actions':>9} {'plan cold':>10} {'plan warm':>10} {'dry run':>8} {'real':>9} "
-          f"{'in Slack':>9} {'calls':>8} {'peak RSS':>9}")
+          f"{'Slack':>9} {'calls':>8} {'peak RSS':>9}")
     for name in ("open", "remind", "due"):
         p = r[name]
         parts = p.get("real_parts", {})
@@ -803,8 +851,9 @@ def report(r: dict) -> None:
         print(f"due, then {dp['processes']} processes at once: {dp['posted']} more in {dp['seconds']:.0f} s "
               f"({dp['seconds'] / max(dp['posted'], 1):.2f} s each)")
     o = r["open"]["slack"]
-    print(f"\nopen fan-out: {o['keys']} distinct prompt keys in Slack, {o['duplicated']} duplicated; calls {o['counts']}")
-    for name in ("status_idle", "status_during_open"):
+    print(f"\nopen fan-out: {o['keys']} distinct prompt keys in Slack, {o['duplicated']} duplicated; calls {o['counts']}; "
+          f"429s {o.get('limited')}")
+    for name in ("status_before_open", "status_during_open", "status_idle"):
         s = r.get(name)
         if s:
             print(f"{name:20} status p50 {s['status']['p50']:.2f} ms p99 {s['status']['p99']:.2f} ms | floor p50 "
@@ -819,7 +868,7 @@ def report(r: dict) -> None:
 
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "_fake":
-        sys.exit(serve_fake(None))
+        sys.exit(serve_fake("--enforce" in sys.argv))
     if len(sys.argv) > 1 and sys.argv[1] == "_pass":
         p = argparse.ArgumentParser()
         p.add_argument("cmd")
