@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 from slack_sdk import WebClient
@@ -49,3 +51,34 @@ def test_installation_lookups_reuse_one_connection_per_thread(tmp_path, monkeypa
     thread.start()
     thread.join()
     assert seen[0][0] is True and seen[0][1] is not store.connect()
+
+
+def _rotating(token: str, expires: int) -> Installation:
+    return Installation(app_id="A0FEEDSUM", team_id="T1", bot_token=f"xoxe.xoxb-{token}", bot_refresh_token=f"xoxe-{token}",
+                        bot_token_expires_at=expires, bot_id="B0BOT", bot_user_id="U0BOTUSER", user_id="U0INSTALL",
+                        token_type="bot")
+
+
+def test_a_token_refreshed_by_another_connection_is_what_the_next_lookup_returns(tmp_path):
+    """A thread keeps its connection between look-ups, never a row or a read transaction: while it
+    is idle another connection (another thread's, or another process's) can write at once, and the
+    token it wrote is what the thread's next look-up returns."""
+    settings = _settings(tmp_path)
+    store = installation_store(settings)
+    expires = int(time.time()) + 12 * 3600  # far from its refresh time: read, not rotated
+    store.save(_rotating("1", expires))
+    with sqlite3.connect(store.database) as conn:  # installed a while ago: the refresh is newer
+        for table in ("slack_installations", "slack_bots"):
+            conn.execute(f"UPDATE {table} SET installed_at = datetime('now', '-1 hour')")
+    workspaces = Workspaces(settings, open_db(settings.db_path), default_client=None, store=store,
+                            make_client=lambda s, token: WebClient(token=token), clock=lambda: datetime.now(UTC))
+    with ThreadPoolExecutor(max_workers=1) as worker:  # one long-lived thread, as the app's workers are
+        assert worker.submit(workspaces.token_for, "T1").result() == "xoxe.xoxb-1"
+        # Written with no wait for a lock: a look-up that left its read transaction open fails this.
+        refresher = installation_store(settings)
+        refresher.connect = lambda: sqlite3.connect(store.database, timeout=0)
+        writer = threading.Thread(target=refresher.save, args=(_rotating("2", expires),))
+        writer.start()
+        writer.join()
+        assert len(sqlite3.connect(store.database).execute("SELECT 1 FROM slack_bots").fetchall()) == 2
+        assert worker.submit(workspaces.token_for, "T1").result() == "xoxe.xoxb-2"
