@@ -63,7 +63,12 @@ def authorize_url(api_base_url: str) -> str:
 class _InstallationStore(SQLite3InstallationStore):
     """slack_sdk's SQLite store with one connection per thread instead of a new one per lookup:
     opening one (and reading the schema again) cost about 8x the lookup itself, and the
-    scheduler asks about every workspace on every pass, and every request asks once more."""
+    scheduler asks about every workspace on every pass, and every request asks once more.
+
+    Only the connection is kept, never a row or a transaction: slack_sdk's look-ups run to their
+    end (LIMIT 1) and its writes commit, so between look-ups the file is unlocked and the next
+    look-up reads what any other connection wrote last, a refreshed token included
+    (tests/test_scale.py)."""
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
