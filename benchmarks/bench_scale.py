@@ -30,20 +30,24 @@ for chat.postMessage: `tests/rate_limits.py`), answering 429 past them; `--plain
    a pass at the due instant. Each pass is timed as planning (`planned`, cold and warm) and as a
    whole, with the time spent in Slack calls apart; peak RSS is the pass process's VmHWM.
 3. **`/feedsum status`** p50/p99 through the real endpoint (waitress + Bolt, signed requests, OAuth
-   authorize) against the floor of an unregistered command (`/other`: signature check,
+   authorize; a web process of its own, as `feedsum run` serves it, whose memory is read too) against the floor of an unregistered command (`/other`: signature check,
    authorization and listener matching, none of feedsum's code), interleaved, spread over
    workspaces; once idle and once while the open pass's fan-out is writing.
 4. **Size**: the database files after the history and after the live month, per table.
 
 `--work DIR` keeps the databases (a rerun with the same DIR and --workspaces skips the build).
-`--due-seconds S` stops the due pass after S seconds and reports its rate (posting every
-workspace's summary with a chart takes long at 10,000).
+`--send-seconds S` stops each real pass (open, reminder, due) after S seconds and reports how far
+it got: at 10,000 workspaces one process needs far longer than a few minutes to send everything
+(docs/scale.md). Reports an open pass did not reach are then opened as the pass would have
+opened them, by copying a finished report's rows for the live month (the `periods` row, its
+prompts and their ledger entries), so that the reminder and due passes meet every report open.
+`--data-months K` copies the ad data of only the last K history months to every workspace (the
+months a pass reads); the bytes of the others are counted from the template's rows.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import hashlib
 import json
 import logging
@@ -345,8 +349,12 @@ def simulate_template(env: dict, months: int, log_line) -> None:
 
 # --- copying the template to every workspace --------------------------------------------------------
 
-def clone(db_path: Path, tags: list[str], log_line) -> None:
-    """Copy the template workspace's rows to each workspace, its ids replaced by the copy's."""
+def clone(db_path: Path, tags: list[str], log_line, data_months: int | None = None) -> dict:
+    """Copy the template workspace's rows to each workspace, its ids replaced by the copy's.
+
+    `data_months`: only the snapshots (and metric rows) of the last that many history months are
+    copied (the months a pass reads: the KPI report compares with the previous one); the others'
+    bytes are counted per workspace from the template's rows, not written 10,000 times."""
     import sqlite3
 
     from storage.workspaces import _team_tables
@@ -366,7 +374,12 @@ def clone(db_path: Path, tags: list[str], log_line) -> None:
                         f'FROM "{table}" WHERE team_id = :template{where}')
     if "reports" in plans:
         del plans["reports"]  # each workspace's report is saved by upsert_report (with its audit row)
-    snaps = conn.execute("SELECT id FROM snapshots WHERE team_id = ? ORDER BY id", (template,)).fetchall()
+    months = sorted({p for (p,) in conn.execute("SELECT DISTINCT period FROM snapshots WHERE team_id = ?", (template,))})
+    kept = months[-data_months:] if data_months else months
+    snaps = conn.execute(f"SELECT id FROM snapshots WHERE team_id = ? AND period IN ({', '.join('?' * len(kept))}) "
+                         "ORDER BY id", (template, *kept)).fetchall()
+    left_out = conn.execute(f"SELECT COUNT(*) FROM metric_rows WHERE snapshot_id IN (SELECT id FROM snapshots WHERE "
+                            f"team_id = ? AND period NOT IN ({', '.join('?' * len(kept))}))", (template, *kept)).fetchone()[0]
     scols = [c[1] for c in conn.execute("PRAGMA table_info(snapshots)") if c[1] != "id"]
     sselect = ", ".join(f"replace({c}, '{TAG}', :tag)" if c in ("team_id", "source") else c for c in scols)
     mcols = [c[1] for c in conn.execute("PRAGMA table_info(metric_rows)") if c[1] != "snapshot_id"]
@@ -384,9 +397,10 @@ def clone(db_path: Path, tags: list[str], log_line) -> None:
         if (n + 1) % 1000 == 0:
             log_line(f"  copied {n + 1}/{len(tags)} workspaces ({time.perf_counter() - t0:.0f} s)")
     conn.close()
+    return {"data_months_copied": len(kept), "metric_rows_left_out_per_workspace": left_out}
 
 
-def build_state(work: Path, fake: FakeProcess, n: int, months: int, log_line) -> dict:
+def build_state(work: Path, fake: FakeProcess, n: int, months: int, log_line, data_months: int | None = None) -> dict:
     """Installations, reports and 12 months of history for `n` workspaces; returns figures."""
     from handlers.oauth import installation_store
     from storage import repo
@@ -395,11 +409,24 @@ def build_state(work: Path, fake: FakeProcess, n: int, months: int, log_line) ->
 
     env = env_for(work, fake)
     out = {}
-    t0 = time.perf_counter()
-    simulate_template(env, months, log_line)
-    out["template_s"] = time.perf_counter() - t0
+    template = work / f"template-{months}"
+    if (template / "feedsum.db").exists():  # the template's year is the same for any number of workspaces
+        log_line(f"  reusing the template workspace's {months} months from {template}")
+        for name in ("feedsum.db", "feedsum-oauth.db"):
+            shutil.copy(template / name, work / name)
+        out["template_s"] = json.loads((template / "took.json").read_text())["template_s"]
+    else:
+        t0 = time.perf_counter()
+        simulate_template(env, months, log_line)
+        out["template_s"] = time.perf_counter() - t0
+        checkpoint(work / "feedsum.db")
+        template.mkdir(exist_ok=True)
+        for name in ("feedsum.db", "feedsum-oauth.db"):
+            shutil.copy(work / name, template / name)
+        (template / "took.json").write_text(json.dumps({"template_s": out["template_s"]}))
     settings = settings_for(env)
     store = installation_store(settings)
+    store.connect().execute("PRAGMA synchronous = OFF")  # building, not measuring: no fsync per install
     created = live_timeline(repo_period_first(months)).open_at - timedelta(days=20)
     tags = [tag_of(i) for i in range(n)]
     t0 = time.perf_counter()
@@ -414,7 +441,7 @@ def build_state(work: Path, fake: FakeProcess, n: int, months: int, log_line) ->
     out["reports_s"] = time.perf_counter() - t0
     db.conn.close()
     t0 = time.perf_counter()
-    clone(Path(settings.db_path), tags, log_line)
+    out.update(clone(Path(settings.db_path), tags, log_line, data_months))
     out["clone_s"] = time.perf_counter() - t0
     db = open_db(settings.db_path)
     forget_team(db, team_of(TAG))
@@ -423,6 +450,14 @@ def build_state(work: Path, fake: FakeProcess, n: int, months: int, log_line) ->
     db.conn.close()
     log_line(f"  history copied in {out['clone_s']:.0f} s")
     return out
+
+
+def checkpoint(db_path: Path) -> None:
+    import sqlite3
+
+    conn = sqlite3.connect(db_path)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
 
 
 def repo_period_first(months: int) -> str:
@@ -609,28 +644,97 @@ def live_answers(env: dict, tags: list[str], now: datetime) -> float:
     return time.perf_counter() - t0
 
 
+def opened(env: dict) -> dict:
+    """How far the live month's open got: reports fully opened (every prompt done), partly opened."""
+    import sqlite3
+
+    with sqlite3.connect(settings_for(env).db_path) as conn:
+        full = conn.execute("SELECT COUNT(*) FROM ledger WHERE period = ? AND action = 'open' AND state = 'done'",
+                            (LIVE,)).fetchone()[0]
+        started = conn.execute("SELECT COUNT(*) FROM periods WHERE period = ?", (LIVE,)).fetchone()[0]
+        prompts = conn.execute("SELECT COUNT(*) FROM ledger WHERE period = ? AND action = 'prompt' AND state = 'done'",
+                               (LIVE,)).fetchone()[0]
+    return {"reports_opened": full, "reports_started": started, "prompts_done": prompts}
+
+
+def fast_forward_open(env: dict, tags: list[str]) -> int:
+    """Open the live month of every report the budgeted open pass did not finish, as it would have:
+    a finished report's rows for the month (its `periods` row, prompts and ledger entries) copied
+    with the other workspace's ids. Returns how many reports were filled in."""
+    import sqlite3
+
+    conn = sqlite3.connect(settings_for(env).db_path, isolation_level=None)
+    conn.execute("PRAGMA synchronous = OFF")
+    done = {t for (t,) in conn.execute("SELECT team_id FROM ledger WHERE period = ? AND action = 'open' "
+                                       "AND state = 'done'", (LIVE,))}
+    source = next(team_of(t) for t in tags if team_of(t) in done)
+    tag = source[1:]
+    # Only id columns carry the workspace's number (a Slack ts may contain it too: left alone).
+    ids = {"periods": ("team_id",), "prompts": ("team_id", "owner", "channel"),
+           "ledger": ("key", "team_id", "recipient")}
+    plans = {}
+    for table, columns in ids.items():
+        names = [c[1] for c in conn.execute(f"PRAGMA table_info({table})")]
+        select = ", ".join(f"replace({c}, '{tag}', :tag)" if c in columns else c for c in names)
+        plans[table] = (f"INSERT INTO {table} ({', '.join(names)}) SELECT {select} FROM {table} "
+                        f"WHERE team_id = :source AND period = :period")
+    filled = 0
+    for t in tags:
+        if team_of(t) in done:
+            continue
+        conn.execute("BEGIN")
+        for table in ids:  # a report the pass stopped inside: its rows are replaced by a whole open
+            conn.execute(f"DELETE FROM {table} WHERE team_id = ? AND period = ?", (team_of(t), LIVE))
+        for sql in plans.values():
+            conn.execute(sql, {"tag": t, "source": source, "period": LIVE})
+        conn.execute("COMMIT")
+        filled += 1
+    conn.close()
+    return filled
+
+
 # --- /feedsum status through the real endpoint -------------------------------------------------------
 
+def serve_web(now_iso: str) -> int:
+    """`bench_scale.py _web --now ISO`: feedsum's HTTP endpoint (waitress + Bolt, OAuth mode), as
+    `feedsum run` serves it, in a process of its own; prints its URL."""
+    from handlers.app import create_app, web_client
+    from handlers.server import make_server
+    from storage.db import open_db
+
+    logging.disable(logging.WARNING)
+    now = datetime.fromisoformat(now_iso)
+    env = {k: v for k, v in os.environ.items() if k.startswith(("SLACK_", "FEEDSUM_", "LOG_"))}
+    settings = settings_for(env)
+    app, deps = create_app(settings, web_client(settings), open_db(settings.db_path), lambda: now)
+    server = make_server(app, host="127.0.0.1", port=0, threads=8, guard=deps.guard)
+    stop = {signal.SIGTERM, signal.SIGINT}
+    signal.pthread_sigmask(signal.SIG_BLOCK, stop)
+    threading.Thread(target=server.run, daemon=True).start()
+    print(f"http://127.0.0.1:{server.effective_port}/slack/events", flush=True)
+    signal.sigwait(stop)
+    os._exit(0)
+
+
 class Endpoint:
-    """feedsum's HTTP endpoint (waitress + Bolt, OAuth mode) in this process, with a signed client."""
+    """The web process (`serve_web`) and a client sending it signed slash commands."""
 
     def __init__(self, env: dict, now: datetime):
-        from handlers.app import create_app, web_client
-        from handlers.server import make_server
-        from storage.db import open_db
-
-        settings = settings_for(env)
-        self.db = open_db(settings.db_path)
-        self.app, self.deps = create_app(settings, web_client(settings), self.db, lambda: now)
-        self.server = make_server(self.app, host="127.0.0.1", port=0, threads=8, guard=self.deps.guard)
-        self.url = f"http://127.0.0.1:{self.server.effective_port}/slack/events"
+        self.proc = subprocess.Popen([sys.executable, __file__, "_web", "--now", now.isoformat()],
+                                     stdout=subprocess.PIPE, text=True,
+                                     env={**os.environ, **env, "PYTHONPATH": str(ROOT)})
+        self.url = self.proc.stdout.readline().strip()
+        if not self.url.startswith("http"):
+            raise RuntimeError("the web process did not start")
         self.fake_url = env["SLACK_API_BASE_URL"].removesuffix("/api/")
-        threading.Thread(target=self._serve, daemon=True).start()
         self._n = 0
 
-    def _serve(self):
-        with contextlib.suppress(OSError):
-            self.server.run()
+    def memory_mib(self) -> dict:
+        """The web process's resident memory now and at its peak (VmRSS, VmHWM)."""
+        text = Path(f"/proc/{self.proc.pid}/status").read_text()
+        field = {line.split(":")[0]: int(line.split()[1]) / 1024 for line in text.splitlines()
+                 if line.startswith(("VmRSS", "VmHWM"))}
+        return {"now": field["VmRSS"], "peak": field["VmHWM"]}
 
     def command(self, tag: str, command: str, text: str):
         from slack_sdk.signature import SignatureVerifier
@@ -652,8 +756,8 @@ class Endpoint:
             return exc.code, exc.read().decode()
 
     def close(self):
-        logging.getLogger("waitress").setLevel(logging.CRITICAL)  # a task thread may outlive the socket
-        self.server.close()
+        self.proc.terminate()
+        self.proc.wait(10)
 
 
 def warm(ep: Endpoint, tags: list[str]) -> None:
@@ -699,9 +803,12 @@ def main(argv=None) -> int:
     ap.add_argument("--workspaces", type=int, default=10_000)
     ap.add_argument("--months", type=int, default=12, help="months of history before the live month")
     ap.add_argument("--requests", type=int, default=1000, help="status requests (and as many floor requests)")
-    ap.add_argument("--due-seconds", type=float, default=0, help="stop the due pass after this long (0: never)")
-    ap.add_argument("--due-processes", type=int, default=2,
-                    help="after a due pass stopped at --due-seconds, go on with this many processes at once")
+    ap.add_argument("--send-seconds", type=float, default=0,
+                    help="stop each real pass (open, reminder, due) after this long (0: never)")
+    ap.add_argument("--due-processes", type=int, default=1,
+                    help="after a due pass stopped at --send-seconds, go on with this many processes at once")
+    ap.add_argument("--data-months", type=int, default=0,
+                    help="copy the ad data of only the last K history months to every workspace (0: all)")
     ap.add_argument("--plain-fake", action="store_true", help="a fake Web API that enforces no rate limits")
     ap.add_argument("--work", help="keep the databases here; reused when built for the same --workspaces")
     ap.add_argument("--out", help="write the figures as JSON here")
@@ -731,7 +838,7 @@ def main(argv=None) -> int:
             for name in ("feedsum.db", "feedsum-oauth.db", "feedsum.db-wal", "feedsum.db-shm"):
                 (work / name).unlink(missing_ok=True)
             log_line(f"building {args.workspaces} workspaces x {args.months} months in {work}")
-            results["build"] = build_state(work, fake, args.workspaces, args.months, log_line)
+            results["build"] = build_state(work, fake, args.workspaces, args.months, log_line, args.data_months or None)
             for name in ("feedsum.db", "feedsum-oauth.db"):
                 shutil.copy(work / name, work / f"built-{name}")
             stamp.write_text(json.dumps({"workspaces": args.workspaces, "months": args.months,
@@ -769,11 +876,18 @@ def main(argv=None) -> int:
 
         prober = threading.Thread(target=during, daemon=True)
         prober.start()
-        results["open"] = with_progress(fake, lambda: child_pass(env, tl.open_at, real=True))
+        results["open"] = with_progress(fake, lambda: child_pass(env, tl.open_at, real=True,
+                                                                 budget=args.send_seconds or None))
         busy_stop.set()
         prober.join()
         results["status_during_open"] = busy
         results["open"]["slack"] = fake.stats()
+        results["open"].update(opened(env))
+        if results["open"]["reports_opened"] < len(tags):
+            t = time.perf_counter()
+            results["open"]["filled_in"] = fast_forward_open(env, tags)
+            log_line(f"open: {results['open']['filled_in']} reports the pass did not finish opened by copying rows "
+                     f"({time.perf_counter() - t:.0f} s)")
         log_line(f"open: {json.dumps(results['open'])}")
         log_line(f"status during the open pass: {json.dumps(busy)}")
 
@@ -781,16 +895,18 @@ def main(argv=None) -> int:
         remind_at = tl.reminders[0]
         results["status_idle"] = measure_status(ep, sample, args.requests)
         log_line(f"status idle: {json.dumps(results['status_idle'])}")
+        results["web_rss_mib"] = ep.memory_mib()
         ep.close()
 
         fake.reset()
-        results["remind"] = with_progress(fake, lambda: child_pass(env, remind_at, real=True))
+        results["remind"] = with_progress(fake, lambda: child_pass(env, remind_at, real=True,
+                                                                   budget=args.send_seconds or None))
         results["remind"]["slack"] = fake.stats()
         log_line(f"remind: {json.dumps(results['remind'])}")
 
         fake.reset()
         results["due"] = with_progress(fake, lambda: child_pass(env, tl.due_at, real=True,
-                                                                budget=args.due_seconds or None))
+                                                                budget=args.send_seconds or None))
         results["due"]["slack"] = fake.stats()
         results["due"]["posted"] = posted(env)
         log_line(f"due: {json.dumps(results['due'])}")
@@ -802,7 +918,7 @@ def main(argv=None) -> int:
             runs: list = [None] * args.due_processes
 
             def one(i):
-                runs[i] = child_pass(env, tl.due_at, real=True, budget=args.due_seconds)
+                runs[i] = child_pass(env, tl.due_at, real=True, budget=args.send_seconds)
 
             threads = [threading.Thread(target=one, args=(i,)) for i in range(args.due_processes)]
 
@@ -832,43 +948,66 @@ def main(argv=None) -> int:
 def report(r: dict) -> None:
     n = r["workspaces"]
     print(f"\n{n} workspaces, {r['months']} months of history; peak RSS is the pass process's VmHWM; "
-          "Slack: time in Web API calls, summed over the pass's threads\n")
+          "Slack: time in Web API calls, summed over the pass's threads; '+': stopped at --send-seconds\n")
     print(f"{'pass':8} {'actions':>9} {'plan cold':>10} {'plan warm':>10} {'dry run':>8} {'real':>9} "
           f"{'Slack':>9} {'calls':>8} {'peak RSS':>9}")
     for name in ("open", "remind", "due"):
-        p = r[name]
+        p = r.get(name)
+        if not p:
+            continue
         parts = p.get("real_parts", {})
-        calls = sum(p["slack"]["counts"].values())
-        real = f"{p['real_s']:.1f} s" + ("" if p.get("finished", True) else "+")
+        calls = sum(v for k, v in p.get("slack", {}).get("counts", {}).items() if not k.startswith("bench."))
+        real = (f"{p['real_s']:.1f} s" + ("" if p.get("finished", True) else "+")) if "real_s" in p else "-"
         print(f"{name:8} {sum(p['actions'].values()):>9} {p['plan_cold_s']:>9.2f}s {p['plan_warm_s']:>9.2f}s "
               f"{p['dry_run_s']:>7.2f}s {real:>9} {parts.get('slack', 0):>8.1f}s {calls:>8} "
               f"{p['peak_rss_mib']:>7.0f} MiB")
-    d = r["due"]
-    print(f"\ndue: {d['posted']} of {n} summaries posted in {d['real_s']:.0f} s by one process "
-          f"({d['real_s'] / max(d['posted'], 1):.2f} s each)")
+    o = r.get("open")
+    if o and "real_s" in o:
+        s = o["slack"]
+        print(f"\nopen: {o['reports_opened']} of {n} reports opened in {o['real_s']:.0f} s "
+              f"({o['reports_opened'] / o['real_s']:.1f} a second), {o['prompts_done']} prompts "
+              f"({o['prompts_done'] / o['real_s']:.1f} a second); {s['keys']} distinct prompt keys in Slack, "
+              f"{s['duplicated']} duplicated; 429s {s.get('limited')}; filled in after: {o.get('filled_in', 0)}")
+    m = r.get("remind")
+    if m and "real_s" in m:
+        posts = m["slack"]["counts"].get("chat.postMessage", 0)
+        print(f"remind: {posts} reminders in {m['real_s']:.0f} s ({posts / m['real_s']:.1f} a second), "
+              f"outcomes {m.get('outcomes')}")
+    d = r.get("due")
+    if d and "real_s" in d:
+        print(f"due: {d['posted']} of {n} summaries posted in {d['real_s']:.0f} s by one process "
+              f"({d['real_s'] / max(d['posted'], 1):.2f} s each)")
     dp = r.get("due_parallel")
     if dp:
         print(f"due, then {dp['processes']} processes at once: {dp['posted']} more in {dp['seconds']:.0f} s "
               f"({dp['seconds'] / max(dp['posted'], 1):.2f} s each)")
-    o = r["open"]["slack"]
-    print(f"\nopen fan-out: {o['keys']} distinct prompt keys in Slack, {o['duplicated']} duplicated; calls {o['counts']}; "
-          f"429s {o.get('limited')}")
+    print()
     for name in ("status_before_open", "status_during_open", "status_idle"):
         s = r.get(name)
         if s:
             print(f"{name:20} status p50 {s['status']['p50']:.2f} ms p99 {s['status']['p99']:.2f} ms | floor p50 "
                   f"{s['floor']['p50']:.2f} ms p99 {s['floor']['p99']:.2f} ms | ratio {s['ratio_p50']:.2f} / "
                   f"{s['ratio_p99']:.2f} (n={s['n']})")
+    if r.get("web_rss_mib"):
+        print(f"web process: {r['web_rss_mib']['now']:.0f} MiB resident, peak {r['web_rss_mib']['peak']:.0f} MiB")
+    left = r.get("build", {}).get("metric_rows_left_out_per_workspace", 0)
     for name in ("size_history", "size_live"):
         s = r.get(name)
         if s:
             top = ", ".join(f"{t} {v['bytes'] / 1e6:.0f} MB" for t, v in list(s["tables"].items())[:5])
-            print(f"{name:12} {s['db_bytes'] / 1e6:.0f} MB (+ oauth {s['oauth_bytes'] / 1e6:.1f} MB): {top}")
+            line = f"{name:12} {s['db_bytes'] / 1e6:.0f} MB (+ oauth {s['oauth_bytes'] / 1e6:.1f} MB): {top}"
+            metric = s["tables"].get("metric_rows")
+            if left and metric and metric["rows"]:
+                extra = left * n * metric["bytes"] / metric["rows"]
+                line += f"; with every month's ad data ≈ {(s['db_bytes'] + extra) / 1e9:.1f} GB"
+            print(line)
 
 
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "_fake":
         sys.exit(serve_fake("--enforce" in sys.argv))
+    if len(sys.argv) > 1 and sys.argv[1] == "_web":
+        sys.exit(serve_web(sys.argv[sys.argv.index("--now") + 1]))
     if len(sys.argv) > 1 and sys.argv[1] == "_pass":
         p = argparse.ArgumentParser()
         p.add_argument("cmd")

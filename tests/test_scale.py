@@ -4,10 +4,12 @@
 from __future__ import annotations
 
 import sqlite3
+import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from slack_sdk import WebClient
 from slack_sdk.oauth.installation_store import Installation
@@ -82,3 +84,72 @@ def test_a_token_refreshed_by_another_connection_is_what_the_next_lookup_returns
         writer.join()
         assert len(sqlite3.connect(store.database).execute("SELECT 1 FROM slack_bots").fetchall()) == 2
         assert worker.submit(workspaces.token_for, "T1").result() == "xoxe.xoxb-2"
+
+
+def _rows_of(path, team: str, period: str, tag: str) -> dict[str, list]:
+    """A workspace's rows of the live month's open, its ids written as the template's."""
+    conn = sqlite3.connect(path)
+    out = {}
+    for table in ("periods", "prompts", "ledger"):
+        cur = conn.execute(f"SELECT * FROM {table} WHERE team_id = ? AND period = ? ORDER BY 1, 2, 3, 4", (team, period))
+        ids = [c[0] in ("team_id", "owner", "channel", "key", "recipient") for c in cur.description]
+        out[table] = [tuple(v.replace(tag, "#") if is_id and v else v for v, is_id in zip(row, ids, strict=True))
+                      for row in cur]
+    conn.close()
+    return out
+
+
+def test_the_scale_benchmark_runs_its_steps_at_a_tiny_scale(tmp_path):
+    """benchmarks/bench_scale.py's steps on four workspaces, in-process (no timing): installs and
+    reports, the live month's data, a real open pass, the fill-in of an open the pass did not
+    finish, the copy of one workspace's history to another, sizes, and the next pass's plan."""
+    from types import SimpleNamespace
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    import bench_scale as b
+
+    from bot.cli import build
+    from bot.fake_slack import FakeSlack
+    from bot.runner import planned, tick
+    from storage import dm_channels, repo
+
+    tl = b.live_timeline()
+    created = tl.open_at - timedelta(days=20)
+    with FakeSlack() as fake:
+        env = b.env_for(tmp_path, SimpleNamespace(api_url=fake.api_url))
+        _app, deps = build(b.settings_for(env), clock=lambda: tl.open_at)
+        core, serves = deps.core, deps.workspaces.serves
+        tags = [b.TAG] + [b.tag_of(i) for i in range(3)]
+        for tag in tags:
+            b.install(deps.workspaces.store, tag, created)
+            repo.upsert_report(core.db, b.team_of(tag), b.report_data(tag), actor=f"U{tag}G", now=created)
+            for user in b.owners_of(tag):  # DMs opened in earlier months, as in the benchmark's history
+                dm_channels.remember(core.db, b.team_of(tag), user, "D" + user[1:], now=created)
+        b.live_uploads(env, tags, (tl.open_at - timedelta(days=1)).date(), tl.open_at - timedelta(hours=2))
+        assert [line.split(":")[0] for line in tick(core, tl.open_at, serves=serves)] == ["done"] * 4
+        assert b.opened(env) == {"reports_opened": 4, "reports_started": 4, "prompts_done": 32}
+
+        # A pass stopped half-way through one workspace's open: the fill-in opens it as the pass did.
+        half = b.team_of(b.tag_of(2))
+        db_path = b.settings_for(env).db_path
+        with sqlite3.connect(db_path) as conn:
+            conn.execute("DELETE FROM ledger WHERE team_id = ? AND period = ? AND action = 'open'", (half, b.LIVE))
+            conn.execute("DELETE FROM prompts WHERE team_id = ? AND period = ? AND section = 'plan'", (half, b.LIVE))
+        assert b.opened(env)["reports_opened"] == 3
+        assert b.fast_forward_open(env, tags) == 1
+        template = _rows_of(db_path, b.team_of(b.TAG), b.LIVE, b.TAG)  # the first report opened whole
+        assert _rows_of(db_path, half, b.LIVE, b.tag_of(2)) == template
+        assert b.opened(env) == {"reports_opened": 4, "reports_started": 4, "prompts_done": 32}
+
+        # The template's rows copied to a new workspace, with its own ids.
+        new = b.tag_of(3)
+        b.install(deps.workspaces.store, new, created)
+        repo.upsert_report(core.db, b.team_of(new), b.report_data(new), actor=f"U{new}G", now=created)
+        copied = b.clone(Path(db_path), [new], lambda _line: None, data_months=1)
+        assert copied == {"data_months_copied": 1, "metric_rows_left_out_per_workspace": 0}
+        assert _rows_of(db_path, b.team_of(new), b.LIVE, new) == template
+
+        sizes = b.sizes(tmp_path)
+        assert sizes["tables"]["metric_rows"]["rows"] == 5 * len(b.metric_frame(b.LIVE, (tl.open_at - timedelta(days=1)).date()))
+        actions, _reports = planned(core, tl.reminders[0], serves)
+        assert sorted(a.kind for a in actions) == ["remind"] * 5
