@@ -529,9 +529,10 @@ def run_pass(args) -> int:
     timed_serves = timed("serves", serves)
     for label in ("cold", "warm"):
         spent.clear()
-        t = time.perf_counter()
+        t, cpu = time.perf_counter(), time.process_time()
         actions, _reports = runner.planned(core, now, timed_serves)
         out[f"plan_{label}_s"] = time.perf_counter() - t
+        out[f"plan_{label}_cpu_s"] = time.process_time() - cpu  # this process's CPU, all threads
         out[f"plan_{label}_parts"] = dict(spent)
     out["actions"] = dict(Counter(a.kind for a in actions))
     t = time.perf_counter()
@@ -546,11 +547,12 @@ def run_pass(args) -> int:
         def work():
             done["lines"] = runner.tick(core, now, serves=timed_serves)
 
-        t = time.perf_counter()
+        t, cpu = time.perf_counter(), time.process_time()
         thread = threading.Thread(target=work, daemon=True)
         thread.start()
         thread.join(args.budget or None)
         out["real_s"] = time.perf_counter() - t
+        out["real_cpu_s"] = time.process_time() - cpu
         out["finished"] = not thread.is_alive()
         out["real_parts"] = dict(spent)
         if done["lines"] is not None:
