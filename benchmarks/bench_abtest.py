@@ -24,8 +24,8 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.abtest import catalogue, compare, propose  # noqa: E402
-from bot.optimise import search  # noqa: E402
+from bot.core.optimise import search  # noqa: E402
+from bot.insight.abtest import catalogue, compare, propose  # noqa: E402
 
 
 def rows(n: int, campaigns: int, seed: int = 1) -> pd.DataFrame:

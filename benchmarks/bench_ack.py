@@ -3,7 +3,7 @@
     python benchmarks/bench_ack.py                    # --latency 2 --reps 3
     python benchmarks/bench_ack.py --latency 3.5 --reps 1
 
-A harness (the real WSGI endpoint under waitress, signed requests, bot/fake_slack.py) with a
+A harness (the real WSGI endpoint under waitress, signed requests, feedsum/fake_slack.py) with a
 period open and a CSV data source; then the fake answers every Web API call `--latency` seconds
 after it arrives. Every button and command that opens a view, and the commands `status`, `open`,
 `compile`, `refresh`, are sent `--reps` times, one at a time, each with its own trigger id. Per
@@ -27,8 +27,8 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.cli import sync_reports  # noqa: E402
-from bot.config import parse_reports  # noqa: E402
+from bot.model.config import parse_reports  # noqa: E402
+from feedsum.cli import sync_reports  # noqa: E402
 from tests.slack_harness import ADMIN, CONFIG, OWNER_A, OWNER_B, STRANGER, Clock, Harness  # noqa: E402
 
 PERIOD = "2026-11"

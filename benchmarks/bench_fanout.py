@@ -8,7 +8,7 @@ measured against its floor: the time those limits themselves require.
 
 A whole feedsum (the same app as production: outbox, rate limiter, pacer; OAuth installations
 for the many-workspace scenario, each with its own bot token) runs one scheduler pass (`tick`)
-at the open instant, against bot/fake_slack.py enforcing, per workspace and per channel, the
+at the open instant, against feedsum/fake_slack.py enforcing, per workspace and per channel, the
 limits handlers/ratelimit.py paces to (its own token buckets, not the app's code). With
 `--inject-every N` the fake also answers every Nth call of a method in a workspace that the
 limits let through with 429 and `Retry-After: R`, and holds that method there for R.
@@ -44,7 +44,7 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.runner import tick  # noqa: E402
+from bot.core.runner import tick  # noqa: E402
 from handlers import ratelimit  # noqa: E402
 from handlers.ratelimit import Limits  # noqa: E402
 from storage import repo  # noqa: E402

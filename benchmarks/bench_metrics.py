@@ -8,7 +8,7 @@ For each preset's layout (google-ads in UTF-8 and in its UTF-16 "CSV (Excel)" fo
 oceanengine and baidu in GB18030, tencent, kuaishou with a BOM, tiktok, uc, generic) it writes an
 export of `--rows` data rows with that platform's quirks (title and period lines, quoted
 thousands, ` --`, `%` ratios, `<5` masks, total rows) to a temp dir, then runs each side in a fresh
-subprocess, interleaved: `python -m bot.metrics_cli --json FILE` and `python -c "import pandas as
+subprocess, interleaved: `python -m feedsum.metrics_cli --json FILE` and `python -c "import pandas as
 pd; pd.read_csv(FILE, ...)"`, where `...` is only what read_csv needs to read that file at all
 (encoding, separator, lines above the header). Wall time includes interpreter start and imports
 on both sides; peak memory is the child's ru_maxrss (os.wait4). Best wall time and highest peak of
@@ -346,7 +346,7 @@ def main(argv: list[str] | None = None) -> int:
     for name in args.layouts.split(","):
         path = tmp / f"{name}.csv"
         kwargs = _generate(path, name, args.rows)
-        ours = [sys.executable, "-m", "bot.metrics_cli", "--json", str(path)]
+        ours = [sys.executable, "-m", "feedsum.metrics_cli", "--json", str(path)]
         call = ", ".join([repr(str(path))] + [f"{k}={v!r}" for k, v in kwargs.items()])
         base = [sys.executable, "-c", f"import pandas as pd; pd.read_csv({call})"]
         exact = [sys.executable, "-c", "import sys; from bot import export_sums, metrics_cli; "
@@ -371,7 +371,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.big:
         path = tmp / "oceanengine-big.csv"
         _generate(path, "oceanengine", args.big)
-        wall, rss, err, cpu = measure([sys.executable, "-m", "bot.metrics_cli", "--json", str(path)], pty=True)
+        wall, rss, err, cpu = measure([sys.executable, "-m", "feedsum.metrics_cli", "--json", str(path)], pty=True)
         bar = "%|" in err and "rows/s" in err
         ok &= rss <= BIG_MEM_TARGET and bar
         print(f"big: {args.big:,} rows, {path.stat().st_size / 1e6:.0f} MB: wall {wall:.1f} s (CPU {cpu:.1f} s), "

@@ -23,7 +23,7 @@ from slack_bolt import App  # noqa: E402
 from slack_bolt.adapter.socket_mode import SocketModeHandler as BuiltinHandler  # noqa: E402
 from slack_sdk import WebClient  # noqa: E402
 
-from bot.fake_slack import FakeSlack  # noqa: E402
+from feedsum.fake_slack import FakeSlack  # noqa: E402
 from handlers.socket_mode import SocketModeHandler  # noqa: E402
 from tests.fake_socket_mode import FakeSocketMode  # noqa: E402
 

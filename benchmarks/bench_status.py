@@ -34,8 +34,8 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot import periods  # noqa: E402
-from bot.fake_slack import TEAM_ID  # noqa: E402
+from bot.model import periods  # noqa: E402
+from feedsum.fake_slack import TEAM_ID  # noqa: E402
 from storage import repo  # noqa: E402
 from storage.db import open_db  # noqa: E402
 
@@ -58,7 +58,7 @@ def generate(path: Path, n_reports: int, n_months: int) -> None:
     """Fill a database through the storage functions (what the bot itself would have written)."""
     from dataclasses import replace
 
-    from bot.config import parse_reports
+    from bot.model.config import parse_reports
 
     db = open_db(path)
     db.conn.execute("PRAGMA synchronous = OFF")  # generation only; the benchmark reopens normally

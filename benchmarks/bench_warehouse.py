@@ -88,8 +88,8 @@ def child_feedsum(url: str, query: str) -> dict:
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
-    from bot.config import MetricSource, parse_reports
-    from bot.metrics import Metrics
+    from bot.data.metrics import Metrics
+    from bot.model.config import MetricSource, parse_reports
     from storage.db import open_db
     from tests.slack_harness import CONFIG
 

@@ -12,7 +12,7 @@ import json
 import logging
 import re
 
-from bot.optimise import MAX_COMPARISONS, form, month_catalogue, search
+from bot.core.optimise import MAX_COMPARISONS, form, month_catalogue, search
 from handlers import render
 from handlers.actions import write_view
 from handlers.deps import Deps, team_of, tell_user
@@ -68,7 +68,7 @@ def register(app, deps: Deps) -> None:
             ab = form(deps.core, report, meta["p"], chosen=state["ab"], picks=state["pk"])
             text, suffix = typed, _suffix(values)
             if insert is not None and ab is not None:
-                from bot.abtest_text import comparison_text
+                from bot.insight.abtest_text import comparison_text
 
                 if isinstance(insert, list):  # the picked variants, just kept (or kept before)
                     index = next((i for i, c in enumerate(ab.chosen) if {k.id for k in c.keys} == set(insert)), -1)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 
-from bot.workflow import Stale
+from bot.core.service import Stale
 from handlers import render
 from handlers.deps import Deps, team_of, tell_user
 
@@ -29,7 +29,7 @@ def write_view(deps: Deps, report, period: str, key: str, user: str, *, draft: b
     summary, section = deps.core.section_for_writing(report, period, key, user, now,
                                                      with_metrics=draft or key in ("data", "plan"))
     if draft and summary.kpi is not None:
-        from bot.draft import draft_data_section
+        from bot.insight.draft import draft_data_section
 
         text = draft_data_section(summary.kpi, report.locale, team_name=report.name)
     shown = None
@@ -38,7 +38,7 @@ def write_view(deps: Deps, report, period: str, key: str, user: str, *, draft: b
         shown = (deps.outbox.user_name(report.team_id, stale.by), stale.when)
     metadata = {"r": report.id, "p": period, "s": section.key, "v": section.revision if base is None else base}
     if section.key == "optimise":
-        from bot.optimise import form
+        from bot.core.optimise import form
 
         state = ab or {}
         ab_form = ab_form or form(deps.core, report, period, chosen=state.get("ab"), picks=state.get("pk"))

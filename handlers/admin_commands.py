@@ -1,4 +1,4 @@
-"""`/feedsum setup | owners | owner | target | history | export`: parse, call bot.admin, reply.
+"""`/feedsum setup | owners | owner | target | history | export`: parse, call bot.core.admin, reply.
 
 Every reply is ephemeral; exports go to the requester's DM. Same signature as the handlers in
 handlers/commands.py (they are wired into its HANDLERS table).
@@ -11,12 +11,13 @@ import logging
 
 from slack_sdk.errors import SlackApiError
 
-from bot import admin, periods
-from bot.export import FORMATS, export_files
-from bot.i18n import t
-from bot.kpi_text import kpi_label
-from bot.mrkdwn import md, mentions, plain, split_text
-from bot.workflow import Refused
+from bot.core import admin
+from bot.core.service import Refused
+from bot.insight.kpi_text import kpi_label
+from bot.model import periods
+from bot.report.export import FORMATS, export_files
+from bot.text.i18n import t
+from bot.text.mrkdwn import md, mentions, plain, split_text
 from handlers import admin_render, render
 from handlers.deps import Deps, ack_message, privately, say
 
@@ -81,7 +82,7 @@ def owner(deps: Deps, cmd, report, period, user, *, ack, **_):
 def target(deps: Deps, cmd, report, period, user, *, ack, **_):
     if len(cmd.args) < 2:
         deps.core.require_admin(report, user, "target")
-        from bot.config import TARGET_KEYS
+        from bot.model.config import TARGET_KEYS
 
         raise Refused("refuse.target_usage", kpis=", ".join(TARGET_KEYS))
     kpi, text, *rest = cmd.args
@@ -125,7 +126,7 @@ def export(deps: Deps, cmd, report, period, user, *, ack, respond, client, **_):
         except SlackApiError as exc:
             error = exc.response.get("error") or "error"
             log.warning("export DM to %s failed: %s", user, error)
-            from bot.markdown import summary_markdown
+            from bot.report.markdown import summary_markdown
 
             # Shown in plain_text blocks, which show exactly what people typed: no Markdown escapes.
             text = summary_markdown(summary, lambda u: deps.outbox.user_name(team, u), escaped=False,

@@ -28,8 +28,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot import periods
-from bot.admin import (
+from bot.core.admin import (
     SETUP_TARGETS,
     SETUP_TEMPLATE,
     HistoryRow,
@@ -37,11 +36,12 @@ from bot.admin import (
     SetupTarget,
     format_kpi_value,
 )
-from bot.home import HomeState
-from bot.i18n import join_list, t, t_plain
-from bot.kpi_text import kpi_label
-from bot.mrkdwn import Mrkdwn, channel, escape, link, md, mentions
-from bot.templates import TEMPLATES, section_text
+from bot.core.home import HomeState
+from bot.insight.kpi_text import kpi_label
+from bot.model import periods
+from bot.model.templates import TEMPLATES, section_text
+from bot.text.i18n import join_list, locales, t, t_plain
+from bot.text.mrkdwn import Mrkdwn, channel, escape, link, md, mentions
 from handlers.render import (
     _dicts,
     _line_chunks,
@@ -54,7 +54,9 @@ from handlers.render import (
 )
 
 VIEW_BLOCKS_MAX = 100
-LOCALE_NAMES = {"zh-CN": "简体中文", "en": "English"}
+def locale_name(locale: str) -> str:
+    """A locale as its own speakers name it ("简体中文"), from its catalogue."""
+    return t_plain(locale, "locale.name") if locale in locales() else locale
 
 
 def _title(text: str) -> str:
@@ -76,7 +78,7 @@ def setup_modal(target: SetupTarget, form: SetupForm, *, locale: str, config_fil
     def opt(value: str, label: str) -> Option:
         return Option(value=value, label=label[:75])
 
-    locale_opts = [opt(code, name) for code, name in LOCALE_NAMES.items()]
+    locale_opts = [opt(code, locale_name(code)) for code in locales()]
     section_opts = [opt(k, section_text(SETUP_TEMPLATE, k, "title").get(loc, k)) for k in keys]
     blocks: list[Block] = [
         SectionBlock(text=_md(intro)),
@@ -140,7 +142,7 @@ def _readonly_modal(target: SetupTarget, *, locale: str, config_file: str) -> di
     r = target.report
     loc = r.locale or locale
     lines = [md("*{}* · `{}` · {}", r.name, r.id, channel(r.channel)),
-             f"{LOCALE_NAMES.get(r.locale, r.locale)} · {r.timezone} · {r.calendar}",
+             f"{locale_name(r.locale)} · {r.timezone} · {r.calendar}",
              t(loc, "owners.admins", admins=mentions(r.admins))]
     owner_lines = [md("• *{}* (`{}`) — {}", r.title(s), s.key, mentions(s.owners)) for s in r.sections]
     extra = []

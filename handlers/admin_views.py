@@ -7,10 +7,10 @@ import logging
 
 from slack_sdk.errors import SlackApiError
 
-from bot import admin
-from bot.home import home_state
-from bot.i18n import t, t_plain
-from bot.workflow import Refused
+from bot.core import admin
+from bot.core.home import home_state
+from bot.core.service import Refused
+from bot.text.i18n import t, t_plain
 from handlers import admin_render
 from handlers.admin_commands import config_file, open_setup
 from handlers.deps import Deps, team_of, tell_user

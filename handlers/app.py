@@ -10,11 +10,11 @@ from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.http_retry import RateLimitErrorRetryHandler
 
-from bot.config import Settings
-from bot.i18n import t
-from bot.metrics import Metrics
-from bot.sources.pulling import ApiKit
-from bot.workflow import Feedsum
+from bot.core.service import Feedsum
+from bot.data.metrics import Metrics
+from bot.data.sources.pulling import ApiKit
+from bot.model.config import Settings
+from bot.text.i18n import t
 from handlers import abtest, actions, admin_views, commands, events, oauth, render, views
 from handlers.deps import Deps, tell_user
 from handlers.hooks import HooksPolicy, response_url_guard

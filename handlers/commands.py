@@ -6,13 +6,13 @@ import contextlib
 import logging
 from datetime import date
 
-from bot import periods
-from bot.commands import Command, parse
-from bot.i18n import t
-from bot.mrkdwn import as_mrkdwn, md, mention
-from bot.workflow import Refused
+from bot.core.service import Refused
+from bot.model import periods
+from bot.text.i18n import t
+from bot.text.mrkdwn import as_mrkdwn, md, mention
 from handlers import admin_commands, render
 from handlers.actions import write_view
+from handlers.command_text import Command, parse
 from handlers.deps import Deps, ack_message, privately, say
 
 log = logging.getLogger(__name__)

@@ -23,10 +23,10 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.config import Report
-from bot.i18n import t
-from bot.mrkdwn import as_mrkdwn
-from bot.workflow import Feedsum, NeedsLookup, Refused
+from bot.core.service import Feedsum, NeedsLookup, Refused
+from bot.model.config import Report
+from bot.text.i18n import t
+from bot.text.mrkdwn import as_mrkdwn
 
 log = logging.getLogger(__name__)
 

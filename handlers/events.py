@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import logging
 
-from bot.i18n import t
-from bot.mrkdwn import as_mrkdwn, from_slack, md
-from bot.workflow import NeedsLookup, Refused
+from bot.core.service import NeedsLookup, Refused
+from bot.text.i18n import Msg, t
+from bot.text.mrkdwn import as_mrkdwn, from_slack, md
 from handlers.admin_views import publish_home
 from handlers.deps import Deps
 from storage.db import StorageError
@@ -86,8 +86,8 @@ def register_files(app, deps: Deps) -> None:
 
     def import_shared_export(event, body, client, context):
         """An admin drops an ad-platform export into the report channel or the bot's DM."""
-        from bot.exports import ExportError
-        from bot.upload_guard import MAX_UPLOAD_BYTES, UploadRefused, check_upload
+        from bot.data.exports import ExportError
+        from bot.data.upload_guard import MAX_UPLOAD_BYTES, UploadRefused, check_upload
         from handlers import render
 
         team = body.get("team_id") or context.get("team_id")
@@ -125,7 +125,7 @@ def register_files(app, deps: Deps) -> None:
             reply(t(loc, "import.failed", file=name, error=exc.text(loc)))
             return
         except UploadRefused as exc:  # a file over a limit is told in the report's language
-            error = t(loc, exc.key, **exc.values) if exc.key else str(exc)
+            error = Msg(exc.key, **exc.values).text(loc) if exc.key else str(exc)
             reply(t(loc, "import.failed", file=name, error=error))
             return
         except Refused as exc:

@@ -32,8 +32,8 @@ from slack_sdk.oauth.installation_store.sqlite3 import SQLite3InstallationStore
 from slack_sdk.oauth.state_store.sqlite3 import SQLite3OAuthStateStore
 from slack_sdk.oauth.token_rotation import TokenRotator
 
-from bot.config import Settings
-from bot.workflow import DeliveryError
+from bot.core.service import DeliveryError
+from bot.model.config import Settings
 from storage import workspaces as store_removals
 
 log = logging.getLogger(__name__)

@@ -22,8 +22,9 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry import RateLimitErrorRetryHandler
 
-from bot.mrkdwn import as_mrkdwn, md, plain
-from bot.workflow import DeliveryError, NeedsLookup, SectionState, Summary
+from bot.core.service import DeliveryError, NeedsLookup
+from bot.model.summary import SectionState, Summary
+from bot.text.mrkdwn import as_mrkdwn, md, plain
 from handlers import render
 from handlers.pacer import RATE_LIMITED
 from handlers.ratelimit import Limiter
@@ -271,7 +272,7 @@ class SlackOutbox:
         # The chart is drawn only here, where it is posted. An upload carries no metadata, so a
         # post recovered after a crash may show the chart twice; the text never repeats.
         if summary.kpi is not None:
-            from bot.chart import render_chart
+            from bot.insight.chart import render_chart
 
             title = plain(render.title_of(summary))
             chart = render_chart(summary.kpi, title=title, locale=summary.report.locale)

@@ -17,7 +17,7 @@ The buckets are GCRA token buckets (pure arithmetic on the times they are given,
 fake clock). A call counts from when its answer came back, the latest it can have reached Slack,
 so that network delays never make calls arrive closer together than Slack allows.
 
-`Limits.speed` scales time for benchmarks and tests against the fake Web API (bot/fake_slack.py,
+`Limits.speed` scales time for benchmarks and tests against the fake Web API (feedsum/fake_slack.py,
 which applies the same factor): at speed 10 every limit is ten times higher and a `Retry-After:
 1` lasts 0.1 s. Speed 0 turns pacing off (only `Retry-After` is obeyed), for tests that are not
 about rate limits. Production runs at speed 1.

@@ -7,7 +7,7 @@ rejected by Slack fails here, in tests, instead of in a user's channel.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -31,12 +31,20 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot import periods
-from bot.abtest import group_label
-from bot.i18n import join_list, t, t_plain, text_of
-from bot.kpi import NEEDS
-from bot.kpi_text import change_scope_text, coverage_sums, coverage_text, kpi_label, pacing_text
-from bot.mrkdwn import (
+from bot.insight.abtest import group_label
+from bot.insight.kpi import NEEDS
+from bot.insight.kpi_text import (
+    change_scope_text,
+    coverage_sums,
+    coverage_text,
+    kpi_label,
+    pacing_text,
+)
+from bot.model import periods
+from bot.model.summary import SectionState, Summary
+from bot.text import formats
+from bot.text.i18n import join_list, locales, resolve, t, t_plain, text_of
+from bot.text.mrkdwn import (
     CHUNK,
     Mrkdwn,
     as_mrkdwn,
@@ -49,7 +57,6 @@ from bot.mrkdwn import (
     quote,
     split_text,
 )
-from bot.workflow import SectionState, Summary
 
 MAX_BLOCKS = 45  # under the 50-block message limit, leaving room for a heading
 INPUT_MAX = 3000  # plain_text_input max_length
@@ -72,16 +79,14 @@ def local_time(iso_or_dt: str | datetime | None, summary_or_tz, locale: str) -> 
         return "—"
     dt = datetime.fromisoformat(iso_or_dt) if isinstance(iso_or_dt, str) else iso_or_dt
     tz = summary_or_tz.report.tz if isinstance(summary_or_tz, Summary) else summary_or_tz
-    dt = dt.astimezone(tz)
-    return dt.strftime("%m月%d日 %H:%M") if locale == "zh-CN" else dt.strftime("%b %d %H:%M")
+    return formats.when(dt.astimezone(tz), locale)
 
 
 def data_as_of(report, at: datetime | None) -> str:
     """"数据更新于 12-01 10:00" / "Data as of Dec 1, 10:00" in the report's time zone ("" without data)."""
     if at is None:
         return ""
-    local = at.astimezone(report.tz)
-    when = f"{local:%m-%d %H:%M}" if report.locale == "zh-CN" else f"{local:%b} {local.day}, {local:%H:%M}"
+    when = formats.when(at.astimezone(report.tz), report.locale, "when.short")
     return t(report.locale, "data.as_of", when=when)
 
 
@@ -153,15 +158,15 @@ def _prompt_data(summary: Summary, key: str) -> list[Block]:
             blocks.append(ContextBlock(elements=[_md(escape(pacing_text(kpi.pacing, loc)))]))
         if kpi.mixed_currencies:
             blocks.append(ContextBlock(elements=[_md(t(loc, "kpi.mixed_currencies",
-                                                       codes="、".join(kpi.mixed_currencies)))]))
+                                                       codes=join_list(list(kpi.mixed_currencies), loc)))]))
     elif key == "lessons":
-        from bot.draft import missed_targets_text
+        from bot.insight.draft import missed_targets_text
 
         missed = missed_targets_text(kpi, loc)
         if missed.strip():
             blocks = [SectionBlock(text=_md(c)) for c in _line_chunks([t(loc, "prompt.missed"), escape(missed)])]
     elif key == "plan":
-        from bot.draft import actuals_for_plan
+        from bot.insight.draft import actuals_for_plan
 
         blocks = [SectionBlock(text=_md(c)) for c in _line_chunks([t(loc, "prompt.actuals"), escape(actuals_for_plan(kpi, loc))])]
     elif key == "optimise" and summary.ab_proposals:
@@ -193,7 +198,7 @@ def write_modal(summary: Summary, section: SectionState, metadata: dict[str, Any
     `text` replaces the current text (a draft); `suffix` renames the inputs so that Slack shows
     the new values on views.update instead of keeping what was typed before. `stale` = (who, when)
     saved `section` after the form was opened: its text is shown above the inputs, which hold
-    `text` (what the user tried to save). `ab` (bot.optimise.AbForm) adds the A/B comparisons
+    `text` (what the user tried to save). `ab` (bot.core.optimise.AbForm) adds the A/B comparisons
     to the optimise form.
     """
     r = summary.report
@@ -244,7 +249,7 @@ def _button_text(text: str) -> str:
 
 def comparison_blocks(comparison, locale: str) -> list[Block]:
     """One A/B comparison: its heading, the figures as a monospaced table, the verdicts."""
-    from bot.abtest_text import heading, text_table, verdict_lines
+    from bot.insight.abtest_text import heading, text_table, verdict_lines
 
     lines = [md("*{}*", heading(comparison, locale)), md("```{}```", text_table(comparison, locale))]
     lines += [md("• {}", v) for v in verdict_lines(comparison, locale)]
@@ -252,7 +257,7 @@ def comparison_blocks(comparison, locale: str) -> list[Block]:
 
 
 def _option(f, loc: str) -> Option:
-    from bot.abtest_text import count
+    from bot.insight.abtest_text import count
 
     k = f.key
     where = f"{k.platform} · {k.campaign}" if k.level == "ad_group" else k.platform
@@ -276,8 +281,8 @@ def variant_option_groups(variants: list, loc: str) -> list[OptionGroup]:
 
 def _ab_blocks(summary: Summary, ab, counter: int) -> list[Block]:
     """The A/B part of the optimise form: kept comparisons, the picker, its comparison, proposals."""
-    from bot.abtest import MAX_VARIANTS
-    from bot.optimise import MAX_COMPARISONS
+    from bot.core.optimise import MAX_COMPARISONS
+    from bot.insight.abtest import MAX_VARIANTS
 
     loc = summary.report.locale
     blocks: list[Block] = [DividerBlock(), SectionBlock(text=_md(md("{}\n{}", t(loc, "ab.form.title"),
@@ -332,7 +337,7 @@ def _stale_blocks(section: SectionState, who: str, when: str, loc: str) -> list[
 
 
 def _target_inputs(summary: Summary, current: dict[str, float]) -> list[Block]:
-    from bot.claims import fmt_kpi
+    from bot.insight.claims import fmt_kpi
 
     loc = summary.report.locale
     out: list[Block] = [SectionBlock(text=_md(md("*{}*", t(loc, "modal.targets"))))]
@@ -340,8 +345,8 @@ def _target_inputs(summary: Summary, current: dict[str, float]) -> list[Block]:
         value = current.get(key)
         shown = None if value is None else (f"{value * 100:g}%" if key in ("ctr", "cvr") else f"{value:g}")
         actual = summary.kpi.totals.get(key) if summary.kpi is not None else None
-        hint = None if actual is None else ("本月实际 " if loc == "zh-CN" else "This month: ") + fmt_kpi(key, actual, loc)
-        label = kpi_label(key, loc, summary.report.roi) if key != "spend" else ("预算（消耗上限）" if loc == "zh-CN" else "Spend budget")
+        hint = None if actual is None else t_plain(loc, "targets.this_month", value=fmt_kpi(key, actual, loc))
+        label = kpi_label(key, loc, summary.report.roi) if key != "spend" else t_plain(loc, "targets.budget_label")
         out.append(InputBlock(block_id=f"target_{key}", optional=True, label=label, hint=hint,
                               element=PlainTextInputElement(action_id="value", initial_value=shown, max_length=20)))
     return out
@@ -497,50 +502,30 @@ def _section_dict(text: str) -> dict[str, Any]:
     return {"type": "section", "text": _mrkdwn_dict(text)}
 
 
-HELP = {
-    "zh-CN": [
-        ("status [YYYY-MM]", "查看本期进度、各部分状态和接下来的安排"),
-        ("open [YYYY-MM]", "（管理员）开始一期并私信各部分负责人"),
-        ("compile [YYYY-MM] [--preview]", "（管理员）汇总并发布到频道；--preview 只给你看"),
-        ("remind", "（管理员）现在提醒还没提交的人"),
-        ("refresh [YYYY-MM]", "（管理员）重新拉取配置的数据源，按数据源回复行数和每月合计"),
-        ("sources", "（管理员）列出各数据源：上次拉取、行数、状态，广告平台账户的名称、币种和时区"),
-        ("write <部分>", "打开某个部分的撰写表单"),
-        ("away until YYYY-MM-DD", "休假期间不再收到提醒"),
-        ("delegate <部分> @某人", "把本期的某个部分交给别人写"),
-        ("targets [YYYY-MM]", "查看 KPI 目标"),
-        ("target <指标> <数值> [YYYY-MM]", "（管理员）设置某月的 KPI 目标，比率可写 3% 或 0.03"),
-        ("history", "列出历次总结：完成度和链接"),
-        ("export YYYY-MM [md|xlsx|csv]", "把某月总结以文件私信给你（默认 Markdown + Excel）"),
-        ("owners", "查看各部分负责人"),
-        ("owner <部分> @某人…", "（管理员）更换某个部分的负责人"),
-        ("setup", "在频道里创建或修改本频道的月度总结"),
-        ("help", "显示本帮助"),
-    ],
-    "en": [
-        ("status [YYYY-MM]", "progress of the period, each section's state and what happens next"),
-        ("open [YYYY-MM]", "(admins) open a period and DM every section owner"),
-        ("compile [YYYY-MM] [--preview]", "(admins) post the summary to the channel; --preview shows only you"),
-        ("remind", "(admins) remind everyone who still owes a section, now"),
-        ("refresh [YYYY-MM]", "(admins) pull the configured data sources now; rows and monthly totals per source"),
-        ("sources", "(admins) each data source's last pull, rows and state; an ad account's name, currency and time zone"),
-        ("write <section>", "open the form for a section"),
-        ("away until YYYY-MM-DD", "no reminders while you are away"),
-        ("delegate <section> @someone", "hand a section to someone for this period"),
-        ("targets [YYYY-MM]", "show the KPI targets"),
-        ("target <kpi> <value> [YYYY-MM]", "(admins) set a month's KPI target; ratios as 3% or 0.03"),
-        ("history", "past summaries with completion and links"),
-        ("export YYYY-MM [md|xlsx|csv]", "the month's summary as files in your DMs (default: Markdown + Excel)"),
-        ("owners", "who owns each section"),
-        ("owner <section> @someone…", "(admins) replace the owners of a section"),
-        ("setup", "create or edit this channel's summary report"),
-        ("help", "show this help"),
-    ],
-}
+HELP_COMMANDS = ("status", "open", "compile", "remind", "refresh", "sources", "write", "away", "delegate",
+                 "targets", "target", "history", "export", "owners", "owner", "setup", "help")
+
+
+class _Help(Mapping):
+    """locale → (usage, what it does) per command, from the catalogue: every registered locale."""
+
+    def __getitem__(self, locale: str) -> list[tuple[str, str]]:
+        if locale not in locales():
+            raise KeyError(locale)
+        return [(t_plain(locale, f"help.{c}.usage"), t_plain(locale, f"help.{c}")) for c in HELP_COMMANDS]
+
+    def __iter__(self):
+        return iter(locales())
+
+    def __len__(self) -> int:
+        return len(locales())
+
+
+HELP = _Help()
 
 
 def help_message(locale: str, *, hint: str | None = None) -> Message:
-    rows = "\n".join(f"`/feedsum {cmd}` — {what}" for cmd, what in HELP.get(locale, HELP["en"]))
+    rows = "\n".join(f"`/feedsum {cmd}` — {what}" for cmd, what in HELP[resolve(locale)])
     text = md("{}\n\n{}", hint, rows) if hint else rows
     return "feedsum help", _dicts([SectionBlock(text=_md(text))])
 
@@ -552,20 +537,10 @@ def permalink(summary: Summary) -> str | None:
     return f"https://slack.com/archives/{summary.post_channel}/p{summary.post_ts.replace('.', '')}"
 
 
-ACTION_NAMES = {
-    "open": {"zh-CN": "发出填写提醒", "en": "prompts go out"},
-    "remind": {"zh-CN": "提醒未提交的人", "en": "reminders"},
-    "last_call": {"zh-CN": "最后提醒", "en": "last call"},
-    "due": {"zh-CN": "汇总发布", "en": "summary posts"},
-    "pull": {"zh-CN": "拉取数据", "en": "data pull"},
-}
-
-
 def next_action_lines(report, actions) -> list[str]:
     """"reminders 11-27 10:00" lines in the report's local time."""
     loc = report.locale
-    return [f"{ACTION_NAMES[a.kind][loc if loc in ACTION_NAMES[a.kind] else 'en']} "
-            f"{a.at.astimezone(report.tz):%Y-%m-%d %H:%M}" for a in actions]
+    return [f"{t_plain(loc, f'action.{a.kind}')} {a.at.astimezone(report.tz):%Y-%m-%d %H:%M}" for a in actions]
 
 
 def away_modal(report, today) -> dict[str, Any]:
@@ -593,20 +568,19 @@ def _change(kpi, key: str, locale: str) -> str:
         return ""
     arrow = {"up": "↑", "down": "↓", "flat": "→"}[ch.direction]
     if ch.points is not None:
-        delta = f"{ch.points * 100:+.2f}pp"
+        delta = t_plain(locale, "kpi.change.points", value=formats.signed(ch.points * 100, locale, 2, zero_sign=True))
     elif ch.relative is not None:
-        delta = f"{ch.relative * 100:+.1f}%"
+        delta = formats.signed_percent(ch.relative, locale, 1, zero_sign=True)
     else:
         return ""
     mark = "" if ch.good is None or ch.direction == "flat" else (" 🟢" if ch.good else " 🔴")
-    vs = "环比" if locale == "zh-CN" else "MoM"
     if scope:  # the change is taken over fewer rows than the value: say which
-        mark += f"（{escape(scope)}）" if locale == "zh-CN" else f" ({escape(scope)})"
-    return f"{arrow} {vs} {delta}{mark}"
+        mark += t(locale, "kpi.change.scope_mark", scope=scope)
+    return f"{arrow} {t(locale, 'kpi.change.vs')} {delta}{mark}"
 
 
 def _target(kpi, key: str, locale: str) -> str:
-    from bot.claims import fmt_kpi
+    from bot.insight.claims import fmt_kpi
 
     a = kpi.attainment.get(key)
     if a is None:
@@ -614,7 +588,7 @@ def _target(kpi, key: str, locale: str) -> str:
     goal = fmt_kpi(key, a.target, locale)
     if a.met is None:
         return f"🎯 {goal}"
-    word = ("达成" if a.met else "未达成") if locale == "zh-CN" else ("met" if a.met else "missed")
+    word = t(locale, "kpi.target.met" if a.met else "kpi.target.missed")
     return f"{'✅' if a.met else '❌'} {word} {goal}"
 
 
@@ -624,7 +598,7 @@ def kpi_fields(kpi, locale: str) -> list[str]:
     A KPI that covers only some rows says which, with the base counts of those rows beside it,
     so that it never contradicts the totals in the other fields.
     """
-    from bot.claims import fmt_kpi
+    from bot.insight.claims import fmt_kpi
 
     fields = []
     for key in HIGHLIGHT_KEYS:
@@ -649,7 +623,7 @@ def kpi_notes(summary: Summary) -> list[str]:
     if kpi is not None and kpi.pacing is not None:
         notes.append(pacing_text(kpi.pacing, loc))
     if kpi is not None and kpi.mixed_currencies:
-        notes.append(t_plain(loc, "kpi.mixed_currencies", codes="、".join(kpi.mixed_currencies)))
+        notes.append(t_plain(loc, "kpi.mixed_currencies", codes=join_list(list(kpi.mixed_currencies), loc)))
     if kpi is not None and summary.preview:
         notes.append(t(loc, "kpi.provisional"))
     if summary.claims_line:
@@ -662,7 +636,7 @@ def kpi_markdown(summary: Summary, *, escaped: bool = True) -> list[str]:
     platform names and the like escaped for Markdown (`escaped=False`: as plain text)."""
     import html
 
-    from bot.markdown import md_inline
+    from bot.report.markdown import md_inline
 
     kpi = summary.kpi
     if kpi is None:
@@ -677,7 +651,7 @@ def kpi_markdown(summary: Summary, *, escaped: bool = True) -> list[str]:
     if kpi.pacing is not None:
         lines += ["", inline(pacing_text(kpi.pacing, loc))]
     if kpi.mixed_currencies:
-        lines += ["", inline(t_plain(loc, "kpi.mixed_currencies", codes="、".join(kpi.mixed_currencies)))]
+        lines += ["", inline(t_plain(loc, "kpi.mixed_currencies", codes=join_list(list(kpi.mixed_currencies), loc)))]
     return lines
 
 
@@ -711,7 +685,7 @@ def claim_warning(summary: Summary, section: SectionState, wrong: list) -> Messa
 
 def targets_message(report, period: str, targets: dict[str, float], kpi) -> Message:
     """`/feedsum targets`: each target, and this month's figure against it when there is data."""
-    from bot.claims import fmt_kpi
+    from bot.insight.claims import fmt_kpi
 
     loc = report.locale
     month = periods.label(period, loc)
@@ -720,7 +694,7 @@ def targets_message(report, period: str, targets: dict[str, float], kpi) -> Mess
         return text, _dicts([SectionBlock(text=_md(text))])
     lines = [md("*{}*", t(loc, "targets.title", month=month))]
     for key, value in targets.items():
-        label = kpi_label(key, loc, report.roi) if key != "spend" else ("预算" if loc == "zh-CN" else "Spend budget")
+        label = kpi_label(key, loc, report.roi) if key != "spend" else t_plain(loc, "targets.budget")
         line = f"• {label}: {fmt_kpi(key, value, loc)}"
         if kpi is not None and key in kpi.attainment:
             a = kpi.attainment[key]
@@ -734,7 +708,7 @@ def targets_message(report, period: str, targets: dict[str, float], kpi) -> Mess
 
 def _month_figures(k, loc: str) -> str:
     """A month's headline totals on one line: spend, clicks, conversions, CTR, CPA."""
-    from bot.claims import fmt_kpi
+    from bot.insight.claims import fmt_kpi
 
     return " · ".join(f"{kpi_label(key, loc)} {fmt_kpi(key, k.get(key), loc)}"
                       for key in ("spend", "clicks", "conversions", "ctr", "cpa"))

@@ -105,13 +105,15 @@ class _Client(SocketModeClient):
             self.logger.info("Socket Mode: connection lost, reconnecting")
 
     def _run_current_session(self):
-        # The parent's loop, with ping_timeout: without it a half-open connection is never noticed.
+        # The parent's loop, with ping_timeout: without it a half-open connection is never noticed,
+        # and the reader would look at `keep_running` only every 10 s (websocket-client's default),
+        # so a close racing a reconnect would wait that long.
         session = self.current_session
         if session is None or session is self._last_session:
             return  # ended: the close callback or the monitor opens a new one
         self._last_session = session
         try:
-            session.run_forever(ping_interval=self.ping_interval,
+            session.run_forever(ping_interval=self.ping_interval, ping_timeout=self.ping_timeout,
                                 http_proxy_host=self.http_proxy_host, http_proxy_port=self.http_proxy_port,
                                 http_proxy_auth=self.http_proxy_auth, proxy_type=self.proxy_type)
         except Exception as exc:  # a failed handshake: let the monitor open a new connection

@@ -11,7 +11,7 @@ from typing import Any
 
 from slack_bolt import BoltResponse
 
-from bot.mrkdwn import storable
+from bot.text.mrkdwn import storable
 
 log = logging.getLogger(__name__)
 

@@ -6,9 +6,9 @@ import json
 import logging
 from datetime import date
 
-from bot.i18n import t, t_plain
-from bot.mrkdwn import Mrkdwn, md, plain
-from bot.workflow import Refused, Stale
+from bot.core.service import Refused, Stale
+from bot.text.i18n import t, t_plain
+from bot.text.mrkdwn import Mrkdwn, md, plain
 from handlers import render
 from handlers.actions import write_view
 from handlers.admin_views import publish_home
@@ -69,7 +69,7 @@ def register(app, deps: Deps) -> None:
 
         def after_save():
             if "ab" in meta:  # the optimise form: the A/B comparisons it holds are saved with it
-                from bot.optimise import save
+                from bot.core.optimise import save
 
                 save(deps.core, report, meta["p"], user, meta["ab"], meta.get("pk") or [], now)
             deps.core.announce(report, meta["p"], result, user, now)

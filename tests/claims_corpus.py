@@ -18,7 +18,7 @@ from __future__ import annotations
 
 
 def derive(base: dict[str, float]) -> dict[str, float | None]:
-    """Ratios of sums, the way bot.kpi defines them (kept here so the corpus is self-contained)."""
+    """Ratios of sums, the way bot.insight.kpi defines them (kept here so the corpus is self-contained)."""
     d: dict[str, float | None] = dict(base)
 
     def div(a: str, b: str, mult: float = 1.0) -> float | None:

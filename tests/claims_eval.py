@@ -34,10 +34,10 @@ class World:
                  data=None):
         """`no_revenue`: platforms whose export has no revenue column (ROAS then covers the others);
         `data`: a module with `csv_text()` and `TARGETS` (default tests/claims_data.py)."""
-        from bot.cli import sync_reports
-        from bot.config import parse_reports
-        from bot.metrics import Metrics
-        from bot.workflow import Feedsum
+        from bot.core.service import Feedsum
+        from bot.data.metrics import Metrics
+        from bot.model.config import parse_reports
+        from feedsum.cli import sync_reports
         from storage import repo
         from storage.db import open_db
 

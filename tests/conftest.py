@@ -5,10 +5,18 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from tests.slack_harness import Clock, Harness
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+# Property tests: the same examples on every run here and in CI (a failure is reproducible, never
+# a flake); HYPOTHESIS_PROFILE=deep searches far wider with fresh random examples.
+settings.register_profile("ci", max_examples=30, derandomize=True, database=None, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("deep", max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @pytest.fixture(autouse=True)
@@ -25,7 +33,9 @@ def clock():
 
 
 @pytest.fixture
-def harness(tmp_path, clock):
-    h = Harness(tmp_path, clock)
+def harness(request, tmp_path, clock):
+    # A module about listener logic says HARNESS_TRANSPORT = "app"; the endpoint's own behaviour
+    # (signatures, replays, slow clients, acks over the wire) keeps the real HTTP server.
+    h = Harness(tmp_path, clock, transport=getattr(request.module, "HARNESS_TRANSPORT", "http"))
     yield h
     h.close()

@@ -3,7 +3,7 @@
 Each generator returns a :class:`Fixture`: the file bytes as the platform writes them (quirks
 included) and what a correct import must give: preset, platform, kept rows, dropped
 total/summary rows, base-count totals and campaign names. Values that the file masks or leaves
-empty (``<5``, ``--``) are 0 in the truth, as documented in ``bot.exports``.
+empty (``<5``, ``--``) are 0 in the truth, as documented in ``bot.data.exports``.
 
     from tests.export_fixtures import ALL_FIXTURES, google_ads_csv
     fx = google_ads_csv()

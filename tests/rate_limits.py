@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from slack_sdk.oauth.installation_store import Installation
 
-from bot.fake_slack import BOT_USER, Enforcement, Limit
+from feedsum.fake_slack import BOT_USER, Enforcement, Limit
 from handlers import ratelimit
 
 

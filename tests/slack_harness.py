@@ -14,11 +14,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 
+from slack_bolt.request import BoltRequest
 from slack_sdk.signature import SignatureVerifier
 
-from bot.cli import sync_reports
-from bot.config import Settings, parse_reports
-from bot.fake_slack import FakeSlack
+from bot.model.config import Settings, parse_reports
+from feedsum.cli import sync_reports
+from feedsum.fake_slack import FakeSlack
 from handlers.app import create_app, web_client
 from handlers.ratelimit import Limits
 from handlers.server import make_server
@@ -89,7 +90,10 @@ class CountingPool(ThreadPoolExecutor):
 
 class Harness:
     def __init__(self, tmp_path, clock: Clock, config: dict | None = None, fake: FakeSlack | None = None,
-                 env: dict | None = None, limits: Limits | None = None):
+                 env: dict | None = None, limits: Limits | None = None, transport: str = "http"):
+        # "http": every request through the real endpoint (waitress, the verification guard);
+        # "app": straight into the Bolt app, for tests of what listeners do (about 6x cheaper).
+        self.transport = transport
         self.fake = fake or FakeSlack().start()
         self.clock = clock
         self.settings = Settings.from_env({"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": SECRET,
@@ -126,6 +130,8 @@ class Harness:
 
     def close(self):
         self.server.close()
+        if self.fake.faults.gate is not None:  # calls a test held: answered, so work can end
+            self.fake.faults.gate.set()
         self.deps.shutdown(wait=True)  # let work after the acks finish against the fake
         self.fake.stop()
 
@@ -136,14 +142,22 @@ class Harness:
         body = body.encode() if isinstance(body, str) else body
         ts = str(timestamp if timestamp is not None else int(time.time()))
         sig = signature or SignatureVerifier(SECRET).generate_signature(timestamp=ts, body=body)
-        req = urllib.request.Request(self.url + path, data=body, method="POST", headers={
-            "Content-Type": content_type, "X-Slack-Request-Timestamp": ts, "X-Slack-Signature": sig,
-            **(headers or {})})
+        headers = {"Content-Type": content_type, "X-Slack-Request-Timestamp": ts, "X-Slack-Signature": sig,
+                   **(headers or {})}
+        if self.transport == "app" and path == "/slack/events":
+            return self._dispatch(body, headers)
+        req = urllib.request.Request(self.url + path, data=body, method="POST", headers=headers)
         try:
             with urllib.request.urlopen(req, timeout=10) as resp:
                 return Reply(resp.status, resp.read().decode(), dict(resp.headers))
         except urllib.error.HTTPError as exc:
             return Reply(exc.code, exc.read().decode(), dict(exc.headers))
+
+    def _dispatch(self, body: bytes, headers: dict) -> Reply:
+        """The same signed request handed to the Bolt app in this process: listener logic without
+        a socket (Bolt's own middleware still verifies it; the WSGI guard in front is skipped)."""
+        resp = self.app.dispatch(BoltRequest(body=body.decode(), headers={k.lower(): v for k, v in headers.items()}))
+        return Reply(resp.status, resp.body, {k: v[0] for k, v in resp.headers.items()})
 
     def get(self, path: str) -> Reply:
         try:

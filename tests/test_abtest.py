@@ -7,7 +7,7 @@ import math
 import pandas as pd
 import pytest
 
-from bot.abtest import (
+from bot.insight.abtest import (
     MIN_TRIALS,
     VariantKey,
     catalogue,
@@ -237,7 +237,7 @@ def test_variant_keys_round_trip_and_have_short_ids():
 # --- in words ------------------------------------------------------------------------------------
 
 def _say(variants, locale, **kw):
-    from bot.abtest_text import comparison_text
+    from bot.insight.abtest_text import comparison_text
 
     return comparison_text(compare(rows_of(variants, **kw), keys(*variants)), locale)
 
@@ -288,7 +288,7 @@ def test_three_variants_in_plain_words():
 
 
 def test_the_table_aligns_wide_characters():
-    from bot.abtest_text import text_table, width
+    from bot.insight.abtest_text import text_table, width
 
     c = compare(rows_of({"素材A": (100_000, 2_000, 100, 5_000.0), "很长很长很长的素材名称B": (1_000, 20, 1, 50.0)}),
                 keys("素材A", "很长很长很长的素材名称B"))
@@ -298,7 +298,7 @@ def test_the_table_aligns_wide_characters():
 
 
 def test_ad_group_proposals_of_different_campaigns_are_told_apart():
-    from bot.abtest import group_label
+    from bot.insight.abtest import group_label
 
     rows = pd.concat([rows_of({"素材A": (5_000, 50, 1, 1.0), "素材B": (5_000, 60, 1, 1.0)}, campaign="计划甲"),
                       rows_of({"素材A": (9_000, 50, 1, 1.0), "素材B": (9_000, 60, 1, 1.0)}, campaign="计划乙")])

@@ -13,8 +13,8 @@ import time
 import openpyxl
 import pytest
 
-from bot import admin
-from bot.export import export_csv, export_xlsx, neutralise
+from bot.core import admin
+from bot.report.export import export_csv, export_xlsx, neutralise
 from handlers.render import button_value
 from storage import repo
 from tests.slack_harness import (
@@ -27,6 +27,8 @@ from tests.slack_harness import (
     Harness,
     modal_values,
 )
+
+HARNESS_TRANSPORT = "app"  # listener logic: requests go straight into the Bolt app
 
 PERIOD = "2026-11"
 NEW_CHANNEL = "C0NEWTEAM1"
@@ -246,7 +248,7 @@ def test_non_admin_attempts_at_every_admin_command_change_nothing(harness):
     forged = {"type": "modal", "callback_id": "setup", "private_metadata": json.dumps({"ch": NEW_CHANNEL, "r": report.id})}
     r = h.submit_view(forged, setup_values(admins=(OWNER_A,)), OWNER_A)
     assert r.json()["response_action"] == "errors"
-    time.sleep(0.3)
+    h.idle()
     assert db_state(h) == before_db
     assert [c for c in sent(h) if c[0] != "views.open"] == [c for c in before_calls if c[0] != "views.open"]
     assert [_json(c.params["view"])["callback_id"] for c in h.fake.calls_to("views.open")] == ["setup_readonly"]
@@ -371,7 +373,7 @@ def test_xlsx_with_kpis_has_kpi_and_platform_sheets_and_neutralises_names(harnes
 
     h = harness
 
-    class FakeKPI:  # the two attributes the export reads from bot.kpi.KPIReport
+    class FakeKPI:  # the two attributes the export reads from bot.insight.kpi.KPIReport
         totals = {"spend": 1234.5, "ctr": 0.021, "cpa": None}
         by_platform = pd.DataFrame({"spend": [1000.0, 234.5], "ctr": [0.02, 0.03]},
                                    index=pd.Index(["巨量引擎", "=cmd|' /C calc'!A0"], name="platform"))
@@ -433,7 +435,7 @@ def test_app_home_lists_recent_summaries_and_strangers_see_a_hint(harness):
 
 
 def test_help_lists_every_command_in_both_locales():
-    from bot.commands import COMMANDS
+    from handlers.command_text import COMMANDS
     from handlers.render import HELP
 
     for locale, rows in HELP.items():

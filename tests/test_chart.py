@@ -7,8 +7,8 @@ import warnings
 import pandas as pd
 import pytest
 
-from bot import chart
-from bot.kpi import build_report
+from bot.insight import chart
+from bot.insight.kpi import build_report
 from tests import export_fixtures as fx
 
 PNG = b"\x89PNG\r\n\x1a\n"

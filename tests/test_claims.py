@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.claims import (
+from bot.insight.claims import (
     Claim,
     check_claim,
     check_claims,
@@ -12,6 +12,9 @@ from bot.claims import (
     fmt_kpi,
     summary_line,
 )
+
+# One worker runs this module: its module fixtures are costly to build twice.
+pytestmark = pytest.mark.xdist_group("claims")
 
 try:  # tests/ is not a package today; keep working if it becomes one
     from claims_corpus import CORPUS, CURRENT, PREVIOUS
@@ -377,14 +380,14 @@ def test_slice_and_month_are_named_in_the_message(world):
 
 
 def test_without_targets_a_stated_target_is_not_reported(world):
-    from bot.claims import check_claims
+    from bot.insight.claims import check_claims
 
     kpi = world.summary.kpi
     assert check_claims("CPA 目标 45 元。", kpi.totals, kpi.previous) == []
 
 
 def test_draft_from_real_data_passes_its_own_check(world):
-    from bot.draft import draft_data_section
+    from bot.insight.draft import draft_data_section
 
     for locale in ("zh-CN", "en"):
         checks = world.check(draft_data_section(world.summary.kpi, locale))
@@ -395,7 +398,7 @@ def test_draft_from_real_data_passes_its_own_check(world):
 
 
 def test_change_of_a_partly_covered_kpi_is_checked_like_for_like():
-    from bot.claims import ClaimData
+    from bot.insight.claims import ClaimData
 
     # ROAS this month covers another platform than last month: the report compares it over the
     # platforms covered in both months (3.00 -> 3.30 = +10%); the totals read 3.20 vs 3.00.
@@ -491,8 +494,8 @@ def test_ab_corpus_every_wrong_sentence_caught_and_no_false_alarm(ab_world):
 def test_an_inserted_comparison_passes_its_own_check(ab_world, names, locale):
     """What the optimise form inserts (bot/abtest_text.comparison_text) agrees with the check:
     every figure is its variant's and every verdict the test's."""
-    from bot.abtest import compare_named
-    from bot.abtest_text import comparison_text
+    from bot.insight.abtest import compare_named
+    from bot.insight.abtest_text import comparison_text
 
     text = comparison_text(compare_named(ab_world.summary.kpi.rows, names), locale)
     checks = ab_world.check(text)
@@ -525,8 +528,8 @@ def test_unsure_which_variants_says_nothing():
     particular; bare letters with several lettered families in the data name none of them."""
     import pandas as pd
 
-    from bot.claims import check_report
-    from bot.kpi import build_report
+    from bot.insight.claims import check_report
+    from bot.insight.kpi import build_report
 
     def row(campaign, group, impressions, clicks):
         return {"date": pd.Timestamp(2026, 11, 3), "platform": "巨量引擎", "account": None, "campaign": campaign,
@@ -546,8 +549,8 @@ def test_unsure_which_variants_says_nothing():
 @pytest.mark.parametrize("locale", ["zh-CN", "en"])
 def test_an_inserted_comparison_of_campaigns_passes_its_own_check(world, locale):
     """The same with tests/claims_data.py's campaigns (both rates significant, months before too)."""
-    from bot.abtest import compare_named
-    from bot.abtest_text import comparison_text
+    from bot.insight.abtest import compare_named
+    from bot.insight.abtest_text import comparison_text
 
     for names in (["抖音-拉新-A", "抖音-拉新-B"], ["QQ浏览器拉新", "微信朋友圈-品牌", "抖音-拉新-B"]):
         text = comparison_text(compare_named(world.summary.kpi.rows, names), locale)
@@ -560,8 +563,8 @@ def test_a_name_holding_a_skip_word_is_still_a_name():
     """"双十一预热-短视频A" is a campaign, not the Singles' Day stretch of the month (never checked)."""
     import pandas as pd
 
-    from bot.claims import check_report
-    from bot.kpi import build_report
+    from bot.insight.claims import check_report
+    from bot.insight.kpi import build_report
 
     rows = pd.DataFrame([{"date": pd.Timestamp(2026, 11, d), "platform": "巨量引擎", "account": None, "campaign": name,
                           "ad_group": None, "impressions": 10_000, "clicks": clicks, "conversions": 5, "spend": 100.0,

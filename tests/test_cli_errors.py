@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot import cli
-from bot.fake_slack import FakeSlack
+from feedsum import cli
+from feedsum.fake_slack import FakeSlack
 
 
 def run(argv, capsys, monkeypatch=None, env=None):

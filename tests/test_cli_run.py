@@ -14,7 +14,7 @@ from pathlib import Path
 
 from slack_sdk.signature import SignatureVerifier
 
-from bot.fake_slack import FakeSlack
+from feedsum.fake_slack import FakeSlack
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = """
@@ -40,7 +40,7 @@ def test_run_serves_health_and_signed_commands(tmp_path):
         env = {**{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "FEEDSUM_"))},
                "SLACK_BOT_TOKEN": "xoxb-run", "SLACK_SIGNING_SECRET": "run-secret",
                "SLACK_API_BASE_URL": fake.api_url, "PYTHONPATH": str(ROOT)}
-        proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "run", "--no-scheduler", "--port", str(port)],
+        proc = subprocess.Popen([sys.executable, "-m", "feedsum.cli", "run", "--no-scheduler", "--port", str(port)],
                                 cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         try:
             deadline = time.monotonic() + 30

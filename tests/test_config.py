@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.cli import main
-from bot.config import ConfigError, Settings, load_config, parse_reports
+from bot.model.config import ConfigError, Settings, load_config, parse_reports
+from feedsum.cli import main
 
 GOOD = """
 [[reports]]

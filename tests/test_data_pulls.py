@@ -10,10 +10,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.cli import sync_reports
-from bot.config import parse_reports
-from bot.runner import tick
-from bot.schedule import (
+from bot.core.runner import tick
+from bot.model.config import parse_reports
+from bot.planning.schedule import (
     PeriodState,
     ReportPlan,
     Schedule,
@@ -22,8 +21,11 @@ from bot.schedule import (
     shift_period,
     timeline,
 )
+from feedsum.cli import sync_reports
 from storage import repo
 from tests.slack_harness import ADMIN, CHANNEL, CONFIG, OWNER_A, OWNER_B, Harness, modal_values
+
+HARNESS_TRANSPORT = "app"  # listener logic: requests go straight into the Bolt app
 
 SH = ZoneInfo("Asia/Shanghai")
 POSTED = PeriodState(opened=True, posted=True)
@@ -149,7 +151,7 @@ def test_failing_source_is_told_to_admins_once_per_distinct_error(tmp_path, cloc
         text = answered(h, "warehouse.db")
         assert "⚠️" in text and "1.00万元" in text  # the file still imported beside the failing source
         told = [t for t in dm_texts(h, ADMIN) if "warehouse.db" in t]
-        assert len(told) == 1 and "no such SQLite database" in told[0]
+        assert len(told) == 1 and "没有这个 SQLite 数据库" in told[0]  # in the report's language
         assert not [t for t in dm_texts(h, OWNER_A) if "warehouse.db" in t]
         assert h.core.summary(h.report, PERIOD, h.clock()).kpi.totals["clicks"] == 1100
 

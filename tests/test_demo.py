@@ -9,7 +9,10 @@ from types import SimpleNamespace
 import pytest
 from markdown_it import MarkdownIt
 
-from bot.demo import BUILDER, LINK_MAX, run_demo
+from feedsum.demo import BUILDER, LINK_MAX, run_demo
+
+# One worker runs this module: its module fixtures are costly to build twice.
+pytestmark = pytest.mark.xdist_group("demo")
 
 
 @pytest.fixture(scope="module", params=["zh-CN", "en"])

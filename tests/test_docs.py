@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from bot.config import SETTINGS_HELP
+from bot.model.config import SETTINGS_HELP
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -53,14 +53,14 @@ def test_procfile_process_types_are_real_commands():
     procfile = (ROOT / "Procfile").read_text(encoding="utf-8")
     lines = [line for line in procfile.splitlines() if line and not line.startswith("#")]
     assert {line.split(":")[0] for line in lines} == {"worker", "web", "clock"}
-    from bot.cli import COMMANDS
+    from feedsum.cli import COMMANDS
 
     for line in lines:
         assert line.split(":", 1)[1].split()[1] in COMMANDS
 
 
 def test_every_command_is_in_help_readme_and_no_other_in_the_usage_hint():
-    from bot.commands import COMMANDS
+    from handlers.command_text import COMMANDS
     from handlers.render import HELP
 
     readme = (ROOT / "README.md").read_text(encoding="utf-8")

@@ -1,4 +1,4 @@
-"""The streamed day sums (bot.export_sums) give what read_export's rows give, file by file.
+"""The streamed day sums (bot.data.export_sums) give what read_export's rows give, file by file.
 
 Every fixture is read both ways with the streamed path forced on (files this small normally go
 to read_export) and Arrow blocks of a few KB, so one file spans many blocks.
@@ -15,10 +15,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot import export_sums, exports, metrics_cli
-from bot.export_sums import sum_export
-from bot.exports import NUM_FIELDS, ExportError, read_export
-from bot.i18n import text_of
+from bot.data import export_sums, exports
+from bot.data.export_sums import sum_export
+from bot.data.exports import NUM_FIELDS, ExportError, read_export
+from bot.text.i18n import text_of
+from feedsum import metrics_cli
 from tests import export_fixtures as fx
 from tests.test_fuzz import ENCODINGS, HEADERS, _export, row_st
 

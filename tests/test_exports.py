@@ -10,8 +10,9 @@ import tracemalloc
 import pandas as pd
 import pytest
 
-from bot import metrics_cli, upload_guard
-from bot.exports import CANONICAL_COLUMNS, ExportError, dedupe, normalize_header, read_export
+from bot.data import upload_guard
+from bot.data.exports import CANONICAL_COLUMNS, ExportError, dedupe, normalize_header, read_export
+from feedsum import metrics_cli
 from tests import export_fixtures as fx
 from tests import hostile_xlsx as hx
 from tests.export_fixtures import ALL_FIXTURES
@@ -180,7 +181,6 @@ def test_cli_json_and_error(tmp_path, capsys):
 
 def test_large_file_is_vectorised(tmp_path):
     """50k rows import quickly (no per-row Python work)."""
-    import time
 
     n = 50_000
     df = pd.DataFrame({"时间-天": [f"2026-03-{i % 28 + 1:02d}" for i in range(n)],
@@ -188,17 +188,14 @@ def test_large_file_is_vectorised(tmp_path):
                        "消耗": ["1,234.50"] * n, "展示数": [1000] * n, "点击数": [10] * n, "转化数": ["--"] * n})
     p = tmp_path / "big.csv"
     df.to_csv(p, index=False)
-    t0 = time.perf_counter()
-    res = read_export(p)
-    assert time.perf_counter() - t0 < 3
+    res = read_export(p)  # its speed: benchmarks/bench_import.py
     assert res.rows["spend"].sum() == pytest.approx(1234.5 * n)
     assert res.rows["conversions"].sum() == 0
 
 
 def test_progress_path_reads_in_chunks(tmp_path, monkeypatch):
     """The chunked (progress bar) path gives the same rows as the one-pass path."""
-    from bot import exports
-
+    from bot.data import exports
     f = fx.oceanengine_csv("utf-8")
     path = f.write(tmp_path)
     plain = read_export(path).rows
@@ -250,7 +247,7 @@ def test_all_time_is_refused_and_a_month_elsewhere_too():
 
 
 def test_month_named_without_a_year_takes_the_periods_year():
-    from bot.exports import MonthHint
+    from bot.data.exports import MonthHint
 
     f = fx.google_campaign_report("27 January 2026 - 23 February 2026", first=fx.dt.date(2026, 1, 27))
     res = read_export(f.data, name=f.name, month=MonthHint(None, 2))
@@ -283,7 +280,7 @@ def test_chinese_period_and_meta_reporting_columns():
 
 
 def test_month_from_a_message():
-    from bot.exports import MonthHint, month_from_text
+    from bot.data.exports import MonthHint, month_from_text
 
     assert month_from_text("11月的数据 <@U123>") == MonthHint(None, 11)
     assert month_from_text("十一月投放数据") == MonthHint(None, 11)
@@ -335,7 +332,7 @@ def test_contradicting_orders_and_bad_formats_are_refused():
 
 
 def test_parse_date_format():
-    from bot.exports import parse_date_format
+    from bot.model.dates import parse_date_format
 
     assert parse_date_format("DMY") == ("DMY", None)
     assert parse_date_format("MM/DD/YYYY") == ("MDY", None)
@@ -432,7 +429,7 @@ def test_cli_month_date_format_platform_and_localised_messages(tmp_path, capsys)
     assert metrics_cli.run([pins], out=out, columns=fx.pinterest_mapped().columns, platform="Pinterest") == 0
     assert "Pinterest" in out.getvalue() and "TikTok" not in out.getvalue()
 
-    from bot.cli import main as feedsum
+    from feedsum.cli import main as feedsum
 
     assert feedsum(["metrics", path, "--month", "2026-01", "--json"]) == 0
     assert '"2026-01"' in capsys.readouterr().out

@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.runner import tick
-from bot.workflow import DeliveryError
+from bot.core.runner import tick
+from bot.core.service import DeliveryError
 from handlers.app import create_app, web_client
 from handlers.pacer import RATE_LIMITED, Pacer
 from handlers.ratelimit import POST, Bucket, Limiter, Limits, Rate

@@ -7,24 +7,19 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.config import parse_reports
-from bot.exports import ExportError, read_export
-from bot.workflow import SectionState, Summary
+from bot.data.exports import ExportError, read_export
+from bot.model.config import parse_reports
+from bot.model.summary import SectionState, Summary
 from handlers import render
 from tests.slack_harness import CONFIG
-
-settings.register_profile("ci", max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-settings.register_profile("deep", max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 # --- export readers ---------------------------------------------------------------------------
 
@@ -211,8 +206,8 @@ def _ours(text: str) -> str:
 
 @given(name=hostile_text, title=hostile_text, person=hostile_text, body=hostile_text)
 def test_names_titles_and_people_never_form_live_markup(name, title, person, body):
-    from bot.home import HomeState, Pending, Recent, ReportProgress
-    from bot.mrkdwn import plain
+    from bot.core.home import HomeState, Pending, Recent, ReportProgress
+    from bot.text.mrkdwn import plain
     from handlers import admin_render
 
     report = _hostile_report(name, title)
@@ -244,7 +239,7 @@ def test_names_titles_and_people_never_form_live_markup(name, title, person, bod
 
 @given(text=hostile_text)
 def test_plain_undoes_escape_exactly(text):
-    from bot.mrkdwn import as_mrkdwn, escape, md, plain
+    from bot.text.mrkdwn import as_mrkdwn, escape, md, plain
 
     assert plain(escape(text)) == text
     assert escape(escape(text)) == escape(text)  # escaping safe text again changes nothing

@@ -7,11 +7,11 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.exports import read_export
-from bot.kpi import KPI_KEYS, build_report, kpi_table, kpis
+from bot.data.exports import read_export
+from bot.insight.kpi import KPI_KEYS, build_report, kpi_table, kpis
 from tests import export_fixtures as fx
 
 
@@ -79,7 +79,6 @@ rows_strategy = st.lists(
 )
 
 
-@settings(max_examples=60, deadline=None)
 @given(rows_strategy)
 def test_property_group_totals_agree(data):
     rows = frame([{"date": f"2026-03-{d:02d}", "campaign": c, "platform": p, "impressions": i, "clicks": k,
@@ -186,7 +185,7 @@ def test_partial_conversions_coverage():
         assert rep.coverage[key].platforms == ("腾讯广告",), key
     assert rep.coverage["cvr"].share == pytest.approx(0.2)  # of spend, the most telling basis
     assert rep.attainment["cpa"].coverage is rep.coverage["cpa"]  # the verdict can say so
-    from bot.draft import draft_data_section
+    from bot.insight.draft import draft_data_section
     from handlers.render import kpi_fields
 
     fields = kpi_fields(rep, "zh-CN")
@@ -251,7 +250,7 @@ def test_pacing_projects_only_while_the_month_runs(as_of, final):
 
 
 def test_pacing_after_the_month_over_and_under_budget():
-    from bot.kpi import pacing
+    from bot.insight.kpi import pacing
 
     over = pacing("2026-10", 426_400.0, 400_000.0, pd.Timestamp("2026-11-03"))
     assert over.final and over.status == "over" and over.projected == 426_400.0
@@ -269,10 +268,10 @@ def test_pacing_after_the_month_over_and_under_budget():
     ("profit", "en", "ROAS (revenue ÷ spend)", "ROI ((revenue − spend) ÷ spend)"),
 ])
 def test_roi_setting_names_the_ratio_in_both_locales(mode, locale, roas, profit):
-    from bot.admin import SetupForm, SetupTarget
-    from bot.config import parse_reports
-    from bot.export import export_xlsx
-    from bot.kpi_text import kpi_label
+    from bot.core.admin import SetupForm, SetupTarget
+    from bot.insight.kpi_text import kpi_label
+    from bot.model.config import parse_reports
+    from bot.report.export import export_xlsx
     from handlers.admin_render import setup_modal
     from handlers.render import kpi_fields, targets_message
 

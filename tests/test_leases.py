@@ -4,6 +4,7 @@ when it is dead. The fake Slack holds one send (`faults.hold`) to make the work 
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -15,9 +16,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.i18n import t
-from bot.runner import tick
-from bot.workflow import Busy
+from bot.core.runner import tick
+from bot.core.service import Busy
+from bot.text.i18n import t
 from handlers.app import create_app, web_client
 from storage import repo
 from storage.db import open_db
@@ -142,7 +143,7 @@ def test_work_longer_than_the_lease_is_done_once_while_another_process_ticks(tmp
 COMPILE_SCRIPT = """
 import os, sys
 from datetime import datetime
-from bot.config import Settings
+from bot.model.config import Settings
 from handlers.app import create_app, web_client
 from storage.db import open_db
 now = datetime.fromisoformat(sys.argv[1])
@@ -203,7 +204,7 @@ def test_a_post_killed_half_way_is_reported_honestly_then_finished_once(tmp_path
 
 def test_renewal_keeps_only_the_claims_this_process_still_holds(tmp_path):
     """The heartbeat renews its own live claims; a claim taken over by another is left alone."""
-    from bot.leases import Leases
+    from bot.core.leases import Leases
 
     db = open_db(tmp_path / "f.db")
     wall = [1000.0]
@@ -232,7 +233,7 @@ def test_a_claim_from_before_leases_counts_from_when_it_was_taken(tmp_path):
 
 
 def test_the_lease_setting_is_checked():
-    from bot.config import ConfigError, Settings
+    from bot.model.config import ConfigError, Settings
 
     assert Settings.from_env({}).lease_seconds == 120
     assert Settings.from_env({"FEEDSUM_LEASE_SECONDS": "1.5"}).lease_seconds == 1.5
@@ -245,3 +246,51 @@ def test_the_busy_post_refusal_reads_in_both_locales():
     for locale in ("zh-CN", "en"):
         text = t(locale, "refuse.post_busy", month="11月", since="2026-12-02 12:00", seconds=42)
         assert "42" in text and "/feedsum compile" in text and "2026-12-02 12:00" in text
+
+
+@pytest.mark.parametrize("kind", ["open", "remind"])
+def test_a_scheduled_fan_out_is_not_done_while_a_dead_senders_message_is_still_claimed(tmp_path, clock, kind):
+    """A process dies mid-fan-out: its heartbeat last renewed its claims at `beat`, and one message
+    was claimed just after that (so its lease ends a moment after the action's) and never sent. The
+    next pass may take the action over first; it must not mark it done until that message is sent."""
+    from bot.core.runner import planned
+
+    h = Harness(tmp_path, clock, env={"FEEDSUM_LEASE_SECONDS": str(LEASE)})
+    wall = [1_000_000.0]
+    h.core.leases.clock = lambda: wall[0]
+    team, owner = h.report.team_id, h.report.sections[0].owners[0]
+    try:
+        now = OPEN
+        if kind == "remind":
+            assert [line.split(":")[0] for line in tick(h.core, OPEN)] == ["done"]
+            now = datetime(2026, 11, 27, 10, 1, tzinfo=SH)  # the next business day's reminder
+        (action,), _ = planned(h.core, now)
+        assert action.kind == kind
+        message = ("prompt", f"{h.report.sections[0].key}:{owner}") if kind == "open" else (action.key, owner)
+        beat = wall[0]
+        assert repo.claim(h.db, team, "feed-ads", PERIOD, action.key, "*", now=now, wall=beat, owner="dead",
+                          lease_s=LEASE) == "new"
+        assert repo.claim(h.db, team, "feed-ads", PERIOD, *message, now=now, wall=beat + 0.1, owner="dead",
+                          lease_s=LEASE) == "new"
+        sent_before = len(h.fake.calls_to("chat.postMessage"))
+
+        wall[0] = beat + LEASE + 0.05  # the action's lease has run out, the message's not yet
+        lines = tick(h.core, now)
+        assert [line.split(":")[0] for line in lines] == ["running elsewhere"], lines
+        action_entry = repo.ledger_entry(h.db, repo.ledger_key(team, "feed-ads", PERIOD, action.key, "*"))
+        assert action_entry is None or action_entry["state"] != "done"
+
+        wall[0] = beat + LEASE + 0.2  # the dead sender's last claim has run out too
+        lines = tick(h.core, now + timedelta(minutes=1))
+        assert [line.split(":")[0] for line in lines] == ["done"], lines
+        key = repo.ledger_key(team, "feed-ads", PERIOD, *message)
+        assert repo.ledger_entry(h.db, key)["state"] == "done"
+        metadata = [c.params.get("metadata") for c in h.fake.calls_to("chat.postMessage")[sent_before:]]
+        metadata = [json.loads(m) if isinstance(m, str) else m or {} for m in metadata]
+        to_owner = [m for m in metadata if m.get("event_payload", {}).get("key") == key]
+        assert len(to_owner) == 1  # sent once, after the look in Slack found nothing
+        if kind == "open":
+            keys = keys_of(h.prompts())
+            assert len(keys) == 8 and len(set(keys)) == 8
+    finally:
+        h.close()

@@ -94,7 +94,7 @@ def test_thread_replies_append_in_order_and_retries_store_once(harness):
     ev2 = {**ev, "text": "第二段：转化率 3%。", "ts": "1800000000.000200"}
     assert h.event(ev2, event_id="Ev2").status == 200
     h.wait_for(lambda: len(h.fake.calls_to("reactions.add")) == 2)
-    time.sleep(0.2)
+    h.idle()
     text = h.core.summary(h.report, PERIOD, h.clock()).sections[1].text
     assert text == "第一段：点击率 2.1%。\n第二段：转化率 3%。"
     assert len(h.fake.calls_to("reactions.add")) == 2
@@ -132,7 +132,7 @@ def test_compile_posts_summary_in_template_order_with_missing_named(harness):
     assert "上线 12 条计划。" in json.dumps(thread[0]["blocks"], ensure_ascii=False)
     # Compiling again posts nothing new.
     h.command(f"compile {PERIOD}")
-    time.sleep(0.3)
+    h.idle()
     assert len(h.fake.posted(CHANNEL)) == len(posts)
 
 
@@ -178,7 +178,7 @@ def test_non_admins_cannot_open_or_compile(harness):
     for cmd in (f"open {PERIOD}", f"compile {PERIOD}", "remind"):
         # Not a report admin: whether they are a workspace admin is asked of Slack after the ack.
         assert "管理员" in h.answer(cmd, user=OWNER_A)["text"]
-    time.sleep(0.2)
+    h.idle()
     assert h.prompts() == [] and h.fake.posted(CHANNEL) == []
 
 
@@ -219,7 +219,7 @@ def test_forged_signature_and_replay_are_rejected_without_side_effects(harness):
     assert r.status == 401
     r = h.command(f"open {PERIOD}", timestamp=int(time.time()) - 600)
     assert r.status == 401
-    time.sleep(0.3)
+    h.idle()
     assert h.prompts() == []
     assert h.core.summary(h.report, PERIOD, h.clock()).state == "none"
 

@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 from markdown_it import MarkdownIt
 
-from bot.config import parse_reports
-from bot.markdown import md_block, summary_markdown
-from bot.workflow import SectionState, Summary
+from bot.model.config import parse_reports
+from bot.model.summary import SectionState, Summary
+from bot.report.markdown import md_block, summary_markdown
 
 render = MarkdownIt("commonmark").render
 TZ = ZoneInfo("Asia/Shanghai")
@@ -78,7 +78,7 @@ def test_escaping_survives_the_layout(evil):
 
 
 def test_ab_comparisons_are_lists_with_names_escaped():
-    from bot.abtest import VariantKey, compare
+    from bot.insight.abtest import VariantKey, compare
 
     rows = pd.DataFrame([{"date": pd.Timestamp(2026, 11, 3), "platform": "巨量引擎", "campaign": "春季",
                           "ad_group": name, "impressions": 100_000, "clicks": clicks, "conversions": clicks // 20,
@@ -98,7 +98,7 @@ def test_ab_comparisons_are_lists_with_names_escaped():
 
 def test_kpi_highlights_and_notes_are_escaped_for_markdown():
     """The KPI lines of the post, with an export's platform name that looks like Markdown."""
-    from bot.kpi import build_report
+    from bot.insight.kpi import build_report
     from handlers.render import kpi_markdown
 
     evil = "[官方](http://evil.example)<b>平台</b>"

@@ -12,9 +12,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.runner import tick
+from bot.core.runner import tick
 from tests import hostile_xlsx as hx
 from tests.slack_harness import ADMIN, CHANNEL, CONFIG, OWNER_A, OWNER_B, Harness, modal_values
+
+HARNESS_TRANSPORT = "app"  # listener logic: requests go straight into the Bolt app
 
 SH = ZoneInfo("Asia/Shanghai")
 PERIOD = "2026-11"
@@ -67,7 +69,7 @@ def test_bad_export_names_row_and_column_and_imports_nothing(harness):
 def test_files_from_non_admins_are_not_imported(harness):
     h = harness
     share(h, "nov.csv", NOV, user=OWNER_A)
-    time.sleep(0.5)
+    h.idle()
     assert h.core.summary(h.report, PERIOD, h.clock()).kpi is None
 
 
@@ -176,12 +178,12 @@ def test_configured_sources_are_pulled_again_at_due(tmp_path, clock):
         {"url": str(db), "query": "SELECT day AS date, platform, campaign, SUM(impressions) AS impressions, "
                                   "SUM(clicks) AS clicks, SUM(spend) AS spend FROM ads "
                                   "WHERE day BETWEEN :start AND :end GROUP BY day, platform, campaign"}]
-    from bot.config import parse_reports
+    from bot.model.config import parse_reports
 
     h = Harness(tmp_path, clock, config=config)
     try:
         # Relative paths resolve against the config file's folder.
-        from bot.cli import sync_reports
+        from feedsum.cli import sync_reports
 
         [r] = parse_reports(config, file=str(tmp_path / "feedsum.toml"), base_dir=str(tmp_path))
         sync_reports(h.core, [r], h.fake.team_id, h.clock())
@@ -414,7 +416,7 @@ def test_the_import_answer_names_unused_columns_and_missing_measures(harness):
 
 
 def test_a_configured_source_names_the_month_and_the_platform(tmp_path, clock):
-    from bot.config import parse_reports
+    from bot.model.config import parse_reports
     from tests.export_fixtures import google_campaign_report, pinterest_mapped
 
     exports = tmp_path / "exports"
@@ -467,8 +469,7 @@ def test_hostile_workbooks_are_answered_in_the_reports_language(harness):
 
 
 def test_an_import_that_fails_half_way_keeps_nothing_and_says_so(harness, monkeypatch):
-    from bot import metrics
-
+    from bot.data import metrics
     h = harness
     monkeypatch.setattr(metrics, "IMPORT_CHUNK_ROWS", 200, raising=False)
     pages = h.db.conn.execute("PRAGMA page_count").fetchone()[0]
@@ -489,7 +490,7 @@ def test_an_import_that_fails_half_way_keeps_nothing_and_says_so(harness, monkey
 
 def test_people_keep_writing_while_a_big_import_is_half_way(harness, monkeypatch):
     """The database is not held for the whole import, and a half-inserted file never counts."""
-    from bot import metrics
+    from bot.data import metrics
     from storage import repo
 
     h = harness

@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.admin import history
-from bot.config import parse_reports
-from bot.templates import TEMPLATES
-from bot.workflow import Feedsum, Refused
+from bot.core.admin import history
+from bot.core.service import Feedsum, Refused
+from bot.model.config import parse_reports
+from bot.model.templates import TEMPLATES
 from storage import db as dbmod
 from storage import repo
 

@@ -7,9 +7,11 @@ import json
 
 import pytest
 
-from bot.abtest import VariantKey
+from bot.insight.abtest import VariantKey
 from storage import repo
 from tests.slack_harness import ADMIN, CHANNEL, OWNER_A, OWNER_B, Harness
+
+HARNESS_TRANSPORT = "app"  # listener logic: requests go straight into the Bolt app
 
 PERIOD = "2026-11"
 CONFIG = {"reports": [{
@@ -217,8 +219,8 @@ def test_no_data_says_so_and_other_sections_are_untouched(h):
 
 
 def test_exports_include_the_comparisons(h):
-    from bot.export import export_files
-    from bot.optimise import save
+    from bot.core.optimise import save
+    from bot.report.export import export_files
 
     h.core.data.import_file(h.report, CSV, name="nov.csv", origin="test", now=h.clock())
     h.core.open(h.report, PERIOD, ADMIN, h.clock())
@@ -241,7 +243,7 @@ def test_exports_include_the_comparisons(h):
 
 
 def test_a_full_form_stays_within_block_kit_limits(h):
-    from bot.optimise import MAX_COMPARISONS, month_catalogue
+    from bot.core.optimise import MAX_COMPARISONS, month_catalogue
     from handlers.actions import write_view
 
     long = "很长的计划名称" * 30

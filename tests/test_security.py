@@ -17,7 +17,7 @@ from datetime import timedelta
 import pytest
 from slack_sdk.signature import SignatureVerifier
 
-from bot.fake_slack import FakeSlack
+from feedsum.fake_slack import FakeSlack
 from storage import repo
 from tests.slack_harness import ADMIN, CHANNEL, OWNER_A, OWNER_B, SECRET, Harness, modal_values
 
@@ -539,8 +539,8 @@ def test_socket_mode_requests_carry_no_signature_and_still_work(tmp_path, clock)
     """Socket Mode payloads arrive over the app's own websocket: no signature, no seen-set."""
     from slack_bolt.request import BoltRequest
 
-    from bot.cli import sync_reports
-    from bot.config import Settings, parse_reports
+    from bot.model.config import Settings, parse_reports
+    from feedsum.cli import sync_reports
     from handlers.app import create_app, web_client
     from storage.db import open_db
     from tests.slack_harness import CONFIG

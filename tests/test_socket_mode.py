@@ -73,7 +73,7 @@ def test_an_envelope_lost_with_its_connection_is_redelivered_and_run_once(socket
     # Slack sends it again (the ack was lost in transit): answered again, not run again.
     again = server.send("slash_commands", {**command("help")}, envelope_id=eid)
     assert again == eid
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + 10
     while len(server.acks[eid]) < 2 and time.monotonic() < deadline:
         time.sleep(0.01)
     assert len(server.acks[eid]) == 2 and server.acks[eid][0] == server.acks[eid][1]
@@ -109,17 +109,18 @@ def test_acks_over_the_socket_never_wait_for_a_slow_web_api(socket_app, harness)
     _handler, server, _seen = socket_app
     harness.core.open(harness.report, "2026-11", ADMIN, harness.clock())
     harness.fake.reset_calls()
-    harness.fake.faults.latency = 0.5
-    t0 = time.monotonic()
+    # Slack takes every Web API call but answers none until the end: acks that arrive meanwhile
+    # never waited on one.
+    gate = harness.fake.faults.gate = threading.Event()
     ack = server.wait_ack(server.send("slash_commands", command("status 2026-11")))
-    assert time.monotonic() - t0 < 0.25 and "信息流投放组" in str(ack)  # answered in the envelope ack
-    t0 = time.monotonic()
+    assert "信息流投放组" in str(ack)  # answered in the envelope ack
     server.wait_ack(server.send("slash_commands", {**command("write results 2026-11", user="U0OWNERA1"),
                                                    "trigger_id": "1.2.3"}))
-    assert time.monotonic() - t0 < 0.25
+    # views.open reaches Slack while nothing has been answered: the first call after the ack.
     call = harness.wait_for(lambda: harness.fake.calls_to("views.open"))[0]
-    assert call.params["trigger_id"] == "1.2.3" and call.at - t0 < 0.5
-    harness.fake.faults.latency = 0
+    assert call.params["trigger_id"] == "1.2.3"
+    gate.set()
+    harness.fake.faults.gate = None
 
 
 def test_a_crash_over_the_socket_is_apologised_for_in_the_envelope_ack(socket_app, monkeypatch):

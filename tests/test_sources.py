@@ -8,9 +8,9 @@ from datetime import UTC, date, datetime
 import pytest
 from cryptography.fernet import Fernet
 
-from bot.config import ConfigError, MetricSource, parse_reports
-from bot.metrics import Metrics
-from bot.sources.pulling import ApiKit, pull_ranges
+from bot.data.metrics import Metrics
+from bot.data.sources.pulling import ApiKit, pull_ranges
+from bot.model.config import ConfigError, MetricSource, parse_reports
 from storage import repo
 from storage import sources as store
 from storage.db import open_db
@@ -85,7 +85,7 @@ def test_api_source_config_names_file_key_and_problem(change, key, words):
 
 
 def test_platforms_not_built_yet_are_refused_by_name_and_currency_rates_need_a_currency(monkeypatch):
-    from bot.sources import PLATFORMS
+    from bot.model.platforms import PLATFORMS
 
     monkeypatch.setitem(PLATFORMS, "snapchat", None)  # named, not built yet
     with pytest.raises(ConfigError) as err:
@@ -351,9 +351,9 @@ def test_meta_expired_token_is_read_again_once_then_one_clear_error(tmp_path, me
     secret = tmp_path / "meta.json"
     secret.write_text('{"access_token": "EAAB-old"}')
     report = report_with(meta_source(meta, credentials=str(secret)))
-    from bot.sources.base import Context
-    from bot.sources.meta import Meta
-    from bot.sources.secrets import TokenStore
+    from bot.data.sources.base import Context
+    from bot.data.sources.meta import Meta
+    from bot.data.sources.secrets import TokenStore
 
     client = Meta(report.metrics[0], Context(env={}, tokens=TokenStore()))
     secret.write_text('{"access_token": "EAAB-system-user"}')
@@ -385,7 +385,7 @@ def test_stored_tokens_need_the_key_and_survive_a_wrong_one(tmp_path, google):
 
 
 def test_secret_key_is_checked_at_start():
-    from bot.config import Settings
+    from bot.model.config import Settings
 
     with pytest.raises(ConfigError) as err:
         Settings.from_env({"FEEDSUM_SECRET_KEY": "not-a-key"})
@@ -415,7 +415,7 @@ def test_two_accounts_with_a_same_named_campaign_both_count_and_the_api_replaces
 
 
 def test_reports_with_an_api_source_are_pulled_every_business_day_of_the_month():
-    from bot.schedule import ReportPlan, timeline
+    from bot.planning.schedule import ReportPlan, timeline
 
     window = timeline(ReportPlan("r", "Asia/Shanghai", "CN", pull=True), "2026-12").pulls
     daily = timeline(ReportPlan("r", "Asia/Shanghai", "CN", pull=True, pull_daily=True), "2026-12").pulls

@@ -9,9 +9,9 @@ from datetime import UTC, date, datetime
 import pytest
 from cryptography.fernet import Fernet
 
-from bot.config import ConfigError
-from bot.metrics import Metrics
-from bot.sources.pulling import ApiKit
+from bot.data.metrics import Metrics
+from bot.data.sources.pulling import ApiKit
+from bot.model.config import ConfigError
 from storage import repo
 from storage import sources as store
 from storage.db import open_db
@@ -20,6 +20,8 @@ from tests.fake_ads.oceanengine import Advertiser, FakeOceanEngine, envelope
 from tests.fake_ads.tencent import Account, FakeTencent
 from tests.fake_ads.tencent import envelope as tx_envelope
 from tests.test_sources import KEY, NOW, TEAM, Sleeps, metrics_for, report_with
+
+HARNESS_TRANSPORT = "app"  # listener logic: requests go straight into the Bolt app
 
 ADV = "1760312345678901"
 
@@ -378,7 +380,7 @@ def test_account_ids_must_be_digits(api, account):
 
 
 def test_sources_check_keeps_the_rotated_token_for_the_bot(tmp_path, capsys, monkeypatch, ocean):
-    from bot.cli import main
+    from feedsum.cli import main
 
     monkeypatch.chdir(tmp_path)
     (tmp_path / "feedsum.toml").write_text(f'''[[reports]]
@@ -408,7 +410,7 @@ base_url = "{ocean.url}"
 
 
 def test_date_spans_cover_the_range_in_bounded_pieces():
-    from bot.sources.rotating import date_spans
+    from bot.data.sources.rotating import date_spans
 
     assert date_spans(date(2026, 11, 1), date(2026, 11, 1), 30) == [(date(2026, 11, 1), date(2026, 11, 1))]
     assert date_spans(date(2026, 10, 1), date(2026, 12, 2), 30) == [

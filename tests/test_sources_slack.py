@@ -8,15 +8,17 @@ from datetime import datetime
 
 import pytest
 
-from bot.cli import sync_reports
-from bot.config import parse_reports
-from bot.runner import tick
-from bot.sources.pulling import ApiKit
+from bot.core.runner import tick
+from bot.data.sources.pulling import ApiKit
+from bot.model.config import parse_reports
+from feedsum.cli import sync_reports
 from tests.fake_ads.google import Customer, FakeGoogleAds
 from tests.fake_ads.meta import AdAccount, FakeMeta
 from tests.slack_harness import ADMIN, CHANNEL, CONFIG, OWNER_A, Harness
 from tests.test_data_pulls import SH, answered, blocks_text, dm_texts
 from tests.test_sources import KEY, Sleeps
+
+HARNESS_TRANSPORT = "app"  # listener logic: requests go straight into the Bolt app
 
 PERIOD = "2026-11"
 
@@ -153,7 +155,7 @@ token_url = "{fake.url}/token"
 
 
 def test_sources_check_prints_what_each_account_sees_and_never_a_secret(tmp_path, capsys, monkeypatch, google):
-    from bot.cli import main
+    from feedsum.cli import main
 
     monkeypatch.chdir(tmp_path)
     (tmp_path / "feedsum.toml").write_text(_toml(google), encoding="utf-8")
@@ -173,8 +175,7 @@ def test_sources_check_prints_what_each_account_sees_and_never_a_secret(tmp_path
 def test_feedsum_pull_pulls_now_with_a_progress_bar(tmp_path, clock, capsys, google):
     from argparse import Namespace
 
-    from bot import sources_cli
-
+    from feedsum import sources_cli
     h = api_harness(tmp_path, clock, google.env(), google_source(google))
     try:
         code = sources_cli.pull(h.settings, Namespace(report="feed-ads", month="2026-11"),

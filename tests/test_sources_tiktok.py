@@ -8,18 +8,20 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.config import ConfigError
-from bot.metrics import Metrics
-from bot.sources.base import Context
-from bot.sources.pulling import ApiKit
-from bot.sources.secrets import TokenStore
-from bot.sources.tiktok import TikTok
+from bot.data.metrics import Metrics
+from bot.data.sources.base import Context
+from bot.data.sources.pulling import ApiKit
+from bot.data.sources.secrets import TokenStore
+from bot.data.sources.tiktok import TikTok
+from bot.model.config import ConfigError
 from storage import repo
 from storage import sources as store
 from storage.db import open_db
 from tests.fake_ads.base import Reply
 from tests.fake_ads.tiktok import Advertiser, FakeTikTok, envelope
 from tests.test_sources import NOW, TEAM, Sleeps, metrics_for, report_with
+
+HARNESS_TRANSPORT = "app"  # listener logic: requests go straight into the Bolt app
 
 ADV = "7012345678901234567"
 NAME = f"tiktok {ADV}"
@@ -328,7 +330,7 @@ def test_tiktok_kpis_reach_the_post_and_a_revoked_token_is_told_to_the_admins_on
 
 def test_tiktok_sources_check_prints_what_the_advertiser_sees_and_never_the_token(tmp_path, capsys, monkeypatch,
                                                                                    tiktok_cn):
-    from bot.cli import main
+    from feedsum.cli import main
 
     monkeypatch.chdir(tmp_path)
     (tmp_path / "feedsum.toml").write_text(f'''[[reports]]

@@ -1,11 +1,11 @@
 from __future__ import annotations
 
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.commands import parse
-from bot.mrkdwn import escape, from_slack, split_text, storable
-from bot.periods import PeriodError, default_period, label, parse_period, shift
+from bot.model.periods import PeriodError, default_period, label, parse_period, shift
+from bot.text.mrkdwn import escape, from_slack, split_text, storable
+from handlers.command_text import parse
 
 
 @given(st.text(alphabet=st.sampled_from(list("ab &<>\n\n。x")), max_size=4000), st.integers(16, 500))
@@ -81,7 +81,7 @@ def test_storable_replaces_only_what_utf8_cannot_encode():
 
 
 def test_a_form_edit_is_merged_only_with_additions_at_the_end():
-    from bot.workflow import merge_appended
+    from bot.core.service import merge_appended
 
     assert merge_appended("base", "base\nreply", "base edited") == "base edited\nreply"
     assert merge_appended("", "reply", "mine") == "mine\nreply"
@@ -91,7 +91,6 @@ def test_a_form_edit_is_merged_only_with_additions_at_the_end():
     assert merge_appended("base", "", "mine") is None
 
 
-@settings(max_examples=30, deadline=None)
 @given(st.permutations(range(6)), st.sampled_from([None, 2, 4]))
 def test_thread_replies_end_up_in_message_order_whatever_the_arrival(order, edit_after):
     from datetime import UTC, datetime

@@ -12,12 +12,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.cli import sync_reports
-from bot.config import MetricSource, parse_reports
-from bot.metrics import Metrics, SourceError
-from bot.runner import tick
+from bot.core.runner import tick
+from bot.data.metrics import Metrics, SourceError
+from bot.model.config import MetricSource, parse_reports
+from feedsum.cli import sync_reports
 from storage import repo
 from tests.slack_harness import ADMIN, CONFIG, OWNER_A, Harness
+
+# One worker runs this module: its module fixtures are costly to build twice.
+pytestmark = pytest.mark.xdist_group("postgres")
 
 SH = ZoneInfo("Asia/Shanghai")
 PERIOD = "2026-11"
@@ -277,7 +280,7 @@ def test_a_server_that_never_answers_gives_up_after_the_connect_timeout(tmp_path
     import socket
     import time
 
-    import bot.metrics as metrics
+    import bot.data.metrics as metrics
 
     monkeypatch.setattr(metrics, "CONNECT_TIMEOUT_SECONDS", 2)  # libpq's smallest
     with socket.socket() as mute:
@@ -368,7 +371,7 @@ def test_raw_rows_are_read_and_stored_in_chunks_with_exact_kpis(tmp_path, clock,
     """A query that returns raw rows instead of aggregating: read a chunk at a time (here 1,000
     rows), stored as it arrives, the month's totals exact; the same rows in another order count
     as unchanged."""
-    import bot.metrics as metrics
+    import bot.data.metrics as metrics
 
     monkeypatch.setattr(metrics, "SQL_CHUNK_ROWS", 1_000)
     seen = []
@@ -401,7 +404,7 @@ def test_raw_rows_are_read_and_stored_in_chunks_with_exact_kpis(tmp_path, clock,
 def test_failure_mid_result_leaves_nothing_behind(tmp_path, postgres, pg_ads, monkeypatch):
     """A result that breaks after some chunks were stored (here: a value that is not a number)
     stores nothing, and names the row."""
-    import bot.metrics as metrics
+    import bot.data.metrics as metrics
 
     monkeypatch.setattr(metrics, "SQL_CHUNK_ROWS", 1_000)
     query = ("SELECT day AS date, platform, campaign, impr AS impressions, "

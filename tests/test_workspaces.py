@@ -20,13 +20,15 @@ from zoneinfo import ZoneInfo
 import pytest
 import yaml
 
-from bot.fake_slack import BOT_USER
-from bot.runner import tick
+from bot.core.runner import tick
+from feedsum.fake_slack import BOT_USER
 from handlers.app import create_app, web_client
 from handlers.oauth import BOT_SCOPES, authorize_url, oauth_db_path
 from storage import repo
 from tests.slack_harness import ADMIN, CHANNEL, OWNER_A, Harness, modal_values
 from tests.test_admin import db_state, home_for, last_view, setup_values
+
+HARNESS_TRANSPORT = "app"  # listener logic: requests go straight into the Bolt app
 
 PERIOD = "2026-11"
 TEAM_B = "T0SECONDWS"
@@ -39,7 +41,7 @@ def test_a_report_of_one_workspace_is_invisible_to_another(harness):
     h.wait_for(lambda: any("2026年11月" in (x.get("text") or "") for x in h.fake.responses))
     modal = h.modal_for("results", OWNER_A, PERIOD)
     h.submit_view(modal, modal_values(modal, "team A text"), OWNER_A)
-    time.sleep(0.2)
+    h.idle()
     h.fake.reset_calls()
     h.fake.responses.clear()
     before = db_state(h)
@@ -61,7 +63,7 @@ def test_a_report_of_one_workspace_is_invisible_to_another(harness):
     assert r.json()["response_action"] == "errors"
     _, home = home_for(h, OWNER_A, team=TEAM_B)
     assert "/feedsum setup" in json.dumps(home, ensure_ascii=False)  # no reports in team B
-    time.sleep(0.3)
+    h.idle()
     assert db_state(h) == before
     assert not h.fake.calls_to("views.open") and not h.fake.calls_to("chat.postMessage")
     # Team B may create its own report for the same channel id: team A's stays as it was.
@@ -142,7 +144,7 @@ def test_oauth_install_stores_the_installation_and_commands_use_its_token(oauth_
     # The outbox (prompts, scheduler) uses the installation's token for that team too.
     h.command(f"open {PERIOD}", user=ADMIN, channel="C0BCHANNEL", team=TEAM_B)
     h.wait_for(lambda: h.fake.calls_to("chat.postMessage"))
-    time.sleep(0.2)
+    h.idle()
     assert {c.headers["Authorization"] for c in h.fake.calls_to("chat.postMessage")} == {f"Bearer {token}"}
 
 
@@ -396,7 +398,7 @@ def refreshed_once_then_used(h) -> None:
 @pytest.fixture
 def cli(oauth_harness, monkeypatch, tmp_path):
     """`feedsum …` run in-process against the harness's database, OAuth store and fake Slack."""
-    from bot.cli import main
+    from feedsum.cli import main
     from tests.test_runner import CONFIG_TOML
 
     h = oauth_harness

@@ -1,0 +1,199 @@
+"""巨量引擎 (Ocean Engine): the Marketing API's custom report (自定义报表), by project (项目) and day.
+
+GET {base}/open_api/v3.0/report/custom/get/ with advertiser_id, data_topic=BASIC_DATA,
+dimensions=["stat_time_day","cdp_project_id","cdp_project_name"], metrics, start_time/end_time
+(YYYY-MM-DD, at most 30 days), filters, order_by, page/page_size — list parameters as JSON — and the
+`Access-Token` header answers {"code": 0, "message": "OK", "data": {"rows": [{"dimensions": {…},
+"metrics": {…}}], "page_info": {"page", "total_page", …}}} with values as strings. Cost
+(`stat_cost`) is in 元; the advertiser's days are Beijing time. Access tokens last a day; POST
+/open_api/oauth2/refresh_token/ {app_id, secret, refresh_token} answers a new access token and a new
+refresh token and retires the old one (rotating.py keeps it). Errors are a non-zero `code` in the
+same envelope (HTTP 200): 40100 too many requests, 40102/40104/40105 a missing, expired or invalid
+access token. docs/sources.md cites the references and says which codes could not be verified.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+from typing import Any
+
+import requests
+
+from bot.data.sources.base import (
+    Account,
+    ApiError,
+    AuthError,
+    RateLimitError,
+    ResponseError,
+    Verdict,
+    day,
+    number,
+)
+from bot.data.sources.rotating import Minted, RotatingTokens, date_spans, page_count
+
+THROTTLE_CODES = {40100}  # 请求过于频繁 (frequency control)
+TOKEN_CODES = {40102, 40104, 40105}  # access token expired / empty / invalid: refresh once
+TRANSIENT = range(50000, 60000)  # system errors (50000, 51010 …): try again
+SPAN_DAYS = 30  # the longest range one report call takes
+PAGE_SIZE = 500  # the API allows 1–1000
+CURRENCY, TIMEZONE = "CNY", "Asia/Shanghai"  # the API states neither: accounts bill in 元 on Beijing days
+METRICS = ["stat_cost", "show_cnt", "click_cnt", "attribution_convert_cnt"]
+# level -> (dimensions, id of the row's campaign, its name, ad-group name or None)
+LEVELS = {
+    "campaign": (["stat_time_day", "cdp_project_id", "cdp_project_name"], "cdp_project_id", "cdp_project_name", None),
+    "adgroup": (["stat_time_day", "cdp_project_id", "cdp_project_name", "cdp_promotion_id", "cdp_promotion_name"],
+                "cdp_project_id", "cdp_project_name", "cdp_promotion_name"),
+}
+
+
+class OceanEngine(RotatingTokens):
+    api = "oceanengine"
+    platform = "巨量引擎"
+    default_base = "https://api.oceanengine.com"
+    default_version = "v3.0"
+    fields = ("app_id", "secret", "refresh_token")
+    app_field = "app_id"
+    backoff = 5.0  # frequency control is per second/minute: short waits are enough
+
+    # --- auth ----------------------------------------------------------------------------------
+
+    def authorize(self, *, force: bool = False) -> dict[str, str]:
+        return {"Access-Token": self.access_token(force)}
+
+    def mint(self, refresh_token: str) -> Minted:
+        what = "token refresh"
+        app_id = self.secrets["app_id"]
+        body = {"app_id": int(app_id) if app_id.isdigit() else app_id, "secret": self.secrets["secret"],
+                "grant_type": "refresh_token", "refresh_token": refresh_token}
+        data = self.request("POST", self.source.token_url or f"{self.base}/open_api/oauth2/refresh_token/",
+                            what=what, auth=False, json=body, judge=self._judge_token)
+        return self.minted(what, data, access="access_token", expires="expires_in", refresh="refresh_token",
+                           refresh_expires="refresh_token_expires_in")
+
+    def _judge_token(self, resp: requests.Response, what: str) -> Verdict:
+        verdict, code, shown, data = self._envelope(resp, what)
+        if verdict is not None:
+            return verdict
+        if code == 0:
+            return Verdict("ok", data=data)
+        # Any other answer refuses the refresh token or the app's id/secret: a new authorization is needed.
+        raise self.refused(shown)
+
+    # --- answers -------------------------------------------------------------------------------
+
+    def _envelope(self, resp: requests.Response, what: str) -> tuple[Verdict | None, int | None, str, Any]:
+        """The answer's {code, message, data}; a verdict already when it is a passing fault."""
+        verdict, code, shown, body = self.coded(resp, what)
+        if verdict is not None:
+            return verdict, None, "", None
+        if code in THROTTLE_CODES:
+            return Verdict("throttled", message=f"rate-limited ({shown})"), code, shown, None
+        if code in TRANSIENT or (code != 0 and resp.status_code >= 500):
+            return Verdict("retry", message=shown), code, shown, None
+        return None, code, shown, body.get("data")
+
+    def judge(self, resp: requests.Response, what: str) -> Verdict:
+        verdict, code, shown, data = self._envelope(resp, what)
+        if verdict is not None:
+            return verdict
+        if code == 0:
+            return Verdict("ok", data=data)
+        if code in TOKEN_CODES:
+            return Verdict("expired", message=f"巨量引擎 refused the access token ({shown})")
+        lowered = shown.lower()
+        if "权限" in shown or "permission" in lowered or "auth" in lowered:
+            return Verdict("failed", message=f"巨量引擎 denied access to advertiser {self.source.account} ({shown}); "
+                                             "the authorizing user needs this advertiser, and the app the report "
+                                             "permission")
+        if "参数" in shown or "param" in lowered or "field" in lowered:
+            raise ResponseError(f"{self.name}: {what}: 巨量引擎 refused the request ({shown}); the API may have "
+                                f"changed (api_version is {self.version})")
+        return Verdict("failed", message=f"{what}: 巨量引擎 answered {shown}")
+
+    # --- what the account is, and its rows ----------------------------------------------------
+
+    def account(self) -> Account:
+        what = "advertiser info"
+        account = Account(id=self.source.account or "", currency=CURRENCY, timezone=TIMEZONE)
+        try:
+            data = self.request("GET", f"{self.base}/open_api/2/advertiser/info/", what=what,
+                                params={"advertiser_ids": json.dumps([int(self.source.account or 0)]),
+                                        "fields": json.dumps(["id", "name", "company"])})
+        except (AuthError, RateLimitError, ResponseError):
+            raise
+        except ApiError as exc:
+            # The name is only for display; a permission the report does not need must not stop the pull.
+            account.notes.append(f"advertiser info not readable ({str(exc).split(': ', 1)[-1]})")
+            return account
+        items = data.get("list") if isinstance(data, dict) else data
+        if not isinstance(items, list):
+            raise self.malformed(what, "data", "is not a list of advertisers")
+        mine = [a for a in items if isinstance(a, dict) and str(a.get("id")) == str(self.source.account)]
+        if mine and isinstance(mine[0].get("name"), str):
+            account.name = mine[0]["name"]
+        return account
+
+    def check(self) -> Account:
+        account = self.account()
+        until = self.ctx.now().date()
+        rows = self.fetch(until - timedelta(days=SPAN_DAYS - 1), until, account)
+        account.campaigns = len({r["campaign_id"] for r in rows})
+        account.notes.append("campaigns: projects (项目) with data in the last 30 days")
+        return account
+
+    def fetch(self, since: date, until: date, account: Account) -> list[dict[str, Any]]:
+        out = []
+        for start, end in date_spans(since, until, SPAN_DAYS):
+            out += self._report(start, end)
+        return out
+
+    def _report(self, since: date, until: date) -> list[dict[str, Any]]:
+        dims, id_key, name_key, group_key = LEVELS[self.source.level]
+        what = "custom report"
+        params = {"advertiser_id": self.source.account, "data_topic": "BASIC_DATA", "dimensions": json.dumps(dims),
+                  "metrics": json.dumps(METRICS), "filters": "[]", "order_by": "[]",
+                  "start_time": since.isoformat(), "end_time": until.isoformat(), "page_size": PAGE_SIZE}
+        url = f"{self.base}/open_api/{self.version}/report/custom/get/"
+        out, page = [], 1
+        while True:
+            data = self.request("GET", url, what=what, params={**params, "page": page})
+            if not isinstance(data, dict):
+                raise self.malformed(what, "data", "is not an object")
+            rows = data.get("rows")
+            if rows is None:
+                rows = data.get("list", [])  # older report endpoints answer "list"
+            if not isinstance(rows, list):
+                raise self.malformed(what, "data.rows", "is not a list")
+            out += [self._row(r, id_key, name_key, group_key, what) for r in rows]
+            if page >= page_count(self, data.get("page_info"), what) or not rows:
+                return out
+            page += 1
+
+    def _row(self, r: Any, id_key: str, name_key: str, group_key: str | None, what: str) -> dict[str, Any]:
+        if not isinstance(r, dict):
+            raise self.malformed(what, "data.rows", "holds something that is not a row")
+        dims, met = r.get("dimensions"), r.get("metrics")
+        if not isinstance(dims, dict) or not isinstance(met, dict):
+            # Tolerate a flat row ({"stat_time_day": …, "stat_cost": …}) as well.
+            dims = met = r
+        campaign_id = dims.get(id_key)
+        if not isinstance(campaign_id, str | int) or isinstance(campaign_id, bool) or not str(campaign_id):
+            raise self.malformed(what, f"dimensions.{id_key}")
+        for key in (name_key,) + ((group_key,) if group_key else ()):
+            if not isinstance(dims.get(key), str):
+                raise self.malformed(what, f"dimensions.{key}")
+        return {
+            "date": day(self, what, "dimensions.stat_time_day", dims.get("stat_time_day")),
+            "platform": self.row_platform, "account": self.source.account,
+            "campaign": dims[name_key], "campaign_id": str(campaign_id),
+            "ad_group": dims[group_key] if group_key else None,
+            "impressions": number(self, what, "metrics.show_cnt", met.get("show_cnt")),
+            "clicks": number(self, what, "metrics.click_cnt", met.get("click_cnt")),
+            "spend": number(self, what, "metrics.stat_cost", met.get("stat_cost")),  # 元
+            # 转化数(计费时间): conversions dated on the day of the cost that bought them, so the
+            # backfill window brings late ones into the right day (and CPA pairs like with like).
+            "conversions": number(self, what, "metrics.attribution_convert_cnt", met.get("attribution_convert_cnt")),
+            "revenue": None,  # no one revenue measure fits every industry's account
+        }
+

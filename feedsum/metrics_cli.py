@@ -1,0 +1,202 @@
+"""`feedsum metrics FILE...`: read ad exports and print monthly KPIs (table or JSON).
+
+Also runnable alone: ``python -m feedsum.metrics_cli FILE... [--preset NAME] [--json] [--month YYYY-MM]
+[--date-format DMY|MDY|STRFTIME] [--platform NAME] [--locale en|zh-CN]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import re
+import sys
+import unicodedata
+from typing import TYPE_CHECKING
+
+from bot.text import formats
+from bot.text.i18n import env_locale, locales, t_plain, text_of
+
+if TYPE_CHECKING:
+    import pandas as pd
+# pandas and the readers are imported when a command runs: building the `feedsum` parser stays fast.
+
+# KPI keys of the JSON output, in order (ratios as fractions, null when undefined).
+JSON_KEYS = ("impressions", "clicks", "spend", "conversions", "revenue", "ctr", "cpc", "cpm", "cvr", "cpa", "roas")
+_TABLE = (  # (header, key, format)
+    ("spend", "spend", "money"),
+    ("impr.", "impressions", "int"),
+    ("clicks", "clicks", "int"),
+    ("conv.", "conversions", "num"),
+    ("CTR", "ctr", "pct"),
+    ("CPC", "cpc", "money"),
+    ("CPM", "cpm", "money"),
+    ("CVR", "cvr", "pct"),
+    ("CPA", "cpa", "money"),
+    ("ROAS", "roas", "ratio"),
+)
+
+
+def _num(x) -> float | None:
+    if x is None:
+        return None
+    x = float(x)
+    return x if math.isfinite(x) else None
+
+
+def _kpi_obj(values) -> dict[str, float | None]:
+    return {k: _num(values[k]) for k in JSON_KEYS}
+
+
+def _fmt(x, kind: str) -> str:
+    x = _num(x)
+    if x is None:
+        return "—"
+    if kind == "int":
+        return f"{x:,.0f}"
+    if kind == "pct":
+        return f"{x * 100:.2f}%"
+    if kind == "ratio":
+        return f"{x:.2f}"
+    if kind == "num":
+        return f"{x:,.0f}" if float(x).is_integer() else f"{x:,.1f}"
+    return f"{x:,.2f}"
+
+
+def _width(s: str) -> int:
+    """Display width: CJK characters take two terminal columns."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in s)
+
+
+def _pad(s: str, width: int, right: bool) -> str:
+    fill = " " * max(0, width - _width(s))
+    return fill + s if right else s + fill
+
+
+def _table(rows: pd.DataFrame) -> str:
+    from bot.insight.kpi import kpi_table
+
+    months = rows["date"].dt.to_period("M").astype(str)
+    data = rows.assign(month=months)
+    per_platform = kpi_table(data, ["month", "platform"])
+    per_month = kpi_table(data, "month")
+    lines = [["month", "platform"] + [h for h, _, _ in _TABLE]]
+    for month, mrow in per_month.iterrows():
+        for (m, plat), prow in per_platform.loc[[month]].iterrows():
+            lines.append([m, str(plat)] + [_fmt(prow[k], f) for _, k, f in _TABLE])
+        if per_platform.loc[[month]].shape[0] > 1:
+            lines.append([month, "all"] + [_fmt(mrow[k], f) for _, k, f in _TABLE])
+    widths = [max(_width(r[i]) for r in lines) for i in range(len(lines[0]))]
+    text = [
+        "  ".join(_pad(c, widths[i], right=i >= 2) for i, c in enumerate(r)).rstrip() for r in lines
+    ]
+    text.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(text)
+
+
+def run(
+    paths: list[str],
+    preset: str = "auto",
+    as_json: bool = False,
+    out=None,
+    *,
+    columns: dict[str, str] | None = None,
+    month: str | None = None,
+    date_format: str | None = None,
+    platform: str | None = None,
+    locale: str = "en",
+) -> int:
+    """Read every file (later files replace earlier ones for the same day/platform/campaign)
+    and print KPIs per month and platform; with `as_json` a JSON object instead.
+
+    `columns` is the config's ``[reports.metrics.columns]`` mapping (canonical name → header);
+    `month` files reports that cover a period under that month, `date_format` states the
+    day/month order, `platform` names the platform of every row. Warnings and errors go to
+    stderr in `locale`.
+
+    Returns the exit code: 0 on success, 2 when a file cannot be imported (message on stderr).
+    """
+    from bot.data.export_sums import sum_export
+    from bot.data.exports import ExportError, dedupe
+    from bot.insight.kpi import kpi_table, kpis
+
+    out = out or sys.stdout  # looked up per call: the stream may be swapped after import
+    frames, dropped = [], 0
+    try:
+        for p in paths:
+            # Day sums, not rows: a big file is streamed; campaigns kept apart only to combine snapshots.
+            res = sum_export(p, preset=preset, columns=columns, progress=True, month=month, date_format=date_format,
+                             platform=platform, context="cli", by_campaign=len(paths) > 1)
+            for w in res.warnings:
+                print(f"{res.file}: {text_of(w, locale)}", file=sys.stderr)
+            frames.append(res.rows)
+            dropped += res.dropped
+    except ExportError as exc:
+        print(f"feedsum metrics: {exc.text(locale)}", file=sys.stderr)
+        return 2
+    rows = dedupe(frames)
+    count = int(rows["_rows"].sum()) if "_rows" in rows else 0  # data rows behind the sums
+
+    if as_json:
+        months = {}
+        if len(rows):
+            per_month = kpi_table(rows.assign(month=rows["date"].dt.to_period("M").astype(str)), "month")
+            months = {str(m): _kpi_obj(r) for m, r in per_month.iterrows()}
+        obj = {"rows": count, "dropped": dropped, "totals": _kpi_obj(kpis(rows)), "months": months}
+        out.write(json.dumps(obj, ensure_ascii=False, indent=2) + "\n")
+        return 0
+    if not len(rows):
+        out.write(t_plain(locale, "cli.metrics.none", dropped=dropped) + "\n")
+        return 0
+    out.write(_table(rows) + "\n")
+    out.write("\n" + t_plain(locale, "cli.metrics.rows", count=formats.decimal(count, locale), dropped=dropped) + "\n")
+    return 0
+
+
+def _month(value: str) -> str:
+    if not re.fullmatch(r"\d{4}-(0?[1-9]|1[0-2])", value.strip()):
+        raise argparse.ArgumentTypeError(f"{value!r} is not a month; write it as YYYY-MM, e.g. 2026-11")
+    return value
+
+
+def _date_format(value: str) -> str:
+    from bot.model.dates import parse_date_format
+
+    try:
+        parse_date_format(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r}: use DMY (day first), MDY (month first) or a strftime "
+                                         "pattern like %d/%m/%Y") from None
+    return value
+
+
+def add_arguments(ap: argparse.ArgumentParser) -> None:
+    """The options of `feedsum metrics` (shared by the `feedsum` CLI and this module)."""
+    ap.add_argument("files", nargs="+", help="CSV/TSV/XLSX exports, oldest snapshot first")
+    ap.add_argument("--preset", default="auto", help="google-ads, meta, oceanengine, tencent, baidu, kuaishou, "
+                                                     "tiktok, uc, generic or auto (default: from the headers)")
+    ap.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    ap.add_argument("--month", type=_month, metavar="YYYY-MM",
+                    help="file reports without a day column (or a period spanning months) under this month")
+    ap.add_argument("--date-format", type=_date_format, metavar="DMY|MDY|STRFTIME",
+                    help="day/month order of dates like 02/09/2025 when the file cannot tell")
+    ap.add_argument("--platform", help="platform name for every row (default: from the headers, else Other)")
+    ap.add_argument("--locale", choices=locales(), default=None,
+                    help="language of warnings, errors and totals (default: from LANG, else en)")
+
+
+def run_args(args: argparse.Namespace) -> int:
+    return run(args.files, preset=args.preset, as_json=args.json, month=args.month, date_format=args.date_format,
+               platform=args.platform, locale=args.locale or env_locale(os.environ))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry point; returns the exit code."""
+    ap = argparse.ArgumentParser(prog="feedsum metrics", description="KPIs from ad-platform exports")
+    add_arguments(ap)
+    return run_args(ap.parse_args(argv))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
