@@ -25,7 +25,7 @@ for chat.postMessage: `tests/rate_limits.py`), answering 429 past them; `--plain
    copied to each workspace with its own ids, and the template is deleted. The copies are the
    rows the bot writes; generating them through the code for every workspace would take hours.
 2. **The live month** (month 13) runs for real: an upload of the month so far for every report,
-   then one scheduler pass in a fresh process (`feedsum tick`'s code: `bot.cli.build` + `tick`)
+   then one scheduler pass in a fresh process (`feedsum tick`'s code: `feedsum.cli.build` + `tick`)
    at the open instant, answers for about half of the sections, a pass at the first reminder, and
    a pass at the due instant. Each pass is timed as planning (`planned`, cold and warm) and as a
    whole, with the time spent in Slack calls apart; peak RSS is the pass process's VmHWM.
@@ -110,7 +110,7 @@ def report_raw(tag: str) -> dict:
 def report_data(tag: str) -> dict:
     from dataclasses import replace
 
-    from bot.config import parse_reports
+    from bot.model.config import parse_reports
 
     parsed = parse_reports({"reports": [report_raw(tag)]}, file="bench")[0]
     return replace(parsed, source="setup").to_dict()
@@ -122,7 +122,7 @@ def serve_fake(enforce: bool) -> int:
     """`bench_scale.py _fake [--enforce]`: the fake Web API, printing its URL; counts instead of
     keeping calls. With --enforce it answers 429 as Slack does past its published limits, per
     workspace, method and channel (tests/rate_limits.py, at real speed)."""
-    from bot.fake_slack import FakeSlack
+    from feedsum.fake_slack import FakeSlack
     from tests.rate_limits import published
 
     class CountingFake(FakeSlack):
@@ -210,7 +210,7 @@ def env_for(work: Path, fake: FakeProcess) -> dict[str, str]:
 
 
 def settings_for(env: dict):
-    from bot.config import Settings
+    from bot.model.config import Settings
 
     return Settings.from_env(env)
 
@@ -233,7 +233,7 @@ def metric_frame(period: str, through: date):
     """The period's rows from its first day through `through`: 2 platforms x 5 campaigns a day."""
     import pandas as pd
 
-    from bot import periods
+    from bot.model import periods
 
     first, last = periods.bounds(period)
     rng = random.Random(f"bench-{period}-{through}")
@@ -250,7 +250,7 @@ def metric_frame(period: str, through: date):
                              round(impressions), round(clicks), round(spend, 2), round(conversions),
                              round(conversions * rng.uniform(90, 130), 2)))
         day += timedelta(days=1)
-    from bot.exports import CANONICAL_COLUMNS
+    from bot.data.exports import CANONICAL_COLUMNS
 
     return pd.DataFrame(rows, columns=list(CANONICAL_COLUMNS))
 
@@ -287,19 +287,19 @@ def answer_text(key: str, period: str, edit: int = 0) -> str:
 # --- the template workspace's year -----------------------------------------------------------------
 
 def live_timeline(period: str = LIVE):
-    from bot.config import Report
-    from bot.schedule import timeline
-    from bot.workflow import plan_of
+    from bot.core.service import plan_of
+    from bot.model.config import Report
+    from bot.planning.schedule import timeline
 
     return timeline(plan_of(Report.from_dict(report_data(TAG))), period)
 
 
 def simulate_template(env: dict, months: int, log_line) -> None:
     """Twelve months of one workspace through the real code against the fake."""
-    from bot import periods
-    from bot.cli import build
-    from bot.runner import tick
-    from bot.workflow import Refused
+    from bot.core.runner import tick
+    from bot.core.service import Refused
+    from bot.model import periods
+    from feedsum.cli import build
     from storage import repo
 
     clock_now = [datetime(2020, 1, 1, tzinfo=SH)]
@@ -461,7 +461,7 @@ def checkpoint(db_path: Path) -> None:
 
 
 def repo_period_first(months: int) -> str:
-    from bot import periods
+    from bot.model import periods
 
     return periods.shift(LIVE, -months)
 
@@ -499,8 +499,8 @@ def _rss_mib() -> float:
 
 def run_pass(args) -> int:
     """`bench_scale.py _pass --now ISO`: what `feedsum tick --now` does, timed in parts; JSON out."""
-    from bot import runner
-    from bot.cli import build
+    from bot.core import runner
+    from feedsum.cli import build
 
     logging.basicConfig(level=logging.ERROR)
     now = datetime.fromisoformat(args.now)
@@ -615,7 +615,7 @@ def live_uploads(env: dict, tags: list[str], through: date, now: datetime) -> fl
     from storage.db import open_db
 
     frame = metric_frame(LIVE, through)
-    from bot.metrics import _records
+    from bot.data.metrics import _records
 
     records = _records(frame)
     db = open_db(settings_for(env).db_path)

@@ -14,7 +14,7 @@ from pathlib import Path
 from slack_sdk import WebClient
 from slack_sdk.oauth.installation_store import Installation
 
-from bot.config import Settings
+from bot.model.config import Settings
 from handlers.oauth import Workspaces, installation_store
 from storage.db import open_db
 
@@ -108,9 +108,9 @@ def test_the_scale_benchmark_runs_its_steps_at_a_tiny_scale(tmp_path):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
     import bench_scale as b
 
-    from bot.cli import build
-    from bot.fake_slack import FakeSlack
-    from bot.runner import planned, tick
+    from bot.core.runner import planned, tick
+    from feedsum.cli import build
+    from feedsum.fake_slack import FakeSlack
     from storage import dm_channels, repo
 
     tl = b.live_timeline()
