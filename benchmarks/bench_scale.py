@@ -11,7 +11,7 @@ workspace has one Slack-managed report (the `feed-ads` template, 7 sections, 8 o
 each) in Asia/Shanghai on China's business-day calendar, so all of them are due at the same
 instants: the worst case for one host.
 
-The Slack Web API is the fake (`bot/fake_slack.py`, a real HTTP server) in a process of its own, so
+The Slack Web API is the fake (`feedsum/fake_slack.py`, a real HTTP server) in a process of its own, so
 the measured processes hold feedsum alone and the fake gets its own core, as Slack is elsewhere.
 It enforces Slack's published rate limits at real speed (per workspace and method, and per channel
 for chat.postMessage: `tests/rate_limits.py`), answering 429 past them; `--plain-fake` turns that off.
