@@ -100,7 +100,7 @@ def target(deps: Deps, cmd, report, period, user, *, ack, **_):
 
 
 def history(deps: Deps, cmd, report, period, user, *, ack, **_):
-    ack_message(ack, admin_render.history_message(report, admin.history(deps.core, report)))
+    ack_message(ack, admin_render.history_message(report, admin.history(deps.core, report), deps.outbox.permalink))
 
 
 def export(deps: Deps, cmd, report, period, user, *, ack, respond, client, **_):

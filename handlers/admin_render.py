@@ -7,6 +7,7 @@ Modal limits: 100 blocks, title/submit/close ≤ 24 characters, private_metadata
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -29,16 +30,19 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.core.admin import (
+    SETUP_SCHEDULE_KEYS,
     SETUP_TARGETS,
     SETUP_TEMPLATE,
     HistoryRow,
     SetupForm,
     SetupTarget,
     format_kpi_value,
+    schedule_fields,
 )
 from bot.core.home import HomeState
 from bot.insight.kpi_text import kpi_label
 from bot.model import periods
+from bot.model.schedule import Schedule
 from bot.model.templates import TEMPLATES, section_text
 from bot.text.i18n import join_list, locales, t, t_plain
 from bot.text.mrkdwn import Mrkdwn, channel, escape, link, md, mentions
@@ -50,13 +54,15 @@ from handlers.render import (
     data_as_of,
     local_time,
     next_action_lines,
-    permalink,
 )
 
 VIEW_BLOCKS_MAX = 100
 def locale_name(locale: str) -> str:
     """A locale as its own speakers name it ("简体中文"), from its catalogue."""
     return t_plain(locale, "locale.name") if locale in locales() else locale
+
+# (team, channel, ts) -> a link to that message, or None: the outbox's `permalink`.
+Permalink = Callable[[str, str | None, str | None], str | None]
 
 
 def _title(text: str) -> str:
@@ -104,20 +110,20 @@ def setup_modal(target: SetupTarget, form: SetupForm, *, locale: str, config_fil
                                  label=section_text(SETUP_TEMPLATE, k, "title").get(loc, k),
                                  element=UserMultiSelectElement(action_id="v",
                                                                 initial_users=list(form.owners.get(k) or ()) or None)))
-    s = form.schedule
+    s = {**schedule_fields(Schedule()), **form.schedule}
     blocks += [
         DividerBlock(),
         SectionBlock(text=_md(t(loc, "setup.schedule"))),
         InputBlock(block_id="open_nth_last_business_day", label=t(loc, "setup.open_nth"),
                    element=NumberInputElement(action_id="v", min_value=1, max_value=10,
-                                              initial_value=str(s.get("open_nth_last_business_day", 3)))),
+                                              initial_value=s["open_nth_last_business_day"])),
         InputBlock(block_id="open_time", label=t(loc, "setup.open_time"),
-                   element=TimePickerElement(action_id="v", initial_time=str(s.get("open_time", "10:00")))),
+                   element=TimePickerElement(action_id="v", initial_time=s["open_time"])),
         InputBlock(block_id="due_nth_business_day", label=t(loc, "setup.due_nth"),
                    element=NumberInputElement(action_id="v", min_value=1, max_value=10,
-                                              initial_value=str(s.get("due_nth_business_day", 2)))),
+                                              initial_value=s["due_nth_business_day"])),
         InputBlock(block_id="due_time", label=t(loc, "setup.due_time"),
-                   element=TimePickerElement(action_id="v", initial_time=str(s.get("due_time", "12:00")))),
+                   element=TimePickerElement(action_id="v", initial_time=s["due_time"])),
         DividerBlock(),
         SectionBlock(text=_md(t(loc, "setup.targets"))),
     ]
@@ -146,8 +152,9 @@ def _readonly_modal(target: SetupTarget, *, locale: str, config_file: str) -> di
              t(loc, "owners.admins", admins=mentions(r.admins))]
     owner_lines = [md("• *{}* (`{}`) — {}", r.title(s), s.key, mentions(s.owners)) for s in r.sections]
     extra = []
-    if r.schedule:
-        extra.append(", ".join(f"{k} = {v}" for k, v in sorted(r.schedule.items())))
+    table = r.schedule.to_mapping()
+    if table:
+        extra.append(", ".join(f"{k} = {v}" for k, v in sorted(table.items())))
     if r.targets:
         extra.append(", ".join(f"{k} = {format_kpi_value(k, v)}" for k, v in r.targets.items()))
     blocks: list[Block] = [SectionBlock(text=_md(t(loc, "setup.readonly", id=r.id, file=config_file)))]
@@ -174,7 +181,7 @@ def setup_form(values: dict[str, Any]) -> SetupForm:
         admins=tuple(el("admins").get("selected_users") or ()),
         included=tuple(o["value"] for o in el("included").get("selected_options") or ()),
         owners={k: tuple(el(f"owner_{k}").get("selected_users") or ()) for k in TEMPLATES[SETUP_TEMPLATE]},
-        schedule={k: text(k) for k in ("open_nth_last_business_day", "open_time", "due_nth_business_day", "due_time")},
+        schedule={k: text(k) for k in SETUP_SCHEDULE_KEYS},
         targets={k: text(f"target_{k}") for k in SETUP_TARGETS},
         budget=text("budget"),
     )
@@ -195,15 +202,15 @@ def owners_message(report, *, config_file: str) -> tuple[str, list[dict[str, Any
     return head, _dicts(blocks)
 
 
-def history_message(report, rows: list[HistoryRow]) -> tuple[str, list[dict[str, Any]]]:
+def history_message(report, rows: list[HistoryRow], permalink: Permalink) -> tuple[str, list[dict[str, Any]]]:
     loc = report.locale
     head = t(loc, "history.title", name=report.name)
     lines = []
     for row in rows:
         line = t(loc, "history.line", month=periods.label(row.period, loc), state=t(loc, f"status.state.{row.state}"),
                  done=row.done, total=row.total)
-        if row.post_channel and row.post_ts:
-            url = f"https://slack.com/archives/{row.post_channel}/p{row.post_ts.replace('.', '')}"
+        url = permalink(report.team_id, row.post_channel, row.post_ts)
+        if url:
             line = md("{} · {}", line, link(url, t_plain(loc, "history.link")))
         lines.append(line)
     blocks: list[Block] = [SectionBlock(text=_md(md("*{}*", head)))]
@@ -213,7 +220,7 @@ def history_message(report, rows: list[HistoryRow]) -> tuple[str, list[dict[str,
 
 # --- App Home --------------------------------------------------------------------------------
 
-def home_view(state: HomeState, *, locale: str) -> dict[str, Any]:
+def home_view(state: HomeState, *, locale: str, permalink: Permalink) -> dict[str, Any]:
     """The Home tab: pending sections with Write buttons, report progress, recent summaries."""
     loc = state.reports[0].summary.report.locale if state.reports else locale
     blocks: list[Block] = [HeaderBlock(text=PlainTextObject(text=t(loc, "home.title")[:150]))]
@@ -241,7 +248,7 @@ def home_view(state: HomeState, *, locale: str) -> dict[str, Any]:
         rl = r.locale
         line = t(rl, "home.report.line", name=escape(r.name), month=periods.label(s.period, rl),
                  state=t(rl, f"status.state.{s.state}"), done=s.done, total=len(s.sections))
-        url = permalink(s)
+        url = permalink(r.team_id, s.post_channel, s.post_ts)
         if url:
             line = md("{} · {}", line, link(url, t_plain(rl, "history.link")))
         if s.data_as_of:
@@ -256,9 +263,7 @@ def home_view(state: HomeState, *, locale: str) -> dict[str, Any]:
     for rec in state.recent:
         rl = rec.report.locale
         title = t_plain(rl, "summary.title", name=rec.report.name, month=periods.label(rec.period, rl))
-        url = None
-        if rec.post_channel and rec.post_ts:
-            url = f"https://slack.com/archives/{rec.post_channel}/p{rec.post_ts.replace('.', '')}"
+        url = permalink(rec.report.team_id, rec.post_channel, rec.post_ts)
         lines.append(md("• {}", link(url, title)))
     blocks += [SectionBlock(text=_md(c)) for c in _line_chunks(lines or [t(loc, "home.recent.none")])]
     assert len(blocks) <= VIEW_BLOCKS_MAX

@@ -39,7 +39,7 @@ def register(app, deps: Deps) -> None:
             report = admin.save_setup(deps.core, team, meta.get("ch") or "", user, form, deps.clock(),
                                       report_id=meta.get("r"), config_file=config_file(deps))
         except admin.SetupInvalid as exc:
-            ack(response_action="errors", errors={k: t_plain(locale, v)[:150] for k, v in exc.errors.items()})
+            ack(response_action="errors", errors={k: v[:150] for k, v in exc.texts(locale).items()})
             return
         except Refused as exc:
             ack(response_action="errors", errors={"name": t_plain(locale, exc.key, **exc.values)[:150]})
@@ -82,4 +82,5 @@ def register(app, deps: Deps) -> None:
 def publish_home(deps: Deps, client, team: str, user: str) -> None:
     """Draw a person's Home tab: when they open it, and after they save a section."""
     state = home_state(deps.core, team, user, deps.clock())
-    client.views_publish(user_id=user, view=admin_render.home_view(state, locale=deps.default_locale))
+    client.views_publish(user_id=user, view=admin_render.home_view(state, locale=deps.default_locale,
+                                                                   permalink=deps.outbox.permalink))

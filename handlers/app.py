@@ -52,7 +52,7 @@ def create_app(settings: Settings, client: WebClient, db, clock: Callable[[], da
         workspaces.default_team()  # known before any event names it (one auth.test, as in token mode)
     limiter = Limiter(limits or Limits())
     outbox = SlackOutbox(workspaces.client_for, on_token_revoked=workspaces.token_revoked, limiter=limiter,
-                         db=db, clock=clock)
+                         db=db, clock=clock, api_base_url=settings.api_base_url)
     # Fan-outs (prompts, reminders) run on a few threads, each send as soon as its buckets allow.
     pacer = Pacer(limiter, outbox.known_dm, outbox.dm_channel)
     core = core or Feedsum(db, outbox, data=Metrics(db, api=ApiKit(secret_key=settings.secret_key)),

@@ -71,7 +71,8 @@ def _status(deps: Deps, cmd, report, period, user, *, ack, **_):
     summary = deps.core.summary(report, period, now, with_metrics=False)
     away = deps.core.away_map(report, period, now, owners={o for s in summary.sections for o in s.owners})
     nxt = render.next_action_lines(report, deps.core.next_actions(report, period, now))
-    ack_message(ack, render.status_message(summary, away=away, link=render.permalink(summary), next_lines=nxt))
+    link = deps.outbox.permalink(report.team_id, summary.post_channel, summary.post_ts)
+    ack_message(ack, render.status_message(summary, away=away, link=link, next_lines=nxt))
 
 
 def _open(deps: Deps, cmd, report, period, user, *, ack, respond, **_):
@@ -111,7 +112,8 @@ def _compile(deps: Deps, cmd, report, period, user, *, ack, respond, client, cha
     def post():
         summary = deps.core.compile(report, period, user, now)
         respond(text=t(report.locale, "compile.done", month=periods.label(period, report.locale),
-                       link=render.permalink(summary)), response_type="ephemeral")
+                       link=deps.outbox.permalink(report.team_id, summary.post_channel, summary.post_ts)),
+                response_type="ephemeral")
 
     deps.later(post, respond=respond, report=report)
 

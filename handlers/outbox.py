@@ -17,12 +17,14 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry import RateLimitErrorRetryHandler
 
 from bot.core.service import DeliveryError, NeedsLookup
+from bot.model.config import DEFAULT_API_BASE
 from bot.model.summary import SectionState, Summary
 from bot.text.mrkdwn import as_mrkdwn, md, plain
 from handlers import render
@@ -36,6 +38,17 @@ CACHE_SECONDS = 600
 RATE_LIMIT_TRIES = 10  # 429s one call waits out (outside a paced fan-out) before giving up for now
 # The Web API methods behind a slack_sdk method whose name is not simply the API's.
 API_METHODS = {"files_upload_v2": ("files.getUploadURLExternal", "files.completeUploadExternal")}
+
+
+def permalink_url(api_base_url: str, channel: str | None, ts: str | None) -> str | None:
+    """A message's permalink on the Slack host the Web API is on (slack.com, GovSlack's
+    slack-gov.com, a test double), in the form chat.getPermalink gives and Slack redirects to
+    the workspace: /archives/<channel>/p<ts without its dot>."""
+    if not channel or not ts:
+        return None
+    parts = urlsplit(api_base_url)
+    path = parts.path.rstrip("/").removesuffix("/api")
+    return urlunsplit((parts.scheme, parts.netloc, f"{path}/archives/{channel}/p{ts.replace('.', '')}", "", ""))
 
 
 def _metadata(key: str) -> dict[str, Any]:
@@ -62,8 +75,9 @@ class SlackOutbox:
     def __init__(self, client_for: Callable[[str], WebClient],
                  on_token_revoked: Callable[[str, str], None] | None = None, *,
                  limiter: Limiter | None = None, db=None,
-                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)):
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC), api_base_url: str = DEFAULT_API_BASE):
         self.client_for = client_for
+        self.api_base_url = api_base_url  # SLACK_API_BASE_URL: where links to messages point
         # Told (team, token) when Slack says a workspace's token is revoked: the app was removed
         # there, even if the app_uninstalled event never reached us.
         self.on_token_revoked = on_token_revoked
@@ -75,6 +89,10 @@ class SlackOutbox:
         self._clients: dict[str, tuple[WebClient, WebClient]] = {}  # team -> (given, without 429 retries)
         self._lock = threading.Lock()
         self._local = threading.local()  # .only: this thread is answering an ack (local_only)
+
+    def permalink(self, team_id: str, channel: str | None, ts: str | None) -> str | None:
+        """A link to a posted message, built as chat.getPermalink would (no call: acks use it)."""
+        return permalink_url(self.api_base_url, channel, ts)
 
     @contextlib.contextmanager
     def local_only(self) -> Iterator[None]:

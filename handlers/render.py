@@ -530,11 +530,6 @@ def help_message(locale: str, *, hint: str | None = None) -> Message:
     return "feedsum help", _dicts([SectionBlock(text=_md(text))])
 
 
-def permalink(summary: Summary) -> str | None:
-    """A link to the posted summary (Slack redirects archive links to the workspace)."""
-    if not summary.post_channel or not summary.post_ts:
-        return None
-    return f"https://slack.com/archives/{summary.post_channel}/p{summary.post_ts.replace('.', '')}"
 
 
 def next_action_lines(report, actions) -> list[str]:
@@ -579,6 +574,11 @@ def _change(kpi, key: str, locale: str) -> str:
     return f"{arrow} {t(locale, 'kpi.change.vs')} {delta}{mark}"
 
 
+def attainment_mark(a) -> str:
+    """🎯 a target without a verdict, ✅ met, ❌ missed."""
+    return "🎯" if a.met is None else ("✅" if a.met else "❌")
+
+
 def _target(kpi, key: str, locale: str) -> str:
     from bot.insight.claims import fmt_kpi
 
@@ -587,31 +587,40 @@ def _target(kpi, key: str, locale: str) -> str:
         return ""
     goal = fmt_kpi(key, a.target, locale)
     if a.met is None:
-        return f"🎯 {goal}"
+        return f"{attainment_mark(a)} {goal}"
     word = t(locale, "kpi.target.met" if a.met else "kpi.target.missed")
-    return f"{'✅' if a.met else '❌'} {word} {goal}"
+    return f"{attainment_mark(a)} {word} {goal}"
 
 
-def kpi_fields(kpi, locale: str) -> list[str]:
-    """Up to ten "label / value / change / target" fields.
+def kpi_parts(kpi, locale: str) -> list[tuple[str, list[str]]]:
+    """Each highlighted KPI as its label and its lines (mrkdwn): the value, the base counts of the
+    rows it covers when only some, and "change · target". The post's fields and the Markdown
+    both show these.
 
     A KPI that covers only some rows says which, with the base counts of those rows beside it,
     so that it never contradicts the totals in the other fields.
     """
     from bot.insight.claims import fmt_kpi
 
-    fields = []
+    parts = []
     for key in HIGHLIGHT_KEYS:
         k = ("roas" if kpi.roi_mode == "revenue" else "profit_roi") if key == "roi" else key
-        value = fmt_kpi(k, kpi.totals.get(k), locale)
+        lines = [fmt_kpi(k, kpi.totals.get(k), locale)]
         cov = kpi.coverage.get(k)
         if cov is not None:
-            value += f" · {escape(coverage_text(cov, locale))}"
+            lines[0] += f" · {escape(coverage_text(cov, locale))}"
             if len(NEEDS[k]) > 1:
-                value += f"\n{escape(coverage_sums(cov, locale))}"
+                lines.append(escape(coverage_sums(cov, locale)))
         extra = " · ".join(x for x in (_change(kpi, k, locale), _target(kpi, k, locale)) if x)
-        fields.append(f"*{kpi_label(k, locale, kpi.roi_mode)}*\n{value}" + (f"\n{extra}" if extra else ""))
-    return fields
+        if extra:
+            lines.append(extra)
+        parts.append((kpi_label(k, locale, kpi.roi_mode), lines))
+    return parts
+
+
+def kpi_fields(kpi, locale: str) -> list[str]:
+    """Up to ten "label / value / change / target" fields."""
+    return [f"*{label}*\n" + "\n".join(lines) for label, lines in kpi_parts(kpi, locale)]
 
 
 def kpi_notes(summary: Summary) -> list[str]:
@@ -644,10 +653,10 @@ def kpi_markdown(summary: Summary, *, escaped: bool = True) -> list[str]:
     loc = summary.report.locale
     inline = md_inline if escaped else str
     lines = []
-    for f in kpi_fields(kpi, loc):
-        label, *rest = html.unescape(f).split("\n")  # "*label*", value, [sums], [change · target]
-        label = inline(label.strip("*"))
-        lines.append(" — ".join([f"- **{label}**" if escaped else f"- {label}", *(inline(x) for x in rest)]))
+    for label, parts in kpi_parts(kpi, loc):
+        label = inline(label)
+        rest = [inline(html.unescape(x)) for x in parts]  # mrkdwn's escapes undone
+        lines.append(" — ".join([f"- **{label}**" if escaped else f"- {label}", *rest]))
     if kpi.pacing is not None:
         lines += ["", inline(pacing_text(kpi.pacing, loc))]
     if kpi.mixed_currencies:
@@ -698,7 +707,7 @@ def targets_message(report, period: str, targets: dict[str, float], kpi) -> Mess
         line = f"• {label}: {fmt_kpi(key, value, loc)}"
         if kpi is not None and key in kpi.attainment:
             a = kpi.attainment[key]
-            line += f" — {fmt_kpi(key, a.actual, loc)} {_target(kpi, key, loc).split(' ', 1)[0]}"
+            line += f" — {fmt_kpi(key, a.actual, loc)} {attainment_mark(a)}"
             if a.coverage is not None:
                 line += f" ({escape(coverage_text(a.coverage, loc))})"
         lines.append(line)

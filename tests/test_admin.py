@@ -123,7 +123,7 @@ def test_setup_creates_a_report_that_open_then_uses(harness):
     assert [(s.key, s.owners) for s in report.sections] == [
         ("results", (OWNER_A,)), ("data", (OWNER_B, OWNER_A)), ("plan", (STRANGER,))]  # nobody picked: admins
     assert report.targets == {"ctr": 0.03, "roas": 2.5} and report.budget == 200000
-    assert report.schedule["open_time"] == "09:30"
+    assert f"{report.schedule.open_time:%H:%M}" == "09:30"
     saved = [a for a in repo.audit_log(h.db, h.fake.team_id) if a["action"] == "report.save" and a["target"] == report.id]
     assert saved and saved[0]["actor"] == STRANGER and saved[0]["before"] is None and saved[0]["after"]
     # The new report is what `open` in that channel uses.
@@ -155,6 +155,16 @@ def test_setup_form_errors_are_inline(harness):
     r = h.submit_view(modal, setup_values(tz="Mars/Olympus", included=(), targets={"ctr": "300"}), STRANGER)
     errors = r.json()["errors"]
     assert set(errors) == {"timezone", "included", "target_ctr"}
+    assert h.core.reports(h.fake.team_id) == [h.report]
+
+
+def test_setup_refuses_as_the_config_file_would_under_each_field(harness):
+    h = harness
+    modal = open_setup(h)
+    r = h.submit_view(modal, setup_values(calendar="XX", due_time="25:00", budget="0"), STRANGER)
+    errors = r.json()["errors"]
+    assert errors == {"calendar": "未知日历 'XX'（请写国家代码如 \"CN\"，或 \"none\"）",
+                      "due_time": '应为 "HH:MM"，收到 "25:00"', "budget": "应为正数，收到 0.0"}
     assert h.core.reports(h.fake.team_id) == [h.report]
 
 
@@ -286,7 +296,8 @@ def test_history_lists_periods_with_completion_and_links(harness):
     text = json.dumps(body["blocks"], ensure_ascii=False)
     prow = repo.period_row(h.db, h.fake.team_id, "feed-ads", PERIOD)
     assert "2026年11月 · 已发布 · 2/7" in text and "2026年12月 · 收集中 · 0/7" in text
-    assert f"https://slack.com/archives/{CHANNEL}/p{prow['post_ts'].replace('.', '')}" in text
+    # Links point at the Slack host of SLACK_API_BASE_URL (here the fake Web API), never a fixed slack.com.
+    assert f"{h.fake.url}/archives/{CHANNEL}/p{prow['post_ts'].replace('.', '')}" in text and "slack.com" not in text
     assert text.index("2026年12月") < text.index("2026年11月")
 
 
@@ -469,3 +480,16 @@ def test_home_is_redrawn_after_a_save(harness):
               if b.get("accessory", {}).get("action_id") == "write"]
     assert button_value("feed-ads", PERIOD, "market") not in values
     assert button_value("feed-ads", PERIOD, "results") in values
+
+
+@pytest.mark.parametrize("api, link", [
+    ("https://slack.com/api/", "https://slack.com/archives/C0123/p1800000000000100"),
+    ("https://slack-gov.com/api/", "https://slack-gov.com/archives/C0123/p1800000000000100"),
+    ("http://127.0.0.1:9000/api", "http://127.0.0.1:9000/archives/C0123/p1800000000000100"),
+])
+def test_links_to_posts_are_on_the_web_apis_slack_host(api, link):
+    from handlers.outbox import SlackOutbox, permalink_url
+
+    assert permalink_url(api, "C0123", "1800000000.000100") == link
+    assert SlackOutbox(lambda team: None, api_base_url=api).permalink("T1", "C0123", "1800000000.000100") == link
+    assert permalink_url(api, "C0123", None) is None and permalink_url(api, None, "1.2") is None

@@ -111,3 +111,37 @@ def test_metric_source_errors(tmp_path, change, key, words):
     with pytest.raises(ConfigError) as info:
         load_config(write(tmp_path, METRICS.replace(*change)))
     assert key in str(info.value) and words in str(info.value)
+
+
+def test_schedule_is_typed_when_read_and_stored_as_written(tmp_path):
+    import json
+    from datetime import UTC, datetime, time
+
+    from bot.core.service import Feedsum, plan_of
+    from bot.model.config import Report
+    from bot.model.schedule import Schedule
+    from feedsum.cli import sync_reports
+    from storage import repo
+    from storage.db import open_db
+
+    # TOML allows an unquoted local time: it used to reach the database as a time object and stop the start.
+    text = GOOD + (
+        "\n[reports.schedule]\nopen_time = 09:30:00\ndue_nth_business_day = 3\n")
+    [report] = load_config(write(tmp_path, text))
+    assert isinstance(report.schedule, Schedule)
+    assert (report.schedule.open_time, report.schedule.due_nth_business_day) == (time(9, 30), 3)
+    assert plan_of(report).schedule is report.schedule  # the planner takes the value as it is
+
+    db = open_db(tmp_path / "feedsum.db")
+    core = Feedsum(db, outbox=None)
+    sync_reports(core, [report], "T1", datetime(2026, 11, 1, tzinfo=UTC))
+    assert repo.report_data(db, "T1", "feed-ads")["schedule"] == {"open_time": "09:30", "due_nth_business_day": 3}
+    assert core.report("T1", "feed-ads").schedule == report.schedule
+
+    # What earlier versions stored reads back to the same value and is written back byte for byte.
+    for stored in ({}, {"open_nth_last_business_day": 3, "open_time": "10:00", "due_nth_business_day": 2,
+                        "due_time": "12:00"}, {"reminders": False, "last_call_hours": 1.5}):
+        data = {**report.to_dict(), "schedule": stored}
+        again = Report.from_dict(json.loads(json.dumps(data)))
+        assert again.schedule == Schedule.from_mapping(stored)
+        assert json.dumps(again.to_dict(), sort_keys=True) == json.dumps(data, sort_keys=True)

@@ -195,11 +195,11 @@ def test_large_file_is_vectorised(tmp_path):
 
 def test_progress_path_reads_in_chunks(tmp_path, monkeypatch):
     """The chunked (progress bar) path gives the same rows as the one-pass path."""
-    from bot.data import exports
+    from bot.data.exports import reader
     f = fx.oceanengine_csv("utf-8")
     path = f.write(tmp_path)
     plain = read_export(path).rows
-    monkeypatch.setattr(exports, "_want_progress", lambda progress, size: True)
+    monkeypatch.setattr(reader, "_want_progress", lambda progress, size: True)
     chunked = read_export(path, progress=True).rows
     pd.testing.assert_frame_equal(plain, chunked)
 

@@ -19,6 +19,7 @@ from bot.data.exports import ExportError, read_export
 from bot.model.config import parse_reports
 from bot.model.summary import SectionState, Summary
 from handlers import render
+from handlers.outbox import permalink_url
 from tests.slack_harness import CONFIG
 
 # --- export readers ---------------------------------------------------------------------------
@@ -221,12 +222,13 @@ def test_names_titles_and_people_never_form_live_markup(name, title, person, bod
     for s in summary.sections:
         out.append(render.prompt_message(summary, s, "U0OWNERA1", names))
         out += render.section_messages(summary, s, names, note=f"{person} {title}")
-    out.append(render.status_message(summary, away={"U0OWNERB1": person}, link=render.permalink(summary),
-                                     next_lines=[person]))
+    link = permalink_url("https://slack.com/api/", summary.post_channel, summary.post_ts)
+    out.append(render.status_message(summary, away={"U0OWNERB1": person}, link=link, next_lines=[person]))
     out.append(admin_render.owners_message(report, config_file="f.toml"))
     home = HomeState(user="U0OWNERA1", pending=[Pending(summary, summary.sections[0])],
                      reports=[ReportProgress(summary, [])], recent=[Recent(report, "2026-11", "C0REPORT1", "1.2")])
-    out.append(("", admin_render.home_view(home, locale="zh-CN")["blocks"]))
+    out.append(("", admin_render.home_view(home, locale="zh-CN", permalink=lambda *m: permalink_url(
+        "https://slack.com/api/", *m[1:]))["blocks"]))
     for fallback, blocks in out:
         for text in [fallback, *_mrkdwn(blocks)]:
             assert not LIVE.search(_ours(text)), text

@@ -383,7 +383,7 @@ def test_already_posted_refusal_shows_local_time_and_a_link(tmp_path):
         h.wait_for(lambda: h.core.summary(h.report, PERIOD, h.clock(), with_metrics=False).state == "posted")
         h.command(f"compile {PERIOD}")
         text = h.wait_for(lambda: [x["text"] for x in h.fake.responses if "已于" in (x.get("text") or "")])[0]
-        assert "已于 2026-12-02 12:00 发布" in text and "https://slack.com/archives/" in text
+        assert "已于 2026-12-02 12:00 发布" in text and f"{h.fake.url}/archives/{h.report.channel}/p" in text
     finally:
         h.close()
 

@@ -113,3 +113,21 @@ def test_thread_replies_end_up_in_message_order_whatever_the_arrival(order, edit
                              via="modal", now=now)
     text = repo.answers_of(db, "T", "r", "p")["s"]["text"]
     assert text == "\n".join([head] + [f"reply {i}" for i in range(6)])
+
+
+def test_one_period_arithmetic_for_the_planner_and_everything_else():
+    from datetime import date
+
+    import pytest
+
+    from bot.model import periods
+    from bot.planning import schedule, workdays
+
+    assert schedule.shift_period is periods.shift and schedule.default_period is periods.default_period
+    assert periods.shift("2026-12", 1) == "2027-01" and periods.shift("2026-01", -13) == "2024-12"
+    assert periods.bounds("2028-02") == (date(2028, 2, 1), date(2028, 2, 29))
+    assert periods.bounds("2026-12") == (date(2026, 12, 1), date(2026, 12, 31))
+    assert workdays._month_days(2028, 2) == [date(2028, 2, d) for d in range(1, 30)]
+    for bad in ("2026-1", "2026-13", "26-01", None):
+        with pytest.raises(ValueError, match='period: expected "YYYY-MM"'):
+            periods.shift(bad, 1)

@@ -9,40 +9,45 @@ through storage, which records it in the audit table with before and after.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import datetime
-from typing import Any
+from datetime import datetime, time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.core.service import Feedsum, Refused, period_sections
-from bot.data.metrics import RATIO_TARGETS
+from bot.data.metrics import RATIO_TARGETS, target_number
 from bot.data.metrics import parse_target as parse_kpi_value
 from bot.model import periods
-from bot.model.config import (
-    CHANNEL_ID,
-    REPORT_ID,
-    TARGET_KEYS,
-    Report,
-    Section,
-    _calendar_ok,
-)
+from bot.model.config import CHANNEL_ID, REPORT_ID, TARGET_KEYS, Report, ReportInvalid, check_report
+from bot.model.schedule import Schedule, ScheduleError
 from bot.model.summary import Summary
-from bot.model.templates import TEMPLATES, section_text
-from bot.text.i18n import locales, t_plain
+from bot.model.templates import TEMPLATES
+from bot.text.i18n import Msg, t_plain, text_of
+from bot.text.mrkdwn import plain
 from storage import admin as store
 from storage import repo
 
 SETUP_TEMPLATE = "feed-ads"
 SETUP_TARGETS = ("ctr", "cvr", "cpa", "roas")  # shown in the setup form; `target` takes any TARGET_KEYS
-DEFAULT_SCHEDULE = {"open_nth_last_business_day": 3, "open_time": "10:00", "due_nth_business_day": 2,
-                    "due_time": "12:00"}
+SETUP_SCHEDULE_KEYS = ("open_nth_last_business_day", "open_time", "due_nth_business_day", "due_time")
+# The form field of a report setting, where its name differs.
+_FORM_FIELDS = {"sections": "included"}
+
+
+def schedule_fields(schedule: Schedule) -> dict[str, str]:
+    """The setup form's schedule fields as they open."""
+    return {k: f"{v:%H:%M}" if isinstance(v, time) else str(v)
+            for k, v in ((k, getattr(schedule, k)) for k in SETUP_SCHEDULE_KEYS)}
 
 
 class SetupInvalid(Exception):
-    """The setup form has problems: field name -> i18n key."""
+    """The setup form has problems: field (block id) -> what is wrong (a Msg, or text)."""
 
-    def __init__(self, errors: dict[str, str]):
+    def __init__(self, errors: dict[str, object]):
         self.errors = errors
         super().__init__(", ".join(errors))
+
+    def texts(self, locale: str) -> dict[str, str]:
+        """Each field's problem as plain text in `locale` (a modal's inline errors)."""
+        return {k: plain(text_of(v, locale)) for k, v in self.errors.items()}
 
 
 @dataclass(frozen=True)
@@ -65,7 +70,7 @@ class SetupForm:
     admins: tuple[str, ...]
     included: tuple[str, ...]
     owners: dict[str, tuple[str, ...]]
-    schedule: dict[str, Any] = field(default_factory=dict)
+    schedule: dict[str, str] = field(default_factory=lambda: schedule_fields(Schedule()))
     targets: dict[str, str] = field(default_factory=dict)  # kpi -> text ("3%", "0.03", "")
     budget: str = ""
 
@@ -123,73 +128,56 @@ def new_report_id(core: Feedsum, team_id: str, channel: str) -> str:
 
 def build_report(form: SetupForm, *, team_id: str, channel: str, report_id: str,
                  existing: Report | None = None) -> Report:
-    """Validate the form into a Report managed in Slack (source "setup"); SetupInvalid otherwise."""
-    errors: dict[str, str] = {}
-    name = (form.name or "").strip()
-    if not name or len(name) > 80:
-        errors["name"] = "setup.bad.name"
-    try:
-        ZoneInfo(form.timezone.strip())
-    except (ZoneInfoNotFoundError, ValueError, TypeError, AttributeError):
-        errors["timezone"] = "setup.bad.timezone"
-    calendar = (form.calendar or "").strip() or "none"
-    if not _calendar_ok(calendar):
-        errors["calendar"] = "setup.bad.calendar"
-    locale = form.locale if form.locale in locales() else locales()[0]
-    admins = tuple(dict.fromkeys(form.admins))
-    if not admins:
-        errors["admins"] = "setup.bad.admins"
-    keys = [k for k in TEMPLATES[SETUP_TEMPLATE] if k in form.included]
-    if not keys:
-        errors["included"] = "setup.bad.sections"
-    schedule = dict(existing.schedule) if existing else {}
-    for key in ("open_nth_last_business_day", "due_nth_business_day"):
-        raw = str(form.schedule.get(key, "")).strip()
-        if not raw.isdigit() or not 1 <= int(raw) <= 10:
-            errors[key] = "setup.bad.nth"
-        else:
-            schedule[key] = int(raw)
-    for key in ("open_time", "due_time"):
+    """Validate the form into a Report managed in Slack (source "setup"); SetupInvalid otherwise.
+
+    The form is turned into the `[[reports]]` table the config file would hold and checked by the
+    same validator (config.check_report), so both refuse the same values with the same messages.
+    Only what a form field needs first is done here: text to numbers, the template's order."""
+    errors: dict[str, object] = {}
+    schedule = existing.schedule.to_mapping() if existing else {}
+    for key in SETUP_SCHEDULE_KEYS:
         raw = str(form.schedule.get(key) or "").strip()
-        if len(raw) != 5 or raw[2] != ":":
-            errors[key] = "setup.bad.time"
-        else:
-            schedule[key] = raw
-    targets = dict(existing.targets) if existing else {}
+        schedule[key] = int(raw) if key.endswith("_day") and raw.isdigit() else raw
+    targets: dict[str, object] = dict(existing.targets) if existing else {}
     for kpi in SETUP_TARGETS:
         text = (form.targets.get(kpi) or "").strip()
-        if not text:
-            targets.pop(kpi, None)
-            continue
-        try:
-            targets[kpi] = parse_kpi_value(kpi, text)
-        except ValueError:
-            errors[f"target_{kpi}"] = "target.hint.ratio" if kpi in RATIO_TARGETS else "target.hint.number"
+        targets.pop(kpi, None)
+        if text:
+            try:
+                targets[kpi] = target_number(kpi, text)
+            except ValueError:
+                errors[f"target_{kpi}"] = Msg("target.hint.ratio" if kpi in RATIO_TARGETS else "target.hint.number")
     budget = None
     if (form.budget or "").strip():
         try:
-            budget = parse_kpi_value("spend", form.budget) or None
+            budget = target_number("spend", form.budget)
         except ValueError:
-            errors["budget"] = "target.hint.number"
-    if not errors:
-        try:
-            from bot.planning.schedule import Schedule
-
-            Schedule.from_mapping(schedule)
-        except ValueError:
-            errors["open_time"] = "setup.bad.time"
+            errors["budget"] = Msg("target.hint.number")
+    admins = list(dict.fromkeys(form.admins))
+    table = {
+        "id": report_id, "name": form.name or "", "channel": channel, "admins": admins,
+        "timezone": (form.timezone or "").strip(), "locale": form.locale, "calendar": (form.calendar or "").strip(),
+        "template": SETUP_TEMPLATE, "schedule": schedule, "targets": targets, "team_id": team_id,
+        "sections": [{"key": k, "owners": list(dict.fromkeys(form.owners.get(k) or ()))}
+                     for k in TEMPLATES[SETUP_TEMPLATE] if k in form.included],
+        **({"budget": budget} if budget is not None else {}),
+        **({"roi": existing.roi} if existing else {}),
+    }
+    try:
+        report = check_report(table, source="setup")
+    except ReportInvalid as exc:
+        for key, problem in exc.problems:
+            if isinstance(problem, ScheduleError):  # one error under each of its fields
+                for sub, what in problem.problems:
+                    errors.setdefault(sub or SETUP_SCHEDULE_KEYS[0], what)
+            else:
+                errors.setdefault(_FORM_FIELDS.get(key) or key.replace("targets.", "target_"), problem)
     if errors:
         raise SetupInvalid(errors)
-    sections = tuple(
-        Section(key=k, owners=tuple(dict.fromkeys(form.owners.get(k) or ())) or admins,
-                title=section_text(SETUP_TEMPLATE, k, "title"), prompt=section_text(SETUP_TEMPLATE, k, "prompt"))
-        for k in keys)
-    base = existing or Report(id=report_id, name=name, channel=channel, admins=admins, timezone="UTC",
-                              locale=locale, calendar=calendar, template=SETUP_TEMPLATE, sections=sections)
-    return replace(base, id=report_id, name=name, channel=channel, admins=admins,
-                   timezone=form.timezone.strip(), locale=locale, calendar=calendar, template=SETUP_TEMPLATE,
-                   sections=sections, schedule=schedule, targets=targets, budget=budget, team_id=team_id,
-                   source="setup")
+    if existing:  # what the form does not show stays as it was
+        report = replace(report, metrics=existing.metrics, currency=existing.currency,
+                         currency_rates=existing.currency_rates, base_dir=existing.base_dir)
+    return report
 
 
 def save_setup(core: Feedsum, team_id: str, channel: str, user: str, form: SetupForm, now: datetime, *,
@@ -221,19 +209,17 @@ def save_setup(core: Feedsum, team_id: str, channel: str, user: str, form: Setup
 def setup_defaults(report: Report | None, *, user: str, user_tz: str | None, locale: str) -> SetupForm:
     """The form as it opens: the report's values, or sensible ones for a new report."""
     if report is not None:
-        sched = {**DEFAULT_SCHEDULE, **report.schedule}
         return SetupForm(
             name=report.name, locale=report.locale, timezone=report.timezone, calendar=report.calendar,
             admins=report.admins, included=tuple(s.key for s in report.sections),
             owners={s.key: s.owners for s in report.sections},
-            schedule={k: sched[k] for k in DEFAULT_SCHEDULE},
+            schedule=schedule_fields(report.schedule),
             targets={k: format_kpi_value(k, v) for k, v in report.targets.items() if k in SETUP_TARGETS},
             budget=f"{report.budget:g}" if report.budget else "")
     tz = user_tz if user_tz and _zone_ok(user_tz) else "Asia/Shanghai"
     keys = tuple(TEMPLATES[SETUP_TEMPLATE])
     return SetupForm(name="", locale=locale, timezone=tz, calendar=t_plain(locale, "locale.calendar"),
-                     admins=(user,), included=keys, owners={k: (user,) for k in keys},
-                     schedule=dict(DEFAULT_SCHEDULE))
+                     admins=(user,), included=keys, owners={k: (user,) for k in keys})
 
 
 def _zone_ok(name: str) -> bool:

@@ -19,7 +19,7 @@ from datetime import datetime
 
 from bot.core.service import Feedsum, Refused
 from bot.model.config import Report
-from bot.planning.schedule import Action, ReportPlan, Schedule, due_actions
+from bot.planning.schedule import Action, ReportPlan, due_actions
 
 log = logging.getLogger(__name__)
 SYSTEM = "feedsum"
@@ -41,7 +41,7 @@ def planned(core: Feedsum, now: datetime, serves: Callable[[str], bool] | None =
     a new install brings its schedule back.
     """
     reports = {_plan_id(r): r for r in core.all_reports() if serves is None or serves(r.team_id)}
-    plans = [ReportPlan(pid, r.timezone, r.calendar, Schedule.from_mapping(r.schedule), pull=bool(r.metrics),
+    plans = [ReportPlan(pid, r.timezone, r.calendar, r.schedule, pull=bool(r.metrics),
                         pull_daily=any(s.api for s in r.metrics))
              for pid, r in reports.items()]
     actions = due_actions(plans, lambda pid, period: core.period_state(reports[pid], period, now), now)

@@ -23,7 +23,9 @@ from typing import Any, Protocol
 from bot.core.leases import DEFAULT_SECONDS, Leases
 from bot.model import periods
 from bot.model.config import Report
+from bot.model.schedule import Schedule
 from bot.model.summary import SectionState, Summary
+from bot.planning.schedule import ReportPlan
 from bot.text.mrkdwn import md, mentions, storable
 from storage import repo
 
@@ -99,6 +101,8 @@ class Outbox(Protocol):
     def warn_claims(self, summary: Summary, section: SectionState, user: str, wrong: list) -> None: ...
     # May raise NeedsLookup when the caller answers from local data only and the answer is not known.
     def is_workspace_admin(self, team_id: str, user: str) -> bool: ...
+    # A link to a posted message (None when there is none); made without calling the platform.
+    def permalink(self, team_id: str, channel: str | None, ts: str | None) -> str | None: ...
 
 
 class Fanout(Protocol):
@@ -174,13 +178,13 @@ def merge_appended(base: str, current: str, mine: str) -> str | None:
     return mine + sep + added
 
 
-def _already_posted(report: Report, period: str, prow: dict) -> Refused:
+def _already_posted(report: Report, period: str, prow: dict, outbox: Outbox | None) -> Refused:
     """The refusal for a period already posted: when in the report's time zone, and a link."""
     when = prow.get("compiled_at")
     shown = datetime.fromisoformat(when).astimezone(report.tz).strftime("%Y-%m-%d %H:%M") if when else "—"
     channel, ts = prow.get("post_channel"), prow.get("post_ts")
-    link = f"https://slack.com/archives/{channel}/p{ts.replace('.', '')}" if channel and ts else ""
-    return Refused("refuse.already_posted", month=periods.label(period, report.locale), when=shown, link=link)
+    link = outbox.permalink(report.team_id, channel, ts) if outbox is not None and channel and ts else None
+    return Refused("refuse.already_posted", month=periods.label(period, report.locale), when=shown, link=link or "")
 
 
 def period_sections(report: Report, stored: str | None) -> Report:
@@ -194,15 +198,13 @@ def period_sections(report: Report, stored: str | None) -> Report:
 
 
 def plan_of(report: Report):
-    """The planner's view of a report (validated once per distinct schedule, then cached)."""
-    return _plan(report.id, report.timezone, report.calendar, json.dumps(report.schedule, sort_keys=True, default=str))
+    """The planner's view of a report (its time zone and calendar checked once, then cached)."""
+    return _plan(report.id, report.timezone, report.calendar, report.schedule)
 
 
 @functools.lru_cache(maxsize=4096)
-def _plan(report_id: str, timezone: str, calendar: str, schedule_json: str):
-    from bot.planning.schedule import ReportPlan, Schedule
-
-    return ReportPlan(report_id, timezone, calendar, Schedule.from_mapping(json.loads(schedule_json)))
+def _plan(report_id: str, timezone: str, calendar: str, schedule: Schedule):
+    return ReportPlan(report_id, timezone, calendar, schedule)
 
 
 def due_at(report: Report, period: str) -> datetime:
@@ -388,7 +390,7 @@ class Feedsum:
         """
         prow = repo.period_row(self.db, report.team_id, report.id, period)
         if prow and prow["state"] == "posted":
-            raise _already_posted(report, period, prow)
+            raise _already_posted(report, period, prow, self.outbox)
         repo.open_period(self.db, report.team_id, report.id, period, by=actor, due_at=due_at(report, period), now=now)
         self.pull(report, period, now)  # the prompts show the month's numbers from the first day
         summary = self.summary(report, period, now)
@@ -546,7 +548,7 @@ class Feedsum:
         """
         prow = repo.period_row(self.db, report.team_id, report.id, period)
         if not preview and prow and prow["state"] == "posted":
-            raise _already_posted(report, period, prow)
+            raise _already_posted(report, period, prow, self.outbox)
         self.pull(report, period, now)
         summary = self.summary(report, period, now)
         if preview:

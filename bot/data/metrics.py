@@ -37,7 +37,7 @@ from bot.data.exports import (
 from bot.data.sources.base import ApiError
 from bot.insight.kpi import BASE_KEYS, KPIReport, KPIs, build_report, kpis
 from bot.model import periods
-from bot.model.config import MetricSource, Report
+from bot.model.config import RATIO_KPIS, MetricSource, Report, check_target
 from bot.text.i18n import Msg, text_of
 from bot.text.mrkdwn import plain
 from storage import repo
@@ -537,14 +537,14 @@ def canonical_from_sql(frame: pd.DataFrame, source: str, offset: int = 0) -> pd.
     return out[list(CANONICAL_COLUMNS)]
 
 
-RATIO_TARGETS = ("ctr", "cvr")
+RATIO_TARGETS = RATIO_KPIS
 
 
-def parse_target(kpi: str, text: str) -> float:
-    """A KPI target as typed: "3%" or 0.03 for shares, "45", "1,200,000" or "4.5万" otherwise.
+def target_number(kpi: str, text: str) -> float:
+    """A KPI target as typed, as a number: "3%" or 0.03 for shares, "45", "1,200,000" or "4.5万".
 
-    Raises ValueError for words, negatives, a percent on a money KPI, or a share above 100%.
-    """
+    Raises ValueError for words or a percent on a money KPI; whether the number is a valid
+    target is the report rule's (config.check_target)."""
     raw = (text or "").strip().replace(",", "").replace("，", "")
     percent = raw.endswith(("%", "％"))
     scale = 1.0
@@ -553,15 +553,24 @@ def parse_target(kpi: str, text: str) -> float:
     elif raw.endswith(("万", "w", "W")):
         raw, scale = raw[:-1].strip(), 10_000.0
     value = float(raw) * scale  # ValueError for words
-    if not math.isfinite(value) or value < 0:
+    if not math.isfinite(value):
         raise ValueError(text)
     if percent:
         if kpi not in RATIO_TARGETS and kpi not in ("roas", "profit_roi"):
             raise ValueError(text)
         value /= 100
-    if kpi in RATIO_TARGETS and value > 1:
-        raise ValueError(text)
     return value
+
+
+def parse_target(kpi: str, text: str) -> float:
+    """A KPI target as typed (see target_number), checked by the report rule.
+
+    Raises ValueError for words, negatives, a percent on a money KPI, or a share above 100%.
+    """
+    try:
+        return check_target(kpi, target_number(kpi, text))
+    except ValueError:
+        raise ValueError(text) from None
 
 
 __all__ = ["ExportError", "ImportOutcome", "Metrics", "SourceError", "SourcePull", "date", "parse_target",

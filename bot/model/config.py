@@ -16,8 +16,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.model.dates import parse_date_format
 from bot.model.platforms import PLATFORMS, account_problem, available
+from bot.model.schedule import Schedule, ScheduleError
 from bot.model.templates import TEMPLATES, section_text
-from bot.text.i18n import locales
+from bot.text.i18n import Msg, locales
 
 DEFAULT_API_BASE = "https://slack.com/api/"
 USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
@@ -25,6 +26,7 @@ CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
 REPORT_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 SECTION_KEY = re.compile(r"^[a-z][a-z0-9_]{0,29}$")
 ROI_MODES = ("revenue", "profit")
+RATIO_KPIS = ("ctr", "cvr")  # shares of 1: targets written as fractions
 TARGET_KEYS = ("ctr", "cpc", "cpm", "cvr", "cpa", "roas", "profit_roi", "spend", "conversions",
                "clicks", "impressions", "revenue")
 
@@ -183,7 +185,7 @@ class Report:
     calendar: str
     template: str
     sections: tuple[Section, ...]
-    schedule: dict[str, Any] = field(default_factory=dict)
+    schedule: Schedule = field(default_factory=Schedule)
     metrics: tuple[MetricSource, ...] = ()
     targets: dict[str, float] = field(default_factory=dict)
     roi: str = "revenue"
@@ -215,11 +217,15 @@ class Report:
         return user in self.admins
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """What the database stores: plain JSON values, the schedule as its table."""
+        d = asdict(self)
+        d["schedule"] = self.schedule.to_mapping()
+        return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Report:
         d = dict(d)
+        d["schedule"] = Schedule.from_mapping(d.get("schedule"))
         d["admins"] = tuple(d["admins"])
         d["sections"] = tuple(
             Section(key=s["key"], owners=tuple(s["owners"]), title=s["title"], prompt=s["prompt"])
@@ -269,66 +275,157 @@ REPORT_KEYS = {"id", "name", "channel", "admins", "timezone", "locale", "calenda
                "currency_rates"}
 
 
-def _parse_report(raw: Any, *, file: str, where: str, base_dir: str) -> Report:
-    def fail(key: str, problem: str) -> ConfigError:
-        return ConfigError(file, f"{where}.{key}", problem)
+class ReportInvalid(ValueError):
+    """Every rule a report definition breaks, as (key, problem) pairs in the order of the keys:
+    keys as in the file ("timezone", "sections[0].key", "targets.ctr"); a problem is a Msg (its
+    str() is English), or for "schedule" a ScheduleError naming each of its keys."""
 
+    def __init__(self, problems: list[tuple[str, object]]):
+        self.problems = problems
+        super().__init__("; ".join(f"{key}: {problem}" for key, problem in problems))
+
+
+class _Invalid(ValueError):
+    def __init__(self, key: str, problem: object):
+        self.key, self.problem = key, problem
+        super().__init__(f"{key}: {problem}")
+
+
+def _parse_report(raw: Any, *, file: str, where: str, base_dir: str) -> Report:
     if not isinstance(raw, dict):
         raise ConfigError(file, where, "expected a table")
-    for key in raw:
-        if key not in REPORT_KEYS:
-            raise fail(key, f"unknown key (allowed: {', '.join(sorted(REPORT_KEYS))})")
-    for key in ("id", "name", "channel", "admins"):
-        if key not in raw:
-            raise fail(key, "is required")
-    rid = raw["id"]
+    try:
+        return check_report(raw, base_dir=base_dir)
+    except ReportInvalid as exc:
+        key, problem = exc.problems[0]  # the file's reader fixes one thing at a time
+        raise ConfigError(file, f"{where}.{key}", str(problem)) from None
+
+
+def check_report(raw: Mapping[str, Any], *, source: str = "config", base_dir: str = ".") -> Report:
+    """The one validator of report definitions, for the file and `/feedsum setup` alike: the
+    Report, or ReportInvalid listing every problem. ``raw`` is a ``[[reports]]`` table (the setup
+    form is turned into one, see bot/core/admin.py)."""
+    problems: list[tuple[str, object]] = []
+
+    def check(fn, *args, default=None):
+        try:
+            return fn(*args)
+        except _Invalid as exc:
+            problems.append((exc.key, exc.problem))
+            return default
+
+    fail = _Invalid
+    unknown = sorted(k for k in raw if k not in REPORT_KEYS)
+    if unknown:
+        problems.append((unknown[0], f"unknown key (allowed: {', '.join(sorted(REPORT_KEYS))})"))
+    missing = [k for k in ("id", "name", "channel", "admins") if k not in raw]
+    problems += [(k, "is required") for k in missing]
+    rid = check(_check_id, raw.get("id")) if "id" in raw else None
+    name = check(check_name, raw.get("name")) if "name" in raw else None
+    channel = check(_check_channel, raw.get("channel")) if "channel" in raw else None
+    admins = check(check_admins, raw.get("admins"), default=()) if "admins" in raw else ()
+    tz = check(check_timezone, raw.get("timezone", "Asia/Shanghai"))
+    locale = check(check_locale, raw.get("locale", "zh-CN"))
+    calendar = check(check_calendar, raw.get("calendar", "CN"))
+    template = raw.get("template", "feed-ads")
+    if template not in TEMPLATES:
+        problems.append(("template", f"unknown template {template!r} (known: {', '.join(TEMPLATES)})"))
+        sections = ()
+    else:
+        sections = check(_parse_sections, raw.get("sections"), template, admins, fail)
+    schedule = check(check_schedule, raw.get("schedule", {}))
+    metrics = check(_parse_metrics, raw.get("metrics", []), fail)
+    targets = check(_parse_targets, raw.get("targets", {}), fail)
+    roi = raw.get("roi", "revenue")
+    if roi not in ROI_MODES:
+        problems.append(("roi", f'expected "revenue" (revenue ÷ spend) or "profit" ((revenue − spend) ÷ spend), '
+                                f"got {roi!r}"))
+    budget = check(check_budget, raw.get("budget"))
+    currency, rates = check(_parse_currency, raw, fail, default=(None, {}))
+    if problems:
+        raise ReportInvalid(problems)
+    return Report(
+        id=rid, name=name, channel=channel, admins=admins, timezone=tz,
+        locale=locale, calendar=calendar, template=template, sections=sections,
+        schedule=schedule, metrics=metrics, targets=targets, roi=roi,
+        budget=budget, team_id=raw.get("team_id", ""), currency=currency,
+        currency_rates=rates,
+        source=source, base_dir=base_dir,
+    )
+
+
+# --- the rules, each for one setting (the setup form's fields use the same ones) -------------
+
+TITLE_MAX = 80  # a section's title: it heads prompts and forms
+
+
+def _check_id(rid: Any) -> str:
     if not isinstance(rid, str) or not REPORT_ID.match(rid):
-        raise fail("id", f"expected lowercase letters, digits, '-' or '_', got {rid!r}")
-    if not isinstance(raw["name"], str) or not raw["name"].strip():
-        raise fail("name", "expected a non-empty string")
-    channel = raw["channel"]
+        raise _Invalid("id", f"expected lowercase letters, digits, '-' or '_', got {rid!r}")
+    return rid
+
+
+def check_name(name: Any) -> str:
+    if not isinstance(name, str) or not name.strip():
+        raise _Invalid("name", Msg("rule.text_empty"))
+    return name.strip()
+
+
+def _check_channel(channel: Any) -> str:
     if not isinstance(channel, str) or not CHANNEL_ID.match(channel):
-        raise fail("channel", f'expected a channel id like "C0123456789", got {channel!r}')
-    admins = _user_list(raw["admins"], fail, "admins")
+        raise _Invalid("channel", f'expected a channel id like "C0123456789", got {channel!r}')
+    return channel
+
+
+def check_admins(value: Any) -> tuple[str, ...]:
+    admins = _user_list(value, _Invalid, "admins")
     if not admins:
-        raise fail("admins", "needs at least one Slack user id")
-    tz = raw.get("timezone", "Asia/Shanghai")
+        raise _Invalid("admins", Msg("rule.admins_none"))
+    return admins
+
+
+def check_timezone(tz: Any) -> str:
     try:
         ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError, TypeError):
-        raise fail("timezone", f'unknown timezone {tz!r} (use an IANA name like "Asia/Shanghai")') from None
-    locale = raw.get("locale", "zh-CN")
+        raise _Invalid("timezone", Msg("rule.timezone", value=repr(tz))) from None
+    return tz
+
+
+def check_locale(locale: Any) -> str:
     if locale not in locales():  # every locale with a catalogue (bot/text/catalogue/)
-        raise fail("locale", f"expected one of {', '.join(locales())}, got {locale!r}")
-    calendar = raw.get("calendar", "CN")
+        raise _Invalid("locale", Msg("rule.locale", known=", ".join(locales()), value=repr(locale)))
+    return locale
+
+
+def check_calendar(calendar: Any) -> str:
     if not isinstance(calendar, str) or not _calendar_ok(calendar):
-        raise fail("calendar", f'unknown calendar {calendar!r} (an ISO country code like "CN", or "none")')
-    template = raw.get("template", "feed-ads")
-    if template not in TEMPLATES:
-        raise fail("template", f"unknown template {template!r} (known: {', '.join(TEMPLATES)})")
-    sections = _parse_sections(raw.get("sections"), template, admins, fail)
-    schedule = raw.get("schedule", {})
-    if not isinstance(schedule, dict):
-        raise fail("schedule", "expected a table [reports.schedule]")
-    _check_schedule(schedule, fail)
-    metrics = _parse_metrics(raw.get("metrics", []), fail)
-    targets = _parse_targets(raw.get("targets", {}), fail)
-    roi = raw.get("roi", "revenue")
-    if roi not in ROI_MODES:
-        raise fail("roi", f'expected "revenue" (revenue ÷ spend) or "profit" ((revenue − spend) ÷ spend), got {roi!r}')
-    budget = raw.get("budget")
-    if budget is not None and (not isinstance(budget, int | float) or isinstance(budget, bool) or budget <= 0):
-        raise fail("budget", f"expected a positive number, got {budget!r}")
-    team_id = raw.get("team_id", "")
-    currency, rates = _parse_currency(raw, fail)
-    return Report(
-        id=rid, name=raw["name"].strip(), channel=channel, admins=admins, timezone=tz,
-        locale=locale, calendar=calendar, template=template, sections=sections,
-        schedule=dict(schedule), metrics=metrics, targets=targets, roi=roi,
-        budget=float(budget) if budget is not None else None, team_id=team_id, currency=currency,
-        currency_rates=rates,
-        source="config", base_dir=base_dir,
-    )
+        raise _Invalid("calendar", Msg("rule.calendar", value=repr(calendar)))
+    return calendar
+
+
+def check_schedule(table: Any) -> Schedule:
+    if not isinstance(table, dict):
+        raise _Invalid("schedule", "expected a table [reports.schedule]")
+    try:
+        return Schedule.from_mapping(table)
+    except ScheduleError as exc:
+        raise _Invalid("schedule", exc) from None
+
+
+def check_target(kpi: str, value: Any) -> float:
+    """A KPI target's value: a non-negative number, ratios (CTR, CVR) as fractions."""
+    if not isinstance(value, int | float) or isinstance(value, bool) or value < 0 or value != value:
+        raise _Invalid(f"targets.{kpi}", Msg("rule.target_number", value=repr(value)))
+    if kpi in RATIO_KPIS and value > 1:
+        raise _Invalid(f"targets.{kpi}", Msg("rule.target_ratio", fraction=f"{value / 100:g}", percent=f"{value:g}"))
+    return float(value)
+
+
+def check_budget(budget: Any) -> float | None:
+    if budget is not None and (not isinstance(budget, int | float) or isinstance(budget, bool) or not budget > 0):
+        raise _Invalid("budget", Msg("rule.budget", value=repr(budget)))
+    return float(budget) if budget is not None else None
 
 
 def _user_list(value: Any, fail, key: str) -> tuple[str, ...]:
@@ -338,7 +435,7 @@ def _user_list(value: Any, fail, key: str) -> tuple[str, ...]:
         raise fail(key, 'expected a list of Slack user ids like ["U0123ABCD"]')
     for item in value:
         if not isinstance(item, str) or not USER_ID.match(item):
-            raise fail(key, f'expected Slack user ids like "U0123ABCD", got {item!r}')
+            raise fail(key, Msg("rule.user_ids", value=repr(item)))
     return tuple(dict.fromkeys(value))
 
 
@@ -348,8 +445,10 @@ def _parse_sections(raw: Any, template: str, admins: tuple[str, ...], fail) -> t
         # Default: every template section, owned by the admins until someone is assigned.
         return tuple(Section(key=k, owners=admins, title=section_text(template, k, "title"),
                              prompt=section_text(template, k, "prompt")) for k in tpl)
-    if not isinstance(raw, list) or not raw:
+    if not isinstance(raw, list):
         raise fail("sections", "expected one or more [[reports.sections]] tables")
+    if not raw:
+        raise fail("sections", Msg("rule.sections_none"))
     out: list[Section] = []
     for j, sec in enumerate(raw):
         where = f"sections[{j}]"
@@ -376,9 +475,9 @@ def _parse_sections(raw: Any, template: str, admins: tuple[str, ...], fail) -> t
             if value is None:
                 continue
             if not isinstance(value, str) or not value.strip():
-                raise fail(f"{where}.{name}", "expected a non-empty string")
-            if name == "title" and len(value) > 80:
-                raise fail(f"{where}.title", "is longer than 80 characters")
+                raise fail(f"{where}.{name}", Msg("rule.text_empty"))
+            if name == "title" and len(value) > TITLE_MAX:
+                raise fail(f"{where}.title", Msg("rule.text_long", n=TITLE_MAX))
             target.clear()
             target.update({loc: value.strip() for loc in locales()})
         out.append(Section(key=key, owners=owners, title=titles, prompt=prompts))
@@ -391,17 +490,6 @@ def _calendar_ok(code: str) -> bool:
     import holidays
 
     return code.upper() in holidays.list_supported_countries()
-
-
-def _check_schedule(schedule: dict, fail) -> None:
-    try:
-        from bot.planning.schedule import Schedule
-    except ImportError:  # planner not available: accept the table as given
-        return
-    try:
-        Schedule.from_mapping(schedule)
-    except ValueError as exc:
-        raise fail("schedule", str(exc)) from None
 
 
 def _parse_metrics(raw: Any, fail) -> tuple[MetricSource, ...]:
@@ -547,9 +635,5 @@ def _parse_targets(raw: Any, fail) -> dict[str, float]:
     for key, value in raw.items():
         if key not in TARGET_KEYS:
             raise fail(f"targets.{key}", f"unknown KPI (known: {', '.join(TARGET_KEYS)})")
-        if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
-            raise fail(f"targets.{key}", f"expected a non-negative number (ratios as fractions: ctr = 0.03), got {value!r}")
-        if key in ("ctr", "cvr") and value > 1:
-            raise fail(f"targets.{key}", f"ratios are fractions: write {value / 100:g} for {value}%")
-        out[key] = float(value)
+        out[key] = check_target(key, value)
     return out

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from bot.text import formats
 
 PERIOD = re.compile(r"^(\d{4})-(\d{1,2})$")
+_CANONICAL = re.compile(r"^(\d{4})-(\d{2})$")
 
 
 class PeriodError(ValueError):
@@ -29,19 +31,31 @@ def period_of(d: date | datetime) -> str:
     return f"{d.year:04d}-{d.month:02d}"
 
 
+def year_month(period: str) -> tuple[int, int]:
+    """(year, month) of a "YYYY-MM" period; ValueError for anything else (not normalised)."""
+    m = _CANONICAL.match(period) if isinstance(period, str) else None
+    if not m or not 1 <= int(m.group(2)) <= 12:
+        shown = json.dumps(period) if isinstance(period, str) else repr(period)
+        raise ValueError(f'period: expected "YYYY-MM", got {shown}')
+    return int(m.group(1)), int(m.group(2))
+
+
 def shift(period: str, months: int) -> str:
     """The period `months` later (negative: earlier)."""
-    y, m = map(int, period.split("-"))
+    y, m = year_month(period)
     idx = y * 12 + (m - 1) + months
     return f"{idx // 12:04d}-{idx % 12 + 1:02d}"
 
 
+def month_bounds(year: int, month: int) -> tuple[date, date]:
+    """First and last day of a calendar month."""
+    nxt = date(year + (month == 12), month % 12 + 1, 1)
+    return date(year, month, 1), nxt - timedelta(days=1)
+
+
 def bounds(period: str) -> tuple[date, date]:
     """First and last day of the period."""
-    y, m = map(int, period.split("-"))
-    first = date(y, m, 1)
-    nxt = date(y + (m == 12), m % 12 + 1, 1)
-    return first, date.fromordinal(nxt.toordinal() - 1)
+    return month_bounds(*year_month(period))
 
 
 def label(period: str, locale: str) -> str:

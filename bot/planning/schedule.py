@@ -24,13 +24,13 @@ Per period ("YYYY-MM", the month being summarised):
 from __future__ import annotations
 
 import functools
-import json
-import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.model import periods
+from bot.model.schedule import Schedule, _show
 from bot.planning import workdays
 
 __all__ = [
@@ -58,113 +58,6 @@ KIND_REMIND = "remind"
 KIND_LAST_CALL = "last_call"
 KIND_DUE = "due"
 KIND_PULL = "pull"
-
-_N_MIN, _N_MAX = 1, 10
-_LAST_CALL_MAX_HOURS = 72
-_HHMM = re.compile(r"^(\d{2}):(\d{2})$")
-_PERIOD = re.compile(r"^(\d{4})-(\d{2})$")
-
-
-def _show(value: object) -> str:
-    # Strings in double quotes like the TOML they came from; the rest as repr.
-    return json.dumps(value) if isinstance(value, str) else repr(value)
-
-
-def _parse_hhmm(key: str, value: object) -> time:
-    if isinstance(value, time):  # TOML allows unquoted local times (10:00:00)
-        if value.tzinfo is not None:
-            raise ValueError(f"{key}: expected a local time without offset, got {value.isoformat()}")
-        return value
-    if isinstance(value, str):
-        m = _HHMM.match(value.strip())
-        if m and int(m.group(1)) < 24 and int(m.group(2)) < 60:
-            return time(int(m.group(1)), int(m.group(2)))
-    raise ValueError(f'{key}: expected "HH:MM", got {_show(value)}')
-
-
-def _check_n(key: str, value: object) -> int:
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise ValueError(f"{key}: expected an integer {_N_MIN}..{_N_MAX}, got {_show(value)}")
-    if not _N_MIN <= value <= _N_MAX:
-        raise ValueError(f"{key}: must be {_N_MIN}..{_N_MAX}, got {value}")
-    return value
-
-
-def _check_bool(key: str, value: object) -> bool:
-    if not isinstance(value, bool):
-        raise ValueError(f"{key}: expected true or false, got {_show(value)}")
-    return value
-
-
-def _check_hours(key: str, value: object) -> float | int:
-    if not isinstance(value, (int, float)) or isinstance(value, bool):
-        raise ValueError(f"{key}: expected a number of hours 0..{_LAST_CALL_MAX_HOURS}, got {_show(value)}")
-    if not 0 <= value <= _LAST_CALL_MAX_HOURS:
-        raise ValueError(f"{key}: must be 0..{_LAST_CALL_MAX_HOURS} hours, got {value}")
-    return value
-
-
-_CHECKS: dict[str, Callable[[str, object], object]] = {
-    "open_nth_last_business_day": _check_n,
-    "open_time": _parse_hhmm,
-    "remind_time": _parse_hhmm,
-    "due_nth_business_day": _check_n,
-    "due_time": _parse_hhmm,
-    "reminders": _check_bool,
-    "last_call_hours": _check_hours,
-    "post_when_complete": _check_bool,
-}
-
-
-@dataclass(frozen=True)
-class Schedule:
-    """A report's ``[reports.schedule]`` table.  Times may be given as
-    "HH:MM" strings and are normalised to ``datetime.time``; every field is
-    validated on construction (``ValueError`` naming the key)."""
-
-    open_nth_last_business_day: int = 3
-    open_time: time = time(10, 0)
-    remind_time: time = time(10, 0)
-    due_nth_business_day: int = 2
-    due_time: time = time(12, 0)
-    reminders: bool = True
-    last_call_hours: float = 3
-    post_when_complete: bool = False
-
-    def __post_init__(self) -> None:
-        errors: list[str] = []
-        for f in fields(self):
-            try:
-                object.__setattr__(self, f.name, _CHECKS[f.name](f.name, getattr(self, f.name)))
-            except ValueError as exc:
-                errors.append(str(exc))
-        if errors:
-            raise ValueError("; ".join(errors))
-
-    @classmethod
-    def from_mapping(cls, d: Mapping[str, object] | None) -> Schedule:
-        """Build from a parsed TOML table; missing keys take the defaults.
-
-        Raises ``ValueError`` listing every problem, each prefixed with its key
-        (``open_time: expected "HH:MM", got "25:00"``); unknown keys are an
-        error (typos would otherwise silently fall back to defaults)."""
-        if d is None:
-            d = {}
-        if not isinstance(d, Mapping):
-            raise ValueError(f"schedule: expected a table, got {_show(d)}")
-        errors: list[str] = []
-        unknown = sorted(str(k) for k in d if k not in _CHECKS)
-        if unknown:
-            errors.append(f"unknown schedule key(s): {', '.join(unknown)} (known: {', '.join(_CHECKS)})")
-        known = {k: v for k, v in d.items() if k in _CHECKS}
-        try:
-            schedule = cls(**known)
-        except ValueError as exc:
-            errors.append(str(exc))
-        if errors:
-            raise ValueError("; ".join(errors))
-        return schedule
-
 
 @dataclass(frozen=True)
 class ReportPlan:
@@ -259,19 +152,10 @@ class Timeline:
 # ---------------------------------------------------------------- helpers
 
 
-def parse_period(period: str) -> tuple[int, int]:
-    """Parse "YYYY-MM" into (year, month); ``ValueError`` otherwise."""
-    m = _PERIOD.match(period) if isinstance(period, str) else None
-    if not m or not 1 <= int(m.group(2)) <= 12:
-        raise ValueError(f'period: expected "YYYY-MM", got {_show(period)}')
-    return int(m.group(1)), int(m.group(2))
-
-
-def shift_period(period: str, months: int) -> str:
-    """The period ``months`` months after (negative: before) ``period``."""
-    y, m = parse_period(period)
-    idx = y * 12 + (m - 1) + months
-    return f"{idx // 12:04d}-{idx % 12 + 1:02d}"
+# Period arithmetic is bot/model/periods.py's; these names stay for the planner's callers.
+parse_period = periods.year_month
+shift_period = periods.shift
+default_period = periods.default_period
 
 
 def _utc(dt: datetime) -> datetime:
@@ -321,9 +205,9 @@ def timeline(plan: ReportPlan, period: str) -> Timeline:
 
 @functools.lru_cache(maxsize=4096)
 def _instants(timezone: str, calendar: str, s: Schedule, pull: bool, pull_daily: bool, period: str) -> tuple:
-    year, month = parse_period(period)
+    year, month = periods.year_month(period)
     tz, cal = ZoneInfo(timezone), calendar
-    ny, nm = parse_period(shift_period(period, 1))
+    ny, nm = periods.year_month(periods.shift(period, 1))
 
     open_day = workdays.nth_last_business_day(year, month, s.open_nth_last_business_day, cal)
     due_day = workdays.nth_business_day(ny, nm, s.due_nth_business_day, cal)
@@ -407,8 +291,8 @@ def _due_for_period(
 
 
 def _candidate_periods(now_local: datetime) -> tuple[str, str]:
-    current = f"{now_local.year:04d}-{now_local.month:02d}"
-    return shift_period(current, -1), current
+    current = periods.period_of(now_local)
+    return periods.shift(current, -1), current
 
 
 def due_actions(plans: list[ReportPlan], state: StateLookup, now: datetime) -> list[Action]:
@@ -462,7 +346,7 @@ def next_actions(
     now_u = _utc(now)
     prev, current = _candidate_periods(now.astimezone(plan.tz))
     out: list[Action] = []
-    for period in (prev, current, shift_period(current, 1)):
+    for period in (prev, current, periods.shift(current, 1)):
         st = _state_for(state_for_period, plan.report_id, period)
         if st.is_posted:
             continue
@@ -488,15 +372,3 @@ def _state_for(lookup: object, report_id: str, period: str) -> PeriodState:
         return EMPTY_STATE if st is None else st
     st = lookup(period)  # type: ignore[operator]
     return EMPTY_STATE if st is None else st
-
-
-def default_period(now_local: datetime) -> str:
-    """The period a command means when none is given.
-
-    Deliberately simple: the current month from the 15th on (its summary is
-    coming up), otherwise the previous month (its summary is still being
-    collected or was just posted).  Uses ``now_local``'s own calendar date, so
-    pass it in the report's timezone.
-    """
-    current = f"{now_local.year:04d}-{now_local.month:02d}"
-    return current if now_local.day >= 15 else shift_period(current, -1)

@@ -14,6 +14,8 @@ from functools import lru_cache
 
 import holidays
 
+from bot.model import periods
+
 NO_CALENDAR = "none"
 
 __all__ = [
@@ -62,9 +64,8 @@ def is_business_day(d: date, calendar: str) -> bool:
 
 
 def _month_days(year: int, month: int) -> list[date]:
-    first = date(year, month, 1)
-    nxt = date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
-    return [first + timedelta(days=i) for i in range((nxt - first).days)]
+    first, last = periods.month_bounds(year, month)
+    return [first + timedelta(days=i) for i in range((last - first).days + 1)]
 
 
 def _check_n(n: int) -> None:
