@@ -47,7 +47,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bot.core.runner import tick  # noqa: E402
 from handlers import ratelimit  # noqa: E402
 from handlers.ratelimit import Limits  # noqa: E402
-from storage import repo  # noqa: E402
 from tests.rate_limits import install, published  # noqa: E402
 from tests.slack_harness import CONFIG, Clock, Harness  # noqa: E402
 
@@ -127,8 +126,8 @@ def run(scenario: str, *, workspaces: int, owners: int, sections: int, speed: fl
         prompts = len(teams) * owners * sections
         posted = h.fake.posted()
         keys = [m["metadata"]["event_payload"]["key"] for m in posted if m.get("metadata")]
-        done = sum(e["state"] == "done" for i, team in enumerate(teams)
-                   for e in repo.ledger_entries(h.db, team, f"ads-{i:03d}", PERIOD) if e["action"] == "prompt")
+        done = sum(e.state == "done" for i, team in enumerate(teams)
+                   for e in h.store.ledger.entries(team, f"ads-{i:03d}", PERIOD) if e.action == "prompt")
         limited = collections.Counter(why for _, _, why in h.fake.limited)
         opens = len(h.fake.calls_to("conversations.open")) - sum(1 for _, m, _ in h.fake.limited
                                                                   if m == "conversations.open")

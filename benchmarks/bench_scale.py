@@ -246,9 +246,10 @@ def metric_frame(period: str, through: date):
                 clicks = impressions * rng.uniform(0.009, 0.016)
                 spend = impressions / 1000 * rng.uniform(25, 38)
                 conversions = clicks * rng.uniform(0.03, 0.06)
-                rows.append((pd.Timestamp(day), platform, f"{platform}-主账户", campaign, None, f"{n + 1:08d}",
-                             round(impressions), round(clicks), round(spend, 2), round(conversions),
-                             round(conversions * rng.uniform(90, 130), 2)))
+                rows.append({"date": pd.Timestamp(day), "platform": platform, "account": f"{platform}-主账户",
+                             "campaign": campaign, "campaign_id": f"{n + 1:08d}", "impressions": round(impressions),
+                             "clicks": round(clicks), "spend": round(spend, 2), "conversions": round(conversions),
+                             "revenue": round(conversions * rng.uniform(90, 130), 2)})
         day += timedelta(days=1)
     from bot.data.exports import CANONICAL_COLUMNS
 
@@ -300,8 +301,6 @@ def simulate_template(env: dict, months: int, log_line) -> None:
     from bot.core.service import Refused
     from bot.model import periods
     from feedsum.cli import build
-    from storage import repo
-
     clock_now = [datetime(2020, 1, 1, tzinfo=SH)]
     _app, deps = build(settings_for(env), clock=lambda: clock_now[0])
     core, team = deps.core, team_of(TAG)
@@ -309,7 +308,7 @@ def simulate_template(env: dict, months: int, log_line) -> None:
     first = live_timeline(history[0]).open_at
     created = first - timedelta(days=20)
     install(deps.workspaces.store, TAG, created)
-    repo.upsert_report(core.db, team, report_data(TAG), actor="U" + TAG + "G", now=created)
+    core.store.reports.upsert(team, report_data(TAG), actor="U" + TAG + "G", now=created)
     report = core.report(team, "feed-ads")
     serves = deps.workspaces.serves
     rng = random.Random(7)
@@ -341,10 +340,10 @@ def simulate_template(env: dict, months: int, log_line) -> None:
                             core.announce(report, period, result, writer, when)
                         except Refused as exc:
                             raise RuntimeError(f"template answer refused: {exc.key}") from exc
-        state = repo.period_row(core.db, team, "feed-ads", period)
-        assert state and state["state"] == "posted", (period, state)
+        state = core.store.periods.get(team, "feed-ads", period)
+        assert state and state.state == "posted", (period, state)
         log_line(f"  template {period}: posted")
-    core.db.conn.close()
+    core.store.close()
 
 
 # --- copying the template to every workspace --------------------------------------------------------
@@ -403,9 +402,7 @@ def clone(db_path: Path, tags: list[str], log_line, data_months: int | None = No
 def build_state(work: Path, fake: FakeProcess, n: int, months: int, log_line, data_months: int | None = None) -> dict:
     """Installations, reports and 12 months of history for `n` workspaces; returns figures."""
     from handlers.oauth import installation_store
-    from storage import repo
-    from storage.db import open_db
-    from storage.workspaces import forget_team
+    from storage import Store
 
     env = env_for(work, fake)
     out = {}
@@ -425,29 +422,29 @@ def build_state(work: Path, fake: FakeProcess, n: int, months: int, log_line, da
             shutil.copy(work / name, template / name)
         (template / "took.json").write_text(json.dumps({"template_s": out["template_s"]}))
     settings = settings_for(env)
-    store = installation_store(settings)
-    store.connect().execute("PRAGMA synchronous = OFF")  # building, not measuring: no fsync per install
+    installs = installation_store(settings)
+    installs.connect().execute("PRAGMA synchronous = OFF")  # building, not measuring: no fsync per install
     created = live_timeline(repo_period_first(months)).open_at - timedelta(days=20)
     tags = [tag_of(i) for i in range(n)]
     t0 = time.perf_counter()
     for tag in tags:
-        install(store, tag, created)
+        install(installs, tag, created)
     out["install_s"] = time.perf_counter() - t0
     log_line(f"  {n} installations saved in {out['install_s']:.1f} s")
-    db = open_db(settings.db_path)
+    store = Store.open(settings.db_path)
     t0 = time.perf_counter()
     for tag in tags:
-        repo.upsert_report(db, team_of(tag), report_data(tag), actor=f"U{tag}G", now=created)
+        store.reports.upsert(team_of(tag), report_data(tag), actor=f"U{tag}G", now=created)
     out["reports_s"] = time.perf_counter() - t0
-    db.conn.close()
+    store.close()
     t0 = time.perf_counter()
     out.update(clone(Path(settings.db_path), tags, log_line, data_months))
     out["clone_s"] = time.perf_counter() - t0
-    db = open_db(settings.db_path)
-    forget_team(db, team_of(TAG))
-    store.delete_all(enterprise_id=None, team_id=team_of(TAG))
-    db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    db.conn.close()
+    store = Store.open(settings.db_path)
+    store.workspaces.forget_team(team_of(TAG))
+    store.close()
+    installs.delete_all(enterprise_id=None, team_id=team_of(TAG))
+    checkpoint(Path(settings.db_path))
     log_line(f"  history copied in {out['clone_s']:.0f} s")
     return out
 
@@ -611,38 +608,34 @@ def posted(env: dict) -> int:
 
 def live_uploads(env: dict, tags: list[str], through: date, now: datetime) -> float:
     """Every report's month-so-far export before the open (the same rows an upload stores)."""
-    from storage import repo
-    from storage.db import open_db
-
-    frame = metric_frame(LIVE, through)
     from bot.data.metrics import _records
+    from storage import Store
 
-    records = _records(frame)
-    db = open_db(settings_for(env).db_path)
+    records = _records(metric_frame(LIVE, through))
+    store = Store.open(settings_for(env).db_path)
     t0 = time.perf_counter()
     for tag in tags:
         digest = hashlib.sha256(f"{tag}/{LIVE}/{through}".encode()).hexdigest()
-        sid = repo.begin_snapshot(db, team_of(tag), "feed-ads", LIVE, source=f"slack:export-{LIVE}.csv",
-                                  file_hash=digest, rows=len(records), dropped=0, now=now)
-        repo.add_snapshot_rows(db, sid, records)
-        repo.publish_snapshots(db, [sid], digest)
-    db.conn.close()
+        sid = store.snapshots.begin(team_of(tag), "feed-ads", LIVE, source=f"slack:export-{LIVE}.csv",
+                                    file_hash=digest, rows=len(records), dropped=0, now=now)
+        store.snapshots.add_rows(sid, records)
+        store.snapshots.publish([sid], digest)
+    store.close()
     return time.perf_counter() - t0
 
 
 def live_answers(env: dict, tags: list[str], now: datetime) -> float:
     """About half of each report's sections answered after the open (4 of 7, the same 3 pending)."""
-    from storage import repo
-    from storage.db import open_db
+    from storage import Store
 
-    db = open_db(settings_for(env).db_path)
+    store = Store.open(settings_for(env).db_path)
     t0 = time.perf_counter()
     for tag in tags:
         owners = dict(zip(SECTIONS, ["A", "B", "C", "E", "F", "G", "H"], strict=True))
         for key in ("results", "data", "plan", "market"):
-            repo.save_answer(db, team_of(tag), "feed-ads", LIVE, key, text=answer_text(key, LIVE),
-                             author=f"U{tag}{owners[key]}", via="modal", now=now)
-    db.conn.close()
+            store.answers.save(team_of(tag), "feed-ads", LIVE, key, text=answer_text(key, LIVE),
+                               author=f"U{tag}{owners[key]}", via="modal", now=now)
+    store.close()
     return time.perf_counter() - t0
 
 
@@ -702,13 +695,13 @@ def serve_web(now_iso: str) -> int:
     `feedsum run` serves it, in a process of its own; prints its URL."""
     from handlers.app import create_app, web_client
     from handlers.server import make_server
-    from storage.db import open_db
+    from storage import Store
 
     logging.disable(logging.WARNING)
     now = datetime.fromisoformat(now_iso)
     env = {k: v for k, v in os.environ.items() if k.startswith(("SLACK_", "FEEDSUM_", "LOG_"))}
     settings = settings_for(env)
-    app, deps = create_app(settings, web_client(settings), open_db(settings.db_path), lambda: now)
+    app, deps = create_app(settings, web_client(settings), Store.open(settings.db_path), lambda: now)
     server = make_server(app, host="127.0.0.1", port=0, threads=8, guard=deps.guard)
     stop = {signal.SIGTERM, signal.SIGINT}
     signal.pthread_sigmask(signal.SIG_BLOCK, stop)

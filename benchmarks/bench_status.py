@@ -3,9 +3,9 @@
     python benchmarks/bench_status.py                 # 1,000 reports x 24 months, 2,000 requests each
     python benchmarks/bench_status.py --reports 50 --months 6 --requests 300   # quick look
 
-The database is generated through the storage functions (repo.upsert_report, open_period,
-claim/complete + record_prompt for every prompt, save_answer for most sections, a few permanent
-failures), then the real HTTP endpoint (waitress + Bolt, signed requests, fake Web API) is asked,
+The database is generated through the store (reports.upsert, periods.open,
+ledger claim/complete + prompts.record for every prompt, answers.save for most sections, a few
+permanent failures), then the real HTTP endpoint (waitress + Bolt, signed requests, fake Web API) is asked,
 interleaved in one run:
 
 * `/feedsum status YYYY-MM` from a report's channel (resolve_report, summary, away_map,
@@ -36,8 +36,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.model import periods  # noqa: E402
 from feedsum.fake_slack import TEAM_ID  # noqa: E402
-from storage import repo  # noqa: E402
-from storage.db import open_db  # noqa: E402
+from storage import Store  # noqa: E402
+from storage.keys import LedgerKey  # noqa: E402
 
 SH = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 27, 10, 0, tzinfo=SH)
@@ -60,44 +60,45 @@ def generate(path: Path, n_reports: int, n_months: int) -> None:
 
     from bot.model.config import parse_reports
 
-    db = open_db(path)
-    db.conn.execute("PRAGMA synchronous = OFF")  # generation only; the benchmark reopens normally
+    store = Store.open(path)
+    store.db.conn.execute("PRAGMA synchronous = OFF")  # generation only; the benchmark reopens normally
     months = [periods.shift(periods.default_period(NOW), -k) for k in range(n_months)][::-1]
     t0 = time.perf_counter()
     for i in range(n_reports):
         parsed = parse_reports({"reports": [report_dict(i)]}, file="bench")[0]
         base = replace(parsed, team_id=TEAM_ID, source="setup").to_dict()
         created = NOW - timedelta(days=31 * (n_months + 1))
-        repo.upsert_report(db, TEAM_ID, base, actor="bench", now=created)
+        store.reports.upsert(TEAM_ID, base, actor="bench", now=created)
         for m, period in enumerate(months):
             first, _last = periods.bounds(period)
             opened = datetime.combine(first, datetime.min.time(), tzinfo=SH) + timedelta(days=25)
-            repo.open_period(db, TEAM_ID, base["id"], period, by="bench", due_at=opened + timedelta(days=8), now=opened)
+            store.periods.open(TEAM_ID, base["id"], period, by="bench", due_at=opened + timedelta(days=8), now=opened)
             for n, sec in enumerate(base["sections"]):
                 for owner in sec["owners"]:
                     rcpt = f"{sec['key']}:{owner}"
-                    repo.claim(db, TEAM_ID, base["id"], period, "prompt", rcpt, now=opened, wall=opened.timestamp())
-                    key = repo.ledger_key(TEAM_ID, base["id"], period, "prompt", rcpt)
+                    key = LedgerKey(TEAM_ID, base["id"], period, "prompt", rcpt)
+                    store.ledger.claim(key, now=opened, wall=opened.timestamp())
                     if (i + m + n) % 97 == 0:
-                        repo.fail(db, key, "user_not_found", now=opened)
+                        store.ledger.fail(key, "user_not_found", now=opened)
                         continue
-                    repo.complete(db, key, now=opened)
-                    repo.record_prompt(db, TEAM_ID, base["id"], period, sec["key"], owner, channel="D" + owner[1:],
-                                       ts=f"{1_700_000_000 + i * 1000 + m}.{n:06d}", now=opened)
+                    store.ledger.complete(key, now=opened)
+                    store.prompts.record(TEAM_ID, base["id"], period, sec["key"], owner, channel="D" + owner[1:],
+                                         ts=f"{1_700_000_000 + i * 1000 + m}.{n:06d}", now=opened)
                 if m == len(months) - 1 and n >= 4:
                     continue  # the current month is still being written
-                repo.save_answer(db, TEAM_ID, base["id"], period, sec["key"], text=f"{sec['key']} of {period}: " + "正文 " * 60,
-                                 author=sec["owners"][0], via="bench", now=opened + timedelta(days=2))
+                store.answers.save(TEAM_ID, base["id"], period, sec["key"],
+                                   text=f"{sec['key']} of {period}: " + "正文 " * 60,
+                                   author=sec["owners"][0], via="bench", now=opened + timedelta(days=2))
             if m < len(months) - 1:
-                repo.claim(db, TEAM_ID, base["id"], period, "post", base["channel"], now=opened,
-                           wall=opened.timestamp())
-                repo.complete(db, repo.ledger_key(TEAM_ID, base["id"], period, "post", base["channel"]), now=opened)
-                repo.mark_posted(db, TEAM_ID, base["id"], period, channel=base["channel"], ts=f"{1_700_000_000 + m}.000001",
-                                 by="bench", now=opened + timedelta(days=8))
+                key = LedgerKey(TEAM_ID, base["id"], period, "post", base["channel"])
+                store.ledger.claim(key, now=opened, wall=opened.timestamp())
+                store.ledger.complete(key, now=opened)
+                store.periods.mark_posted(TEAM_ID, base["id"], period, channel=base["channel"],
+                                          ts=f"{1_700_000_000 + m}.000001", by="bench", now=opened + timedelta(days=8))
         if (i + 1) % 100 == 0:
             print(f"  generated {i + 1}/{n_reports} reports ({time.perf_counter() - t0:.0f} s)", file=sys.stderr)
-    db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    db.conn.close()
+    store.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    store.close()
 
 
 def pct(xs: list[float], p: float) -> float:

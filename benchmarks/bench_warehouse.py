@@ -90,13 +90,13 @@ def child_feedsum(url: str, query: str) -> dict:
 
     from bot.data.metrics import Metrics
     from bot.model.config import MetricSource, parse_reports
-    from storage.db import open_db
+    from storage import Store
     from tests.slack_harness import CONFIG
 
     logging.disable(logging.WARNING)
     work = Path(tempfile.mkdtemp(prefix="bench-warehouse-"))
     [report] = parse_reports(CONFIG, file=str(work / "feedsum.toml"), base_dir=str(work))
-    metrics = Metrics(open_db(str(work / "feedsum.db")))
+    metrics = Metrics(Store.open(str(work / "feedsum.db")))
     now = datetime(2026, 12, 1, 10, tzinfo=ZoneInfo("Asia/Shanghai"))
     _warm(url)
     start = time.perf_counter()

@@ -206,7 +206,7 @@ def _export_files(names: list[str]) -> list[str]:
 
 def _backup(settings: Settings, args) -> int:
     """A verified copy of FEEDSUM_DB; under cron a missing or empty database must fail loudly."""
-    from storage.db import BackupError, backup_file
+    from storage import BackupError, backup_file
 
     try:
         counts = backup_file(settings.db_path, args.path)
@@ -237,12 +237,12 @@ def _demo(settings: Settings, args) -> int:
     return run_demo(out, locale=args.locale)
 
 
-def _workspaces_of(settings: Settings, db, clock=utcnow):
+def _workspaces_of(settings: Settings, store, clock=utcnow):
     """Who is served, without building the Slack app (no Slack call until a question needs one)."""
     from handlers.app import web_client
     from handlers.oauth import Workspaces, installation_store
 
-    return Workspaces(settings, db, default_client=web_client(settings) if settings.bot_token else None,
+    return Workspaces(settings, store, default_client=web_client(settings) if settings.bot_token else None,
                       store=installation_store(settings) if settings.oauth else None, make_client=web_client,
                       clock=clock)
 
@@ -252,12 +252,11 @@ def _describe_rows(rows: dict[str, int]) -> str:
 
 
 def _list_workspaces(settings: Settings, args) -> int:
-    from storage.db import open_db
-    from storage.workspaces import removals, team_data
+    from storage import Store
 
-    db = open_db(settings.db_path)
-    workspaces, gone = _workspaces_of(settings, db), removals(db)
-    data = team_data(db)
+    store = Store.open(settings.db_path)
+    workspaces, gone = _workspaces_of(settings, store), store.workspaces.removals()
+    data = store.workspaces.team_data()
     if not data:
         print(t_plain(cli_locale(), "cli.no_workspaces", db=settings.db_path))
         return 0
@@ -267,7 +266,7 @@ def _list_workspaces(settings: Settings, args) -> int:
         if how:
             state = f"served ({how})"
         elif team in gone:
-            state = f"removed the app {gone[team]['at'][:16].replace('T', ' ')} ({gone[team]['reason']})"
+            state = f"removed the app {gone[team].at[:16].replace('T', ' ')} ({gone[team].reason})"
         else:
             state = "not installed"
         print(f"{team}  {state}  {_describe_rows(data[team])}")
@@ -275,20 +274,19 @@ def _list_workspaces(settings: Settings, args) -> int:
 
 
 def _forget_workspace(settings: Settings, args) -> int:
-    from storage.db import open_db
-    from storage.workspaces import forget_team, team_data
+    from storage import Store
 
     team = args.team.strip()
-    db = open_db(settings.db_path)
-    workspaces = _workspaces_of(settings, db)
+    store = Store.open(settings.db_path)
+    workspaces = _workspaces_of(settings, store)
     with _talking_to_slack(settings):
         how = workspaces.installed(team)
     if how:
         raise CliError(f"workspace {team} still has the app ({how}): remove the app there first "
                        "(Slack: workspace settings → Manage apps), or its reports would be served again")
-    rows = team_data(db).get(team)
+    rows = store.workspaces.team_data().get(team)
     if not rows:
-        known = ", ".join(sorted(team_data(db))) or "none"
+        known = ", ".join(sorted(store.workspaces.team_data())) or "none"
         raise CliError(f"no data for workspace {team} in {settings.db_path} (workspaces with data: {known})")
     print(f"workspace {team}: {_describe_rows(rows)}")
     if not args.yes:
@@ -298,7 +296,7 @@ def _forget_workspace(settings: Settings, args) -> int:
             answer = ""
         if answer != team:
             raise CliError("not confirmed: nothing deleted (type the workspace id, or pass --yes)")
-    deleted = forget_team(db, team)
+    deleted = store.workspaces.forget_team(team)
     if workspaces.store is not None:
         workspaces.store.delete_all(enterprise_id=None, team_id=team)  # user installations, if any
     log.info("forgot workspace %s: %s", team, _describe_rows(deleted))
@@ -311,21 +309,20 @@ def sync_reports(core, reports: list[Report], team_id: str, now: datetime) -> No
     """Make the database's file-managed reports match the config file."""
     from dataclasses import replace
 
-    from storage import repo
-
+    store = core.store
     for r in reports:
-        repo.upsert_report(core.db, r.team_id or team_id, replace(r, team_id=r.team_id or team_id).to_dict(),
-                           actor="config", now=now)
+        store.reports.upsert(r.team_id or team_id, replace(r, team_id=r.team_id or team_id).to_dict(),
+                             actor="config", now=now)
     keep = {(r.team_id or team_id, r.id) for r in reports}
-    stale = [d for d in repo.reports_data(core.db, source="config") if (d["team_id"], d["id"]) not in keep]
+    stale = [d for d in store.reports.all(source="config") if (d["team_id"], d["id"]) not in keep]
     for d in stale:
-        repo.remove_reports(core.db, d["team_id"], [d["id"]], actor="config", now=now)
+        store.reports.remove(d["team_id"], [d["id"]], actor="config", now=now)
 
 
 def build(settings: Settings, *, clock=utcnow):
     """Open the database, build the client, core and app, and load the reports."""
     from handlers.app import create_app, web_client
-    from storage.db import open_db
+    from storage import Store
 
     if not settings.oauth:  # multi-workspace mode gets each workspace's token from its installation
         settings.require("SLACK_BOT_TOKEN")
@@ -335,10 +332,10 @@ def build(settings: Settings, *, clock=utcnow):
                     "Install the workspace through /slack/install (SLACK_CLIENT_ID/SECRET) so that feedsum "
                     "refreshes it, or turn token rotation off for the app")
     reports = load_config(settings.config_path)
-    db = open_db(settings.db_path)
+    store = Store.open(settings.db_path)
     client = web_client(settings)
     with _talking_to_slack(settings):
-        app, deps = create_app(settings, client, db, clock)
+        app, deps = create_app(settings, client, store, clock)
         team_id = deps.workspaces.default_team() or ""
     for i, r in enumerate(reports):
         if not (r.team_id or team_id):

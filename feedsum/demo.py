@@ -26,7 +26,7 @@ def run_demo(out: Path, *, locale: str = "zh-CN", stream=None) -> int:
     from feedsum.cli import sync_reports
     from handlers.app import create_app, web_client
     from handlers.ratelimit import Limits
-    from storage.db import open_db
+    from storage import Store
 
     stream = stream or sys.stdout
     tz = ZoneInfo("Asia/Shanghai")
@@ -38,8 +38,8 @@ def run_demo(out: Path, *, locale: str = "zh-CN", stream=None) -> int:
                                       "FEEDSUM_DB": str(Path(tmp) / "demo.db")})
         now = datetime(2026, 10, 28, 10, 0, tzinfo=tz)
         clock = lambda: now  # noqa: E731 - the demo's time stands still at each step
-        db = open_db(settings.db_path)
-        _app, deps = create_app(settings, web_client(settings), db, clock, limits=Limits(speed=0))  # no real Slack
+        store = Store.open(settings.db_path)
+        _app, deps = create_app(settings, web_client(settings), store, clock, limits=Limits(speed=0))  # no real Slack
         core = deps.core
         reports = parse_reports(content.config(locale), file="demo config")
         sync_reports(core, reports, fake.team_id, now)

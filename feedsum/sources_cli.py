@@ -39,7 +39,7 @@ def check(settings: Settings, args, *, kit=None, out=None) -> int:
     from bot.data.sources.base import ApiError
     from bot.data.sources.pulling import ApiKit
     from feedsum.cli import CliError
-    from storage.db import open_db
+    from storage import Store
 
     kit = kit or ApiKit()
     reports = _chosen(load_config(settings.config_path, must_exist=True), args.report, settings.config_path)
@@ -47,7 +47,7 @@ def check(settings: Settings, args, *, kit=None, out=None) -> int:
         raise CliError(f"no report in {settings.config_path} has [[reports.metrics]] sources")
     failed = 0
     now = datetime.now().astimezone()
-    db = None
+    store = None
     for report in reports:
         for source in report.metrics:
             head = f"{report.id}  {source.label}"
@@ -56,11 +56,11 @@ def check(settings: Settings, args, *, kit=None, out=None) -> int:
                 print(f"{head}  ({kind}: read by `feedsum pull`, nothing to sign in to)", file=out)
                 continue
             try:
-                if getattr(client_class(source.api), "rotates_tokens", False) and db is None:
+                if getattr(client_class(source.api), "rotates_tokens", False) and store is None:
                     # A platform that replaces its refresh token at each refresh: the new one must be
                     # kept (encrypted) where the bot finds it, or the next pull could not sign in.
-                    db = open_db(settings.db_path)
-                account = kit.client(db, report, source, now).check()
+                    store = Store.open(settings.db_path)
+                account = kit.client(store, report, source, now).check()
             except ApiError as exc:
                 failed += 1
                 print(f"{head}  FAILED  {exc}", file=out)
@@ -80,9 +80,10 @@ def listing(settings: Settings, args, out=None) -> int:
     out = out or sys.stdout
     from bot.core.service import Feedsum
     from bot.data.metrics import Metrics
-    from storage.db import open_db
+    from storage import Store
 
-    core = Feedsum(open_db(settings.db_path), None, data=Metrics(open_db(settings.db_path)))
+    store = Store.open(settings.db_path)
+    core = Feedsum(store, None, data=Metrics(store))
     reports = _chosen(core.all_reports(), args.report, settings.db_path)
     if not reports:
         print(f"no report with data sources in {settings.db_path}", file=out)
@@ -90,12 +91,12 @@ def listing(settings: Settings, args, out=None) -> int:
     for report in reports:
         print(f"{report.id} ({report.team_id or 'no workspace'})", file=out)
         for st in core.source_states(report):
-            what = " · ".join(str(x) for x in (st.get("account_name"), st.get("currency"), st.get("timezone")) if x)
-            when = st.get("last_pull_at")
-            state = (f"FAILING since {st['since']}: {st['error']}" if st.get("error")
+            what = " · ".join(str(x) for x in (st.account_name, st.currency, st.timezone) if x)
+            when = st.last_pull_at
+            state = (f"FAILING since {st.since}: {st.error}" if st.error
                      else "ok" if when else "not pulled yet")
-            rows = f"{st['rows']} rows" if st.get("rows") is not None else ""
-            print("  " + "  ".join(x for x in (st["source"], what, f"last pull {when}" if when else "", rows, state) if x),
+            rows = f"{st.rows} rows" if st.rows is not None else ""
+            print("  " + "  ".join(x for x in (st.source, what, f"last pull {when}" if when else "", rows, state) if x),
                   file=out)
     return 0
 

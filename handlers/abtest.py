@@ -16,6 +16,7 @@ from bot.core.optimise import MAX_COMPARISONS, form, month_catalogue, search
 from handlers import render
 from handlers.actions import write_view
 from handlers.deps import Deps, team_of, tell_user
+from storage.keys import SectionRef
 
 log = logging.getLogger(__name__)
 
@@ -150,7 +151,8 @@ def register(app, deps: Deps) -> None:
         picks = [i for i in value.get("pk") or [] if isinstance(i, str)]
 
         def view():  # Refused (not theirs): told
-            return write_view(deps, report, value["p"], value["s"], body["user"]["id"], ab={"pk": picks, "n": 1})
+            ref = SectionRef.parse(value)
+            return write_view(deps, report, ref.period, ref.section, body["user"]["id"], ab={"pk": picks, "n": 1})
 
         deps.open_modal(client, body["trigger_id"], view, tell=tell_user(deps, body, respond), report=report,
                         retry=(action["action_id"], action["value"]))
@@ -164,7 +166,7 @@ def register(app, deps: Deps) -> None:
         period, user = meta.get("p", ""), (body.get("user") or {}).get("id")
         # The month's names only to those who may write the section (known locally: no Slack call
         # before this ack, which is the answer).
-        if report is not None and not (report.is_admin(user) or user in deps.core.writers(report, period, "optimise")):
+        if report is not None and not deps.core.may_write(report, period, "optimise", user, ask_slack=False):
             report = None
         cat = month_catalogue(deps.core, report, period) if report is not None else None
         if not cat:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import logging
 
 from bot.core.service import Stale
 from handlers import render
 from handlers.deps import Deps, team_of, tell_user
+from storage.keys import SectionRef
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ def write_view(deps: Deps, report, period: str, key: str, user: str, *, draft: b
     if stale is not None:
         section, text = stale.current, mine
         shown = (deps.outbox.user_name(report.team_id, stale.by), stale.when)
-    metadata = {"r": report.id, "p": period, "s": section.key, "v": section.revision if base is None else base}
+    metadata = {**SectionRef(report.id, period, section.key).fields(), "v": section.revision if base is None else base}
     if section.key == "optimise":
         from bot.core.optimise import form
 
@@ -57,14 +57,14 @@ def register(app, deps: Deps) -> None:
     # out the modal (rights, the section's state) and open it at once after the ack.
     def open_section(body, client, respond, *, draft: bool):
         action = body["actions"][0]
-        value = json.loads(action["value"])
-        report = deps.core.report(team_of(body), value["r"])
+        ref = SectionRef.parse(action["value"])
+        report = deps.core.report(team_of(body), ref.report_id)
         if report is None:
             return
         user = body["user"]["id"]
 
         def view():
-            return write_view(deps, report, value["p"], value["s"], user, draft=draft)  # Refused: told
+            return write_view(deps, report, ref.period, ref.section, user, draft=draft)  # Refused: told
 
         tell = tell_user(deps, body, respond)
         if draft and body.get("view"):  # Draft inside the modal: replace its text, no trigger needed
@@ -90,8 +90,7 @@ def register(app, deps: Deps) -> None:
     def open_away_modal(ack, body, client, respond):
         ack()
         action = body["actions"][0]
-        value = json.loads(action["value"])
-        report = deps.core.report(team_of(body), value["r"])
+        report = deps.core.report(team_of(body), SectionRef.parse(action["value"]).report_id)
         if report is None:
             return
         today = deps.clock().astimezone(report.tz).date()

@@ -1,4 +1,4 @@
-"""The composition of the Bolt app: `create_app(settings, client, db, clock)`."""
+"""The composition of the Bolt app: `create_app(settings, client, store, clock)`."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from handlers.hooks import HooksPolicy, response_url_guard
 from handlers.outbox import SlackOutbox
 from handlers.pacer import Pacer
 from handlers.ratelimit import Limiter, Limits
+from storage import Store
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +37,7 @@ def _not_token_unused(record: logging.LogRecord) -> bool:
     return "`token` will be unused" not in record.getMessage()
 
 
-def create_app(settings: Settings, client: WebClient, db, clock: Callable[[], datetime], *,
+def create_app(settings: Settings, client: WebClient, store: Store, clock: Callable[[], datetime], *,
                core: Feedsum | None = None, default_locale: str = "zh-CN",
                limits: Limits | None = None) -> tuple[App, Deps]:
     """Build the Bolt app and the core it shares with the scheduler and CLI.
@@ -46,16 +47,16 @@ def create_app(settings: Settings, client: WebClient, db, clock: Callable[[], da
     # Multi-workspace (OAuth) mode: each team's installed bot token, and SLACK_BOT_TOKEN for its
     # own workspace; token mode: the one token. `workspaces` decides for requests, outbox and scheduler.
     oauth_mode = oauth.oauth_settings(settings) if settings.oauth else None
-    workspaces = oauth.Workspaces(settings, db, default_client=client, make_client=web_client, clock=clock,
+    workspaces = oauth.Workspaces(settings, store, default_client=client, make_client=web_client, clock=clock,
                                   store=oauth_mode.installation_store if oauth_mode else None)
     if oauth_mode:
         workspaces.default_team()  # known before any event names it (one auth.test, as in token mode)
     limiter = Limiter(limits or Limits())
     outbox = SlackOutbox(workspaces.client_for, on_token_revoked=workspaces.token_revoked, limiter=limiter,
-                         db=db, clock=clock, api_base_url=settings.api_base_url)
+                         store=store, clock=clock, api_base_url=settings.api_base_url)
     # Fan-outs (prompts, reminders) run on a few threads, each send as soon as its buckets allow.
     pacer = Pacer(limiter, outbox.known_dm, outbox.dm_channel)
-    core = core or Feedsum(db, outbox, data=Metrics(db, api=ApiKit(secret_key=settings.secret_key)),
+    core = core or Feedsum(store, outbox, data=Metrics(store, api=ApiKit(secret_key=settings.secret_key)),
                            lease_seconds=settings.lease_seconds, fanout=pacer)
     # In OAuth mode Bolt's own client carries no token: every request gets its workspace's from
     # `workspaces` (Bolt would otherwise log that SLACK_BOT_TOKEN is ignored, which it is not).
@@ -76,7 +77,7 @@ def create_app(settings: Settings, client: WebClient, db, clock: Callable[[], da
     if settings.signing_secret:
         from handlers.server import RequestGuard
 
-        deps.guard = RequestGuard(settings.signing_secret, db)
+        deps.guard = RequestGuard(settings.signing_secret, store)
     from handlers.validate import reject_malformed, replace_unencodable
 
     hooks = HooksPolicy.from_api_base(settings.api_base_url)

@@ -76,7 +76,7 @@ def _status(deps: Deps, cmd, report, period, user, *, ack, **_):
 
 
 def _open(deps: Deps, cmd, report, period, user, *, ack, respond, **_):
-    deps.core.require_admin(report, user, "open")
+    deps.core.require_open(report, user)
     say(ack, t(report.locale, "working"))
 
     def fan_out():
@@ -95,7 +95,7 @@ def _open(deps: Deps, cmd, report, period, user, *, ack, respond, **_):
 
 
 def _compile(deps: Deps, cmd, report, period, user, *, ack, respond, client, channel, **_):
-    deps.core.require_admin(report, user, "compile")
+    deps.core.require_compile(report, user)
     now = deps.clock()
     if "preview" in cmd.flags:
         say(ack, t(report.locale, "compile.preview"))

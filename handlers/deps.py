@@ -11,7 +11,6 @@ gets an apology that quotes the id.
 
 from __future__ import annotations
 
-import json
 import logging
 import secrets
 from collections.abc import Callable
@@ -23,10 +22,12 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.core.service import Feedsum, NeedsLookup, Refused
+from bot.core.access import NeedsLookup, Refused
+from bot.core.service import Feedsum
 from bot.model.config import Report
 from bot.text.i18n import t
 from bot.text.mrkdwn import as_mrkdwn
+from storage.keys import report_of
 
 log = logging.getLogger(__name__)
 
@@ -74,12 +75,9 @@ class Deps:
             team = team_of(body)
             action = (body.get("actions") or [{}])[0]
             for raw in ((body.get("view") or {}).get("private_metadata"), action.get("value")):
-                try:
-                    found = json.loads(raw or "{}")
-                except ValueError:
-                    continue
-                if isinstance(found, dict) and found.get("r"):
-                    return self.locale(self.core.report(team, found["r"]))
+                report_id = report_of(raw)
+                if report_id:
+                    return self.locale(self.core.report(team, report_id))
             user = user_of(body)
             return self.locale(self.core.resolve_report(team, body.get("channel_id"), user)) if user else \
                 self.default_locale

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import logging
 
-from bot.core.service import NeedsLookup, Refused
+from bot.core.access import NeedsLookup, Refused
 from bot.text.i18n import Msg, t
 from bot.text.mrkdwn import as_mrkdwn, from_slack, md
 from handlers.admin_views import publish_home
 from handlers.deps import Deps
-from storage.db import StorageError
+from storage import StorageError
 
 log = logging.getLogger(__name__)
 

@@ -32,9 +32,10 @@ from slack_sdk.oauth.installation_store.sqlite3 import SQLite3InstallationStore
 from slack_sdk.oauth.state_store.sqlite3 import SQLite3OAuthStateStore
 from slack_sdk.oauth.token_rotation import TokenRotator
 
-from bot.core.service import DeliveryError
+from bot.core.ledger import DeliveryError
 from bot.model.config import Settings
-from storage import workspaces as store_removals
+from storage import Store
+from storage.rows import Removal
 
 log = logging.getLogger(__name__)
 
@@ -112,11 +113,11 @@ class Workspaces:
     scheduler (`serves`), so all three agree on who is served.
     """
 
-    def __init__(self, settings: Settings, db, *, default_client: WebClient | None,
+    def __init__(self, settings: Settings, records: Store, *, default_client: WebClient | None,
                  store: InstallationStore | None, make_client: Callable[[Settings, str | None], WebClient],
                  clock: Callable[[], datetime]):
         self.settings = settings
-        self.db = db
+        self.records = records  # feedsum's store: which workspaces removed the app
         self.clock = clock
         self.store = store
         self.default_client = default_client if settings.bot_token else None
@@ -131,11 +132,11 @@ class Workspaces:
 
     # --- the default workspace (SLACK_BOT_TOKEN) -------------------------------------------
 
-    def _default_removal(self) -> dict | None:
+    def _default_removal(self) -> Removal | None:
         """The record of SLACK_BOT_TOKEN's workspace removing the app while this very token was in
         use. Read from the database each time: the event may have reached another process."""
         token = self.settings.bot_token
-        return store_removals.removal_of_token(self.db, _sha256(token)) if token else None
+        return self.records.workspaces.removal_of_token(_sha256(token)) if token else None
 
     def default_team(self) -> str | None:
         """SLACK_BOT_TOKEN's workspace: one auth.test, then remembered; a token known to be
@@ -144,7 +145,7 @@ class Workspaces:
             return None
         if self._default_team is None:
             removal = self._default_removal()
-            self._default_team = removal["team_id"] if removal else self.default_client.auth_test()["team_id"]
+            self._default_team = removal.team_id if removal else self.default_client.auth_test()["team_id"]
         return self._default_team
 
     def _serves_by_default(self, team_id: str) -> bool:
@@ -245,7 +246,7 @@ class Workspaces:
         token_sha = None
         if self.default_client is not None and (self.store is None or team_id == self._default_team):
             token_sha = _sha256(self.settings.bot_token)
-        store_removals.record_removal(self.db, team_id, reason, token_sha256=token_sha, now=now)
+        self.records.workspaces.record_removal(team_id, reason, token_sha256=token_sha, now=now)
         with self._lock:
             self._clients.pop(team_id, None)
         log.info("workspace %s removed the app (%s): nothing more is sent there; its data is kept until "

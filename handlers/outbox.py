@@ -23,14 +23,15 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry import RateLimitErrorRetryHandler
 
-from bot.core.service import DeliveryError, NeedsLookup
+from bot.core.access import NeedsLookup
+from bot.core.ledger import DeliveryError
 from bot.model.config import DEFAULT_API_BASE
 from bot.model.summary import SectionState, Summary
 from bot.text.mrkdwn import as_mrkdwn, md, plain
 from handlers import render
 from handlers.pacer import RATE_LIMITED
 from handlers.ratelimit import Limiter
-from storage import dm_channels
+from storage import Store, keys
 
 log = logging.getLogger(__name__)
 METADATA_TYPE = "feedsum_delivery"
@@ -74,7 +75,7 @@ def _retry_after(exc: SlackApiError) -> float:
 class SlackOutbox:
     def __init__(self, client_for: Callable[[str], WebClient],
                  on_token_revoked: Callable[[str, str], None] | None = None, *,
-                 limiter: Limiter | None = None, db=None,
+                 limiter: Limiter | None = None, store: Store | None = None,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC), api_base_url: str = DEFAULT_API_BASE):
         self.client_for = client_for
         self.api_base_url = api_base_url  # SLACK_API_BASE_URL: where links to messages point
@@ -82,7 +83,7 @@ class SlackOutbox:
         # there, even if the app_uninstalled event never reached us.
         self.on_token_revoked = on_token_revoked
         self.limiter = limiter or Limiter()
-        self.db = db  # keeps DM channel ids across restarts (None: in memory only)
+        self.store = store  # keeps DM channel ids across restarts (None: in memory only)
         self.clock = clock
         self._cache: dict[tuple[str, str, str], tuple[float, Any]] = {}
         self._dms: dict[str, dict[str, str]] = {}  # team -> user -> DM channel
@@ -175,7 +176,7 @@ class SlackOutbox:
         with self._lock:
             team = self._dms.get(team_id)
         if team is None:
-            loaded = dm_channels.of_team(self.db, team_id) if self.db is not None else {}
+            loaded = self.store.dm_channels.of_team(team_id) if self.store is not None else {}
             with self._lock:
                 team = self._dms.setdefault(team_id, loaded)
         return team.get(user)
@@ -189,8 +190,8 @@ class SlackOutbox:
         if getattr(self._local, "only", False):
             raise NeedsLookup(f"dm {user}")
         channel = self._call(team_id, "conversations_open", users=user)["channel"]["id"]
-        if self.db is not None:
-            dm_channels.remember(self.db, team_id, user, channel, now=self.clock())
+        if self.store is not None:
+            self.store.dm_channels.remember(team_id, user, channel, now=self.clock())
         with self._lock:
             self._dms.setdefault(team_id, {})[user] = channel
         return channel
@@ -282,7 +283,7 @@ class SlackOutbox:
                               metadata=_metadata(key), unfurl_links=False)
             channel, main_ts = data["channel"], data["ts"]
         for i, (text, blocks) in enumerate(messages[1:], start=1):
-            part_key = f"{key}#{i}"
+            part_key = keys.part_key(key, i)
             if find and self._find(team, channel, part_key, thread_ts=main_ts):
                 continue
             self._call(team, "chat_postMessage", channel=channel, thread_ts=main_ts, text=text, blocks=blocks,

@@ -28,7 +28,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.core.service import DeliveryError
+from bot.core.ledger import DeliveryError
 from handlers.ratelimit import POST, Limiter
 
 log = logging.getLogger(__name__)

@@ -57,6 +57,8 @@ from bot.text.mrkdwn import (
     quote,
     split_text,
 )
+from storage.keys import SectionRef
+from storage.rows import PeriodState, SourceKind, SourceState
 
 MAX_BLOCKS = 45  # under the 50-block message limit, leaving room for a heading
 INPUT_MAX = 3000  # plain_text_input max_length
@@ -97,7 +99,7 @@ def _fresh(summary: Summary) -> list[Block]:
 
 
 def button_value(report_id: str, period: str, section: str) -> str:
-    return json.dumps({"r": report_id, "p": period, "s": section}, separators=(",", ":"))
+    return SectionRef(report_id, period, section).value()
 
 
 def title_of(summary: Summary) -> Mrkdwn:
@@ -140,7 +142,7 @@ def prompt_message(summary: Summary, section: SectionState, owner: str, names: N
         buttons.append(ButtonElement(text=t(loc, "prompt.draft"), action_id="draft", value=value))
     buttons.append(ButtonElement(text=t(loc, "prompt.away"), action_id="away", value=value))
     blocks.append(ActionsBlock(block_id="prompt_actions", elements=buttons))
-    if summary.state == "posted":
+    if summary.state == PeriodState.POSTED:
         blocks.append(ContextBlock(elements=[_md(t(loc, "prompt.closed"))]))
     return md("{}: {}", header, intro), _dicts(blocks)
 
@@ -174,13 +176,13 @@ def _prompt_data(summary: Summary, key: str) -> list[Block]:
                   ActionsBlock(block_id="ab_proposals", elements=[ButtonElement(
                       text=_button_text(t_plain(loc, "ab.form.compare", names=group_label(keys))),
                       action_id=f"ab_open_{i}", value=json.dumps(
-                          {"r": summary.report.id, "p": summary.period, "s": key, "pk": [k.id for k in keys]},
+                          {**SectionRef(summary.report.id, summary.period, key).fields(), "pk": [k.id for k in keys]},
                           separators=(",", ":")))
                       for i, keys in enumerate(summary.ab_proposals)]),
                   ContextBlock(elements=[_md(t(loc, "ab.prompt.hint"))])]
     if blocks:
         blocks += _fresh(summary)
-    if blocks and summary.state != "posted":  # provisional before the post, never after it
+    if blocks and summary.state != PeriodState.POSTED:  # provisional before the post, never after it
         blocks.append(ContextBlock(elements=[_md(t(loc, "kpi.provisional"))]))
     return blocks
 
@@ -247,12 +249,16 @@ def _button_text(text: str) -> str:
     return text if len(text) <= 75 else text[:74] + "…"
 
 
-def comparison_blocks(comparison, locale: str) -> list[Block]:
-    """One A/B comparison: its heading, the figures as a monospaced table, the verdicts."""
+def comparison_blocks(comparison, locale: str, *, quoted: bool = False) -> list[Block]:
+    """One A/B comparison: its heading, the figures as a monospaced table, the verdicts (or,
+    when the section's text already quotes them, a note saying so)."""
     from bot.insight.abtest_text import heading, text_table, verdict_lines
 
     lines = [md("*{}*", heading(comparison, locale)), md("```{}```", text_table(comparison, locale))]
-    lines += [md("• {}", v) for v in verdict_lines(comparison, locale)]
+    if quoted:
+        lines.append(md("_{}_", t_plain(locale, "ab.summary.quoted")))
+    else:
+        lines += [md("• {}", v) for v in verdict_lines(comparison, locale)]
     return [SectionBlock(text=_md(c)) for c in _line_chunks(lines)]
 
 
@@ -260,7 +266,7 @@ def _option(f, loc: str) -> Option:
     from bot.insight.abtest_text import count
 
     k = f.key
-    where = f"{k.platform} · {k.campaign}" if k.level == "ad_group" else k.platform
+    where = f"{k.platform} · {k.parent}" if k.level != "campaign" else k.platform
     desc = f"{where} · {t_plain(loc, 'ab.form.impressions', n=count(f.impressions, loc))}"
     return Option(value=k.id, text=PlainTextObject(text=_clip(k.name, 75)), description=PlainTextObject(text=_clip(desc, 75)))
 
@@ -270,9 +276,10 @@ def _clip(text: str, n: int) -> str:
 
 
 def variant_option_groups(variants: list, loc: str) -> list[OptionGroup]:
-    """Variants as option groups, campaigns then ad groups (each at most 100 options)."""
+    """Variants as option groups, campaigns, ad groups then creatives (each at most 100 options)."""
     groups = []
-    for level, label in (("campaign", "ab.form.campaigns"), ("ad_group", "ab.form.ad_groups")):
+    for level, label in (("campaign", "ab.form.campaigns"), ("ad_group", "ab.form.ad_groups"),
+                         ("creative", "ab.form.creatives")):
         options = [_option(f, loc) for f in variants if f.key.level == level][:100]
         if options:
             groups.append(OptionGroup(label=t_plain(loc, label), options=options))
@@ -419,8 +426,11 @@ def section_messages(summary: Summary, s: SectionState, names: Names, *, note: s
     else:
         body = [SectionBlock(text=_md(t(loc, "summary.not_submitted")))]
     if s.key == "optimise":
+        from bot.insight.abtest_text import quoted
+
+        # The text keeps the owner's words; the tables are the data, each verdict said once.
         for comparison in summary.comparisons:
-            body += comparison_blocks(comparison, loc)
+            body += comparison_blocks(comparison, loc, quoted=quoted(comparison, s.text, loc))
     blocks = head + body
     groups = [blocks[i:i + MAX_BLOCKS] for i in range(0, len(blocks), MAX_BLOCKS)]
     out = []
@@ -480,11 +490,11 @@ def status_message(summary: Summary, *, away: dict[str, str], link: str | None,
         head = md("{}\n{}", head, t(loc, "data.failing", n=len(summary.source_errors)))
     blocks = [_section_dict(c) for c in _line_chunks([title, head] + lines)]
     if summary.failures:
-        items = ", ".join(f"{f['recipient']} ({f['error']})" for f in summary.failures)
+        items = ", ".join(f"{f.recipient} ({f.error})" for f in summary.failures)
         blocks += [_section_dict(c) for c in _line_chunks([t(loc, "status.failures", items=items)])]
-    if summary.state == "posted":
+    if summary.state == PeriodState.POSTED:
         nxt = [t(loc, "status.next.posted", link=link or summary.post_ts)]
-    elif summary.state == "none":
+    elif summary.state == PeriodState.NONE:
         nxt = [t(loc, "status.next.open")]
     else:
         nxt = [t(loc, "status.next.compile")]
@@ -790,7 +800,7 @@ def apology_view(locale: str, text: str) -> dict[str, Any]:
 SOURCES_SHOWN = 40  # one ephemeral message; the rest are counted
 
 
-def sources_message(report, states: list[dict[str, Any]]) -> Message:
+def sources_message(report, states: list[SourceState]) -> Message:
     """`/feedsum sources`: per source, what it is, its last pull and rows, and whether it works."""
     loc = report.locale
 
@@ -799,19 +809,19 @@ def sources_message(report, states: list[dict[str, Any]]) -> Message:
 
     lines = [t(loc, "sources.state_title", name=report.name)]
     for st in states[:SOURCES_SHOWN]:
-        what = [x for x in (st.get("platform"), st.get("account_name"), st.get("currency"), st.get("timezone")) if x]
-        line = md("• `{}`", st["source"])
+        what = [x for x in (st.platform, st.account_name, st.currency, st.timezone) if x]
+        line = md("• `{}`", st.source)
         if what:
             line = md("{} {}", line, " · ".join(str(x) for x in what))
-        if st.get("kind") == "currency":
-            line = md("{}: ⚠️ {}", line, st["error"])
-        elif not st.get("last_pull_at"):
+        if st.kind == SourceKind.CURRENCY:
+            line = md("{}: ⚠️ {}", line, st.error)
+        elif not st.last_pull_at:
             line = md("{} — {}", line, t(loc, "sources.state_never"))
         else:
-            line = md("{} — {}", line, t(loc, "sources.state_pulled", when=when(st["last_pull_at"]),
-                                         rows=st["rows"] if st.get("rows") is not None else "—"))
-            line = md("{} · {}", line, t(loc, "sources.state_failing", since=when(st["since"]), error=st["error"])
-                      if st.get("error") else t(loc, "sources.state_ok"))
+            line = md("{} — {}", line, t(loc, "sources.state_pulled", when=when(st.last_pull_at),
+                                         rows=st.rows if st.rows is not None else "—"))
+            line = md("{} · {}", line, t(loc, "sources.state_failing", since=when(st.since), error=st.error)
+                      if st.error else t(loc, "sources.state_ok"))
         lines.append(line)
     if len(states) > SOURCES_SHOWN:
         lines.append(t(loc, "refresh.more", n=len(states) - SOURCES_SHOWN))

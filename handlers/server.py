@@ -22,6 +22,8 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from waitress.channel import HTTPChannel
 from waitress.server import BaseWSGIServer, create_server
 
+from storage import StorageError, Store
+
 log = logging.getLogger(__name__)
 MAX_BODY = 1 * 1024 * 1024  # Slack payloads are small; anything bigger is refused before parsing
 # ASCII digits only (str.isdigit() accepts "²"), bounded so no conversion can overflow.
@@ -37,9 +39,9 @@ class RequestGuard:
     retries (`X-Slack-Retry-Num`) are let through again: the event id makes them idempotent.
     """
 
-    def __init__(self, signing_secret: str, db, *, now: Callable[[], float] = time.time):
+    def __init__(self, signing_secret: str, store: Store, *, now: Callable[[], float] = time.time):
         self._secret = signing_secret.encode()
-        self.db = db
+        self.store = store
         self.now = now
         self._fallback: dict[str, int] = {}  # used only while the database refuses writes
         self._lock = threading.Lock()
@@ -53,12 +55,9 @@ class RequestGuard:
         return hmac.compare_digest(expected, signature)
 
     def first_use(self, stamp: str, signature: str) -> bool:
-        from storage import replay
-        from storage.db import StorageError
-
         key, at, now = f"{stamp}:{signature}", int(stamp), self.now()
         try:
-            return replay.first_use(self.db, key, at, now=now, window=WINDOW_S)
+            return self.store.replay.first_use(key, at, now=now, window=WINDOW_S)
         except StorageError:
             # Disk full or read-only: let the request through to tell its user; this process
             # still refuses what it has seen itself.

@@ -13,7 +13,7 @@ from handlers import render
 from handlers.actions import write_view
 from handlers.admin_views import publish_home
 from handlers.deps import Deps, team_of, tell_user
-from storage.db import StorageError
+from storage import StorageError
 
 log = logging.getLogger(__name__)
 

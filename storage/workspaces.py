@@ -1,40 +1,17 @@
-"""Workspaces that removed the app, and forgetting a workspace's data when an admin asks."""
+"""Workspaces: which removed the app, forgetting one's data; DM channel ids; replayed requests."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
-import sqlite_utils
-
+from storage.base import Part
 from storage.db import transaction
+from storage.rows import Removal
 
 # Kept by forget_team: the record that a workspace removed the app is not its data, and it keeps
 # a revoked SLACK_BOT_TOKEN from being tried again.
 KEEP = {"workspace_removals"}
-
-
-def record_removal(db: sqlite_utils.Database, team_id: str, reason: str, *, token_sha256: str | None,
-                   now: datetime) -> None:
-    with transaction(db) as conn:
-        conn.execute(
-            "INSERT INTO workspace_removals (team_id, reason, token_sha256, at) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT (team_id) DO UPDATE SET reason = excluded.reason, "
-            "token_sha256 = COALESCE(excluded.token_sha256, workspace_removals.token_sha256), at = excluded.at",
-            (team_id, reason, token_sha256, now.isoformat()))
-
-
-def removal_of_token(db: sqlite_utils.Database, token_sha256: str) -> dict[str, Any] | None:
-    with db.lock:
-        row = db.execute("SELECT team_id, reason, at FROM workspace_removals WHERE token_sha256 = ?",
-                         [token_sha256]).fetchone()
-    return {"team_id": row[0], "reason": row[1], "at": row[2]} if row else None
-
-
-def removals(db: sqlite_utils.Database) -> dict[str, dict[str, Any]]:
-    with db.lock:
-        rows = db.execute("SELECT team_id, reason, at FROM workspace_removals").fetchall()
-    return {r[0]: {"reason": r[1], "at": r[2]} for r in rows}
+WINDOW_S = 300  # Slack's signatures are accepted for 5 minutes either side of now
 
 
 def _team_tables(conn) -> list[str]:
@@ -45,27 +22,72 @@ def _team_tables(conn) -> list[str]:
             and any(col[1] == "team_id" for col in conn.execute(f'PRAGMA table_info("{n}")'))]
 
 
-def team_data(db: sqlite_utils.Database) -> dict[str, dict[str, int]]:
-    """Rows per table for every workspace that has any."""
-    out: dict[str, dict[str, int]] = {}
-    with db.lock:
-        for table in _team_tables(db.conn):
-            for team, count in db.execute(f'SELECT team_id, COUNT(*) FROM "{table}" GROUP BY team_id'):
-                out.setdefault(team, {})[table] = count
-    return out
+class Workspaces(Part):
+    def record_removal(self, team_id: str, reason: str, *, token_sha256: str | None, now: datetime) -> None:
+        with transaction(self.db) as conn:
+            conn.execute(
+                "INSERT INTO workspace_removals (team_id, reason, token_sha256, at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (team_id) DO UPDATE SET reason = excluded.reason, "
+                "token_sha256 = COALESCE(excluded.token_sha256, workspace_removals.token_sha256), at = excluded.at",
+                (team_id, reason, token_sha256, now.isoformat()))
 
+    def removal_of_token(self, token_sha256: str) -> Removal | None:
+        row = self._row("SELECT team_id, reason, at FROM workspace_removals WHERE token_sha256 = ?", (token_sha256,))
+        return Removal.from_row(row) if row else None
 
-def forget_team(db: sqlite_utils.Database, team_id: str) -> dict[str, int]:
-    """Delete every row of one workspace in one transaction; returns rows deleted per table."""
-    deleted: dict[str, int] = {}
-    with transaction(db) as conn:
-        # metric_rows belong to a snapshot, not directly to a team.
-        n = conn.execute("DELETE FROM metric_rows WHERE snapshot_id IN "
-                         "(SELECT id FROM snapshots WHERE team_id = ?)", (team_id,)).rowcount
-        if n:
-            deleted["metric_rows"] = n
-        for table in _team_tables(conn):
-            n = conn.execute(f'DELETE FROM "{table}" WHERE team_id = ?', (team_id,)).rowcount
+    def removals(self) -> dict[str, Removal]:
+        return {r["team_id"]: Removal.from_row(r) for r in self._rows(
+            "SELECT team_id, reason, at FROM workspace_removals")}
+
+    def team_data(self) -> dict[str, dict[str, int]]:
+        """Rows per table for every workspace that has any."""
+        out: dict[str, dict[str, int]] = {}
+        with self.db.lock:
+            for table in _team_tables(self.db.conn):
+                for team, count in self.db.execute(f'SELECT team_id, COUNT(*) FROM "{table}" GROUP BY team_id'):
+                    out.setdefault(team, {})[table] = count
+        return out
+
+    def forget_team(self, team_id: str) -> dict[str, int]:
+        """Delete every row of one workspace in one transaction; returns rows deleted per table."""
+        deleted: dict[str, int] = {}
+        with transaction(self.db) as conn:
+            # metric_rows belong to a snapshot, not directly to a team.
+            n = conn.execute("DELETE FROM metric_rows WHERE snapshot_id IN "
+                             "(SELECT id FROM snapshots WHERE team_id = ?)", (team_id,)).rowcount
             if n:
-                deleted[table] = n
-    return deleted
+                deleted["metric_rows"] = n
+            for table in _team_tables(conn):
+                n = conn.execute(f'DELETE FROM "{table}" WHERE team_id = ?', (team_id,)).rowcount
+                if n:
+                    deleted[table] = n
+        return deleted
+
+
+class DmChannels(Part):
+    """DM channel ids between the bot and people, as Slack's conversations.open gave them."""
+
+    def of_team(self, team_id: str) -> dict[str, str]:
+        """user id -> DM channel id, for everyone of the workspace the bot has a DM with."""
+        return {r["user_id"]: r["channel"] for r in self._rows(
+            "SELECT user_id, channel FROM dm_channels WHERE team_id = ?", (team_id,))}
+
+    def remember(self, team_id: str, user_id: str, channel: str, *, now: datetime) -> None:
+        with transaction(self.db):
+            self.db["dm_channels"].upsert({"team_id": team_id, "user_id": user_id, "channel": channel,
+                                           "opened_at": now.isoformat()}, pk=("team_id", "user_id"))
+
+
+class Replay(Part):
+    """The seen-set of signed Slack requests, shared by every process using the database."""
+
+    def first_use(self, key: str, stamp: int, *, now: float, window: int = WINDOW_S) -> bool:
+        """Record a signed request (`key`, sent at `stamp`); False if it was recorded before.
+
+        Entries whose stamp is outside the window are dropped: such a request fails the timestamp
+        check anyway, so the table holds at most five minutes of traffic.
+        """
+        with transaction(self.db) as conn:
+            conn.execute("DELETE FROM seen_requests WHERE stamp < ?", (int(now) - window - 1,))
+            cur = conn.execute("INSERT OR IGNORE INTO seen_requests (key, stamp) VALUES (?, ?)", (key, stamp))
+            return cur.rowcount == 1

@@ -38,11 +38,10 @@ class World:
         from bot.data.metrics import Metrics
         from bot.model.config import parse_reports
         from feedsum.cli import sync_reports
-        from storage import repo
-        from storage.db import open_db
+        from storage import Store
 
-        self.db = open_db(db_path)
-        self.core = Feedsum(self.db, outbox=None, data=Metrics(self.db))
+        self.store = Store.open(db_path)
+        self.core = Feedsum(self.store, outbox=None, data=Metrics(self.store))
         config = {"reports": [{
             "id": "feed-ads", "name": "信息流投放组", "channel": "C0CLAIMS1", "admins": ["U0ADMIN01"],
             "timezone": "Asia/Shanghai", "locale": locale, "calendar": "CN",
@@ -63,9 +62,9 @@ class World:
             self.core.data.import_file(self.report, part.encode("utf-8"), name=f"claims-{platform}.csv",
                                        origin="test", now=NOW, platform=platform)
         t = (data.TARGETS if data else TARGETS)[PERIOD]
-        repo.set_targets(self.db, TEAM, "feed-ads", PERIOD,
-                         {"ctr": t["ctr"], "cpa": t["cpa"], "roas": t["roas"], "spend": t["budget"]},
-                         by="U0ADMIN01", now=NOW)
+        self.store.targets.set(TEAM, "feed-ads", PERIOD,
+                               {"ctr": t["ctr"], "cpa": t["cpa"], "roas": t["roas"], "spend": t["budget"]},
+                               by="U0ADMIN01", now=NOW)
         self.summary = self.core.summary(self.report, PERIOD, NOW)
 
     def check(self, text: str) -> list:

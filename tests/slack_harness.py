@@ -23,7 +23,7 @@ from feedsum.fake_slack import FakeSlack
 from handlers.app import create_app, web_client
 from handlers.ratelimit import Limits
 from handlers.server import make_server
-from storage.db import open_db
+from storage import Store
 
 SECRET = "test-signing-secret"
 ADMIN, OWNER_A, OWNER_B, STRANGER = "U0ADMIN01", "U0OWNERA1", "U0OWNERB1", "U0STRANGE"
@@ -99,10 +99,11 @@ class Harness:
         self.settings = Settings.from_env({"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": SECRET,
                                            "SLACK_API_BASE_URL": self.fake.api_url,
                                            "FEEDSUM_DB": str(tmp_path / "feedsum.db"), **(env or {})})
-        self.db = open_db(self.settings.db_path)
+        self.store = Store.open(self.settings.db_path)
+        self.db = self.store.db  # the database itself, for tests that look at or damage it
         self.client = web_client(self.settings)
         # Not pacing to Slack's limits unless a test is about them (the fake enforces none by default).
-        self.app, self.deps = create_app(self.settings, self.client, self.db, clock,
+        self.app, self.deps = create_app(self.settings, self.client, self.store, clock,
                                          limits=limits or Limits(speed=0))
         self.deps.workers.shutdown()
         self.deps.workers = CountingPool(max_workers=8, thread_name_prefix="feedsum-work")

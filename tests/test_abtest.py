@@ -126,7 +126,9 @@ def test_three_variants_winner_partial_and_correction():
     c = compare(rows, keys("版本一", "版本二", "版本三"))
     assert c.ctr.method == "chi2" and c.ctr.outcome == "winner" and c.ctr.best == 1
     assert set(c.ctr.beaten) == {0, 2} and c.ctr.runner_up == 2
-    assert [pw.p_adjusted for pw in c.ctr.pairwise] == pytest.approx(holm([pw.p for pw in c.ctr.pairwise]))
+    # Holm over all three pairs (the leader's two and 版本三 vs 版本一), the leader's reported.
+    other = two_proportion_z(820, 40_000, 800, 40_000)[1]
+    assert [pw.p_adjusted for pw in c.ctr.pairwise] == pytest.approx(holm([pw.p for pw in c.ctr.pairwise] + [other])[:2])
     assert c.ctr.p_value == pytest.approx(chi_square([800, 1_000, 820], [40_000] * 3)[1])
     partial = compare(rows_of({"A": (40_000, 800, 0, 1.0), "B": (40_000, 1_000, 0, 1.0),
                                "C": (40_000, 980, 0, 1.0)}), keys("A", "B", "C"))
@@ -137,6 +139,57 @@ def test_three_variants_winner_partial_and_correction():
                              "C": (40_000, 1_000, 0, 1.0)}), keys("A", "B", "C"))
     alone = two_proportion_z(1_090, 40_000, 1_000, 40_000)[1]
     assert alone < 0.05 and close.ctr.outcome == "no_difference"
+
+
+def test_three_variants_correct_every_pair_not_only_the_leaders():
+    """Which variant leads is read from the data: correcting only its k−1 tests would call it
+    ahead by chance too often. Raw p 0.022 for the leader against the last: Holm over the
+    leader's two tests says significant (0.043), over all three pairs not (0.065)."""
+    rows = rows_of({"A": (40_000, 1_000, 0, 1.0), "B": (40_000, 1_104, 0, 1.0), "C": (40_000, 1_058, 0, 1.0)})
+    ps = [two_proportion_z(1_104, 40_000, 1_000, 40_000)[1], two_proportion_z(1_104, 40_000, 1_058, 40_000)[1],
+          two_proportion_z(1_058, 40_000, 1_000, 40_000)[1]]
+    assert holm(ps[:2])[0] < 0.05 <= holm(ps)[0]
+    c = compare(rows, keys("A", "B", "C"))
+    assert c.ctr.best == 1 and c.ctr.outcome == "no_difference" and c.ctr.beaten == ()
+    assert next(pw for pw in c.ctr.pairwise if pw.other == 0).p_adjusted >= 0.05
+
+
+@pytest.mark.parametrize("k", [3, 4])
+def test_with_no_real_difference_a_leader_is_called_ahead_at_most_5_percent_of_the_time(k):
+    """The family-wise error of the verdict on 3+ variants, by simulation (fixed seed): equal
+    true CTRs, and how often the verdict says the leader is significantly ahead of anyone."""
+    import numpy as np
+
+    from bot.insight.abtest import test_rates
+
+    rng = np.random.default_rng(2026)
+    runs = 2_000
+    called = sum(test_rates("ctr", [(float(x), 50_000.0) for x in rng.binomial(50_000, 0.02, size=k)]).outcome
+                 in ("winner", "partial") for _ in range(runs))
+    assert called / runs <= 0.05 + 0.005  # the simulation's own noise: about ±0.5 pp
+
+
+def test_variants_unlike_in_spend_platform_or_days_are_computed_from_their_own_counts():
+    """Very different volumes, other platforms, other days: each variant's counts are its own,
+    the test is the reference two-proportion test on them, and what the counts cannot show is
+    said beside the verdict."""
+    from scipy.stats import norm
+
+    big = rows_of({"Brand v1": (900_000, 18_000, 900, 45_000.0)}, platform="巨量引擎")
+    small = rows_of({"Brand v2": (30_000, 780, 30, 1_500.0)}, platform="腾讯广告")
+    small["date"] = small["date"] + pd.Timedelta(days=20)  # ran on other days
+    c = compare(pd.concat([big, small], ignore_index=True),
+                [VariantKey("campaign", "巨量引擎", "Brand v1"), VariantKey("campaign", "腾讯广告", "Brand v2")])
+    a, b = c.variants
+    assert (a.impressions, a.clicks, b.impressions, b.clicks) == (900_000, 18_000, 30_000, 780)
+    pooled = 18_780 / 930_000
+    z = (0.026 - 0.02) / math.sqrt(pooled * (1 - pooled) * (1 / 900_000 + 1 / 30_000))
+    assert c.ctr.best == 1 and c.ctr.statistic == pytest.approx(z) and c.ctr.p_value == pytest.approx(2 * norm.sf(z))
+    assert c.ctr.outcome == "winner"
+    assert c.caveats == ("platforms", "days", "spend")
+    # Alike: one platform, the same days, spend within SPEND_RATIO: nothing to add.
+    same = compare(rows_of({"v1": (100_000, 2_000, 100, 1_000.0), "v2": (60_000, 1_300, 60, 600.0)}), keys("v1", "v2"))
+    assert same.caveats == ()
 
 
 def test_zero_conversions_are_handled():
@@ -287,6 +340,32 @@ def test_three_variants_in_plain_words():
     assert "CTR: B leads (2.50%), significantly ahead of A but not of C (95%, Holm-corrected)." in text
 
 
+def test_three_variants_that_differ_overall_with_no_pair_settled_say_so():
+    """Chi-square p 0.028, yet no pair holds after Holm over the three pairs: the variants differ
+    somewhere, and no variant can be called better — never "do not differ significantly"."""
+    c = compare(rows_of({"A": (40_000, 1_000, 0, 1.0), "B": (40_000, 1_104, 0, 1.0), "C": (40_000, 1_000, 0, 1.0)}),
+                keys("A", "B", "C"))
+    assert c.ctr.outcome == "no_difference" and c.ctr.p_value < 0.05 and c.ctr.beaten == ()
+    en = _say({"A": (40_000, 1_000, 0, 1.0), "B": (40_000, 1_104, 0, 1.0), "C": (40_000, 1_000, 0, 1.0)}, "en")
+    assert "the variants differ overall (chi-square p = 0.028), but after Holm correction of the pairs none" in en
+    assert "do not differ significantly" not in en
+    zh = _say({"A": (40_000, 1_000, 0, 1.0), "B": (40_000, 1_104, 0, 1.0), "C": (40_000, 1_000, 0, 1.0)}, "zh-CN")
+    assert "各版本整体有差异（卡方检验 p = 0.028），但两两比较经 Holm 校正后，还不能说哪个版本更好" in zh
+
+
+def test_caveats_are_said_beside_the_verdict():
+    from bot.insight.abtest_text import comparison_text
+
+    rows = pd.concat([rows_of({"Brand v1": (900_000, 18_000, 900, 45_000.0)}, platform="巨量引擎"),
+                      rows_of({"Brand v2": (30_000, 780, 30, 1_500.0)}, platform="腾讯广告")], ignore_index=True)
+    c = compare(rows, [VariantKey("campaign", "巨量引擎", "Brand v1"), VariantKey("campaign", "腾讯广告", "Brand v2")])
+    assert c.caveats == ("platforms", "spend")
+    zh = comparison_text(c, "zh-CN").splitlines()
+    assert zh[-2:] == ["- 注意：这些版本投放在不同平台（巨量引擎、腾讯广告），点击和转化的统计口径不同，差异未必来自版本本身。",
+                       "- 注意：各版本花费相差悬殊，平台很可能把它们投给了不同的人群和版位，两组未必可比。"]
+    assert "ran on different platforms (巨量引擎, 腾讯广告)" in comparison_text(c, "en")
+
+
 def test_the_table_aligns_wide_characters():
     from bot.insight.abtest_text import text_table, width
 
@@ -305,3 +384,92 @@ def test_ad_group_proposals_of_different_campaigns_are_told_apart():
     found = propose(catalogue(rows))
     assert [group_label(p) for p in found] == ["素材A / 素材B · 计划乙", "素材A / 素材B · 计划甲"]
     assert group_label(keys("v1", "v2")) == "v1 / v2"
+
+
+# --- creatives (素材/创意/ads): the level under the ad group ---------------------------------------
+
+
+def creative_rows(spec: dict[tuple, tuple], *, platform: str = "巨量引擎", days: int = 3) -> pd.DataFrame:
+    """Daily rows of creatives: {(campaign, ad group or None, creative): (impressions, clicks,
+    conversions, spend)}, month sums exact as in rows_of."""
+    out = []
+    for (campaign, group, creative), counts in _daily(spec, days):
+        out.append({**counts, "platform": platform, "campaign": campaign, "ad_group": group, "creative": creative})
+    return pd.DataFrame(out)
+
+
+def _daily(spec, days):
+    for ident, (impr, clicks, conv, spend) in spec.items():
+        for d in range(days):
+            def share(total, d=d):
+                return total - (days - 1) * (total // days) if d == 0 else total // days
+            yield ident, {"date": pd.Timestamp(2026, 11, d + 1), "impressions": share(impr), "clicks": share(clicks),
+                          "conversions": share(conv), "spend": spend / days}
+
+
+def test_creatives_are_variants_within_their_ad_group_never_merged_by_name():
+    rows = creative_rows({("春季拉新", "单元1", "素材1"): (100_000, 2_000, 100, 5_000.0),
+                          ("春季拉新", "单元1", "素材2"): (100_000, 2_600, 130, 5_200.0),
+                          ("春季拉新", "单元2", "素材1"): (50_000, 400, 10, 900.0),  # same name, another ad group
+                          ("品牌", None, "品牌视频"): (10_000, 100, 5, 300.0)})  # no ad group in the rows
+    cat = catalogue(rows)
+    creatives = [f for f in cat if f.key.level == "creative"]
+    assert [(f.key.ad_group, f.key.name, f.impressions) for f in creatives] == [
+        ("单元1", "素材1", 100_000), ("单元1", "素材2", 100_000), ("单元2", "素材1", 50_000), (None, "品牌视频", 10_000)]
+    one = VariantKey("creative", "巨量引擎", "春季拉新", "单元1", "素材1")
+    two = VariantKey("creative", "巨量引擎", "春季拉新", "单元1", "素材2")
+    c = compare(rows, [one, two])
+    assert c.variants[0].clicks == 2_000 and c.variants[1].clicks == 2_600  # 单元2's 素材1 is not in it
+    assert c.ctr.outcome == "winner" and c.ctr.best == 1
+    # The same name in two ad groups: two variants, told apart by where they are.
+    other = VariantKey("creative", "巨量引擎", "春季拉新", "单元2", "素材1")
+    assert labels([one, other]) == ["素材1 (春季拉新 · 单元1)", "素材1 (春季拉新 · 单元2)"]
+    assert compare(rows, [one, other]).variants[1].impressions == 50_000
+    # Rows read before creatives were (no creative column, or none in it) have no creative level.
+    assert not [f for f in catalogue(rows.drop(columns="creative")) if f.key.level == "creative"]
+    assert not [f for f in catalogue(rows.assign(creative=None)) if f.key.level == "creative"]
+
+
+@pytest.mark.parametrize("names, pairs", [
+    (["素材1", "素材2", "素材3"], [("素材1", "素材2", "素材3")]),
+    (["创意A", "创意B"], [("创意A", "创意B")]),
+    (["竖版视频_v1", "竖版视频_v2", "横版视频"], [("竖版视频_v1", "竖版视频_v2")]),
+    (["Hook A - 15s", "Hook B - 15s"], [("Hook A - 15s", "Hook B - 15s")]),
+])
+def test_creative_pairs_are_proposed_within_one_ad_group(names, pairs):
+    from bot.insight.abtest import group_label
+
+    spec = {("春季拉新", "单元1", n): (1_000 * (i + 1), 10, 1, 1.0) for i, n in enumerate(names)}
+    spec[("春季拉新", "单元2", names[0])] = (90_000, 10, 1, 1.0)  # a namesake elsewhere: never paired in
+    found = [p for p in propose(catalogue(creative_rows(spec))) if p[0].level == "creative"]
+    assert sorted(tuple(k.name for k in p) for p in found) == sorted(pairs)
+    assert all({k.ad_group for k in p} == {"单元1"} for p in found)
+    assert group_label(found[0]).endswith(" · 春季拉新 · 单元1")
+
+
+def test_creative_keys_round_trip_and_old_ones_still_load():
+    k = VariantKey("creative", "Meta", "Spring", "Lookalike", "Hook A")
+    assert VariantKey.from_dict(k.to_dict()) == k and k.id.startswith("a") and len(k.id) <= 20
+    loose = VariantKey("creative", "Meta", "Spring", None, "Hook A")
+    assert VariantKey.from_dict(loose.to_dict()) == loose and loose.id != k.id
+    g = VariantKey("ad_group", "Meta", "Spring", "Lookalike")
+    assert g.to_dict() == {"level": "ad_group", "platform": "Meta", "campaign": "Spring", "ad_group": "Lookalike"}
+    assert g.id == "g" + __import__("hashlib").sha256(b"ad_group\x1fMeta\x1fSpring\x1fLookalike").hexdigest()[:15]
+    for bad in ({"level": "creative", "platform": "p", "campaign": "c", "ad_group": "g"},
+                {"level": "creative", "platform": "p", "campaign": "c", "ad_group": 3, "creative": "x"}):
+        with pytest.raises(ValueError):
+            VariantKey.from_dict(bad)
+
+
+def test_a_written_name_is_one_variant_exactly_or_none():
+    """A name picks the variant of exactly that name; one that several campaigns' ad groups (or
+    several platforms' campaigns) share is nobody's in particular, never the biggest of them."""
+    rows = pd.concat([rows_of({"素材A": (90_000, 900, 9, 1.0), "素材B": (5_000, 60, 1, 1.0)}, campaign="计划甲"),
+                      rows_of({"素材A": (5_000, 50, 1, 1.0)}, campaign="计划乙"),
+                      rows_of({"素材A2": (5_000, 50, 1, 1.0)}, campaign="计划丙")])
+    from bot.insight.abtest import resolve
+
+    assert resolve(rows, "素材A") is None  # 计划甲's and 计划乙's
+    assert resolve(rows, "素材B") == VariantKey("ad_group", "巨量引擎", "计划甲", "素材B")
+    assert resolve(rows, "素材") is None and resolve(rows, "素材A2").campaign == "计划丙"
+    assert compare_named(rows, ["素材A", "素材B"]) is None

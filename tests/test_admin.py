@@ -16,7 +16,7 @@ import pytest
 from bot.core import admin
 from bot.report.export import export_csv, export_xlsx, neutralise
 from handlers.render import button_value
-from storage import repo
+from storage.rows import AuditAction
 from tests.slack_harness import (
     ADMIN,
     CHANNEL,
@@ -124,8 +124,8 @@ def test_setup_creates_a_report_that_open_then_uses(harness):
         ("results", (OWNER_A,)), ("data", (OWNER_B, OWNER_A)), ("plan", (STRANGER,))]  # nobody picked: admins
     assert report.targets == {"ctr": 0.03, "roas": 2.5} and report.budget == 200000
     assert f"{report.schedule.open_time:%H:%M}" == "09:30"
-    saved = [a for a in repo.audit_log(h.db, h.fake.team_id) if a["action"] == "report.save" and a["target"] == report.id]
-    assert saved and saved[0]["actor"] == STRANGER and saved[0]["before"] is None and saved[0]["after"]
+    saved = [a for a in h.store.audit.log(h.fake.team_id) if a.action == "report.save" and a.target == report.id]
+    assert saved and saved[0].actor == STRANGER and saved[0].before is None and saved[0].after
     # The new report is what `open` in that channel uses.
     r = h.command(f"open {PERIOD}", user=STRANGER, channel=NEW_CHANNEL)
     assert r.status == 200
@@ -145,8 +145,8 @@ def test_setup_edit_by_admin_changes_and_audits(harness):
     assert r.body == ""
     after = h.core.report(h.fake.team_id, report.id)
     assert after.name == "增长二组" and after.admins == (STRANGER, ADMIN)
-    audits = [a for a in repo.audit_log(h.db, h.fake.team_id) if a["target"] == report.id]
-    assert json.loads(audits[0]["before"])["name"] == "增长组" and json.loads(audits[0]["after"])["name"] == "增长二组"
+    audits = [a for a in h.store.audit.log(h.fake.team_id) if a.target == report.id]
+    assert json.loads(audits[0].before)["name"] == "增长组" and json.loads(audits[0].after)["name"] == "增长二组"
 
 
 def test_setup_form_errors_are_inline(harness):
@@ -194,10 +194,10 @@ def test_owner_command_replaces_owners_and_is_audited(harness):
     r = h.command(f"owner data <@{OWNER_B}|b> <@{ADMIN}>", user=STRANGER, channel=NEW_CHANNEL)
     assert r.json()["response_type"] == "ephemeral" and "<@U0OWNERB1>" in r.json()["text"]
     assert h.core.report(h.fake.team_id, report.id).owners_of("data") == (OWNER_B, ADMIN)
-    last = repo.audit_log(h.db, h.fake.team_id, 1)[0]
-    assert last["actor"] == STRANGER and last["action"] == "report.save"
-    before = {s["key"]: s["owners"] for s in json.loads(last["before"])["sections"]}
-    after = {s["key"]: s["owners"] for s in json.loads(last["after"])["sections"]}
+    last = h.store.audit.log(h.fake.team_id, 1)[0]
+    assert last.actor == STRANGER and last.action == "report.save"
+    before = {s["key"]: s["owners"] for s in json.loads(last.before)["sections"]}
+    after = {s["key"]: s["owners"] for s in json.loads(last.after)["sections"]}
     assert before["data"] == [OWNER_A] and after["data"] == [OWNER_B, ADMIN]
     r = h.command("owners", user=OWNER_B, channel=NEW_CHANNEL)  # anyone may read
     assert "<@U0OWNERB1> <@U0ADMIN01>" in json.dumps(r.json(), ensure_ascii=False)
@@ -209,18 +209,18 @@ def test_target_command_stores_period_targets_with_audit(harness):
     assert r.json()["response_type"] == "ephemeral" and "3%" in r.json()["text"]
     h.command("target ctr 0.035", user=ADMIN)
     h.command("target cpa 85.5 2026-12", user=ADMIN)
-    assert repo.period_targets(h.db, h.fake.team_id, "feed-ads", PERIOD) == {"ctr": 0.035}
-    assert repo.period_targets(h.db, h.fake.team_id, "feed-ads", "2026-12") == {"cpa": 85.5}
-    audits = [a for a in repo.audit_log(h.db, h.fake.team_id) if a["action"] == "target.set"]
-    assert [(a["target"], a["before"], a["after"]) for a in reversed(audits)] == [
-        ("feed-ads/2026-11/ctr", None, '{"ctr": 0.03}'),
-        ("feed-ads/2026-11/ctr", '{"ctr": 0.03}', '{"ctr": 0.035}'),
-        ("feed-ads/2026-12/cpa", None, '{"cpa": 85.5}'),
+    assert h.store.targets.of(h.fake.team_id, "feed-ads", PERIOD) == {"ctr": 0.035}
+    assert h.store.targets.of(h.fake.team_id, "feed-ads", "2026-12") == {"cpa": 85.5}
+    audits = [a for a in h.store.audit.log(h.fake.team_id) if a.action == AuditAction.TARGETS_SET]
+    assert [(a.target, a.before, a.after) for a in reversed(audits)] == [
+        ("feed-ads/2026-11", "{}", '{"ctr": 0.03}'),
+        ("feed-ads/2026-11", '{"ctr": 0.03}', '{"ctr": 0.035}'),
+        ("feed-ads/2026-12", "{}", '{"cpa": 85.5}'),
     ]
     for bad in ("target ctr 300", "target ctr abc", "target nope 3", "target ctr"):
         r = h.command(bad, user=ADMIN)
         assert r.json()["response_type"] == "ephemeral"
-    assert repo.period_targets(h.db, h.fake.team_id, "feed-ads", PERIOD) == {"ctr": 0.035}
+    assert h.store.targets.of(h.fake.team_id, "feed-ads", PERIOD) == {"ctr": 0.035}
 
 
 @pytest.mark.parametrize(("kpi", "text", "value"), [
@@ -269,7 +269,7 @@ def test_workspace_admins_may_edit(harness):
     report = create_report(h, user=ADMIN, admins=(ADMIN,))
     h.fake.users[OWNER_B] = {"id": OWNER_B, "name": "b", "is_admin": True, "profile": {}}
     h.answer("target roas 3", user=OWNER_B, channel=NEW_CHANNEL)  # decided once Slack has answered
-    assert repo.period_targets(h.db, h.fake.team_id, report.id, PERIOD) == {"roas": 3.0}
+    assert h.store.targets.of(h.fake.team_id, report.id, PERIOD) == {"roas": 3.0}
 
 
 # --- history, export ------------------------------------------------------------------------
@@ -289,15 +289,15 @@ def test_history_lists_periods_with_completion_and_links(harness):
     h = harness
     _open_write_compile(h)
     h.command("open 2026-12")
-    h.wait_for(lambda: repo.period_row(h.db, h.fake.team_id, "feed-ads", "2026-12"))
+    h.wait_for(lambda: h.store.periods.get(h.fake.team_id, "feed-ads", "2026-12"))
     r = h.command("history", user=STRANGER)
     body = r.json()
     assert body["response_type"] == "ephemeral"
     text = json.dumps(body["blocks"], ensure_ascii=False)
-    prow = repo.period_row(h.db, h.fake.team_id, "feed-ads", PERIOD)
+    prow = h.store.periods.get(h.fake.team_id, "feed-ads", PERIOD)
     assert "2026年11月 · 已发布 · 2/7" in text and "2026年12月 · 收集中 · 0/7" in text
     # Links point at the Slack host of SLACK_API_BASE_URL (here the fake Web API), never a fixed slack.com.
-    assert f"{h.fake.url}/archives/{CHANNEL}/p{prow['post_ts'].replace('.', '')}" in text and "slack.com" not in text
+    assert f"{h.fake.url}/archives/{CHANNEL}/p{prow.post_ts.replace('.', '')}" in text and "slack.com" not in text
     assert text.index("2026年12月") < text.index("2026年11月")
 
 
@@ -438,9 +438,9 @@ def test_app_home_lists_recent_summaries_and_strangers_see_a_hint(harness):
     h = harness
     _open_write_compile(h)
     _, view = home_for(h, OWNER_B)
-    prow = repo.period_row(h.db, h.fake.team_id, "feed-ads", PERIOD)
+    prow = h.store.periods.get(h.fake.team_id, "feed-ads", PERIOD)
     text = json.dumps(view["blocks"], ensure_ascii=False)
-    assert f"p{prow['post_ts'].replace('.', '')}|信息流投放组 · 2026年11月工作总结" in text
+    assert f"p{prow.post_ts.replace('.', '')}|信息流投放组 · 2026年11月工作总结" in text
     _, view = home_for(h, STRANGER)
     assert "/feedsum setup" in json.dumps(view["blocks"], ensure_ascii=False)
 

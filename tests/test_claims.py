@@ -576,3 +576,53 @@ def test_a_name_holding_a_skip_word_is_still_a_name():
     assert check_report("双十一期间点击率 1.00%。", report) == []  # the stretch of days still isn't
     [sig] = check_report("双十一预热-短视频B 的点击率显著高于双十一预热-短视频A。", report)
     assert sig.ok is True and sig.claim.kind == "significance"
+
+
+def _ab_report(spec):
+    """A KPI report over one day's rows: {(campaign, ad group, creative): (impressions, clicks)}."""
+    import pandas as pd
+
+    from bot.insight.kpi import build_report
+
+    rows = pd.DataFrame([{"date": pd.Timestamp(2026, 11, 3), "platform": "巨量引擎", "account": None,
+                          "campaign": campaign, "ad_group": group, "creative": creative, "campaign_id": None,
+                          "impressions": impressions, "clicks": clicks, "conversions": clicks // 20,
+                          "spend": clicks * 2.0, "revenue": None}
+                         for (campaign, group, creative), (impressions, clicks) in spec.items()])
+    return build_report("2026-11", rows, None)
+
+
+def test_a_name_only_ambiguous_ad_groups_have_is_never_read_as_part_of_another_name():
+    """素材B is two campaigns' ad groups (nobody's in particular): a sentence about 素材B is not
+    about the campaign 信息流素材B, whose name merely holds it; the campaign named in full is."""
+    from bot.insight.claims import check_report
+
+    report = _ab_report({("春季", "素材B", None): (100_000, 1_000), ("秋季", "素材B", None): (100_000, 1_400),
+                         ("信息流素材B", None, None): (100_000, 3_000)})
+    for text in ("素材B 点击率 1.2%。", "素材B 点击率 3.00%。", "素材 点击率 1.2%。"):
+        assert not [c for c in check_report(text, report) if c.ok is not None], text
+    [check] = check_report("信息流素材B 点击率 1.2%。", report)
+    assert check.ok is False and check.scope.part == ("campaign", "信息流素材B")
+
+
+def test_figures_and_significance_of_named_creatives_are_checked_against_them():
+    from bot.insight.abtest import compare_named
+    from bot.insight.abtest_text import comparison_text
+    from bot.insight.claims import check_report
+
+    report = _ab_report({("春季拉新", "单元1", "视频1"): (60_000, 1_200), ("春季拉新", "单元1", "视频2"): (60_000, 1_560),
+                         ("春季拉新", "单元2", "视频1"): (20_000, 100),  # 视频1 is two ad groups' creative
+                         ("品牌", "单元3", "竖版A"): (50_000, 500), ("品牌", "单元3", "竖版B"): (50_000, 700)})
+    [check] = check_report("视频2 点击率 2.0%。", report)
+    assert check.ok is False and check.scope.part == ("creative", "视频2") and check.expected == pytest.approx(0.026)
+    assert [c.ok for c in check_report("视频2 点击率 2.60%。", report)] == [True]
+    assert not [c for c in check_report("视频1 点击率 3.00%。", report) if c.ok is not None]  # whose 视频1?
+    [sig] = [c for c in check_report("竖版A 的点击率显著高于竖版B。", report) if c.claim.kind == "significance"]
+    assert sig.ok is False  # 竖版B is ahead (1.40% vs 1.00%, p < 0.001)
+    [sig] = [c for c in check_report("竖版B 的点击率显著高于 A。", report) if c.claim.kind == "significance"]
+    assert sig.ok is True  # A: 竖版B's sibling in its ad group
+    for locale in ("zh-CN", "en"):
+        text = comparison_text(compare_named(report.rows, ["竖版A", "竖版B"]), locale)
+        checks = check_report(text, report)
+        assert not [c for c in checks if c.ok is False], text
+        assert any(c.scope.part == ("creative", "竖版B") for c in checks if c.claim.kind == "value")

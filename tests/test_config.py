@@ -121,8 +121,7 @@ def test_schedule_is_typed_when_read_and_stored_as_written(tmp_path):
     from bot.model.config import Report
     from bot.model.schedule import Schedule
     from feedsum.cli import sync_reports
-    from storage import repo
-    from storage.db import open_db
+    from storage import Store
 
     # TOML allows an unquoted local time: it used to reach the database as a time object and stop the start.
     text = GOOD + (
@@ -132,10 +131,10 @@ def test_schedule_is_typed_when_read_and_stored_as_written(tmp_path):
     assert (report.schedule.open_time, report.schedule.due_nth_business_day) == (time(9, 30), 3)
     assert plan_of(report).schedule is report.schedule  # the planner takes the value as it is
 
-    db = open_db(tmp_path / "feedsum.db")
-    core = Feedsum(db, outbox=None)
+    store = Store.open(tmp_path / "feedsum.db")
+    core = Feedsum(store, outbox=None)
     sync_reports(core, [report], "T1", datetime(2026, 11, 1, tzinfo=UTC))
-    assert repo.report_data(db, "T1", "feed-ads")["schedule"] == {"open_time": "09:30", "due_nth_business_day": 3}
+    assert store.reports.get("T1", "feed-ads")["schedule"] == {"open_time": "09:30", "due_nth_business_day": 3}
     assert core.report("T1", "feed-ads").schedule == report.schedule
 
     # What earlier versions stored reads back to the same value and is written back byte for byte.

@@ -22,7 +22,6 @@ from bot.planning.schedule import (
     timeline,
 )
 from feedsum.cli import sync_reports
-from storage import repo
 from tests.slack_harness import ADMIN, CHANNEL, CONFIG, OWNER_A, OWNER_B, Harness, modal_values
 
 HARNESS_TRANSPORT = "app"  # listener logic: requests go straight into the Bolt app
@@ -112,7 +111,7 @@ def test_refresh_answers_per_source_and_refuses_non_admins(tmp_path, clock):
         assert "warehouse.db" in text and "2 行" in text and "1 行" in text
         assert "2026-11" in text and "1.00万元" in text and "500.00 元" in text  # per-month totals per source
         assert "数据更新于 11-26 10:00" in text
-        snapshots = len(repo.snapshots_of(h.db, h.report.team_id, h.report.id, PERIOD))
+        snapshots = len(h.store.snapshots.of(h.report.team_id, h.report.id, PERIOD))
         kpi = h.core.summary(h.report, PERIOD, h.clock()).kpi
         assert kpi.totals["clicks"] == 1100 + 100
 
@@ -122,7 +121,7 @@ def test_refresh_answers_per_source_and_refuses_non_admins(tmp_path, clock):
         h.command(f"refresh {PERIOD}")
         text = answered(h, "exports/nov.csv", before)
         assert text.count("未变化") == 2 and "数据更新于 11-26 12:00" in text
-        assert len(repo.snapshots_of(h.db, h.report.team_id, h.report.id, PERIOD)) == snapshots
+        assert len(h.store.snapshots.of(h.report.team_id, h.report.id, PERIOD)) == snapshots
     finally:
         h.close()
 

@@ -186,3 +186,10 @@ def test_benchmark_layouts_stream_and_agree(layout, tmp_path, monkeypatch):
     _bench_layouts()[layout](path, 2000, 7)
     res = _same(path.read_bytes(), path.name)
     assert res.streamed and int(res.rows["_rows"].sum()) == 2000
+
+
+def test_a_total_in_the_creative_column_streams_as_read_export_drops_it(streamed):
+    text = ("时间-天,项目名称,单元名称,素材名称,消耗,展示数,点击数\n" + "2026-11-01,春季拉新,单元1,视频A,10,1000,20\n" * 300
+            + ",,,合计,3000,300000,6000\n")
+    res = _same(text.encode("utf-8"), "creatives.csv")
+    assert res.streamed and res.dropped == 1

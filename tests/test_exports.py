@@ -562,3 +562,45 @@ def test_an_impossible_date_is_a_bad_cell_not_a_crash(cell):
     with pytest.raises(ExportError) as err:
         read_export(body, name="x.csv")
     assert err.value.row == 2 and err.value.column == "date"
+
+
+# --- creatives (素材/创意/ad name): the level under the ad group --------------------------------
+
+
+@pytest.mark.parametrize("preset, header, row, want", [
+    ("meta", "Reporting starts,Reporting ends,Campaign name,Ad set name,Ad name,Impressions,Link clicks,"
+             "Amount spent (USD),Results",
+     "2026-11-01,2026-11-01,Spring,Lookalike,Hook A,1000,20,55.5,1", ("Spring", "Lookalike", "Hook A")),
+    ("oceanengine", "时间-天,项目名称,单元名称,素材名称,消耗,展示数,点击数,转化数",
+     "2026-11-01,春季拉新,单元1,竖版视频A,55.5,1000,20,1", ("春季拉新", "单元1", "竖版视频A")),
+    ("oceanengine", "时间,广告组,广告计划,创意名称,展示数,点击数,总花费(元),转化数",  # the older UI
+     "2026-11-01,春季拉新,计划1,创意1,1000,20,55.5,1", ("春季拉新", "计划1", "创意1")),
+    ("tencent", "日期,推广计划名称,广告组名称,广告名称,花费,曝光次数,点击次数,目标转化量",  # v1: 广告 under 广告组
+     "2026-11-01,品牌,人群包A,图文B,55.5,1000,20,1", ("品牌", "人群包A", "图文B")),
+    ("tencent", "日期,广告名称,创意名称,花费,曝光次数,点击次数,目标转化量",  # 3.0: 广告 at the top, 创意 below
+     "2026-11-01,品牌,视频1,55.5,1000,20,1", ("品牌", None, "视频1")),
+    ("baidu", "日期,账户,推广计划,推广计划ID,推广单元,推广单元ID,创意名称,创意ID,标题,描述,展现,点击,消费,点击率,"
+              "平均点击价格,千次展现消费,网页转化",  # the creative report of ad-exports.md
+     "2026-11-01,acc,计划A,1,单元A,2,创意A,3,t,d,1000,20,55.5,2%,2.7,55.5,1", ("计划A", "单元A", "创意A")),
+    ("kuaishou", "日期,广告计划名称,广告组名称,创意名称,花费（元）,封面曝光数,封面点击数,转化数",
+     "2026-11-01,计划A,组A,创意A,55.5,1000,20,1", ("计划A", "组A", "创意A")),
+    ("tiktok", "By Day,Campaign name,Ad group name,Ad name,Cost,Impressions,Clicks (destination),Conversions",
+     "2026-11-01,Spring,Broad,Hook A,55.5,1000,20,1", ("Spring", "Broad", "Hook A")),
+    ("generic", "date,campaign,ad group,creative,impressions,clicks,spend",
+     "2026-11-01,Spring,Broad,Hook A,1000,20,55.5", ("Spring", "Broad", "Hook A")),
+])
+def test_each_platforms_creative_column_is_read(preset, header, row, want):
+    res = read_export(f"{header}\n{row}\n".encode(), name="creatives.csv")
+    assert res.preset == preset
+    got = res.rows.iloc[0]
+    assert (got["campaign"], None if pd.isna(got["ad_group"]) else got["ad_group"], got["creative"]) == want
+    assert res.rows["spend"].sum() == pytest.approx(55.5)
+
+
+def test_a_total_in_the_creative_column_is_not_data_and_files_without_one_have_none():
+    text = ("时间-天,项目名称,单元名称,素材名称,消耗,展示数,点击数\n2026-11-01,春季拉新,单元1,视频A,10,1000,20\n"
+            "2026-11-01,春季拉新,单元1,合计,10,1000,20\n")
+    res = read_export(text.encode(), name="x.csv")
+    assert len(res.rows) == 1 and res.dropped == 1
+    plain = read_export("时间-天,项目名称,消耗,展示数,点击数\n2026-11-01,春季拉新,10,1000,20\n".encode(), name="y.csv")
+    assert plain.rows["creative"].isna().all() and list(plain.rows.columns) == CANONICAL_COLUMNS

@@ -10,13 +10,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.core.ledger import DeliveryError
 from bot.core.runner import tick
-from bot.core.service import DeliveryError
 from handlers.app import create_app, web_client
 from handlers.pacer import RATE_LIMITED, Pacer
 from handlers.ratelimit import POST, Bucket, Limiter, Limits, Rate
-from storage import repo
-from storage.db import open_db
+from storage import Store
 from tests.rate_limits import install, published
 from tests.slack_harness import ADMIN, CONFIG, OWNER_A, OWNER_B, Harness
 
@@ -230,8 +229,8 @@ def test_a_fan_out_through_enforced_limits_and_injected_429s_is_exactly_once(tmp
         keys = prompt_keys(h)
         assert len(keys) == 42 and len(set(keys)) == 42  # 6 owners x 7 sections, none twice
         assert len(h.fake.posted()) == 42
-        ledger = repo.ledger_entries(h.db, h.fake.team_id, "feed-ads", PERIOD)
-        assert sum(e["state"] == "done" for e in ledger if e["action"] == "prompt") == 42
+        ledger = h.store.ledger.entries(h.fake.team_id, "feed-ads", PERIOD)
+        assert sum(e.state == "done" for e in ledger if e.action == "prompt") == 42
         injected = [x for x in h.fake.limited if x[2] == "injected"]
         assert {m for _, m, _ in injected} == {"chat.postMessage", "conversations.open"}
         # Each DM was opened once: the calls that got through are one per owner.
@@ -254,11 +253,11 @@ def test_dm_channels_are_opened_once_and_reused_by_later_sends_and_other_process
     h.fake.reset_calls()
     assert h.core.remind(h.report, PERIOD, h.clock(), manual=True) == 3
     # A second process on the same database (a restart, a `web` beside the `clock`) reuses them too.
-    _app, deps = create_app(h.settings, web_client(h.settings), open_db(h.settings.db_path), h.clock,
+    _app, deps = create_app(h.settings, web_client(h.settings), Store.open(h.settings.db_path), h.clock,
                             limits=Limits(speed=0))
     later = h.clock() + timedelta(minutes=1)
     assert deps.core.remind(h.report, PERIOD, later, manual=True) == 3
-    deps.core.db.conn.close()
+    deps.core.store.close()
     assert h.fake.calls_to("conversations.open") == []
     assert len(h.fake.calls_to("chat.postMessage")) == 6
 

@@ -20,8 +20,8 @@ from bot.core.runner import tick
 from bot.core.service import Busy
 from bot.text.i18n import t
 from handlers.app import create_app, web_client
-from storage import repo
-from storage.db import open_db
+from storage import Store
+from storage.keys import LedgerKey
 from tests.slack_harness import ADMIN, CHANNEL, Harness
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -37,8 +37,8 @@ def keys_of(messages) -> list[str]:
 
 def another_process(h: Harness):
     """A second feedsum on the same database: its own connection, Slack client and lease owner."""
-    db = open_db(h.settings.db_path)
-    _app, deps = create_app(h.settings, web_client(h.settings), db, h.clock)
+    store = Store.open(h.settings.db_path)
+    _app, deps = create_app(h.settings, web_client(h.settings), store, h.clock)
     return deps.core
 
 
@@ -100,8 +100,8 @@ def test_work_longer_than_the_lease_is_done_once_while_another_process_ticks(tmp
         assert by_hand.busy == 1 and by_hand.sent + by_hand.skipped == 7
         keys = keys_of(h.prompts())
         assert len(keys) == 8 and len(set(keys)) == 8
-        ledger = repo.ledger_entries(h.db, h.report.team_id, "feed-ads", PERIOD)
-        assert all(e["state"] == "done" and e["attempts"] == 1 for e in ledger), ledger
+        ledger = h.store.ledger.entries(h.report.team_id, "feed-ads", PERIOD)
+        assert all(e.state == "done" and e.attempts == 1 for e in ledger), ledger
 
         # 2. The post, compiled by hand in the first process: the 3rd of its 8 messages takes 1.5
         #    leases. The other process's scheduler ticks (the post is due), then an admin there
@@ -126,18 +126,18 @@ def test_work_longer_than_the_lease_is_done_once_while_another_process_ticks(tmp
         assert "正在发布" in honest and "已发布" not in honest
         # The scheduler's due action was given back, not marked done (had the first process died,
         # a later tick would finish the post); now the post is made and nothing is due.
-        assert not [e for e in repo.ledger_entries(h.db, h.report.team_id, "feed-ads", PERIOD) if e["action"] == "due"]
+        assert not [e for e in h.store.ledger.entries(h.report.team_id, "feed-ads", PERIOD) if e.action == "due"]
         assert tick(other, DUE + timedelta(minutes=40)) == []
         channel = h.fake.posted(CHANNEL)
         assert len([m for m in channel if not m["thread_ts"]]) == 1
         assert len(keys_of(channel)) == len(channel) == 8 and len(set(keys_of(channel))) == 8
         summary = h.core.summary(h.report, PERIOD, DUE)
         assert summary.state == "posted" and summary.post_ts == channel[0]["ts"]
-        ledger = repo.ledger_entries(h.db, h.report.team_id, "feed-ads", PERIOD)
-        assert all(e["state"] == "done" and e["attempts"] == 1 for e in ledger), ledger
+        ledger = h.store.ledger.entries(h.report.team_id, "feed-ads", PERIOD)
+        assert all(e.state == "done" and e.attempts == 1 for e in ledger), ledger
     finally:
         h.close()
-        other.db.conn.close()
+        other.store.close()
 
 
 COMPILE_SCRIPT = """
@@ -145,10 +145,10 @@ import os, sys
 from datetime import datetime
 from bot.model.config import Settings
 from handlers.app import create_app, web_client
-from storage.db import open_db
+from storage import Store
 now = datetime.fromisoformat(sys.argv[1])
 settings = Settings.from_env(os.environ)
-_app, deps = create_app(settings, web_client(settings), open_db(settings.db_path), lambda: now)
+_app, deps = create_app(settings, web_client(settings), Store.open(settings.db_path), lambda: now)
 deps.core.compile(deps.core.report(sys.argv[2], "feed-ads"), "2026-11", "U0ADMIN01", now)
 """
 
@@ -182,13 +182,13 @@ def test_a_post_killed_half_way_is_reported_honestly_then_finished_once(tmp_path
         proc.kill()
         proc.communicate()
         h.fake.release.set()
-        key = repo.ledger_key(h.report.team_id, "feed-ads", PERIOD, "post", CHANNEL)
-        lease_until = repo.ledger_entry(h.db, key)["lease_until"]
+        key = LedgerKey(h.report.team_id, "feed-ads", PERIOD, "post", CHANNEL)
+        lease_until = h.store.ledger.entry(key).lease_until
         # Killed: the same until its lease runs out (up to `lease` seconds after the kill).
         text = compile_by_hand()
         if time.time() < lease_until:
             assert "正在发布" in text and "None" not in text
-        h.wait_for(lambda: time.time() > repo.ledger_entry(h.db, key)["lease_until"], timeout=2 * lease + 5)
+        h.wait_for(lambda: time.time() > h.store.ledger.entry(key).lease_until, timeout=2 * lease + 5)
         # Then the next attempt finishes the post: the missing parts, none twice, and says so.
         done = compile_by_hand()
         channel = h.fake.posted(CHANNEL)
@@ -196,7 +196,7 @@ def test_a_post_killed_half_way_is_reported_honestly_then_finished_once(tmp_path
         assert len(main) == 1 and len(channel) == 8 and len(set(keys_of(channel))) == 8
         assert done.startswith("已发布") and main[0]["ts"].replace(".", "") in done
         assert h.core.summary(h.report, PERIOD, DUE).state == "posted"
-        assert repo.ledger_entry(h.db, key)["attempts"] == 2
+        assert h.store.ledger.entry(key).attempts == 2
         assert not [r for r in h.fake.responses if "None" in (r.get("text") or "")]
     finally:
         h.close()
@@ -206,30 +206,30 @@ def test_renewal_keeps_only_the_claims_this_process_still_holds(tmp_path):
     """The heartbeat renews its own live claims; a claim taken over by another is left alone."""
     from bot.core.leases import Leases
 
-    db = open_db(tmp_path / "f.db")
+    store = Store.open(tmp_path / "f.db")
     wall = [1000.0]
-    mine = Leases(db, 10, clock=lambda: wall[0], owner="me")
+    mine = Leases(store, 10, clock=lambda: wall[0], owner="me")
     now = OPEN
-    assert repo.claim(db, "T", "r", PERIOD, "prompt", "a", now=now, wall=wall[0], owner="me", lease_s=10) == "new"
-    assert repo.claim(db, "T", "r", PERIOD, "prompt", "a", now=now, wall=1009.0, owner="you", lease_s=10) == "busy"
-    key = repo.ledger_key("T", "r", PERIOD, "prompt", "a")
-    assert repo.renew_leases(db, [key], "me", until=1030.0) == 1
-    assert repo.claim(db, "T", "r", PERIOD, "prompt", "a", now=now, wall=1029.0, owner="you", lease_s=10) == "busy"
-    assert repo.claim(db, "T", "r", PERIOD, "prompt", "a", now=now, wall=1031.0, owner="you", lease_s=10) == "recover"
-    assert repo.renew_leases(db, [key], "me", until=1100.0) == 0  # it is theirs now
-    repo.release(db, key, "me")  # and mine to give back no more
-    assert repo.ledger_entry(db, key)["owner"] == "you"
+    assert store.ledger.claim(LedgerKey("T", "r", PERIOD, "prompt", "a"), now=now, wall=wall[0], owner="me", lease_s=10) == "new"
+    assert store.ledger.claim(LedgerKey("T", "r", PERIOD, "prompt", "a"), now=now, wall=1009.0, owner="you", lease_s=10) == "busy"
+    key = LedgerKey("T", "r", PERIOD, "prompt", "a")
+    assert store.ledger.renew([key], "me", until=1030.0) == 1
+    assert store.ledger.claim(LedgerKey("T", "r", PERIOD, "prompt", "a"), now=now, wall=1029.0, owner="you", lease_s=10) == "busy"
+    assert store.ledger.claim(LedgerKey("T", "r", PERIOD, "prompt", "a"), now=now, wall=1031.0, owner="you", lease_s=10) == "recover"
+    assert store.ledger.renew([key], "me", until=1100.0) == 0  # it is theirs now
+    store.ledger.release(key, "me")  # and mine to give back no more
+    assert store.ledger.entry(key).owner == "you"
     assert mine.interval == 2.5
     with pytest.raises(ValueError):
-        Leases(db, 0)
+        Leases(store, 0)
 
 
 def test_a_claim_from_before_leases_counts_from_when_it_was_taken(tmp_path):
-    db = open_db(tmp_path / "f.db")
-    assert repo.claim(db, "T", "r", PERIOD, "post", "C1", now=OPEN, wall=0.0) == "new"
-    db.conn.execute("UPDATE ledger SET lease_until = NULL, owner = NULL")  # as the migration leaves it
-    assert repo.claim(db, "T", "r", PERIOD, "post", "C1", now=OPEN + timedelta(seconds=60), wall=1e10) == "busy"
-    assert repo.claim(db, "T", "r", PERIOD, "post", "C1", now=OPEN + timedelta(seconds=121), wall=1e10) == "recover"
+    store = Store.open(tmp_path / "f.db")
+    assert store.ledger.claim(LedgerKey("T", "r", PERIOD, "post", "C1"), now=OPEN, wall=0.0) == "new"
+    store.db.conn.execute("UPDATE ledger SET lease_until = NULL, owner = NULL")  # as the migration leaves it
+    assert store.ledger.claim(LedgerKey("T", "r", PERIOD, "post", "C1"), now=OPEN + timedelta(seconds=60), wall=1e10) == "busy"
+    assert store.ledger.claim(LedgerKey("T", "r", PERIOD, "post", "C1"), now=OPEN + timedelta(seconds=121), wall=1e10) == "recover"
 
 
 def test_the_lease_setting_is_checked():
@@ -268,23 +268,23 @@ def test_a_scheduled_fan_out_is_not_done_while_a_dead_senders_message_is_still_c
         assert action.kind == kind
         message = ("prompt", f"{h.report.sections[0].key}:{owner}") if kind == "open" else (action.key, owner)
         beat = wall[0]
-        assert repo.claim(h.db, team, "feed-ads", PERIOD, action.key, "*", now=now, wall=beat, owner="dead",
-                          lease_s=LEASE) == "new"
-        assert repo.claim(h.db, team, "feed-ads", PERIOD, *message, now=now, wall=beat + 0.1, owner="dead",
-                          lease_s=LEASE) == "new"
+        assert h.store.ledger.claim(LedgerKey(team, "feed-ads", PERIOD, action.key, "*"), now=now, wall=beat,
+                                    owner="dead", lease_s=LEASE) == "new"
+        assert h.store.ledger.claim(LedgerKey(team, "feed-ads", PERIOD, *message), now=now, wall=beat + 0.1,
+                                    owner="dead", lease_s=LEASE) == "new"
         sent_before = len(h.fake.calls_to("chat.postMessage"))
 
         wall[0] = beat + LEASE + 0.05  # the action's lease has run out, the message's not yet
         lines = tick(h.core, now)
         assert [line.split(":")[0] for line in lines] == ["running elsewhere"], lines
-        action_entry = repo.ledger_entry(h.db, repo.ledger_key(team, "feed-ads", PERIOD, action.key, "*"))
-        assert action_entry is None or action_entry["state"] != "done"
+        action_entry = h.store.ledger.entry(LedgerKey(team, "feed-ads", PERIOD, action.key, "*"))
+        assert action_entry is None or action_entry.state != "done"
 
         wall[0] = beat + LEASE + 0.2  # the dead sender's last claim has run out too
         lines = tick(h.core, now + timedelta(minutes=1))
         assert [line.split(":")[0] for line in lines] == ["done"], lines
-        key = repo.ledger_key(team, "feed-ads", PERIOD, *message)
-        assert repo.ledger_entry(h.db, key)["state"] == "done"
+        key = str(LedgerKey(team, "feed-ads", PERIOD, *message))
+        assert h.store.ledger.entry(key).state == "done"
         metadata = [c.params.get("metadata") for c in h.fake.calls_to("chat.postMessage")[sent_before:]]
         metadata = [json.loads(m) if isinstance(m, str) else m or {} for m in metadata]
         to_owner = [m for m in metadata if m.get("event_payload", {}).get("key") == key]

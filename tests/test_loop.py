@@ -64,9 +64,8 @@ def test_modal_submit_saves_and_updates_the_prompt(harness):
     # Editing keeps the earlier text as a revision, and the modal opens pre-filled.
     modal, _ = write(h, "results", OWNER_A, "改过的版本")
     assert modal["blocks"][1]["element"]["initial_value"] == "本月上线 12 条计划，消耗 12.3 万元。"
-    from storage import repo
-    revs = repo.revisions_of(h.db, h.report.team_id, "feed-ads", PERIOD, "results")
-    assert [r["text"] for r in revs] == ["本月上线 12 条计划，消耗 12.3 万元。", "改过的版本"]
+    revs = h.store.answers.revisions(h.report.team_id, "feed-ads", PERIOD, "results")
+    assert [r.text for r in revs] == ["本月上线 12 条计划，消耗 12.3 万元。", "改过的版本"]
 
 
 def test_empty_submission_gets_an_inline_error(harness):

@@ -491,20 +491,20 @@ def test_an_import_that_fails_half_way_keeps_nothing_and_says_so(harness, monkey
 def test_people_keep_writing_while_a_big_import_is_half_way(harness, monkeypatch):
     """The database is not held for the whole import, and a half-inserted file never counts."""
     from bot.data import metrics
-    from storage import repo
+    from storage.snapshots import Snapshots
 
     h = harness
     monkeypatch.setattr(metrics, "IMPORT_CHUNK_ROWS", 100)
     h.core.open(h.report, PERIOD, ADMIN, h.clock())
-    insert, half_way, go_on = repo.add_snapshot_rows, threading.Event(), threading.Event()
+    insert, half_way, go_on = Snapshots.add_rows, threading.Event(), threading.Event()
 
-    def insert_then_hold(db, sid, rows):
-        insert(db, sid, rows)
+    def insert_then_hold(self, sid, rows):
+        insert(self, sid, rows)
         if not half_way.is_set():  # hold the import after its first chunk
             half_way.set()
             assert go_on.wait(10)
 
-    monkeypatch.setattr(repo, "add_snapshot_rows", insert_then_hold)
+    monkeypatch.setattr(Snapshots, "add_rows", insert_then_hold)
     share(h, "big.csv", big_csv(1000))
     assert half_way.wait(10)
     try:

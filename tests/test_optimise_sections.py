@@ -13,8 +13,8 @@ from bot.core.admin import history
 from bot.core.service import Feedsum, Refused
 from bot.model.config import parse_reports
 from bot.model.templates import TEMPLATES
-from storage import db as dbmod
-from storage import repo
+from storage import Store, migrations
+from storage.db import connect, transaction
 
 SH = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 26, 10, 0, tzinfo=SH)
@@ -40,29 +40,31 @@ def _reports():
     return replace(default, team_id="T1"), replace(listed, team_id="T1")
 
 
-def _store(db, report):
-    repo.upsert_report(db, "T1", report.to_dict(), actor="config", now=NOW)
+def _store(store, report):
+    store.reports.upsert("T1", report.to_dict(), actor="config", now=NOW)
 
 
 @pytest.fixture
 def upgraded(tmp_path, monkeypatch):
     """A database that ran feedsum before the template had optimise/feedback, then upgraded."""
     default, listed = _reports()
-    before = [m for m in dbmod.MIGRATIONS if m.__name__ < "m012"]
-    monkeypatch.setattr(dbmod, "MIGRATIONS", before)
-    db = dbmod.open_db(tmp_path / "f.db")
+    before = [m for m in migrations.MIGRATIONS if m.__name__ < "m012"]
+    monkeypatch.setattr(migrations, "MIGRATIONS", before)
+    db = connect(tmp_path / "f.db")
+    migrations.migrate(db)
+    store = Store(db)
     old_default = replace(default, sections=tuple(s for s in default.sections if s.key in OLD_KEYS))
-    _store(db, old_default)
-    _store(db, listed)
+    _store(store, old_default)
+    _store(store, listed)
     for report in (old_default, listed):
-        repo.open_period(db, "T1", report.id, "2026-10", by="U0ADMIN01", due_at=NOW, now=NOW)
-        repo.open_period(db, "T1", report.id, "2026-11", by="U0ADMIN01", due_at=NOW, now=NOW)
+        store.periods.open("T1", report.id, "2026-10", by="U0ADMIN01", due_at=NOW, now=NOW)
+        store.periods.open("T1", report.id, "2026-11", by="U0ADMIN01", due_at=NOW, now=NOW)
     for key in OLD_KEYS:
-        repo.save_answer(db, "T1", "dflt", "2026-11", key, text="x", author="U0ADMIN01", via="test", now=NOW)
+        store.answers.save("T1", "dflt", "2026-11", key, text="x", author="U0ADMIN01", via="test", now=NOW)
     monkeypatch.undo()
-    assert "m012_optimise" in dbmod.migrate(db)
-    _store(db, default)  # the config file is read again at start-up: now nine sections by default
-    return Feedsum(db, outbox=None), default, listed
+    assert "m012_optimise" in migrations.migrate(db)
+    _store(store, default)  # the config file is read again at start-up: now nine sections by default
+    return Feedsum(store, outbox=None), default, listed
 
 
 def test_periods_opened_before_the_upgrade_keep_their_sections(upgraded):
@@ -83,7 +85,7 @@ def test_reports_on_the_default_set_get_them_from_the_next_period(upgraded):
     core, default, _ = upgraded
     nxt = core.summary(default, "2026-12", NOW, with_metrics=False)
     assert [s.key for s in nxt.sections] == NEW_KEYS
-    repo.open_period(core.db, "T1", "dflt", "2026-12", by="U0ADMIN01", due_at=NOW, now=NOW)
+    core.store.periods.open("T1", "dflt", "2026-12", by="U0ADMIN01", due_at=NOW, now=NOW)
     assert [s.key for s in core.summary(default, "2026-12", NOW, with_metrics=False).sections] == NEW_KEYS
     _, state = core.section_for_writing(default, "2026-12", "optimise", "U0ADMIN01", NOW)
     assert state.title == "优化与 A/B 测试"
@@ -103,11 +105,11 @@ def test_an_old_period_loses_a_section_the_report_dropped(upgraded):
 
 
 def test_a_new_database_has_no_frozen_periods(tmp_path):
-    db = dbmod.open_db(tmp_path / "n.db")
+    store = Store.open(tmp_path / "n.db")
     default, _ = _reports()
-    _store(db, default)
-    repo.open_period(db, "T1", "dflt", "2026-11", by="U0ADMIN01", due_at=NOW, now=NOW)
-    core = Feedsum(db, outbox=None)
+    _store(store, default)
+    store.periods.open("T1", "dflt", "2026-11", by="U0ADMIN01", due_at=NOW, now=NOW)
+    core = Feedsum(store, outbox=None)
     assert [s.key for s in core.summary(default, "2026-11", NOW, with_metrics=False).sections] == NEW_KEYS
 
 
@@ -115,3 +117,73 @@ def test_an_unknown_section_is_refused_with_the_sections_there_are(harness):
     reply = harness.command("write nosuch 2026-11", user="U0OWNERA1")
     text = json.dumps(reply.json(), ensure_ascii=False)
     assert "没有「nosuch」这个部分" in text and "results, data" in text
+
+
+def test_snapshots_stored_before_creatives_keep_working(tmp_path, monkeypatch):
+    """Rows stored before the creative column existed read as rows without a creative; the same
+    file imported again with its creatives now read adds them, and saved comparisons still load."""
+    import hashlib
+
+    from bot.core.optimise import form
+    from bot.data.metrics import Metrics
+    from bot.insight.abtest import VariantKey, catalogue
+
+    default, _listed = _reports()
+    csv = ("时间,项目名称,单元名称,素材名称,展示数,点击数,消耗,转化数\n"
+           "2026-11-02,春季拉新,素材A,视频1,50000,1000,500,20\n2026-11-02,春季拉新,素材A,视频2,50000,1200,500,20\n")
+    # The digest the previous version gave this file (read without its creatives).
+    old = hashlib.sha256(csv.encode())
+    old.update(repr(("auto", [], None, None, None)).encode())
+    before = [m for m in migrations.MIGRATIONS if m.__name__ < "m014"]
+    monkeypatch.setattr(migrations, "MIGRATIONS", before)
+    db = connect(tmp_path / "f.db")
+    migrations.migrate(db)
+    store = Store(db)
+    _store(store, default)
+    with transaction(db) as conn:  # an import as the previous version stored it
+        conn.execute("INSERT INTO snapshots (team_id, report_id, period, source, file_hash, pulled_at, rows, dropped) "
+                     "VALUES ('T1', 'dflt', '2026-11', 'file:nov.csv', ?, '2026-11-20T00:00:00+00:00', 2, 0)",
+                     (old.hexdigest(),))
+        conn.executemany("INSERT INTO metric_rows (snapshot_id, date, platform, account, campaign, ad_group, "
+                         "campaign_id, impressions, clicks, spend, conversions, revenue) "
+                         "VALUES (1, '2026-11-01', '巨量引擎', NULL, '春季拉新', ?, NULL, 50000, ?, 500, 20, NULL)",
+                         [("素材A", 1000), ("素材B", 1300)])
+    store.periods.open("T1", "dflt", "2026-11", by="U0ADMIN01", due_at=NOW, now=NOW)
+    a, b = (VariantKey("ad_group", "巨量引擎", "春季拉新", g) for g in ("素材A", "素材B"))
+    store.comparisons.set("T1", "dflt", "2026-11", [[a.to_dict(), b.to_dict()]], by="U0ADMIN01", now=NOW)
+    monkeypatch.undo()
+    assert migrations.migrate(db) == ["m014_creatives"]
+    core = Feedsum(store, outbox=None, data=Metrics(store))
+    rows = core.data.rows(default, "2026-11")
+    assert rows["creative"].isna().all() and rows["clicks"].sum() == 2_300
+    assert {f.key.level for f in catalogue(rows)} == {"campaign", "ad_group"}
+    ab = form(core, default, "2026-11")
+    assert [c.keys for c in ab.chosen] == [(a, b)] and ab.chosen[0].ctr.outcome == "winner"
+    # That file imported again is read with its creatives now: a new snapshot, and the third level.
+    assert core.data.import_file(default, csv.encode(), name="nov.csv", origin="test", now=NOW).new == 1
+    cat = form(core, default, "2026-11").catalogue
+    assert [f.key.name for f in cat if f.key.level == "creative"] == ["视频1", "视频2"]
+
+
+def test_a_months_comparison_counts_that_months_rows_only(tmp_path):
+    """One file spans October and November with opposite winners: each month's comparison
+    is computed from its own rows (the file is split into one snapshot per month)."""
+    from bot.core.optimise import form, save
+    from bot.data.metrics import Metrics
+    from bot.insight.abtest import VariantKey
+
+    default, _listed = _reports()
+    store = Store.open(tmp_path / "f.db")
+    _store(store, default)
+    core = Feedsum(store, outbox=None, data=Metrics(store))
+    csv = ("时间,项目名称,单元名称,展示数,点击数,消耗,转化数\n"
+           "2026-10-31,春季拉新,素材A,100000,2600,5000,100\n2026-10-31,春季拉新,素材B,100000,2000,5000,100\n"
+           "2026-11-01,春季拉新,素材A,100000,2000,5000,100\n2026-11-01,春季拉新,素材B,100000,2600,5000,100\n")
+    core.data.import_file(default, csv.encode(), name="oct-nov.csv", origin="test", now=NOW)
+    a, b = (VariantKey("ad_group", "巨量引擎", "春季拉新", g) for g in ("素材A", "素材B"))
+    for period, leader in (("2026-10", 0), ("2026-11", 1)):
+        store.periods.open("T1", "dflt", period, by="U0ADMIN01", due_at=NOW, now=NOW)
+        save(core, default, period, "U0ADMIN01", [[a.id, b.id]], [], NOW)
+        [c] = form(core, default, period).chosen
+        assert [v.impressions for v in c.variants] == [100_000, 100_000]
+        assert c.ctr.outcome == "winner" and c.ctr.best == leader and c.caveats == ()

@@ -8,7 +8,6 @@ import json
 import pytest
 
 from bot.insight.abtest import VariantKey
-from storage import repo
 from tests.slack_harness import ADMIN, CHANNEL, OWNER_A, OWNER_B, Harness
 
 HARNESS_TRANSPORT = "app"  # listener logic: requests go straight into the Bolt app
@@ -104,7 +103,7 @@ def test_pick_compare_insert_save_and_the_table_in_the_thread(h):
     r = h.submit_view(view, {block_id: {"text": {"type": "plain_text_input", "value": edited}}}, OWNER_A)
     assert r.status == 200 and r.body == ""
     h.idle()
-    assert repo.comparisons_of(h.db, h.fake.team_id, "feed-ads", PERIOD) == [[A.to_dict(), B.to_dict()]]
+    assert h.store.comparisons.of(h.fake.team_id, "feed-ads", PERIOD) == [[A.to_dict(), B.to_dict()]]
     summary = h.core.summary(h.report, PERIOD, h.clock())
     assert next(s for s in summary.sections if s.key == "optimise").text == edited
     # The summary's thread shows the comparison as a table with its verdicts.
@@ -167,7 +166,7 @@ def test_keep_remove_and_the_stored_comparisons_reopen(h):
     block_id = part_of(view)[0]
     assert h.submit_view(view, {block_id: {"text": {"type": "plain_text_input", "value": "x"}}}, OWNER_A).body == ""
     h.idle()
-    assert repo.comparisons_of(h.db, h.fake.team_id, "feed-ads", PERIOD) == [[spring.to_dict(), brand.to_dict()]]
+    assert h.store.comparisons.of(h.fake.team_id, "feed-ads", PERIOD) == [[spring.to_dict(), brand.to_dict()]]
     again = h.modal_for("optimise", OWNER_A, PERIOD)
     assert json.loads(again["private_metadata"])["ab"] == [[spring.id, brand.id]]
     assert "春季拉新" in blocks_text(again) and element(again, "ab_remove")
@@ -207,7 +206,7 @@ def test_no_data_says_so_and_other_sections_are_untouched(h):
     r = h.submit_view(modal, {"part_0": {"text": {"type": "plain_text_input", "value": "没有测试"}}}, OWNER_A)
     assert r.body == ""
     h.idle()
-    assert repo.comparisons_of(h.db, h.fake.team_id, "feed-ads", PERIOD) == []
+    assert h.store.comparisons.of(h.fake.team_id, "feed-ads", PERIOD) == []
     results = h.modal_for("results", OWNER_B, PERIOD)
     assert "ab_pick" not in blocks_text(results) and "ab" not in json.loads(results["private_metadata"])
     # Data arrives: the next form has the month's variants (and a later import its new ones).
@@ -238,7 +237,8 @@ def test_exports_include_the_comparisons(h):
     ws = wb["A-B"]
     rows = [[c.value for c in r] for r in ws.iter_rows()]
     assert rows[0][:4] == ["comparison", "variant", "level", "platform"]
-    assert rows[1][1] == "素材A" and rows[1][6] == 100_000 and rows[2][1] == "素材B"
+    assert rows[0][5:8] == ["ad_group", "creative", "impressions"]
+    assert rows[1][1] == "素材A" and rows[1][7] == 100_000 and rows[2][1] == "素材B"
     assert any("素材B 领先" in str(v) for r in rows for v in r)
 
 
@@ -263,3 +263,94 @@ def test_a_full_form_stays_within_block_kit_limits(h):
         assert len((b.get("text") or {}).get("text", "")) <= 3000
     assert not any(e.get("action_id") == "ab_pick" for b in view["blocks"] if b["type"] == "actions"
                    for e in b["elements"])  # full: no picker, a note instead
+
+
+# 巨量引擎 (升级版) at the creative level: 素材名称 under 单元名称 under 项目名称. 单元2 has a 素材1 too.
+CREATIVE_CSV = ("时间,项目名称,单元名称,素材名称,展示数,点击数,消耗,转化数\n"
+                "2026-11-01,春季拉新,单元1,素材1,60000,1200,3000,60\n"
+                "2026-11-01,春季拉新,单元1,素材2,60000,1560,3100,78\n"
+                "2026-11-01,春季拉新,单元2,素材1,20000,100,800,2\n").encode()
+C1 = VariantKey("creative", "巨量引擎", "春季拉新", "单元1", "素材1")
+C2 = VariantKey("creative", "巨量引擎", "春季拉新", "单元1", "素材2")
+C1_OTHER = VariantKey("creative", "巨量引擎", "春季拉新", "单元2", "素材1")
+
+
+def test_creatives_are_picked_compared_and_saved_as_a_third_level(h):
+    h.core.data.import_file(h.report, CREATIVE_CSV, name="nov-creatives.csv", origin="test", now=h.clock())
+    h.core.open(h.report, PERIOD, ADMIN, h.clock())
+    modal = h.modal_for("optimise", OWNER_A, PERIOD)
+    select = element(modal, "ab_pick")
+    groups = {g["label"]["text"]: [(o["text"]["text"], o["description"]["text"]) for o in g["options"]]
+              for g in select["option_groups"]}
+    assert list(groups) == ["计划", "广告组", "创意"]
+    assert [name for name, _ in groups["创意"]] == ["素材1", "素材2", "素材1"]  # namesakes kept apart
+    assert groups["创意"][2][1].startswith("巨量引擎 · 春季拉新 · 单元2 · 展现")
+    # The pair is proposed from the names, within its ad group only.
+    assert "对比 素材1 / 素材2 · 春季拉新 · 单元1" in blocks_text(modal)
+    view = in_modal(h, modal, {"action_id": "ab_pick", "type": "multi_static_select",
+                               "selected_options": [{"value": C1.id}, {"value": C2.id}]}, typed="")
+    text = blocks_text(view)
+    assert "素材2 领先" in text and "2.60%" in text and "2.00%" in text and "0.50%" not in text  # 单元2's is not in it
+    view = in_modal(h, view, {"action_id": "ab_insert", "type": "button", "value": "p"}, typed="")
+    block_id, inserted = part_of(view)
+    assert inserted.startswith("A/B 对比：素材1 对 素材2\n- 素材1：展现 6.0万 · 点击 1,200")
+    assert h.submit_view(view, {block_id: {"text": {"type": "plain_text_input", "value": inserted}}}, OWNER_A).body == ""
+    h.idle()
+    assert h.store.comparisons.of(h.fake.team_id, "feed-ads", PERIOD) == [[C1.to_dict(), C2.to_dict()]]
+    assert C1.to_dict()["creative"] == "素材1" and C1.to_dict()["ad_group"] == "单元1"
+    # Namesakes picked together are labelled by where they are, never merged.
+    view = in_modal(h, view, {"action_id": "ab_pick", "type": "multi_static_select",
+                              "selected_options": [{"value": C1.id}, {"value": C1_OTHER.id}]}, typed="")
+    assert "素材1 (春季拉新 · 单元1)" in blocks_text(view) and "素材1 (春季拉新 · 单元2)" in blocks_text(view)
+
+
+def test_a_big_month_finds_creatives_by_name_or_by_their_ad_group(h):
+    lines = ["时间,项目名称,单元名称,创意名称,展示数,点击数,消耗,转化数"]
+    lines += [f"2026-11-01,计划{i // 10:02d},单元{i // 5:03d},视频{i:03d},{1000 + i},{10 + i},100,1" for i in range(120)]
+    lines += ["2026-11-01,计划99,单元999,竖版视频A,5000,60,100,1", "2026-11-01,计划99,单元999,竖版视频B,4000,60,100,1"]
+    h.core.data.import_file(h.report, "\n".join(lines).encode(), name="big.csv", origin="test", now=h.clock())
+    h.core.open(h.report, PERIOD, ADMIN, h.clock())
+    modal = h.modal_for("optimise", OWNER_A, PERIOD)
+    assert element(modal, "ab_pick")["type"] == "multi_external_select"
+
+    def suggest(value):
+        r = h.interactive({"type": "block_suggestion", "user": {"id": OWNER_A, "team_id": h.fake.team_id},
+                           "team": {"id": h.fake.team_id}, "api_app_id": "A0FEEDSUM", "action_id": "ab_pick",
+                           "block_id": "ab_pick_0", "value": value, "view": {**modal, "id": "V42"}})
+        assert r.status == 200
+        return {g["label"]["text"]: [o["text"]["text"] for o in g["options"]] for g in r.json()["option_groups"]}
+
+    assert suggest("竖版") == {"创意": ["竖版视频A", "竖版视频B"]}
+    assert suggest("单元999") == {"广告组": ["单元999"], "创意": ["竖版视频A", "竖版视频B"]}
+    assert "对比 竖版视频A / 竖版视频B · 计划99 · 单元999" in blocks_text(modal)
+
+
+def test_a_verdict_quoted_in_the_text_is_not_repeated_under_its_table(h):
+    """The thread shows the owner's text (with the verdict they inserted and perhaps edited),
+    then each comparison as a table of the data. A comparison whose verdict the text already
+    quotes gets its table and a note, not the same sentences again; one the text does not quote
+    (kept only, or edited, or the data moved since) gets its verdict under the table. The
+    Markdown export reads the same."""
+    from bot.core.optimise import form, save
+    from bot.insight.abtest_text import comparison_text
+    from bot.report.export import export_files
+
+    h.core.data.import_file(h.report, CSV, name="nov.csv", origin="test", now=h.clock())
+    h.core.open(h.report, PERIOD, ADMIN, h.clock())
+    brand = VariantKey("campaign", "巨量引擎", "品牌")
+    spring = VariantKey("campaign", "巨量引擎", "春季拉新")
+    save(h.core, h.report, PERIOD, OWNER_A, [[A.id, B.id], [spring.id, brand.id]], [], h.clock())
+    inserted = comparison_text(form(h.core, h.report, PERIOD).chosen[0], "zh-CN")
+    verdict = "点击率：素材B 领先——素材B 2.60%，素材A 2.00%，高 30.0%（+0.60 个百分点），在 95% 置信水平下显著"
+    assert verdict in inserted
+    h.core.submit(h.report, PERIOD, "optimise", OWNER_A, f"本月测了两版素材。\n\n{inserted}\n\n结论：推广素材B。",
+                  h.clock(), via="test")
+    h.core.compile(h.report, PERIOD, ADMIN, h.clock())
+    thread = "".join(blocks_text(m["blocks"]) for m in h.fake.posted(CHANNEL) if "优化与 A/B 测试" in blocks_text(m["blocks"]))
+    assert thread.count(verdict) == 1  # the owner's text only
+    assert thread.count("```") == 4  # both tables, the data
+    assert thread.count("结论已写在上面的正文里") == 1  # under the quoted one's table
+    assert "点击率：春季拉新 领先" in thread  # the other comparison's verdict, under its table
+    summary = h.core.summary(h.report, PERIOD, h.clock())
+    md = export_files(summary, lambda u: u, "md", title="t")[0].content.decode()
+    assert md.count(verdict) == 1 and "结论已写在上面的正文里" in md and "点击率：春季拉新 领先" in md

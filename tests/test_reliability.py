@@ -31,8 +31,8 @@ from slack_sdk.signature import SignatureVerifier
 
 from bot.data.upload_guard import MAX_UPLOAD_BYTES, UploadRefused, check_upload, check_xlsx_zip
 from feedsum.fake_slack import FakeSlack
-from storage import repo
-from storage.db import StorageError, open_db, transaction
+from storage import StorageError, Store
+from storage.db import transaction
 from tests.slack_harness import (
     ADMIN,
     CHANNEL,
@@ -104,8 +104,8 @@ def test_fan_out_of_about_100_prompts_through_429s_is_exactly_once(make_harness)
     keys = prompt_keys(h)
     assert len(keys) == 98 and len(set(keys)) == 98  # every prompt, none twice
     assert len(h.fake.posted()) == 98  # and nothing else: no duplicate from a retried 429
-    ledger = repo.ledger_entries(h.db, h.report.team_id, "feed-ads", PERIOD)
-    assert sum(e["state"] == "done" for e in ledger if e["action"] == "prompt") == 98
+    ledger = h.store.ledger.entries(h.report.team_id, "feed-ads", PERIOD)
+    assert sum(e.state == "done" for e in ledger if e.action == "prompt") == 98
     # Which calls got a 429 (the fake answers 429 when the call's ordinal is a multiple of N),
     # and the retry of each (the same message, or the same DM opened) came at least Retry-After
     # later. Sends to other people go on meanwhile (calls already on their way may arrive just
@@ -139,8 +139,8 @@ def test_per_recipient_errors_are_recorded_shown_told_once_and_the_rest_carry_on
     assert "6" in reply  # "6 could not be delivered"
     keys = prompt_keys(h)
     assert len(keys) == 8 and len(set(keys)) == 8  # everybody else got their prompt
-    failed = repo.ledger_entries(h.db, h.report.team_id, "feed-ads", PERIOD, state="failed")
-    assert sorted(f["error"] for f in failed) == sorted([*PERMANENT.values(), *CHANNEL_ERRORS.values()])
+    failed = h.store.ledger.entries(h.report.team_id, "feed-ads", PERIOD, state="failed")
+    assert sorted(f.error for f in failed) == sorted([*PERMANENT.values(), *CHANNEL_ERRORS.values()])
     # Shown in /feedsum status.
     status = json.dumps(h.command(f"status {PERIOD}", user=STRANGER).json(), ensure_ascii=False)
     for code in [*PERMANENT.values(), *CHANNEL_ERRORS.values()]:
@@ -162,7 +162,7 @@ def test_compile_into_a_channel_the_bot_left_is_refused_and_recorded(make_harnes
     h.command(f"compile {PERIOD}")
     wait_response(h, "not_in_channel")
     assert h.core.summary(h.report, PERIOD, h.clock()).state == "open"
-    assert [f["error"] for f in repo.ledger_entries(h.db, h.report.team_id, "feed-ads", PERIOD, state="failed")] == ["not_in_channel"]
+    assert [f.error for f in h.store.ledger.entries(h.report.team_id, "feed-ads", PERIOD, state="failed")] == ["not_in_channel"]
 
 
 def test_a_send_whose_response_is_lost_is_recovered_not_sent_twice(make_harness):
@@ -222,17 +222,17 @@ def test_open_killed_half_way_is_finished_by_the_next_open_without_duplicates(tm
         proc.kill()
         proc.communicate()
         fake.release.set()
-        db = open_db(env["FEEDSUM_DB"])
-        done = db.conn.execute("SELECT COUNT(*) FROM ledger WHERE state = 'done'").fetchone()[0]
-        live = [r[0] for r in db.conn.execute("SELECT lease_until FROM ledger WHERE state = 'claimed'")]
-        db.conn.close()
+        store = Store.open(env["FEEDSUM_DB"])
+        done = store.db.conn.execute("SELECT COUNT(*) FROM ledger WHERE state = 'done'").fetchone()[0]
+        live = [r[0] for r in store.db.conn.execute("SELECT lease_until FROM ledger WHERE state = 'claimed'")]
+        store.close()
         # The held 3rd is in Slack but not done; sends to others may have been under way beside it.
         assert live and len(fake.posted()) >= max(done + 1, 3)
         while time.time() <= max(live):  # the dead process's claims run out (a lease of 1 s)
             time.sleep(0.05)
         _app, deps = build(Settings.from_env(env), clock=lambda: OPEN)  # the next process
         result = deps.core.open(deps.core.all_reports()[0], PERIOD, ADMIN, OPEN)
-        deps.core.db.conn.close()
+        deps.core.store.close()
         # What was done is skipped; the 3rd (and any other in flight) is found in Slack, the rest sent.
         assert (result.sent, result.skipped) == (6 - done, done)
         keys = [m["metadata"]["event_payload"]["key"] for m in fake.posted()]
@@ -245,14 +245,14 @@ from datetime import datetime
 from bot.data import metrics
 from feedsum.cli import build
 from bot.model.config import Settings
-from storage import repo
+from storage.snapshots import Snapshots
 now = datetime.fromisoformat(sys.argv[1])
 metrics.IMPORT_CHUNK_ROWS = 100
-insert = repo.add_snapshot_rows
-def insert_then_die(db, sid, rows):
-    insert(db, sid, rows)
+insert = Snapshots.add_rows
+def insert_then_die(self, sid, rows):
+    insert(self, sid, rows)
     os.kill(os.getpid(), signal.SIGKILL)  # between two chunks
-repo.add_snapshot_rows = insert_then_die
+Snapshots.add_rows = insert_then_die
 _app, deps = build(Settings.from_env(os.environ), clock=lambda: now)
 report = deps.core.all_reports()[0]
 deps.core.import_upload(report, "U0ADMIN01", open(sys.argv[2], "rb").read(), "nov.csv", now)
@@ -270,10 +270,10 @@ def test_an_import_killed_half_way_never_counts_and_is_cleaned_up(tmp_path):
         killed = subprocess.run([sys.executable, "-c", KILLED_IMPORT, OPEN.isoformat(), str(export)],
                                 env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60)
         assert killed.returncode == -9, killed.stderr
-        db = open_db(tmp_path / "f.db")
+        store = Store.open(tmp_path / "f.db")
         count = "SELECT (SELECT COUNT(*) FROM snapshots WHERE ready = 0), (SELECT COUNT(*) FROM metric_rows)"
-        assert db.conn.execute(count).fetchone() == (1, 100)  # what the dead process left behind
-        assert repo.snapshots_of(db, fake.team_id, "feed-ads", PERIOD) == []  # and it does not count
+        assert store.db.conn.execute(count).fetchone() == (1, 100)  # what the dead process left behind
+        assert store.snapshots.of(fake.team_id, "feed-ads", PERIOD) == []  # and it does not count
         later = OPEN + timedelta(hours=2)  # the next import, in a running bot, an hour or more later
         from bot.model.config import Settings
         from feedsum.cli import build
@@ -282,8 +282,8 @@ def test_an_import_killed_half_way_never_counts_and_is_cleaned_up(tmp_path):
         out = deps.core.import_upload(deps.core.all_reports()[0], ADMIN, export.read_bytes(), "nov.csv", later)
         deps.workers.shutdown(wait=True)
         assert (out.rows, out.new) == (1000, 1)
-        assert db.conn.execute(count).fetchone() == (0, 1000)  # the leftovers are gone
-        assert len(repo.snapshots_of(db, fake.team_id, "feed-ads", PERIOD)) == 1
+        assert store.db.conn.execute(count).fetchone() == (0, 1000)  # the leftovers are gone
+        assert len(store.snapshots.of(fake.team_id, "feed-ads", PERIOD)) == 1
 
 
 def test_a_busy_database_is_waited_for_not_failed(harness):
@@ -315,13 +315,13 @@ def test_a_busy_database_is_waited_for_not_failed(harness):
 
 
 def test_storage_busy_past_the_timeout_is_a_storage_error(tmp_path):
-    db = open_db(tmp_path / "f.db")
-    db.conn.execute("PRAGMA busy_timeout = 200")
+    store = Store.open(tmp_path / "f.db")
+    store.db.conn.execute("PRAGMA busy_timeout = 200")
     other = sqlite3.connect(tmp_path / "f.db", isolation_level=None)
     other.execute("BEGIN IMMEDIATE")
     try:
         with pytest.raises(StorageError, match="locked"):
-            repo.event_seen(db, "Ev1", datetime.now(SH))
+            store.answers.event_seen("Ev1", datetime.now(SH))
     finally:
         other.execute("ROLLBACK")
         other.close()
@@ -356,7 +356,7 @@ def test_a_failed_write_tells_the_modal_user_and_keeps_nothing(harness, fault):
     assert r.status == 200 and body["response_action"] == "errors"
     assert "没有被保存" in body["errors"]["part_0"]  # refuse.not_saved: the modal stays open with the text
     assert h.core.summary(h.report, PERIOD, h.clock()).sections[0].text is None
-    assert repo.revisions_of(h.db, h.report.team_id, "feed-ads", PERIOD, "results") == []
+    assert h.store.answers.revisions(h.report.team_id, "feed-ads", PERIOD, "results") == []
     # Once the disk has room again the same submission goes through.
     assert h.submit_view(modal, modal_values(modal, text), OWNER_A).body == ""
     assert h.core.summary(h.report, PERIOD, h.clock()).sections[0].text == text
@@ -385,7 +385,8 @@ def test_a_failed_write_of_a_thread_reply_posts_the_text_back(harness):
 
 
 def test_transaction_rolls_back_everything_on_a_failed_write(tmp_path):
-    db = open_db(tmp_path / "f.db")
+    store = Store.open(tmp_path / "f.db")
+    db = store.db
     now = datetime.now(SH)
     pages = db.conn.execute("PRAGMA page_count").fetchone()[0]
     db.conn.execute(f"PRAGMA max_page_count = {pages}")
@@ -395,7 +396,7 @@ def test_transaction_rolls_back_everything_on_a_failed_write(tmp_path):
                      "created_at) VALUES ('T','r','p','s',1,?,'u','v','x')", ("x" * 200_000,))
     db.conn.execute("PRAGMA max_page_count = 1073741823")
     assert db.conn.execute("SELECT COUNT(*) FROM seen_events").fetchone()[0] == 0
-    repo.event_seen(db, "b", now)  # the connection is usable afterwards
+    store.answers.event_seen("b", now)  # the connection is usable afterwards
     assert not db.conn.in_transaction
 
 
@@ -448,8 +449,8 @@ def test_two_coowners_adding_to_a_section_at_once_keep_both_additions(harness):
     assert all(r.status == 200 and r.body == "" for r in replies.values())  # both forms close
     text = _text_of(h, "lessons")
     assert text.count(base) == 1 and "A：定向过窄。" in text and "B：出价偏低。" in text
-    revs = repo.revisions_of(h.db, h.report.team_id, "feed-ads", PERIOD, "lessons")
-    assert [r["revision"] for r in revs] == [1, 2, 3] and revs[-1]["text"] == text
+    revs = h.store.answers.revisions(h.report.team_id, "feed-ads", PERIOD, "lessons")
+    assert [r.revision for r in revs] == [1, 2, 3] and revs[-1].text == text
 
 
 def test_a_rewrite_against_an_older_revision_is_refused_with_the_current_text_shown(harness):
@@ -492,7 +493,7 @@ def test_a_thread_reply_is_not_wiped_by_a_form_opened_before_it(harness):
     assert _reply(h, "data", OWNER_B, "再补充。", "1800000000.000200", "EvR2").status == 200
     assert _save(h, modal, "点击率 2.1%（已核对）。", OWNER_B).body == ""
     assert _text_of(h, "data") == "点击率 2.1%（已核对）。\n补充：转化率 3%。\n再补充。"
-    assert len(repo.revisions_of(h.db, h.report.team_id, "feed-ads", PERIOD, "data")) == 4
+    assert len(h.store.answers.revisions(h.report.team_id, "feed-ads", PERIOD, "data")) == 4
 
 
 def test_thread_replies_are_ordered_by_message_time_not_arrival(harness):
@@ -576,26 +577,27 @@ def test_a_save_while_the_summary_is_being_posted_reaches_the_channel(harness):
 
 
 def test_an_existing_database_keeps_its_answers_and_knows_what_posted_summaries_show(tmp_path):
-    from storage import db as storage_db
+    from storage import migrations
+    from storage.db import connect
 
     path = tmp_path / "old.db"
-    old = storage_db.connect(path)
-    upgrade = storage_db.MIGRATIONS[storage_db.MIGRATIONS.index(storage_db.m007_answer_order):]
-    del storage_db.MIGRATIONS[-len(upgrade):]
+    old = connect(path)
+    upgrade = migrations.MIGRATIONS[migrations.MIGRATIONS.index(migrations.m007_answer_order):]
+    del migrations.MIGRATIONS[-len(upgrade):]
     try:
-        storage_db.migrate(old)  # the schema before this change
+        migrations.migrate(old)  # the schema before this change
     finally:
-        storage_db.MIGRATIONS.extend(upgrade)
+        migrations.MIGRATIONS.extend(upgrade)
     now = datetime(2026, 12, 2, 12, tzinfo=SH)
     for period, state in (("2026-10", "posted"), ("2026-11", "open")):
         old.conn.execute("INSERT INTO periods (team_id, report_id, period, state) VALUES ('T', 'r', ?, ?)", (period, state))
         old.conn.execute("INSERT INTO answers (team_id, report_id, period, section, text, authors, revision, first_at, "
                          "updated_at) VALUES ('T', 'r', ?, 's', 'x', '[]', 3, ?, ?)", (period, now.isoformat(), now.isoformat()))
     old.conn.close()
-    db = open_db(path)
-    assert repo.claim_shown(db, "T", "r", "2026-10", "s", 3) is None  # the post shows revision 3
-    assert repo.claim_shown(db, "T", "r", "2026-11", "s", 3) == 0  # nothing posted yet
-    saved = repo.save_answer(db, "T", "r", "2026-10", "s", text="y", author="U", via="thread", now=now,
+    store = Store.open(path)
+    assert store.answers.claim_shown("T", "r", "2026-10", "s", 3) is None  # the post shows revision 3
+    assert store.answers.claim_shown("T", "r", "2026-11", "s", 3) == 0  # nothing posted yet
+    saved = store.answers.save("T", "r", "2026-10", "s", text="y", author="U", via="thread", now=now,
                              append=True, ts="1800000000.000100")
     assert saved.revision == 4 and saved.text == "x\ny"
 
@@ -655,7 +657,7 @@ def test_interactions_from_another_workspace_touch_nothing(harness):
     assert len(h.fake.calls_to("views.open")) == before + 1  # only the genuine click opened a modal
     assert h.core.summary(h.report, PERIOD, h.clock()).done == 0
     assert h.fake.posted(CHANNEL) == []
-    assert repo.away_until(h.db, h.report.team_id, OWNER_A) is None
+    assert h.store.people.away_until(h.report.team_id, OWNER_A) is None
     # And a stranger of the right workspace may not write someone else's section (decided once
     # Slack has said they are no workspace admin: after the ack, the refusal by DM).
     r = h.submit_view(modal, modal_values(modal, "not mine"), STRANGER)
@@ -714,7 +716,7 @@ def test_sql_like_text_is_stored_and_read_back_intact(harness):
     assert h.core.summary(h.report, PERIOD, h.clock()).sections[0].text == nasty
     tables = {r[0] for r in h.db.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert {"answers", "ledger", "revisions", "delegations"} <= tables
-    assert repo.delegations_of(h.db, h.report.team_id, "feed-ads", PERIOD)[("data", OWNER_B)] == "U0'); DROP TABLE ledger;--"
+    assert h.store.people.delegations(h.report.team_id, "feed-ads", PERIOD)[("data", OWNER_B)] == "U0'); DROP TABLE ledger;--"
     assert h.command(f"status {PERIOD} --report x'; DROP TABLE reports;--").status == 200
     assert h.core.report(h.report.team_id, "feed-ads") is not None
 
@@ -986,7 +988,7 @@ def test_backup_while_writing_then_restore(tmp_path, clock):
     try:
         s = h2.core.summary(h2.report, PERIOD, h2.clock())
         assert s.state == "open" and s.sections[0].text == f"版本 {revs - 1}"
-        assert len(repo.ledger_entries(h2.db, h2.report.team_id, "feed-ads", PERIOD, state="done")) >= 8
+        assert len(h2.store.ledger.entries(h2.report.team_id, "feed-ads", PERIOD, state="done")) >= 8
     finally:
         h2.close()
 
@@ -1017,7 +1019,7 @@ def test_backup_of_an_empty_database_fails_loudly(tmp_path, monkeypatch, capsys)
     assert code == 2 and err.count("\n") == 1 and str(empty) in err and "FEEDSUM_DB" in err and "empty" in err
     assert empty.stat().st_size == 0 and not dest.exists()  # not turned into a database
     fresh = tmp_path / "fresh.db"  # a database with feedsum's tables but nothing in them
-    open_db(fresh).conn.close()
+    Store.open(fresh).close()
     code, _out, err = run_backup(monkeypatch, capsys, tmp_path, fresh, dest)
     assert code == 2 and "no rows" in err and not dest.exists()
     other = tmp_path / "notes.txt"

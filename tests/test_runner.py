@@ -12,7 +12,6 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.core.runner import tick
-from storage import repo
 from tests.slack_harness import ADMIN, CHANNEL, OWNER_A, OWNER_B, modal_values
 
 HARNESS_TRANSPORT = "app"  # listener logic: requests go straight into the Bolt app
@@ -136,7 +135,7 @@ def test_away_and_delegate_commands(harness):
     tick(h.core, OPEN)
     r = h.command("away until 2026-12-10", user=OWNER_A)
     assert "2026-12-10" in r.json()["text"]
-    assert repo.away_until(h.db, h.report.team_id, OWNER_A) == "2026-12-10"
+    assert h.store.people.away_until(h.report.team_id, OWNER_A) == "2026-12-10"
     r = h.command("away until someday", user=OWNER_A)
     assert "YYYY-MM-DD" in r.json()["text"]
     r = h.command("delegate data <@U0HELPER1|helper>", user=OWNER_B)
@@ -157,7 +156,7 @@ def test_away_button_opens_a_date_form(harness):
     view = json.loads(view) if isinstance(view, str) else view
     r = h.submit_view(view, {"until": {"date": {"type": "datepicker", "selected_date": "2026-12-05"}}}, OWNER_A)
     assert r.status == 200
-    assert repo.away_until(h.db, h.report.team_id, OWNER_A) == "2026-12-05"
+    assert h.store.people.away_until(h.report.team_id, OWNER_A) == "2026-12-05"
 
 
 # --- separate processes ---------------------------------------------------------------------
@@ -251,7 +250,7 @@ def test_a_sender_killed_half_way_is_finished_by_the_other_once_its_lease_runs_o
         keys = keys_of([m for m in fake.posted() if m["channel"].startswith("D")])
         assert sorted(keys) == sorted(set(keys)) and len(keys) == 6
         assert len(fake.calls_to("chat.postMessage")) == 6  # the 3rd was found in Slack, not sent again
-        other.db.conn.close()
+        other.store.close()
 
 
 def test_remind_command_reaches_pending_owners_once_a_minute(harness):

@@ -16,7 +16,7 @@ from slack_sdk.oauth.installation_store import Installation
 
 from bot.model.config import Settings
 from handlers.oauth import Workspaces, installation_store
-from storage.db import open_db
+from storage import Store
 
 
 def _settings(tmp_path) -> Settings:
@@ -34,7 +34,7 @@ def test_installation_lookups_reuse_one_connection_per_thread(tmp_path, monkeypa
     store = installation_store(settings)
     for team in ("T1", "T2"):
         _install(store, team)
-    workspaces = Workspaces(settings, open_db(settings.db_path), default_client=None, store=store,
+    workspaces = Workspaces(settings, Store.open(settings.db_path), default_client=None, store=store,
                             make_client=lambda s, token: WebClient(token=token), clock=lambda: datetime.now(UTC))
     opened = []
     real = sqlite3.connect
@@ -72,7 +72,7 @@ def test_a_token_refreshed_by_another_connection_is_what_the_next_lookup_returns
     with sqlite3.connect(store.database) as conn:  # installed a while ago: the refresh is newer
         for table in ("slack_installations", "slack_bots"):
             conn.execute(f"UPDATE {table} SET installed_at = datetime('now', '-1 hour')")
-    workspaces = Workspaces(settings, open_db(settings.db_path), default_client=None, store=store,
+    workspaces = Workspaces(settings, Store.open(settings.db_path), default_client=None, store=store,
                             make_client=lambda s, token: WebClient(token=token), clock=lambda: datetime.now(UTC))
     with ThreadPoolExecutor(max_workers=1) as worker:  # one long-lived thread, as the app's workers are
         assert worker.submit(workspaces.token_for, "T1").result() == "xoxe.xoxb-1"
@@ -111,7 +111,6 @@ def test_the_scale_benchmark_runs_its_steps_at_a_tiny_scale(tmp_path):
     from bot.core.runner import planned, tick
     from feedsum.cli import build
     from feedsum.fake_slack import FakeSlack
-    from storage import dm_channels, repo
 
     tl = b.live_timeline()
     created = tl.open_at - timedelta(days=20)
@@ -122,9 +121,9 @@ def test_the_scale_benchmark_runs_its_steps_at_a_tiny_scale(tmp_path):
         tags = [b.TAG] + [b.tag_of(i) for i in range(3)]
         for tag in tags:
             b.install(deps.workspaces.store, tag, created)
-            repo.upsert_report(core.db, b.team_of(tag), b.report_data(tag), actor=f"U{tag}G", now=created)
+            core.store.reports.upsert(b.team_of(tag), b.report_data(tag), actor=f"U{tag}G", now=created)
             for user in b.owners_of(tag):  # DMs opened in earlier months, as in the benchmark's history
-                dm_channels.remember(core.db, b.team_of(tag), user, "D" + user[1:], now=created)
+                core.store.dm_channels.remember(b.team_of(tag), user, "D" + user[1:], now=created)
         b.live_uploads(env, tags, (tl.open_at - timedelta(days=1)).date(), tl.open_at - timedelta(hours=2))
         assert [line.split(":")[0] for line in tick(core, tl.open_at, serves=serves)] == ["done"] * 4
         assert b.opened(env) == {"reports_opened": 4, "reports_started": 4, "prompts_done": 32}
@@ -144,7 +143,7 @@ def test_the_scale_benchmark_runs_its_steps_at_a_tiny_scale(tmp_path):
         # The template's rows copied to a new workspace, with its own ids.
         new = b.tag_of(3)
         b.install(deps.workspaces.store, new, created)
-        repo.upsert_report(core.db, b.team_of(new), b.report_data(new), actor=f"U{new}G", now=created)
+        core.store.reports.upsert(b.team_of(new), b.report_data(new), actor=f"U{new}G", now=created)
         copied = b.clone(Path(db_path), [new], lambda _line: None, data_months=1)
         assert copied == {"data_months_copied": 1, "metric_rows_left_out_per_workspace": 0}
         assert _rows_of(db_path, b.team_of(new), b.LIVE, new) == template

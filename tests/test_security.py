@@ -18,7 +18,6 @@ import pytest
 from slack_sdk.signature import SignatureVerifier
 
 from feedsum.fake_slack import FakeSlack
-from storage import repo
 from tests.slack_harness import ADMIN, CHANNEL, OWNER_A, OWNER_B, SECRET, Harness, modal_values
 
 PERIOD = "2026-11"
@@ -207,14 +206,14 @@ def test_a_replayed_modal_submission_does_not_revert_newer_text(harness):
     modal = h.modal_for("results", OWNER_A, PERIOD)
     assert h.submit_view(modal, modal_values(modal, "第二版，更新后的内容"), OWNER_A).body == ""
     h.idle()
-    revisions = repo.revisions_of(h.db, h.fake.team_id, "feed-ads", PERIOD, "results")
+    revisions = h.store.answers.revisions(h.fake.team_id, "feed-ads", PERIOD, "results")
     # The captured first submission, byte for byte, within the 5-minute window.
     replay = _post_at(h, first, ts)
     assert replay.status == 401
     h.idle()
     section = h.core.summary(h.report, PERIOD, h.clock(), with_metrics=False).sections[0]
     assert section.text == "第二版，更新后的内容" and section.revision == 2
-    assert repo.revisions_of(h.db, h.fake.team_id, "feed-ads", PERIOD, "results") == revisions
+    assert h.store.answers.revisions(h.fake.team_id, "feed-ads", PERIOD, "results") == revisions
 
 
 def test_a_replayed_remind_sends_no_second_round(harness):
@@ -284,17 +283,16 @@ def test_an_events_api_retry_with_retry_num_stays_idempotent(harness):
 
 
 def test_seen_requests_are_pruned_after_the_window(tmp_path):
-    from storage import replay
-    from storage.db import open_db
+    from storage import Store
 
-    db = open_db(tmp_path / "x.db")
+    store = Store.open(tmp_path / "x.db")
     now = 1_800_000_000
-    assert replay.first_use(db, f"{now}:v0=aa", now, now=now)
-    assert not replay.first_use(db, f"{now}:v0=aa", now, now=now + 299)
-    assert replay.first_use(db, f"{now}:v0=bb", now, now=now)
+    assert store.replay.first_use(f"{now}:v0=aa", now, now=now)
+    assert not store.replay.first_use(f"{now}:v0=aa", now, now=now + 299)
+    assert store.replay.first_use(f"{now}:v0=bb", now, now=now)
     later = now + 302
-    assert replay.first_use(db, f"{later}:v0=cc", later, now=later)
-    rows = db.conn.execute("SELECT key FROM seen_requests").fetchall()
+    assert store.replay.first_use(f"{later}:v0=cc", later, now=later)
+    rows = store.db.conn.execute("SELECT key FROM seen_requests").fetchall()
     assert rows == [(f"{later}:v0=cc",)]  # the two from before the window are gone
 
 
@@ -542,13 +540,13 @@ def test_socket_mode_requests_carry_no_signature_and_still_work(tmp_path, clock)
     from bot.model.config import Settings, parse_reports
     from feedsum.cli import sync_reports
     from handlers.app import create_app, web_client
-    from storage.db import open_db
+    from storage import Store
     from tests.slack_harness import CONFIG
 
     with FakeSlack() as fake:
         settings = Settings.from_env({"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_APP_TOKEN": "xapp-test",
                                       "SLACK_API_BASE_URL": fake.api_url, "FEEDSUM_DB": str(tmp_path / "s.db")})
-        app, deps = create_app(settings, web_client(settings), open_db(settings.db_path), clock)
+        app, deps = create_app(settings, web_client(settings), Store.open(settings.db_path), clock)
         assert deps.guard is None
         sync_reports(deps.core, parse_reports(CONFIG, file="t.toml"), fake.team_id, clock())
         payload = {"team_id": fake.team_id, "channel_id": CHANNEL, "user_id": ADMIN, "command": "/feedsum",

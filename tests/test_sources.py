@@ -11,9 +11,7 @@ from cryptography.fernet import Fernet
 from bot.data.metrics import Metrics
 from bot.data.sources.pulling import ApiKit, pull_ranges
 from bot.model.config import ConfigError, MetricSource, parse_reports
-from storage import repo
-from storage import sources as store
-from storage.db import open_db
+from storage import Store
 from tests.fake_ads.base import Reply
 from tests.fake_ads.google import Customer, FakeGoogleAds, status_error
 from tests.fake_ads.meta import AdAccount, FakeMeta, graph_error
@@ -56,8 +54,8 @@ class Sleeps(list):
 
 
 def metrics_for(tmp_path, env, *, secret_key=KEY, sleeps=None):
-    db = open_db(tmp_path / "feedsum.db")
-    return Metrics(db, api=ApiKit(secret_key=secret_key, env=env, sleep=sleeps if sleeps is not None else Sleeps()))
+    return Metrics(Store.open(tmp_path / "feedsum.db"),
+                   api=ApiKit(secret_key=secret_key, env=env, sleep=sleeps if sleeps is not None else Sleeps()))
 
 
 # --- configuration ---------------------------------------------------------------------------
@@ -116,8 +114,8 @@ def test_google_rows_in_currency_units_on_the_accounts_days_and_its_zone_recorde
     assert list(rows["clicks"]) == [100, 0, 150] and list(rows["campaign_id"]) == ["111", "222", "111"]
     assert set(rows["platform"]) == {"Google Ads"} and set(rows["account"]) == {"123-456-7890"}
     assert m.rows(report, "2026-12")["spend"].sum() == 1.0  # the backfill window runs up to today
-    state = store.states(m.db, TEAM, "feed-ads")["google-ads:123-456-7890"]
-    assert (state["currency"], state["timezone"], state["account_name"]) == ("USD", "America/New_York", "Acme 搜索")
+    state = m.store.sources.states(TEAM, "feed-ads")["google-ads:123-456-7890"]
+    assert (state.currency, state.timezone, state.account_name) == ("USD", "America/New_York", "Acme 搜索")
     # 2026-12-02 02:00 UTC is still 12-01 in New York: the account's today bounds the range.
     [search] = [r for r in google.seen("searchStream") if "segments.date" in r.json["query"]]
     assert "BETWEEN '2026-11-01' AND '2026-12-01'" in search.json["query"]
@@ -139,8 +137,8 @@ def test_google_expired_access_token_is_refreshed_once_and_stored_encrypted(tmp_
     report = report_with(google_source(google))
     m.pull(report, "2026-11", NOW)
     assert len(google.seen("/token")) == 1
-    with m.db.conn:
-        [(stored,)] = m.db.conn.execute("SELECT token FROM api_tokens").fetchall()
+    with m.store.db.conn:
+        [(stored,)] = m.store.db.conn.execute("SELECT token FROM api_tokens").fetchall()
     assert "ya29" not in stored and "ya29.fake-1" in Fernet(KEY.encode()).decrypt(stored.encode()).decode()
     m.pull(report, "2026-11", NOW)
     assert len(google.seen("/token")) == 1  # the stored token is reused while it lasts
@@ -176,13 +174,13 @@ def test_google_rate_limit_beyond_the_budget_keeps_the_last_snapshot(tmp_path, g
     m = metrics_for(tmp_path, google.env(), sleeps=sleeps)
     report = report_with(google_source(google))
     m.pull(report, "2026-11", NOW)
-    before = repo.snapshots_of(m.db, TEAM, "feed-ads", "2026-11")
+    before = m.store.snapshots.of(TEAM, "feed-ads", "2026-11")
     google.customers["1234567890"].rows[0] = ("2026-11-01", "111", 1000, 100, 12_340_000, 9.0, 250.5)
     google.fail("searchStream", Reply(429, [status_error(429, "RESOURCE_EXHAUSTED", "Daily quota.",
                                                         {"quotaError": "RESOURCE_EXHAUSTED"}, "86400s")]))
     [pull] = m.pull(report, "2026-11", NOW)
     assert "rate-limited" in pull.error and "next pull tries again" in pull.error and sleeps == []
-    assert repo.snapshots_of(m.db, TEAM, "feed-ads", "2026-11") == before  # nothing partial stored
+    assert m.store.snapshots.of(TEAM, "feed-ads", "2026-11") == before  # nothing partial stored
 
 
 def test_google_malformed_answers_name_the_source_and_field(tmp_path, google):
@@ -202,7 +200,7 @@ def test_google_malformed_answers_name_the_source_and_field(tmp_path, google):
                                                         "'metrics.cost_micros'.", {"queryError": "UNRECOGNIZED_FIELD"})]))
     [pull] = m.pull(report, "2026-11", NOW)
     assert "UNRECOGNIZED_FIELD" in pull.error and "metrics.cost_micros" in pull.error
-    assert not repo.snapshots_of(m.db, TEAM, "feed-ads", "2026-11")
+    assert not m.store.snapshots.of(TEAM, "feed-ads", "2026-11")
 
 
 def test_google_adgroup_level_and_many_stream_batches(tmp_path, google):
@@ -220,16 +218,16 @@ def test_an_unchanged_pull_adds_no_snapshot_and_a_backfill_adds_one(tmp_path, go
     m = metrics_for(tmp_path, google.env())
     report = report_with(google_source(google))
     m.pull(report, "2026-11", NOW)
-    assert len(repo.snapshots_of(m.db, TEAM, "feed-ads", "2026-11")) == 1
+    assert len(m.store.snapshots.of(TEAM, "feed-ads", "2026-11")) == 1
     [pull] = m.pull(report, "2026-11", NOW)
-    assert pull.outcome.new == 0 and len(repo.snapshots_of(m.db, TEAM, "feed-ads", "2026-11")) == 1
+    assert pull.outcome.new == 0 and len(m.store.snapshots.of(TEAM, "feed-ads", "2026-11")) == 1
     # Late conversions: 30 November gains two. Only the backfill window is asked for (December's
     # period), and November's earlier days stay as they were.
     google.customers["1234567890"].rows[2] = ("2026-11-30", "111", 2000, 150, 20_000_000, 9.5, 340.0)
     later = datetime(2026, 12, 10, 2, 0, tzinfo=UTC)
     [pull] = m.pull(report_with(google_source(google, backfill_days=12)), "2026-12", later)
     assert pull.outcome.new == 1  # November changed; December's one day was pulled before, unchanged
-    assert len(repo.snapshots_of(m.db, TEAM, "feed-ads", "2026-11")) == 2
+    assert len(m.store.snapshots.of(TEAM, "feed-ads", "2026-11")) == 2
     rows = m.rows(report, "2026-11")
     assert rows["conversions"].sum() == 5.0 + 9.5 and rows["revenue"].sum() == 250.5 + 340.0 and len(rows) == 3
 
@@ -273,10 +271,31 @@ def test_meta_pages_filters_the_conversion_action_and_keeps_the_token_out_of_url
     first = pages[0].query
     assert first["time_increment"] == "1" and first["level"] == "campaign"
     assert '"since": "2026-11-01"' in first["time_range"] and '"until": "2026-11-30"' in first["time_range"]
-    assert store.states(m.db, TEAM, "feed-ads")["meta:act_555"]["timezone"] == "America/Los_Angeles"
+    assert m.store.sources.states(TEAM, "feed-ads")["meta:act_555"].timezone == "America/Los_Angeles"
     # 2026-12-02 10:00 in Shanghai is still 1 December in Los Angeles: the backfill ends there.
     m.pull(report_with(meta_source(meta, backfill_days=3)), "2026-12", NOW)
     assert '"until": "2026-12-01"' in meta.seen("/insights")[-1].query["time_range"]
+
+
+def test_meta_creative_level_asks_for_ads_and_keeps_their_ad_set_and_campaign(tmp_path, meta):
+    m = metrics_for(tmp_path, META_ENV)
+    report = report_with(meta_source(meta, backfill_days=0, level="creative"))
+    [pull] = m.pull(report, "2026-11", NOW)
+    assert pull.error is None and pull.outcome.rows == 5
+    rows = m.rows(report, "2026-11")
+    assert all(r["creative"] == f"{r['campaign']} · 素材" and r["ad_group"] == f"{r['campaign']} · 组"
+               for r in rows.to_dict("records"))
+    first = meta.seen("/insights")[0].query
+    assert first["level"] == "ad" and {"adset_name", "ad_id", "ad_name"} <= set(first["fields"].split(","))
+
+
+@pytest.mark.parametrize("api", ["google-ads", "oceanengine", "tencent"])
+def test_the_creative_level_is_refused_where_feedsum_cannot_pull_it_yet(api):
+    source = {"api": api, "account": "123-456-7890" if api == "google-ads" else "1234567", "credentials": "env:X",
+              "level": "creative"}
+    with pytest.raises(ConfigError) as got:
+        report_with(source)
+    assert "metrics[0].level" in str(got.value) and "meta" in str(got.value) and "export" in str(got.value)
 
 
 def test_meta_without_a_conversion_action_leaves_conversions_empty(tmp_path, meta):
@@ -336,10 +355,10 @@ def test_meta_insights_throttle_header_slows_down_before_refusals(tmp_path, meta
     meta.route = lambda req: (lambda r: Reply(r.status, r.body, {**r.headers, **busy}))(original(req))
     [pull] = m.pull(report_with(meta_source(meta, backfill_days=0)), "2026-11", NOW)
     assert pull.error is None and sleeps == [30.0] * 4  # a pause after each busy answer, within the budget
-    tight = Metrics(open_db(tmp_path / "b.db"), api=ApiKit(env=META_ENV, sleep=Sleeps(), max_wait=60))
+    tight = Metrics(Store.open(tmp_path / "b.db"), api=ApiKit(env=META_ENV, sleep=Sleeps(), max_wait=60))
     [pull] = tight.pull(report_with(meta_source(meta, backfill_days=0)), "2026-11", NOW)
     assert "insights quota 96% used" in pull.error and "next pull tries again" in pull.error
-    assert not repo.snapshots_of(tight.db, TEAM, "feed-ads", "2026-11")  # never a partial snapshot
+    assert not tight.store.snapshots.of(TEAM, "feed-ads", "2026-11")  # never a partial snapshot
 
 
 def test_meta_expired_token_is_read_again_once_then_one_clear_error(tmp_path, meta):
@@ -375,11 +394,11 @@ def test_meta_malformed_rows_name_the_field(tmp_path, meta):
 def test_stored_tokens_need_the_key_and_survive_a_wrong_one(tmp_path, google):
     m = metrics_for(tmp_path, google.env(), secret_key=None)
     m.pull(report_with(google_source(google)), "2026-11", NOW)
-    with m.db.conn:
-        assert m.db.conn.execute("SELECT COUNT(*) FROM api_tokens").fetchone() == (0,)  # memory only
-    m2 = Metrics(m.db, api=ApiKit(secret_key=KEY, env=google.env(), sleep=Sleeps()))
+    with m.store.db.conn:
+        assert m.store.db.conn.execute("SELECT COUNT(*) FROM api_tokens").fetchone() == (0,)  # memory only
+    m2 = Metrics(m.store, api=ApiKit(secret_key=KEY, env=google.env(), sleep=Sleeps()))
     m2.pull(report_with(google_source(google)), "2026-11", NOW)
-    other = Metrics(m.db, api=ApiKit(secret_key=Fernet.generate_key().decode(), env=google.env(), sleep=Sleeps()))
+    other = Metrics(m.store, api=ApiKit(secret_key=Fernet.generate_key().decode(), env=google.env(), sleep=Sleeps()))
     [pull] = other.pull(report_with(google_source(google)), "2026-11", NOW)
     assert pull.error is None and len(google.seen("/token")) == 3
 

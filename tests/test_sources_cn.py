@@ -12,9 +12,7 @@ from cryptography.fernet import Fernet
 from bot.data.metrics import Metrics
 from bot.data.sources.pulling import ApiKit
 from bot.model.config import ConfigError
-from storage import repo
-from storage import sources as store
-from storage.db import open_db
+from storage import Store
 from tests.fake_ads.base import Reply
 from tests.fake_ads.oceanengine import Advertiser, FakeOceanEngine, envelope
 from tests.fake_ads.tencent import Account, FakeTencent
@@ -27,14 +25,14 @@ ADV = "1760312345678901"
 
 
 def stored_tokens(m: Metrics) -> list[dict]:
-    with m.db.conn:
-        rows = m.db.conn.execute("SELECT token FROM api_tokens").fetchall()
+    with m.store.db.conn:
+        rows = m.store.db.conn.execute("SELECT token FROM api_tokens").fetchall()
     return [json.loads(Fernet(KEY.encode()).decrypt(r[0].encode())) for r in rows]
 
 
 def raw_tokens(m: Metrics) -> str:
-    with m.db.conn:
-        return " ".join(r[0] for r in m.db.conn.execute("SELECT token FROM api_tokens").fetchall())
+    with m.store.db.conn:
+        return " ".join(r[0] for r in m.store.db.conn.execute("SELECT token FROM api_tokens").fetchall())
 
 
 # --- 巨量引擎 -------------------------------------------------------------------------------------
@@ -69,8 +67,8 @@ def test_ocean_rows_in_yuan_paged_on_beijing_days_with_the_project_as_campaign(t
     assert rows["conversions"].sum() == 19 and rows["revenue"].isna().all()
     assert set(rows["platform"]) == {"巨量引擎"} and set(rows["account"]) == {ADV}
     assert m.rows(report, "2026-12")["spend"].sum() == 50.0
-    state = store.states(m.db, TEAM, "feed-ads")[f"oceanengine:{ADV}"]
-    assert (state["currency"], state["timezone"], state["account_name"]) == ("CNY", "Asia/Shanghai", "Acme 巨量")
+    state = m.store.sources.states(TEAM, "feed-ads")[f"oceanengine:{ADV}"]
+    assert (state.currency, state.timezone, state.account_name) == ("CNY", "Asia/Shanghai", "Acme 巨量")
     reports = ocean.seen("/report/custom/get/")
     assert len(reports) == 3  # five rows, two a page
     first = reports[0]
@@ -109,7 +107,7 @@ def test_ocean_rotated_refresh_token_is_kept_encrypted_and_survives_a_restart(tm
 
     # A restart, and the access token has expired: the stored refresh token signs in.
     ocean.expire_tokens()
-    restarted = Metrics(open_db(tmp_path / "feedsum.db"), api=ApiKit(secret_key=KEY, env=ocean.env(), sleep=Sleeps()))
+    restarted = Metrics(Store.open(tmp_path / "feedsum.db"), api=ApiKit(secret_key=KEY, env=ocean.env(), sleep=Sleeps()))
     [pull] = restarted.pull(report, "2026-11", NOW)
     assert pull.error is None
     refreshes = ocean.seen("/oauth2/refresh_token/")
@@ -163,12 +161,12 @@ def test_ocean_rate_limit_beyond_the_budget_keeps_the_last_snapshot(tmp_path, oc
     m = metrics_for(tmp_path, ocean.env(), sleeps=sleeps)
     report = report_with(ocean_source(ocean))
     m.pull(report, "2026-11", NOW)
-    before = repo.snapshots_of(m.db, TEAM, "feed-ads", "2026-11")
+    before = m.store.snapshots.of(TEAM, "feed-ads", "2026-11")
     ocean.advertisers[ADV].rows[0] = ("2026-11-01", "301", 10_000, 200, 1234.56, 12)
     ocean.fail("/report/custom/get/", Reply(200, envelope(40100, "请求过于频繁")), times=6)
     [pull] = m.pull(report, "2026-11", NOW)
     assert "rate-limited" in pull.error and "40100" in pull.error and "next pull tries again" in pull.error
-    assert repo.snapshots_of(m.db, TEAM, "feed-ads", "2026-11") == before
+    assert m.store.snapshots.of(TEAM, "feed-ads", "2026-11") == before
     assert sum(sleeps) <= 120
 
 
@@ -191,18 +189,18 @@ def test_ocean_malformed_answers_name_the_source_and_field(tmp_path, ocean):
     ocean.fail("/report/custom/get/", Reply(200, envelope(40001, "参数错误: metrics 中 stat_cost 不存在")))
     [pull] = m.pull(report, "2026-11", NOW)
     assert "the API may have changed" in pull.error and "stat_cost" in pull.error
-    assert not repo.snapshots_of(m.db, TEAM, "feed-ads", "2026-11")
+    assert not m.store.snapshots.of(TEAM, "feed-ads", "2026-11")
 
 
 def test_ocean_backfill_of_late_conversions_adds_a_snapshot(tmp_path, ocean):
     m = metrics_for(tmp_path, ocean.env())
     report = report_with(ocean_source(ocean))
     m.pull(report, "2026-11", NOW)
-    assert len(repo.snapshots_of(m.db, TEAM, "feed-ads", "2026-11")) == 1
+    assert len(m.store.snapshots.of(TEAM, "feed-ads", "2026-11")) == 1
     ocean.advertisers[ADV].rows[3] = ("2026-11-30", "302", 2_000, 20, 100.5, 4)  # conversions dated on the cost
     later = datetime(2026, 12, 10, 2, 0, tzinfo=UTC)
     [pull] = m.pull(report_with(ocean_source(ocean, backfill_days=12)), "2026-12", later)
-    assert pull.error is None and len(repo.snapshots_of(m.db, TEAM, "feed-ads", "2026-11")) == 2
+    assert pull.error is None and len(m.store.snapshots.of(TEAM, "feed-ads", "2026-11")) == 2
     assert m.rows(report, "2026-11")["conversions"].sum() == 22
 
 
@@ -246,8 +244,8 @@ def test_tencent_cost_in_fen_becomes_yuan_paged_and_signed_in_the_query(tmp_path
     assert list(rows["impressions"]) == [20_000, 10_000, 15_000] and rows["conversions"].sum() == 23
     assert set(rows["platform"]) == {"腾讯广告"} and rows["revenue"].isna().all()
     assert m.rows(report, "2026-12")["spend"].sum() == pytest.approx(10.01)
-    state = store.states(m.db, TEAM, "feed-ads")[f"tencent:{TX}"]
-    assert (state["currency"], state["timezone"], state["account_name"]) == ("CNY", "Asia/Shanghai", "Acme 腾讯")
+    state = m.store.sources.states(TEAM, "feed-ads")[f"tencent:{TX}"]
+    assert (state.currency, state.timezone, state.account_name) == ("CNY", "Asia/Shanghai", "Acme 腾讯")
     reports = tencent.seen("/v3.0/daily_reports/get")
     assert len(reports) == 3  # four rows, two a page
     q = reports[0].query
@@ -288,7 +286,7 @@ def test_tencent_refresh_token_is_renewed_before_it_expires_kept_encrypted_and_s
     assert len(tencent.seen("/oauth/refresh_token")) == 1 and len(tencent.seen("/oauth/token")) == 1
 
     tencent.expire_tokens()
-    restarted = Metrics(open_db(tmp_path / "feedsum.db"), api=ApiKit(secret_key=KEY, env=tencent.env(), sleep=Sleeps()))
+    restarted = Metrics(Store.open(tmp_path / "feedsum.db"), api=ApiKit(secret_key=KEY, env=tencent.env(), sleep=Sleeps()))
     [pull] = restarted.pull(report, "2026-11", NOW)
     assert pull.error is None and tencent.seen("/oauth/token")[-1].query["refresh_token"] == "rt-2"
 
@@ -335,11 +333,11 @@ def test_tencent_daily_quota_fails_at_once_and_keeps_the_last_snapshot(tmp_path,
     m = metrics_for(tmp_path, tencent.env(), sleeps=sleeps)
     report = report_with(tx_source(tencent))
     m.pull(report, "2026-11", NOW)
-    before = repo.snapshots_of(m.db, TEAM, "feed-ads", "2026-11")
+    before = m.store.snapshots.of(TEAM, "feed-ads", "2026-11")
     tencent.fail("/daily_reports/get", Reply(200, tx_envelope(11018, "Application has reached the request limit per day.")))
     [pull] = m.pull(report, "2026-11", NOW)
     assert "11018" in pull.error and "about 1440 min" in pull.error and sleeps == []
-    assert repo.snapshots_of(m.db, TEAM, "feed-ads", "2026-11") == before
+    assert m.store.snapshots.of(TEAM, "feed-ads", "2026-11") == before
 
 
 def test_tencent_malformed_answers_and_missing_scope_are_named(tmp_path, tencent):
@@ -357,7 +355,7 @@ def test_tencent_malformed_answers_and_missing_scope_are_named(tmp_path, tencent
     assert "the API may have changed" in pull.error and "conversions_count" in pull.error
     [pull] = m.pull(report_with(tx_source(tencent, account="99999")), "2026-11", NOW)
     assert "11014" in pull.error and "ads_insights" in pull.error
-    assert not repo.snapshots_of(m.db, TEAM, "feed-ads", "2026-11")
+    assert not m.store.snapshots.of(TEAM, "feed-ads", "2026-11")
 
 
 def test_tencent_backfill_updates_last_month(tmp_path, tencent):
@@ -367,7 +365,7 @@ def test_tencent_backfill_updates_last_month(tmp_path, tencent):
     tencent.accounts[TX].rows[2] = ("2026-11-20", "9001", 15_000, 300, 99_999, 15)
     [pull] = m.pull(report_with(tx_source(tencent, backfill_days=20)), "2026-12", datetime(2026, 12, 5, 2, tzinfo=UTC))
     assert pull.error is None and m.rows(report, "2026-11")["conversions"].sum() == 29
-    assert len(repo.snapshots_of(m.db, TEAM, "feed-ads", "2026-11")) == 2
+    assert len(m.store.snapshots.of(TEAM, "feed-ads", "2026-11")) == 2
 
 
 # --- configuration and the command line ----------------------------------------------------------
@@ -404,7 +402,7 @@ base_url = "{ocean.url}"
     assert "oe-secret" not in out and "rt-" not in out
     # The refresh token the check was handed is kept for the bot, which can still sign in.
     ocean.expire_tokens()
-    m = Metrics(open_db(tmp_path / "feedsum.db"), api=ApiKit(secret_key=KEY, env=ocean.env(), sleep=Sleeps()))
+    m = Metrics(Store.open(tmp_path / "feedsum.db"), api=ApiKit(secret_key=KEY, env=ocean.env(), sleep=Sleeps()))
     [pull] = m.pull(report_with(ocean_source(ocean)), "2026-11", NOW)
     assert pull.error is None
 

@@ -14,9 +14,7 @@ from bot.data.sources.pulling import ApiKit
 from bot.data.sources.secrets import TokenStore
 from bot.data.sources.tiktok import TikTok
 from bot.model.config import ConfigError
-from storage import repo
-from storage import sources as store
-from storage.db import open_db
+from storage import Store
 from tests.fake_ads.base import Reply
 from tests.fake_ads.tiktok import Advertiser, FakeTikTok, envelope
 from tests.test_sources import NOW, TEAM, Sleeps, metrics_for, report_with
@@ -63,8 +61,8 @@ def test_tiktok_rows_page_by_page_in_currency_units_with_the_token_in_its_header
     assert rows["clicks"].sum() == 640 and rows["conversions"].sum() == 29
     assert rows["revenue"].sum() == pytest.approx(900.0)  # website complete payments + in-app purchases
     assert set(rows["platform"]) == {"TikTok"} and set(rows["account"]) == {ADV}
-    state = store.states(m.db, TEAM, "feed-ads")[f"tiktok:{ADV}"]
-    assert (state["currency"], state["timezone"], state["account_name"]) == ("USD", "America/Los_Angeles", "Acme TikTok")
+    state = m.store.sources.states(TEAM, "feed-ads")[f"tiktok:{ADV}"]
+    assert (state.currency, state.timezone, state.account_name) == ("USD", "America/Los_Angeles", "Acme TikTok")
     asked = reports(tiktok)
     assert [r.query["page"] for r in asked] == ["1", "2"]  # four rows, two a page
     first = asked[0]
@@ -99,7 +97,7 @@ def test_tiktok_time_zone_falls_back_to_display_timezone_and_an_unknown_one_name
     m = metrics_for(tmp_path, tiktok.env())
     [pull] = m.pull(report_with(source(tiktok, backfill_days=0)), "2026-11", NOW)
     assert pull.error is None
-    assert store.states(m.db, TEAM, "feed-ads")[f"tiktok:{ADV}"]["timezone"] == "America/Los_Angeles"
+    assert m.store.sources.states(TEAM, "feed-ads")[f"tiktok:{ADV}"].timezone == "America/Los_Angeles"
     adv.display_timezone = "Pacific Time"
     [pull] = m.pull(report_with(source(tiktok, backfill_days=0)), "2026-11", NOW)
     assert pull.error.startswith(f"{NAME}: advertiser info: field `timezone` is 'GMT-08:00', not a time zone")
@@ -123,6 +121,20 @@ def test_tiktok_adgroup_level_asks_for_ad_groups_and_keeps_their_campaign(tmp_pa
     asked = reports(tiktok)[0].query
     assert asked["data_level"] == "AUCTION_ADGROUP" and json.loads(asked["dimensions"]) == ["adgroup_id", "stat_time_day"]
     assert json.loads(asked["filtering"])[0]["field_name"] == "adgroup_status"
+
+
+def test_tiktok_creative_level_asks_for_ads_and_keeps_their_ad_group_and_campaign(tmp_path, tiktok):
+    m = metrics_for(tmp_path, tiktok.env())
+    report = report_with(source(tiktok, level="creative", backfill_days=0))
+    [pull] = m.pull(report, "2026-11", NOW)
+    assert pull.error is None
+    rows = m.rows(report, "2026-11")
+    assert set(rows["creative"]) == {"短视频-拉新 · 素材", "直播-转化 · 素材"}
+    assert set(rows["ad_group"]) == {"短视频-拉新 · 组", "直播-转化 · 组"} and set(rows["campaign_id"]) == {"1801", "1802"}
+    asked = reports(tiktok)[0].query
+    assert asked["data_level"] == "AUCTION_AD" and json.loads(asked["dimensions"]) == ["ad_id", "stat_time_day"]
+    assert {"ad_name", "adgroup_name", "campaign_name", "campaign_id"} <= set(json.loads(asked["metrics"]))
+    assert json.loads(asked["filtering"])[0]["field_name"] == "ad_status"
 
 
 def test_tiktok_metrics_without_a_value_count_as_zero(tmp_path, tiktok):
@@ -196,7 +208,7 @@ def test_tiktok_rate_limit_beyond_the_budget_keeps_the_last_snapshot(tmp_path, t
     m = metrics_for(tmp_path, tiktok.env(), sleeps=sleeps)
     report = report_with(source(tiktok, backfill_days=0))
     m.pull(report, "2026-11", NOW)
-    before = repo.snapshots_of(m.db, TEAM, "feed-ads", "2026-11")
+    before = m.store.snapshots.of(TEAM, "feed-ads", "2026-11")
     tiktok.advertisers[ADV].rows[0] = ("2026-11-01", "1801", "短视频-拉新", 20_000, 300, 150.5, 20, 800.0, 20.0)
     # The first page comes, then the second is refused for longer than a pull may wait.
     tiktok.fail("/report/integrated/get/", Reply(200, envelope(40100, "Too many requests.")), times=10)
@@ -205,7 +217,7 @@ def test_tiktok_rate_limit_beyond_the_budget_keeps_the_last_snapshot(tmp_path, t
     [pull] = m.pull(report, "2026-11", NOW)
     assert "rate-limited (code 40100: Too many requests.)" in pull.error and "next pull tries again" in pull.error
     assert sleeps == [5.0, 10.0, 20.0, 40.0]  # 75 s; the next wait would pass the 120 s budget
-    assert repo.snapshots_of(m.db, TEAM, "feed-ads", "2026-11") == before  # nothing partial stored
+    assert m.store.snapshots.of(TEAM, "feed-ads", "2026-11") == before  # nothing partial stored
     assert m.rows(report, "2026-11")["conversions"].sum() == 29
 
 
@@ -236,7 +248,7 @@ def test_tiktok_malformed_answers_name_the_source_and_field(tmp_path, tiktok):
     tiktok.fail("/advertiser/info/", Reply(200, {"message": "OK", "data": {}}))
     [pull] = m.pull(report, "2026-11", NOW)
     assert pull.error.startswith(f"{NAME}: advertiser info: field `code` is missing")
-    assert not repo.snapshots_of(m.db, TEAM, "feed-ads", "2026-11")
+    assert not m.store.snapshots.of(TEAM, "feed-ads", "2026-11")
 
 
 def test_tiktok_advertiser_the_token_cannot_see_is_named(tmp_path, tiktok):
@@ -250,14 +262,14 @@ def test_tiktok_backfill_adds_a_snapshot_of_last_months_late_conversions(tmp_pat
     m = metrics_for(tmp_path, tiktok.env())
     report = report_with(source(tiktok))
     m.pull(report, "2026-11", NOW)
-    assert len(repo.snapshots_of(m.db, TEAM, "feed-ads", "2026-11")) == 1
+    assert len(m.store.snapshots.of(TEAM, "feed-ads", "2026-11")) == 1
     [pull] = m.pull(report, "2026-11", NOW)
     assert pull.outcome.new == 0  # unchanged: nothing new
     tiktok.advertisers[ADV].rows[3] = ("2026-11-30", "1802", "直播-转化", 9_000, 50, 70.0, 7, 250.0, 0.0)
     later = datetime(2026, 12, 10, 2, 0, tzinfo=UTC)
     [pull] = m.pull(report_with(source(tiktok, backfill_days=12)), "2026-12", later)
     assert pull.error is None and pull.outcome.new == 1
-    assert len(repo.snapshots_of(m.db, TEAM, "feed-ads", "2026-11")) == 2
+    assert len(m.store.snapshots.of(TEAM, "feed-ads", "2026-11")) == 2
     rows = m.rows(report, "2026-11")
     assert rows["conversions"].sum() == 32 and rows["revenue"].sum() == pytest.approx(1050.0) and len(rows) == 4
 
@@ -281,7 +293,7 @@ def test_tiktok_config_takes_a_numeric_advertiser_id():
 
 
 def test_tiktok_without_the_secret_names_the_variable(tmp_path, tiktok):
-    [pull] = Metrics(open_db(tmp_path / "x.db"), api=ApiKit(env={}, sleep=Sleeps())).pull(
+    [pull] = Metrics(Store.open(tmp_path / "x.db"), api=ApiKit(env={}, sleep=Sleeps())).pull(
         report_with(source(tiktok)), "2026-11", NOW)
     assert pull.error == f'{NAME}: TIKTOK_ACCESS_TOKEN is not set (credentials = "env:TIKTOK")'
 

@@ -95,23 +95,22 @@ def test_a_form_edit_is_merged_only_with_additions_at_the_end():
 def test_thread_replies_end_up_in_message_order_whatever_the_arrival(order, edit_after):
     from datetime import UTC, datetime
 
-    from storage import repo
-    from storage.db import open_db
+    from storage import Store
 
-    db, now = open_db(":memory:"), datetime(2026, 11, 26, tzinfo=UTC)
+    store, now = Store.open(":memory:"), datetime(2026, 11, 26, tzinfo=UTC)
     head = "form text"
-    repo.save_answer(db, "T", "r", "p", "s", text=head, author="U", via="modal", now=now)
+    store.answers.save("T", "r", "p", "s", text=head, author="U", via="modal", now=now)
     for n, i in enumerate(order):
-        repo.save_answer(db, "T", "r", "p", "s", text=f"reply {i}", author="U", via="thread", now=now,
+        store.answers.save("T", "r", "p", "s", text=f"reply {i}", author="U", via="thread", now=now,
                          append=True, ts=f"1800000000.{i:06d}")
-        repo.save_answer(db, "T", "r", "p", "s", text=f"reply {i}", author="U", via="thread", now=now,
+        store.answers.save("T", "r", "p", "s", text=f"reply {i}", author="U", via="thread", now=now,
                          append=True, ts=f"1800000000.{i:06d}")  # delivered twice: stored once
         if n == edit_after:  # the form rewrites the top; later replies still find their place
-            text = repo.answers_of(db, "T", "r", "p")["s"]["text"]
+            text = store.answers.of("T", "r", "p")["s"].text
             head = "FORM TEXT"
-            repo.save_answer(db, "T", "r", "p", "s", text=text.replace("form text", head), author="U",
+            store.answers.save("T", "r", "p", "s", text=text.replace("form text", head), author="U",
                              via="modal", now=now)
-    text = repo.answers_of(db, "T", "r", "p")["s"]["text"]
+    text = store.answers.of("T", "r", "p")["s"].text
     assert text == "\n".join([head] + [f"reply {i}" for i in range(6)])
 
 

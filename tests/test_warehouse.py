@@ -16,7 +16,6 @@ from bot.core.runner import tick
 from bot.data.metrics import Metrics, SourceError
 from bot.model.config import MetricSource, parse_reports
 from feedsum.cli import sync_reports
-from storage import repo
 from tests.slack_harness import ADMIN, CONFIG, OWNER_A, Harness
 
 # One worker runs this module: its module fixtures are costly to build twice.
@@ -175,8 +174,8 @@ def test_duckdb_source_scheduled_pull_gives_the_months_kpis(tmp_path, clock):
         h.idle()
         kpi = h.core.summary(h.report, PERIOD, h.clock()).kpi
         assert_kpis(kpi.totals, truth(ROWS))
-        [snapshot] = repo.snapshots_of(h.db, h.report.team_id, h.report.id, PERIOD)
-        assert snapshot["rows"] == truth(ROWS)["rows"]
+        [snapshot] = h.store.snapshots.of(h.report.team_id, h.report.id, PERIOD)
+        assert snapshot.rows == truth(ROWS)["rows"]
     finally:
         h.close()
 
@@ -254,7 +253,7 @@ def test_postgres_down_keeps_the_last_snapshot_and_tells_admins_once(tmp_path, c
         # Back up: the pull works again, and a later failure would be news again.
         [pull] = h.core.pull(h.report, PERIOD, h.clock())
         assert pull.error is None and pull.outcome.new == 0  # the same rows as before
-        assert repo.note_source_errors(h.db, h.report.team_id, h.report.id, {}, now=h.clock()) == {}
+        assert h.store.sources.note_errors(h.report.team_id, h.report.id, {}, now=h.clock()) == {}
     finally:
         h.close()
 
@@ -329,9 +328,9 @@ def _report(tmp_path, locale="zh-CN"):
 
 
 def _db(tmp_path):
-    from storage.db import open_db
+    from storage import Store
 
-    return open_db(str(tmp_path / "feedsum.db"))
+    return Store.open(str(tmp_path / "feedsum.db"))
 
 
 def _now():
@@ -388,14 +387,14 @@ def test_raw_rows_are_read_and_stored_in_chunks_with_exact_kpis(tmp_path, clock,
         assert max(seen) == 1_000 and sum(seen) == in_month and len(seen) > 5
         assert_kpis(pull.outcome.periods[PERIOD], expected)
         assert_kpis(h.core.summary(h.report, PERIOD, h.clock()).kpi.totals, expected)
-        [snapshot] = repo.snapshots_of(h.db, h.report.team_id, h.report.id, PERIOD)
-        assert snapshot["rows"] == in_month
+        [snapshot] = h.store.snapshots.of(h.report.team_id, h.report.id, PERIOD)
+        assert snapshot.rows == in_month
 
         # Another order, same rows: nothing new, and the data counts as read now.
         h.clock.now += timedelta(hours=3)
         [pull] = h.core.pull(h.report, PERIOD, h.clock())
         assert pull.error is None and pull.outcome.new == 0
-        assert len(repo.snapshots_of(h.db, h.report.team_id, h.report.id, PERIOD)) == 1
+        assert len(h.store.snapshots.of(h.report.team_id, h.report.id, PERIOD)) == 1
         assert h.core.data.as_of(h.report, PERIOD) == h.clock.now
     finally:
         h.close()
@@ -411,13 +410,13 @@ def test_failure_mid_result_leaves_nothing_behind(tmp_path, postgres, pg_ads, mo
              "CASE WHEN i = 4500 THEN 'n/a' ELSE CAST(clk AS TEXT) END AS clicks, cost AS spend "
              "FROM (SELECT *, row_number() OVER (ORDER BY day, platform, campaign, impr, clk, cost) AS i FROM ads "
              "WHERE day BETWEEN :start AND :end) t ORDER BY i")
-    db = _db(tmp_path)
+    store = _db(tmp_path)
     report = _report(tmp_path, "en")
     with pytest.raises(SourceError) as err:
-        Metrics(db).import_sql(report, MetricSource(url=pg_ads, query=query), PERIOD, _now())
+        Metrics(store).import_sql(report, MetricSource(url=pg_ads, query=query), PERIOD, _now())
     assert 'row 4500, column "clicks": not a number' in str(err.value)
-    assert repo.snapshots_of(db, report.team_id, report.id, PERIOD) == []
-    assert repo.unpublished_snapshots(db, before=_now() + timedelta(days=1)) == []
+    assert store.snapshots.of(report.team_id, report.id, PERIOD) == []
+    assert store.snapshots.unpublished(before=_now() + timedelta(days=1)) == []
 
 
 def test_refused_for_non_admins_does_not_touch_the_warehouse(tmp_path, clock, postgres, pg_ads):
@@ -427,3 +426,39 @@ def test_refused_for_non_admins_does_not_touch_the_warehouse(tmp_path, clock, po
         assert h.core.summary(h.report, PERIOD, h.clock()).kpi is None
     finally:
         h.close()
+
+
+def test_an_sql_source_may_return_creatives_and_results_without_them_digest_as_before(tmp_path):
+    """`creative` is an optional column of a query's result, stored with the rows; a result
+    without one (or with none in it) digests as a result did before creatives were read, so a
+    pull after the upgrade finds it unchanged instead of adding a snapshot."""
+    import sqlite3
+
+    import pandas as pd
+
+    from bot.data.metrics import _RowDigest, canonical_from_sql
+    from storage.db import open_db
+
+    with sqlite3.connect(tmp_path / "wh.db") as conn:
+        conn.execute("CREATE TABLE ads (day TEXT, platform TEXT, campaign TEXT, grp TEXT, ad TEXT, impressions REAL, "
+                     "clicks REAL, spend REAL)")
+        conn.executemany("INSERT INTO ads VALUES (?,?,?,?,?,?,?,?)",
+                         [("2026-11-03", "Meta", "Spring", "Broad", "Hook A", 1000, 20, 5.0),
+                          ("2026-11-03", "Meta", "Spring", "Broad", "Hook B", 1000, 26, 5.0)])
+    [report] = parse_reports({"reports": [{**CONFIG["reports"][0], "metrics": [{
+        "url": "wh.db", "query": "SELECT day AS date, platform, campaign, grp AS ad_group, ad AS creative, impressions, "
+                                 "clicks, spend FROM ads WHERE day BETWEEN :start AND :end"}]}]},
+        file=str(tmp_path / "feedsum.toml"), base_dir=str(tmp_path))
+    data = Metrics(open_db(tmp_path / "f.db"))
+    data.import_sql(report, report.metrics[0], PERIOD, datetime(2026, 11, 26, tzinfo=SH))
+    rows = data.rows(report, PERIOD)
+    assert sorted(rows["creative"]) == ["Hook A", "Hook B"] and set(rows["ad_group"]) == {"Broad"}
+
+    frame = canonical_from_sql(pd.DataFrame({"date": ["2026-11-03"], "platform": ["Meta"], "campaign": ["Spring"],
+                                             "impressions": [1000], "clicks": [20], "spend": [5.0]}), "wh")
+    digests = []
+    for creative in (None, None, "Hook A"):
+        d = _RowDigest()
+        d.update(frame.assign(creative=creative) if creative or digests else frame.drop(columns="creative"))
+        digests.append(d.hexdigest())
+    assert digests[0] == digests[1] != digests[2]

@@ -24,7 +24,6 @@ from bot.core.runner import tick
 from feedsum.fake_slack import BOT_USER
 from handlers.app import create_app, web_client
 from handlers.oauth import BOT_SCOPES, authorize_url, oauth_db_path
-from storage import repo
 from tests.slack_harness import ADMIN, CHANNEL, OWNER_A, Harness, modal_values
 from tests.test_admin import db_state, home_for, last_view, setup_values
 
@@ -78,9 +77,9 @@ def test_a_report_of_one_workspace_is_invisible_to_another(harness):
     assert h.core.report(h.fake.team_id, "feed-ads").name == "信息流投放组"
     assert h.core.resolve_report(h.fake.team_id, CHANNEL, ADMIN).id == "feed-ads"
     h.command("target ctr 5%", user=ADMIN, channel=CHANNEL, team=TEAM_B)
-    assert repo.period_targets(h.db, TEAM_B, b_report.id, PERIOD) == {"ctr": 0.05}
-    assert repo.period_targets(h.db, h.fake.team_id, "feed-ads", PERIOD) == {}
-    assert all(a["team_id"] == h.fake.team_id for a in repo.audit_log(h.db, h.fake.team_id))
+    assert h.store.targets.of(TEAM_B, b_report.id, PERIOD) == {"ctr": 0.05}
+    assert h.store.targets.of(h.fake.team_id, "feed-ads", PERIOD) == {}
+    assert all(a.team_id == h.fake.team_id for a in h.store.audit.log(h.fake.team_id))
 
 
 def test_manifest_scopes_are_the_scopes_oauth_requests():
@@ -257,7 +256,7 @@ def test_removing_the_app_deletes_the_installation_and_stops_all_traffic_but_kee
     assert ticked(h, datetime(2026, 12, 2, 12, 0, 30, tzinfo=SH))  # the default workspace's post
     assert B_TOKEN not in tokens_used(h)
     assert team_rows(h, TEAM_B) == kept
-    assert repo.answers_of(h.db, TEAM_B, report_b.id, PERIOD)["results"]["text"] == "team B text"
+    assert h.store.answers.of(TEAM_B, report_b.id, PERIOD)["results"].text == "team B text"
     # A new install serves the workspace again, with its data.
     install(h, TEAM_B, code="code-2")
     assert h.deps.workspaces.serves(TEAM_B)
@@ -278,7 +277,7 @@ def test_the_default_workspace_removing_the_app_stops_its_schedule_even_after_a_
     assert team_rows(h, h.fake.team_id)["prompts"] == 8
     if mode == "oauth":
         # Restarted with the same dead token: no Slack call for it, the other workspaces still served.
-        _app, deps = create_app(h.settings, web_client(h.settings), h.db, h.clock)
+        _app, deps = create_app(h.settings, web_client(h.settings), h.store, h.clock)
         assert deps.workspaces.default_team() == h.fake.team_id
         assert not deps.workspaces.serves(h.fake.team_id)
         assert tick(deps.core, REMIND, serves=deps.workspaces.serves) == [] and h.fake.calls == []
@@ -464,32 +463,32 @@ def test_an_admin_forgets_a_workspace_that_removed_the_app(oauth_harness, cli, c
 
 
 def test_forgetting_a_workspace_deletes_its_rows_in_every_table_and_nothing_else(tmp_path):
-    from storage.db import open_db
-    from storage.workspaces import forget_team, record_removal, team_data
+    from storage import Store
+    from storage.keys import LedgerKey
 
-    db = open_db(tmp_path / "f.db")
+    store = Store.open(tmp_path / "f.db")
     now = datetime(2026, 11, 26, 10, 0, tzinfo=SH)
-    row = ("2026-11-01", "meta", None, "c1", None, None, 1000, 10, 50.0, 1, 80.0)
+    row = ("2026-11-01", "meta", None, "c1", None, None, 1000, 10, 50.0, 1, 80.0, None)
     for team in ("T0KEEP", "T0GONE"):
-        repo.upsert_report(db, team, {"id": "r", "name": "R", "channel": "C1", "source": "setup"}, actor="U1", now=now)
-        repo.open_period(db, team, "r", PERIOD, by="U1", due_at=now, now=now)
-        repo.record_prompt(db, team, "r", PERIOD, "results", "U1", channel="D1", ts="1.1", now=now)
-        repo.save_answer(db, team, "r", PERIOD, "results", text="t", author="U1", via="test", now=now)
-        repo.claim(db, team, "r", PERIOD, "prompt", "U1", now=now, wall=now.timestamp())
-        repo.set_away(db, team, "U1", "2026-12-01", now=now)
-        repo.delegate(db, team, "r", PERIOD, "results", "U1", "U2", now=now)
-        sid = repo.begin_snapshot(db, team, "r", PERIOD, source="s", file_hash="h", rows=1, dropped=0, now=now)
-        repo.add_snapshot_rows(db, sid, [row])
-        repo.publish_snapshots(db, [sid], "h")
-        repo.note_source_errors(db, team, "r", {"s": "boom"}, now=now)
-        repo.set_targets(db, team, "r", PERIOD, {"ctr": 0.01}, by="U1", now=now)
-    record_removal(db, "T0GONE", "app_uninstalled", token_sha256=None, now=now)
-    before = team_data(db)
+        store.reports.upsert(team, {"id": "r", "name": "R", "channel": "C1", "source": "setup"}, actor="U1", now=now)
+        store.periods.open(team, "r", PERIOD, by="U1", due_at=now, now=now)
+        store.prompts.record(team, "r", PERIOD, "results", "U1", channel="D1", ts="1.1", now=now)
+        store.answers.save(team, "r", PERIOD, "results", text="t", author="U1", via="test", now=now)
+        store.ledger.claim(LedgerKey(team, "r", PERIOD, "prompt", "U1"), now=now, wall=now.timestamp())
+        store.people.set_away(team, "U1", "2026-12-01", now=now)
+        store.people.delegate(team, "r", PERIOD, "results", "U1", "U2", now=now)
+        sid = store.snapshots.begin(team, "r", PERIOD, source="s", file_hash="h", rows=1, dropped=0, now=now)
+        store.snapshots.add_rows(sid, [row])
+        store.snapshots.publish([sid], "h")
+        store.sources.note_errors(team, "r", {"s": "boom"}, now=now)
+        store.targets.set(team, "r", PERIOD, {"ctr": 0.01}, by="U1", now=now)
+    store.workspaces.record_removal("T0GONE", "app_uninstalled", token_sha256=None, now=now)
+    before = store.workspaces.team_data()
     tables = set(before["T0GONE"])
     assert {"reports", "periods", "prompts", "answers", "revisions", "ledger", "audit", "away", "delegations",
             "snapshots", "source_errors", "targets"} <= tables
-    deleted = forget_team(db, "T0GONE")
+    deleted = store.workspaces.forget_team("T0GONE")
     assert deleted == {**before["T0GONE"], "metric_rows": 1}
-    assert team_data(db) == {"T0KEEP": before["T0KEEP"]}
-    kept_snapshot = repo.snapshots_of(db, "T0KEEP", "r", PERIOD)[0]["id"]
-    assert repo.snapshot_rows(db, kept_snapshot) == [row]
+    assert store.workspaces.team_data() == {"T0KEEP": before["T0KEEP"]}
+    kept_snapshot = store.snapshots.of("T0KEEP", "r", PERIOD)[0].id
+    assert store.snapshots.rows(kept_snapshot) == [row]

@@ -22,8 +22,7 @@ from bot.model.summary import Summary
 from bot.model.templates import TEMPLATES
 from bot.text.i18n import Msg, t_plain, text_of
 from bot.text.mrkdwn import plain
-from storage import admin as store
-from storage import repo
+from storage.rows import PeriodState
 
 SETUP_TEMPLATE = "feed-ads"
 SETUP_TARGETS = ("ctr", "cvr", "cpa", "roas")  # shown in the setup form; `target` takes any TARGET_KEYS
@@ -78,7 +77,7 @@ class SetupForm:
 @dataclass(frozen=True)
 class HistoryRow:
     period: str
-    state: str
+    state: PeriodState
     done: int
     total: int
     post_channel: str | None
@@ -202,7 +201,7 @@ def save_setup(core: Feedsum, team_id: str, channel: str, user: str, form: Setup
         if user not in form.admins:  # whoever creates a report is one of its admins
             form = replace(form, admins=(user, *form.admins))
     report = build_report(form, team_id=team_id, channel=channel, report_id=report_id, existing=existing)
-    repo.upsert_report(core.db, team_id, report.to_dict(), actor=user, now=now)
+    core.store.reports.upsert(team_id, report.to_dict(), actor=user, now=now)
     return report
 
 
@@ -245,7 +244,7 @@ def set_owners(core: Feedsum, report: Report, key: str, users: list[str], actor:
     owners = tuple(dict.fromkeys(users))
     sections = tuple(replace(s, owners=owners) if s.key == key else s for s in report.sections)
     updated = replace(report, sections=sections)
-    repo.upsert_report(core.db, report.team_id, updated.to_dict(), actor=actor, now=now)
+    core.store.reports.upsert(report.team_id, updated.to_dict(), actor=actor, now=now)
     return updated
 
 
@@ -263,35 +262,26 @@ def set_target(core: Feedsum, report: Report, kpi: str, text: str, period: str, 
 
         hint = t(report.locale, "target.hint.ratio" if kpi in RATIO_TARGETS else "target.hint.number")
         raise Refused("refuse.target_value", text=text, kpi=kpi, hint=hint) from None
-    previous = store.set_period_target(core.db, report.team_id, report.id, period, kpi, value, by=actor, now=now)
-    return value, previous
+    before = core.store.targets.set(report.team_id, report.id, period, {kpi: value}, by=actor, now=now)
+    return value, before.get(kpi)
 
 
 # --- reading: history and export ------------------------------------------------------------
 
 def history(core: Feedsum, report: Report) -> list[HistoryRow]:
     """Every period of a report, newest first, with completion and where it was posted."""
-    answered = store.answered_sections_by_period(core.db, report.team_id, report.id)
+    answered = core.store.answers.answered_by_period(report.team_id, report.id)
     rows = []
-    for p in repo.periods_of(core.db, report.team_id, report.id):
-        keys = {s.key for s in period_sections(report, p.get("sections")).sections}
-        rows.append(HistoryRow(period=p["period"], state=p["state"], done=len(answered.get(p["period"], set()) & keys),
-                               total=len(keys), post_channel=p["post_channel"], post_ts=p["post_ts"]))
+    for p in core.store.periods.of_report(report.team_id, report.id):
+        keys = {s.key for s in period_sections(report, p.sections).sections}
+        rows.append(HistoryRow(period=p.period, state=p.state, done=len(answered.get(p.period, set()) & keys),
+                               total=len(keys), post_channel=p.post_channel, post_ts=p.post_ts))
     return rows
-
-
-def may_read_text(core: Feedsum, report: Report, period: str, user: str, state: str) -> bool:
-    """A posted summary is readable by anyone; before that, by admins and the report's writers."""
-    if state == "posted" or report.is_admin(user):
-        return True
-    if any(user in core.writers(report, period, s.key) or user in s.owners for s in report.sections):
-        return True
-    return core.is_admin(report, user)
 
 
 def export_summary(core: Feedsum, report: Report, period: str, user: str, now: datetime) -> Summary:
     """The Summary an export is built from, after checking the user may read its text."""
     summary = core.summary(report, period, now)
-    if not may_read_text(core, report, period, user, summary.state):
+    if not core.may_read(report, period, user, summary.state):
         raise Refused("refuse.export_private", month=periods.label(period, report.locale))
     return summary

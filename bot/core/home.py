@@ -11,7 +11,7 @@ from bot.core.service import Feedsum
 from bot.model import periods
 from bot.model.config import Report
 from bot.model.summary import SectionState, Summary
-from storage import admin as store
+from storage.rows import PeriodState
 
 
 @dataclass(frozen=True)
@@ -42,29 +42,23 @@ class HomeState:
     recent: list[Recent] = field(default_factory=list)
 
 
-def belongs(core: Feedsum, report: Report, period: str, user: str) -> bool:
-    """Whether a user is one of a report's admins, owners or this period's writers."""
-    return (report.is_admin(user) or any(user in s.owners for s in report.sections)
-            or any(user in core.writers(report, period, s.key) for s in report.sections))
-
-
 def home_state(core: Feedsum, team_id: str, user: str, now: datetime, *, recent: int = 6) -> HomeState:
     """The App Home of `user` in one workspace (reports of other workspaces never appear)."""
     state = HomeState(user=user)
     mine: dict[str, Report] = {}
     for report in core.reports(team_id):
         period = periods.default_period(now.astimezone(report.tz))
-        if not belongs(core, report, period, user):
+        if not core.belongs(report, period, user):
             continue
         mine[report.id] = report
         summary = core.summary(report, period, now, with_metrics=False)
-        if summary.state == "open":
+        if summary.state == PeriodState.OPEN:
             state.pending += [Pending(summary, s) for s in summary.sections if not s.text and user in s.owners]
         try:
             nxt = core.next_actions(report, period, now)
         except Exception:  # a display must not fail on an odd schedule
             nxt = []
         state.reports.append(ReportProgress(summary, nxt))
-    for row in store.posted_summaries(core.db, team_id, list(mine), limit=recent):
-        state.recent.append(Recent(mine[row["report_id"]], row["period"], row["post_channel"], row["post_ts"]))
+    for row in core.store.periods.posted(team_id, list(mine), limit=recent):
+        state.recent.append(Recent(mine[row.report_id], row.period, row.post_channel, row.post_ts))
     return state

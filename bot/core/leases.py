@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from storage import repo
+from storage import Store
 
 log = logging.getLogger(__name__)
 DEFAULT_SECONDS = 120.0
@@ -30,11 +30,11 @@ DEFAULT_SECONDS = 120.0
 class Leases:
     """This process's live claims, and the heartbeat that keeps them."""
 
-    def __init__(self, db, seconds: float = DEFAULT_SECONDS, *, clock: Callable[[], float] = time.time,
+    def __init__(self, store: Store, seconds: float = DEFAULT_SECONDS, *, clock: Callable[[], float] = time.time,
                  owner: str | None = None):
         if not seconds > 0:
             raise ValueError(f"a lease must last some time, got {seconds!r}")
-        self.db = db
+        self.store = store
         self.seconds = float(seconds)
         self.clock = clock
         # Unique per process (and per core, so two cores in one test act as two processes).
@@ -79,7 +79,7 @@ class Leases:
                     self._beating = False
                     return
             try:
-                repo.renew_leases(self.db, keys, self.owner, until=self.clock() + self.seconds)
+                self.store.ledger.renew(keys, self.owner, until=self.clock() + self.seconds)
             except Exception:
                 # A busy or failing database: try again at the next beat; the lease has room for
                 # three misses.

@@ -27,7 +27,6 @@ from bot.insight.abtest import (
 )
 from bot.model import periods
 from bot.model.config import Report
-from storage import repo
 
 SECTION = "optimise"
 MAX_COMPARISONS = 8  # each is a table and its verdicts in the thread: a handful reads, dozens don't
@@ -56,7 +55,7 @@ class AbForm:
         return len(self.chosen) >= MAX_COMPARISONS
 
 
-# The month's rows and variants, per database, by the snapshots they were read from (snapshots
+# The month's rows and variants, per store, by the snapshots they were read from (snapshots
 # never change, so the same ids mean the same data): a search as the owner types, and each click
 # in the form, reads them again otherwise.
 _CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -67,12 +66,12 @@ _lock = threading.Lock()
 def _month(core, report: Report, period: str) -> tuple[pd.DataFrame, list[VariantFigures]] | None:
     if core.data is None:
         return None
-    snaps = tuple(s["id"] for s in repo.snapshots_of(core.db, report.team_id, report.id, period))
+    snaps = tuple(s.id for s in core.store.snapshots.of(report.team_id, report.id, period))
     if not snaps:
         return None
     key = (report.team_id, report.id, period, snaps)
     with _lock:
-        cache = _CACHE.setdefault(core.db, OrderedDict())
+        cache = _CACHE.setdefault(core.store, OrderedDict())
         if key in cache:
             cache.move_to_end(key)
             return cache[key]
@@ -95,7 +94,7 @@ def month_rows(core, report: Report, period: str) -> pd.DataFrame | None:
 
 
 def month_catalogue(core, report: Report, period: str) -> list[VariantFigures] | None:
-    """Every campaign and ad group of the month with its figures (see abtest.catalogue)."""
+    """Every campaign, ad group and creative of the month with its figures (see abtest.catalogue)."""
     found = _month(core, report, period)
     return found[1] if found else None
 
@@ -103,7 +102,7 @@ def month_catalogue(core, report: Report, period: str) -> list[VariantFigures] |
 def stored(core, report: Report, period: str) -> list[list[VariantKey]]:
     """The comparisons saved for the period, as variant keys."""
     out = []
-    for variants in repo.comparisons_of(core.db, report.team_id, report.id, period):
+    for variants in core.store.comparisons.of(report.team_id, report.id, period):
         try:
             out.append([VariantKey.from_dict(v) for v in variants])
         except (ValueError, TypeError, AttributeError):
@@ -166,8 +165,8 @@ def save(core, report: Report, period: str, user: str, chosen: list[list[str]], 
     saved = stored(core, report, period)
     known = _known(month_catalogue(core, report, period) or [], saved)
     groups = _distinct([_resolve(ids, known) for ids in chosen if isinstance(ids, list)] + [_resolve(picks, known)])
-    return repo.set_comparisons(core.db, report.team_id, report.id, period,
-                                [[k.to_dict() for k in g] for g in groups], by=user, now=now)
+    return core.store.comparisons.set(report.team_id, report.id, period,
+                                      [[k.to_dict() for k in g] for g in groups], by=user, now=now)
 
 
 def for_summary(core, report: Report, period: str) -> tuple[list[Comparison], list[tuple[VariantKey, ...]]]:
@@ -182,9 +181,9 @@ def for_summary(core, report: Report, period: str) -> tuple[list[Comparison], li
 
 
 def search(cat: list[VariantFigures], query: str, limit: int = SEARCH_RESULTS) -> list[VariantFigures]:
-    """Variants whose name, campaign or platform contains every word of `query` (any case),
-    campaigns first, most impressions first."""
+    """Variants whose name, campaign, ad group or platform contains every word of `query` (any
+    case), campaigns first, then ad groups and creatives, most impressions first."""
     words = (query or "").casefold().split()
-    found = [f for f in cat
-             if all(w in " ".join((f.key.name, f.key.campaign, f.key.platform)).casefold() for w in words)]
+    found = [f for f in cat if all(w in " ".join((f.key.name, f.key.campaign, f.key.ad_group or "",
+                                                  f.key.platform)).casefold() for w in words)]
     return found[:limit]

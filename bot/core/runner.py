@@ -17,9 +17,11 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
-from bot.core.service import Feedsum, Refused
+from bot.core.access import Refused
+from bot.core.ledger import SCHEDULED, Outcome
+from bot.core.service import Feedsum
 from bot.model.config import Report
-from bot.planning.schedule import Action, ReportPlan, due_actions
+from bot.planning.schedule import Action, ActionKind, ReportPlan, due_actions
 
 log = logging.getLogger(__name__)
 SYSTEM = "feedsum"
@@ -89,17 +91,21 @@ def tick(core: Feedsum, now: datetime, *, dry_run: bool = False,
     return lines
 
 
+# How a pass reports each action's outcome (FAILED as itself).
+SAID = {Outcome.SENT: "done", Outcome.DONE: "already done", Outcome.BUSY: "running elsewhere"}
+
+
 def run_action(core: Feedsum, report: Report, action: Action, now: datetime) -> str:
     def work(key: str, recovering: bool):
-        if action.kind == "open":
+        if action.kind == ActionKind.OPEN:
             return core.open(report, action.period, SYSTEM, now, whole=True)
-        if action.kind == "remind":
-            return core.remind(report, action.period, now, slot=action.key.split(":", 1)[1], whole=True)
-        if action.kind == "last_call":
-            return core.remind(report, action.period, now, slot="last_call", last_call=True, whole=True)
-        if action.kind == "pull":
+        if action.kind == ActionKind.REMIND:
+            return core.remind(report, action.period, now, slot=action.slot, whole=True)
+        if action.kind == ActionKind.LAST_CALL:
+            return core.remind(report, action.period, now, slot=ActionKind.LAST_CALL, last_call=True, whole=True)
+        if action.kind == ActionKind.PULL:
             return core.pull(report, action.period, now)
-        if action.kind == "due":
+        if action.kind == ActionKind.DUE:
             try:  # compile pulls the data again first: conversions are backfilled late
                 return core.compile(report, action.period, SYSTEM, now)
             except Refused as exc:
@@ -108,8 +114,8 @@ def run_action(core: Feedsum, report: Report, action: Action, now: datetime) -> 
                 raise
         raise ValueError(action.kind)
 
-    outcome, _ = core.once(report, action.period, action.key, "*", now, work)
-    return {"sent": "done", "done": "already done", "busy": "running elsewhere"}.get(outcome, outcome)
+    outcome, _ = core.once(report, action.period, action.key, SCHEDULED, now, work)
+    return SAID.get(outcome, str(outcome))
 
 
 def start_scheduler(core: Feedsum, clock: Callable[[], datetime], serves: Callable[[str], bool] | None = None):

@@ -2,7 +2,8 @@
 
 Outgoing messages go through an `Outbox` (the Slack implementation lives in handlers/), each
 claimed in the delivery ledger first so that nothing is sent twice, even across processes
-and crashes. A claim holds a lease that this process renews while it works (bot/core/leases.py).
+and crashes (bot/core/ledger.py). Who may do what is bot/core/access.py; the database is the
+store's (storage/).
 """
 
 from __future__ import annotations
@@ -20,44 +21,30 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Protocol
 
+from bot.core import access
+from bot.core.access import Refused
 from bot.core.leases import DEFAULT_SECONDS, Leases
+from bot.core.ledger import (
+    Busy,
+    Delivery,
+    Ledger,
+    Outcome,
+    Unfinished,
+    action,
+    prompt_recipient,
+    prompted_owner,
+)
 from bot.model import periods
 from bot.model.config import Report
 from bot.model.schedule import Schedule
 from bot.model.summary import SectionState, Summary
 from bot.planning.schedule import ReportPlan
 from bot.text.mrkdwn import md, mentions, storable
-from storage import repo
+from storage import StaleRevision, Store
+from storage.keys import LedgerKey
+from storage.rows import LedgerEntry, PeriodRow, PeriodState, Pulled, Saved, SourceKind, SourceState
 
 log = logging.getLogger(__name__)
-
-
-class Refused(Exception):
-    """An action the user may not take, or that makes no sense now; `key` is an i18n string."""
-
-    def __init__(self, key: str, /, **values: Any):  # positional-only: a value may be called `key`
-        self.key, self.values = key, values
-        super().__init__(key)
-
-
-class Busy(Refused):
-    """Another process holds the claim on this work and is at it now (its lease is live)."""
-
-
-class Unfinished(Exception):
-    """Some messages of a fan-out are claimed by another process whose lease is still live (it is
-    sending them, or died a moment ago): the fan-out is not finished, so a claim on the whole of it
-    must be given back rather than marked done; a later pass sends what that process did not."""
-
-    def __init__(self, busy: int):
-        self.busy = busy
-        super().__init__(f"{busy} message(s) claimed elsewhere")
-
-
-class NeedsLookup(Exception):
-    """A decision needs the chat platform (is this person a workspace admin?) and the caller is
-    answering from local data only: a listener's ack must never wait on Slack. Raised before
-    anything is changed, so the caller can acknowledge and decide again afterwards."""
 
 
 class Stale(Refused):
@@ -70,22 +57,6 @@ class Stale(Refused):
     def __init__(self, current: SectionState, by: str, when: str):
         super().__init__("modal.stale", revision=current.revision, when=when)
         self.current, self.by, self.when = current, by, when
-
-
-class DeliveryError(Exception):
-    """Slack refused a message. Permanent errors (the recipient can't be reached) are recorded."""
-
-    PERMANENT = {"user_not_found", "account_inactive", "cannot_dm_bot", "channel_not_found",
-                 "not_in_channel", "is_archived", "user_disabled", "missing_scope", "invalid_auth",
-                 "restricted_action", "msg_too_long", "invalid_blocks"}
-
-    def __init__(self, code: str):
-        self.code = code
-        super().__init__(code)
-
-    @property
-    def permanent(self) -> bool:
-        return self.code in self.PERMANENT
 
 
 class Outbox(Protocol):
@@ -162,7 +133,7 @@ class OpenResult:
 @dataclass(frozen=True)
 class SubmitResult:
     section: SectionState
-    saved: repo.Saved
+    saved: Saved
     late: bool  # arrived after the summary was posted
 
 
@@ -178,22 +149,22 @@ def merge_appended(base: str, current: str, mine: str) -> str | None:
     return mine + sep + added
 
 
-def _already_posted(report: Report, period: str, prow: dict, outbox: Outbox | None) -> Refused:
+def _already_posted(report: Report, period: str, prow: PeriodRow, outbox: Outbox | None) -> Refused:
     """The refusal for a period already posted: when in the report's time zone, and a link."""
-    when = prow.get("compiled_at")
+    when = prow.compiled_at
     shown = datetime.fromisoformat(when).astimezone(report.tz).strftime("%Y-%m-%d %H:%M") if when else "—"
-    channel, ts = prow.get("post_channel"), prow.get("post_ts")
+    channel, ts = prow.post_channel, prow.post_ts
     link = outbox.permalink(report.team_id, channel, ts) if outbox is not None and channel and ts else None
     return Refused("refuse.already_posted", month=periods.label(period, report.locale), when=shown, link=link or "")
 
 
-def period_sections(report: Report, stored: str | None) -> Report:
-    """The report as one period sees it. `stored` is the period's own section list (JSON keys,
-    storage m012): a period opened before the template gained sections keeps the ones it had,
+def period_sections(report: Report, stored: tuple[str, ...] | None) -> Report:
+    """The report as one period sees it. `stored` is the period's own section keys (storage
+    m012): a period opened before the template gained sections keeps the ones it had,
     restricted to those the report still has; None (every later period) follows the report."""
-    if not stored:
+    if stored is None:
         return report
-    keys = set(json.loads(stored))
+    keys = set(stored)
     return replace(report, sections=tuple(s for s in report.sections if s.key in keys))
 
 
@@ -217,39 +188,73 @@ def due_at(report: Report, period: str) -> datetime:
 class Feedsum:
     """The core service: one instance per process, shared by listeners, scheduler and CLI."""
 
-    def __init__(self, db, outbox: Outbox, *, data: Any = None, lease_seconds: float = DEFAULT_SECONDS,
+    def __init__(self, store: Store, outbox: Outbox, *, data: Any = None, lease_seconds: float = DEFAULT_SECONDS,
                  wall_clock: Callable[[], float] = time.time, fanout: Fanout | None = None):
-        self.db = db
+        self.store = store
         self.outbox = outbox
         self.data = data  # bot.data.metrics.Metrics: snapshots and KPI reports (None: no ad data)
-        self.leases = Leases(db, lease_seconds, clock=wall_clock)
+        self.leases = Leases(store, lease_seconds, clock=wall_clock)
+        self.ledger = Ledger(store, self.leases)
         self.fanout = fanout or InlineFanout()
         self._created: dict[tuple[str, str], str] = {}
         self._pulls = threading.BoundedSemaphore(PULLS_AT_ONCE)
 
-    # --- who may do what -------------------------------------------------------------------
+    # --- who may do what (the rules: bot/core/access.py) ----------------------------------
+
+    def _workspace_admin(self, report: Report, user: str) -> access.Lookup:
+        return lambda: self.outbox.is_workspace_admin(report.team_id, user)
+
+    def handed(self, report: Report, period: str) -> access.Handed:
+        """The period's hand-overs: (section, owner) -> whom it was handed to."""
+        return self.store.people.delegations(report.team_id, report.id, period)
 
     def is_admin(self, report: Report, user: str) -> bool:
-        return report.is_admin(user) or self.outbox.is_workspace_admin(report.team_id, user)
+        return access.is_admin(report, user, self._workspace_admin(report, user))
+
+    def _not_admin(self, report: Report, what: str) -> Refused:
+        return Refused("refuse.not_admin", what=what, admins=mentions(report.admins, ", "))
 
     def require_admin(self, report: Report, user: str, what: str) -> None:
-        if not self.is_admin(report, user):
-            raise Refused("refuse.not_admin", what=what, admins=mentions(report.admins, ", "))
+        """For changes to a report and work run by hand (`what` names it in the refusal)."""
+        if not access.may_administer(report, user, self._workspace_admin(report, user)):
+            raise self._not_admin(report, what)
+
+    def require_open(self, report: Report, user: str) -> None:
+        if not access.may_open(report, user, self._workspace_admin(report, user)):
+            raise self._not_admin(report, "open")
+
+    def require_compile(self, report: Report, user: str) -> None:
+        if not access.may_compile(report, user, self._workspace_admin(report, user)):
+            raise self._not_admin(report, "compile")
+
+    def may_read(self, report: Report, period: str, user: str, state: str) -> bool:
+        """Whether `user` may read the period's text (in state `state`)."""
+        if state == PeriodState.POSTED:  # no look-ups for what anyone may read
+            return True
+        return access.may_read(report, state, user, self.handed(report, period), self._workspace_admin(report, user))
+
+    def may_write(self, report: Report, period: str, key: str, user: str, *, ask_slack: bool = True) -> bool:
+        """Whether `user` may write section `key` this period (`ask_slack=False`: from what the
+        report names alone, for an answer that cannot wait for Slack)."""
+        lookup = self._workspace_admin(report, user) if ask_slack else (lambda: False)
+        return access.may_write(report, key, user, self.handed(report, period), lookup)
+
+    def belongs(self, report: Report, period: str, user: str) -> bool:
+        """Whether `user` is one of the report's people this period (access.belongs)."""
+        return access.belongs(report, user, self.handed(report, period))
 
     def writers(self, report: Report, period: str, key: str,
-                handed: dict[tuple[str, str], str] | None = None) -> tuple[str, ...]:
+                handed: access.Handed | None = None) -> tuple[str, ...]:
         """Who writes a section this period: its owners, with any hand-over applied."""
-        if handed is None:
-            handed = repo.delegations_of(self.db, report.team_id, report.id, period)
-        return tuple(dict.fromkeys(handed.get((key, o), o) for o in report.owners_of(key)))
+        return access.writers(report, key, self.handed(report, period) if handed is None else handed)
 
     # --- reading state ---------------------------------------------------------------------
 
     def reports(self, team_id: str) -> list[Report]:
-        return [Report.from_dict(d) for d in repo.reports_data(self.db, team_id)]
+        return [Report.from_dict(d) for d in self.store.reports.all(team_id)]
 
     def report(self, team_id: str, report_id: str) -> Report | None:
-        data = repo.report_data(self.db, team_id, report_id)
+        data = self.store.reports.get(team_id, report_id)
         return Report.from_dict(data) if data else None
 
     def resolve_report(self, team_id: str, channel: str | None, user: str, report_id: str | None = None) -> Report:
@@ -260,12 +265,12 @@ class Feedsum:
                 raise Refused("refuse.unknown_report", id=report_id)
             return found
         if channel:
-            here = [Report.from_dict(d) for d in repo.reports_data(self.db, team_id, channel=channel)]
+            here = [Report.from_dict(d) for d in self.store.reports.all(team_id, channel=channel)]
             if len(here) == 1:
                 return here[0]
             if len(here) > 1:
                 raise Refused("refuse.which_report", ids=", ".join(r.id for r in here))
-        mine = [r for r in self.reports(team_id) if user in r.admins or any(user in s.owners for s in r.sections)]
+        mine = [r for r in self.reports(team_id) if access.belongs(r, user)]
         if len(mine) == 1:
             return mine[0]
         if not mine:
@@ -274,35 +279,35 @@ class Feedsum:
 
     def for_period(self, report: Report, period: str) -> Report:
         """The report with the sections this period has (see `period_sections`)."""
-        prow = repo.period_row(self.db, report.team_id, report.id, period)
-        return period_sections(report, prow["sections"] if prow else None)
+        prow = self.store.periods.get(report.team_id, report.id, period)
+        return period_sections(report, prow.sections if prow else None)
 
     def summary(self, report: Report, period: str, now: datetime, *, with_metrics: bool = True) -> Summary:
         """The current state of a report-month, as every view renders it."""
-        prow = repo.period_row(self.db, report.team_id, report.id, period)
-        report = period_sections(report, prow["sections"] if prow else None)
-        answers = repo.answers_of(self.db, report.team_id, report.id, period)
-        handed = repo.delegations_of(self.db, report.team_id, report.id, period)
+        prow = self.store.periods.get(report.team_id, report.id, period)
+        report = period_sections(report, prow.sections if prow else None)
+        answers = self.store.answers.of(report.team_id, report.id, period)
+        handed = self.handed(report, period)
         sections = []
         for sec in report.sections:
             a = answers.get(sec.key)
             sections.append(SectionState(
                 key=sec.key, title=report.title(sec), owners=self.writers(report, period, sec.key, handed),
-                text=a["text"] if a else None, authors=tuple(a["authors"]) if a else (),
-                revision=a["revision"] if a else 0, first_at=a["first_at"] if a else None,
-                updated_at=a["updated_at"] if a else None,
+                text=a.text if a else None, authors=a.authors if a else (),
+                revision=a.revision if a else 0, first_at=a.first_at if a else None,
+                updated_at=a.updated_at if a else None,
             ))
         summary = Summary(
             report=report, period=period,
-            due_at=datetime.fromisoformat(prow["due_at"]) if prow and prow["due_at"] else due_at(report, period),
-            state=prow["state"] if prow else "none", sections=sections,
-            post_channel=prow["post_channel"] if prow else None, post_ts=prow["post_ts"] if prow else None,
-            failures=repo.ledger_entries(self.db, report.team_id, report.id, period, state="failed"),
+            due_at=datetime.fromisoformat(prow.due_at) if prow and prow.due_at else due_at(report, period),
+            state=prow.state if prow else PeriodState.NONE, sections=sections,
+            post_channel=prow.post_channel if prow else None, post_ts=prow.post_ts if prow else None,
+            failures=self.ledger.failures(report.team_id, report.id, period),
         )
         if self.data is not None:
             summary.data_as_of = self.data.as_of(report, period)
             if report.metrics:
-                summary.source_errors = repo.source_errors(self.db, report.team_id, report.id)
+                summary.source_errors = self.store.sources.errors(report.team_id, report.id)
         if with_metrics and self.data is not None:
             summary.kpi = self.data.report(report, period, now)
             if summary.kpi is not None:
@@ -333,52 +338,9 @@ class Feedsum:
     # --- exactly-once delivery -------------------------------------------------------------
 
     def once(self, report: Report, period: str, action: str, recipient: str, now: datetime,
-             send: Callable[[str, bool], Any]) -> tuple[str, Any]:
-        """Send something at most once per ledger key; returns (outcome, result).
-
-        `send(key, recovering)` gets recovering=True when an earlier attempt crashed after
-        claiming: it must first look in Slack for a message carrying the key. The claim's lease
-        is renewed for as long as `send` runs, however long that is. A "busy" outcome comes with
-        the ledger entry of the live claim (or the `Busy` that `send` raised).
-        """
-        leases = self.leases
-        key = repo.ledger_key(report.team_id, report.id, period, action, recipient)
-        state = repo.claim(self.db, report.team_id, report.id, period, action, recipient, now=now,
-                           wall=leases.now(), owner=leases.owner, lease_s=leases.seconds)
-        if state == "done":
-            return state, None
-        if state == "busy":
-            return state, repo.ledger_entry(self.db, key)
-        with leases.hold(key):
-            try:
-                result = send(key, state == "recover")
-            except (Busy, Unfinished) as exc:
-                # Part of this work is another process's right now: give this claim back, so a
-                # later pass does it if that process never finishes.
-                repo.release(self.db, key, leases.owner)
-                return "busy", exc
-            except DeliveryError as exc:
-                if exc.permanent:
-                    repo.fail(self.db, key, exc.code, now=now)
-                    return "failed", exc.code
-                if state == "recover":
-                    # Slack refused the look-up (or the send) this time: what an earlier attempt
-                    # may have delivered is still unknown, so the next pass looks again.
-                    repo.mark_uncertain(self.db, key, leases.owner)
-                else:
-                    repo.release(self.db, key, leases.owner)
-                raise
-            except BaseException:
-                # Not an answer from Slack (a timeout, a lost response, an interrupt, a failed write
-                # of our own after the post): the message may be in Slack already. Releasing the
-                # claim would send it again blind; keep it so the next pass looks in Slack first.
-                try:
-                    repo.mark_uncertain(self.db, key, leases.owner)
-                except Exception:
-                    log.exception("could not mark %s for recovery; it is retried once its lease runs out", key)
-                raise
-            repo.complete(self.db, key, now=now)
-        return "sent", result
+             send: Callable[[str, bool], Any]) -> tuple[Outcome, Any]:
+        """Send something at most once per ledger key (bot/core/ledger.py); (outcome, result)."""
+        return self.ledger.once(LedgerKey(report.team_id, report.id, period, action, recipient), now, send)
 
     # --- the loop --------------------------------------------------------------------------
 
@@ -388,23 +350,23 @@ class Feedsum:
         `whole`: the caller holds a claim on the whole fan-out (the scheduler) and may mark it done
         only once every prompt is sent; Unfinished is raised while another process holds some.
         """
-        prow = repo.period_row(self.db, report.team_id, report.id, period)
-        if prow and prow["state"] == "posted":
+        prow = self.store.periods.get(report.team_id, report.id, period)
+        if prow and prow.state == PeriodState.POSTED:
             raise _already_posted(report, period, prow, self.outbox)
-        repo.open_period(self.db, report.team_id, report.id, period, by=actor, due_at=due_at(report, period), now=now)
+        self.store.periods.open(report.team_id, report.id, period, by=actor, due_at=due_at(report, period), now=now)
         self.pull(report, period, now)  # the prompts show the month's numbers from the first day
         summary = self.summary(report, period, now)
         # Away owners get their prompts too (they find them on return); only reminders wait.
         jobs = [(owner, functools.partial(
-                    self.once, report, period, "prompt", f"{section.key}:{owner}", now,
+                    self.once, report, period, Delivery.PROMPT, prompt_recipient(section.key, owner), now,
                     lambda key, recovering, s=section, o=owner: self._send_prompt(summary, s, o, key, recovering, now)))
                 for section in summary.sections for owner in section.owners]
         outcomes = [outcome for outcome, _ in self.fan_out(report.team_id, jobs)]
         self.tell_admins_of_failures(report, period)
-        if whole and "busy" in outcomes:
-            raise Unfinished(outcomes.count("busy"))
-        return OpenResult(period=period, sent=outcomes.count("sent"), skipped=outcomes.count("done"),
-                          failed=outcomes.count("failed"), busy=outcomes.count("busy"))
+        if whole and Outcome.BUSY in outcomes:
+            raise Unfinished(outcomes.count(Outcome.BUSY))
+        return OpenResult(period=period, sent=outcomes.count(Outcome.SENT), skipped=outcomes.count(Outcome.DONE),
+                          failed=outcomes.count(Outcome.FAILED), busy=outcomes.count(Outcome.BUSY))
 
     def fan_out(self, team_id: str, jobs: list[tuple[str, Callable[[], Any]]]) -> list[Any]:
         """Run (recipient, job) pairs through the fanout; their results, in order.
@@ -432,8 +394,8 @@ class Feedsum:
                      recovering: bool, now: datetime) -> tuple[str, str]:
         found = self.outbox.find_dm(summary.report.team_id, owner, key) if recovering else None
         channel, ts = found or self.outbox.send_prompt(summary, section, owner, key)
-        repo.record_prompt(self.db, summary.report.team_id, summary.report.id, summary.period, section.key,
-                           owner, channel=channel, ts=ts, now=now)
+        self.store.prompts.record(summary.report.team_id, summary.report.id, summary.period, section.key,
+                                  owner, channel=channel, ts=ts, now=now)
         return channel, ts
 
     def submit(self, report: Report, period: str, key: str, user: str, text: str, now: datetime, *,
@@ -447,8 +409,7 @@ class Feedsum:
         refused with Stale otherwise. The check and the write are one transaction.
         """
         self.require_writer(report, period, key, user)
-        prow = repo.period_row(self.db, report.team_id, report.id, period)
-        if prow is None:
+        if self.store.periods.get(report.team_id, report.id, period) is None:
             raise Refused("refuse.not_open", month=periods.label(period, report.locale), period=period)
         mine = text = storable(text)
         expected = base_revision
@@ -457,13 +418,13 @@ class Feedsum:
         form = None if base_revision is None else f"{base_revision}:{hashlib.sha256(mine.encode()).hexdigest()[:32]}"
         for _ in range(20):  # another round only when someone else saved in between
             try:
-                saved = repo.save_answer(self.db, report.team_id, report.id, period, key, text=text, author=user,
-                                         via=via, now=now, append=append, event_id=event_id, ts=ts,
-                                         expected_revision=expected, form=form)
+                saved = self.store.answers.save(report.team_id, report.id, period, key, text=text, author=user,
+                                                via=via, now=now, append=append, event_id=event_id, ts=ts,
+                                                expected_revision=expected, form=form)
                 break
-            except repo.StaleRevision as stale:
-                if repo.form_saved(self.db, report.team_id, report.id, period, key, form):
-                    saved = repo.Saved(revision=stale.revision, previous=None, text=stale.text, duplicate=True)
+            except StaleRevision as stale:
+                if self.store.answers.form_saved(report.team_id, report.id, period, key, form):
+                    saved = Saved(revision=stale.revision, previous=None, text=stale.text, duplicate=True)
                     break
                 merged = self._merged(report, period, key, base_revision, mine, stale.text)
                 if merged is None:
@@ -473,23 +434,23 @@ class Feedsum:
             raise self._stale(report, period, key, now)
         summary = self.summary(report, period, now, with_metrics=False)
         state = next(s for s in summary.sections if s.key == key)
-        return SubmitResult(section=state, saved=saved, late=summary.state == "posted")
+        return SubmitResult(section=state, saved=saved, late=summary.state == PeriodState.POSTED)
 
     def _merged(self, report: Report, period: str, key: str, base_revision: int, mine: str, current: str) -> str | None:
         """A stale form's text merged with what was added since it was opened (None: a conflict)."""
         if base_revision == 0:
             base: str | None = ""
         else:
-            base = next((r["text"] for r in repo.revisions_of(self.db, report.team_id, report.id, period, key)
-                         if r["revision"] == base_revision), None)
+            base = next((r.text for r in self.store.answers.revisions(report.team_id, report.id, period, key)
+                         if r.revision == base_revision), None)
         return None if base is None else merge_appended(base, current, mine)
 
     def _stale(self, report: Report, period: str, key: str, now: datetime) -> Stale:
         current = next(s for s in self.summary(report, period, now, with_metrics=False).sections if s.key == key)
-        revisions = repo.revisions_of(self.db, report.team_id, report.id, period, key)
+        revisions = self.store.answers.revisions(report.team_id, report.id, period, key)
         when = (datetime.fromisoformat(current.updated_at).astimezone(report.tz).strftime("%m-%d %H:%M")
                 if current.updated_at else "")
-        return Stale(current, revisions[-1]["author"] if revisions else "", when)
+        return Stale(current, revisions[-1].author if revisions else "", when)
 
     def announce(self, report: Report, period: str, result: SubmitResult, user: str, now: datetime) -> None:
         """After a save: show the receipt on every owner's prompt and update a posted summary.
@@ -507,11 +468,11 @@ class Feedsum:
                 self.outbox.warn_claims(summary, state, user, wrong)
             except Exception:
                 log.exception("could not send the claim check of %s to %s", state.key, user)
-        for p in repo.prompts_of(self.db, rpt.team_id, rpt.id, summary.period, state.key):
+        for p in self.store.prompts.of(rpt.team_id, rpt.id, summary.period, state.key):
             try:
-                self.outbox.refresh_prompt(summary, state, p["owner"], p["channel"], p["ts"])
+                self.outbox.refresh_prompt(summary, state, p.owner, p.channel, p.ts)
             except Exception:
-                log.exception("could not refresh the prompt of %s/%s", state.key, p["owner"])
+                log.exception("could not refresh the prompt of %s/%s", state.key, p.owner)
         self.show_saved(summary, [state.key])
 
     def show_saved(self, summary: Summary, keys: list[str] | None = None) -> None:
@@ -520,7 +481,7 @@ class Feedsum:
         Each revision is claimed before it is shown, so a save announced while the poster catches
         up after posting is shown once, by whichever gets there first.
         """
-        if summary.state != "posted":
+        if summary.state != PeriodState.POSTED:
             return
         from bot.text.i18n import t
 
@@ -528,10 +489,10 @@ class Feedsum:
         for state in summary.sections:
             if not state.text or (keys is not None and state.key not in keys):
                 continue
-            before = repo.claim_shown(self.db, rpt.team_id, rpt.id, summary.period, state.key, state.revision)
+            before = self.store.answers.claim_shown(rpt.team_id, rpt.id, summary.period, state.key, state.revision)
             if before is None:
                 continue
-            author = repo.revisions_of(self.db, rpt.team_id, rpt.id, summary.period, state.key)[-1]["author"]
+            author = self.store.answers.revisions(rpt.team_id, rpt.id, summary.period, state.key)[-1].author
             what = t(rpt.locale, "summary.what.edited" if before else "summary.what.added")
             note = t(rpt.locale, "summary.updated", section=state.title, what=what,
                      author=self.outbox.user_name(rpt.team_id, author), revision=state.revision)
@@ -546,22 +507,22 @@ class Feedsum:
         The configured sources are pulled first: conversions are backfilled late, and a post
         made by hand carries the same numbers as a scheduled one.
         """
-        prow = repo.period_row(self.db, report.team_id, report.id, period)
-        if not preview and prow and prow["state"] == "posted":
+        prow = self.store.periods.get(report.team_id, report.id, period)
+        if not preview and prow and prow.state == PeriodState.POSTED:
             raise _already_posted(report, period, prow, self.outbox)
         self.pull(report, period, now)
         summary = self.summary(report, period, now)
         if preview:
             summary.preview = True
             return summary
-        outcome, result = self.once(report, period, "post", report.channel, now,
+        outcome, result = self.once(report, period, Delivery.POST, report.channel, now,
                                     lambda key, recovering: self._post(summary, key, recovering, actor, now))
-        if outcome == "failed":
+        if outcome == Outcome.FAILED:
             raise Refused("refuse.post_failed", error=result)
-        if outcome == "busy":
+        if outcome == Outcome.BUSY:
             raise result if isinstance(result, Busy) else self._post_busy(report, period, result)
         current = self.summary(report, period, now)
-        if outcome == "sent":
+        if outcome == Outcome.SENT:
             # Saves made while the post was going out saw the period open and updated nothing:
             # what they changed goes out now, as late updates. Later saves see it posted.
             self.show_saved(current)
@@ -570,20 +531,20 @@ class Feedsum:
     def _post(self, summary: Summary, key: str, recovering: bool, actor: str, now: datetime) -> tuple[str, str]:
         rpt = summary.report
         channel, ts = self.outbox.post_summary(summary, key, find=recovering)
-        repo.mark_shown(self.db, rpt.team_id, rpt.id, summary.period,
-                        {s.key: s.revision for s in summary.sections if s.text})
+        self.store.answers.mark_shown(rpt.team_id, rpt.id, summary.period,
+                                      {s.key: s.revision for s in summary.sections if s.text})
         # Marked posted before the claim is completed: a crash in between leaves a posted period
         # with an unfinished claim (harmless), never a finished claim on a period that says "open".
-        repo.mark_posted(self.db, rpt.team_id, rpt.id, summary.period, channel=channel, ts=ts, by=actor, now=now)
+        self.store.periods.mark_posted(rpt.team_id, rpt.id, summary.period, channel=channel, ts=ts, by=actor, now=now)
         return channel, ts
 
-    def _post_busy(self, report: Report, period: str, entry: dict[str, Any] | None) -> Busy:
+    def _post_busy(self, report: Report, period: str, entry: LedgerEntry | None) -> Busy:
         """The honest answer while a post is under way elsewhere (or its process died mid-way)."""
         since, left = "?", self.leases.seconds
         if entry:
-            since = datetime.fromisoformat(entry["claimed_at"]).astimezone(report.tz).strftime("%Y-%m-%d %H:%M")
-            if entry.get("lease_until") is not None:
-                left = max(entry["lease_until"] - self.leases.now(), 0)
+            since = datetime.fromisoformat(entry.claimed_at).astimezone(report.tz).strftime("%Y-%m-%d %H:%M")
+            if entry.lease_until is not None:
+                left = max(entry.lease_until - self.leases.now(), 0)
         return Busy("refuse.post_busy", month=periods.label(period, report.locale), since=since,
                     seconds=max(math.ceil(left), 1))
 
@@ -591,10 +552,10 @@ class Feedsum:
         """Tell the admins once about recipients that could not be reached."""
         from bot.text.i18n import t
 
-        failures = repo.unnotified_failures(self.db, report.team_id, report.id, period)
+        failures = self.ledger.untold_failures(report.team_id, report.id, period)
         if not failures:
             return
-        items = ", ".join(f"{f['recipient']} ({f['error']})" for f in failures)
+        items = ", ".join(f"{f.recipient} ({f.error})" for f in failures)
         text = t(report.locale, "admins.failures", name=report.name, month=periods.label(period, report.locale), items=items)
         for admin in report.admins:
             try:
@@ -611,7 +572,7 @@ class Feedsum:
         failed permanently; admins were told once, and reminding again would fail again).
         """
         summary = self.summary(report, period, now, with_metrics=False)
-        unreachable = {f["recipient"].split(":", 1)[1] for f in summary.failures if f["action"] == "prompt"}
+        unreachable = {prompted_owner(f.recipient) for f in summary.failures if f.action == Delivery.PROMPT}
         away = self.away_map(report, period, now, owners={o for s in summary.sections for o in s.owners})
         out: dict[str, list[SectionState]] = {}
         for s in summary.sections:
@@ -630,12 +591,12 @@ class Feedsum:
         """
         from bot.text.i18n import join_list, t
 
-        prow = repo.period_row(self.db, report.team_id, report.id, period)
-        if prow is None or prow["state"] == "posted":
+        prow = self.store.periods.get(report.team_id, report.id, period)
+        if prow is None or prow.state == PeriodState.POSTED:
             return 0
         # A manual reminder is keyed by the minute, so a double click sends one.
         slot = slot or (f"manual:{now.astimezone(report.tz):%Y-%m-%dT%H:%M}" if manual else "remind")
-        due = datetime.fromisoformat(prow["due_at"])
+        due = datetime.fromisoformat(prow.due_at)
         jobs = []
         for owner, sections in self.pending_by_owner(report, period, now).items():
             titles = join_list([md("*{}*", s.title) for s in sections], report.locale)
@@ -643,26 +604,27 @@ class Feedsum:
                      name=report.name, month=periods.label(period, report.locale), sections=titles,
                      due=due.astimezone(report.tz).strftime("%Y-%m-%d %H:%M"))
             jobs.append((owner, functools.partial(
-                self.once, report, period, f"remind:{slot}", owner, now,
+                self.once, report, period, action(Delivery.REMIND, slot), owner, now,
                 lambda key, recovering, o=owner, x=text: (
                     self.outbox.find_dm(report.team_id, o, key) if recovering else None
                 ) or self.outbox.send_dm(report.team_id, o, x, key))))
         outcomes = [outcome for outcome, _ in self.fan_out(report.team_id, jobs)]
         self.tell_admins_of_failures(report, period)
-        if whole and "busy" in outcomes:
-            raise Unfinished(outcomes.count("busy"))
-        return outcomes.count("sent")
+        if whole and Outcome.BUSY in outcomes:
+            raise Unfinished(outcomes.count(Outcome.BUSY))
+        return outcomes.count(Outcome.SENT)
 
     def set_away(self, team_id: str, user: str, until, now: datetime) -> None:
-        repo.set_away(self.db, team_id, user, until.isoformat() if until else None, now=now)
+        self.store.people.set_away(team_id, user, until.isoformat() if until else None, now=now)
 
     def away_map(self, report: Report, period: str, now: datetime, owners=None) -> dict[str, str]:
         """Owners of the report (or `owners`) who are away today -> until when."""
         today = now.astimezone(report.tz).date().isoformat()
         if owners is None:
-            handed = repo.delegations_of(self.db, report.team_id, report.id, period)
+            handed = self.handed(report, period)
             owners = {o for s in report.sections for o in self.writers(report, period, s.key, handed)}
-        return {user: until for user, until in repo.away_of(self.db, report.team_id, owners).items() if until >= today}
+        return {user: until for user, until in self.store.people.away_of(report.team_id, owners).items()
+                if until >= today}
 
     def delegate(self, report: Report, period: str, key: str, user: str, to: str, now: datetime) -> bool:
         """Hand a section to someone for one period; True when it is open and they need its prompt
@@ -671,17 +633,17 @@ class Feedsum:
         section = report.section(key)
         if section is None:
             raise Refused("refuse.unknown_section", key=key, keys=", ".join(s.key for s in report.sections))
-        if user not in section.owners and not self.is_admin(report, user):
+        if not access.may_hand_over(report, key, user, self._workspace_admin(report, user)):
             raise Refused("refuse.not_owner", title=report.title(section), owners=mentions(section.owners, ", "))
         owner = user if user in section.owners else section.owners[0]
-        repo.delegate(self.db, report.team_id, report.id, period, key, owner, to, now=now)
-        return repo.period_row(self.db, report.team_id, report.id, period) is not None
+        self.store.people.delegate(report.team_id, report.id, period, key, owner, to, now=now)
+        return self.store.periods.get(report.team_id, report.id, period) is not None
 
     def prompt_delegate(self, report: Report, period: str, key: str, to: str, now: datetime) -> None:
         """The prompt of a section handed over while its period is open (never twice)."""
         summary = self.summary(report, period, now, with_metrics=False)
         state = next(s for s in summary.sections if s.key == key)
-        self.once(report, period, "prompt", f"{key}:{to}", now,
+        self.once(report, period, Delivery.PROMPT, prompt_recipient(key, to), now,
                   lambda k, rec: self._send_prompt(summary, state, to, k, rec, now))
 
     def next_actions(self, report: Report, period: str, now: datetime, limit: int = 3) -> list[Any]:
@@ -696,31 +658,31 @@ class Feedsum:
         A period that was due before feedsum first saw the report counts as posted, so a fresh
         install does not open and post last month's summary out of the blue.
         """
-        from bot.planning.schedule import PeriodState
+        from bot.planning import schedule
 
-        state, done, answered, own = repo.period_progress(self.db, report.team_id, report.id, period)
+        state, done, answered, own = self.store.periods.progress(report.team_id, report.id, period)
         report = period_sections(report, own)
         if state is None:
             created = self._created_at(report)
             if created and due_at(report, period) < datetime.fromisoformat(created):
-                return PeriodState(opened=True, posted=True)
+                return schedule.PeriodState(opened=True, posted=True)
         # "opened" means the scheduled open ran to the end: a manual open or a crashed fan-out
         # still lets it run, and it only sends what is missing.
-        return PeriodState(opened="open" in done, posted=state == "posted", done_keys=frozenset(done),
-                           all_submitted=all(s.key in answered for s in report.sections))
+        return schedule.PeriodState(opened=schedule.ActionKind.OPEN in done, posted=state == PeriodState.POSTED,
+                                    done_keys=frozenset(done), all_submitted=all(s.key in answered for s in report.sections))
 
     def _created_at(self, report: Report) -> str | None:
         # When feedsum first saw a report never changes once known: ask the audit log once.
         key = (report.team_id, report.id)
         if key not in self._created:
-            created = repo.report_created_at(self.db, report.team_id, report.id)
+            created = self.store.reports.created_at(report.team_id, report.id)
             if created is None:
                 return None
             self._created[key] = created
         return self._created[key]
 
     def all_reports(self) -> list[Report]:
-        return [Report.from_dict(d) for d in repo.reports_data(self.db)]
+        return [Report.from_dict(d) for d in self.store.reports.all()]
 
     def pull(self, report: Report, period: str, now: datetime, progress: Callable[[str], None] | None = None) -> list:
         """Pull the report's configured sources (a no-op without any); returns a SourcePull each.
@@ -750,44 +712,42 @@ class Feedsum:
             self._show_data_updates(report, before, now)
         return pulls
 
-    def source_states(self, report: Report) -> list[dict[str, Any]]:
+    def source_states(self, report: Report) -> list[SourceState]:
         """Each configured source (each file of a glob) with its last pull, rows and state, for
         `/feedsum sources`; failing ones carry `error` and `since`."""
         import fnmatch
 
         from bot.data.metrics import redact_url
-        from storage import sources as source_store
 
-        states = source_store.states(self.db, report.team_id, report.id)
-        errors = {e["source"]: e for e in repo.source_errors(self.db, report.team_id, report.id)}
-        out: list[dict[str, Any]] = []
+        states = self.store.sources.states(report.team_id, report.id)
+        errors = {e.source: e for e in self.store.sources.errors(report.team_id, report.id)}
+        out: list[SourceState] = []
         for source in report.metrics:
             if source.path:
                 found = [st for label, st in sorted(states.items())
-                         if st["kind"] == "file" and fnmatch.fnmatch(label, source.path)]
+                         if st.kind == SourceKind.FILE and fnmatch.fnmatch(label, source.path)]
                 found = found or ([states[source.path]] if source.path in states else [])
-                entries = found or [{"source": source.path, "kind": "file"}]
+                entries = found or [SourceState(source.path, SourceKind.FILE)]
             else:
                 label = source.label if source.api else redact_url(source.url or "")
-                entries = [states.get(label) or {"source": label, "kind": "api" if source.api else "sql"}]
+                entries = [states.get(label) or SourceState(label, SourceKind.API if source.api else SourceKind.SQL)]
             for entry in entries:
-                err = errors.get(entry["source"])
-                out.append({**entry, "error": err["error"] if err else None, "since": err["since"] if err else None})
+                err = errors.get(entry.source)
+                out.append(replace(entry, error=err.error if err else None, since=err.since if err else None))
         if CURRENCY_SOURCE in errors:
             e = errors[CURRENCY_SOURCE]
-            out.append({"source": CURRENCY_SOURCE, "kind": "currency", "error": e["error"], "since": e["since"]})
+            out.append(SourceState(CURRENCY_SOURCE, SourceKind.CURRENCY, error=e.error, since=e.since))
         return out
 
     def _record_pulls(self, report: Report, pulls: list, now: datetime) -> None:
         """Each source's last pull, for `/feedsum sources`."""
         from bot.data.metrics import redact_url
-        from storage import sources as source_store
 
-        kinds = {s.label: "api" for s in report.metrics if s.api}
-        kinds.update({redact_url(s.url): "sql" for s in report.metrics if s.url})
-        source_store.record_pulls(self.db, report.team_id, report.id, [
-            {"source": p.source, "kind": kinds.get(p.source, "file"), "error": p.error,
-             "rows": p.outcome.rows if p.outcome is not None else None} for p in pulls], now=now)
+        kinds = {s.label: SourceKind.API for s in report.metrics if s.api}
+        kinds.update({redact_url(s.url): SourceKind.SQL for s in report.metrics if s.url})
+        self.store.sources.record_pulls(report.team_id, report.id, [
+            Pulled(p.source, kinds.get(p.source, SourceKind.FILE), error=p.error,
+                   rows=p.outcome.rows if p.outcome is not None else None) for p in pulls], now=now)
 
     def _posted_totals(self, report: Report, period: str) -> dict[str, int]:
         """Posted months a pull may change (the period and the three before it: a backfill window
@@ -795,10 +755,13 @@ class Feedsum:
         out = {}
         for back in range(4):
             p = periods.shift(period, -back)
-            prow = repo.period_row(self.db, report.team_id, report.id, p)
-            if prow and prow["state"] == "posted":
-                out[p] = max((s["id"] for s in repo.snapshots_of(self.db, report.team_id, report.id, p)), default=0)
+            prow = self.store.periods.get(report.team_id, report.id, p)
+            if prow and prow.state == PeriodState.POSTED:
+                out[p] = self._newest_snapshot(report, p)
         return out
+
+    def _newest_snapshot(self, report: Report, period: str) -> int:
+        return max((s.id for s in self.store.snapshots.of(report.team_id, report.id, period)), default=0)
 
     def _show_data_updates(self, report: Report, before: dict[str, int], now: datetime) -> None:
         """Update posted summaries whose figures a pull changed, through the late-update path: the
@@ -810,7 +773,7 @@ class Feedsum:
 
         loc = report.locale
         for p, newest in before.items():
-            if max((s["id"] for s in repo.snapshots_of(self.db, report.team_id, report.id, p)), default=0) == newest:
+            if self._newest_snapshot(report, p) == newest:
                 continue  # no new snapshot: nothing changed
             old, new = kpis(self.data.rows(report, p, upto=newest)), kpis(self.data.rows(report, p))
             changed = [k for k in DATA_UPDATE_KEYS if not _same(old.get(k), new.get(k))]
@@ -828,7 +791,7 @@ class Feedsum:
                     self.outbox.post_update(summary, note)
 
             try:
-                self.once(report, p, f"data:{state.hexdigest()[:16]}", report.channel, now, send)
+                self.once(report, p, action(Delivery.DATA, state.hexdigest()[:16]), report.channel, now, send)
             except Exception:
                 log.exception("could not update the posted summary of %s/%s with new data", report.id, p)
 
@@ -836,8 +799,8 @@ class Feedsum:
         from bot.text.i18n import t
         from bot.text.mrkdwn import Mrkdwn
 
-        news = repo.note_source_errors(self.db, report.team_id, report.id,
-                                       {p.source: p.error for p in pulls if p.error}, now=now)
+        news = self.store.sources.note_errors(report.team_id, report.id,
+                                              {p.source: p.error for p in pulls if p.error}, now=now)
         if not news:
             return
         items = Mrkdwn("\n").join(md("• `{}`: {}", source, error) for source, error in news.items())
@@ -849,27 +812,27 @@ class Feedsum:
                 log.exception("could not tell admin %s about failing data sources", admin)
 
     def _redraw_data_prompts(self, report: Report, period: str, now: datetime) -> None:
-        prompts = [p for p in repo.prompts_of(self.db, report.team_id, report.id, period)
-                   if p["section"] in DATA_SECTIONS and p["channel"] and p["ts"]]
+        prompts = [p for p in self.store.prompts.of(report.team_id, report.id, period)
+                   if p.section in DATA_SECTIONS and p.channel and p.ts]
         if not prompts:
             return
         summary = self.summary(report, period, now)
         states = {s.key: s for s in summary.sections}
         for p in prompts:
-            if p["section"] not in states:
+            if p.section not in states:
                 continue
             try:
-                self.outbox.refresh_prompt(summary, states[p["section"]], p["owner"], p["channel"], p["ts"])
+                self.outbox.refresh_prompt(summary, states[p.section], p.owner, p.channel, p.ts)
             except Exception:
-                log.exception("could not redraw the prompt of %s/%s with new data", p["section"], p["owner"])
+                log.exception("could not redraw the prompt of %s/%s with new data", p.section, p.owner)
 
     def prompt_for_thread(self, team_id: str, channel: str, thread_ts: str) -> tuple[Report, str, str] | None:
         """The report, period and section a DM thread answers, if it is one of our prompts."""
-        p = repo.prompt_by_message(self.db, team_id, channel, thread_ts)
+        p = self.store.prompts.by_message(team_id, channel, thread_ts)
         if not p:
             return None
-        report = self.report(team_id, p["report_id"])
-        return (report, p["period"], p["section"]) if report else None
+        report = self.report(team_id, p.report_id)
+        return (report, p.period, p.section) if report else None
 
     def require_writer(self, report: Report, period: str, key: str, user: str):
         """The section `key`, when `user` may write it this period (an owner, a delegate or an
@@ -878,9 +841,10 @@ class Feedsum:
         section = report.section(key)
         if section is None:
             raise Refused("refuse.unknown_section", key=key, keys=", ".join(s.key for s in report.sections))
-        writers = self.writers(report, period, key)
-        if user not in writers and not self.is_admin(report, user):
-            raise Refused("refuse.not_owner", title=report.title(section), owners=mentions(writers, ", "))
+        handed = self.handed(report, period)
+        if not access.may_write(report, key, user, handed, self._workspace_admin(report, user)):
+            raise Refused("refuse.not_owner", title=report.title(section),
+                          owners=mentions(access.writers(report, key, handed), ", "))
         return section
 
     def section_for_writing(self, report: Report, period: str, key: str, user: str, now: datetime, *,
@@ -894,7 +858,7 @@ class Feedsum:
 
     def next_targets(self, report: Report, period: str) -> dict[str, float]:
         """The targets already set for the month after `period` (what the plan modal shows)."""
-        return repo.period_targets(self.db, report.team_id, report.id, periods.shift(period, 1))
+        return self.store.targets.of(report.team_id, report.id, periods.shift(period, 1))
 
     def parse_targets(self, typed: dict[str, str]) -> dict[str, float]:
         """Targets as typed in the plan modal; Refused names the input that is not a number."""
@@ -910,7 +874,7 @@ class Feedsum:
 
     def set_next_targets(self, report: Report, period: str, user: str, values: dict[str, float], now: datetime) -> None:
         """Targets set in the plan become the next month's."""
-        repo.set_targets(self.db, report.team_id, report.id, periods.shift(period, 1), values, by=user, now=now)
+        self.store.targets.set(report.team_id, report.id, periods.shift(period, 1), values, by=user, now=now)
 
     def targets(self, report: Report, period: str) -> dict[str, float]:
         """The targets a month is judged against (standing ones, overridden by the month's)."""

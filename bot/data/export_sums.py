@@ -69,7 +69,7 @@ class _Exact(Exception):
 class Sums:
     """Base counts of one export summed per day (and campaign when asked), with what
     read_export would have said about the file. ``rows`` has the canonical columns but
-    ``account``/``ad_group``, and one ``_rows`` column: the data rows summed in each."""
+    ``account``/``ad_group``/``creative``, and one ``_rows`` column: the data rows summed in each."""
 
     rows: pd.DataFrame
     dropped: int
@@ -508,7 +508,7 @@ class _Fold:
         if (hits >= 2).any():
             raise _Exact("a repeated header row")
         total = texts[0].matches(ex._TOTAL_RE)
-        for f in ("campaign", "ad_group", "account"):
+        for f in ("campaign", "ad_group", "creative", "account"):
             if f in mapping:
                 total |= texts[mapping[f]].matches(ex._TOTAL_RE)
         # Numbers: the NA mask first (blank rows), then values on rows that count.
@@ -825,13 +825,7 @@ def _finish(fold: _Fold, opts: ex._Options, units, chosen: str, preset: str, pla
             out[f] = np.nan
     if "revenue" not in mapping and "roas" in mapping:
         warnings.append(Msg("read.w.roas"))
-    spend_unit = units[mapping["spend"]] if "spend" in mapping else None
-    if spend_unit == "分":
-        out["spend"] = out["spend"] / 100.0
-        warnings.append(Msg("read.w.fen"))
-    elif spend_unit == "万元":
-        out["spend"] = out["spend"] * 10_000.0
-        warnings.append(Msg("read.w.wan"))
+    ex.in_yuan(out, units[mapping["spend"]] if "spend" in mapping else None, warnings)
     if masked:
         warnings.append(Msg("read.w.masked", n=masked))
     n_rows = int(groups["_rows"].sum()) if len(groups) else 0

@@ -40,7 +40,8 @@ from bot.model import periods
 from bot.model.config import RATIO_KPIS, MetricSource, Report, check_target
 from bot.text.i18n import Msg, text_of
 from bot.text.mrkdwn import plain
-from storage import repo
+from storage import Store
+from storage.rows import METRIC_COLUMNS
 
 log = logging.getLogger(__name__)
 # Rows per insert transaction: a few ms of write lock each (SQLite inserts ~300,000 rows/s here),
@@ -82,10 +83,10 @@ class SourcePull:
 class Metrics:
     """Imports and KPI reports for the core; pandas stays in here."""
 
-    def __init__(self, db, api=None):
+    def __init__(self, store: Store, api=None):
         from bot.data.sources.pulling import ApiKit
 
-        self.db = db
+        self.store = store
         self.api = api or ApiKit()  # how ad platforms' APIs are reached (bot/data/sources/)
 
     # --- imports ---------------------------------------------------------------------------
@@ -108,15 +109,15 @@ class Metrics:
                 for period, index in sorted(rows.groupby(months, sort=True).indices.items()):
                     part = rows.iloc[index]
                     out[str(period)] = kpis(part)
-                    sid = repo.begin_snapshot(self.db, report.team_id, report.id, str(period),
-                                              source=f"{origin}:{name}", file_hash=digest, rows=len(part),
-                                              dropped=dropped, now=now)
+                    sid = self.store.snapshots.begin(report.team_id, report.id, str(period),
+                                                     source=f"{origin}:{name}", file_hash=digest, rows=len(part),
+                                                     dropped=dropped, now=now)
                     if sid is None:  # this file was imported before
                         continue
                     pending.append(sid)
                     for start in range(0, len(part), IMPORT_CHUNK_ROWS):
-                        repo.add_snapshot_rows(self.db, sid, _records(part.iloc[start:start + IMPORT_CHUNK_ROWS]))
-            duplicates = repo.publish_snapshots(self.db, pending, digest)
+                        self.store.snapshots.add_rows(sid, _records(part.iloc[start:start + IMPORT_CHUNK_ROWS]))
+            duplicates = self.store.snapshots.publish(pending, digest)
         except BaseException:
             self._discard(pending)
             raise
@@ -126,11 +127,11 @@ class Metrics:
 
     def discard_abandoned(self, now: datetime) -> None:
         """Delete snapshots whose import died before publishing them (a killed process)."""
-        self._discard(repo.unpublished_snapshots(self.db, before=now - ABANDONED_AFTER))
+        self._discard(self.store.snapshots.unpublished(before=now - ABANDONED_AFTER))
 
     def _discard(self, snapshot_ids: list[int]) -> None:
         try:
-            repo.discard_snapshots(self.db, snapshot_ids)
+            self.store.snapshots.discard(snapshot_ids)
         except Exception:  # noqa: BLE001 - still hidden; discard_abandoned() retries later
             log.exception("could not delete unpublished snapshots %s", snapshot_ids)
 
@@ -147,6 +148,9 @@ class Metrics:
         result = read_export(raw, name=name, preset=preset, columns=columns or None, platform=platform, month=month,
                              date_format=date_format, context=context, today=now.astimezone(report.tz).date())
         how = (preset, sorted((columns or {}).items()), platform, str(month) if month else None, date_format)
+        if result.rows["creative"].notna().any():
+            # Read with its creatives: not the import of the same file made before they were read.
+            how += ("creative",)
         digest = hashlib.sha256(raw)  # fed in two parts: no copy of a big file
         digest.update(repr(how).encode())
         return self.import_frame(report, result.rows, name=name, origin=origin, digest=digest.hexdigest(),
@@ -191,7 +195,7 @@ class Metrics:
 
     def as_of(self, report: Report, period: str) -> datetime | None:
         """When the period's data was last read (a pull or an upload); None without data."""
-        at = repo.data_as_of(self.db, report.team_id, report.id, period)
+        at = self.store.snapshots.as_of(report.team_id, report.id, period)
         return datetime.fromisoformat(at) if at else None
 
     def import_sql(self, report: Report, source: MetricSource, period: str, now: datetime) -> ImportOutcome:
@@ -238,16 +242,17 @@ class Metrics:
                 for period, index in sorted(part.groupby(months, sort=True).indices.items()):
                     period = str(period)
                     if period not in snapshots:
-                        sid = repo.begin_snapshot(self.db, report.team_id, report.id, period,
-                                                  source=f"{origin}:{name}", file_hash=f"streaming:{uuid.uuid4().hex}",
-                                                  rows=0, dropped=0, now=now)
+                        sid = self.store.snapshots.begin(report.team_id, report.id, period,
+                                                         source=f"{origin}:{name}",
+                                                         file_hash=f"streaming:{uuid.uuid4().hex}", rows=0, dropped=0,
+                                                         now=now)
                         snapshots[period], counts[sid] = sid, 0
                     sid = snapshots[period]
                     rows = part.iloc[index]
                     for start in range(0, len(rows), IMPORT_CHUNK_ROWS):
-                        repo.add_snapshot_rows(self.db, sid, _records(rows.iloc[start:start + IMPORT_CHUNK_ROWS]))
+                        self.store.snapshots.add_rows(sid, _records(rows.iloc[start:start + IMPORT_CHUNK_ROWS]))
                     counts[sid] += len(rows)
-            duplicates = repo.publish_streamed_snapshots(self.db, counts, digest.hexdigest(), now=now)
+            duplicates = self.store.snapshots.publish_streamed(counts, digest.hexdigest(), now=now)
         except BaseException:
             self._discard(list(snapshots.values()))
             raise
@@ -261,14 +266,14 @@ class Metrics:
     def rows(self, report: Report, period: str, upto: int | None = None) -> pd.DataFrame:
         """The period's rows: its snapshots combined, newest winning (`upto`: as they were when
         this snapshot id was the newest)."""
-        frames = [_frame(repo.snapshot_rows(self.db, s["id"]))
-                  for s in repo.snapshots_of(self.db, report.team_id, report.id, period)
-                  if upto is None or s["id"] <= upto]
+        frames = [_frame(self.store.snapshots.rows(s.id))
+                  for s in self.store.snapshots.of(report.team_id, report.id, period)
+                  if upto is None or s.id <= upto]
         return dedupe(frames) if frames else empty_rows()
 
     def targets(self, report: Report, period: str) -> dict[str, float]:
         """Standing targets from the config, overridden by the period's own (set in the plan)."""
-        return {**report.targets, **repo.period_targets(self.db, report.team_id, report.id, period)}
+        return {**report.targets, **self.store.targets.of(report.team_id, report.id, period)}
 
     def report(self, report: Report, period: str, now: datetime) -> KPIReport | None:
         """The KPI report of a month, or None when no data was imported for it."""
@@ -290,9 +295,8 @@ class Metrics:
     def _one_currency(self, report: Report, frames: list[pd.DataFrame]):
         """Accounts' amounts in the report's currency, or refused when they can't be (bot/insight/kpi.py)."""
         from bot.insight.kpi import one_currency
-        from storage import sources as source_store
 
-        currency_of = source_store.account_currencies(self.db, report.team_id, report.id)
+        currency_of = self.store.sources.account_currencies(report.team_id, report.id)
         if not currency_of:
             return frames, ()
         return one_currency(frames, currency_of, report.currency, report.currency_rates)
@@ -330,20 +334,20 @@ def redact_url(url: str) -> str:
 
 
 def _records(part: pd.DataFrame) -> list[tuple]:
-    frame = part[list(CANONICAL_COLUMNS)].copy()
+    frame = part[list(METRIC_COLUMNS)].copy()  # the storage's order
     frame["date"] = frame["date"].dt.strftime("%Y-%m-%d")
     frame = frame.astype(object).where(frame.notna(), None)
     return list(frame.itertuples(index=False, name=None))
 
 
 def _frame(records: list[tuple]) -> pd.DataFrame:
-    frame = pd.DataFrame.from_records(records, columns=list(repo.METRIC_COLUMNS))
+    frame = pd.DataFrame.from_records(records, columns=list(METRIC_COLUMNS))
     frame["date"] = pd.to_datetime(frame["date"])
     for col in ("impressions", "clicks", "spend", "conversions", "revenue"):
         frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("float64")
-    for col in ("platform", "account", "campaign", "ad_group", "campaign_id"):
+    for col in ("platform", "account", "campaign", "ad_group", "creative", "campaign_id"):
         frame[col] = frame[col].astype("str").where(frame[col].notna(), None)
-    return frame
+    return frame[list(CANONICAL_COLUMNS)]
 
 
 # Rows fetched per round trip of an SQL source, and the most held in memory at once: an
@@ -351,7 +355,7 @@ def _frame(records: list[tuple]) -> pd.DataFrame:
 SQL_CHUNK_ROWS = 50_000
 # Without it libpq waits for the kernel's TCP timeout (minutes) on a host that drops packets.
 CONNECT_TIMEOUT_SECONDS = 15
-_TEXT_COLUMNS = ("platform", "account", "campaign", "ad_group", "campaign_id")
+_TEXT_COLUMNS = ("platform", "account", "campaign", "ad_group", "creative", "campaign_id")
 # PostgreSQL's `:start::date` would hide the parameter from SQLAlchemy's text() (a colon may not
 # follow a parameter name); a space keeps the cast and makes it a parameter again.
 _PG_CAST = re.compile(r"(?<![:\w\\]):(start|end)::")
@@ -482,9 +486,17 @@ class _RowDigest:
         for col in BASE_KEYS:
             normal[col] = rows[col].astype("float64")
         for col in _TEXT_COLUMNS:
-            normal[col] = rows[col].astype(object).where(rows[col].notna(), "\x00").astype(str).astype(object)
+            if col != "creative":
+                normal[col] = rows[col].astype(object).where(rows[col].notna(), "\x00").astype(str).astype(object)
+        # A row without a creative hashes as it did before creatives were read, so an unchanged
+        # result stays unchanged across the upgrade; a row with one hashes it too.
+        creative = rows["creative"].notna().to_numpy() if "creative" in rows else np.zeros(len(rows), dtype=bool)
         for i, key in enumerate(self._KEYS):
             hashes = pd.util.hash_pandas_object(normal, index=False, hash_key=key).to_numpy(dtype=np.uint64)
+            if creative.any():
+                named = normal[creative].assign(creative=rows["creative"][creative].astype(str).astype(object))
+                hashes = hashes.copy()
+                hashes[creative] = pd.util.hash_pandas_object(named, index=False, hash_key=key).to_numpy(dtype=np.uint64)
             np.add(self.sums[i:i + 1], hashes.sum(dtype=np.uint64), out=self.sums[i:i + 1])  # wraps around
             np.bitwise_xor(self.xors[i:i + 1], np.bitwise_xor.reduce(hashes), out=self.xors[i:i + 1])
         self.rows += len(rows)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import unicodedata
 
-from bot.insight.abtest import MIN_TRIALS, Comparison, MetricTest, labels
+from bot.insight.abtest import ALPHA, MIN_TRIALS, Comparison, MetricTest, labels
 from bot.text import formats
 from bot.text.i18n import join_list, resolve, t_plain
 
@@ -126,8 +126,9 @@ def metric_verdict(test: MetricTest, comparison: Comparison, locale: str, names:
         close = join_list([names[p.other] for p in test.pairwise if not p.significant], loc)
         return _join(loc, t_plain(loc, "ab.multi.partial", metric=metric, best=best, best_rate=rate(rates[test.best], loc),
                                   beaten=beaten, close=close), _settle(test, names, loc))
-    return _join(loc, t_plain(loc, "ab.multi.none", metric=metric, best=best, lead=lead, p=p_text(test.p_value, loc)),
-                 _settle(test, names, loc))
+    overall = test.p_value is not None and test.p_value < ALPHA  # they differ, but no pair holds after Holm
+    return _join(loc, t_plain(loc, "ab.multi.overall" if overall else "ab.multi.none", metric=metric, best=best,
+                              lead=lead, p=p_text(test.p_value, loc)), _settle(test, names, loc))
 
 
 def cpa_line(comparison: Comparison, locale: str, names: list[str] | None = None) -> str:
@@ -141,13 +142,34 @@ def cpa_line(comparison: Comparison, locale: str, names: list[str] | None = None
     return t_plain(loc, "ab.cpa", best=names[i], best_cpa=money(low, loc), other=names[j], other_cpa=money(nxt, loc))
 
 
+def caveat_lines(comparison: Comparison, locale: str) -> list[str]:
+    """What the counts cannot show (bot.insight.abtest.caveats), one sentence each, without figures."""
+    loc = _loc(locale)
+    platforms = join_list(list(dict.fromkeys(k.platform for k in comparison.keys)), loc)
+    return [t_plain(loc, f"ab.caveat.{c}", platforms=platforms) for c in comparison.caveats]
+
+
 def verdict_lines(comparison: Comparison, locale: str) -> list[str]:
-    """The verdicts on CTR and CVR, and the CPA line when there is one."""
+    """The verdicts on CTR and CVR, the CPA line when there is one, and the caveats."""
     names = labels(comparison.keys)
     lines = [metric_verdict(comparison.ctr, comparison, locale, names),
              metric_verdict(comparison.cvr, comparison, locale, names)]
     cpa = cpa_line(comparison, locale, names)
-    return lines + ([cpa] if cpa else [])
+    return lines + ([cpa] if cpa else []) + caveat_lines(comparison, locale)
+
+
+def _squeezed(text: str) -> str:
+    return " ".join(text.split())
+
+
+def quoted(comparison: Comparison, text: str | None, locale: str) -> bool:
+    """Whether `text` (a section's) already says this comparison's verdict, every sentence as
+    it reads now: the owner inserted it and left it as it was, and the data has not moved since.
+    Then the summary shows the comparison's table without the same sentences again."""
+    if not text:
+        return False
+    body = _squeezed(text)
+    return all(_squeezed(line) in body for line in verdict_lines(comparison, locale))
 
 
 def heading(comparison: Comparison, locale: str) -> str:

@@ -228,7 +228,7 @@ _ALIAS_RE = re.compile(_alt(a for aliases in _PLATFORM_ALIASES.values() for a in
                        + r"|(?<![A-Za-z])RED(?![A-Za-z])", re.I)
 # Words of campaign names too common to say which campaign is meant.
 _GENERIC_FRAGMENTS = {"广告", "推广", "投放", "营销", "信息流", "计划", "活动", "效果", "平台", "账户", "转化", "campaign",
-                      "ads", "ad"}
+                      "ads", "ad", "素材", "创意", "单元", "creative"}
 _NAME_SEPARATORS = " \t-_–—·•/|()（）[]【】「」《》<>'\"‘’“”.,:：+&"
 _SEPARATORS_GONE = str.maketrans("", "", _NAME_SEPARATORS + "\n\r\f\v\u3000\xa0")
 
@@ -887,9 +887,14 @@ class _World:
                         self.days.setdefault(name, month)
                         continue
                     self._name(name, (kind, name), seen)
-            if data.ab is not None:  # ad groups the text names (whole names only, see candidates)
-                for name in data.ab.group_names(written):
-                    self._name(name, ("ad_group", name), seen)
+            if data.ab is not None:  # ad groups and creatives the text names (whole names only, see candidates)
+                named = data.ab.named(written)
+                for name, part in named:
+                    if part is not None:
+                        self._name(name, part, seen)
+                for name, part in named:  # nobody's in particular: known, so never part of another name
+                    if part is None:
+                        self._name(name, None, seen)
             for camp, plat in data.campaigns.items():
                 self.platform_campaigns.setdefault(plat, set()).add(camp)
         for s in scope_names:
@@ -960,8 +965,8 @@ class _World:
             if norm == frag:
                 exact.append(part)
                 continue
-            if part is not None and part[0] == "ad_group":
-                continue  # ad groups are named in full: their names are short and generic ("素材A", "通投")
+            if part is not None and part[0] in ("ad_group", "creative"):
+                continue  # ad groups and creatives are named in full: their names are short and generic ("素材A", "通投")
             i = norm.find(frag)
             while i >= 0:
                 if len(frag) >= 3 or i in starts or i + len(frag) in ends:
@@ -1104,7 +1109,7 @@ class _Parser:
             if self.stretch:
                 continue
             named = [e.value for e in self.events if e.kind == "part" and isinstance(e.value, tuple)
-                     and e.value[0] in ("campaign", "ad_group")]
+                     and e.value[0] in ("campaign", "ad_group", "creative")]
             self.variants_compared = len(set(named)) >= 2
             if not self.lists(s_start, s_end):
                 carry: tuple[str, int] | None = None  # (key, mention start) from an earlier clause
@@ -2194,107 +2199,129 @@ def claim_data(report: KPIReport) -> ClaimData:
 
 
 class AbData:
-    """The month's campaigns and ad groups as A/B variants: which part is which variant
+    """The month's campaigns, ad groups and creatives as A/B variants: which part is which variant
     (bot.insight.abtest.VariantKey), the families their names make (素材A/素材B, v1/v2), their figures and
     comparisons (bot.insight.abtest.compare, the test the optimise form shows).
 
-    Ad groups are looked up by name when a text names them (an account may have tens of thousands).
-    A name two campaigns' ad groups share, or that a campaign or platform also has, is nobody's in
-    particular and left out."""
+    Ad groups and creatives are looked up by name when a text names them (an account may have
+    tens of thousands). A name two campaigns' ad groups (or two ad groups' creatives) share, or
+    that a campaign, a platform or the other level also has, is nobody's in particular and left
+    out — but it is still known as a name, so the text is never read as naming something else
+    whose name holds it."""
+
+    LEVELS = ("ad_group", "creative")
 
     def __init__(self, rows, previous_rows, campaigns: Mapping[Part, object], taken: set[str]):
         self.rows = rows
         self._months = {"current": rows, "previous": previous_rows}
         self._campaigns = dict(campaigns)  # ("campaign", name) -> VariantKey
         self._taken = taken
-        self._names: list[tuple[str, str]] | None = None  # (normalised, name) of every ad group
-        self._groups: dict[str, object] = {}  # ad group name -> VariantKey, or None when ambiguous
+        self._names: dict[str, list[tuple[str, str]]] = {}  # level -> (normalised, name) of every one
+        self._present: dict[str, set[str]] = {}  # level -> every name at that level, in either month
+        self._groups: dict[Part, object] = {}  # (level, name) -> VariantKey, or None when nobody's
         self._kpis: dict[tuple[Part, str], KPIs | None] = {}
-        self._families: dict[tuple, list[tuple[str, dict[str, Part]]]] = {}
+        self._families: dict[tuple | None, list[tuple[str, dict[str, Part]]]] = {}
         self._compared: dict[tuple[Part, ...], object] = {}
 
-    def _frames(self) -> list:
-        return [f for f in self._months.values() if f is not None and len(f) and "ad_group" in f.columns]
+    def _frames(self, level: str) -> list:
+        return [f for f in self._months.values() if f is not None and len(f) and level in f.columns]
 
-    def _resolve(self, names) -> None:
-        """Who owns each of `names` (a set of ad group names), in both months at once."""
+    def _all(self, level: str) -> set[str]:
+        if level not in self._present:
+            found: set[str] = set()
+            for f in self._frames(level):
+                found.update(str(x) for x in f[level].dropna().unique())
+            self._present[level] = found
+        return self._present[level]
+
+    def _resolve(self, level: str, names) -> None:
+        """Who owns each of `names` (ad group or creative names), in both months at once."""
         from bot.insight.abtest import VariantKey
 
-        todo = {n for n in names if n not in self._groups}
+        todo = {n for n in names if (level, n) not in self._groups}
         if not todo:
             return
+        parents = ["platform", "campaign"] + (["ad_group"] if level == "creative" else [])
         owners: dict[str, set] = {n: set() for n in todo}
-        for f in self._frames():
-            sel = f[f["ad_group"].isin(todo)][["platform", "campaign", "ad_group"]].dropna().drop_duplicates()
-            for plat, camp, group in sel.itertuples(index=False, name=None):
-                owners[str(group)].add((str(plat), str(camp)))
+        for f in self._frames(level):
+            sel = f[f[level].isin(todo)].reindex(columns=parents + [level])
+            for *parent, name in sel.drop_duplicates().itertuples(index=False, name=None):
+                parent = [None if p is None or p != p else str(p) for p in parent]  # NaN: none
+                if parent[0] is not None and parent[1] is not None:
+                    owners[str(name)].add(tuple(parent))
+        other = self._all("creative" if level == "ad_group" else "ad_group")
         for name, found in owners.items():
-            ok = len(found) == 1 and name not in self._taken and name.strip() != ""
-            self._groups[name] = VariantKey("ad_group", *found.pop(), name) if ok else None
+            ok = len(found) == 1 and name not in self._taken and name not in other and name.strip() != ""
+            self._groups[(level, name)] = VariantKey(level, *found.pop(), name) if ok else None
 
-    def group_names(self, written: str) -> list[str]:
-        """The ad groups (of one campaign each) whose names the text holds (`written`: lower case,
-        separators removed)."""
-        if self._names is None:
-            found: set[str] = set()
-            for f in self._frames():
-                found.update(str(x) for x in f["ad_group"].dropna().unique())
-            self._names = [(n.lower().translate(_SEPARATORS_GONE), n) for n in sorted(found)]
-        hits = [n for norm, n in self._names if len(norm) >= 2 and norm in written]
-        self._resolve(hits)
-        return [n for n in hits if self._groups[n] is not None]
+    def named(self, written: str) -> list[tuple[str, Part | None]]:
+        """The ad groups and creatives whose names the text holds (`written`: lower case,
+        separators removed), each with its part, or None when it is nobody's in particular."""
+        out = []
+        for level in self.LEVELS:
+            if level not in self._names:
+                self._names[level] = [(n.lower().translate(_SEPARATORS_GONE), n) for n in sorted(self._all(level))]
+            hits = [n for norm, n in self._names[level] if len(norm) >= 2 and norm in written]
+            self._resolve(level, hits)
+            out += [(n, (level, n) if self._groups[(level, n)] is not None else None) for n in hits]
+        return out
 
     def key(self, part: Part):
-        """The variant a campaign or ad group part is (None: not one, or not one for sure)."""
+        """The variant a campaign, ad group or creative part is (None: not one, or not for sure)."""
         if part[0] == "campaign":
             return self._campaigns.get(part)
-        if part[0] != "ad_group":
+        if part[0] not in self.LEVELS:
             return None
-        self._resolve({part[1]})
-        return self._groups[part[1]]
+        self._resolve(part[0], {part[1]})
+        return self._groups[part]
 
     def kpis(self, part: Part, month: str) -> KPIs | None:
-        """An ad group's KPIs in "current" or "previous" (None without rows)."""
+        """An ad group's or creative's KPIs in "current" or "previous" (None without rows)."""
         if (part, month) not in self._kpis:
+            from bot.insight.abtest import variant_rows
             from bot.insight.kpi import kpis
 
             k, f = self.key(part), self._months.get(month)
             found = None
-            if k is not None and f is not None and len(f) and "ad_group" in f.columns:
-                sel = f[f["ad_group"] == k.ad_group]
-                sel = sel[(sel["campaign"] == k.campaign) & (sel["platform"] == k.platform)]
+            if k is not None and f is not None and len(f) and k.level in f.columns:
+                sel = variant_rows(f[f[k.level] == k.name], k)
                 found = kpis(sel) if len(sel) else None
             self._kpis[(part, month)] = found
         return self._kpis[(part, month)]
 
     def _part(self, key) -> Part:
-        return ("campaign", key.campaign) if key.level == "campaign" else ("ad_group", key.ad_group)
+        return key.level, key.name
 
     def _family_groups(self, scope: tuple | None) -> list[tuple[str, dict[str, Part]]]:
-        """The families among a platform's campaigns or a campaign's ad groups (None: everywhere)."""
+        """The families among a platform's campaigns, a campaign's ad groups or an ad group's
+        creatives (scope: bot.insight.abtest.scope_of; None: everywhere)."""
         if scope not in self._families:
-            from bot.insight.abtest import families
+            from bot.insight.abtest import families, scope_of
 
-            keys = [k for k in self._campaigns.values() if scope is None or scope == ("campaign", k.platform, "")]
-            f = self.rows
-            if scope is None or scope[0] == "ad_group":
+            keys = [k for k in self._campaigns.values() if scope is None or scope == scope_of(k)]
+            for level in self.LEVELS:
+                if scope is not None and scope[0] != level:
+                    continue
+                f = self.rows
+                if level not in f.columns:
+                    continue
                 if scope is not None:
                     f = f[(f["campaign"] == scope[2]) & (f["platform"] == scope[1])]
-                if "ad_group" in f.columns:
-                    names = {str(x) for x in f["ad_group"].dropna().unique()}
-                    self._resolve(names)
-                    keys += [k for k in (self._groups[n] for n in sorted(names)) if k is not None
-                             and (scope is None or (k.platform, k.campaign) == scope[1:])]
+                names = {str(x) for x in f[level].dropna().unique()}
+                self._resolve(level, names)
+                keys += [k for k in (self._groups[(level, n)] for n in sorted(names)) if k is not None
+                         and (scope is None or scope_of(k) == scope)]
             self._families[scope] = [(kind, {v: self._part(k) for v, k in m.items()})
                                      for (_scope, kind, _stem), m in families(keys).items()]
         return self._families[scope]
 
     def _families_of(self, part: Part) -> list[tuple[str, dict[str, Part]]]:
+        from bot.insight.abtest import scope_of
+
         k = self.key(part)
         if k is None:
             return []
-        scope = (k.level, k.platform, k.campaign if k.level == "ad_group" else "")
-        return [(kind, m) for kind, m in self._family_groups(scope) if part in m.values()]
+        return [(kind, m) for kind, m in self._family_groups(scope_of(k)) if part in m.values()]
 
     def sibling(self, part: Part, letter: str) -> Part | None:
         """The variant named like `part` but with the letter `letter` ("a"…): 素材B → 素材A."""
@@ -2339,7 +2366,7 @@ def _kpis_of(scope: Scope, current: KPIs, previous: KPIs | None,
     if scope.part[0] == "day":
         table = data.current if scope.month == "current" else data.previous
         return (table.get(scope.part), None) if scope.month == "current" else (None, table.get(scope.part))
-    if scope.part[0] == "ad_group":
+    if scope.part[0] in ("ad_group", "creative"):
         return (data.ab.kpis(scope.part, "current"), data.ab.kpis(scope.part, "previous")) if data.ab else (None, None)
     return data.current.get(scope.part), data.previous.get(scope.part)
 

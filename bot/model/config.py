@@ -158,7 +158,7 @@ class MetricSource:
     api: str | None = None  # google-ads | meta | tiktok | oceanengine | tencent
     account: str | None = None
     credentials: str | None = None  # "env:NAME" or a JSON file (relative to the config)
-    level: str = "campaign"  # or "adgroup"
+    level: str = "campaign"  # or "adgroup", or "creative" (Meta, TikTok: the ad)
     backfill_days: int = 30  # days before today pulled again each time (late conversions)
     base_url: str | None = None  # tests point this at a fake; production leaves the platform's address
     token_url: str | None = None  # the OAuth token endpoint, likewise
@@ -536,6 +536,7 @@ def _parse_metrics(raw: Any, fail) -> tuple[MetricSource, ...]:
     return tuple(out)
 
 
+CREATIVE_APIS = ("meta", "tiktok")  # the APIs whose ad level feedsum pulls as creatives (level = "creative")
 API_KEYS = ("api", "account", "credentials", "level", "backfill_days", "platform", "base_url", "token_url",
             "api_version", "login_customer_id", "conversion_action")
 ENV_NAME = re.compile(r"^[A-Z][A-Z0-9_]{0,63}$")
@@ -570,8 +571,11 @@ def _parse_api_source(m: dict, where: str, fail) -> MetricSource:
     if credentials.startswith("env:") and not ENV_NAME.match(credentials[4:]):
         raise fail(f"{where}.credentials", f'expected "env:NAME" with NAME in capitals like GOOGLE_ADS, got {credentials!r}')
     level = m.get("level", "campaign")
-    if level not in ("campaign", "adgroup"):
-        raise fail(f"{where}.level", f'expected "campaign" or "adgroup", got {level!r}')
+    if level not in ("campaign", "adgroup", "creative"):
+        raise fail(f"{where}.level", f'expected "campaign", "adgroup" or "creative", got {level!r}')
+    if level == "creative" and api not in CREATIVE_APIS:
+        raise fail(f"{where}.level", f'"creative" is pulled from {" and ".join(CREATIVE_APIS)} only; for {api}, '
+                                     "import its creative report as an export file (docs/exports.md)")
     backfill = m.get("backfill_days", 30)
     if not isinstance(backfill, int) or isinstance(backfill, bool) or not 0 <= backfill <= BACKFILL_MAX_DAYS:
         raise fail(f"{where}.backfill_days", f"expected a whole number of days from 0 to {BACKFILL_MAX_DAYS}, got {backfill!r}")

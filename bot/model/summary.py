@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.model.config import Report
+from storage.rows import LedgerEntry, PeriodState, SourceError
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,7 @@ class Summary:
     report: Report
     period: str
     due_at: datetime
-    state: str  # "none" | "open" | "posted"
+    state: PeriodState
     sections: list[SectionState]
     post_channel: str | None = None
     post_ts: str | None = None
@@ -36,10 +37,10 @@ class Summary:
     claims_line: str | None = None
     claim_data: Any = None  # bot.insight.claims.ClaimData: the KPI report's slices and targets, built once
     checks: dict[str, list] = field(default_factory=dict)  # section key -> figures checked in it
-    failures: list[dict[str, Any]] = field(default_factory=list)
+    failures: list[LedgerEntry] = field(default_factory=list)  # recipients that could not be reached
     names: dict[str, str] = field(default_factory=dict)  # user id -> display name
     data_as_of: datetime | None = None  # when the month's data was last read (a pull or an upload)
-    source_errors: list[dict[str, Any]] = field(default_factory=list)  # configured sources failing now
+    source_errors: list[SourceError] = field(default_factory=list)  # configured sources failing now
     preview: bool = False  # built for `compile --preview`: data may still change before the post
     comparisons: list = field(default_factory=list)  # bot.insight.abtest.Comparison saved in the optimise section
     ab_proposals: list = field(default_factory=list)  # variant groups whose names differ by A/B, v1/v2, …

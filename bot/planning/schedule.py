@@ -27,6 +27,7 @@ import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.model import periods
@@ -38,6 +39,7 @@ __all__ = [
     "ReportPlan",
     "Timeline",
     "Action",
+    "ActionKind",
     "PeriodState",
     "StateLookup",
     "REMINDER_FRESHNESS",
@@ -53,11 +55,16 @@ __all__ = [
 # sent late: after downtime people should not get a burst of stale pings.
 REMINDER_FRESHNESS = timedelta(hours=8)
 
-KIND_OPEN = "open"
-KIND_REMIND = "remind"
-KIND_LAST_CALL = "last_call"
-KIND_DUE = "due"
-KIND_PULL = "pull"
+
+class ActionKind(StrEnum):
+    """What a scheduled action does (an Action's key starts with it)."""
+
+    OPEN = "open"
+    REMIND = "remind"
+    LAST_CALL = "last_call"
+    DUE = "due"
+    PULL = "pull"
+
 
 @dataclass(frozen=True)
 class ReportPlan:
@@ -96,9 +103,15 @@ class Action:
 
     report_id: str
     period: str
-    kind: str
+    kind: ActionKind
     at: datetime
     key: str
+
+    @property
+    def slot(self) -> str:
+        """What tells this action apart from others of its kind in the period (a reminder's or a
+        pull's date), "" when nothing does."""
+        return self.key.partition(":")[2]
 
 
 @dataclass(frozen=True)
@@ -113,11 +126,11 @@ class PeriodState:
 
     @property
     def is_open(self) -> bool:
-        return self.opened or KIND_OPEN in self.done_keys
+        return self.opened or ActionKind.OPEN in self.done_keys
 
     @property
     def is_posted(self) -> bool:
-        return self.posted or KIND_DUE in self.done_keys
+        return self.posted or ActionKind.DUE in self.done_keys
 
 
 EMPTY_STATE = PeriodState()
@@ -140,12 +153,12 @@ class Timeline:
 
     def actions(self) -> list[Action]:
         """Every scheduled action of the period, sorted by ``at``."""
-        out = [Action(self.report_id, self.period, KIND_OPEN, self.open_at, KIND_OPEN)]
-        out += [Action(self.report_id, self.period, KIND_REMIND, r, _remind_key(r)) for r in self.reminders]
-        out += [Action(self.report_id, self.period, KIND_PULL, p, _pull_key(p)) for p in self.pulls]
+        out = [Action(self.report_id, self.period, ActionKind.OPEN, self.open_at, ActionKind.OPEN)]
+        out += [Action(self.report_id, self.period, ActionKind.REMIND, r, _remind_key(r)) for r in self.reminders]
+        out += [Action(self.report_id, self.period, ActionKind.PULL, p, _pull_key(p)) for p in self.pulls]
         if self.last_call_at is not None:
-            out.append(Action(self.report_id, self.period, KIND_LAST_CALL, self.last_call_at, KIND_LAST_CALL))
-        out.append(Action(self.report_id, self.period, KIND_DUE, self.due_at, KIND_DUE))
+            out.append(Action(self.report_id, self.period, ActionKind.LAST_CALL, self.last_call_at, ActionKind.LAST_CALL))
+        out.append(Action(self.report_id, self.period, ActionKind.DUE, self.due_at, ActionKind.DUE))
         return sorted(out, key=lambda a: _utc(a.at))
 
 
@@ -170,11 +183,11 @@ def _at(d: date, t: time, tz: ZoneInfo) -> datetime:
 
 
 def _remind_key(at: datetime) -> str:
-    return f"{KIND_REMIND}:{at.date().isoformat()}"
+    return f"{ActionKind.REMIND}:{at.date().isoformat()}"
 
 
 def _pull_key(at: datetime) -> str:
-    return f"{KIND_PULL}:{at.date().isoformat()}"
+    return f"{ActionKind.PULL}:{at.date().isoformat()}"
 
 
 def _require_aware(now: datetime) -> None:
@@ -253,20 +266,20 @@ def _due_for_period(
 
     # Open: catch-up after downtime, for as long as the period is not posted.
     if not st.is_open and now_u >= _utc(tl.open_at):
-        out.append(Action(rid, period, KIND_OPEN, tl.open_at, KIND_OPEN))
+        out.append(Action(rid, period, ActionKind.OPEN, tl.open_at, ActionKind.OPEN))
 
     posting = False
     complete_early = post_when_complete and st.all_submitted and st.is_open
     if now_u >= _utc(tl.due_at) or complete_early:
         # Due catch-up is unconditional: a missed post still happens.
         posting = True
-        out.append(Action(rid, period, KIND_DUE, tl.due_at, KIND_DUE))
+        out.append(Action(rid, period, ActionKind.DUE, tl.due_at, ActionKind.DUE))
 
     # Data: the latest pull slot, however late (a pull bothers nobody); the post pulls by itself.
     if not posting:
         past = [p for p in tl.pulls if _utc(p) <= now_u]
         if past and _pull_key(past[-1]) not in st.done_keys:
-            out.append(Action(rid, period, KIND_PULL, past[-1], _pull_key(past[-1])))
+            out.append(Action(rid, period, ActionKind.PULL, past[-1], _pull_key(past[-1])))
 
     # Nagging only makes sense while open, not posting, and someone is missing.
     if st.is_open and not posting and not st.all_submitted:
@@ -279,14 +292,14 @@ def _due_for_period(
             )
             key = _remind_key(latest)
             if fresh and key not in st.done_keys:
-                out.append(Action(rid, period, KIND_REMIND, latest, key))
+                out.append(Action(rid, period, ActionKind.REMIND, latest, key))
         lc = tl.last_call_at
         if (
             lc is not None
-            and KIND_LAST_CALL not in st.done_keys
+            and ActionKind.LAST_CALL not in st.done_keys
             and _utc(lc) <= now_u < min(_utc(lc) + REMINDER_FRESHNESS, _utc(tl.due_at))
         ):
-            out.append(Action(rid, period, KIND_LAST_CALL, lc, KIND_LAST_CALL))
+            out.append(Action(rid, period, ActionKind.LAST_CALL, lc, ActionKind.LAST_CALL))
     return out
 
 
@@ -353,9 +366,9 @@ def next_actions(
         for a in timeline(plan, period).actions():
             if _utc(a.at) <= now_u or a.key in st.done_keys:
                 continue
-            if a.kind == KIND_OPEN and st.is_open:
+            if a.kind == ActionKind.OPEN and st.is_open:
                 continue
-            if a.kind == KIND_PULL:  # housekeeping, not something people wait for
+            if a.kind == ActionKind.PULL:  # housekeeping, not something people wait for
                 continue
             out.append(a)
     out.sort(key=lambda a: _utc(a.at))

@@ -136,8 +136,8 @@ def export_xlsx(summary: Summary, names: Callable[[str], str]) -> bytes:
     return out.getvalue()
 
 
-AB_COLUMNS = ("comparison", "variant", "level", "platform", "campaign", "ad_group", "impressions", "clicks",
-              "conversions", "spend", "ctr", "cvr", "cpa", "verdicts")
+AB_COLUMNS = ("comparison", "variant", "level", "platform", "campaign", "ad_group", "creative", "impressions",
+              "clicks", "conversions", "spend", "ctr", "cvr", "cpa", "verdicts")
 
 
 def _comparisons_sheet(ws, comparisons: list, locale: str, bold) -> None:
@@ -152,7 +152,7 @@ def _comparisons_sheet(ws, comparisons: list, locale: str, bold) -> None:
         verdicts = "\n".join([heading(c, locale), *verdict_lines(c, locale)])
         for i, (name, v) in enumerate(zip(labels(c.keys), c.variants, strict=True)):
             k = v.key
-            ws.append([n, name, k.level, k.platform, k.campaign, k.ad_group or "",
+            ws.append([n, name, k.level, k.platform, k.campaign, k.ad_group or "", k.creative or "",
                        *[_number(x) for x in (v.impressions, v.clicks, v.conversions, v.spend, v.ctr, v.cvr, v.cpa)],
                        verdicts if i == 0 else ""])
 

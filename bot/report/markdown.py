@@ -136,18 +136,23 @@ def summary_markdown(summary: Summary, names: Callable[[str], str], *, kpi_lines
             out.append(t_plain(loc, "summary.not_submitted"))
         out.append("")
         if s.key == "optimise":
-            out += comparisons_markdown(getattr(summary, "comparisons", None) or [], loc, inline)
+            out += comparisons_markdown(getattr(summary, "comparisons", None) or [], loc, inline, text=s.text)
     return "\n".join(out).rstrip() + "\n"
 
 
-def comparisons_markdown(comparisons: list, locale: str, inline: Callable[[str], str] = md_inline) -> list[str]:
+def comparisons_markdown(comparisons: list, locale: str, inline: Callable[[str], str] = md_inline,
+                         text: str | None = None) -> list[str]:
     """A/B comparisons as Markdown: a bold heading, then one list of each variant's figures and
-    the verdicts, the text the optimise form inserts. (A pipe table is not CommonMark, and a table
+    the verdicts, the text the optimise form inserts — the verdicts only when the section's
+    `text` does not already quote them (as the post). (A pipe table is not CommonMark, and a table
     in a code block shows names unescaped and lines up only where CJK text is two columns wide.)"""
-    from bot.insight.abtest_text import heading, variant_lines, verdict_lines
+    from bot.insight.abtest_text import heading, quoted, variant_lines, verdict_lines
+    from bot.text.i18n import t_plain
 
     out: list[str] = []
     for c in comparisons:
         out += [f"**{inline(heading(c, locale))}**", ""]
-        out += [f"- {inline(line)}" for line in variant_lines(c, locale) + verdict_lines(c, locale)] + [""]
+        said = [f"*{inline(t_plain(locale, 'ab.summary.quoted'))}*"] if quoted(c, text, locale) else []
+        out += [f"- {inline(line)}" for line in variant_lines(c, locale) + ([] if said else verdict_lines(c, locale))]
+        out += [""] + (said + [""] if said else [])
     return out

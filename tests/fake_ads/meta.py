@@ -91,6 +91,7 @@ class FakeMeta(FakeApi):
                 continue
             row = {"date_start": day, "date_stop": day}
             full = {"campaign_id": cid, "campaign_name": name, "adset_id": f"7{cid}", "adset_name": f"{name} · 组",
+                    "ad_id": f"8{cid}", "ad_name": f"{name} · 素材",
                     "impressions": str(impressions), "inline_link_clicks": str(clicks), "spend": f"{spend:.2f}",
                     "account_currency": acc.currency,
                     "actions": [{"action_type": k, "value": str(v)} for k, v in actions.items()],

@@ -92,7 +92,7 @@ class FakeTikTok(FakeApi):
         if q.get("report_type") != "BASIC":
             return Reply(200, envelope(40002, "report_type: invalid value", request_id=rid))
         level = q.get("data_level")
-        key = {"AUCTION_CAMPAIGN": "campaign_id", "AUCTION_ADGROUP": "adgroup_id"}.get(level or "")
+        key = {"AUCTION_CAMPAIGN": "campaign_id", "AUCTION_ADGROUP": "adgroup_id", "AUCTION_AD": "ad_id"}.get(level or "")
         if key is None or dimensions != [key, "stat_time_day"]:
             return Reply(200, envelope(40002, f"dimensions {dimensions} are not supported at {level}", request_id=rid))
         if "stat_time_day" in dimensions and (until - since).days + 1 > MAX_DAYS_BY_DAY:
@@ -102,8 +102,10 @@ class FakeTikTok(FakeApi):
         for day, cid, name, impressions, clicks, spend, conversions, web_value, app_value in adv.rows:
             if not since.isoformat() <= day <= until.isoformat():
                 continue
-            dims = {key: cid if key == "campaign_id" else f"9{cid}", "stat_time_day": f"{day} 00:00:00"}
+            dims = {key: {"campaign_id": cid, "adgroup_id": f"9{cid}"}.get(key, f"8{cid}"),
+                    "stat_time_day": f"{day} 00:00:00"}
             full = {"campaign_name": name, "campaign_id": cid, "adgroup_name": f"{name} · 组",
+                    "adgroup_id": f"9{cid}", "ad_name": f"{name} · 素材",
                     "spend": f"{spend:.2f}", "impressions": str(impressions), "clicks": str(clicks),
                     "conversion": str(conversions) if conversions is not None else self.blank,
                     "total_complete_payment_rate": f"{web_value:.2f}" if web_value is not None else self.blank,

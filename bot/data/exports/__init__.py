@@ -27,7 +27,7 @@ from __future__ import annotations
 
 # The streamed reader (bot/data/export_sums.py) shares the exact reader's steps: it reaches
 # them as ``exports._name``, so they are imported here too.
-from bot.data.exports.canonical import _cross_check, _Options, _place, dedupe, empty_rows
+from bot.data.exports.canonical import _cross_check, _Options, _place, dedupe, empty_rows, in_yuan
 from bot.data.exports.cells import (
     _MISSING_SET,
     _NUMBER_JUNK_RE,
@@ -68,5 +68,5 @@ __all__ = [
     # shared with the streamed reader
     "_METRIC_FIELDS", "_MISSING_SET", "_NAT", "_NUMBER_JUNK_RE", "_TOTAL_RE", "_Dates", "_Layout", "_Options",
     "_check_mapping", "_check_row_widths", "_clean_name", "_cross_check", "_map_columns", "_measure_warnings",
-    "_period_sides", "_place", "_prefix", "_read_source", "_sniff", "_to_number", "_want_progress",
+    "_period_sides", "_place", "_prefix", "_read_source", "_sniff", "_to_number", "_want_progress", "in_yuan",
 ]

@@ -147,7 +147,7 @@ def _classify(table: _Table) -> _Rows:
     # The first cell or a name cell says "Total", 合计…
     first = frame[0] if 0 in frame.columns else pd.Series([None] * len(table), dtype=object)
     total = _labels(first, _TOTAL_RE)
-    for f in ("campaign", "ad_group", "account"):
+    for f in ("campaign", "ad_group", "creative", "account"):
         if f in col:
             total |= _labels(col[f], _TOTAL_RE)
     if table.preset.name == "meta" and "campaign" in col:
@@ -268,13 +268,7 @@ def _canonical_frame(table: _Table, opts: _Options, nums: dict[str, pd.Series], 
         roas = np.nan_to_num(nums["roas"].to_numpy()[idx], nan=0.0)
         out["revenue"] = roas * out["spend"].to_numpy()
         warnings.append(Msg("read.w.roas"))
-    spend_unit = table.units[mapping["spend"]] if "spend" in mapping else None
-    if spend_unit == "分":
-        out["spend"] = out["spend"] / 100.0
-        warnings.append(Msg("read.w.fen"))
-    elif spend_unit == "万元":
-        out["spend"] = out["spend"] * 10_000.0
-        warnings.append(Msg("read.w.wan"))
+    in_yuan(out, table.units[mapping["spend"]] if "spend" in mapping else None, warnings)
     if masked:
         warnings.append(Msg("read.w.masked", n=masked))
     if n and table.preset.name == "meta" and "conversions" in mapping \
@@ -431,6 +425,7 @@ _EMPTY_DTYPES = {
     "account": "str",
     "campaign": "str",
     "ad_group": "str",
+    "creative": "str",
     "campaign_id": "str",
     **{f: "float64" for f in NUM_FIELDS},
 }
@@ -439,3 +434,13 @@ _EMPTY_DTYPES = {
 def empty_rows() -> pd.DataFrame:
     """A canonical frame with no rows."""
     return dedupe([])
+
+
+def in_yuan(out, spend_unit: str | None, warnings: list) -> None:
+    """Spend in 元 whatever unit its header named (分 ÷ 100, 万元 × 10,000), said in a warning."""
+    if spend_unit == "分":
+        out["spend"] = out["spend"] / 100.0
+        warnings.append(Msg("read.w.fen"))
+    elif spend_unit == "万元":
+        out["spend"] = out["spend"] * 10_000.0
+        warnings.append(Msg("read.w.wan"))

@@ -8,6 +8,7 @@ CANONICAL_COLUMNS = [
     "account",
     "campaign",
     "ad_group",
+    "creative",
     "campaign_id",
     "impressions",
     "clicks",
@@ -15,7 +16,7 @@ CANONICAL_COLUMNS = [
     "conversions",
     "revenue",
 ]
-TEXT_FIELDS = ("account", "campaign", "ad_group", "campaign_id")
+TEXT_FIELDS = ("account", "campaign", "ad_group", "creative", "campaign_id")
 NUM_FIELDS = ("impressions", "clicks", "spend", "conversions", "revenue")
 # Source-only fields: `roas` derives revenue (× spend of the row); `date_end` is a range end;
 # `ctr` is the platform's own ratio, read only to cross-check the column mapping.

@@ -69,6 +69,11 @@ class Preset:
 # [fb-bidding] "Impression, Click, Purchase, Earning" (github.com/brkuzn/A-B-Test README).
 # [fb-conv] Facebook ad conversion data "Impressions, Clicks, Spent, Total_Conversion"
 #   (github.com/JorgeCCorroV/dbt-project-cook-unity models/stg_cookunity_conversions.sql).
+# [creative] The level under the ad group (a creative / 素材 / ad, what A/B tests usually vary):
+#   百度 创意名称 (/work/shared/reference/ad-exports.md, creative report); Meta's ad-level
+#   insights carry ad_id/ad_name (github.com/joshuaj2018/marketing_dwh models/facebook_ads.sql),
+#   "Ad name" in Ads Manager exports; TikTok's level below the ad group is the ad (AUCTION_AD);
+#   巨量引擎 素材 (升级版) and 创意 (older UI), 腾讯广告/快手/UC 创意. docs/exports.md lists them.
 PRESETS: dict[str, Preset] = {
     p.name: p
     for p in [
@@ -80,6 +85,7 @@ PRESETS: dict[str, Preset] = {
                 "account": ("Account", "Account name", "Customer name"),
                 "campaign": ("Campaign", "广告系列"),  # [zh-google]
                 "ad_group": ("Ad group", "广告组"),  # [zh-google]
+                "creative": ("Ad name",),  # [creative]
                 "campaign_id": ("Campaign ID", "广告系列 ID"),  # [zh-google]
                 "impressions": ("Impr.", "Impressions", "展示次数"),  # [zh-google]
                 "clicks": ("Clicks", "点击次数"),  # [zh-google]
@@ -101,6 +107,7 @@ PRESETS: dict[str, Preset] = {
                 "account": ("Account name",),
                 "campaign": ("Campaign name",),
                 "ad_group": ("Ad set name",),
+                "creative": ("Ad name",),  # [creative]
                 "campaign_id": ("Campaign ID",),
                 "impressions": ("Impressions",),
                 "clicks": ("Link clicks",),
@@ -124,6 +131,7 @@ PRESETS: dict[str, Preset] = {
                 # Older UI: 广告组 is the campaign level and 广告计划 the level below.
                 "campaign": ("项目名称", "广告组", "广告组名称"),
                 "ad_group": ("单元名称", "广告计划", "计划名称"),
+                "creative": ("素材名称", "创意名称"),  # [creative]
                 "campaign_id": ("项目ID", "广告组id", "广告组ID"),
                 "impressions": ("展示数",),
                 "clicks": ("点击数",),
@@ -141,7 +149,9 @@ PRESETS: dict[str, Preset] = {
                 "date": ("日期", "时间"),
                 "account": ("账户名称", "账户"),
                 "campaign": ("推广计划名称", "推广计划", "计划名称", "广告名称"),
-                "ad_group": ("广告名称", "广告组名称"),
+                # v1 exports: 推广计划 → 广告组 → 广告; in 3.0 the 广告 is the top level (the campaign).
+                "ad_group": ("广告组名称", "广告名称"),
+                "creative": ("创意名称", "广告名称"),  # [creative]: 广告 below a 广告组
                 "campaign_id": ("推广计划ID", "计划ID"),
                 "impressions": ("曝光次数", "曝光量"),
                 "clicks": ("点击次数", "点击量"),
@@ -161,6 +171,7 @@ PRESETS: dict[str, Preset] = {
                 "account": ("账户",),
                 "campaign": ("推广计划",),
                 "ad_group": ("推广单元",),
+                "creative": ("创意名称",),  # [creative]
                 "campaign_id": ("推广计划ID",),
                 "impressions": ("展现", "展现量"),
                 "clicks": ("点击", "点击量"),
@@ -168,7 +179,7 @@ PRESETS: dict[str, Preset] = {
                 "conversions": ("网页转化", "转化"),
                 "ctr": ("点击率",),
             },
-            notes=("推广单元ID", "创意名称", "创意ID", "标题", "描述", "平均点击价格", "千次展现消费"),
+            notes=("推广单元ID", "创意ID", "标题", "描述", "平均点击价格", "千次展现消费"),
         ),
         Preset(
             "kuaishou",
@@ -178,6 +189,7 @@ PRESETS: dict[str, Preset] = {
                 "account": ("账户名称", "账户"),
                 "campaign": ("广告计划名称", "计划名称", "广告计划"),
                 "ad_group": ("广告组名称", "广告组"),
+                "creative": ("创意名称",),  # [creative]
                 "campaign_id": ("广告计划ID", "计划ID"),
                 # Which exposure/click pair a team reports is an account choice: cover by default.
                 "impressions": ("封面曝光数", "素材曝光数"),
@@ -195,6 +207,7 @@ PRESETS: dict[str, Preset] = {
                 "date": ("By Day", "Date", "日期"),
                 "campaign": ("Campaign name", "推广系列名称", "广告系列名称"),
                 "ad_group": ("Ad group name", "广告组名称"),
+                "creative": ("Ad name",),  # [creative]
                 "campaign_id": ("Campaign ID",),
                 "impressions": ("Impressions", "Impression", "展示量"),  # Impression: [tiktok-api]
                 "clicks": ("Clicks (destination)", "Clicks", "Click", "点击量(目标页面)", "点击量"),  # [tiktok-api]
@@ -213,6 +226,7 @@ PRESETS: dict[str, Preset] = {
                 "account": ("账户",),
                 "campaign": ("推广计划", "计划名称"),
                 "ad_group": ("推广单元", "单元名称"),
+                "creative": ("创意名称",),  # [creative]
                 "impressions": ("展现数",),
                 "clicks": ("点击数",),
                 "spend": ("消费",),
@@ -232,6 +246,7 @@ PRESETS: dict[str, Preset] = {
                              "项目名称", "广告系列", "广告名称"),
                 "ad_group": ("ad group", "ad group name", "ad set", "ad set name", "推广单元", "广告组",
                              "单元名称"),
+                "creative": ("creative", "creative name", "ad name", "创意", "创意名称", "素材", "素材名称"),
                 "campaign_id": ("campaign id", "计划ID", "推广计划ID", "项目ID"),
                 "impressions": ("impressions", "impr.", "impr", "展示", "展示数", "展示量", "展现", "展现数",
                                 "展现量", "曝光", "曝光量", "曝光次数", "曝光数"),

@@ -208,6 +208,20 @@ class Client:
         message = " / ".join(m for m in (str(body.get(k) or "") for k in messages) if m)[:300]
         return None, code, (f"code {code}: {message}" if message else f"code {code}"), body
 
+    def secret_at(self, field_name: str) -> str:
+        """Where the admin sets a new `field_name` (its variable or its file), never its value."""
+        creds = self.source.credentials or ""
+        return f"{creds[4:]}_{field_name.upper()}" if creds.startswith("env:") else f"{field_name} in {creds}"
+
+    def reread_token(self) -> bool:
+        """Read the secrets again, so a long-lived access token replaced in its file or variable is
+        used without a restart; False when it is still the token the platform refused."""
+        fresh = secrets.load(self.source.credentials or "", self.fields, env=self.ctx.env, base_dir=self.ctx.base_dir)
+        if fresh["access_token"] == self.secrets["access_token"]:
+            return False
+        self.secrets = fresh
+        return True
+
     def json_of(self, resp: requests.Response, what: str) -> Any:
         try:
             return resp.json()

@@ -76,8 +76,7 @@ class GoogleAds(Client):
             return Verdict("ok", data=body)
         code = body.get("error", "?") if isinstance(body, dict) else "?"
         desc = body.get("error_description", "") if isinstance(body, dict) else ""
-        env = self.source.credentials or ""
-        where = f"{env[4:]}_REFRESH_TOKEN" if env.startswith("env:") else f"refresh_token in {env}"
+        where = self.secret_at("refresh_token")
         raise AuthError(f"{self.name}: Google refused the refresh token ({code}{': ' + desc if desc else ''}); "
                         f"it was revoked or expired, or the client id/secret do not match it: make a new one and set "
                         f"{where}")

@@ -1,6 +1,6 @@
 """Meta (Facebook/Instagram ads): the Marketing API's insights edge.
 
-GET {base}/{version}/act_<id>/insights?level=campaign&time_increment=1&time_range={"since","until"}
+GET {base}/{version}/act_<id>/insights?level=campaign|adset|ad&time_increment=1&time_range={"since","until"}
 &fields=… answers {"data": [one row per campaign and day], "paging": {"next": url}}; numbers come as
 strings, `spend` in units of the account's currency, conversions inside `actions` / `action_values`
 lists keyed by action_type (the source's `conversion_action`). Long ranges run as an async report
@@ -21,7 +21,6 @@ from typing import Any
 
 import requests
 
-from bot.data.sources import secrets
 from bot.data.sources.base import Account, ApiError, Client, ResponseError, Verdict, day, number
 
 THROTTLE_CODES = {4, 17, 32, 613}  # app, user, page and ad-account request limits
@@ -33,7 +32,7 @@ PAGE_SIZE = 500
 BUSY_PCT = 90  # at this share of the insights quota used, slow down before the next call
 BUSY_PAUSE = 30.0
 POLL_FIRST, POLL_MAX, POLL_BUDGET = 2.0, 15.0, 600.0  # async job polling (seconds)
-LEVELS = {"campaign": "campaign", "adgroup": "adset"}
+LEVELS = {"campaign": "campaign", "adgroup": "adset", "creative": "ad"}
 
 
 class TooMuchData(ApiError):
@@ -60,15 +59,10 @@ class Meta(Client):
     # --- auth ----------------------------------------------------------------------------------
 
     def authorize(self, *, force: bool = False) -> dict[str, str]:
-        if force:
-            # Meta has no refresh token for a system user's or a long-lived token: read the
-            # secret again, so a token replaced in the file or environment is used without a restart.
-            fresh = secrets.load(self.source.credentials or "", self.fields, env=self.ctx.env, base_dir=self.ctx.base_dir)
-            if fresh["access_token"] == self.secrets["access_token"]:
-                env = self.source.credentials or ""
-                where = f"{env[4:]}_ACCESS_TOKEN" if env.startswith("env:") else f"access_token in {env}"
-                raise _auth_error(self.name, self._last_refusal, where)
-            self.secrets = fresh
+        # Meta has no refresh token for a system user's or a long-lived token: read the secret
+        # again, so a token replaced in the file or environment is used without a restart.
+        if force and not self.reread_token():
+            raise _auth_error(self.name, self._last_refusal, self.secret_at("access_token"))
         return {"Authorization": f"Bearer {self.secrets['access_token']}"}
 
     _last_refusal = ""
@@ -164,8 +158,8 @@ class Meta(Client):
     def fetch(self, since: date, until: date, account: Account) -> list[dict[str, Any]]:
         level = LEVELS[self.source.level]
         fields = ["campaign_id", "campaign_name", "impressions", "inline_link_clicks", "spend", "account_currency"]
-        if level == "adset":
-            fields[2:2] = ["adset_id", "adset_name"]
+        if level in ("adset", "ad"):
+            fields[2:2] = ["adset_id", "adset_name"] + (["ad_id", "ad_name"] if level == "ad" else [])
         if self.source.conversion_action:
             fields += ["actions", "action_values"]
         rows = self._insights(since, until, level=level, fields=",".join(fields))
@@ -236,7 +230,8 @@ class Meta(Client):
         start = day(self, what, "date_start", r.get("date_start"))
         if r.get("date_stop") is not None and day(self, what, "date_stop", r.get("date_stop")) != start:
             raise self.malformed(what, "date_stop", "differs from date_start (expected one row per day)")
-        for key in ("campaign_id", "campaign_name") + (("adset_name",) if level == "adset" else ()):
+        named = {"adset": ("adset_name",), "ad": ("adset_name", "ad_name")}.get(level, ())
+        for key in ("campaign_id", "campaign_name") + named:
             if not isinstance(r.get(key), str):
                 raise self.malformed(what, key)
         action = self.source.conversion_action
@@ -249,7 +244,8 @@ class Meta(Client):
         return {
             "date": start, "platform": self.row_platform, "account": self.source.account,
             "campaign": r["campaign_name"], "campaign_id": r["campaign_id"],
-            "ad_group": r.get("adset_name") if level == "adset" else None,
+            "ad_group": r.get("adset_name") if level in ("adset", "ad") else None,
+            "creative": r.get("ad_name") if level == "ad" else None,
             "impressions": number(self, what, "impressions", r.get("impressions")),
             "clicks": number(self, what, "inline_link_clicks", r.get("inline_link_clicks")),
             "spend": number(self, what, "spend", r.get("spend")),  # units of the account's currency

@@ -15,29 +15,18 @@ access token. docs/sources.md cites the references and says which codes could no
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 import requests
 
-from bot.data.sources.base import (
-    Account,
-    ApiError,
-    AuthError,
-    RateLimitError,
-    ResponseError,
-    Verdict,
-    day,
-    number,
-)
-from bot.data.sources.rotating import Minted, RotatingTokens, date_spans, page_count
+from bot.data.sources.base import Account, ResponseError, Verdict, day, number
+from bot.data.sources.rotating import MarketingApi, Minted, page_count
 
 THROTTLE_CODES = {40100}  # 请求过于频繁 (frequency control)
 TOKEN_CODES = {40102, 40104, 40105}  # access token expired / empty / invalid: refresh once
 TRANSIENT = range(50000, 60000)  # system errors (50000, 51010 …): try again
-SPAN_DAYS = 30  # the longest range one report call takes
 PAGE_SIZE = 500  # the API allows 1–1000
-CURRENCY, TIMEZONE = "CNY", "Asia/Shanghai"  # the API states neither: accounts bill in 元 on Beijing days
 METRICS = ["stat_cost", "show_cnt", "click_cnt", "attribution_convert_cnt"]
 # level -> (dimensions, id of the row's campaign, its name, ad-group name or None)
 LEVELS = {
@@ -47,7 +36,7 @@ LEVELS = {
 }
 
 
-class OceanEngine(RotatingTokens):
+class OceanEngine(MarketingApi):
     api = "oceanengine"
     platform = "巨量引擎"
     default_base = "https://api.oceanengine.com"
@@ -55,6 +44,9 @@ class OceanEngine(RotatingTokens):
     fields = ("app_id", "secret", "refresh_token")
     app_field = "app_id"
     backoff = 5.0  # frequency control is per second/minute: short waits are enough
+    throttle = dict.fromkeys(THROTTLE_CODES)
+    transient = TRANSIENT
+    campaign_note = "projects (项目)"
 
     # --- auth ----------------------------------------------------------------------------------
 
@@ -71,27 +63,7 @@ class OceanEngine(RotatingTokens):
         return self.minted(what, data, access="access_token", expires="expires_in", refresh="refresh_token",
                            refresh_expires="refresh_token_expires_in")
 
-    def _judge_token(self, resp: requests.Response, what: str) -> Verdict:
-        verdict, code, shown, data = self._envelope(resp, what)
-        if verdict is not None:
-            return verdict
-        if code == 0:
-            return Verdict("ok", data=data)
-        # Any other answer refuses the refresh token or the app's id/secret: a new authorization is needed.
-        raise self.refused(shown)
-
     # --- answers -------------------------------------------------------------------------------
-
-    def _envelope(self, resp: requests.Response, what: str) -> tuple[Verdict | None, int | None, str, Any]:
-        """The answer's {code, message, data}; a verdict already when it is a passing fault."""
-        verdict, code, shown, body = self.coded(resp, what)
-        if verdict is not None:
-            return verdict, None, "", None
-        if code in THROTTLE_CODES:
-            return Verdict("throttled", message=f"rate-limited ({shown})"), code, shown, None
-        if code in TRANSIENT or (code != 0 and resp.status_code >= 500):
-            return Verdict("retry", message=shown), code, shown, None
-        return None, code, shown, body.get("data")
 
     def judge(self, resp: requests.Response, what: str) -> Verdict:
         verdict, code, shown, data = self._envelope(resp, what)
@@ -114,39 +86,11 @@ class OceanEngine(RotatingTokens):
     # --- what the account is, and its rows ----------------------------------------------------
 
     def account(self) -> Account:
-        what = "advertiser info"
-        account = Account(id=self.source.account or "", currency=CURRENCY, timezone=TIMEZONE)
-        try:
-            data = self.request("GET", f"{self.base}/open_api/2/advertiser/info/", what=what,
-                                params={"advertiser_ids": json.dumps([int(self.source.account or 0)]),
-                                        "fields": json.dumps(["id", "name", "company"])})
-        except (AuthError, RateLimitError, ResponseError):
-            raise
-        except ApiError as exc:
-            # The name is only for display; a permission the report does not need must not stop the pull.
-            account.notes.append(f"advertiser info not readable ({str(exc).split(': ', 1)[-1]})")
-            return account
-        items = data.get("list") if isinstance(data, dict) else data
-        if not isinstance(items, list):
-            raise self.malformed(what, "data", "is not a list of advertisers")
-        mine = [a for a in items if isinstance(a, dict) and str(a.get("id")) == str(self.source.account)]
-        if mine and isinstance(mine[0].get("name"), str):
-            account.name = mine[0]["name"]
-        return account
-
-    def check(self) -> Account:
-        account = self.account()
-        until = self.ctx.now().date()
-        rows = self.fetch(until - timedelta(days=SPAN_DAYS - 1), until, account)
-        account.campaigns = len({r["campaign_id"] for r in rows})
-        account.notes.append("campaigns: projects (项目) with data in the last 30 days")
-        return account
-
-    def fetch(self, since: date, until: date, account: Account) -> list[dict[str, Any]]:
-        out = []
-        for start, end in date_spans(since, until, SPAN_DAYS):
-            out += self._report(start, end)
-        return out
+        return self._named_account(
+            "advertiser info", f"{self.base}/open_api/2/advertiser/info/",
+            {"advertiser_ids": json.dumps([int(self.source.account or 0)]), "fields": json.dumps(["id", "name", "company"])},
+            items=lambda data: data.get("list") if isinstance(data, dict) else data,
+            at="data", shape="is not a list of advertisers", id_field="id", name_field="name")
 
     def _report(self, since: date, until: date) -> list[dict[str, Any]]:
         dims, id_key, name_key, group_key = LEVELS[self.source.level]
@@ -177,17 +121,11 @@ class OceanEngine(RotatingTokens):
         if not isinstance(dims, dict) or not isinstance(met, dict):
             # Tolerate a flat row ({"stat_time_day": …, "stat_cost": …}) as well.
             dims = met = r
-        campaign_id = dims.get(id_key)
-        if not isinstance(campaign_id, str | int) or isinstance(campaign_id, bool) or not str(campaign_id):
-            raise self.malformed(what, f"dimensions.{id_key}")
-        for key in (name_key,) + ((group_key,) if group_key else ()):
-            if not isinstance(dims.get(key), str):
-                raise self.malformed(what, f"dimensions.{key}")
+        campaign_id, campaign, ad_group = self._names(dims, id_key, name_key, group_key, what, "dimensions.")
         return {
             "date": day(self, what, "dimensions.stat_time_day", dims.get("stat_time_day")),
             "platform": self.row_platform, "account": self.source.account,
-            "campaign": dims[name_key], "campaign_id": str(campaign_id),
-            "ad_group": dims[group_key] if group_key else None,
+            "campaign": campaign, "campaign_id": campaign_id, "ad_group": ad_group,
             "impressions": number(self, what, "metrics.show_cnt", met.get("show_cnt")),
             "clicks": number(self, what, "metrics.click_cnt", met.get("click_cnt")),
             "spend": number(self, what, "metrics.stat_cost", met.get("stat_cost")),  # 元

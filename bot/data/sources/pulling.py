@@ -27,6 +27,8 @@ from bot.data.sources.base import MAX_WAIT_SECONDS, Account, Client, Context
 from bot.data.sources.secrets import TokenStore
 from bot.model import periods
 from bot.model.config import MetricSource, Report
+from storage import Store
+from storage.rows import Pulled, SourceKind
 
 log = logging.getLogger(__name__)
 
@@ -42,18 +44,18 @@ class ApiKit:
     max_wait: float = MAX_WAIT_SECONDS
     _stores: dict[int, TokenStore] = field(default_factory=dict, repr=False)
 
-    def context(self, db, report: Report, now: datetime) -> Context:
-        store = self._stores.get(id(db))
-        if store is None:
-            store = self._stores[id(db)] = TokenStore(db, self.secret_key)
-        ctx = Context(env=self.env if self.env is not None else dict(os.environ), tokens=store,
+    def context(self, store: Store | None, report: Report, now: datetime) -> Context:
+        tokens = self._stores.get(id(store))
+        if tokens is None:
+            tokens = self._stores[id(store)] = TokenStore(store, self.secret_key)
+        ctx = Context(env=self.env if self.env is not None else dict(os.environ), tokens=tokens,
                       base_dir=report.base_dir, now=lambda: now, max_wait=self.max_wait)
         if self.sleep is not None:
             ctx.sleep = self.sleep
         return ctx
 
-    def client(self, db, report: Report, source: MetricSource, now: datetime) -> Client:
-        return client_class(source.api)(source, self.context(db, report, now))
+    def client(self, store: Store | None, report: Report, source: MetricSource, now: datetime) -> Client:
+        return client_class(source.api)(source, self.context(store, report, now))
 
 
 def zone_of(account: Account, report: Report) -> ZoneInfo:
@@ -87,6 +89,9 @@ def canonical(records: list[dict]) -> pd.DataFrame:
     if not records:
         return empty_rows()
     frame = pd.DataFrame.from_records(records)
+    for col in CANONICAL_COLUMNS:
+        if col not in frame:  # a level a client does not fill (the creative below its rows)
+            frame[col] = None
     frame["date"] = pd.to_datetime(frame["date"])
     for col in ("impressions", "clicks", "spend", "conversions", "revenue"):
         frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("float64")
@@ -102,8 +107,10 @@ def _digest(label: str, month: str, rows: pd.DataFrame) -> str:
             return round(v, 6)
         return str(v)
 
+    # Without creatives, the columns digested before they were read: an unchanged month stays unchanged.
+    columns = [c for c in CANONICAL_COLUMNS if c != "creative" or rows["creative"].notna().any()]
     records = sorted((r[0].strftime("%Y-%m-%d"), *(cell(v) for v in r[1:]))
-                     for r in rows[list(CANONICAL_COLUMNS)].itertuples(index=False, name=None))
+                     for r in rows[columns].itertuples(index=False, name=None))
     return hashlib.sha256(json.dumps([label, month, records], default=str).encode()).hexdigest()
 
 
@@ -111,9 +118,8 @@ def import_api(metrics, report: Report, source: MetricSource, period: str, now: 
     """Pull one API source for `period` and the backfill window; returns (ImportOutcome, Account)."""
     from bot.data.metrics import ImportOutcome
     from bot.insight.kpi import kpis
-    from storage import sources as store
 
-    client = kit.client(metrics.db, report, source, now)
+    client = kit.client(metrics.store, report, source, now)
     account = client.account()
     today = now.astimezone(zone_of(account, report)).date()
     ranges = pull_ranges(period, today, source.backfill_days)
@@ -122,10 +128,9 @@ def import_api(metrics, report: Report, source: MetricSource, period: str, now: 
         records += client.fetch(since, until, account)
     fetched = canonical(records)
     # What the account is goes on record first: its currency decides how its rows may be added up.
-    store.record_pulls(metrics.db, report.team_id, report.id, [{
-        "source": source.label, "kind": "api", "rows": len(fetched), "platform": client.row_platform,
-        "account": source.account, "account_name": account.name, "currency": account.currency,
-        "timezone": account.timezone}], now=now)
+    metrics.store.sources.record_pulls(report.team_id, report.id, [Pulled(
+        source.label, SourceKind.API, rows=len(fetched), platform=client.row_platform, account=source.account,
+        account_name=account.name, currency=account.currency, timezone=account.timezone)], now=now)
     covered: dict[str, set] = {}
     for since, until in ranges:
         for d in pd.date_range(since, until):

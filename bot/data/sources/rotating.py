@@ -16,12 +16,24 @@ with the same refresh token would leave one of them holding a retired token.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Container
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, ClassVar
 
+import requests
+
 from bot.data.sources import secrets
-from bot.data.sources.base import AuthError, Client, number
+from bot.data.sources.base import (
+    Account,
+    ApiError,
+    AuthError,
+    Client,
+    RateLimitError,
+    ResponseError,
+    Verdict,
+    number,
+)
 
 EARLY_REFRESH = timedelta(minutes=5)  # an access token this close to its expiry is replaced before use
 
@@ -83,8 +95,7 @@ class RotatingTokens(Client):
     @property
     def where(self) -> str:
         """Where the admin sets a new refresh token (the variable or the file), never its value."""
-        creds = self.source.credentials or ""
-        return f"{creds[4:]}_REFRESH_TOKEN" if creds.startswith("env:") else f"refresh_token in {creds}"
+        return self.secret_at("refresh_token")
 
     def stored(self) -> tuple[dict[str, Any], str | None]:
         got = self.ctx.tokens.get(self.token_name)
@@ -140,6 +151,95 @@ class RotatingTokens(Client):
         to put the new token (never a secret)."""
         return AuthError(f"{self.name}: {self.platform} refused the refresh token ({message}); it expired (30 days "
                          f"unused), was revoked, or was already replaced: authorize the app again and set {self.where}")
+
+
+class MarketingApi(RotatingTokens):
+    """What 巨量引擎's and 腾讯广告's Marketing APIs share: every answer a `{code, message, data}`
+    envelope, a token refresh any refusal of which needs a new authorization, reports of at most
+    `span_days` days, and an advertiser look-up that is only for display. A platform gives its
+    throttling and transient codes, its report call (`_report`) and its advertiser call."""
+
+    throttle: ClassVar[dict[int, float | None]]  # code -> seconds the platform says to wait (None: back off)
+    transient: ClassVar[Container[int]]  # passing system errors: try again
+    messages: ClassVar[tuple[str, ...]] = ("message",)  # where an answer's message may be
+    span_days: ClassVar[int] = 30
+    # Neither API states them: accounts bill in 元 on Beijing days.
+    currency: ClassVar[str] = "CNY"
+    timezone: ClassVar[str] = "Asia/Shanghai"
+
+    def _envelope(self, resp: requests.Response, what: str) -> tuple[Verdict | None, int | None, str, Any]:
+        """The answer's {code, message, data}; a verdict already when it is a passing fault."""
+        verdict, code, shown, body = self.coded(resp, what, messages=self.messages)
+        if verdict is not None:
+            return verdict, None, "", None
+        if code in self.throttle:
+            return Verdict("throttled", wait=self.throttle[code], message=f"rate-limited ({shown})"), code, shown, None
+        if code in self.transient or (code != 0 and resp.status_code >= 500):
+            return Verdict("retry", message=shown), code, shown, None
+        return None, code, shown, body.get("data")
+
+    def _judge_token(self, resp: requests.Response, what: str) -> Verdict:
+        verdict, code, shown, data = self._envelope(resp, what)
+        if verdict is not None:
+            return verdict
+        if code == 0:
+            return Verdict("ok", data=data)
+        # Any other answer refuses the refresh token or the app's id/secret: a new authorization is needed.
+        raise self.refused(shown)
+
+    def _named_account(self, what: str, url: str, params: dict[str, Any], *, items: Callable[[Any], Any],
+                       at: str, shape: str, id_field: str, name_field: str) -> Account:
+        """The configured account, named by the platform's advertiser call when it answers; `items`
+        finds the list of advertisers in the answer's data (`at` and `shape` name it in errors)."""
+        account = Account(id=self.source.account or "", currency=self.currency, timezone=self.timezone)
+        try:
+            data = self.request("GET", url, what=what, params=params)
+        except (AuthError, RateLimitError, ResponseError):
+            raise
+        except ApiError as exc:
+            # The name is only for display; a permission the reports do not need must not stop the pull.
+            account.notes.append(f"{what} not readable ({str(exc).split(': ', 1)[-1]})")
+            return account
+        found = items(data)
+        if not isinstance(found, list):
+            raise self.malformed(what, at, shape)
+        mine = [a for a in found if isinstance(a, dict) and str(a.get(id_field)) == str(self.source.account)]
+        if mine and isinstance(mine[0].get(name_field), str):
+            account.name = mine[0][name_field]
+        return account
+
+    @property
+    def campaign_note(self) -> str:
+        """What `check` counts as a campaign on this platform."""
+        raise NotImplementedError
+
+    def check(self) -> Account:
+        account = self.account()
+        until = self.ctx.now().date()
+        rows = self.fetch(until - timedelta(days=self.span_days - 1), until, account)
+        account.campaigns = len({r["campaign_id"] for r in rows})
+        account.notes.append(f"campaigns: {self.campaign_note} with data in the last {self.span_days} days")
+        return account
+
+    def fetch(self, since: date, until: date, account: Account) -> list[dict[str, Any]]:
+        out = []
+        for start, end in date_spans(since, until, self.span_days):
+            out += self._report(start, end)
+        return out
+
+    def _report(self, since: date, until: date) -> list[dict[str, Any]]:
+        raise NotImplementedError
+
+    def _names(self, row: dict, id_key: str, name_key: str, group_key: str | None, what: str,
+               at: str = "") -> tuple[str, str, str | None]:
+        """(campaign id, campaign name, ad-group name or None) of a report row, each checked."""
+        campaign_id = row.get(id_key)
+        if not isinstance(campaign_id, str | int) or isinstance(campaign_id, bool) or not str(campaign_id):
+            raise self.malformed(what, at + id_key)
+        for key in (name_key,) + ((group_key,) if group_key else ()):
+            if not isinstance(row.get(key), str):
+                raise self.malformed(what, at + key)
+        return str(campaign_id), row[name_key], row[group_key] if group_key else None
 
 
 def date_spans(since: date, until: date, days: int) -> list[tuple[date, date]]:

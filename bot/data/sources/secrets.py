@@ -18,6 +18,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from storage import Store
+
 log = logging.getLogger(__name__)
 
 
@@ -76,10 +78,10 @@ class TokenStore:
     Without a key, tokens live in this process only (fine for access tokens that a refresh token
     can mint again; a platform whose refresh token rotates needs the key, see `persistent`)."""
 
-    def __init__(self, db=None, secret_key: str | None = None):
-        self.db = db
+    def __init__(self, store: Store | None = None, secret_key: str | None = None):
+        self.store = store
         self._fernet = None
-        if secret_key and db is not None:
+        if secret_key and store is not None:
             from cryptography.fernet import Fernet
 
             self._fernet = Fernet(secret_key.encode())
@@ -97,18 +99,16 @@ class TokenStore:
                 return self._memory.get(name)
         from cryptography.fernet import InvalidToken
 
-        from storage import sources as store
-
-        row = store.token(self.db, name)
+        row = self.store.sources.token(name)
         if row is None:
             return None
         try:
-            fields = json.loads(self._fernet.decrypt(row["token"].encode()))
+            fields = json.loads(self._fernet.decrypt(row.token.encode()))
         except (InvalidToken, ValueError):
             # FEEDSUM_SECRET_KEY changed: the token is unreadable, so it is minted again.
             log.warning("stored token %s cannot be decrypted with FEEDSUM_SECRET_KEY; getting a new one", name)
             return None
-        return fields, row["expires_at"]
+        return fields, row.expires_at
 
     def put(self, name: str, fields: dict[str, Any], expires_at: datetime | None, *, now: datetime) -> None:
         at = expires_at.isoformat(timespec="seconds") if expires_at else None
@@ -116,15 +116,11 @@ class TokenStore:
             with self._lock:
                 self._memory[name] = (dict(fields), at)
             return
-        from storage import sources as store
-
-        store.put_token(self.db, name, self._fernet.encrypt(json.dumps(fields).encode()).decode(), at, now=now)
+        self.store.sources.put_token(name, self._fernet.encrypt(json.dumps(fields).encode()).decode(), at, now=now)
 
     def drop(self, name: str) -> None:
         if self._fernet is None:
             with self._lock:
                 self._memory.pop(name, None)
             return
-        from storage import sources as store
-
-        store.drop_token(self.db, name)
+        self.store.sources.drop_token(name)

@@ -24,17 +24,8 @@ from typing import Any
 
 import requests
 
-from bot.data.sources.base import (
-    Account,
-    ApiError,
-    AuthError,
-    RateLimitError,
-    ResponseError,
-    Verdict,
-    day,
-    number,
-)
-from bot.data.sources.rotating import Minted, RotatingTokens, date_spans, page_count
+from bot.data.sources.base import Account, ResponseError, Verdict, day, number
+from bot.data.sources.rotating import MarketingApi, Minted, page_count
 
 TOKEN_CODES = {11000, 11002, 11004, 11005}  # access token expired / invalid / malformed / empty
 REFRESH_CODES = {11007, 11009, 11010, 11011, 11012, 11013}  # the app id, or the refresh token, is refused
@@ -44,13 +35,11 @@ THROTTLE_WAITS: dict[int, float | None] = {11008: None, 11016: 1.0, 11017: 60.0,
                                            30104: 60.0}
 TRANSIENT = {10000, 10001, *range(30000, 30100)}  # system busy, maintenance, SysException
 RENEW_BEFORE = timedelta(days=7)  # replace the refresh token when it has less than this left
-SPAN_DAYS = 30
 PAGE_SIZE = 100
-CURRENCY, TIMEZONE = "CNY", "Asia/Shanghai"  # cost in 分 of RMB; "MarketingAPI 所使用的时区为 GMT+8"
 METRICS = ["view_count", "valid_click_count", "cost", "conversions_count"]
 
 
-class Tencent(RotatingTokens):
+class Tencent(MarketingApi):
     api = "tencent"
     platform = "腾讯广告"
     default_base = "https://api.e.qq.com"
@@ -58,6 +47,10 @@ class Tencent(RotatingTokens):
     fields = ("client_id", "client_secret", "refresh_token")
     app_field = "client_id"
     backoff = 5.0
+    throttle = THROTTLE_WAITS
+    transient = TRANSIENT
+    messages = ("message", "message_cn")
+    # cost in 分 of RMB; "MarketingAPI 所使用的时区为 GMT+8"
 
     _token = ""
 
@@ -122,26 +115,7 @@ class Tencent(RotatingTokens):
         return self.minted(what, data, access="access_token", expires="access_token_expires_in",
                            refresh="refresh_token", refresh_expires="refresh_token_expires_in")
 
-    def _judge_token(self, resp: requests.Response, what: str) -> Verdict:
-        verdict, code, shown, data = self._envelope(resp, what)
-        if verdict is not None:
-            return verdict
-        if code == 0:
-            return Verdict("ok", data=data)
-        raise self.refused(shown)
-
     # --- answers -------------------------------------------------------------------------------
-
-    def _envelope(self, resp: requests.Response, what: str) -> tuple[Verdict | None, int | None, str, Any]:
-        """The answer's {code, message, data}; a verdict already when it is a passing fault."""
-        verdict, code, shown, body = self.coded(resp, what, messages=("message", "message_cn"))
-        if verdict is not None:
-            return verdict, None, "", None
-        if code in THROTTLE_WAITS:
-            return Verdict("throttled", wait=THROTTLE_WAITS[code], message=f"rate-limited ({shown})"), code, shown, None
-        if code in TRANSIENT or (code != 0 and resp.status_code >= 500):
-            return Verdict("retry", message=shown), code, shown, None
-        return None, code, shown, body.get("data")
 
     def judge(self, resp: requests.Response, what: str) -> Verdict:
         verdict, code, shown, data = self._envelope(resp, what)
@@ -165,40 +139,17 @@ class Tencent(RotatingTokens):
     # --- what the account is, and its rows ----------------------------------------------------
 
     def account(self) -> Account:
-        what = "advertiser"
-        account = Account(id=self.source.account or "", currency=CURRENCY, timezone=TIMEZONE)
         params = {"account_id": self.source.account, "fields": json.dumps(["account_id", "corporation_name"])}
         if not self.v1:
             params.update(pagination_mode="PAGINATION_MODE_NORMAL", page=1, page_size=10)
-        try:
-            data = self.request("GET", f"{self.base}/{self.version}/advertiser/get", what=what, params=params)
-        except (AuthError, RateLimitError, ResponseError):
-            raise
-        except ApiError as exc:
-            # The name is only for display; a scope the reports do not need must not stop the pull.
-            account.notes.append(f"advertiser not readable ({str(exc).split(': ', 1)[-1]})")
-            return account
-        items = data.get("list") if isinstance(data, dict) else None
-        if not isinstance(items, list):
-            raise self.malformed(what, "data.list", "is not a list of accounts")
-        mine = [a for a in items if isinstance(a, dict) and str(a.get("account_id")) == str(self.source.account)]
-        if mine and isinstance(mine[0].get("corporation_name"), str):
-            account.name = mine[0]["corporation_name"]
-        return account
+        return self._named_account(
+            "advertiser", f"{self.base}/{self.version}/advertiser/get", params,
+            items=lambda data: data.get("list") if isinstance(data, dict) else None,
+            at="data.list", shape="is not a list of accounts", id_field="account_id", name_field="corporation_name")
 
-    def check(self) -> Account:
-        account = self.account()
-        until = self.ctx.now().date()
-        rows = self.fetch(until - timedelta(days=SPAN_DAYS - 1), until, account)
-        account.campaigns = len({r["campaign_id"] for r in rows})
-        account.notes.append("campaigns: " + ("推广计划" if self.v1 else "广告 (3.0 adgroups)") + " with data in the last 30 days")
-        return account
-
-    def fetch(self, since: date, until: date, account: Account) -> list[dict[str, Any]]:
-        out = []
-        for start, end in date_spans(since, until, SPAN_DAYS):
-            out += self._report(start, end)
-        return out
+    @property
+    def campaign_note(self) -> str:
+        return "推广计划" if self.v1 else "广告 (3.0 adgroups)"
 
     def _report(self, since: date, until: date) -> list[dict[str, Any]]:
         level, group_by, names, id_key, name_key, group_key = self.layout
@@ -222,17 +173,11 @@ class Tencent(RotatingTokens):
     def _row(self, r: Any, id_key: str, name_key: str, group_key: str | None, what: str) -> dict[str, Any]:
         if not isinstance(r, dict):
             raise self.malformed(what, "data.list", "holds something that is not a row")
-        campaign_id = r.get(id_key)
-        if not isinstance(campaign_id, str | int) or isinstance(campaign_id, bool) or not str(campaign_id):
-            raise self.malformed(what, id_key)
-        for key in (name_key,) + ((group_key,) if group_key else ()):
-            if not isinstance(r.get(key), str):
-                raise self.malformed(what, key)
+        campaign_id, campaign, ad_group = self._names(r, id_key, name_key, group_key, what)
         return {
             "date": day(self, what, "date", r.get("date")),
             "platform": self.row_platform, "account": self.source.account,
-            "campaign": r[name_key], "campaign_id": str(campaign_id),
-            "ad_group": r[group_key] if group_key else None,
+            "campaign": campaign, "campaign_id": campaign_id, "ad_group": ad_group,
             "impressions": number(self, what, "view_count", r.get("view_count")),
             "clicks": number(self, what, "valid_click_count", r.get("valid_click_count")),
             "spend": number(self, what, "cost", r.get("cost")) / 100,  # 分 → 元

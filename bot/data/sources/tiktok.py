@@ -23,7 +23,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import requests
 
-from bot.data.sources import secrets
 from bot.data.sources.base import Account, AuthError, Client, ResponseError, Verdict, day, number
 
 log = logging.getLogger(__name__)
@@ -39,6 +38,7 @@ MAX_PAGES = 1000
 LEVELS = {
     "campaign": ("AUCTION_CAMPAIGN", "campaign_id", "campaign_status", ["campaign_name"]),
     "adgroup": ("AUCTION_ADGROUP", "adgroup_id", "adgroup_status", ["campaign_id", "campaign_name", "adgroup_name"]),
+    "creative": ("AUCTION_AD", "ad_id", "ad_status", ["campaign_id", "campaign_name", "adgroup_name", "ad_name"]),
 }
 # Conversions: the ad groups' optimization events ("Conversions" in Ads Manager and its exports).
 # Revenue: the value of website purchases (`total_complete_payment_rate` is, despite its name,
@@ -68,17 +68,12 @@ class TikTok(Client):
     # --- auth ----------------------------------------------------------------------------------
 
     def authorize(self, *, force: bool = False) -> dict[str, str]:
-        if force:
-            # A long-term token has no refresh: read the secret again, so a token replaced in its
-            # file or variable is used without a restart; the same token again is a clear error.
-            fresh = secrets.load(self.source.credentials or "", self.fields, env=self.ctx.env, base_dir=self.ctx.base_dir)
-            if fresh["access_token"] == self.secrets["access_token"]:
-                creds = self.source.credentials or ""
-                where = f"{creds[4:]}_ACCESS_TOKEN" if creds.startswith("env:") else f"access_token in {creds}"
-                raise AuthError(f"{self.name}: TikTok refused the access token ({self._last_refusal or 'code 40105'}); "
-                                f"it was revoked or the advertiser's authorization ended: authorize the app again "
-                                f"and set {where}")
-            self.secrets = fresh
+        # A long-term token has no refresh: read the secret again, so a token replaced in its file
+        # or variable is used without a restart; the same token again is a clear error.
+        if force and not self.reread_token():
+            raise AuthError(f"{self.name}: TikTok refused the access token ({self._last_refusal or 'code 40105'}); "
+                            f"it was revoked or the advertiser's authorization ended: authorize the app again "
+                            f"and set {self.secret_at('access_token')}")
         return {"Access-Token": self.secrets["access_token"]}
 
     # --- answers -------------------------------------------------------------------------------
@@ -166,7 +161,8 @@ class TikTok(Client):
 
     def _report(self, since: date, until: date) -> list[dict[str, Any]]:
         data_level, key, status, names = LEVELS[self.source.level]
-        what = "daily ad group rows" if self.source.level == "adgroup" else "daily campaign rows"
+        what = {"adgroup": "daily ad group rows", "creative": "daily ad rows"}.get(self.source.level,
+                                                                                    "daily campaign rows")
         params = {
             "advertiser_id": self.advertiser, "service_type": "AUCTION", "report_type": "BASIC",
             "data_level": data_level, "dimensions": json.dumps([key, "stat_time_day"]),
@@ -200,11 +196,12 @@ class TikTok(Client):
                 or not isinstance(item.get("metrics"), dict):
             raise self.malformed(what, "list", "holds something that is not {dimensions, metrics}")
         dims, met = item["dimensions"], item["metrics"]
-        adgroup = key == "adgroup_id"
+        adgroup = key in ("adgroup_id", "ad_id")  # an ad group's row, or an ad's (in its ad group)
+        ad = key == "ad_id"
         campaign_id = met.get("campaign_id") if adgroup else dims.get("campaign_id")
         if not isinstance(campaign_id, str | int) or isinstance(campaign_id, bool) or campaign_id == "":
             raise self.malformed(what, ("metrics." if adgroup else "dimensions.") + "campaign_id")
-        for name in ("campaign_name",) + (("adgroup_name",) if adgroup else ()):
+        for name in ("campaign_name",) + (("adgroup_name",) if adgroup else ()) + (("ad_name",) if ad else ()):
             if not isinstance(met.get(name), str):
                 raise self.malformed(what, f"metrics.{name}")
 
@@ -219,6 +216,7 @@ class TikTok(Client):
             "platform": self.row_platform, "account": self.advertiser,
             "campaign": met["campaign_name"], "campaign_id": str(campaign_id),
             "ad_group": met["adgroup_name"] if adgroup else None,
+            "creative": met["ad_name"] if ad else None,
             "impressions": metric("impressions"), "clicks": metric("clicks"),
             "spend": metric("spend"),  # units of the advertiser's currency
             "conversions": metric("conversion"),
