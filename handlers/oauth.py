@@ -76,9 +76,9 @@ class _InstallationStore(SQLite3InstallationStore):
         self._local = threading.local()
 
     def connect(self):
-        conn = getattr(self._local, "conn", None)
+        conn = getattr(self._local, "connection", None)
         if conn is None:
-            conn = self._local.conn = super().connect()
+            conn = self._local.connection = super().connect()
         return conn
 
 
