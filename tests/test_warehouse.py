@@ -437,7 +437,6 @@ def test_an_sql_source_may_return_creatives_and_results_without_them_digest_as_b
     import pandas as pd
 
     from bot.data.metrics import _RowDigest, canonical_from_sql
-    from storage.db import open_db
 
     with sqlite3.connect(tmp_path / "wh.db") as conn:
         conn.execute("CREATE TABLE ads (day TEXT, platform TEXT, campaign TEXT, grp TEXT, ad TEXT, impressions REAL, "
@@ -449,7 +448,7 @@ def test_an_sql_source_may_return_creatives_and_results_without_them_digest_as_b
         "url": "wh.db", "query": "SELECT day AS date, platform, campaign, grp AS ad_group, ad AS creative, impressions, "
                                  "clicks, spend FROM ads WHERE day BETWEEN :start AND :end"}]}]},
         file=str(tmp_path / "feedsum.toml"), base_dir=str(tmp_path))
-    data = Metrics(open_db(tmp_path / "f.db"))
+    data = Metrics(_db(tmp_path))
     data.import_sql(report, report.metrics[0], PERIOD, datetime(2026, 11, 26, tzinfo=SH))
     rows = data.rows(report, PERIOD)
     assert sorted(rows["creative"]) == ["Hook A", "Hook B"] and set(rows["ad_group"]) == {"Broad"}
