@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import os
-import signal
 import sys
 import tempfile
-import threading
-import time
 import traceback
 import uuid
-from datetime import datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -20,13 +17,8 @@ from dotenv import load_dotenv
 
 from bot.model.config import ConfigError, Settings, load_config
 from bot.text.i18n import env_locale, locales, t_plain
-from feedsum import metrics_cli, sources_cli
-from feedsum.demo import run_demo
-from feedsum.errors import CliError, talking_to_slack
-from feedsum.root import api_kit, started, utcnow, workspaces_of
-from handlers.server import make_server
-from handlers.socket_mode import SocketModeHandler
-from storage import BackupError, Store, backup_file
+from feedsum import metrics_args
+from feedsum.errors import CliError
 
 log = logging.getLogger("feedsum")
 
@@ -71,8 +63,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dry-run", action="store_true", help="print what would happen, change nothing")
     sub.add_parser("scheduler", help="run the month-end scheduler alone (the `clock` process)")
     p = sub.add_parser("metrics", help="read ad-platform exports and print KPIs")
-    metrics_cli.add_arguments(p)
-    sources_cli.add_arguments(sub)
+    metrics_args.add_arguments(p)
+    p = sub.add_parser("sources", help="list each data source's last pull and state; `check` tests credentials")
+    p.add_argument("action", nargs="?", choices=("check",),
+                   help="check: ask every API source's platform what its credentials can see (no data is stored)")
+    p.add_argument("--report", help="only this report id")
+    p = sub.add_parser("pull", help="pull the configured data sources now, with a progress bar")
+    p.add_argument("--report", help="only this report id (default: every report with sources)")
+    p.add_argument("--month", help="the month to pull, YYYY-MM (default: the month being summarised now)")
     p = sub.add_parser("backup", help="copy the database safely while the bot runs")
     p.add_argument("path", help="where to write the copy")
     sub.add_parser("check", help="validate the configuration and exit")
@@ -89,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = Settings.from_env(os.environ)
         logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-        return COMMANDS[args.command](settings, args)
+        return command(args.command)(settings, args)
     except ConfigError as exc:
         print(t_plain(cli_locale(), "cli.config_error", error=exc), file=sys.stderr)
         return 2
@@ -118,7 +116,7 @@ def _unexpected(exc: Exception) -> int:
     return 1
 
 
-def _check(settings: Settings, args) -> int:
+def check(settings: Settings, args) -> int:
     path = Path(settings.config_path)
     if not path.exists():
         where = "FEEDSUM_CONFIG" if os.environ.get("FEEDSUM_CONFIG") else "the default; set FEEDSUM_CONFIG to change it"
@@ -130,182 +128,22 @@ def _check(settings: Settings, args) -> int:
     return 0
 
 
-def _metrics(settings: Settings, args) -> int:
-    args.files = _export_files(args.files)
-    return metrics_cli.run_args(args)
+# Each command's module is imported when that command runs, and only then: `feedsum --help`,
+# `check`, `backup` and `metrics` need not load Slack, the scheduler and the claim checker first
+# (start-up is most of a small command's time). The one place that imports modules by name.
+COMMANDS = {
+    "check": "feedsum.cli:check", "backup": "feedsum.upkeep:backup", "metrics": "feedsum.metrics_cli:from_cli",
+    "demo": "feedsum.commands:demo", "run": "feedsum.commands:run", "tick": "feedsum.commands:tick",
+    "scheduler": "feedsum.commands:scheduler", "sources": "feedsum.commands:sources",
+    "pull": "feedsum.commands:pull", "workspaces": "feedsum.commands:list_workspaces",
+    "forget-workspace": "feedsum.commands:forget_workspace",
+}
 
 
-EXPORT_SUFFIXES = (".csv", ".tsv", ".xlsx")
+def command(name: str):
+    module, function = COMMANDS[name].split(":")
+    return getattr(importlib.import_module(module), function)
 
-
-def _export_files(names: list[str]) -> list[str]:
-    """Files as given; a folder stands for the exports directly inside it."""
-    files = []
-    for name in names:
-        path = Path(name)
-        if path.is_dir():
-            found = sorted(str(p) for p in path.iterdir() if p.is_file() and p.suffix.lower() in EXPORT_SUFFIXES)
-            if not found:
-                raise CliError(f"no exports in the folder {name} (looked for .csv, .tsv and .xlsx files)")
-            files += found
-        elif not path.exists():
-            raise CliError(f"no such file: {name}")
-        else:
-            files.append(name)
-    return files
-
-
-def _backup(settings: Settings, args) -> int:
-    """A verified copy of FEEDSUM_DB; under cron a missing or empty database must fail loudly."""
-    try:
-        counts = backup_file(settings.db_path, args.path)
-    except BackupError as exc:
-        if not exc.source:
-            raise CliError(f"backup to {exc.path}: {exc.problem}; nothing was backed up") from None
-        raise CliError(f"database {exc.path} (FEEDSUM_DB) {exc.problem}; nothing was backed up. Point "
-                       "FEEDSUM_DB at the database feedsum runs with") from None
-    print(t_plain(cli_locale(), "cli.backed_up", db=settings.db_path, path=args.path, rows=sum(counts.values()),
-                  tables=len(counts)))
-    width = max(map(len, counts))
-    for table, rows in counts.items():
-        print(f"  {table:<{width}}  {rows:>9}")
-    return 0
-
-
-def _demo(settings: Settings, args) -> int:
-    out = Path(args.out)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        probe = out / ".feedsum-write-test"
-        probe.write_bytes(b"")
-        probe.unlink()
-    except OSError as exc:
-        raise CliError(f"--out {out}: cannot write there ({exc.strerror or exc}); choose a folder you can write to") from None
-    return run_demo(out, locale=args.locale)
-
-
-def _describe_rows(rows: dict[str, int]) -> str:
-    return ", ".join(f"{table} {n}" for table, n in sorted(rows.items()))
-
-
-def _list_workspaces(settings: Settings, args) -> int:
-    store = Store.open(settings.db_path)
-    workspaces, gone = workspaces_of(settings, store), store.workspaces.removals()
-    data = store.workspaces.team_data()
-    if not data:
-        print(t_plain(cli_locale(), "cli.no_workspaces", db=settings.db_path))
-        return 0
-    for team in sorted(data):
-        with talking_to_slack(settings):
-            how = workspaces.installed(team)
-        if how:
-            state = f"served ({how})"
-        elif team in gone:
-            state = f"removed the app {gone[team].at[:16].replace('T', ' ')} ({gone[team].reason})"
-        else:
-            state = "not installed"
-        print(f"{team}  {state}  {_describe_rows(data[team])}")
-    return 0
-
-
-def _forget_workspace(settings: Settings, args) -> int:
-    team = args.team.strip()
-    store = Store.open(settings.db_path)
-    workspaces = workspaces_of(settings, store)
-    with talking_to_slack(settings):
-        how = workspaces.installed(team)
-    if how:
-        raise CliError(f"workspace {team} still has the app ({how}): remove the app there first "
-                       "(Slack: workspace settings → Manage apps), or its reports would be served again")
-    rows = store.workspaces.team_data().get(team)
-    if not rows:
-        known = ", ".join(sorted(store.workspaces.team_data())) or "none"
-        raise CliError(f"no data for workspace {team} in {settings.db_path} (workspaces with data: {known})")
-    print(f"workspace {team}: {_describe_rows(rows)}")
-    if not args.yes:
-        try:
-            answer = input(f"Type {team} to delete all of it for good: ").strip()
-        except EOFError:
-            answer = ""
-        if answer != team:
-            raise CliError("not confirmed: nothing deleted (type the workspace id, or pass --yes)")
-    deleted = store.workspaces.forget_team(team)
-    if workspaces.store is not None:
-        workspaces.store.delete_all(enterprise_id=None, team_id=team)  # user installations, if any
-    log.info("forgot workspace %s: %s", team, _describe_rows(deleted))
-    print(f"deleted workspace {team}: {_describe_rows(deleted)}. Reports of it in {settings.config_path} "
-          "come back on the next start: remove them there too.")
-    return 0
-
-
-def _run(settings: Settings, args) -> int:
-    root = started(settings)
-    # A platform's stop (SIGTERM) ends the server like Ctrl-C does, through the `finally` below:
-    # work already acknowledged to users (fan-outs, posts, modals) is finished before exiting.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    scheduler = None
-    if not args.no_scheduler:
-        scheduler = root.start_scheduler(utcnow)
-    try:
-        if settings.app_token:
-            log.info("feedsum: Socket Mode")
-            with talking_to_slack(settings, quiet=False):  # it runs for good: its logs matter
-                SocketModeHandler(root.app, settings.app_token).start()
-        else:
-            settings.require("SLACK_SIGNING_SECRET")
-            ready = threading.Event()
-            port = args.port or settings.port
-            try:
-                server = make_server(root.app, port=port, ready=ready, guard=root.deps.guard)
-            except OSError as exc:
-                raise CliError(f"cannot listen on port {port} ({exc.strerror or exc}): free it, or choose "
-                               "another with --port or PORT") from None
-            ready.set()
-            log.info("feedsum: HTTP on port %s (POST /slack/events, GET /healthz)", port)
-            server.run()
-    finally:
-        if scheduler:
-            scheduler.shutdown(wait=False)
-        log.info("feedsum: finishing the work already acknowledged, then stopping")
-        root.shutdown(wait=True)
-    return 0
-
-
-def _tick(settings: Settings, args) -> int:
-    example = "e.g. --now 2026-11-26T10:00+08:00"
-    try:
-        now = datetime.fromisoformat(args.now) if args.now else utcnow()
-    except ValueError:
-        raise CliError(f"--now: {args.now!r} is not an ISO 8601 instant; {example}") from None
-    if now.tzinfo is None:
-        raise CliError(f"--now: {args.now!r} has no UTC offset; {example}")
-    for line in started(settings, clock=lambda: now).tick(now, dry_run=args.dry_run):
-        print(line)
-    return 0
-
-
-def _scheduler(settings: Settings, args) -> int:
-    scheduler = started(settings).start_scheduler(utcnow)
-    try:
-        while True:
-            time.sleep(3600)
-    finally:
-        scheduler.shutdown(wait=False)
-
-
-def _sources(settings: Settings, args) -> int:
-    if args.action == "check":
-        return sources_cli.check(settings, args, kit=api_kit(settings))
-    return sources_cli.listing(settings, args)
-
-
-def _pull(settings: Settings, args) -> int:
-    return sources_cli.pull(settings, args)
-
-
-COMMANDS = {"sources": _sources, "pull": _pull, "demo": _demo, "run": _run, "tick": _tick, "scheduler": _scheduler, "metrics": _metrics,
-            "backup": _backup, "check": _check, "workspaces": _list_workspaces,
-            "forget-workspace": _forget_workspace}
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ from bot.core.service import Feedsum
 from bot.data.metrics import Metrics
 from bot.data.sources.pulling import ApiKit
 from bot.model.config import ConfigError, Report, Settings, load_config
-from feedsum.errors import talking_to_slack
+from feedsum.startup import talking_to_slack
 from handlers.app import bolt_app, web_client
 from handlers.deps import Deps
 from handlers.oauth import Workspaces, installation_store, oauth_settings

@@ -20,16 +20,6 @@ from feedsum.root import offline_core, started, utcnow
 from storage import Store
 
 
-def add_arguments(sub) -> None:
-    p = sub.add_parser("sources", help="list each data source's last pull and state; `check` tests credentials")
-    p.add_argument("action", nargs="?", choices=("check",),
-                   help="check: ask every API source's platform what its credentials can see (no data is stored)")
-    p.add_argument("--report", help="only this report id")
-    p = sub.add_parser("pull", help="pull the configured data sources now, with a progress bar")
-    p.add_argument("--report", help="only this report id (default: every report with sources)")
-    p.add_argument("--month", help="the month to pull, YYYY-MM (default: the month being summarised now)")
-
-
 def _chosen(reports: list[Report], wanted: str | None, where: str) -> list[Report]:
     if wanted:
         reports = [r for r in reports if r.id == wanted]

@@ -2,6 +2,7 @@
 no module imports itself through others, and every import sits at the top of its module."""
 
 import ast
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -87,3 +88,19 @@ def test_no_module_imports_itself_through_others():
         if module not in index:
             visit(module)
     assert cycles == []
+
+
+def test_small_commands_start_without_slack_or_pandas(tmp_path):
+    """`feedsum --help` and `check` load neither Slack, pandas nor the service: the command table in
+    feedsum/cli.py imports a command's module only when it runs (start-up is most of their time)."""
+    (tmp_path / "feedsum.toml").write_text('[[reports]]\nid = "a"\nname = "A"\nchannel = "C0123456789"\n'
+                                           'admins = ["U0123456789"]\n', encoding="utf-8")
+    probe = ("import sys\nfrom feedsum import cli\ncode = cli.main(sys.argv[1:])\n"
+             "heavy = sorted(m for m in ('pandas', 'slack_bolt', 'slack_sdk', 'bot.core.service', 'storage')"
+             " if m in sys.modules)\nprint(heavy)\nsys.exit(code)")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "FEEDSUM_"))}
+    env.update(PYTHONPATH=str(ROOT), FEEDSUM_CONFIG=str(tmp_path / "feedsum.toml"))
+    run = subprocess.run([sys.executable, "-c", probe, "check"], cwd=tmp_path, env=env, capture_output=True,
+                         text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip().splitlines()[-1] == "[]", run.stdout
