@@ -265,20 +265,22 @@ def test_remind_command_reaches_pending_owners_once_a_minute(harness):
     assert reminded == sorted("D" + u[1:] for u in (OWNER_A, OWNER_B, ADMIN))
 
 
-def test_tick_dry_run_from_the_command_line(tmp_path):
+def test_tick_dry_run_from_the_command_line(tmp_path, monkeypatch, capsys):
+    from feedsum.cli import main
     from feedsum.fake_slack import FakeSlack
 
     with FakeSlack() as fake:
         env = cli_env(tmp_path, fake)
         deployed_before(env)
-        out = subprocess.run([sys.executable, "-m", "feedsum.cli", "tick", "--dry-run", "--now", OPEN.isoformat()],
-                             env=env, cwd=tmp_path, capture_output=True, text=True)
-        assert out.returncode == 0, out.stderr
-        assert "would run: T0FEEDSUM/feed-ads 2026-11 open" in out.stdout
+        for name, value in env.items():  # the command line's environment, in this process
+            monkeypatch.setenv(name, value)
+        monkeypatch.chdir(tmp_path)
+        assert main(["tick", "--dry-run", "--now", OPEN.isoformat()]) == 0
+        assert "would run: T0FEEDSUM/feed-ads 2026-11 open" in capsys.readouterr().out
         assert not [m for m in fake.posted() if m["channel"].startswith("D")]
-        bad = subprocess.run([sys.executable, "-m", "feedsum.cli", "tick", "--now", "2026-11-26T10:00"],
-                             env=env, cwd=tmp_path, capture_output=True, text=True)
-        assert bad.returncode == 2 and "--now" in bad.stderr and "Traceback" not in bad.stderr
+        assert main(["tick", "--now", "2026-11-26T10:00"]) == 2
+        err = capsys.readouterr().err
+        assert "--now" in err and "Traceback" not in err
 
 
 def test_reminders_skip_people_slack_cannot_reach(harness):
