@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.model.config import parse_reports  # noqa: E402
-from feedsum.cli import sync_reports  # noqa: E402
+from feedsum.root import sync_reports  # noqa: E402
 from tests.slack_harness import ADMIN, CONFIG, OWNER_A, OWNER_B, STRANGER, Clock, Harness  # noqa: E402
 
 PERIOD = "2026-11"

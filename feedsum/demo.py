@@ -10,12 +10,19 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from bot.core.optimise import form, save
+from bot.insight.abtest_text import comparison_text
+from bot.insight.draft import draft_data_section
 from bot.model import periods
 from bot.model.config import Settings, parse_reports
 from bot.report.markdown import summary_markdown
 from bot.text.i18n import t
 from feedsum import demo_content as content
 from feedsum.fake_slack import FakeSlack
+from feedsum.root import build
+from handlers.abtest import appended
+from handlers.ratelimit import Limits
+from handlers.render import kpi_markdown
 
 PERIOD = "2026-10"
 BUILDER = "https://app.slack.com/block-kit-builder/#"
@@ -23,11 +30,6 @@ BUILDER = "https://app.slack.com/block-kit-builder/#"
 
 def run_demo(out: Path, *, locale: str = "zh-CN", stream=None) -> int:
     """Run the month and write summary.md and blocks.json to `out`; returns an exit code."""
-    from feedsum.cli import sync_reports
-    from handlers.app import create_app, web_client
-    from handlers.ratelimit import Limits
-    from storage import Store
-
     stream = stream or sys.stdout
     tz = ZoneInfo("Asia/Shanghai")
     users = {uid: {"id": uid, "name": uid.lower(), "real_name": name, "profile": {"display_name": name}}
@@ -38,11 +40,9 @@ def run_demo(out: Path, *, locale: str = "zh-CN", stream=None) -> int:
                                       "FEEDSUM_DB": str(Path(tmp) / "demo.db")})
         now = datetime(2026, 10, 28, 10, 0, tzinfo=tz)
         clock = lambda: now  # noqa: E731 - the demo's time stands still at each step
-        store = Store.open(settings.db_path)
-        _app, deps = create_app(settings, web_client(settings), store, clock, limits=Limits(speed=0))  # no real Slack
-        core = deps.core
-        reports = parse_reports(content.config(locale), file="demo config")
-        sync_reports(core, reports, fake.team_id, now)
+        root = build(settings, clock=clock, limits=Limits(speed=0))  # no real Slack: no pacing
+        core = root.core
+        root.load_reports(parse_reports(content.config(locale), file="demo config"), team_id=fake.team_id, now=now)
         report = core.report(fake.team_id, "feed-ads")
 
         # The admin drops last month's and this month's exports into the channel.
@@ -57,8 +57,6 @@ def run_demo(out: Path, *, locale: str = "zh-CN", stream=None) -> int:
             if key == "data":
                 # The data owner writes once the month is over (its figures are final then),
                 # starting from "Draft from data" and adding a few lines.
-                from bot.insight.draft import draft_data_section
-
                 when = datetime(2026, 11, 2, 10, 0, tzinfo=tz)
                 kpi = core.summary(report, PERIOD, when).kpi
                 text = draft_data_section(kpi, locale, team_name=report.name) + "\n\n" + text
@@ -69,8 +67,6 @@ def run_demo(out: Path, *, locale: str = "zh-CN", stream=None) -> int:
             before = len(fake.posted())
             result = core.submit(report, PERIOD, key, user, text, when, via="modal")
             if chosen:  # the form's save keeps the comparisons it holds
-                from bot.core.optimise import save
-
                 save(core, report, PERIOD, user, chosen, [], when)
             core.announce(report, PERIOD, result, user, when)
             for m in fake.posted()[before:]:
@@ -105,10 +101,6 @@ def insert_comparison(core, report, text: str) -> tuple[str, list[list[str]]]:
     """The optimise answer with an A/B verdict inserted the way the form's buttons do it: the
     first pair feedsum proposes from the month's campaign names, compared (bot.core.optimise.form)
     and appended to the text (handlers.abtest.appended). Returns the text and the comparison kept."""
-    from bot.core.optimise import form
-    from bot.insight.abtest_text import comparison_text
-    from handlers.abtest import appended
-
     proposed = form(core, report, PERIOD, chosen=[])
     if proposed is None or not proposed.proposals:
         return text, []
@@ -146,6 +138,4 @@ def _link(blocks: list[dict]) -> str:
 
 def kpi_lines(summary) -> list[str]:
     """The KPI highlights as Markdown lines (the same fields the Slack post shows)."""
-    from handlers.render import kpi_markdown
-
     return kpi_markdown(summary)

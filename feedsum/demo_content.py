@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import calendar
+import random
+
 ADMIN, ANNA, BO, CHEN = "U0DEMOADM", "U0DEMOANA", "U0DEMOBOO", "U0DEMOCHN"
 CHANNEL = "C0DEMOFEED"
 
@@ -93,9 +96,6 @@ ANSWERS = {
 def exports(period: str) -> dict[str, bytes]:
     """Sample ad-platform exports for a month, shaped like the real ones (title lines, 合计 rows,
     GB18030), with spend growing and CTR dipping slightly in the second month."""
-    import calendar
-    import random
-
     year, month = map(int, period.split("-"))
     days = calendar.monthrange(year, month)[1]
     rng = random.Random(f"feedsum-demo-{period}")

@@ -10,18 +10,23 @@ import argparse
 import json
 import math
 import os
-import re
 import sys
 import unicodedata
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
+
+from bot.data.export_sums import sum_export
+from bot.data.exports import ExportError, dedupe
+from bot.insight.kpi import kpi_table, kpis, kpis_by_group
 from bot.text import formats
-from bot.text.i18n import env_locale, locales, t_plain, text_of
+from bot.text.i18n import env_locale, t_plain, text_of
+from feedsum.errors import CliError
+from feedsum.metrics_args import add_arguments
 
 if TYPE_CHECKING:
-    import numpy as np
     import pandas as pd
-# pandas and the readers are imported when a command runs: building the `feedsum` parser stays fast.
 
 # KPI keys of the JSON output, in order (ratios as fractions, null when undefined).
 JSON_KEYS = ("impressions", "clicks", "spend", "conversions", "revenue", "ctr", "cpc", "cpm", "cvr", "cpa", "roas")
@@ -77,10 +82,6 @@ def _pad(s: str, width: int, right: bool) -> str:
 
 def _json(columns: dict[str, np.ndarray], dropped: int) -> dict:
     """The JSON object of one file's sums: KPIs over all rows and per month."""
-    import numpy as np
-
-    from bot.insight.kpi import kpis_by_group
-
     n = len(columns["date"])
     month, group = np.unique(columns["date"].astype("datetime64[M]"), return_inverse=True)
     per_month = kpis_by_group(columns, group.reshape(-1), len(month))
@@ -91,8 +92,6 @@ def _json(columns: dict[str, np.ndarray], dropped: int) -> dict:
 
 
 def _table(rows: pd.DataFrame) -> str:
-    from bot.insight.kpi import kpi_table
-
     months = rows["date"].dt.to_period("M").astype(str)
     data = rows.assign(month=months)
     per_platform = kpi_table(data, ["month", "platform"])
@@ -133,11 +132,6 @@ def run(
 
     Returns the exit code: 0 on success, 2 when a file cannot be imported (message on stderr).
     """
-    import numpy as np
-
-    from bot.data.export_sums import sum_export
-    from bot.data.exports import ExportError
-
     out = out or sys.stdout  # looked up per call: the stream may be swapped after import
     results, dropped = [], 0
     try:
@@ -157,9 +151,6 @@ def run(
         obj = _json(results[0].columns, dropped)
         out.write(json.dumps(obj, ensure_ascii=False, indent=2) + "\n")
         return 0
-    from bot.data.exports import dedupe
-    from bot.insight.kpi import kpi_table, kpis
-
     rows = results[0].rows if len(results) == 1 else dedupe([r.rows for r in results])
     count = int(rows["_rows"].sum()) if "_rows" in rows else 0  # data rows behind the sums
 
@@ -179,41 +170,37 @@ def run(
     return 0
 
 
-def _month(value: str) -> str:
-    if not re.fullmatch(r"\d{4}-(0?[1-9]|1[0-2])", value.strip()):
-        raise argparse.ArgumentTypeError(f"{value!r} is not a month; write it as YYYY-MM, e.g. 2026-11")
-    return value
-
-
-def _date_format(value: str) -> str:
-    from bot.model.dates import parse_date_format
-
-    try:
-        parse_date_format(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r}: use DMY (day first), MDY (month first) or a strftime "
-                                         "pattern like %d/%m/%Y") from None
-    return value
-
-
-def add_arguments(ap: argparse.ArgumentParser) -> None:
-    """The options of `feedsum metrics` (shared by the `feedsum` CLI and this module)."""
-    ap.add_argument("files", nargs="+", help="CSV/TSV/XLSX exports, oldest snapshot first")
-    ap.add_argument("--preset", default="auto", help="google-ads, meta, oceanengine, tencent, baidu, kuaishou, "
-                                                     "tiktok, uc, generic or auto (default: from the headers)")
-    ap.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    ap.add_argument("--month", type=_month, metavar="YYYY-MM",
-                    help="file reports without a day column (or a period spanning months) under this month")
-    ap.add_argument("--date-format", type=_date_format, metavar="DMY|MDY|STRFTIME",
-                    help="day/month order of dates like 02/09/2025 when the file cannot tell")
-    ap.add_argument("--platform", help="platform name for every row (default: from the headers, else Other)")
-    ap.add_argument("--locale", choices=locales(), default=None,
-                    help="language of warnings, errors and totals (default: from LANG, else en)")
 
 
 def run_args(args: argparse.Namespace) -> int:
     return run(args.files, preset=args.preset, as_json=args.json, month=args.month, date_format=args.date_format,
                platform=args.platform, locale=args.locale or env_locale(os.environ))
+
+
+EXPORT_SUFFIXES = (".csv", ".tsv", ".xlsx")
+
+
+def _export_files(names: list[str]) -> list[str]:
+    """Files as given; a folder stands for the exports directly inside it."""
+    files = []
+    for name in names:
+        path = Path(name)
+        if path.is_dir():
+            found = sorted(str(p) for p in path.iterdir() if p.is_file() and p.suffix.lower() in EXPORT_SUFFIXES)
+            if not found:
+                raise CliError(f"no exports in the folder {name} (looked for .csv, .tsv and .xlsx files)")
+            files += found
+        elif not path.exists():
+            raise CliError(f"no such file: {name}")
+        else:
+            files.append(name)
+    return files
+
+
+def from_cli(settings, args) -> int:
+    """`feedsum metrics`: a folder stands for the exports in it."""
+    args.files = _export_files(args.files)
+    return run_args(args)
 
 
 def main(argv: list[str] | None = None) -> int:

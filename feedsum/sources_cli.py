@@ -6,23 +6,21 @@ import os
 import sys
 from datetime import datetime
 
+from tqdm import tqdm
+
+from bot.core.service import Feedsum
+from bot.data.sources import client_class
+from bot.data.sources.base import ApiError
+from bot.data.sources.pulling import ApiKit
+from bot.model import periods
 from bot.model.config import Report, Settings, load_config
 from bot.text.i18n import env_locale, t_plain
-
-
-def add_arguments(sub) -> None:
-    p = sub.add_parser("sources", help="list each data source's last pull and state; `check` tests credentials")
-    p.add_argument("action", nargs="?", choices=("check",),
-                   help="check: ask every API source's platform what its credentials can see (no data is stored)")
-    p.add_argument("--report", help="only this report id")
-    p = sub.add_parser("pull", help="pull the configured data sources now, with a progress bar")
-    p.add_argument("--report", help="only this report id (default: every report with sources)")
-    p.add_argument("--month", help="the month to pull, YYYY-MM (default: the month being summarised now)")
+from feedsum.errors import CliError
+from feedsum.root import offline_core, started, utcnow
+from storage import Store
 
 
 def _chosen(reports: list[Report], wanted: str | None, where: str) -> list[Report]:
-    from feedsum.cli import CliError
-
     if wanted:
         reports = [r for r in reports if r.id == wanted]
         if not reports:
@@ -35,12 +33,6 @@ def check(settings: Settings, args, *, kit=None, out=None) -> int:
     are never printed; nothing is stored (tokens minted here stay in memory), except the rotated
     tokens of 巨量引擎 and 腾讯广告, which must be kept for the bot."""
     out = out or sys.stdout
-    from bot.data.sources import client_class
-    from bot.data.sources.base import ApiError
-    from bot.data.sources.pulling import ApiKit
-    from feedsum.cli import CliError
-    from storage import Store
-
     kit = kit or ApiKit()
     reports = _chosen(load_config(settings.config_path, must_exist=True), args.report, settings.config_path)
     if not reports:
@@ -78,12 +70,7 @@ def check(settings: Settings, args, *, kit=None, out=None) -> int:
 def listing(settings: Settings, args, out=None) -> int:
     """Each source's last pull, rows and state, from the database."""
     out = out or sys.stdout
-    from bot.core.service import Feedsum
-    from bot.data.metrics import Metrics
-    from storage import Store
-
-    store = Store.open(settings.db_path)
-    core = Feedsum(store, None, data=Metrics(store))
+    core = offline_core(settings)
     reports = _chosen(core.all_reports(), args.report, settings.db_path)
     if not reports:
         print(f"no report with data sources in {settings.db_path}", file=out)
@@ -101,14 +88,10 @@ def listing(settings: Settings, args, out=None) -> int:
     return 0
 
 
-def pull(settings: Settings, args, *, build=None, clock=None, out=None) -> int:
-    """Pull every (or one) report's sources now, like `/feedsum refresh`, with a progress bar."""
+def pull(settings: Settings, args, *, core: Feedsum | None = None, clock=None, out=None) -> int:
+    """Pull every (or one) report's sources now, like `/feedsum refresh`, with a progress bar.
+    `core`: the service to pull with (default: one built from the settings and the config file)."""
     out = out or sys.stdout
-    from tqdm import tqdm
-
-    from bot.model import periods
-    from feedsum.cli import CliError, utcnow
-
     clock = clock or utcnow
     month = None
     if args.month:
@@ -116,10 +99,8 @@ def pull(settings: Settings, args, *, build=None, clock=None, out=None) -> int:
             month = periods.parse_period(args.month)
         except periods.PeriodError:
             raise CliError(f"--month: {args.month!r} is not a month; write it like 2026-11") from None
-    if build is None:
-        from feedsum.cli import build
-    _app, deps = build(settings, clock=clock)
-    reports = _chosen(deps.core.all_reports(), args.report, f"{settings.config_path} or Slack")
+    core = core or started(settings, clock=clock).core
+    reports = _chosen(core.all_reports(), args.report, f"{settings.config_path} or Slack")
     if not reports:
         raise CliError("no report has [[reports.metrics]] sources to pull")
     failed = 0
@@ -132,7 +113,7 @@ def pull(settings: Settings, args, *, build=None, clock=None, out=None) -> int:
                 bar.set_postfix_str(label[:40])
                 bar.update()
 
-            pulls = deps.core.pull(report, period, now, progress=step)
+            pulls = core.pull(report, period, now, progress=step)
         print(f"{report.id} {period}:", file=out)
         loc = env_locale(os.environ)
         for p in pulls:

@@ -1,16 +1,25 @@
-"""Button clicks: Write/Edit opens the section modal, Draft from data fills it, I'm away asks until when."""
+"""Button clicks: Write/Edit opens the section modal, Draft from data fills it, I'm away asks until
+when, and "try again" reopens the setup form. (The optimise form's buttons: handlers/abtest.py.)
+
+Each listener acks at once; the modal is worked out and opened after the ack through
+`deps.open_modal` (the one worker for work after the ack: handlers/deps.py).
+"""
 
 from __future__ import annotations
 
+import json
 import logging
 
+from bot.core import admin
+from bot.core.optimise import form
 from bot.core.service import Stale
+from bot.insight.draft import draft_data_section
 from handlers import render
+from handlers.admin_commands import open_setup
 from handlers.deps import Deps, team_of, tell_user
 from storage.keys import SectionRef
 
 log = logging.getLogger(__name__)
-
 
 
 def write_view(deps: Deps, report, period: str, key: str, user: str, *, draft: bool = False,
@@ -29,8 +38,6 @@ def write_view(deps: Deps, report, period: str, key: str, user: str, *, draft: b
     summary, section = deps.core.section_for_writing(report, period, key, user, now,
                                                      with_metrics=draft or key in ("data", "plan"))
     if draft and summary.kpi is not None:
-        from bot.insight.draft import draft_data_section
-
         text = draft_data_section(summary.kpi, report.locale, team_name=report.name)
     shown = None
     if stale is not None:
@@ -38,8 +45,6 @@ def write_view(deps: Deps, report, period: str, key: str, user: str, *, draft: b
         shown = (deps.outbox.user_name(report.team_id, stale.by), stale.when)
     metadata = {**SectionRef(report.id, period, section.key).fields(), "v": section.revision if base is None else base}
     if section.key == "optimise":
-        from bot.core.optimise import form
-
         state = ab or {}
         ab_form = ab_form or form(deps.core, report, period, chosen=state.get("ab"), picks=state.get("pk"))
         if ab_form is not None:
@@ -52,48 +57,71 @@ def write_view(deps: Deps, report, period: str, key: str, user: str, *, draft: b
                               suffix=suffix, stale=shown, ab=ab_form)
 
 
-def register(app, deps: Deps) -> None:
-    # A button's ack carries nothing the user sees, and Slack waits for it: ack first, then work
-    # out the modal (rights, the section's state) and open it at once after the ack.
-    def open_section(body, client, respond, *, draft: bool):
-        action = body["actions"][0]
-        ref = SectionRef.parse(action["value"])
-        report = deps.core.report(team_of(body), ref.report_id)
-        if report is None:
-            return
-        user = body["user"]["id"]
+def register(app) -> None:
+    app.action("write")(open_write_modal)
+    app.action("draft")(draft_from_data)
+    app.action("away")(open_away_modal)
+    app.action("setup")(open_setup_again)
 
-        def view():
-            return write_view(deps, report, ref.period, ref.section, user, draft=draft)  # Refused: told
 
-        tell = tell_user(deps, body, respond)
-        if draft and body.get("view"):  # Draft inside the modal: replace its text, no trigger needed
-            modal = body["view"]
-            deps.later(lambda: client.views_update(view_id=modal["id"], hash=modal.get("hash"), view=view()),
-                       tell=tell, report=report, urgent=True)
-            return
-        deps.open_modal(client, body["trigger_id"], view, tell=tell, report=report,
-                        retry=(action["action_id"], action["value"]))
+# A button's ack carries nothing the user sees, and Slack waits for it: ack first, then work
+# out the modal (rights, the section's state) and open it at once after the ack.
 
-    @app.action("write")
-    def open_write_modal(ack, body, client, respond):
-        ack()
-        open_section(body, client, respond, draft=False)
+def open_write_modal(ack, body, client, respond, deps: Deps) -> None:
+    """Write/Edit on a prompt, the Home tab or a "try again" message: the section's form."""
+    ack()
+    _open_section(deps, body, client, respond, draft=False)
 
-    @app.action("draft")
-    def draft_from_data(ack, body, client, respond):
-        """From the prompt: open the modal filled with a draft; inside the modal: replace its text."""
-        ack()
-        open_section(body, client, respond, draft=True)
 
-    @app.action("away")
-    def open_away_modal(ack, body, client, respond):
-        ack()
-        action = body["actions"][0]
-        report = deps.core.report(team_of(body), SectionRef.parse(action["value"]).report_id)
-        if report is None:
-            return
-        today = deps.clock().astimezone(report.tz).date()
-        deps.open_modal(client, body["trigger_id"], render.away_modal(report, today),
-                        tell=tell_user(deps, body, respond), report=report,
-                        retry=(action["action_id"], action["value"]))
+def draft_from_data(ack, body, client, respond, deps: Deps) -> None:
+    """From the prompt: open the modal filled with a draft; inside the modal: replace its text."""
+    ack()
+    _open_section(deps, body, client, respond, draft=True)
+
+
+def _open_section(deps: Deps, body, client, respond, *, draft: bool) -> None:
+    action = body["actions"][0]
+    ref = SectionRef.parse(action["value"])
+    report = deps.core.report(team_of(body), ref.report_id)
+    if report is None:
+        return
+    user = body["user"]["id"]
+
+    def view():
+        return write_view(deps, report, ref.period, ref.section, user, draft=draft)  # Refused: told
+
+    tell = tell_user(deps, body, respond)
+    if draft and body.get("view"):  # Draft inside the modal: replace its text, no trigger needed
+        modal = body["view"]
+        deps.later(lambda: client.views_update(view_id=modal["id"], hash=modal.get("hash"), view=view()),
+                   tell=tell, report=report, urgent=True)
+        return
+    deps.open_modal(client, body["trigger_id"], view, tell=tell, report=report,
+                    retry=(action["action_id"], action["value"]))
+
+
+def open_away_modal(ack, body, client, respond, deps: Deps) -> None:
+    """I'm away on a prompt: a form asking until when."""
+    ack()
+    action = body["actions"][0]
+    report = deps.core.report(team_of(body), SectionRef.parse(action["value"]).report_id)
+    if report is None:
+        return
+    today = deps.clock().astimezone(report.tz).date()
+    deps.open_modal(client, body["trigger_id"], render.away_modal(report, today),
+                    tell=tell_user(deps, body, respond), report=report,
+                    retry=(action["action_id"], action["value"]))
+
+
+def open_setup_again(ack, body, client, respond, deps: Deps) -> None:
+    """The "try again" button after Slack was too slow to open the setup form."""
+    ack()
+    value = json.loads(body["actions"][0]["value"])
+    team, user = team_of(body), body["user"]["id"]
+    tell = tell_user(deps, body, respond)
+
+    def again():  # rights again, now (they may need users.info: this runs after the ack)
+        target = admin.setup_target(deps.core, team, value.get("ch"), user, value.get("r"))
+        open_setup(deps, client, team, user, target, body["trigger_id"], tell=tell)
+
+    deps.later(again, tell=tell, locale=deps.locale_of(body), urgent=True)

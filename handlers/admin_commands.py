@@ -15,11 +15,14 @@ from bot.core import admin
 from bot.core.service import Refused
 from bot.insight.kpi_text import kpi_label
 from bot.model import periods
+from bot.model.config import TARGET_KEYS
 from bot.report.export import FORMATS, export_files
+from bot.report.markdown import summary_markdown
 from bot.text.i18n import t
-from bot.text.mrkdwn import md, mentions, plain, split_text
+from bot.text.mrkdwn import md, plain, split_text
 from handlers import admin_render, render
 from handlers.deps import Deps, ack_message, privately, say
+from handlers.slack_text import mentions
 
 log = logging.getLogger(__name__)
 WITHOUT_REPORT = {"setup"}  # commands that work in a channel that has no report yet
@@ -82,8 +85,6 @@ def owner(deps: Deps, cmd, report, period, user, *, ack, **_):
 def target(deps: Deps, cmd, report, period, user, *, ack, **_):
     if len(cmd.args) < 2:
         deps.core.require_admin(report, user, "target")
-        from bot.model.config import TARGET_KEYS
-
         raise Refused("refuse.target_usage", kpis=", ".join(TARGET_KEYS))
     kpi, text, *rest = cmd.args
     if rest:
@@ -126,8 +127,6 @@ def export(deps: Deps, cmd, report, period, user, *, ack, respond, client, **_):
         except SlackApiError as exc:
             error = exc.response.get("error") or "error"
             log.warning("export DM to %s failed: %s", user, error)
-            from bot.report.markdown import summary_markdown
-
             # Shown in plain_text blocks, which show exactly what people typed: no Markdown escapes.
             text = summary_markdown(summary, lambda u: deps.outbox.user_name(team, u), escaped=False,
                                     kpi_lines=render.kpi_markdown(summary, escaped=False))

@@ -45,7 +45,7 @@ from bot.model import periods
 from bot.model.schedule import Schedule
 from bot.model.templates import TEMPLATES, section_text
 from bot.text.i18n import join_list, locales, t, t_plain
-from bot.text.mrkdwn import Mrkdwn, channel, escape, link, md, mentions
+from bot.text.mrkdwn import Mrkdwn, escape, md
 from handlers.render import (
     _dicts,
     _line_chunks,
@@ -55,6 +55,7 @@ from handlers.render import (
     local_time,
     next_action_lines,
 )
+from handlers.slack_text import channel, link, mentions
 
 VIEW_BLOCKS_MAX = 100
 def locale_name(locale: str) -> str:
@@ -77,8 +78,8 @@ def setup_modal(target: SetupTarget, form: SetupForm, *, locale: str, config_fil
         return _readonly_modal(target, locale=locale, config_file=config_file)
     report = target.report
     loc = report.locale if report else locale
-    intro = (t(loc, "setup.intro.edit", channel=target.channel, id=report.id) if report
-             else t(loc, "setup.intro.new", channel=target.channel))
+    intro = (t(loc, "setup.intro.edit", channel=channel(target.channel), id=report.id) if report
+             else t(loc, "setup.intro.new", channel=channel(target.channel)))
     keys = list(TEMPLATES[SETUP_TEMPLATE])
 
     def opt(value: str, label: str) -> Option:

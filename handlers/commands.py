@@ -1,4 +1,8 @@
-"""`/feedsum …`: parse, call the core, answer ephemerally (only the summary itself is public)."""
+"""`/feedsum …`: parse, call the core, answer ephemerally (only the summary itself is public).
+
+The answer is the ack itself whenever local data is enough; fan-outs, posts and every Slack call
+run after the ack through `deps.later` (handlers/deps.py).
+"""
 
 from __future__ import annotations
 
@@ -9,49 +13,54 @@ from datetime import date
 from bot.core.service import Refused
 from bot.model import periods
 from bot.text.i18n import t
-from bot.text.mrkdwn import as_mrkdwn, md, mention
+from bot.text.mrkdwn import as_mrkdwn, md
 from handlers import admin_commands, render
 from handlers.actions import write_view
 from handlers.command_text import Command, parse
 from handlers.deps import Deps, ack_message, privately, say
+from handlers.slack_text import mention
 
 log = logging.getLogger(__name__)
 MONTH_COMMANDS = {"status", "open", "compile", "remind", "targets", "history", "export", "write", "refresh"}
 
 
-def register(app, deps: Deps) -> None:
-    @app.command("/feedsum")
-    def feedsum_command(ack, body, respond, client):
-        # Answered from the database in the ack; a rights check that needs Slack runs it after.
-        deps.answer(ack, lambda ack: run(ack, body, respond, client), tell=privately(respond), body=body)
+def register(app) -> None:
+    app.command("/feedsum")(feedsum_command)
 
-    def run(ack, body, respond, client):
-        cmd = parse(body.get("text", ""))
-        team, user, channel = body["team_id"], body["user_id"], body.get("channel_id")
-        report = None
-        try:
-            if cmd.name == "help":
-                locale = deps.default_locale
-                with contextlib.suppress(Refused):  # in a report's channel, in the report's language
-                    locale = deps.core.resolve_report(team, channel, user, cmd.report).locale
-                hint = None
-                if cmd.unknown:
-                    hint = t(locale, "help.unknown", word=cmd.unknown,
-                             near=md("`/feedsum {}`", cmd.suggestion or "help"))
-                ack_message(ack, render.help_message(locale, hint=hint))
-                return
-            if cmd.name in admin_commands.WITHOUT_REPORT:  # setup works where no report exists yet
-                HANDLERS[cmd.name](deps, cmd, None, None, user, ack=ack, respond=respond, client=client,
-                                   channel=channel, body=body)
-                return
-            report = deps.core.resolve_report(team, channel, user, cmd.report)
-            period = _period(cmd, report, deps) if cmd.name in MONTH_COMMANDS else \
-                periods.default_period(deps.clock().astimezone(report.tz))
-            handler = HANDLERS[cmd.name]
-            handler(deps, cmd, report, period, user, ack=ack, respond=respond, client=client, channel=channel,
-                    body=body)
-        except Refused as exc:
-            say(ack, deps.refusal(exc, report))
+
+def feedsum_command(ack, body, respond, client, deps: Deps) -> None:
+    """`/feedsum …`: answered from the database in the ack; a rights check that needs Slack runs it after."""
+    deps.answer(ack, lambda ack: run(deps, ack, body, respond, client), tell=privately(respond), body=body)
+
+
+def run(deps: Deps, ack, body, respond, client) -> None:
+    """Parse the command and hand it to its handler below (or handlers/admin_commands.py)."""
+    cmd = parse(body.get("text", ""))
+    team, user, channel = body["team_id"], body["user_id"], body.get("channel_id")
+    report = None
+    try:
+        if cmd.name == "help":
+            locale = deps.default_locale
+            with contextlib.suppress(Refused):  # in a report's channel, in the report's language
+                locale = deps.core.resolve_report(team, channel, user, cmd.report).locale
+            hint = None
+            if cmd.unknown:
+                hint = t(locale, "help.unknown", word=cmd.unknown,
+                         near=md("`/feedsum {}`", cmd.suggestion or "help"))
+            ack_message(ack, render.help_message(locale, hint=hint))
+            return
+        if cmd.name in admin_commands.WITHOUT_REPORT:  # setup works where no report exists yet
+            HANDLERS[cmd.name](deps, cmd, None, None, user, ack=ack, respond=respond, client=client,
+                               channel=channel, body=body)
+            return
+        report = deps.core.resolve_report(team, channel, user, cmd.report)
+        period = _period(cmd, report, deps) if cmd.name in MONTH_COMMANDS else \
+            periods.default_period(deps.clock().astimezone(report.tz))
+        handler = HANDLERS[cmd.name]
+        handler(deps, cmd, report, period, user, ack=ack, respond=respond, client=client, channel=channel,
+                body=body)
+    except Refused as exc:
+        say(ack, deps.refusal(exc, report))
 
 
 def _period(cmd: Command, report, deps: Deps) -> str:

@@ -2,7 +2,9 @@
 
 Ack first, always. The app answers Slack when a listener returns (process_before_response), so a
 listener only reads and writes the database and acks; every Slack Web API call and anything else
-slow runs after the ack through `Deps.later`, on a worker pool. A rights decision that needs Slack
+slow runs after the ack through `Deps.later`, on a worker pool: the one way to work after the ack
+(rather than Bolt's lazy listeners), because it tells the user about refusals and crashes and is
+drained by `shutdown` before the process exits. A rights decision that needs Slack
 (is this person a workspace admin?) is made after the ack too (`Deps.answer`); a modal opens right
 after the ack (`Deps.open_modal`), and when Slack is too slow for the trigger id the user gets a
 button that tries again. A crash anywhere is logged with its stack and an error id, and the user
@@ -25,8 +27,11 @@ from slack_sdk.errors import SlackApiError
 from bot.core.access import NeedsLookup, Refused
 from bot.core.service import Feedsum
 from bot.model.config import Report
+from bot.model.people import People
 from bot.text.i18n import t
 from bot.text.mrkdwn import as_mrkdwn
+from handlers.render import retry_message
+from handlers.slack_text import mentions
 from storage.keys import report_of
 
 log = logging.getLogger(__name__)
@@ -67,7 +72,7 @@ class Deps:
         return report.locale if report else self.default_locale
 
     def refusal(self, exc: Refused, report: Report | None = None) -> str:
-        return t(self.locale(report), exc.key, **exc.values)
+        return t(self.locale(report), exc.key, **shown(exc.values))
 
     def locale_of(self, body: dict) -> str:
         """The locale of the report a request is about, as far as local data tells (else the default)."""
@@ -230,9 +235,12 @@ def tell_user(deps: Deps, body: dict, respond) -> Tell:
 
 
 def _retry_message(locale: str, retry: tuple[str, str]) -> tuple[str, list]:
-    from handlers.render import retry_message
-
     return retry_message(locale, *retry)
+
+
+def shown(values: dict[str, Any]) -> dict[str, Any]:
+    """The values of a message from the core as Slack shows them: people it names are mentions."""
+    return {k: mentions(v, ", ") if isinstance(v, People) else v for k, v in values.items()}
 
 
 def say(ack, text: str) -> None:

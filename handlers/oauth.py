@@ -61,10 +61,31 @@ def authorize_url(api_base_url: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, f"{path}/oauth/v2/authorize", "", ""))
 
 
+class _InstallationStore(SQLite3InstallationStore):
+    """slack_sdk's SQLite store with one connection per thread instead of a new one per lookup:
+    opening one (and reading the schema again) cost about 8x the lookup itself, and the
+    scheduler asks about every workspace on every pass, and every request asks once more.
+
+    Only the connection is kept, never a row or a transaction: slack_sdk's look-ups run to their
+    end (LIMIT 1) and its writes commit, so between look-ups the file is unlocked and the next
+    look-up reads what any other connection wrote last, a refreshed token included
+    (tests/test_scale.py)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._local = threading.local()
+
+    def connect(self):
+        conn = getattr(self._local, "connection", None)
+        if conn is None:
+            conn = self._local.connection = super().connect()
+        return conn
+
+
 def installation_store(settings: Settings) -> SQLite3InstallationStore:
     path = oauth_db_path(settings)
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    return SQLite3InstallationStore(database=path, client_id=settings.client_id)
+    return _InstallationStore(database=path, client_id=settings.client_id)
 
 
 def oauth_settings(settings: Settings) -> OAuthSettings:
@@ -258,18 +279,3 @@ class WorkspaceAuthorize(Authorize):
             with self._lock:
                 self._auth[team_id] = hit
         return AuthorizeResult.from_auth_test_response(auth_test_response=hit[1], bot_token=token)
-
-
-def register(app, deps) -> None:
-    """Slack's events for a workspace removing the app; subscribed in manifest.yml."""
-    workspaces = deps.workspaces
-
-    @app.event("app_uninstalled")
-    def on_app_uninstalled(body, context):
-        workspaces.removed(body.get("team_id") or context.team_id, "app_uninstalled")
-
-    @app.event("tokens_revoked")
-    def on_tokens_revoked(event, body, context):
-        # feedsum acts only through its bot token: user tokens revoked alone change nothing.
-        if (event.get("tokens") or {}).get("bot"):
-            workspaces.removed(body.get("team_id") or context.team_id, "tokens_revoked")

@@ -25,6 +25,7 @@ from slack_sdk.http_retry import RateLimitErrorRetryHandler
 
 from bot.core.access import NeedsLookup
 from bot.core.ledger import DeliveryError
+from bot.insight.chart import render_chart
 from bot.model.config import DEFAULT_API_BASE
 from bot.model.summary import SectionState, Summary
 from bot.text.mrkdwn import as_mrkdwn, md, plain
@@ -39,6 +40,11 @@ CACHE_SECONDS = 600
 RATE_LIMIT_TRIES = 10  # 429s one call waits out (outside a paced fan-out) before giving up for now
 # The Web API methods behind a slack_sdk method whose name is not simply the API's.
 API_METHODS = {"files_upload_v2": ("files.getUploadURLExternal", "files.completeUploadExternal")}
+# Slack's errors that no retry changes (the recipient can't be reached, the message can never be
+# sent as it is): permanent delivery failures, recorded by the core's ledger and not tried again.
+PERMANENT = frozenset({"user_not_found", "account_inactive", "cannot_dm_bot", "channel_not_found",
+                       "not_in_channel", "is_archived", "user_disabled", "missing_scope", "invalid_auth",
+                       "restricted_action", "msg_too_long", "invalid_blocks"})
 
 
 def permalink_url(api_base_url: str, channel: str | None, ts: str | None) -> str | None:
@@ -151,7 +157,7 @@ class SlackOutbox:
                 code = exc.response.get("error") or "unknown_error"
                 if code == "token_revoked" and self.on_token_revoked is not None:
                     self.on_token_revoked(team_id, client.token)
-                raise DeliveryError(code) from exc
+                raise DeliveryError(code, permanent=code in PERMANENT) from exc
             except BaseException:
                 self.limiter.settle(taken)  # no answer: it may have arrived, count it
                 raise
@@ -291,8 +297,6 @@ class SlackOutbox:
         # The chart is drawn only here, where it is posted. An upload carries no metadata, so a
         # post recovered after a crash may show the chart twice; the text never repeats.
         if summary.kpi is not None:
-            from bot.insight.chart import render_chart
-
             title = plain(render.title_of(summary))
             chart = render_chart(summary.kpi, title=title, locale=summary.report.locale)
             self._call(team, "files_upload_v2", channel=channel, thread_ts=main_ts, content=chart,

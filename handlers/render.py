@@ -6,6 +6,7 @@ rejected by Slack fails here, in tests, instead of in a user's channel.
 
 from __future__ import annotations
 
+import html
 import json
 from collections.abc import Callable, Mapping
 from datetime import datetime
@@ -31,7 +32,11 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.insight.abtest import group_label
+from bot.core.optimise import MAX_COMPARISONS
+from bot.insight.abtest import MAX_VARIANTS, group_label
+from bot.insight.abtest_text import count, heading, quoted, text_table, verdict_lines
+from bot.insight.claims import fmt_kpi
+from bot.insight.draft import actuals_for_plan, missed_targets_text
 from bot.insight.kpi import NEEDS
 from bot.insight.kpi_text import (
     change_scope_text,
@@ -42,6 +47,7 @@ from bot.insight.kpi_text import (
 )
 from bot.model import periods
 from bot.model.summary import SectionState, Summary
+from bot.report.markdown import md_inline
 from bot.text import formats
 from bot.text.i18n import join_list, locales, resolve, t, t_plain, text_of
 from bot.text.mrkdwn import (
@@ -50,13 +56,12 @@ from bot.text.mrkdwn import (
     as_mrkdwn,
     escape,
     md,
-    mention,
-    mentions,
     plain,
     preview,
     quote,
     split_text,
 )
+from handlers.slack_text import mention, mentions
 from storage.keys import SectionRef
 from storage.rows import PeriodState, SourceKind, SourceState
 
@@ -162,14 +167,10 @@ def _prompt_data(summary: Summary, key: str) -> list[Block]:
             blocks.append(ContextBlock(elements=[_md(t(loc, "kpi.mixed_currencies",
                                                        codes=join_list(list(kpi.mixed_currencies), loc)))]))
     elif key == "lessons":
-        from bot.insight.draft import missed_targets_text
-
         missed = missed_targets_text(kpi, loc)
         if missed.strip():
             blocks = [SectionBlock(text=_md(c)) for c in _line_chunks([t(loc, "prompt.missed"), escape(missed)])]
     elif key == "plan":
-        from bot.insight.draft import actuals_for_plan
-
         blocks = [SectionBlock(text=_md(c)) for c in _line_chunks([t(loc, "prompt.actuals"), escape(actuals_for_plan(kpi, loc))])]
     elif key == "optimise" and summary.ab_proposals:
         blocks = [SectionBlock(text=_md(t(loc, "ab.prompt.proposals"))),
@@ -252,8 +253,6 @@ def _button_text(text: str) -> str:
 def comparison_blocks(comparison, locale: str, *, quoted: bool = False) -> list[Block]:
     """One A/B comparison: its heading, the figures as a monospaced table, the verdicts (or,
     when the section's text already quotes them, a note saying so)."""
-    from bot.insight.abtest_text import heading, text_table, verdict_lines
-
     lines = [md("*{}*", heading(comparison, locale)), md("```{}```", text_table(comparison, locale))]
     if quoted:
         lines.append(md("_{}_", t_plain(locale, "ab.summary.quoted")))
@@ -263,8 +262,6 @@ def comparison_blocks(comparison, locale: str, *, quoted: bool = False) -> list[
 
 
 def _option(f, loc: str) -> Option:
-    from bot.insight.abtest_text import count
-
     k = f.key
     where = f"{k.platform} · {k.parent}" if k.level != "campaign" else k.platform
     desc = f"{where} · {t_plain(loc, 'ab.form.impressions', n=count(f.impressions, loc))}"
@@ -288,9 +285,6 @@ def variant_option_groups(variants: list, loc: str) -> list[OptionGroup]:
 
 def _ab_blocks(summary: Summary, ab, counter: int) -> list[Block]:
     """The A/B part of the optimise form: kept comparisons, the picker, its comparison, proposals."""
-    from bot.core.optimise import MAX_COMPARISONS
-    from bot.insight.abtest import MAX_VARIANTS
-
     loc = summary.report.locale
     blocks: list[Block] = [DividerBlock(), SectionBlock(text=_md(md("{}\n{}", t(loc, "ab.form.title"),
                                                                         t(loc, "ab.form.hint"))))]
@@ -343,9 +337,14 @@ def _stale_blocks(section: SectionState, who: str, when: str, loc: str) -> list[
     return blocks
 
 
-def _target_inputs(summary: Summary, current: dict[str, float]) -> list[Block]:
-    from bot.insight.claims import fmt_kpi
+TARGET_BLOCK = "target_"  # the plan modal's input of a KPI target: target_<kpi>
 
+
+def target_block(kpi: str) -> str:
+    return TARGET_BLOCK + kpi
+
+
+def _target_inputs(summary: Summary, current: dict[str, float]) -> list[Block]:
     loc = summary.report.locale
     out: list[Block] = [SectionBlock(text=_md(md("*{}*", t(loc, "modal.targets"))))]
     for key in PLAN_TARGETS:
@@ -354,7 +353,7 @@ def _target_inputs(summary: Summary, current: dict[str, float]) -> list[Block]:
         actual = summary.kpi.totals.get(key) if summary.kpi is not None else None
         hint = None if actual is None else t_plain(loc, "targets.this_month", value=fmt_kpi(key, actual, loc))
         label = kpi_label(key, loc, summary.report.roi) if key != "spend" else t_plain(loc, "targets.budget_label")
-        out.append(InputBlock(block_id=f"target_{key}", optional=True, label=label, hint=hint,
+        out.append(InputBlock(block_id=target_block(key), optional=True, label=label, hint=hint,
                               element=PlainTextInputElement(action_id="value", initial_value=shown, max_length=20)))
     return out
 
@@ -363,10 +362,10 @@ def modal_targets(values: dict[str, Any]) -> dict[str, str]:
     """Target inputs of a submitted plan modal, as typed (empty ones left out)."""
     out = {}
     for block_id, inputs in values.items():
-        if block_id.startswith("target_"):
+        if block_id.startswith(TARGET_BLOCK):
             typed = (inputs.get("value") or {}).get("value")
             if typed and typed.strip():
-                out[block_id[len("target_"):]] = typed.strip()
+                out[block_id[len(TARGET_BLOCK):]] = typed.strip()
     return out
 
 
@@ -426,8 +425,6 @@ def section_messages(summary: Summary, s: SectionState, names: Names, *, note: s
     else:
         body = [SectionBlock(text=_md(t(loc, "summary.not_submitted")))]
     if s.key == "optimise":
-        from bot.insight.abtest_text import quoted
-
         # The text keeps the owner's words; the tables are the data, each verdict said once.
         for comparison in summary.comparisons:
             body += comparison_blocks(comparison, loc, quoted=quoted(comparison, s.text, loc))
@@ -590,8 +587,6 @@ def attainment_mark(a) -> str:
 
 
 def _target(kpi, key: str, locale: str) -> str:
-    from bot.insight.claims import fmt_kpi
-
     a = kpi.attainment.get(key)
     if a is None:
         return ""
@@ -610,8 +605,6 @@ def kpi_parts(kpi, locale: str) -> list[tuple[str, list[str]]]:
     A KPI that covers only some rows says which, with the base counts of those rows beside it,
     so that it never contradicts the totals in the other fields.
     """
-    from bot.insight.claims import fmt_kpi
-
     parts = []
     for key in HIGHLIGHT_KEYS:
         k = ("roas" if kpi.roi_mode == "revenue" else "profit_roi") if key == "roi" else key
@@ -653,10 +646,6 @@ def kpi_notes(summary: Summary) -> list[str]:
 def kpi_markdown(summary: Summary, *, escaped: bool = True) -> list[str]:
     """The KPI highlights and the pacing line as Markdown lines (the same text the post shows);
     platform names and the like escaped for Markdown (`escaped=False`: as plain text)."""
-    import html
-
-    from bot.report.markdown import md_inline
-
     kpi = summary.kpi
     if kpi is None:
         return []
@@ -704,8 +693,6 @@ def claim_warning(summary: Summary, section: SectionState, wrong: list) -> Messa
 
 def targets_message(report, period: str, targets: dict[str, float], kpi) -> Message:
     """`/feedsum targets`: each target, and this month's figure against it when there is data."""
-    from bot.insight.claims import fmt_kpi
-
     loc = report.locale
     month = periods.label(period, loc)
     if not targets:
@@ -727,8 +714,6 @@ def targets_message(report, period: str, targets: dict[str, float], kpi) -> Mess
 
 def _month_figures(k, loc: str) -> str:
     """A month's headline totals on one line: spend, clicks, conversions, CTR, CPA."""
-    from bot.insight.claims import fmt_kpi
-
     return " · ".join(f"{kpi_label(key, loc)} {fmt_kpi(key, k.get(key), loc)}"
                       for key in ("spend", "clicks", "conversions", "ctr", "cpa"))
 

@@ -37,7 +37,7 @@ class World:
         from bot.core.service import Feedsum
         from bot.data.metrics import Metrics
         from bot.model.config import parse_reports
-        from feedsum.cli import sync_reports
+        from feedsum.root import sync_reports
         from storage import Store
 
         self.store = Store.open(db_path)

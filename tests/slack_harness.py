@@ -18,12 +18,10 @@ from slack_bolt.request import BoltRequest
 from slack_sdk.signature import SignatureVerifier
 
 from bot.model.config import Settings, parse_reports
-from feedsum.cli import sync_reports
 from feedsum.fake_slack import FakeSlack
-from handlers.app import create_app, web_client
+from feedsum.root import build
 from handlers.ratelimit import Limits
 from handlers.server import make_server
-from storage import Store
 
 SECRET = "test-signing-secret"
 ADMIN, OWNER_A, OWNER_B, STRANGER = "U0ADMIN01", "U0OWNERA1", "U0OWNERB1", "U0STRANGE"
@@ -99,19 +97,17 @@ class Harness:
         self.settings = Settings.from_env({"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": SECRET,
                                            "SLACK_API_BASE_URL": self.fake.api_url,
                                            "FEEDSUM_DB": str(tmp_path / "feedsum.db"), **(env or {})})
-        self.store = Store.open(self.settings.db_path)
-        self.db = self.store.db  # the database itself, for tests that look at or damage it
-        self.client = web_client(self.settings)
         # Not pacing to Slack's limits unless a test is about them (the fake enforces none by default).
-        self.app, self.deps = create_app(self.settings, self.client, self.store, clock,
-                                         limits=limits or Limits(speed=0))
+        self.root = build(self.settings, clock=clock, limits=limits or Limits(speed=0))
+        self.store, self.client, self.app, self.deps = self.root.store, self.root.client, self.root.app, self.root.deps
+        self.db = self.store.db  # the database itself, for tests that look at or damage it
         self.deps.workers.shutdown()
         self.deps.workers = CountingPool(max_workers=8, thread_name_prefix="feedsum-work")
         self.deps.urgent.shutdown()
         self.deps.urgent = CountingPool(max_workers=8, thread_name_prefix="feedsum-urgent")
         self.core = self.deps.core
         self.reports = parse_reports(config or CONFIG, file="test.toml")
-        sync_reports(self.core, self.reports, self.fake.team_id, clock())
+        self.root.load_reports(self.reports, team_id=self.fake.team_id)
         self.server = make_server(self.app, host="127.0.0.1", port=0, threads=8, guard=self.deps.guard)
         self.port = self.server.effective_port
         self._thread = threading.Thread(target=self._serve, daemon=True)

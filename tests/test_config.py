@@ -120,7 +120,7 @@ def test_schedule_is_typed_when_read_and_stored_as_written(tmp_path):
     from bot.core.service import Feedsum, plan_of
     from bot.model.config import Report
     from bot.model.schedule import Schedule
-    from feedsum.cli import sync_reports
+    from feedsum.root import sync_reports
     from storage import Store
 
     # TOML allows an unquoted local time: it used to reach the database as a time object and stop the start.

@@ -21,7 +21,7 @@ from bot.planning.schedule import (
     shift_period,
     timeline,
 )
-from feedsum.cli import sync_reports
+from feedsum.root import sync_reports
 from tests.slack_harness import ADMIN, CHANNEL, CONFIG, OWNER_A, OWNER_B, Harness, modal_values
 
 HARNESS_TRANSPORT = "app"  # listener logic: requests go straight into the Bolt app

@@ -8,14 +8,25 @@ from pathlib import Path
 import yaml
 
 from bot.model.config import SETTINGS_HELP
+from handlers.app import LISTENERS
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def registered(kind: str) -> set[str]:
-    found = set()
-    for path in (ROOT / "handlers").glob("*.py"):
-        found |= set(re.findall(rf'@app\.{kind}\("([^"]+)"\)', path.read_text(encoding="utf-8")))
+    """What the listener modules register for `kind` (command, event, action, view), by name."""
+    found: set[str] = set()
+
+    class App:  # records app.<kind>(name)(listener)
+        def __getattr__(self, registering: str):
+            def matching(what, **_):
+                if registering == kind and isinstance(what, str):
+                    found.add(what)
+                return lambda listener: listener
+            return matching
+
+    for surface in LISTENERS:
+        surface.register(App())
     return found
 
 

@@ -12,10 +12,9 @@ import pytest
 
 from bot.core.ledger import DeliveryError
 from bot.core.runner import tick
-from handlers.app import create_app, web_client
+from feedsum.root import build
 from handlers.pacer import RATE_LIMITED, Pacer
 from handlers.ratelimit import POST, Bucket, Limiter, Limits, Rate
-from storage import Store
 from tests.rate_limits import install, published
 from tests.slack_harness import ADMIN, CONFIG, OWNER_A, OWNER_B, Harness
 
@@ -298,8 +297,7 @@ def test_dm_channels_are_opened_once_and_reused_by_later_sends_and_other_process
     h.fake.reset_calls()
     assert h.core.remind(h.report, PERIOD, h.clock(), manual=True) == 3
     # A second process on the same database (a restart, a `web` beside the `clock`) reuses them too.
-    _app, deps = create_app(h.settings, web_client(h.settings), Store.open(h.settings.db_path), h.clock,
-                            limits=Limits(speed=0))
+    deps = build(h.settings, clock=h.clock, limits=Limits(speed=0)).deps
     later = h.clock() + timedelta(minutes=1)
     assert deps.core.remind(h.report, PERIOD, later, manual=True) == 3
     deps.core.store.close()

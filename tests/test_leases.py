@@ -19,7 +19,7 @@ import pytest
 from bot.core.runner import tick
 from bot.core.service import Busy
 from bot.text.i18n import t
-from handlers.app import create_app, web_client
+from feedsum.root import build
 from storage import Store
 from storage.keys import LedgerKey
 from tests.slack_harness import ADMIN, CHANNEL, Harness
@@ -37,9 +37,7 @@ def keys_of(messages) -> list[str]:
 
 def another_process(h: Harness):
     """A second feedsum on the same database: its own connection, Slack client and lease owner."""
-    store = Store.open(h.settings.db_path)
-    _app, deps = create_app(h.settings, web_client(h.settings), store, h.clock)
-    return deps.core
+    return build(h.settings, clock=h.clock).core
 
 
 def answer_everything(h: Harness) -> None:
@@ -144,12 +142,10 @@ COMPILE_SCRIPT = """
 import os, sys
 from datetime import datetime
 from bot.model.config import Settings
-from handlers.app import create_app, web_client
-from storage import Store
+from feedsum.root import build
 now = datetime.fromisoformat(sys.argv[1])
-settings = Settings.from_env(os.environ)
-_app, deps = create_app(settings, web_client(settings), Store.open(settings.db_path), lambda: now)
-deps.core.compile(deps.core.report(sys.argv[2], "feed-ads"), "2026-11", "U0ADMIN01", now)
+core = build(Settings.from_env(os.environ), clock=lambda: now).core
+core.compile(core.report(sys.argv[2], "feed-ads"), "2026-11", "U0ADMIN01", now)
 """
 
 

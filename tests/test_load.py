@@ -8,12 +8,12 @@ from __future__ import annotations
 from tests.load_driver import PERIOD, run_load
 
 
-def test_ten_concurrent_clients_for_two_seconds(harness):
+def test_ten_concurrent_clients_for_a_second(harness):
     h = harness
-    result = run_load(h, clients=10, seconds=2)
+    result = run_load(h, clients=10, seconds=1)
     print("\n" + result.table())
     assert not result.errors, result.errors[:5]
-    assert len(result.all) > 20
+    assert len(result.all) > 10
     # The work behind the acks happened: answers saved, thread replies appended.
     summary = h.core.summary(h.report, PERIOD, h.clock())
     assert summary.sections[0].text and summary.sections[0].text.startswith("load test")

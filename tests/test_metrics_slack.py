@@ -183,7 +183,7 @@ def test_configured_sources_are_pulled_again_at_due(tmp_path, clock):
     h = Harness(tmp_path, clock, config=config)
     try:
         # Relative paths resolve against the config file's folder.
-        from feedsum.cli import sync_reports
+        from feedsum.root import sync_reports
 
         [r] = parse_reports(config, file=str(tmp_path / "feedsum.toml"), base_dir=str(tmp_path))
         sync_reports(h.core, [r], h.fake.team_id, h.clock())

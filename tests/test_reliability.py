@@ -196,19 +196,19 @@ def test_a_send_whose_response_is_lost_is_recovered_not_sent_twice(make_harness)
 OPEN_SCRIPT = """
 import os, sys
 from datetime import datetime
-from feedsum.cli import build
+from feedsum.root import started
 from bot.model.config import Settings
 now = datetime.fromisoformat(sys.argv[1])
-_app, deps = build(Settings.from_env(os.environ), clock=lambda: now)
-report = deps.core.all_reports()[0]
-r = deps.core.open(report, "2026-11", "U0ADMIN01", now)
+root = started(Settings.from_env(os.environ), clock=lambda: now)
+report = root.core.all_reports()[0]
+r = root.core.open(report, "2026-11", "U0ADMIN01", now)
 print(r.sent, r.skipped, r.failed)
 """
 
 
 def test_open_killed_half_way_is_finished_by_the_next_open_without_duplicates(tmp_path):
     from bot.model.config import Settings
-    from feedsum.cli import build
+    from feedsum.root import started
     from tests.test_runner import OPEN, cli_env
 
     with FakeSlack() as fake:
@@ -230,9 +230,9 @@ def test_open_killed_half_way_is_finished_by_the_next_open_without_duplicates(tm
         assert live and len(fake.posted()) >= max(done + 1, 3)
         while time.time() <= max(live):  # the dead process's claims run out (a lease of 1 s)
             time.sleep(0.05)
-        _app, deps = build(Settings.from_env(env), clock=lambda: OPEN)  # the next process
-        result = deps.core.open(deps.core.all_reports()[0], PERIOD, ADMIN, OPEN)
-        deps.core.store.close()
+        root = started(Settings.from_env(env), clock=lambda: OPEN)  # the next process
+        result = root.core.open(root.core.all_reports()[0], PERIOD, ADMIN, OPEN)
+        root.store.close()
         # What was done is skipped; the 3rd (and any other in flight) is found in Slack, the rest sent.
         assert (result.sent, result.skipped) == (6 - done, done)
         keys = [m["metadata"]["event_payload"]["key"] for m in fake.posted()]
@@ -243,7 +243,7 @@ KILLED_IMPORT = """
 import os, signal, sys
 from datetime import datetime
 from bot.data import metrics
-from feedsum.cli import build
+from feedsum.root import started
 from bot.model.config import Settings
 from storage.snapshots import Snapshots
 now = datetime.fromisoformat(sys.argv[1])
@@ -253,9 +253,9 @@ def insert_then_die(self, sid, rows):
     insert(self, sid, rows)
     os.kill(os.getpid(), signal.SIGKILL)  # between two chunks
 Snapshots.add_rows = insert_then_die
-_app, deps = build(Settings.from_env(os.environ), clock=lambda: now)
-report = deps.core.all_reports()[0]
-deps.core.import_upload(report, "U0ADMIN01", open(sys.argv[2], "rb").read(), "nov.csv", now)
+root = started(Settings.from_env(os.environ), clock=lambda: now)
+report = root.core.all_reports()[0]
+root.core.import_upload(report, "U0ADMIN01", open(sys.argv[2], "rb").read(), "nov.csv", now)
 """
 
 
@@ -276,11 +276,11 @@ def test_an_import_killed_half_way_never_counts_and_is_cleaned_up(tmp_path):
         assert store.snapshots.of(fake.team_id, "feed-ads", PERIOD) == []  # and it does not count
         later = OPEN + timedelta(hours=2)  # the next import, in a running bot, an hour or more later
         from bot.model.config import Settings
-        from feedsum.cli import build
+        from feedsum.root import started
 
-        _app, deps = build(Settings.from_env(env), clock=lambda: later)
-        out = deps.core.import_upload(deps.core.all_reports()[0], ADMIN, export.read_bytes(), "nov.csv", later)
-        deps.workers.shutdown(wait=True)
+        root = started(Settings.from_env(env), clock=lambda: later)
+        out = root.core.import_upload(root.core.all_reports()[0], ADMIN, export.read_bytes(), "nov.csv", later)
+        root.shutdown(wait=True)
         assert (out.rows, out.new) == (1000, 1)
         assert store.db.conn.execute(count).fetchone() == (0, 1000)  # the leftovers are gone
         assert len(store.snapshots.of(fake.team_id, "feed-ads", PERIOD)) == 1

@@ -189,12 +189,12 @@ def deployed_before(env) -> None:
     """The state a running deployment has before the open instant: the report is known (a tick the
     day before, in this process: the processes under test start after it)."""
     from bot.model.config import Settings
-    from feedsum.cli import build
+    from feedsum.root import started
 
     day_before = OPEN - timedelta(days=1)
-    _app, deps = build(Settings.from_env(env), clock=lambda: day_before)
-    tick(deps.core, day_before, serves=deps.workspaces.serves)
-    deps.shutdown()
+    root = started(Settings.from_env(env), clock=lambda: day_before)
+    root.tick(day_before)
+    root.shutdown()
 
 
 def run_tick(env, now: datetime, cwd):
@@ -218,15 +218,14 @@ def test_two_tick_processes_at_the_same_instant_send_one_set(tmp_path):
 
 def test_a_sender_killed_half_way_is_finished_by_the_other_once_its_lease_runs_out(tmp_path):
     from bot.model.config import Settings
-    from feedsum.cli import build
     from feedsum.fake_slack import FakeSlack
+    from feedsum.root import started
 
     with FakeSlack() as fake:
         env = cli_env(tmp_path, fake, lease=1)
         # The other process, already running (its clock at the scheduled instant: the real date must
         # not decide which month the report starts from).
-        _app, deps = build(Settings.from_env(env), clock=lambda: OPEN)
-        other = deps.core
+        other = started(Settings.from_env(env), clock=lambda: OPEN).core
         fake.faults.hold = 3  # the 3rd prompt reaches Slack; its answer never comes back
         proc = run_tick(env, OPEN, tmp_path)
         if not fake.held.wait(30):
@@ -266,20 +265,22 @@ def test_remind_command_reaches_pending_owners_once_a_minute(harness):
     assert reminded == sorted("D" + u[1:] for u in (OWNER_A, OWNER_B, ADMIN))
 
 
-def test_tick_dry_run_from_the_command_line(tmp_path):
+def test_tick_dry_run_from_the_command_line(tmp_path, monkeypatch, capsys):
+    from feedsum.cli import main
     from feedsum.fake_slack import FakeSlack
 
     with FakeSlack() as fake:
         env = cli_env(tmp_path, fake)
         deployed_before(env)
-        out = subprocess.run([sys.executable, "-m", "feedsum.cli", "tick", "--dry-run", "--now", OPEN.isoformat()],
-                             env=env, cwd=tmp_path, capture_output=True, text=True)
-        assert out.returncode == 0, out.stderr
-        assert "would run: T0FEEDSUM/feed-ads 2026-11 open" in out.stdout
+        for name, value in env.items():  # the command line's environment, in this process
+            monkeypatch.setenv(name, value)
+        monkeypatch.chdir(tmp_path)
+        assert main(["tick", "--dry-run", "--now", OPEN.isoformat()]) == 0
+        assert "would run: T0FEEDSUM/feed-ads 2026-11 open" in capsys.readouterr().out
         assert not [m for m in fake.posted() if m["channel"].startswith("D")]
-        bad = subprocess.run([sys.executable, "-m", "feedsum.cli", "tick", "--now", "2026-11-26T10:00"],
-                             env=env, cwd=tmp_path, capture_output=True, text=True)
-        assert bad.returncode == 2 and "--now" in bad.stderr and "Traceback" not in bad.stderr
+        assert main(["tick", "--now", "2026-11-26T10:00"]) == 2
+        err = capsys.readouterr().err
+        assert "--now" in err and "Traceback" not in err
 
 
 def test_reminders_skip_people_slack_cannot_reach(harness):

@@ -569,3 +569,18 @@ def test_next_actions_callable_and_none():
 )
 def test_default_period(now_local, expected):
     assert default_period(now_local) == expected
+
+
+def test_reports_with_the_same_schedule_share_one_computation(monkeypatch):
+    """A host with 10,000 reports on the default schedule: the instants are worked out once per
+    distinct schedule and month, not once per report (a per-report cache thrashed past 4,096)."""
+    counted = []
+    real = workdays.nth_last_business_day
+    monkeypatch.setattr(workdays, "nth_last_business_day", lambda *a: counted.append(a) or real(*a))
+    plans = [ReportPlan(f"T{i:07d}/feed-ads", "Asia/Shanghai", "CN") for i in range(10_000)]
+    for _ in range(2):  # two scheduler passes
+        lines = [timeline(p, "2030-11") for p in plans]
+    assert len(counted) == 1
+    assert [t.report_id for t in lines[:2]] == ["T0000000/feed-ads", "T0000001/feed-ads"]
+    alone = timeline(ReportPlan("T0000001/feed-ads", "Asia/Shanghai", "CN", Schedule(reminders=False)), "2030-11")
+    assert lines[1].open_at == alone.open_at and lines[1].reminders and not alone.reminders

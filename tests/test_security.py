@@ -538,17 +538,16 @@ def test_socket_mode_requests_carry_no_signature_and_still_work(tmp_path, clock)
     from slack_bolt.request import BoltRequest
 
     from bot.model.config import Settings, parse_reports
-    from feedsum.cli import sync_reports
-    from handlers.app import create_app, web_client
-    from storage import Store
+    from feedsum.root import build
     from tests.slack_harness import CONFIG
 
     with FakeSlack() as fake:
         settings = Settings.from_env({"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_APP_TOKEN": "xapp-test",
                                       "SLACK_API_BASE_URL": fake.api_url, "FEEDSUM_DB": str(tmp_path / "s.db")})
-        app, deps = create_app(settings, web_client(settings), Store.open(settings.db_path), clock)
+        root = build(settings, clock=clock)
+        app, deps = root.app, root.deps
         assert deps.guard is None
-        sync_reports(deps.core, parse_reports(CONFIG, file="t.toml"), fake.team_id, clock())
+        root.load_reports(parse_reports(CONFIG, file="t.toml"), team_id=fake.team_id)
         payload = {"team_id": fake.team_id, "channel_id": CHANNEL, "user_id": ADMIN, "command": "/feedsum",
                    "text": f"open {PERIOD}", "response_url": f"{fake.url}/response/{ADMIN}", "trigger_id": "t1"}
         for _ in range(2):  # the same payload twice is not a replay here: Slack delivered it

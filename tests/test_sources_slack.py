@@ -11,7 +11,7 @@ import pytest
 from bot.core.runner import tick
 from bot.data.sources.pulling import ApiKit
 from bot.model.config import parse_reports
-from feedsum.cli import sync_reports
+from feedsum.root import sync_reports
 from tests.fake_ads.google import Customer, FakeGoogleAds
 from tests.fake_ads.meta import AdAccount, FakeMeta
 from tests.slack_harness import ADMIN, CHANNEL, CONFIG, OWNER_A, Harness
@@ -179,7 +179,7 @@ def test_feedsum_pull_pulls_now_with_a_progress_bar(tmp_path, clock, capsys, goo
     h = api_harness(tmp_path, clock, google.env(), google_source(google))
     try:
         code = sources_cli.pull(h.settings, Namespace(report="feed-ads", month="2026-11"),
-                                build=lambda settings, clock: (h.app, h.deps), clock=h.clock)
+                                core=h.core, clock=h.clock)
         captured = capsys.readouterr()
         assert code == 0 and "google-ads:123-456-7890: 2 rows, new data" in captured.out
         assert "feed-ads 2026-11" in captured.err  # tqdm's bar on stderr
@@ -190,6 +190,6 @@ def test_feedsum_pull_pulls_now_with_a_progress_bar(tmp_path, clock, capsys, goo
         assert "2 rows  ok" in listed
         with pytest.raises(Exception, match="--month"):
             sources_cli.pull(h.settings, Namespace(report=None, month="November"),
-                             build=lambda settings, clock: (h.app, h.deps), clock=h.clock)
+                             core=h.core, clock=h.clock)
     finally:
         h.close()

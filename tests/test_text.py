@@ -4,8 +4,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.model.periods import PeriodError, default_period, label, parse_period, shift
-from bot.text.mrkdwn import escape, from_slack, split_text, storable
+from bot.text.mrkdwn import escape, split_text, storable
 from handlers.command_text import parse
+from handlers.slack_text import from_slack
 
 
 @given(st.text(alphabet=st.sampled_from(list("ab &<>\n\n。x")), max_size=4000), st.integers(16, 500))

@@ -15,7 +15,7 @@ import pytest
 from bot.core.runner import tick
 from bot.data.metrics import Metrics, SourceError
 from bot.model.config import MetricSource, parse_reports
-from feedsum.cli import sync_reports
+from feedsum.root import sync_reports
 from tests.slack_harness import ADMIN, CONFIG, OWNER_A, Harness
 
 # One worker runs this module: its module fixtures are costly to build twice.

@@ -8,6 +8,7 @@ import json
 import logging
 import re
 import sqlite3
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -21,7 +22,7 @@ import yaml
 
 from bot.core.runner import tick
 from feedsum.fake_slack import BOT_USER
-from handlers.app import create_app, web_client
+from feedsum.root import build
 from handlers.oauth import BOT_SCOPES, authorize_url, oauth_db_path
 from tests.slack_harness import ADMIN, CHANNEL, OWNER_A, Harness, modal_values
 from tests.test_admin import db_state, home_for, last_view, setup_values
@@ -170,6 +171,8 @@ def create_b_report(h) -> None:
     r = h.submit_view(modal, setup_values(admins=(ADMIN,), owners={"results": [OWNER_A]}), ADMIN, team=TEAM_B)
     assert r.body == ""
     assert h.core.resolve_report(TEAM_B, B_CHANNEL, ADMIN).team_id == TEAM_B
+    # The save's confirmation goes out after the ack: done before a test looks at calls from here on.
+    h.idle()
 
 
 def removal_event(h, team: str, kind: str):
@@ -274,7 +277,7 @@ def test_the_default_workspace_removing_the_app_stops_its_schedule_even_after_a_
     assert team_rows(h, h.fake.team_id)["prompts"] == 8
     if mode == "oauth":
         # Restarted with the same dead token: no Slack call for it, the other workspaces still served.
-        _app, deps = create_app(h.settings, web_client(h.settings), h.store, h.clock)
+        deps = build(h.settings, clock=h.clock).deps
         assert deps.workspaces.default_team() == h.fake.team_id
         assert not deps.workspaces.serves(h.fake.team_id)
         assert tick(deps.core, REMIND, serves=deps.workspaces.serves) == [] and h.fake.calls == []
@@ -328,7 +331,38 @@ def test_the_install_page_on_govslack_sends_people_to_slack_gov(tmp_path, clock)
 
 
 def test_an_expired_rotating_token_is_refreshed_once_then_used(oauth_harness):
+    refreshed_once_then_used(oauth_harness)
+
+
+def test_work_from_before_a_token_expired_is_not_counted_after_it(oauth_harness, monkeypatch):
+    """The schedule that made the test above fail now and then, made certain: work after an ack
+    (the setup save's confirmation, sent with its request's then-valid token) gets a thread only
+    when the test next waits for the app or clears the fake's call log. Its call must land before
+    the token expires, not after the log was cleared (where it looked like a stale token)."""
     h = oauth_harness
+    go = threading.Event()
+    submit, idle, reset = h.deps.workers.submit, h.idle, h.fake.reset_calls
+
+    def gated(fn, /, *args, **kwargs):
+        return submit(lambda: (go.wait(10), fn(*args, **kwargs))[1])
+
+    def idle_now(**kw):
+        go.set()
+        idle(**kw)
+
+    def reset_then_late_work():
+        reset()
+        go.set()
+        idle()
+
+    monkeypatch.setattr(h.deps.workers, "submit", gated)
+    monkeypatch.setattr(h, "idle", idle_now)
+    monkeypatch.setattr(h.fake, "reset_calls", reset_then_late_work)
+    refreshed_once_then_used(h)
+    assert go.is_set()
+
+
+def refreshed_once_then_used(h) -> None:
     h.fake.rotation = True
     install(h, TEAM_B)
     create_b_report(h)

@@ -20,7 +20,7 @@ from bot.model.config import CHANNEL_ID, REPORT_ID, TARGET_KEYS, Report, ReportI
 from bot.model.schedule import Schedule, ScheduleError
 from bot.model.summary import Summary
 from bot.model.templates import TEMPLATES
-from bot.text.i18n import Msg, t_plain, text_of
+from bot.text.i18n import Msg, t, t_plain, text_of
 from bot.text.mrkdwn import plain
 from storage.rows import PeriodState
 
@@ -258,8 +258,6 @@ def set_target(core: Feedsum, report: Report, kpi: str, text: str, period: str, 
     try:
         value = parse_kpi_value(kpi, text)
     except ValueError:
-        from bot.text.i18n import t
-
         hint = t(report.locale, "target.hint.ratio" if kpi in RATIO_TARGETS else "target.hint.number")
         raise Refused("refuse.target_value", text=text, kpi=kpi, hint=hint) from None
     before = core.store.targets.set(report.team_id, report.id, period, {kpi: value}, by=actor, now=now)

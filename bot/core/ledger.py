@@ -60,19 +60,13 @@ def prompted_owner(recipient: str) -> str:
 
 
 class DeliveryError(Exception):
-    """Slack refused a message. Permanent errors (the recipient can't be reached) are recorded."""
+    """The chat platform did not take a message. A permanent failure (the recipient can't be
+    reached, the message can never be sent as it is) is recorded and not tried again; which
+    failures are permanent is the outbox's to say. `code` names the reason."""
 
-    PERMANENT = {"user_not_found", "account_inactive", "cannot_dm_bot", "channel_not_found",
-                 "not_in_channel", "is_archived", "user_disabled", "missing_scope", "invalid_auth",
-                 "restricted_action", "msg_too_long", "invalid_blocks"}
-
-    def __init__(self, code: str):
-        self.code = code
+    def __init__(self, code: str, *, permanent: bool = False):
+        self.code, self.permanent = code, permanent
         super().__init__(code)
-
-    @property
-    def permanent(self) -> bool:
-        return self.code in self.PERMANENT
 
 
 class Busy(Refused):

@@ -8,6 +8,7 @@ store's (storage/).
 
 from __future__ import annotations
 
+import fnmatch
 import functools
 import hashlib
 import json
@@ -34,12 +35,21 @@ from bot.core.ledger import (
     prompt_recipient,
     prompted_owner,
 )
+from bot.core.optimise import for_summary
+from bot.data.exports import date_order_from_text, month_from_text
+from bot.data.metrics import SourcePull, parse_target, redact_url
+from bot.insight.claims import check_claims, claim_data, fmt_kpi, summary_line
+from bot.insight.kpi import kpis
+from bot.insight.kpi_text import kpi_label
 from bot.model import periods
 from bot.model.config import Report
+from bot.model.people import People
 from bot.model.schedule import Schedule
 from bot.model.summary import SectionState, Summary
-from bot.planning.schedule import ReportPlan
-from bot.text.mrkdwn import md, mentions, storable
+from bot.planning import schedule
+from bot.planning.schedule import ReportPlan, next_actions, timeline
+from bot.text.i18n import join_list, t, t_plain
+from bot.text.mrkdwn import Mrkdwn, md, storable
 from storage import StaleRevision, Store
 from storage.keys import LedgerKey
 from storage.rows import LedgerEntry, PeriodRow, PeriodState, Pulled, Saved, SourceKind, SourceState
@@ -180,8 +190,6 @@ def _plan(report_id: str, timezone: str, calendar: str, schedule: Schedule):
 
 def due_at(report: Report, period: str) -> datetime:
     """When the period's summary is due, in the report's timezone."""
-    from bot.planning.schedule import timeline
-
     return timeline(plan_of(report), period).due_at
 
 
@@ -212,7 +220,7 @@ class Feedsum:
         return access.is_admin(report, user, self._workspace_admin(report, user))
 
     def _not_admin(self, report: Report, what: str) -> Refused:
-        return Refused("refuse.not_admin", what=what, admins=mentions(report.admins, ", "))
+        return Refused("refuse.not_admin", what=what, admins=People(report.admins))
 
     def require_admin(self, report: Report, user: str, what: str) -> None:
         """For changes to a report and work run by hand (`what` names it in the refusal)."""
@@ -311,14 +319,10 @@ class Feedsum:
         if with_metrics and self.data is not None:
             summary.kpi = self.data.report(report, period, now)
             if summary.kpi is not None:
-                from bot.core.optimise import for_summary
-
                 summary.comparisons, summary.ab_proposals = for_summary(self, report, period)
             summary.checks = {s.key: self.check_claims(summary, s.text, s.key) for s in sections if s.text}
             checks = [c for found in summary.checks.values() for c in found]
             if checks:
-                from bot.insight.claims import summary_line
-
                 summary.claims_line = summary_line(checks, report.locale)
         return summary
 
@@ -328,7 +332,6 @@ class Feedsum:
         kpi = summary.kpi
         if kpi is None:
             return []
-        from bot.insight.claims import check_claims, claim_data
 
         if summary.claim_data is None:
             summary.claim_data = claim_data(kpi)
@@ -483,7 +486,6 @@ class Feedsum:
         """
         if summary.state != PeriodState.POSTED:
             return
-        from bot.text.i18n import t
 
         rpt = summary.report
         for state in summary.sections:
@@ -550,8 +552,6 @@ class Feedsum:
 
     def tell_admins_of_failures(self, report: Report, period: str) -> None:
         """Tell the admins once about recipients that could not be reached."""
-        from bot.text.i18n import t
-
         failures = self.ledger.untold_failures(report.team_id, report.id, period)
         if not failures:
             return
@@ -589,8 +589,6 @@ class Feedsum:
 
         `whole`: as for open(), Unfinished while another process holds some of the reminders.
         """
-        from bot.text.i18n import join_list, t
-
         prow = self.store.periods.get(report.team_id, report.id, period)
         if prow is None or prow.state == PeriodState.POSTED:
             return 0
@@ -634,7 +632,7 @@ class Feedsum:
         if section is None:
             raise Refused("refuse.unknown_section", key=key, keys=", ".join(s.key for s in report.sections))
         if not access.may_hand_over(report, key, user, self._workspace_admin(report, user)):
-            raise Refused("refuse.not_owner", title=report.title(section), owners=mentions(section.owners, ", "))
+            raise Refused("refuse.not_owner", title=report.title(section), owners=People(section.owners))
         owner = user if user in section.owners else section.owners[0]
         self.store.people.delegate(report.team_id, report.id, period, key, owner, to, now=now)
         return self.store.periods.get(report.team_id, report.id, period) is not None
@@ -648,8 +646,6 @@ class Feedsum:
 
     def next_actions(self, report: Report, period: str, now: datetime, limit: int = 3) -> list[Any]:
         """Upcoming scheduled actions for the period, for status displays."""
-        from bot.planning.schedule import next_actions
-
         return next_actions(plan_of(report), lambda p: self.period_state(report, p, now), now, limit=limit)
 
     def period_state(self, report: Report, period: str, now: datetime | None = None):
@@ -658,8 +654,6 @@ class Feedsum:
         A period that was due before feedsum first saw the report counts as posted, so a fresh
         install does not open and post last month's summary out of the blue.
         """
-        from bot.planning import schedule
-
         state, done, answered, own = self.store.periods.progress(report.team_id, report.id, period)
         report = period_sections(report, own)
         if state is None:
@@ -695,8 +689,6 @@ class Feedsum:
         """
         if self.data is None or not report.metrics:
             return []
-        from bot.data.metrics import SourcePull
-        from bot.text.i18n import t_plain
 
         before = self._posted_totals(report, period)
         with self._pulls:
@@ -715,10 +707,6 @@ class Feedsum:
     def source_states(self, report: Report) -> list[SourceState]:
         """Each configured source (each file of a glob) with its last pull, rows and state, for
         `/feedsum sources`; failing ones carry `error` and `since`."""
-        import fnmatch
-
-        from bot.data.metrics import redact_url
-
         states = self.store.sources.states(report.team_id, report.id)
         errors = {e.source: e for e in self.store.sources.errors(report.team_id, report.id)}
         out: list[SourceState] = []
@@ -741,8 +729,6 @@ class Feedsum:
 
     def _record_pulls(self, report: Report, pulls: list, now: datetime) -> None:
         """Each source's last pull, for `/feedsum sources`."""
-        from bot.data.metrics import redact_url
-
         kinds = {s.label: SourceKind.API for s in report.metrics if s.api}
         kinds.update({redact_url(s.url): SourceKind.SQL for s in report.metrics if s.url})
         self.store.sources.record_pulls(report.team_id, report.id, [
@@ -766,11 +752,6 @@ class Feedsum:
     def _show_data_updates(self, report: Report, before: dict[str, int], now: datetime) -> None:
         """Update posted summaries whose figures a pull changed, through the late-update path: the
         main message is redrawn and a thread note says what changed (once per new state)."""
-        from bot.insight.claims import fmt_kpi
-        from bot.insight.kpi import kpis
-        from bot.insight.kpi_text import kpi_label
-        from bot.text.i18n import t, t_plain
-
         loc = report.locale
         for p, newest in before.items():
             if self._newest_snapshot(report, p) == newest:
@@ -796,9 +777,6 @@ class Feedsum:
                 log.exception("could not update the posted summary of %s/%s with new data", report.id, p)
 
     def _tell_source_errors(self, report: Report, pulls: list, now: datetime) -> None:
-        from bot.text.i18n import t
-        from bot.text.mrkdwn import Mrkdwn
-
         news = self.store.sources.note_errors(report.team_id, report.id,
                                               {p.source: p.error for p in pulls if p.error}, now=now)
         if not news:
@@ -844,7 +822,7 @@ class Feedsum:
         handed = self.handed(report, period)
         if not access.may_write(report, key, user, handed, self._workspace_admin(report, user)):
             raise Refused("refuse.not_owner", title=report.title(section),
-                          owners=mentions(access.writers(report, key, handed), ", "))
+                          owners=People(access.writers(report, key, handed)))
         return section
 
     def section_for_writing(self, report: Report, period: str, key: str, user: str, now: datetime, *,
@@ -862,14 +840,12 @@ class Feedsum:
 
     def parse_targets(self, typed: dict[str, str]) -> dict[str, float]:
         """Targets as typed in the plan modal; Refused names the input that is not a number."""
-        from bot.data.metrics import parse_target
-
         values: dict[str, float] = {}
         for key, text in typed.items():
             try:
                 values[key] = parse_target(key, text)
             except ValueError:
-                raise Refused("modal.bad_target", text=text, block=f"target_{key}") from None
+                raise Refused("modal.bad_target", text=text, kpi=key) from None
         return values
 
     def set_next_targets(self, report: Report, period: str, user: str, values: dict[str, float], now: datetime) -> None:
@@ -886,8 +862,6 @@ class Feedsum:
 
         The message it was shared with may name the month of a report that covers a period
         ("11月", "2026-11", "November") and the day/month order of its dates ("DMY", "MDY")."""
-        from bot.data.exports import date_order_from_text, month_from_text
-
         self.require_admin(report, user, "import")
         if self.data is None:
             raise Refused("refuse.not_available", what="import")

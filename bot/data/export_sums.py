@@ -15,21 +15,23 @@ quote after spaces) stops the streamed read, and read_export itself reads the fi
 
 from __future__ import annotations
 
+import codecs
+import csv
 import importlib.util
+import io
 import os
+import queue
 import re
 import sys
+import threading
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from bot.data import exports as ex
+from bot.model.lazy_pandas import pd  # pandas imported on first use: a big file's sums need none
 from bot.text.i18n import Msg
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 BLOCK_BYTES = 2 << 20  # Arrow's block (~20,000 rows): its read-ahead holds a few dozen of them
 MIN_BYTES = ex.PREFIX_BYTES  # a file the sniffer saw whole is read the exact way (it is small)
@@ -176,8 +178,6 @@ class Sums:
     @property
     def rows(self) -> pd.DataFrame:
         if self._frame is None:
-            import pandas as pd
-
             self._frame = pd.DataFrame(self.columns)
         return self._frame
 
@@ -217,8 +217,6 @@ class _Transcoded:
     CHUNK = 1 << 20
 
     def __init__(self, fh, encoding: str):
-        import codecs
-
         self._fh = fh
         self._decoder = codecs.getincrementaldecoder(encoding)()
         self._units = None  # UTF-16's code units, once the codec has read the byte order mark
@@ -245,8 +243,6 @@ class _Transcoded:
     def _ascii16(self, raw: bytes) -> bytes | None:
         """UTF-16 code units that are all below 0x80, as the same bytes; None: the codec's turn."""
         if self._units is None:  # the codec reads the byte order mark first
-            import codecs
-
             order = getattr(self._decoder, "decoder", None)
             self._units = {codecs.utf_16_le_decode: "<u2", codecs.utf_16_be_decode: ">u2"}.get(order)
             return None
@@ -266,8 +262,6 @@ class _Transcoded:
 def _sample(layout: ex._Layout) -> list[list[str]]:
     """Up to 500 data rows of the prefix, to guess how to read each column (a wrong guess costs
     time, never the answer)."""
-    import csv
-
     lines = layout.prefix_text.splitlines()
     lines = lines if layout.complete else lines[:-1]
     return list(csv.reader(lines[layout.header_index + 1:layout.header_index + 501], delimiter=layout.delimiter))
@@ -277,8 +271,6 @@ def _plain_columns(rows: list[list[str]], indices: set[int]) -> dict[int, bool]:
     """Which number columns hold only plain numbers or missing-value tokens in the sample: Arrow
     parses those as float64 directly (a cell further down that is not: the file is read again);
     the others are read as text and cleaned."""
-    import re
-
     plain_number = re.compile(r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$")
     plain = dict.fromkeys(indices, True)
     for cells in rows:
@@ -337,9 +329,6 @@ def _batches(src_factory, layout: ex._Layout, cols: list[int], text_cols: set[in
 def _ahead(reader, depth: int = 4):
     """The reader's batches, parsed by a thread while the caller sums the previous ones (Arrow
     parses a batch only when asked for it, and lets go of the GIL while it does)."""
-    import queue
-    import threading
-
     batches: queue.Queue = queue.Queue(maxsize=depth)
     stop = threading.Event()
     done = object()
@@ -563,8 +552,6 @@ def _numbers(arr, header: str, base: int, first_data_row: int, keep: np.ndarray)
     except pa.ArrowInvalid:
         pass
     # Something Arrow will not parse: read_export's own rules on this block's cells.
-    import pandas as pd
-
     cells = pd.Series(trimmed.to_numpy(zero_copy_only=False), dtype=object)
     cells[na] = None
     bad: list = []
@@ -804,8 +791,6 @@ def _codes(key: list[np.ndarray]) -> np.ndarray:
 
 def _stream(file, data, path, size, *, preset, columns, platform, progress, month, date_format, context, today,
             by_campaign) -> Sums:
-    import io
-
     if preset not in ex.PRESET_NAMES or set(columns or {}) - set(ex.MAPPABLE_FIELDS):
         raise _Exact("bad arguments")  # read_export words the error
     try:
@@ -843,7 +828,7 @@ def _stream(file, data, path, size, *, preset, columns, platform, progress, mont
 
     bar = None
     if ex._want_progress(progress, size):
-        from tqdm import tqdm
+        from tqdm import tqdm  # a person at a terminal: the bar's 0.03 s is theirs only
 
         # Rows as they are summed (Arrow reads bytes ahead of that), estimated from the prefix.
         lines = max(1, layout.prefix_text.count("\n"))

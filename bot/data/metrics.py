@@ -19,7 +19,7 @@ import sqlite3
 import uuid
 from collections.abc import Iterator
 from contextlib import closing
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -34,11 +34,13 @@ from bot.data.exports import (
     empty_rows,
     read_export,
 )
+from bot.data.imported import ImportOutcome
 from bot.data.sources.base import ApiError
-from bot.insight.kpi import BASE_KEYS, KPIReport, KPIs, build_report, kpis
+from bot.data.sources.pulling import ApiKit, import_api
+from bot.insight.kpi import BASE_KEYS, KPIReport, KPIs, build_report, kpis, one_currency
 from bot.model import periods
 from bot.model.config import RATIO_KPIS, MetricSource, Report, check_target
-from bot.text.i18n import Msg, text_of
+from bot.text.i18n import Msg, t_plain, text_of
 from bot.text.mrkdwn import plain
 from storage import Store
 from storage.rows import METRIC_COLUMNS
@@ -62,16 +64,6 @@ class SourceError(Exception):
 
 
 @dataclass
-class ImportOutcome:
-    file: str
-    rows: int
-    dropped: int
-    periods: dict[str, KPIs]  # period -> that period's totals in this file
-    new: int  # snapshots added (0: the same file was imported before)
-    warnings: list[str] = field(default_factory=list)  # Msg: .text(locale) in the report's language
-
-
-@dataclass
 class SourcePull:
     """One configured source (each file of a glob apart) pulled: what it imported, or why not."""
 
@@ -84,8 +76,6 @@ class Metrics:
     """Imports and KPI reports for the core; pandas stays in here."""
 
     def __init__(self, store: Store, api=None):
-        from bot.data.sources.pulling import ApiKit
-
         self.store = store
         self.api = api or ApiKit()  # how ad platforms' APIs are reached (bot/data/sources/)
 
@@ -162,10 +152,6 @@ class Metrics:
         A source that fails is reported in its SourcePull; the others still import. `progress` is
         called with each configured source's label once it is done.
         """
-        from bot.text.i18n import (
-            t_plain,  # an error is data (stored, logged): escaped where it is shown
-        )
-
         pulls = []
         for source in report.metrics:
             if source.path:
@@ -189,8 +175,6 @@ class Metrics:
 
     def import_api(self, report: Report, source: MetricSource, period: str, now: datetime) -> ImportOutcome:
         """Pull an ad platform's reporting API for the period and its backfill window."""
-        from bot.data.sources.pulling import import_api
-
         return import_api(self, report, source, period, now, self.api)[0]
 
     def as_of(self, report: Report, period: str) -> datetime | None:
@@ -296,8 +280,6 @@ class Metrics:
 
     def _one_currency(self, report: Report, frames: list[pd.DataFrame]):
         """Accounts' amounts in the report's currency, or refused when they can't be (bot/insight/kpi.py)."""
-        from bot.insight.kpi import one_currency
-
         currency_of = self.store.sources.account_currencies(report.team_id, report.id)
         if not currency_of:
             return frames, ()
@@ -319,10 +301,6 @@ def _pull_one(report: Report, label: str, load) -> SourcePull:
         error = exc.text(report.locale) if isinstance(exc, ExportError | SourceError) else str(exc)
         return SourcePull(label, error=error if len(error) <= ERROR_CHARS else error[:ERROR_CHARS - 1] + "…")
     except Exception as exc:  # a bug or an odd file must not stop the other sources
-        from bot.text.i18n import (
-            t_plain,  # an error is data (stored, logged): escaped where it is shown
-        )
-
         log.exception("pulling %s for %s failed", label, report.id)
         return SourcePull(label, error=t_plain(report.locale, "source.unexpected", kind=type(exc).__name__))
 
@@ -441,8 +419,6 @@ def _engine(report: Report, url: str):
 def _sql_error(report: Report, key: str, url: str, exc: BaseException) -> SourceError:
     """The engine's message (its first line, without SQLAlchemy's echo of the statement and
     its link), with the URL and password masked, in a sentence naming the source."""
-    from bot.text.i18n import t_plain
-
     if isinstance(exc, pd.errors.DatabaseError) and exc.__cause__ is not None:
         exc = exc.__cause__  # pandas' wrapper quotes the whole query before the message
     orig = getattr(exc, "orig", None)  # SQLAlchemy's wrapper adds the statement and a link

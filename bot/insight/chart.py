@@ -10,16 +10,16 @@ import io
 import re
 from collections.abc import Mapping
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import pandas as pd
-from matplotlib import font_manager
-from matplotlib.backends.backend_agg import FigureCanvasAgg  # explicit canvas: no backend switch
-from matplotlib.figure import Figure
-from matplotlib.font_manager import FontProperties
-from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 from bot.insight.kpi import KPIReport
 from bot.text.i18n import locales, resolve, t_plain
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+# matplotlib is imported when a chart is drawn (a heavy import; see tests/test_architecture.py).
 
 # Families known to cover Simplified Chinese, most preferred first.
 CJK_FAMILIES = (
@@ -65,6 +65,8 @@ LABELS = _Labels()
 @lru_cache(maxsize=1)
 def cjk_font() -> str | None:
     """Name of an installed font family that renders Chinese, or None."""
+    from matplotlib import font_manager
+
     installed = {f.name for f in font_manager.fontManager.ttflist}
     for fam in CJK_FAMILIES:
         if fam in installed:
@@ -94,6 +96,12 @@ def render_chart(report: KPIReport, *, title: str, locale: str) -> bytes:
 
 def chart_figure(report: KPIReport, *, title: str, locale: str) -> Figure:
     """The chart as a matplotlib Figure (see render_chart)."""
+    # An explicit canvas: no backend switch.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.ticker import FuncFormatter, PercentFormatter
+
     font = cjk_font()
     lang = resolve(locale)
     text = LABELS[lang]

@@ -21,7 +21,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from bot.insight.kpi import BASE_KEYS, COST_KEYS, SHARE_KEYS, KPIs
+from bot.insight.abtest import ALPHA, VariantKey, compare, families, scope_of, variant_rows
+from bot.insight.abtest_text import metric_verdict
+from bot.insight.kpi import BASE_KEYS, COST_KEYS, KPI_KEYS, SHARE_KEYS, KPIs, clean_number, kpis
 from bot.text import formats
 from bot.text.i18n import resolve, t_plain
 
@@ -522,8 +524,6 @@ class ClaimCheck:
         c = self.claim
         quote = t_plain(loc, "claims.quote", text=c.text)
         if c.kind == "significance" and self.detail is not None:
-            from bot.insight.abtest_text import metric_verdict
-
             comparison, metric = self.detail
             verdict = metric_verdict(getattr(comparison, metric), comparison, loc)
             return t_plain(loc, "claims.ab.ok" if self.ok else "claims.ab.wrong", quote=quote, verdict=verdict)
@@ -2147,8 +2147,6 @@ def check_claims(
 
 def claim_data(report: KPIReport) -> ClaimData:
     """Slices and targets of a KPI report, in the form the checker reads them."""
-    from bot.insight.kpi import KPI_KEYS, clean_number
-
     def rows(frame, kind: str, name_of) -> dict[Part, KPIs]:
         out: dict[Part, KPIs] = {}
         if frame is None or not len(frame):
@@ -2181,8 +2179,6 @@ def claim_data(report: KPIReport) -> ClaimData:
     ab = None
     month_rows = getattr(report, "rows", None)
     if month_rows is not None and len(month_rows):
-        from bot.insight.abtest import VariantKey
-
         taken = {name for kind, name in (*current, *previous) if kind in ("platform", "campaign")}
         variants = {p: VariantKey("campaign", owners[p[1]], p[1]) for p in cur_c if p[1] in owners}
         ab = AbData(month_rows, getattr(report, "previous_rows", None), variants, taken)
@@ -2236,8 +2232,6 @@ class AbData:
 
     def _resolve(self, level: str, names) -> None:
         """Who owns each of `names` (ad group or creative names), in both months at once."""
-        from bot.insight.abtest import VariantKey
-
         todo = {n for n in names if (level, n) not in self._groups}
         if not todo:
             return
@@ -2278,9 +2272,6 @@ class AbData:
     def kpis(self, part: Part, month: str) -> KPIs | None:
         """An ad group's or creative's KPIs in "current" or "previous" (None without rows)."""
         if (part, month) not in self._kpis:
-            from bot.insight.abtest import variant_rows
-            from bot.insight.kpi import kpis
-
             k, f = self.key(part), self._months.get(month)
             found = None
             if k is not None and f is not None and len(f) and k.level in f.columns:
@@ -2296,8 +2287,6 @@ class AbData:
         """The families among a platform's campaigns, a campaign's ad groups or an ad group's
         creatives (scope: bot.insight.abtest.scope_of; None: everywhere)."""
         if scope not in self._families:
-            from bot.insight.abtest import families, scope_of
-
             keys = [k for k in self._campaigns.values() if scope is None or scope == scope_of(k)]
             for level in self.LEVELS:
                 if scope is not None and scope[0] != level:
@@ -2316,8 +2305,6 @@ class AbData:
         return self._families[scope]
 
     def _families_of(self, part: Part) -> list[tuple[str, dict[str, Part]]]:
-        from bot.insight.abtest import scope_of
-
         k = self.key(part)
         if k is None:
             return []
@@ -2342,8 +2329,6 @@ class AbData:
 
     def compare(self, parts: tuple[Part, ...]):
         if parts not in self._compared:
-            from bot.insight.abtest import compare
-
             keys = [self.key(p) for p in parts]
             rows = self.rows[self.rows["campaign"].isin({k.campaign for k in keys})]  # the rest can't count
             self._compared[parts] = compare(rows, keys)
@@ -2408,8 +2393,6 @@ def _check_significance(c: Claim, data: ClaimData | None) -> ClaimCheck:
     sentence says; "not significant" is wrong only when the test is significant even with the
     p-value Bonferroni-corrected for every variant the passage compares (never stricter than
     what the form said about a group)."""
-    from bot.insight.abtest import ALPHA
-
     ab = data.ab if data else None
     if ab is None or len(c.variants) < 2 or any(ab.key(p) is None for p in c.variants):
         return ClaimCheck(c, None, None, "no_data")

@@ -14,6 +14,9 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import holidays
+from cryptography.fernet import Fernet
+
 from bot.model.dates import parse_date_format
 from bot.model.platforms import PLATFORMS, account_problem, available
 from bot.model.schedule import Schedule, ScheduleError
@@ -32,8 +35,6 @@ TARGET_KEYS = ("ctr", "cpc", "cpm", "cvr", "cpa", "roas", "profit_roi", "spend",
 
 
 def valid_key(key: str) -> bool:
-    from cryptography.fernet import Fernet
-
     try:
         Fernet(key.encode())
     except (ValueError, TypeError):
@@ -487,7 +488,6 @@ def _parse_sections(raw: Any, template: str, admins: tuple[str, ...], fail) -> t
 def _calendar_ok(code: str) -> bool:
     if code.lower() == "none":
         return True
-    import holidays
 
     return code.upper() in holidays.list_supported_countries()
 

@@ -205,14 +205,21 @@ def _lookup(state: StateLookup, report_id: str, period: str) -> PeriodState:
 # ---------------------------------------------------------------- timeline
 
 
-@functools.lru_cache(maxsize=8192)
 def timeline(plan: ReportPlan, period: str) -> Timeline:
     """Open, reminder, last-call and due instants of ``plan`` for ``period``
     ("YYYY-MM"), as wall-clock times in the report's timezone on business days
-    of its calendar.  Cached: a pure function of its (frozen) arguments, asked on
-    every status and every scheduler pass; callers must not change the result."""
+    of its calendar.  Asked on every status and, for every report, on every
+    scheduler pass: the instants are cached per distinct schedule (not per
+    report: thousands of reports share the default one), so reports with the
+    same schedule share them and callers must not change the result."""
+    return Timeline(plan.report_id, period, *_instants(plan.timezone, plan.calendar, plan.schedule, plan.pull,
+                                                       plan.pull_daily, period))
+
+
+@functools.lru_cache(maxsize=4096)
+def _instants(timezone: str, calendar: str, s: Schedule, pull: bool, pull_daily: bool, period: str) -> tuple:
     year, month = periods.year_month(period)
-    s, tz, cal = plan.schedule, plan.tz, plan.calendar
+    tz, cal = ZoneInfo(timezone), calendar
     ny, nm = periods.year_month(periods.shift(period, 1))
 
     open_day = workdays.nth_last_business_day(year, month, s.open_nth_last_business_day, cal)
@@ -235,14 +242,14 @@ def timeline(plan: ReportPlan, period: str) -> Timeline:
             last_call_at = lc.astimezone(tz)
 
     pulls: list[datetime] = []
-    if plan.pull:
-        first = date(year, month, 1) if plan.pull_daily else open_day
+    if pull:
+        first = date(year, month, 1) if pull_daily else open_day
         for d in workdays.business_days_between(first, due_day, cal):
             p = _at(d, s.open_time, tz)
             if _utc(p) < _utc(due_at):
                 pulls.append(p)
 
-    return Timeline(plan.report_id, period, open_at, reminders, last_call_at, due_at, pulls)
+    return open_at, reminders, last_call_at, due_at, pulls
 
 
 # ---------------------------------------------------------------- due now

@@ -19,6 +19,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from bot.insight.abtest import labels
+from bot.insight.abtest_text import heading, verdict_lines
+from bot.insight.kpi import NEEDS
+from bot.insight.kpi_text import coverage_sums, coverage_text, kpi_label
 from bot.model.summary import Summary
 from bot.report.markdown import local_stamp, summary_markdown
 from bot.text.i18n import t_plain
@@ -88,9 +92,6 @@ def export_xlsx(summary: Summary, names: Callable[[str], str]) -> bytes:
     bold = Font(bold=True)
     kpi = summary.kpi
     if kpi is not None:
-        from bot.insight.kpi import NEEDS
-        from bot.insight.kpi_text import coverage_sums, coverage_text, kpi_label
-
         loc, roi_mode = summary.report.locale, getattr(kpi, "roi_mode", summary.report.roi)
         coverage = getattr(kpi, "coverage", None) or {}
         ws = wb.create_sheet("KPIs")
@@ -142,9 +143,6 @@ AB_COLUMNS = ("comparison", "variant", "level", "platform", "campaign", "ad_grou
 
 def _comparisons_sheet(ws, comparisons: list, locale: str, bold) -> None:
     """One row per variant of each A/B comparison; the verdicts beside its first variant."""
-    from bot.insight.abtest import labels
-    from bot.insight.abtest_text import heading, verdict_lines
-
     ws.append(list(AB_COLUMNS))
     for cell in ws[1]:
         cell.font = bold

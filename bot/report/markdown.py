@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, tzinfo
 
+from bot.insight.abtest_text import heading, quoted, variant_lines, verdict_lines
 from bot.model import periods
 from bot.model.summary import Summary
 from bot.text.i18n import join_list, t_plain
@@ -99,7 +100,6 @@ def local_stamp(iso: str | None, tz: tzinfo) -> str:
         return ""
     dt = datetime.fromisoformat(iso)
     if dt.tzinfo is None:  # stored without an offset: UTC, as the clock writes it
-        from datetime import UTC
 
         dt = dt.replace(tzinfo=UTC)
     local = dt.astimezone(tz)
@@ -146,9 +146,6 @@ def comparisons_markdown(comparisons: list, locale: str, inline: Callable[[str],
     the verdicts, the text the optimise form inserts — the verdicts only when the section's
     `text` does not already quote them (as the post). (A pipe table is not CommonMark, and a table
     in a code block shows names unescaped and lines up only where CJK text is two columns wide.)"""
-    from bot.insight.abtest_text import heading, quoted, variant_lines, verdict_lines
-    from bot.text.i18n import t_plain
-
     out: list[str] = []
     for c in comparisons:
         out += [f"**{inline(heading(c, locale))}**", ""]

@@ -11,6 +11,9 @@ from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
+from defusedxml import DefusedXmlException
+
+from bot.data import upload_guard
 from bot.data.exports.canonical import _canonical, _Options, _Table
 from bot.data.exports.cells import MISSING_TOKENS
 from bot.data.exports.dates import _Dates
@@ -27,6 +30,7 @@ from bot.data.exports.presets import (
     normalize_header,
 )
 from bot.data.exports.sniff import MAX_HEADER_SCAN, _is_header, _joined, _Layout, _prefix, _sniff
+from bot.data.upload_guard import over_limit
 from bot.model.lazy_pandas import pd  # pandas imported on first use
 from bot.text.i18n import Msg
 
@@ -125,7 +129,6 @@ def _read_short(data: bytes | None, path: Path | None, layout: _Layout, cols: li
 
 
 def _read_with_progress(src, size: int, layout: _Layout, kwargs: dict, file: str) -> pd.DataFrame:
-    from pandas.api.types import union_categoricals
     from tqdm import tqdm
 
     lines = max(1, layout.prefix_text.count("\n"))
@@ -141,7 +144,7 @@ def _read_with_progress(src, size: int, layout: _Layout, kwargs: dict, file: str
     for c in chunks[0].columns:
         parts = [ch[c] for ch in chunks]
         if all(isinstance(p.dtype, pd.CategoricalDtype) for p in parts):
-            out[c] = pd.Series(union_categoricals(parts, ignore_order=True))
+            out[c] = pd.Series(pd.api.types.union_categoricals(parts, ignore_order=True))
         else:
             out[c] = pd.concat(parts, ignore_index=True)
     return pd.DataFrame(out)
@@ -152,7 +155,6 @@ def _open_xlsx(data: bytes | None, path: Path | None, file: str):
     """The first sheet of a workbook that passed the size checks, opened read-only (streaming)."""
     from openpyxl import load_workbook
 
-    from bot.data import upload_guard
     source = data if data is not None else path
     try:
         upload_guard.check_xlsx_zip(source, file)  # the zip directory: nothing inflated yet
@@ -172,10 +174,6 @@ def _open_xlsx(data: bytes | None, path: Path | None, file: str):
 
 
 def _workbook_error(file: str, exc: Exception) -> ExportError:
-    from defusedxml import DefusedXmlException
-
-    from bot.data.upload_guard import over_limit
-
     cause: BaseException | None = exc
     while cause is not None and not isinstance(cause, DefusedXmlException):
         cause = cause.__cause__ or cause.__context__  # openpyxl wraps it in a ValueError
@@ -203,7 +201,6 @@ def _xlsx_rows(ws, file: str, **bounds):
 
 
 def _xlsx_header(ws, file: str, overrides) -> _Layout:
-    from bot.data import upload_guard
     extra = {normalize_header(h)[0] for h in (overrides or {}).values()}
     above: list[tuple] = []  # rows above the header (a title, the report's period)
     for i, cells in enumerate(_xlsx_rows(ws, file, max_row=MAX_HEADER_SCAN, max_col=upload_guard.MAX_XLSX_COLUMNS)):
@@ -222,9 +219,6 @@ def _xlsx_body(ws, layout: _Layout, mapping: dict[str, int], file: str) -> pd.Da
     the cells it hands over (rows x header width) are counted here and reading stops past the
     limit; cells right of the header are never materialised.
     """
-    from bot.data import upload_guard
-    from bot.data.upload_guard import over_limit
-
     width = len(layout.headers)
     cols = sorted(set(mapping.values()) | {0})
     kept: dict[int, list] = {c: [] for c in cols}

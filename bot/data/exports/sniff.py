@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,8 +36,6 @@ def _decode_prefix(raw: bytes, complete: bool) -> tuple[str, str]:
         return "utf-8-sig", raw.decode("utf-8-sig", errors="replace")
     for enc in ("utf-8", "gb18030"):
         try:
-            import codecs
-
             dec = codecs.getincrementaldecoder(enc)()
             return enc, dec.decode(raw, final=complete)
         except UnicodeDecodeError:

@@ -21,7 +21,16 @@ from typing import Any
 
 import requests
 
-from bot.data.sources.base import Account, ApiError, Client, ResponseError, Verdict, day, number
+from bot.data.sources.base import (
+    Account,
+    ApiError,
+    AuthError,
+    Client,
+    ResponseError,
+    Verdict,
+    day,
+    number,
+)
 
 THROTTLE_CODES = {4, 17, 32, 613}  # app, user, page and ad-account request limits
 BUC_CODES = range(80000, 80015)  # Business Use Case rate limits (80000: ads_insights, 80004: ads_management…)
@@ -273,7 +282,5 @@ def _header_json(resp: requests.Response, name: str) -> Any:
 
 
 def _auth_error(name: str, refusal: str, where: str):
-    from bot.data.sources.base import AuthError
-
     return AuthError(f"{name}: Meta refused the access token ({refusal or 'error 190'}); it expired or was revoked: "
                      f"make a new one (a system user's token does not expire) and set {where}")

@@ -22,9 +22,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import pandas as pd
 
 from bot.data.exports import CANONICAL_COLUMNS, empty_rows
+from bot.data.imported import ImportOutcome
 from bot.data.sources import client_class
 from bot.data.sources.base import MAX_WAIT_SECONDS, Account, Client, Context
 from bot.data.sources.secrets import TokenStore
+from bot.insight.kpi import kpis
 from bot.model import periods
 from bot.model.config import MetricSource, Report
 from storage import Store
@@ -116,9 +118,6 @@ def _digest(label: str, month: str, rows: pd.DataFrame) -> str:
 
 def import_api(metrics, report: Report, source: MetricSource, period: str, now: datetime, kit: ApiKit):
     """Pull one API source for `period` and the backfill window; returns (ImportOutcome, Account)."""
-    from bot.data.metrics import ImportOutcome
-    from bot.insight.kpi import kpis
-
     client = kit.client(metrics.store, report, source, now)
     account = client.account()
     today = now.astimezone(zone_of(account, report)).date()

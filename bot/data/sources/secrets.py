@@ -18,6 +18,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from cryptography.fernet import Fernet, InvalidToken
+
 from storage import Store
 
 log = logging.getLogger(__name__)
@@ -82,8 +84,6 @@ class TokenStore:
         self.store = store
         self._fernet = None
         if secret_key and store is not None:
-            from cryptography.fernet import Fernet
-
             self._fernet = Fernet(secret_key.encode())
         self._memory: dict[str, tuple[dict[str, Any], str | None]] = {}
         self._lock = threading.Lock()
@@ -97,7 +97,6 @@ class TokenStore:
         if self._fernet is None:
             with self._lock:
                 return self._memory.get(name)
-        from cryptography.fernet import InvalidToken
 
         row = self.store.sources.token(name)
         if row is None:
