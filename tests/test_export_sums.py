@@ -282,3 +282,69 @@ def test_a_total_in_the_creative_column_streams_as_read_export_drops_it(streamed
             + ",,,合计,3000,300000,6000\n")
     res = _same(text.encode("utf-8"), "creatives.csv")
     assert res.streamed and res.dropped == 1
+
+
+@pytest.fixture
+def halves(streamed, monkeypatch):
+    """Files read as two halves at once (big UTF-8 files are), however small."""
+    monkeypatch.setattr(export_sums, "SPLIT_BYTES", 0)
+
+
+@pytest.mark.parametrize("key", sorted(CSV_FIXTURES))
+def test_sums_of_two_halves_equal_read_export_rows(key, halves):
+    f = CSV_FIXTURES[key]()
+    res = _same(f.data, f.name, columns=f.columns, **f.options)
+    if res is not None and key not in EXACT_ONLY:
+        assert res.streamed, key
+
+
+HEAD = "date,campaign,impressions,clicks,spend,ctr\n"
+
+
+@pytest.mark.parametrize("text", [
+    # What the second half holds decides as much as what the first does: totals and notes, a bad
+    # cell, a repeated header, rows of other widths, a quote after spaces, the day/month order, an
+    # unlabelled sums row at the very end.
+    HEAD + "2026-03-01,a,10,1,2,10%\n" * 300 + "合计,,3000,300,600,10%\n数据说明：仅供参考,,,,,\n",
+    HEAD + "2026-03-01,a,10,1,2,10%\n" * 300 + "2026-03-02,b,10,1,abc,10%\n",
+    HEAD + "2026-03-01,a,10,1,2,10%\n" * 300 + HEAD + "2026-03-02,b,10,1,2,10%\n",
+    HEAD + "2026-03-01,a,10,1,2,10%\n" * 300 + "2026-03-02,b,10,1\n",
+    HEAD + "2026-03-01,a,10,1,2,10%\n" * 300 + '2026-03-02, "b,c",10,1,2,10%\n',
+    "date,campaign,impressions,clicks,spend\n" + "01/02/2026,a,1,1,2\n" * 300 + "13/02/2026,b,1,1,2\n",
+    HEAD + "2026-03-01,a,10,1,2,10%\n" * 300 + "2026-03-01,,3000,300,600,10%\n",
+])
+def test_sums_of_two_halves_equal_read_export_rows_on_awkward_files(text, halves):
+    _same(text.encode("utf-8"), "halves.csv")
+
+
+@pytest.mark.parametrize("layout", ["google-ads", "meta", "tencent", "generic"])
+def test_a_big_file_is_read_as_two_halves_from_disk_and_agrees(layout, tmp_path, monkeypatch):
+    monkeypatch.setattr(export_sums, "MIN_BYTES", 0)
+    monkeypatch.setattr(export_sums, "BLOCK_BYTES", 16 << 10)
+    monkeypatch.setattr(export_sums, "SPLIT_BYTES", 64 << 10)
+    path = tmp_path / f"{layout}.csv"
+    _bench_layouts()[layout](path, 3000, 7)
+    raw, _ = exports._prefix(None, path)
+    layout_ = exports._sniff(raw, False, path.name, None)
+    assert export_sums._split_at(None, path, path.stat().st_size, raw, layout_) is not None
+    res = sum_export(path)
+    classic = read_export(path)
+    assert res.streamed and int(res.rows["_rows"].sum()) == 3000 and res.dropped == classic.dropped
+    want, got = _by_day(classic.rows), _by_day(res.rows, res.rows["_rows"])
+    for col in [*NUM_FIELDS, "_n"]:
+        np.testing.assert_allclose(got[col].to_numpy(dtype=float), want[col].to_numpy(dtype=float), rtol=1e-12)
+    assert [text_of(w, "en") for w in res.warnings] == [text_of(w, "en") for w in classic.warnings]
+
+
+def test_the_ctr_sample_runs_on_into_the_second_half(monkeypatch):
+    """The cross-check looks at the file's first rows wherever the halves meet: the same warning
+    read as one or as two halves."""
+    text = (HEAD + "2026-03-01,a,1000,10,2,1%\n" * 1000 + "2026-03-01,a,1000,10,2,50%\n" * 2000).encode()
+    monkeypatch.setattr(export_sums, "MIN_BYTES", 0)
+    monkeypatch.setattr(export_sums, "BLOCK_BYTES", 4096)
+    whole = sum_export(text, name="ctr.csv")
+    monkeypatch.setattr(export_sums, "SPLIT_BYTES", 0)
+    halves = sum_export(text, name="ctr.csv")
+    assert whole.streamed and halves.streamed
+    assert [text_of(w, "en") for w in halves.warnings] == [text_of(w, "en") for w in whole.warnings]
+    assert any("does not match" in text_of(w, "en") for w in whole.warnings)

@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import codecs
 import csv
+import functools
 import importlib.util
 import io
+import itertools
 import os
 import queue
 import re
@@ -35,6 +37,9 @@ from bot.text.i18n import Msg
 
 BLOCK_BYTES = 2 << 20  # Arrow's block (~20,000 rows): its read-ahead holds a few dozen of them
 MIN_BYTES = ex.PREFIX_BYTES  # a file the sniffer saw whole is read the exact way (it is small)
+# A UTF-8 file this big is read as two halves at once, on two threads: Arrow's streaming reader
+# parses one block at a time, so one reader keeps one core busy however many there are.
+SPLIT_BYTES = 16 << 20
 _SAMPLE = 5000  # rows read_export's CTR cross-check looks at
 _MERGE_EVERY = 64  # blocks' sums merged into one table this often
 _TOP = 8  # largest rows kept per measure to find an unlabelled sums row without keeping all rows
@@ -290,8 +295,10 @@ def _repetitive(rows: list[list[str]], indices: set[int]) -> set[int]:
     return out
 
 
-def _batches(src_factory, layout: ex._Layout, cols: list[int], text_cols: set[int], dict_cols: set[int],
+def _batches(sources: list, layout: ex._Layout, cols: list[int], text_cols: set[int], dict_cols: set[int],
              plain: dict[int, bool]):
+    """(part, batch) as the sources are read: part 0 is the file from its start (its header
+    skipped), part 1 its second half when it is read as two; each part's batches in order."""
     import pyarrow as pa
     import pyarrow.csv as pcsv
 
@@ -305,31 +312,33 @@ def _batches(src_factory, layout: ex._Layout, cols: list[int], text_cols: set[in
         ragged.append(row.number)
         return "skip"
 
-    reader = pcsv.open_csv(
-        src_factory(),
-        memory_pool=pa.system_memory_pool(),  # Arrow's default (mimalloc) keeps ~30 MB more, for no gain
-        read_options=pcsv.ReadOptions(column_names=names, skip_rows=layout.header_index + 1,
-                                      encoding="utf8", block_size=BLOCK_BYTES,
-                                      use_threads=True),
-        parse_options=pcsv.ParseOptions(delimiter=layout.delimiter, quote_char='"', double_quote=True,
-                                        escape_char=False, newlines_in_values=False, ignore_empty_lines=False,
-                                        invalid_row_handler=on_invalid),
-        convert_options=pcsv.ConvertOptions(include_columns=[names[i] for i in cols], column_types=types,
-                                            null_values=list(ex.MISSING_TOKENS), strings_can_be_null=True,
-                                            quoted_strings_can_be_null=True, check_utf8=True),
-    )
-    for batch in _ahead(reader):
+    def reader(part: int, source):
+        return pcsv.open_csv(
+            source,
+            memory_pool=pa.system_memory_pool(),  # Arrow's default (mimalloc) keeps ~30 MB more, for no gain
+            read_options=pcsv.ReadOptions(column_names=names, skip_rows=layout.header_index + 1 if part == 0 else 0,
+                                          encoding="utf8", block_size=BLOCK_BYTES,
+                                          use_threads=len(sources) == 1),
+            parse_options=pcsv.ParseOptions(delimiter=layout.delimiter, quote_char='"', double_quote=True,
+                                            escape_char=False, newlines_in_values=False, ignore_empty_lines=False,
+                                            invalid_row_handler=on_invalid),
+            convert_options=pcsv.ConvertOptions(include_columns=[names[i] for i in cols], column_types=types,
+                                                null_values=list(ex.MISSING_TOKENS), strings_can_be_null=True,
+                                                quoted_strings_can_be_null=True, check_utf8=True),
+        )
+
+    for part, batch in _ahead([functools.partial(reader, i, src) for i, src in enumerate(sources)]):
         if ragged:  # pandas pads short rows and cuts long ones: keep its row numbers
             raise _Exact("rows of another width")
-        yield batch
+        yield part, batch
     if ragged:
         raise _Exact("rows of another width")
 
 
-def _ahead(reader, depth: int = 4):
-    """The reader's batches, parsed by a thread while the caller sums the previous ones (Arrow
-    parses a batch only when asked for it, and lets go of the GIL while it does)."""
-    batches: queue.Queue = queue.Queue(maxsize=depth)
+def _ahead(readers: list, depth: int = 4):
+    """(part, batch) of each reader (made by ``readers[part]()``), each parsed by a thread of its
+    own while the caller sums earlier batches (Arrow lets go of the GIL while it parses)."""
+    batches: queue.Queue = queue.Queue(maxsize=depth * len(readers))
     stop = threading.Event()
     done = object()
 
@@ -342,28 +351,73 @@ def _ahead(reader, depth: int = 4):
                 continue
         return False
 
-    def work() -> None:
+    def work(part: int) -> None:
         try:
-            for batch in reader:
-                if not put(batch):
+            for batch in readers[part]():
+                if not put((part, batch)):
                     return
-            put(done)
+            put((part, done))
         except BaseException as exc:  # noqa: BLE001 - handed to the caller, which raises it
-            put(exc)
+            put((part, exc))
 
-    thread = threading.Thread(target=work, name="feedsum-csv", daemon=True)
-    thread.start()
+    threads = [threading.Thread(target=work, args=(i,), name=f"feedsum-csv-{i}", daemon=True)
+               for i in range(len(readers))]
+    for thread in threads:
+        thread.start()
     try:
-        while True:
-            item = batches.get()
+        left = len(readers)
+        while left:
+            part, item = batches.get()
             if item is done:
-                return
+                left -= 1
+                continue
             if isinstance(item, BaseException):
                 raise item
-            yield item
+            yield part, item
     finally:
         stop.set()
-        thread.join()
+        for thread in threads:
+            thread.join()
+
+
+class _Span:
+    """The first ``end`` bytes of a file, for Arrow (which reads a stream to its end)."""
+
+    def __init__(self, fh, end: int):
+        self._fh, self._left = fh, end
+        self.closed = False
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, n: int = -1) -> bytes:
+        out = self._fh.read(self._left if n is None or n < 0 else min(n, self._left))
+        self._left -= len(out)
+        return out
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def _split_at(data: bytes | None, path, size: int, raw: bytes, layout: ex._Layout) -> int | None:
+    """Where the second half of a big UTF-8 file starts: after the first line end past the middle
+    and past the header (Arrow ends rows at every line end: no newlines inside values). None: read
+    it as one."""
+    if size < SPLIT_BYTES or layout.encoding not in ("utf-8", "utf-8-sig"):
+        return None
+    ends = list(itertools.islice(re.finditer(rb"\r\n|\n|\r", raw), layout.header_index + 1))
+    if len(ends) <= layout.header_index:
+        return None  # the header's line end is not in the prefix
+    at = max(size // 2, ends[-1].end())
+    if data is not None:
+        window = data[at:at + (1 << 20)]
+    else:
+        with open(path, "rb") as fh:
+            fh.seek(at)
+            window = fh.read(1 << 20)
+    found = window.find(b"\n")
+    split = at + found + 1 if found >= 0 else None
+    return split if split is not None and split < size else None
 
 
 # --------------------------------------------------------------------------- one block
@@ -577,9 +631,11 @@ class _Plan:
 class _Fold:
     """Everything read_export decides over the whole file, gathered one block at a time."""
 
-    def __init__(self, plan: _Plan):
+    def __init__(self, plan: _Plan, share: _Fold | None = None):
         self.plan = plan
-        self.dates, self.ends, self.names, self.ids = _Globals(), _Globals(), _Globals(), _Globals()
+        # The second half of a file read as two shares the first's distinct values (same ids).
+        self.dates, self.ends, self.names, self.ids = ((share.dates, share.ends, share.names, share.ids) if share
+                                                       else (_Globals(), _Globals(), _Globals(), _Globals()))
         self.parts: list[pd.DataFrame] = []
         self.totals = 0
         self.kept = 0
@@ -677,6 +733,22 @@ class _Fold:
             self.sample.append(np.column_stack([impr, clicks, ctr[take], has_numbers[take], date[take]]))
             self.sampled += int(has_numbers[take].sum())
 
+    def absorb(self, later: _Fold) -> None:
+        """Add the sums of the rows that follow these (the file's second half, read alongside)."""
+        offset = self.rows
+        for part in later.parts:
+            part["first"] = part["first"] + offset
+        self.parts += later.parts
+        self.nan_rows += [(d, rows + offset) for d, rows in later.nan_rows]
+        self.totals += later.totals
+        self.kept += later.kept
+        self.rows += later.rows
+        self.sum_total += later.sum_total
+        self.pool = _largest(np.vstack([self.pool, later.pool]), len(self.plan.sum_fields))
+        if self.sampled < _SAMPLE:  # its first rows continue this half's sample
+            self.sample += later.sample
+            self.sampled += later.sampled
+
     def _text_indices(self) -> set[int]:
         m = self.plan.mapping
         return {m[f] for f in ("date", "date_end", *ex.TEXT_FIELDS) if f in m} | {0}
@@ -708,15 +780,20 @@ class _Fold:
         at = idx[sorted(top)]
         rows = np.column_stack([np.nan_to_num(nums[f][at]) for f in self.plan.sum_fields]
                                + [has_numbers[at], date[at]])
-        pool = np.vstack([self.pool, rows])
-        if len(pool) > _TOP * len(self.plan.sum_fields):
-            keep: set[int] = set()
-            for c in range(len(self.plan.sum_fields)):
-                keep.update(np.argpartition(-pool[:, c], _TOP - 1)[:_TOP].tolist())
-            pool = pool[sorted(keep)]
+        pool = _largest(np.vstack([self.pool, rows]), len(self.plan.sum_fields))
         self.pool = pool
         if len(pool) >= _TOP:
             self.floor = np.partition(pool[:, :len(self.plan.sum_fields)], -_TOP, axis=0)[-_TOP]
+
+
+def _largest(pool: np.ndarray, measures: int) -> np.ndarray:
+    """The rows of ``pool`` among the _TOP largest of any of its first ``measures`` columns."""
+    if len(pool) <= _TOP * measures:
+        return pool
+    keep: set[int] = set()
+    for c in range(measures):
+        keep.update(np.argpartition(-pool[:, c], _TOP - 1)[:_TOP].tolist())
+    return pool[sorted(keep)]
 
 
 def _group(key: dict[str, np.ndarray], first: np.ndarray, values: dict[str, np.ndarray], merging: bool = False):
@@ -837,21 +914,34 @@ def _stream(file, data, path, size, *, preset, columns, platform, progress, mont
     import pyarrow as pa
 
     opened: list = []
+    split = _split_at(data, path, size, raw, layout)
 
-    def source():
-        # UTF-8 is read by Arrow itself, off the GIL (a BOM sits on the skipped first line).
+    def sources() -> list:
+        # UTF-8 is read by Arrow itself, off the GIL (a BOM sits on the skipped first line); a big
+        # file as two halves, each by a reader of its own.
         if layout.encoding in ("utf-8", "utf-8-sig"):
-            opened.append(pa.BufferReader(data) if data is not None else pa.OSFile(str(path)))
-            return opened[-1]
+            if data is not None:
+                whole = pa.py_buffer(data)
+                return [pa.BufferReader(whole)] if split is None else [pa.BufferReader(whole.slice(0, split)),
+                                                                       pa.BufferReader(whole.slice(split))]
+            if split is None:
+                opened.append(pa.OSFile(str(path)))
+                return [opened[-1]]
+            opened.append(open(path, "rb"))  # noqa: SIM115 - closed below
+            opened.append(pa.OSFile(str(path)))
+            opened[-1].seek(split)
+            return [pa.PythonFile(_Span(opened[-2], split), mode="r"), opened[-1]]
         opened.append(io.BytesIO(data) if data is not None else open(path, "rb"))  # noqa: SIM115 - closed below
-        return pa.PythonFile(_Transcoded(opened[-1], layout.encoding), mode="r")
+        return [pa.PythonFile(_Transcoded(opened[-1], layout.encoding), mode="r")]
 
     try:
         for attempt in range(2):
-            fold = _Fold(plan)
             try:
-                for batch in _batches(source, layout, cols, text_cols, dict_cols, plain):
-                    fold.add(batch)
+                parts = sources()
+                folds = [_Fold(plan)]
+                folds += [_Fold(plan, share=folds[0]) for _ in parts[1:]]
+                for part, batch in _batches(parts, layout, cols, text_cols, dict_cols, plain):
+                    folds[part].add(batch)
                     if bar is not None:
                         bar.update(batch.num_rows)
                 break
@@ -866,11 +956,15 @@ def _stream(file, data, path, size, *, preset, columns, platform, progress, mont
             finally:
                 for f in opened:
                     f.close()
+                opened.clear()
     except (pa.ArrowException, UnicodeDecodeError, ValueError, OSError) as exc:
         raise _Exact(str(exc)) from None
     finally:
         if bar is not None:
             bar.close()
+    fold = folds[0]
+    for later in folds[1:]:
+        fold.absorb(later)
 
     opts = ex._Options(hint, dates, context, today, layout.preamble)
     return _finish(fold, opts, units, chosen, preset, platform, layout)
