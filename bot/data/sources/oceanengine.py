@@ -18,9 +18,7 @@ import json
 from datetime import date
 from typing import Any
 
-import requests
-
-from bot.data.sources.base import Account, ResponseError, Verdict, day, number
+from bot.data.sources.base import Account, Verdict, day, number
 from bot.data.sources.rotating import MarketingApi, Minted, page_count
 
 THROTTLE_CODES = {40100}  # 请求过于频繁 (frequency control)
@@ -45,6 +43,7 @@ class OceanEngine(MarketingApi):
     app_field = "app_id"
     backoff = 5.0  # frequency control is per second/minute: short waits are enough
     throttle = dict.fromkeys(THROTTLE_CODES)
+    token_codes = TOKEN_CODES
     transient = TRANSIENT
     campaign_note = "projects (项目)"
 
@@ -65,23 +64,13 @@ class OceanEngine(MarketingApi):
 
     # --- answers -------------------------------------------------------------------------------
 
-    def judge(self, resp: requests.Response, what: str) -> Verdict:
-        verdict, code, shown, data = self._envelope(resp, what)
-        if verdict is not None:
-            return verdict
-        if code == 0:
-            return Verdict("ok", data=data)
-        if code in TOKEN_CODES:
-            return Verdict("expired", message=f"巨量引擎 refused the access token ({shown})")
+    def denied(self, code: int | None, shown: str) -> Verdict | None:
         lowered = shown.lower()
         if "权限" in shown or "permission" in lowered or "auth" in lowered:
             return Verdict("failed", message=f"巨量引擎 denied access to advertiser {self.source.account} ({shown}); "
                                              "the authorizing user needs this advertiser, and the app the report "
                                              "permission")
-        if "参数" in shown or "param" in lowered or "field" in lowered:
-            raise ResponseError(f"{self.name}: {what}: 巨量引擎 refused the request ({shown}); the API may have "
-                                f"changed (api_version is {self.version})")
-        return Verdict("failed", message=f"{what}: 巨量引擎 answered {shown}")
+        return None
 
     # --- what the account is, and its rows ----------------------------------------------------
 

@@ -178,6 +178,30 @@ class MarketingApi(RotatingTokens):
             return Verdict("retry", message=shown), code, shown, None
         return None, code, shown, body.get("data")
 
+    token_codes: ClassVar[Container[int]]  # the access token expired or is invalid: refresh once
+    # Words of a message that refuses the request itself (a parameter, a field): the API changed.
+    request_words: ClassVar[tuple[str, ...]] = ("参数", "param", "field")
+
+    def judge(self, resp: requests.Response, what: str) -> Verdict:
+        verdict, code, shown, data = self._envelope(resp, what)
+        if verdict is not None:
+            return verdict
+        if code == 0:
+            return Verdict("ok", data=data)
+        if code in self.token_codes:
+            return Verdict("expired", message=f"{self.platform} refused the access token ({shown})")
+        denied = self.denied(code, shown)
+        if denied is not None:
+            return denied
+        if any(w in shown.lower() for w in self.request_words):
+            raise ResponseError(f"{self.name}: {what}: {self.platform} refused the request ({shown}); the API may "
+                                f"have changed (api_version is {self.version})")
+        return Verdict("failed", message=f"{what}: {self.platform} answered {shown}")
+
+    def denied(self, code: int | None, shown: str) -> Verdict | None:
+        """The platform's own refusals (permissions, a refused app), said for the admins; None for others."""
+        return None
+
     def _judge_token(self, resp: requests.Response, what: str) -> Verdict:
         verdict, code, shown, data = self._envelope(resp, what)
         if verdict is not None:

@@ -22,9 +22,7 @@ import uuid
 from datetime import date, datetime, timedelta
 from typing import Any
 
-import requests
-
-from bot.data.sources.base import Account, ResponseError, Verdict, day, number
+from bot.data.sources.base import Account, Verdict, day, number
 from bot.data.sources.rotating import MarketingApi, Minted, page_count
 
 TOKEN_CODES = {11000, 11002, 11004, 11005}  # access token expired / invalid / malformed / empty
@@ -48,6 +46,8 @@ class Tencent(MarketingApi):
     app_field = "client_id"
     backoff = 5.0
     throttle = THROTTLE_WAITS
+    token_codes = TOKEN_CODES
+    request_words = ("参数", "字段", "param", "field")
     transient = TRANSIENT
     messages = ("message", "message_cn")
     # cost in 分 of RMB; "MarketingAPI 所使用的时区为 GMT+8"
@@ -117,24 +117,13 @@ class Tencent(MarketingApi):
 
     # --- answers -------------------------------------------------------------------------------
 
-    def judge(self, resp: requests.Response, what: str) -> Verdict:
-        verdict, code, shown, data = self._envelope(resp, what)
-        if verdict is not None:
-            return verdict
-        if code == 0:
-            return Verdict("ok", data=data)
-        if code in TOKEN_CODES:
-            return Verdict("expired", message=f"腾讯广告 refused the access token ({shown})")
+    def denied(self, code: int | None, shown: str) -> Verdict | None:
         if code in REFRESH_CODES:
             raise self.refused(shown)
         if code == SCOPE_CODE or "permission" in shown.lower() or "权限" in shown:
             return Verdict("failed", message=f"腾讯广告 denied access to account {self.source.account} ({shown}); "
                                              "authorize the app with the ads_insights scope on this account")
-        lowered = shown.lower()
-        if "param" in lowered or "field" in lowered or "参数" in shown or "字段" in shown:
-            raise ResponseError(f"{self.name}: {what}: 腾讯广告 refused the request ({shown}); the API may have "
-                                f"changed (api_version is {self.version})")
-        return Verdict("failed", message=f"{what}: 腾讯广告 answered {shown}")
+        return None
 
     # --- what the account is, and its rows ----------------------------------------------------
 
