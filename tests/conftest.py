@@ -39,3 +39,9 @@ def harness(request, tmp_path, clock):
     h = Harness(tmp_path, clock, transport=getattr(request.module, "HARNESS_TRANSPORT", "http"))
     yield h
     h.close()
+
+
+def pytest_xdist_auto_num_workers(config):
+    """`-n auto`: one worker more than there are cores. Some tests spend most of their time
+    waiting on a subprocess, a server or a Retry-After; the extra worker keeps every core busy."""
+    return (os.cpu_count() or 1) + 1

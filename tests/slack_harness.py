@@ -214,7 +214,7 @@ class Harness:
             result = predicate()
             if result:
                 return result
-            time.sleep(0.02)
+            time.sleep(0.005)
         raise AssertionError("timed out waiting for the app")
 
     def answer(self, text: str, user: str = ADMIN, **kw) -> dict:

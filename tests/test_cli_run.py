@@ -24,6 +24,16 @@ name = "Feed Ads"
 channel = "C0REPORT1"
 admins = ["U0ADMIN01"]
 locale = "en"
+# Three owners, so that the fan-out is not paced by one DM channel's message-a-second rule.
+[[reports.sections]]
+key = "results"
+owners = ["U0OWNERA1"]
+[[reports.sections]]
+key = "data"
+owners = ["U0OWNERB1"]
+[[reports.sections]]
+key = "plan"
+owners = ["U0OWNERC1"]
 """
 
 
@@ -76,6 +86,7 @@ def test_run_serves_health_and_signed_commands(tmp_path):
             proc.terminate()
             output = proc.communicate(timeout=30)[0]
         assert proc.returncode == 0, output
-        assert len([m for m in fake.posted() if m["channel"] == "D0ADMIN01"]) == 9  # one prompt per section
+        prompted = sorted(m["channel"] for m in fake.posted() if m["channel"].startswith("D"))
+        assert prompted == ["D0OWNERA1", "D0OWNERB1", "D0OWNERC1"]  # one prompt per section
         assert any("2026" in (r.get("text") or "") for r in fake.responses), output
         assert "xoxb-run" not in output and "run-secret" not in output
