@@ -189,3 +189,11 @@ def make_server(app: App, *, host: str = "0.0.0.0", port: int = 3000, threads: i
     for listener in listeners:
         _enforce_deadline(listener, request_deadline)
     return server
+
+
+def stop(server) -> None:
+    """Stop a server made by make_server that another thread runs: its sockets and its threads.
+
+    (waitress's close() of a single listener leaves its request threads waiting for good.)"""
+    server.close()
+    server.task_dispatcher.shutdown()

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import gc
 import os
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -45,3 +46,11 @@ def pytest_xdist_auto_num_workers(config):
     """`-n auto`: one worker more than there are cores. Some tests spend most of their time
     waiting on a subprocess, a server or a Retry-After; the extra worker keeps every core busy."""
     return (os.cpu_count() or 1) + 1
+
+
+def pytest_collection_finish(session):
+    """What collection loaded (modules, libraries, test functions) lives to the end: freezing it
+    keeps the collector from walking it again at every full collection (a few seconds a worker)."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(10_000, 20, 20)

@@ -22,6 +22,7 @@ from feedsum.fake_slack import FakeSlack
 from feedsum.root import build
 from handlers.ratelimit import Limits
 from handlers.server import make_server
+from handlers.server import stop as stop_server
 
 SECRET = "test-signing-secret"
 ADMIN, OWNER_A, OWNER_B, STRANGER = "U0ADMIN01", "U0OWNERA1", "U0OWNERB1", "U0STRANGE"
@@ -126,7 +127,7 @@ class Harness:
             self.server.run()
 
     def close(self):
-        self.server.close()
+        stop_server(self.server)
         if self.fake.faults.gate is not None:  # calls a test held: answered, so work can end
             self.fake.faults.gate.set()
         self.deps.shutdown(wait=True)  # let work after the acks finish against the fake

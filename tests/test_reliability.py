@@ -813,7 +813,7 @@ def test_slow_connections_leave_health_checks_and_slack_answered(harness):
 
 def test_a_request_that_never_finishes_arriving_is_cut_off(harness):
     """Past the deadline a trickling connection is closed; a whole request still gets through."""
-    from handlers.server import make_server
+    from handlers.server import make_server, stop
 
     server = make_server(harness.app, host="127.0.0.1", port=0, threads=2, request_deadline=1, cleanup_interval=1)
     threading.Thread(target=server.run, daemon=True).start()
@@ -837,7 +837,7 @@ def test_a_request_that_never_finishes_arriving_is_cut_off(harness):
         assert _get_within(url + "/healthz", 5) == 200
     finally:
         s.close()
-        server.close()
+        stop(server)
 
 
 def test_at_the_connection_limit_new_clients_wait_only_until_the_deadline(harness, monkeypatch):
@@ -867,7 +867,7 @@ def test_at_the_connection_limit_new_clients_wait_only_until_the_deadline(harnes
         stop.set()
         for s in slow:
             s.close()
-        server.close()
+        http.stop(server)
 
 
 # --- uploads -------------------------------------------------------------------------------------
