@@ -90,6 +90,7 @@ class Root:
     def shutdown(self, wait: bool = True) -> None:
         """Finish (or with wait=False, drop) the work already acknowledged to users."""
         self.deps.shutdown(wait=wait)
+        self.pacer.close()  # its idle senders end now instead of after their idle timeout
 
 
 def build(settings: Settings, *, clock: Callable[[], datetime] = utcnow, limits: Limits | None = None,

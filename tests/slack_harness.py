@@ -130,7 +130,7 @@ class Harness:
         stop_server(self.server)
         if self.fake.faults.gate is not None:  # calls a test held: answered, so work can end
             self.fake.faults.gate.set()
-        self.deps.shutdown(wait=True)  # let work after the acks finish against the fake
+        self.root.shutdown(wait=True)  # let work after the acks finish against the fake
         self.fake.stop()
 
     # --- raw signed requests ---------------------------------------------------------------

@@ -287,7 +287,7 @@ def test_an_import_killed_half_way_never_counts_and_is_cleaned_up(tmp_path):
 
 
 def test_a_busy_database_is_waited_for_not_failed(harness):
-    """Another connection holds the write lock for 1.5 s: the save waits (busy_timeout) and succeeds."""
+    """Another connection holds the write lock for 0.6 s: the save waits (busy_timeout) and succeeds."""
     h = harness
     open_period(h)
     modal = h.modal_for("results", OWNER_A, PERIOD)
@@ -298,7 +298,7 @@ def test_a_busy_database_is_waited_for_not_failed(harness):
         other.execute("BEGIN IMMEDIATE")
         other.execute("INSERT INTO seen_events VALUES ('lock-holder', 'now')")
         locked.set()
-        time.sleep(1.5)
+        time.sleep(0.6)
         other.execute("COMMIT")
 
     t = threading.Thread(target=hold)
@@ -310,7 +310,7 @@ def test_a_busy_database_is_waited_for_not_failed(harness):
     t.join()
     other.close()
     assert r.status == 200 and r.body == ""  # closed normally, inside Slack's 3 s
-    assert waited >= 1.0  # it waited for the lock rather than failing (how long: a busy machine decides)
+    assert waited >= 0.4  # it waited for the lock rather than failing (how long: a busy machine decides)
     assert h.core.summary(h.report, PERIOD, h.clock()).sections[0].text == "saved after the lock"
 
 

@@ -539,12 +539,13 @@ def test_socket_mode_requests_carry_no_signature_and_still_work(tmp_path, clock)
 
     from bot.model.config import Settings, parse_reports
     from feedsum.root import build
+    from handlers.ratelimit import Limits
     from tests.slack_harness import CONFIG
 
     with FakeSlack() as fake:
         settings = Settings.from_env({"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_APP_TOKEN": "xapp-test",
                                       "SLACK_API_BASE_URL": fake.api_url, "FEEDSUM_DB": str(tmp_path / "s.db")})
-        root = build(settings, clock=clock)
+        root = build(settings, clock=clock, limits=Limits(speed=0))  # not a test of pacing
         app, deps = root.app, root.deps
         assert deps.guard is None
         root.load_reports(parse_reports(CONFIG, file="t.toml"), team_id=fake.team_id)
