@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo
 import pytest
 from hypothesis import HealthCheck, settings
 
-from tests.slack_harness import Clock, Harness
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -30,6 +29,10 @@ def no_real_slack(monkeypatch):
 
 @pytest.fixture
 def clock():
+    # Imported here, not at the top: xdist's controller loads this file too and starts the
+    # workers only after it, and the harness brings the whole app with it.
+    from tests.slack_harness import Clock
+
     return Clock(datetime(2026, 11, 26, 10, 0, tzinfo=SHANGHAI))
 
 
@@ -37,6 +40,8 @@ def clock():
 def harness(request, tmp_path, clock):
     # A module about listener logic says HARNESS_TRANSPORT = "app"; the endpoint's own behaviour
     # (signatures, replays, slow clients, acks over the wire) keeps the real HTTP server.
+    from tests.slack_harness import Harness
+
     h = Harness(tmp_path, clock, transport=getattr(request.module, "HARNESS_TRANSPORT", "http"))
     yield h
     h.close()
