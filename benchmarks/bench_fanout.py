@@ -24,9 +24,12 @@ The floor is computed from the limits: for each bucket, the earliest times its c
 Retry-After while the bucket refills), assuming no time for anything else. A workspace needs at
 least max(its chat.postMessage calls through the workspace bucket, its last conversations.open
 plus that person's prompts through one DM channel's bucket); workspaces have separate limits, so
-the floor of many is that of the slowest. Exactly once: every prompt's ledger key is in Slack
-once (distinct keys = messages = prompts), the ledger says done for each, and each DM was opened
-once.
+the floor of many is that of the slowest. No sender can beat the floor, clairvoyant or not;
+alongside it, an exact event simulation of the fake's model with no latency says when feedsum's
+order (which does not foresee refusals) finishes: where the two agree (all four default runs),
+the floor is exact and reaching it needs no foreknowledge. Exactly once: every prompt's ledger
+key is in Slack once (distinct keys = messages = prompts), the ledger says done for each, and
+each DM was opened once.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ import sys
 import tempfile
 import time
 from datetime import datetime
+from fractions import Fraction
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -100,6 +104,63 @@ def floor_seconds(owners: int, sections: int, speed: float, inject_every: int, r
     return {"floor": max(parts.values()), "parts": parts}
 
 
+class _SimBucket:
+    """The fake's token bucket (feedsum/fake_slack.py) in exact arithmetic."""
+
+    def __init__(self, per_minute: float, burst: float, speed: float):
+        self.rate = Fraction(str(per_minute)) * Fraction(str(speed)) / 60
+        self.burst = self.level = Fraction(str(burst))
+        self.at = Fraction(0)
+        self.paused_until = Fraction(-1)
+        self.passed = 0  # calls its limits let through (a method's workspace bucket counts them)
+
+    def ready_at(self) -> Fraction:
+        at = self.at if self.level >= 1 else self.at + (1 - self.level) / self.rate
+        return max(at, self.paused_until)
+
+    def take(self, now: Fraction) -> None:
+        self.level = min(self.burst, self.level + (now - self.at) * self.rate) - 1
+        self.at = now
+
+
+def simulated_seconds(owners: int, sections: int, speed: float, inject_every: int, retry_after: float) -> float:
+    """When one workspace's last prompt goes in an exact event simulation of the fake's model
+    (its buckets, injected 429s and pauses) with no latency, sending in feedsum's order, which
+    does not foresee refusals: whenever a call may go it goes, the person with the most prompts
+    left first (the first submitted among equals), their DM opened before their first prompt.
+    A time some sender reaches, so the least any sender needs lies between floor_seconds and this:
+    where the two agree, the floor is exact and needs no foreknowledge."""
+    post_per_minute, post_burst = ratelimit.POST_WORKSPACE
+    tier = ratelimit.METHOD_TIER["conversations.open"]
+    opens = _SimBucket(ratelimit.TIER_PER_MINUTE[tier], ratelimit.TIER_BURST[tier], speed)
+    posts = _SimBucket(post_per_minute, post_burst, speed)
+    channels = [_SimBucket(*ratelimit.POST_CHANNEL, speed) for _ in range(owners)]
+    pause = Fraction(str(retry_after)) / Fraction(str(speed))
+    opened, left = [False] * owners, [sections] * owners
+    now = last = Fraction(0)
+    while any(left):
+        # Each person's next call and the buckets it draws on (the method's workspace bucket first).
+        buckets = {i: (posts, channels[i]) if opened[i] else (opens,) for i in range(owners) if left[i]}
+        ready_at = {i: max(b.ready_at() for b in bs) for i, bs in buckets.items()}
+        ready = [i for i, at in ready_at.items() if at <= now]
+        if not ready:
+            now = min(ready_at.values())
+            continue
+        i = max(ready, key=lambda i: (left[i], -i))
+        method = buckets[i][0]
+        method.passed += 1
+        if inject_every and method.passed % inject_every == 0:
+            method.paused_until = now + pause  # refused: nothing counted, the method waits
+            continue
+        for b in buckets[i]:
+            b.take(now)
+        if opened[i]:
+            left[i] -= 1
+            last = now
+        opened[i] = True
+    return float(last)
+
+
 # --- a run -----------------------------------------------------------------------------------
 
 def run(scenario: str, *, workspaces: int, owners: int, sections: int, speed: float, inject_every: int,
@@ -132,11 +193,13 @@ def run(scenario: str, *, workspaces: int, owners: int, sections: int, speed: fl
         opens = len(h.fake.calls_to("conversations.open")) - sum(1 for _, m, _ in h.fake.limited
                                                                   if m == "conversations.open")
         floor = floor_seconds(owners, sections, speed, inject_every, retry_after)
+        simulated = simulated_seconds(owners, sections, speed, inject_every, retry_after)
         return {"scenario": scenario, "workspaces": len(teams), "prompts": prompts, "messages": len(posted),
                 "distinct_keys": len(set(keys)), "ledger_done": done, "dm_opens": len(teams) * owners,
                 "dm_opened": opens, "injected": limited["injected"], "limit_429": limited["limit"],
                 "paused_429": limited["paused"], "ticked": sum(line.startswith("done:") for line in lines),
                 "seconds": elapsed, "floor": floor["floor"], "floor_parts": floor["parts"],
+                "simulated": simulated,
                 "ratio": elapsed / floor["floor"], "speed": speed, "inject_every": inject_every}
     finally:
         h.close()
@@ -149,7 +212,8 @@ def show(r: dict) -> str:
             f"in Slack {r['messages']:5} distinct {r['distinct_keys']:5} done {r['ledger_done']:5}  "
             f"DMs opened {r['dm_opened']}/{r['dm_opens']}  429s: injected {r['injected']}, "
             f"over a limit {r['limit_429']}, during a pause {r['paused_429']}  "
-            f"time {r['seconds']:.1f} s  floor {r['floor']:.1f} s  ratio {r['ratio']:.3f}  "
+            f"time {r['seconds']:.1f} s  floor {r['floor']:.1f} s (feedsum's order with no latency: "
+            f"{r['simulated']:.1f} s)  ratio {r['ratio']:.3f}  "
             f"{'exactly once' if ok else 'NOT EXACTLY ONCE'}")
 
 

@@ -3,9 +3,11 @@ through a fake Web API that enforces the limits and injects 429s — exactly onc
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import threading
 from datetime import datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -246,6 +248,42 @@ def test_submitting_more_jobs_keeps_a_workspace_its_place_in_the_queue():
         f.result(timeout=10)
     assert order[:3] == ["T0/U0", "T1/U0", "T2/U0"], order
     pacer.close()
+
+
+# --- the benchmark's floor ------------------------------------------------------------------
+
+def bench_fanout():
+    spec = importlib.util.spec_from_file_location("bench_fanout", Path(__file__).parents[1] / "benchmarks"
+                                                  / "bench_fanout.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_fan_out_floor_and_a_sender_that_does_not_foresee_refusals():
+    """The floor (each bucket alone) against an exact simulation of the fake's model sending in
+    the pacer's order; checked by hand at speed 1."""
+    b = bench_fanout()
+
+    def both(*args):
+        return b.floor_seconds(*args)["floor"], b.simulated_seconds(*args)
+
+    # One person, 5 prompts: the DM opened at 0, then 3 at once and one a second.
+    assert both(1, 5, 1, 0, 1) == (2.0, 2.0)
+    # Every 2nd call that passes refused (Retry-After 1): the open is the 1st; prompts go at 0,
+    # 1, 2, 3, 4, each after a refusal's pause in which the channel refilled.
+    assert both(1, 5, 1, 2, 1) == (4.0, 4.0)
+    # Every 4th refused, 4 prompts: 3 go at once, the 4th may pass only when the channel has room
+    # at 1 s, is refused, and the 5th call goes when that pause ends at 2 s. The floor, taking the
+    # workspace bucket (refused at 0) and the channel apart, says 1 s: a bound, here not reached.
+    assert both(1, 4, 1, 4, 1) == (1.0, 2.0)
+    # The benchmark's 100 workspaces (10 people x 5 prompts at speed 0.1): the 10th DM is opened at
+    # 70 s (its first try refused at 60 s), then 3 prompts at once and one each 10 s. Sending what
+    # it may, the person with the most prompts left first, never knowing which call will be refused,
+    # reaches that floor: the 4th refusal's pause (40-50 s) holds the 9th person's prompts past
+    # 70 s, so the 50th call, the one refused, is the 10th person's second prompt, not its first.
+    assert both(10, 5, 0.1, 0, 1) == (80.0, 80.0)
+    assert both(10, 5, 0.1, 10, 1) == (90.0, 90.0)
 
 
 # --- end to end: the app, the fake Web API enforcing the limits ------------------------------
