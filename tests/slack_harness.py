@@ -132,6 +132,7 @@ class Harness:
             self.fake.faults.gate.set()
         self.root.shutdown(wait=True)  # let work after the acks finish against the fake
         self.fake.stop()
+        self.store.close()
 
     # --- raw signed requests ---------------------------------------------------------------
 
