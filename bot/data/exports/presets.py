@@ -3,6 +3,7 @@ warnings about measures the mapping left unread."""
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -27,7 +28,13 @@ def normalize_header(header: object) -> tuple[str, str | None]:
 
     NFKC folds full-width brackets (``花费（元）`` → ``花费(元)``) so both spellings match.
     """
-    text = unicodedata.normalize("NFKC", "" if header is None else str(header))
+    return _normalized("" if header is None else str(header))
+
+
+# Every file's headers are matched against every preset's names, the same few hundred strings.
+@functools.lru_cache(maxsize=4096)
+def _normalized(header: str) -> tuple[str, str | None]:
+    text = unicodedata.normalize("NFKC", header)
     text = re.sub(r"[\s_]+", " ", text).strip().lstrip("\ufeff").strip()
     unit = None
     m = _UNIT_RE.search(text)
