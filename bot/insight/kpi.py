@@ -243,7 +243,7 @@ def kpis_by_group(values: Mapping[str, np.ndarray], group: np.ndarray, n: int) -
     base = {k: np.asarray(values[k], dtype=np.float64) if k in values else np.full(rows, np.nan) for k in BASE_KEYS}
     has = {k: ~np.isnan(v) for k, v in base.items()}
     out = {k: total(base[k], has[k]) for k in BASE_KEYS}
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # inf: no value, as in kpi_table
         for name, (num, den, factor) in _RATIOS.items():
             both = has[num] & has[den]
             top, bottom = total(base[num], both), total(base[den], both)
