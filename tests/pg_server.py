@@ -64,8 +64,11 @@ class PostgresServer:
         self._run("initdb", "-D", str(self.data), "-U", USER, "--auth=scram-sha-256", f"--pwfile={pwfile}",
                   "-E", "UTF8", "--locale=C", "--no-sync")
         with open(self.data / "postgresql.conf", "a") as conf:
-            # A test server: no durability, no unix socket (its folder may be unwritable), loopback only.
-            conf.write("\nfsync = off\nsynchronous_commit = off\nfull_page_writes = off\n"
+            # A test server: nothing synced to disk, no unix socket (its folder may be unwritable),
+            # loopback only. Commits still reach the WAL before they return (synchronous_commit):
+            # the tests stop the server the hard way, and an asynchronous commit less than the WAL
+            # writer's 200 ms old was lost with it (a table gone after the restart).
+            conf.write("\nfsync = off\nsynchronous_commit = on\nfull_page_writes = off\n"
                        "unix_socket_directories = ''\nlisten_addresses = '127.0.0.1'\n")
 
     def _run(self, tool: str, *args: str, timeout: float = 60) -> str:
