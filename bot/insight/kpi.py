@@ -284,20 +284,26 @@ def coverages(rows: pd.DataFrame | None, values: KPIs | None) -> dict[str, Cover
     """Coverage of every KPI that has a value but leaves some active rows out."""
     if rows is None or not len(rows) or not values:
         return {}
-    base = _bases(rows)
-    present = base.notna()
-    active = (base.fillna(0) != 0).any(axis=1)
-    plat = None
+    # Usually every KPI covers every active row: that is found in numpy, and frames are built
+    # only for a KPI that leaves rows out.
+    arrays = {k: rows[k].astype("float64").to_numpy() if k in rows else np.full(len(rows), np.nan)
+              for k in BASE_KEYS}
+    has = {k: ~np.isnan(v) for k, v in arrays.items()}
+    is_active = np.logical_or.reduce([has[k] & (v != 0) for k, v in arrays.items()])
+    base = plat = active = None
     out = {}
     for key in KPI_KEYS:
         if values.get(key) is None:
             continue
-        covered = present[list(NEEDS[key])].all(axis=1)
-        left_out = active & ~covered
-        if not left_out.any() or not covered.any():
+        is_covered = np.logical_and.reduce([has[k] for k in NEEDS[key]])
+        if not (is_active & ~is_covered).any() or not is_covered.any():
             continue
-        if plat is None:
+        if base is None:
+            base = pd.DataFrame(arrays, index=rows.index)
+            active = pd.Series(is_active, index=rows.index)
             plat = _platforms(rows)
+        covered = pd.Series(is_covered, index=rows.index)
+        left_out = active & ~covered
         basis = next((b for b in _SHARE_BASES if base[b][left_out].fillna(0).abs().sum() > 0), None)
         share = None
         if basis is not None:
