@@ -186,11 +186,21 @@ def clean_number(x) -> float | None:
     return f if math.isfinite(f) else None
 
 
+def _base_arrays(rows: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Each base count of `rows` as float64 (NaN where a row has none; all NaN for a column it lacks).
+
+    Numpy, not pandas, for the per-row work: column-by-column pandas costs milliseconds a call."""
+    return {k: rows[k].astype("float64").to_numpy() if k in rows else np.full(len(rows), np.nan)
+            for k in BASE_KEYS}
+
+
+def _bases(rows: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame(_base_arrays(rows), index=rows.index)
+
+
 def _masked_parts(rows: pd.DataFrame) -> pd.DataFrame:
     """Per-row numerator/denominator columns restricted to rows that have both base counts."""
-    # Built in numpy and made a frame once: column-by-column pandas costs milliseconds a call.
-    base = {k: rows[k].astype("float64").to_numpy() if k in rows else np.full(len(rows), np.nan)
-            for k in BASE_KEYS}
+    base = _base_arrays(rows)
     parts = dict(base)
     for name, (num, den, _) in _RATIOS.items():
         both = ~np.isnan(base[num]) & ~np.isnan(base[den])
@@ -205,10 +215,11 @@ def _finish(sums: pd.DataFrame) -> pd.DataFrame:
     out = {k: col[k] for k in BASE_KEYS}
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         for name, (_, _, factor) in _RATIOS.items():
-            d = col[f"_{name}_d"]
-            out[name] = (col[f"_{name}_n"] / np.where(d != 0, d, np.nan)) * factor
-        d = np.where(col["_roas_d"] != 0, col["_roas_d"], np.nan)
-        out["profit_roi"] = (col["_roas_n"] - d) / d
+            n, d = col[f"_{name}_n"], col[f"_{name}_d"]
+            d = np.where(d != 0, d, np.nan)
+            out[name] = (n / d) * factor
+            if name == "roas":
+                out["profit_roi"] = (n - d) / d
     return pd.DataFrame({k: np.where(np.isinf(out[k]), np.nan, out[k]) for k in KPI_KEYS}, index=sums.index)
 
 
@@ -264,11 +275,6 @@ def kpis(rows: pd.DataFrame) -> KPIs:
     return {k: clean_number(table[k].iloc[0]) for k in KPI_KEYS}
 
 
-def _bases(rows: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame({k: rows[k].astype("float64") if k in rows else pd.Series(np.nan, index=rows.index)
-                         for k in BASE_KEYS}, index=rows.index)
-
-
 def _platforms(rows: pd.DataFrame) -> pd.Series:
     if "platform" not in rows:
         return pd.Series("—", index=rows.index)
@@ -286,8 +292,7 @@ def coverages(rows: pd.DataFrame | None, values: KPIs | None) -> dict[str, Cover
         return {}
     # Usually every KPI covers every active row: that is found in numpy, and frames are built
     # only for a KPI that leaves rows out.
-    arrays = {k: rows[k].astype("float64").to_numpy() if k in rows else np.full(len(rows), np.nan)
-              for k in BASE_KEYS}
+    arrays = _base_arrays(rows)
     has = {k: ~np.isnan(v) for k, v in arrays.items()}
     is_active = np.logical_or.reduce([has[k] & (v != 0) for k, v in arrays.items()])
     base = plat = active = None
